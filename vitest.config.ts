@@ -1,0 +1,19 @@
+import { defineConfig } from 'vitest/config';
+
+// The suite runs on embedded PGlite always and, when TEST_DATABASE_URL is set, a second time on that PostgreSQL.
+// Tests read the kind from CHAINLOG_TEST_DB through server/test/test-database.ts.
+const databases = ['pglite', ...(process.env.TEST_DATABASE_URL ? ['postgres'] : [])];
+
+export default defineConfig({
+  test: {
+    projects: databases.map((database) => ({
+      test: {
+        name: database,
+        include: ['server/**/*.test.ts', 'shared/**/*.test.ts', 'examples/**/*.test.ts'],
+        env: { CHAINLOG_TEST_DB: database },
+        testTimeout: 30_000,
+        hookTimeout: 60_000,
+      },
+    })),
+  },
+});
