@@ -1,1 +1,2 @@
-export {};
+export * from './schemas/intent.js';
+export * from './schemas/support-message.js';

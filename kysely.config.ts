@@ -1,0 +1,15 @@
+import { defineConfig } from 'kysely-ctl';
+import { createDialect, targetFromSettings } from './server/src/db/dialect.js';
+import { MIGRATION_FOLDER } from './server/src/db/migrate.js';
+
+// Same choice as the server: DATABASE_URL when set, otherwise the embedded PGlite under CHAINLOG_DATA_DIR.
+// PGlite is single-process: stop the server before running migrations against its data directory.
+const target = targetFromSettings({
+  databaseUrl: process.env.DATABASE_URL || undefined,
+  dataDir: process.env.CHAINLOG_DATA_DIR || './.chainlog',
+});
+
+export default defineConfig({
+  dialect: createDialect(target).dialect,
+  migrations: { migrationFolder: MIGRATION_FOLDER },
+});

@@ -1,0 +1,25 @@
+import { Kysely } from 'kysely';
+import { log } from '../log.js';
+import type { Database } from './database.js';
+import { type DatabaseKind, type DatabaseTarget, createDialect } from './dialect.js';
+import { migrateToLatest } from './migrate.js';
+
+const dbLog = log.withTag('db');
+
+export type Db = Kysely<Database>;
+
+export interface DatabaseHandle {
+  db: Db;
+  kind: DatabaseKind;
+  close(): Promise<void>;
+}
+
+/** Opens the one Kysely instance for the process and brings its schema to the latest migration. */
+export async function openDatabase(target: DatabaseTarget, options: { migrate?: boolean } = {}): Promise<DatabaseHandle> {
+  const { dialect, ready } = createDialect(target);
+  await ready;
+  const db = new Kysely<Database>({ dialect });
+  if (options.migrate ?? true) await migrateToLatest(db);
+  dbLog.info(`database ready: ${target.kind === 'pglite' ? `embedded PGlite at ${target.dataDir}` : 'PostgreSQL server'}`);
+  return { db, kind: target.kind, close: () => db.destroy() };
+}

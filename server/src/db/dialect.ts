@@ -1,0 +1,40 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { type Dialect, PostgresDialect } from 'kysely';
+import { PGliteDialect } from 'kysely-pglite-dialect';
+import pg from 'pg';
+
+export type DatabaseKind = 'pglite' | 'postgres';
+
+/** Where the data lives: a PostgreSQL server, or an embedded PGlite directory (`memory://` for a throwaway one). */
+export type DatabaseTarget =
+  | { kind: 'postgres'; url: string; searchPath?: string; poolSize?: number }
+  | { kind: 'pglite'; dataDir: string };
+
+export interface OpenDialect {
+  dialect: Dialect;
+  /** Resolves once the database accepts queries (PGlite starts its WASM Postgres lazily). */
+  ready: Promise<void>;
+}
+
+/** Builds the Kysely dialect for a target; shared by the server and the root kysely.config.ts. */
+export function createDialect(target: DatabaseTarget): OpenDialect {
+  if (target.kind === 'pglite') {
+    // PGlite creates only the last folder of its path.
+    if (!target.dataDir.startsWith('memory://')) mkdirSync(target.dataDir, { recursive: true });
+    const pglite = new PGlite(target.dataDir);
+    return { dialect: new PGliteDialect(pglite), ready: pglite.waitReady };
+  }
+  const pool = new pg.Pool({
+    connectionString: target.url,
+    max: target.poolSize ?? 20,
+    ...(target.searchPath ? { options: `-c search_path=${target.searchPath}` } : {}),
+  });
+  return { dialect: new PostgresDialect({ pool }), ready: Promise.resolve() };
+}
+
+/** DATABASE_URL wins; otherwise PGlite under the data directory. */
+export function targetFromSettings(settings: { databaseUrl?: string | undefined; dataDir: string }): DatabaseTarget {
+  if (settings.databaseUrl) return { kind: 'postgres', url: settings.databaseUrl };
+  return { kind: 'pglite', dataDir: settings.dataDir === 'memory://' ? 'memory://' : `${settings.dataDir}/pgdata` };
+}

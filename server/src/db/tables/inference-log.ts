@@ -1,0 +1,36 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+export type InferenceStatus = 'pending' | 'ok' | 'error';
+
+/** jsonb: read as a parsed value, written as a JSON string (pg rejects JS arrays as jsonb parameters). */
+type Json = ColumnType<unknown, string, string>;
+type NullableJson = ColumnType<unknown | null, string | null | undefined, string | null>;
+/** numeric reads back as a string on both pg and PGlite, so no precision is lost. */
+type Numeric = ColumnType<string | null, string | null | undefined, string | null>;
+
+/** One row per attempt of one `ask()`; column names are a contract with analysts. */
+export interface InferenceLogTable {
+  id: string;
+  chain_id: string;
+  name: string;
+  provider: string;
+  model: string;
+  status: InferenceStatus;
+  attempt: number;
+  request: Json;
+  response: NullableJson;
+  output: NullableJson;
+  error: NullableJson;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  cost_usd: Numeric;
+  latency_ms: number | null;
+  provider_request_id: string | null;
+  created_at: ColumnType<Date, Date | undefined, never>;
+  finished_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+}
+
+export type InferenceLog = Selectable<InferenceLogTable>;
+export type NewInferenceLog = Insertable<InferenceLogTable>;
+export type InferenceLogUpdate = Updateable<InferenceLogTable>;
+export type { Generated };

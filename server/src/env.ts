@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { LOG_LEVEL_NAMES } from './log.js';
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+
+const modelSpec = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]*:.+$/i, 'expected "<provider>:<model>", e.g. "openai:gpt-4.1-mini"');
+
+const envSchema = z.object({
+  HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65_535).default(8800),
+  CHAINLOG_DATA_DIR: z.string().default('./.chainlog'),
+  DATABASE_URL: optionalText.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
+  CHAINLOG_CONFIG: optionalText,
+  CHAINLOG_MODEL: optionalText.pipe(modelSpec.optional()),
+  CHAINLOG_LOG_LEVEL: z.enum(LOG_LEVEL_NAMES).default('info'),
+  CHAINLOG_LLM_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+  CHAINLOG_LLM_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  CHAINLOG_VALIDATION_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  CHAINLOG_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  CHAINLOG_CLIENT_DIR: optionalText,
+  OPENAI_API_KEY: optionalText,
+  OPENAI_BASE_URL: optionalText.pipe(z.url().optional()),
+  ANTHROPIC_API_KEY: optionalText,
+  ANTHROPIC_BASE_URL: optionalText.pipe(z.url().optional()),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export class EnvError extends Error {
+  override name = 'EnvError';
+}
+
+/**
+ * Parses the process environment once, at start-up.
+ * @throws EnvError naming every bad variable (never its value: some are secrets).
+ */
+export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const result = envSchema.safeParse(source);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+  throw new EnvError(`invalid environment:\n${problems.join('\n')}`);
+}

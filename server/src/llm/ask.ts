@@ -1,0 +1,294 @@
+import { v7 as uuidv7 } from 'uuid';
+import type { Db } from '../db/client.js';
+import { insertPendingLog, upsertFinishedLog } from '../db/queries/inference-log.js';
+import type { NewInferenceLog } from '../db/tables/inference-log.js';
+import { log } from '../log.js';
+import { currentChainId, newChainId } from './chain-context.js';
+import {
+  InvalidJsonError,
+  InvalidTaskInputError,
+  LlmError,
+  OutputValidationError,
+  ProviderError,
+  RefusalError,
+  RetriesExhaustedError,
+  TruncationError,
+} from './errors/index.js';
+import { describeIssues } from './errors/output-validation-error.js';
+import { type InferenceParams, type ResolvedParams, mergeParams } from './inference-params.js';
+import type { ChatMessage } from './messages.js';
+import { type ModelRoute, ModelRouter } from './model-router.js';
+import { costUsd } from './pricing.js';
+import { createProviderAdapters } from './providers/index.js';
+import type { ProviderAdapter, ProviderReply, ProviderUsage } from './providers/provider.js';
+import { redactSecrets } from './redact.js';
+import type { LlmSettings } from './settings.js';
+import type { AnyTask, TaskInput, TaskOutput } from './task.js';
+import { type RegisteredTask, TaskRegistry } from './tasks.js';
+
+const llmLog = log.withTag('llm');
+
+export interface AskOptions {
+  /** Joins an existing chain; otherwise the chain of the async context (runInChain), otherwise a new one. */
+  chainId?: string | undefined;
+  /** "<provider>:<model>", winning over every configured default. */
+  model?: string | undefined;
+  /** Inference params for this call, over the task's and the deployment's. */
+  params?: InferenceParams | undefined;
+  /** Aborts the provider call; the attempt is logged as an error and AbortedError is thrown. */
+  signal?: AbortSignal | undefined;
+}
+
+export interface AskResult<Output> {
+  /** Validated by the task's output schema. */
+  output: Output;
+  chainId: string;
+  /** The inference_log row of the successful attempt. */
+  logId: string;
+  usage: ProviderUsage;
+  costUsd: string | null;
+  provider: string;
+  model: string;
+  /** 1 unless earlier answers failed to parse or validate. */
+  attempts: number;
+  /** Provider round trip of the successful attempt, in milliseconds. */
+  latencyMs: number;
+}
+
+type TaskNamed<Tasks extends readonly AnyTask[], Name> = Extract<Tasks[number], { name: Name }>;
+
+export interface Llm<Tasks extends readonly AnyTask[] = readonly AnyTask[]> {
+  /**
+   * Runs one registered task and returns its validated, structured output; every attempt is a row of
+   * inference_log, complete by the time this returns or throws.
+   * @throws UnknownTaskError, InvalidTaskInputError, ModelConfigError before any provider call;
+   *   ProviderError, ProviderTimeoutError, AbortedError, RefusalError, TruncationError, RetriesExhaustedError after.
+   */
+  ask<T extends AnyTask>(task: T, input: TaskInput<T>, options?: AskOptions): Promise<AskResult<TaskOutput<T>>>;
+  ask<Name extends Tasks[number]['name']>(
+    name: Name,
+    input: TaskInput<TaskNamed<Tasks, Name>>,
+    options?: AskOptions,
+  ): Promise<AskResult<TaskOutput<TaskNamed<Tasks, Name>>>>;
+  ask(name: string, input: unknown, options?: AskOptions): Promise<AskResult<unknown>>;
+  readonly tasks: TaskRegistry;
+  readonly router: ModelRouter;
+  /** Number of `ask()` calls still running. */
+  inFlight(): number;
+  /** Resolves true when every running call has finished, false if `timeoutMs` passed first. */
+  drain(timeoutMs: number): Promise<boolean>;
+}
+
+export interface LlmDependencies<Tasks extends readonly AnyTask[]> {
+  db: Db;
+  settings: LlmSettings;
+  tasks: Tasks;
+  /** Defaults to one adapter per configured provider. */
+  adapters?: Map<string, ProviderAdapter>;
+}
+
+/** Wires the task registry, the providers and the log table into `ask()`. */
+export function createLlm<const Tasks extends readonly AnyTask[]>(dependencies: LlmDependencies<Tasks>): Llm<Tasks> {
+  const { db, settings } = dependencies;
+  const registry = new TaskRegistry(dependencies.tasks);
+  const router = new ModelRouter(settings, dependencies.adapters ?? createProviderAdapters(settings));
+  const running = new Set<Promise<unknown>>();
+
+  function resolveTask(task: AnyTask | string): RegisteredTask {
+    if (typeof task === 'string') return registry.get(task);
+    const registered = registry.names().includes(task.name) ? registry.get(task.name) : registry.register(task);
+    if (registered.definition !== task) throw new Error(`another task is already registered as "${task.name}"`);
+    return registered;
+  }
+
+  async function run(taskOrName: AnyTask | string, input: unknown, options: AskOptions): Promise<AskResult<unknown>> {
+    const registered = resolveTask(taskOrName);
+    const task = registered.definition;
+    const parsedInput = task.input.safeParse(input);
+    if (!parsedInput.success) throw new InvalidTaskInputError(task.name, parsedInput.error.issues);
+    const route = router.route(task, options.model);
+    const params = mergeParams(settings.baseParams, task.params, settings.taskOverrides[task.name]?.params, options.params);
+    const chainId = options.chainId ?? currentChainId() ?? newChainId();
+    const conversation = new Conversation(task.prompt(parsedInput.data));
+    const offlineExample = task.offlineExample ? () => task.offlineExample?.(parsedInput.data) : undefined;
+    const failures: LlmError[] = [];
+
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await runAttempt({ db, settings, registered, route, params, chainId, attempt, conversation, offlineExample, signal: options.signal });
+      if (outcome.ok) return { ...outcome.result, attempts: attempt };
+      failures.push(outcome.error);
+      const retryable = InvalidJsonError.isInstance(outcome.error) || OutputValidationError.isInstance(outcome.error);
+      if (!retryable) throw outcome.error;
+      if (attempt > params.validationRetries) throw new RetriesExhaustedError(task.name, failures);
+      llmLog.warn(`"${task.name}" attempt ${attempt} gave unusable output (${outcome.error.code}); asking again`);
+      conversation.addFeedback(outcome.answer, outcome.error);
+    }
+  }
+
+  function ask(taskOrName: AnyTask | string, input: unknown, options: AskOptions = {}): Promise<AskResult<unknown>> {
+    const call = run(taskOrName, input, options);
+    running.add(call);
+    const forget = () => running.delete(call);
+    call.then(forget, forget);
+    return call;
+  }
+
+  return {
+    ask: ask as Llm<Tasks>['ask'],
+    tasks: registry,
+    router,
+    inFlight: () => running.size,
+    async drain(timeoutMs) {
+      if (running.size === 0) return true;
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), timeoutMs);
+      });
+      const settled = Promise.allSettled([...running]).then(() => true as const);
+      const drained = await Promise.race([settled, timedOut]);
+      clearTimeout(timer);
+      return drained;
+    },
+  };
+}
+
+/** The messages sent so far, growing by the model's answer and our correction after each unusable answer. */
+class Conversation {
+  constructor(public messages: ChatMessage[]) {}
+
+  addFeedback(answer: string, error: LlmError): void {
+    const problem = OutputValidationError.isInstance(error) ? describeIssues(error.issues) : 'it was not valid JSON';
+    this.messages = [
+      ...this.messages,
+      { role: 'assistant', content: answer },
+      { role: 'user', content: `That answer cannot be used: ${problem}. Answer again with only JSON that matches the schema.` },
+    ];
+  }
+}
+
+interface AttemptInput {
+  db: Db;
+  settings: LlmSettings;
+  registered: RegisteredTask;
+  route: ModelRoute;
+  params: ResolvedParams;
+  chainId: string;
+  attempt: number;
+  conversation: Conversation;
+  offlineExample: (() => unknown) | undefined;
+  signal: AbortSignal | undefined;
+}
+
+type AttemptOutcome =
+  | { ok: true; result: Omit<AskResult<unknown>, 'attempts'> }
+  | { ok: false; error: LlmError; answer: string };
+
+/**
+ * One provider call and its log row. The pending insert runs alongside the provider call rather than before it,
+ * and the finished row is an upsert, so the row is durable without adding a database round trip to the latency.
+ */
+async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
+  const { db, settings, registered, route, params, chainId, attempt, signal } = input;
+  const task = registered.definition;
+  const logId = uuidv7();
+  const messages = input.conversation.messages;
+  const output = { name: registered.schemaName, schema: registered.strictOutput.schema };
+  const row: NewInferenceLog = {
+    id: logId,
+    chain_id: chainId,
+    name: task.name,
+    provider: route.provider,
+    model: route.model,
+    status: 'pending',
+    attempt,
+    request: JSON.stringify({ messages, output, params, requestedModel: route.requested }),
+    created_at: new Date(),
+  };
+  const pending = insertPendingLog(db, row);
+  const startedAt = performance.now();
+  llmLog.debug(`"${task.name}" attempt ${attempt} → ${route.provider}:${route.model}`, { chainId, logId });
+
+  let reply: ProviderReply;
+  try {
+    reply = await route.adapter.complete({ model: route.model, messages, output, params, signal, offlineExample: input.offlineExample });
+  } catch (thrown) {
+    const error = LlmError.isInstance(thrown) ? thrown : new ProviderError(`${route.provider} call failed`, { cause: thrown });
+    error.logId = logId;
+    const body = ProviderError.isInstance(error) ? error.body : undefined;
+    await finishRow(db, pending, {
+      ...row,
+      status: 'error',
+      error: JSON.stringify(redactSecrets(error.toRecord(), settings.secrets)),
+      response: body === undefined ? null : JSON.stringify(redactSecrets(body, settings.secrets)),
+      provider_request_id: ProviderError.isInstance(error) ? error.providerRequestId : null,
+      latency_ms: performance.now() - startedAt,
+      finished_at: new Date(),
+    });
+    return { ok: false, error, answer: '' };
+  }
+  const latencyMs = performance.now() - startedAt;
+  const checked = checkReply(registered, reply, logId);
+  const usage = reply.usage;
+  const cost = costUsd(settings.prices, route.provider, route.model, usage);
+  await finishRow(db, pending, {
+    ...row,
+    status: checked.ok ? 'ok' : 'error',
+    response: JSON.stringify(reply.body),
+    output: checked.ok ? JSON.stringify(checked.output) : null,
+    error: checked.ok ? null : JSON.stringify(redactSecrets(checked.error.toRecord(), settings.secrets)),
+    input_tokens: usage.inputTokens,
+    output_tokens: usage.outputTokens,
+    cost_usd: cost,
+    latency_ms: latencyMs,
+    provider_request_id: reply.providerRequestId,
+    finished_at: new Date(),
+  });
+  if (!checked.ok) return { ok: false, error: checked.error, answer: checked.answer };
+  return {
+    ok: true,
+    result: { output: checked.output, chainId, logId, usage, costUsd: cost, provider: route.provider, model: route.model, latencyMs },
+  };
+}
+
+async function finishRow(db: Db, pending: Promise<void>, row: NewInferenceLog): Promise<void> {
+  const [pendingResult, finishedResult] = await Promise.allSettled([pending, upsertFinishedLog(db, row)]);
+  // The finished upsert alone makes the row complete; a failed pending insert only matters if it failed too.
+  if (finishedResult.status === 'rejected') throw finishedResult.reason;
+  if (pendingResult.status === 'rejected') llmLog.debug('pending log insert failed but the finished row was written', pendingResult.reason);
+}
+
+type CheckedReply = { ok: true; output: unknown } | { ok: false; error: LlmError; answer: string };
+
+/** Turns a raw reply into the task's validated output, or the typed error that says why not. */
+function checkReply(registered: RegisteredTask, reply: ProviderReply, logId: string): CheckedReply {
+  const errorOptions = { logId };
+  switch (reply.outcome) {
+    case 'refusal':
+      return { ok: false, error: new RefusalError(reply.refusal, errorOptions), answer: reply.refusal };
+    case 'truncated':
+      return {
+        ok: false,
+        error: new TruncationError('the answer was cut off by the token limit; raise maxTokens', errorOptions),
+        answer: reply.text,
+      };
+    case 'text': {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(reply.text);
+      } catch (error) {
+        return { ok: false, error: new InvalidJsonError(reply.text, { ...errorOptions, cause: error }), answer: reply.text };
+      }
+      return validate(registered, registered.strictOutput.decode(parsed), reply.text, logId);
+    }
+    case 'value':
+      return validate(registered, registered.strictOutput.decode(reply.value), JSON.stringify(reply.value), logId);
+    case 'example':
+      return validate(registered, reply.value, JSON.stringify(reply.value), logId);
+  }
+}
+
+function validate(registered: RegisteredTask, value: unknown, answer: string, logId: string): CheckedReply {
+  const result = registered.definition.output.safeParse(value);
+  if (result.success) return { ok: true, output: result.data };
+  return { ok: false, error: new OutputValidationError(result.error.issues, { logId }), answer };
+}

@@ -1,0 +1,23 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { v7 as uuidv7 } from 'uuid';
+
+const chainStorage = new AsyncLocalStorage<string>();
+
+/** A new time-ordered chain id (UUID v7), so ids sort by creation. */
+export function newChainId(): string {
+  return uuidv7();
+}
+
+/** The chain the current async context runs in, if any. */
+export function currentChainId(): string | undefined {
+  return chainStorage.getStore();
+}
+
+/**
+ * Runs `work` inside a chain: every `ask()` under it, however deep, joins that chain unless it passes its own
+ * `chainId`. With no id, a new chain is started.
+ */
+export function runInChain<T>(chainId: string | undefined, work: (chainId: string) => T): T {
+  const id = chainId ?? newChainId();
+  return chainStorage.run(id, () => work(id));
+}

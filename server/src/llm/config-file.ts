@@ -1,0 +1,25 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { type ConfigFile, configFileSchema } from './settings.js';
+
+export class ConfigFileError extends Error {
+  override name = 'ConfigFileError';
+}
+
+/**
+ * Reads the deployment's config: the path given (it must exist), else ./chainlog.config.json if present, else defaults.
+ * @throws ConfigFileError naming the file and every bad key.
+ */
+export function loadConfigFile(explicitPath: string | undefined): ConfigFile {
+  const path = explicitPath ?? 'chainlog.config.json';
+  if (!explicitPath && !existsSync(path)) return configFileSchema.parse({});
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigFileError(`cannot read config file ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  const result = configFileSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  throw new ConfigFileError(`invalid config file ${path}:\n${problems.join('\n')}`);
+}

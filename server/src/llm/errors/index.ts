@@ -1,0 +1,12 @@
+export { AbortedError } from './aborted-error.js';
+export { InvalidJsonError } from './invalid-json-error.js';
+export { InvalidTaskInputError } from './invalid-task-input-error.js';
+export { LlmError, type LlmErrorRecord } from './llm-error.js';
+export { ModelConfigError } from './model-config-error.js';
+export { OutputValidationError } from './output-validation-error.js';
+export { ProviderError } from './provider-error.js';
+export { ProviderTimeoutError } from './provider-timeout-error.js';
+export { RefusalError } from './refusal-error.js';
+export { RetriesExhaustedError } from './retries-exhausted-error.js';
+export { TruncationError } from './truncation-error.js';
+export { UnknownTaskError } from './unknown-task-error.js';

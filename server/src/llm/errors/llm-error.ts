@@ -1,0 +1,57 @@
+// Symbol.for survives duplicate copies of this module (two installs, bundled and unbundled), unlike instanceof.
+const LLM_ERROR = Symbol.for('chainlog.llm-error');
+
+export interface LlmErrorOptions {
+  cause?: unknown;
+  logId?: string;
+  providerStatus?: number;
+}
+
+/** What an error looks like in `inference_log.error`: no stack, no secret. */
+export interface LlmErrorRecord {
+  class: string;
+  code: string;
+  message: string;
+  providerStatus: number | null;
+  details?: unknown;
+}
+
+/** The base of every error `ask()` throws; each subclass has its own `code` and a static `isInstance` guard. */
+export class LlmError extends Error {
+  static readonly code: string = 'llm_error';
+  readonly [LLM_ERROR] = true;
+  readonly code: string;
+  /** The inference_log row of the attempt that failed, when one was written. */
+  logId: string | undefined;
+  readonly providerStatus: number | undefined;
+
+  constructor(message: string, options: LlmErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = new.target.code;
+    this.logId = options.logId;
+    this.providerStatus = options.providerStatus;
+  }
+
+  /** `LlmError.isInstance(e)` matches every LLM error; `RefusalError.isInstance(e)` only refusals. */
+  static isInstance<T extends LlmError>(this: { readonly code: string; prototype: T }, error: unknown): error is T {
+    if (typeof error !== 'object' || error === null || !(LLM_ERROR in error)) return false;
+    return this.code === LlmError.code || (error as { code?: unknown }).code === this.code;
+  }
+
+  /** Extra structured facts for the log row; subclasses override. */
+  protected details(): unknown {
+    return undefined;
+  }
+
+  toRecord(): LlmErrorRecord {
+    const details = this.details();
+    return {
+      class: this.name,
+      code: this.code,
+      message: this.message,
+      providerStatus: this.providerStatus ?? null,
+      ...(details === undefined ? {} : { details }),
+    };
+  }
+}

@@ -1,0 +1,79 @@
+import { log } from '../log.js';
+import { ModelConfigError } from './errors/index.js';
+import { formatModelSpec, parseModelSpec } from './model-spec.js';
+import { OFFLINE_PROVIDER } from './providers/offline.js';
+import type { ProviderAdapter } from './providers/provider.js';
+import type { LlmSettings } from './settings.js';
+import type { AnyTask } from './task.js';
+
+const routerLog = log.withTag('llm');
+
+export const OFFLINE_DEFAULT_MODEL = 'offline:default';
+
+export interface ModelRoute {
+  adapter: ProviderAdapter;
+  provider: string;
+  model: string;
+  /** The spec the precedence rules chose, before any offline fallback. */
+  requested: string;
+  /** True when the requested provider has no key and the offline provider stands in. */
+  fallback: boolean;
+}
+
+/**
+ * Decides which model runs a call: the call's `model`, then the deployment's per-task override, then the
+ * deployment's default (CHAINLOG_MODEL or config `model`), then the task's default, then offline.
+ */
+export class ModelRouter {
+  private readonly warnedProviders = new Set<string>();
+
+  constructor(
+    private readonly settings: LlmSettings,
+    private readonly adapters: ReadonlyMap<string, ProviderAdapter>,
+  ) {}
+
+  /** @throws ModelConfigError for a malformed spec or a provider nobody configured. */
+  route(task: AnyTask, callModel: string | undefined): ModelRoute {
+    const requested = this.requestedModel(task, callModel);
+    const spec = parseModelSpec(requested);
+    const adapter = this.adapters.get(spec.provider);
+    if (adapter) return { adapter, provider: spec.provider, model: spec.model, requested, fallback: false };
+    if (this.settings.unconfiguredProviders.includes(spec.provider)) {
+      this.warnFallbackOnce(spec.provider);
+      return { adapter: this.offlineAdapter(), provider: OFFLINE_PROVIDER, model: requested, requested, fallback: true };
+    }
+    const known = [...this.adapters.keys(), ...this.settings.unconfiguredProviders];
+    throw new ModelConfigError(`model "${requested}" names provider "${spec.provider}", which is not configured; known providers: ${known.join(', ')}`);
+  }
+
+  requestedModel(task: AnyTask, callModel: string | undefined): string {
+    return callModel ?? this.settings.taskOverrides[task.name]?.model ?? this.settings.defaultModel ?? task.model ?? OFFLINE_DEFAULT_MODEL;
+  }
+
+  /** One line per provider that will stand in offline, for the start-up log. */
+  describeFallbacks(tasks: readonly AnyTask[]): string[] {
+    const byProvider = new Map<string, string[]>();
+    for (const task of tasks) {
+      const requested = this.requestedModel(task, undefined);
+      const { provider } = parseModelSpec(requested);
+      if (!this.settings.unconfiguredProviders.includes(provider)) continue;
+      this.warnedProviders.add(provider);
+      byProvider.set(provider, [...(byProvider.get(provider) ?? []), `"${task.name}" (${requested})`]);
+    }
+    return [...byProvider].map(
+      ([provider, taskList]) => `no API key for ${provider}: ${taskList.join(', ')} run on the offline provider`,
+    );
+  }
+
+  private warnFallbackOnce(provider: string): void {
+    if (this.warnedProviders.has(provider)) return;
+    this.warnedProviders.add(provider);
+    routerLog.warn(`no API key for ${provider}: its calls run on the offline provider`);
+  }
+
+  private offlineAdapter(): ProviderAdapter {
+    const adapter = this.adapters.get(OFFLINE_PROVIDER);
+    if (!adapter) throw new ModelConfigError(`the offline provider is not available (${formatModelSpec({ provider: OFFLINE_PROVIDER, model: 'default' })})`);
+    return adapter;
+  }
+}

@@ -1,0 +1,74 @@
+import Anthropic, { APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
+import type { Message, MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages';
+import type { ProviderAdapter, ProviderCall, ProviderReply } from './provider.js';
+import { translateSdkError } from './sdk-error.js';
+
+/** `native`: structured outputs (`output_config.format`); `tool`: a forced tool call, for models without them. */
+export type AnthropicStructuredOutput = 'native' | 'tool';
+
+export interface AnthropicAdapterOptions {
+  name: string;
+  apiKey: string | undefined;
+  /** Without `/v1`: the SDK appends `/v1/messages`. */
+  baseURL?: string | undefined;
+  structuredOutput: AnthropicStructuredOutput;
+}
+
+const SDK_ERRORS = { APIError, APIConnectionTimeoutError, APIUserAbortError };
+
+/** Anthropic Messages through the official SDK. */
+export function createAnthropicAdapter(options: AnthropicAdapterOptions): ProviderAdapter {
+  const client = new Anthropic({ apiKey: options.apiKey ?? null, baseURL: options.baseURL ?? null });
+  return {
+    name: options.name,
+    async complete(call) {
+      try {
+        const { data, request_id } = await client.messages
+          .create(buildBody(call, options.structuredOutput), {
+            // An explicit timeout also stops the SDK refusing large max_tokens without streaming.
+            timeout: call.params.timeoutMs,
+            maxRetries: call.params.maxRetries,
+            ...(call.signal ? { signal: call.signal } : {}),
+          })
+          .withResponse();
+        return readReply(data, request_id ?? null);
+      } catch (error) {
+        throw translateSdkError(error, SDK_ERRORS, options.name, call.signal);
+      }
+    },
+  };
+}
+
+function buildBody(call: ProviderCall, mode: AnthropicStructuredOutput): MessageCreateParamsNonStreaming {
+  const system = call.messages.filter((message) => message.role === 'system').map((message) => message.content);
+  const { params } = call;
+  const body: MessageCreateParamsNonStreaming = {
+    model: call.model,
+    max_tokens: params.maxTokens,
+    messages: call.messages.flatMap((message) => (message.role === 'system' ? [] : [{ role: message.role, content: message.content }])),
+    ...(system.length > 0 ? { system: system.join('\n\n') } : {}),
+    ...(params.temperature === undefined ? {} : { temperature: params.temperature }),
+    ...(params.topP === undefined ? {} : { top_p: params.topP }),
+  };
+  if (mode === 'native') {
+    body.output_config = { format: { type: 'json_schema', schema: call.output.schema } };
+  } else {
+    body.tools = [{ name: call.output.name, description: 'Record the answer.', input_schema: { type: 'object', ...call.output.schema } }];
+    body.tool_choice = { type: 'tool', name: call.output.name };
+  }
+  return body;
+}
+
+function readReply(data: Message, requestId: string | null): ProviderReply {
+  const base = {
+    body: data,
+    usage: { inputTokens: data.usage.input_tokens, outputTokens: data.usage.output_tokens },
+    providerRequestId: requestId ?? data.id,
+  };
+  const text = data.content.flatMap((block) => (block.type === 'text' ? [block.text] : [])).join('');
+  if (data.stop_reason === 'refusal') return { ...base, outcome: 'refusal', refusal: text || 'the model declined to answer' };
+  if (data.stop_reason === 'max_tokens') return { ...base, outcome: 'truncated', text };
+  const toolUse = data.content.find((block) => block.type === 'tool_use');
+  if (toolUse) return { ...base, outcome: 'value', value: toolUse.input };
+  return { ...base, outcome: 'text', text };
+}

@@ -1,0 +1,43 @@
+import { UnknownTaskError } from './errors/index.js';
+import { type StrictJsonSchema, toStrictJsonSchema } from './strict-json-schema.js';
+import type { AnyTask } from './task.js';
+
+/** A task with what is derived from it once, at registration. */
+export interface RegisteredTask {
+  definition: AnyTask;
+  /** The schema providers receive, and the decoder back to the task's own shape. */
+  strictOutput: StrictJsonSchema;
+  /** A provider-safe identifier (OpenAI: ^[a-zA-Z0-9_-]{1,64}$). */
+  schemaName: string;
+}
+
+/** The tasks a process knows, by short name. */
+export class TaskRegistry {
+  private readonly byName = new Map<string, RegisteredTask>();
+
+  constructor(tasks: readonly AnyTask[]) {
+    for (const task of tasks) this.register(task);
+  }
+
+  register(task: AnyTask): RegisteredTask {
+    if (this.byName.has(task.name)) throw new Error(`a task named "${task.name}" is already registered`);
+    const registered = { definition: task, strictOutput: toStrictJsonSchema(task.output), schemaName: toSchemaName(task.name) };
+    this.byName.set(task.name, registered);
+    return registered;
+  }
+
+  /** @throws UnknownTaskError listing the known names. */
+  get(name: string): RegisteredTask {
+    const task = this.byName.get(name);
+    if (!task) throw new UnknownTaskError(name, this.names());
+    return task;
+  }
+
+  names(): string[] {
+    return [...this.byName.keys()];
+  }
+}
+
+function toSchemaName(taskName: string): string {
+  return taskName.replace(/[^a-zA-Z0-9_-]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 64) || 'output';
+}

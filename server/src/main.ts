@@ -1,0 +1,41 @@
+import { fileURLToPath } from 'node:url';
+import { openApp } from './app.js';
+import { EnvError, parseEnv } from './env.js';
+import { ConfigFileError } from './llm/config-file.js';
+import { log, setLogLevel } from './log.js';
+import { createChainlogServer } from './server.js';
+
+const mainLog = log.withTag('main');
+const DEFAULT_CLIENT_DIR = fileURLToPath(new URL('../../client/dist', import.meta.url));
+
+async function main(): Promise<void> {
+  const env = parseEnv();
+  setLogLevel(env.CHAINLOG_LOG_LEVEL);
+  const app = await openApp(env);
+  const server = createChainlogServer(
+    { db: app.database.db, databaseKind: app.database.kind, llm: app.llm, startedAt: new Date() },
+    { clientDir: env.CHAINLOG_CLIENT_DIR ?? DEFAULT_CLIENT_DIR },
+  );
+  const url = await server.listen(env.PORT, env.HOST);
+  mainLog.success(`Chainlog listening on ${url} (HTTP and WebSocket), database: ${app.database.kind}`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    mainLog.info(`${signal}: shutting down`);
+    await server.close(env.CHAINLOG_SHUTDOWN_TIMEOUT_MS);
+    await app.close();
+    mainLog.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof EnvError || error instanceof ConfigFileError) mainLog.error(error.message);
+  else mainLog.error('start-up failed', error);
+  process.exit(1);
+});
+

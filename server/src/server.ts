@@ -1,0 +1,84 @@
+import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import { applyWSSHandler } from '@trpc/server/adapters/ws';
+import { WebSocketServer } from 'ws';
+import { log } from './log.js';
+import { appRouter } from './routers/app.js';
+import { readHealth } from './services/health.js';
+import { createStaticHandler } from './static-files.js';
+import { type AppDependencies, createContextFactory } from './trpc/context.js';
+
+const serverLog = log.withTag('server');
+
+export interface ServerOptions {
+  /** The built client to serve on the same port; nothing is served when absent. */
+  clientDir?: string | undefined;
+}
+
+export interface ChainlogServer {
+  listen(port: number, host: string): Promise<string>;
+  /** Stops accepting, tells WebSocket clients to reconnect elsewhere, lets in-flight calls finish within `timeoutMs`. */
+  close(timeoutMs: number): Promise<void>;
+}
+
+/** One node:http server: /healthz, tRPC over HTTP at /trpc, tRPC over WebSocket on the same port, and the client. */
+export function createChainlogServer(dependencies: AppDependencies, options: ServerOptions = {}): ChainlogServer {
+  const createContext = createContextFactory(dependencies);
+  const trpcHandler = createHTTPHandler({ router: appRouter, createContext, basePath: '/trpc/', onError: logProcedureError });
+  const serveStatic = options.clientDir ? createStaticHandler(options.clientDir) : undefined;
+
+  const httpServer = createServer((request, response) => {
+    const pathname = (request.url ?? '/').split('?')[0] ?? '/';
+    if (pathname === '/healthz') return void answerHealth(dependencies, response);
+    if (pathname === '/trpc' || pathname.startsWith('/trpc/')) return trpcHandler(request, response);
+    if (serveStatic?.(request, response)) return;
+    response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `no route for ${pathname}` }));
+  });
+  const wss = new WebSocketServer({ server: httpServer });
+  const wsHandler = applyWSSHandler({ wss, router: appRouter, createContext, onError: logProcedureError, keepAlive: { enabled: true } });
+
+  return {
+    listen(port, host) {
+      return new Promise((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, host, () => {
+          httpServer.off('error', reject);
+          const { address, port: boundPort } = httpServer.address() as AddressInfo;
+          resolve(`http://${address.includes(':') ? `[${address}]` : address}:${boundPort}`);
+        });
+      });
+    },
+    async close(timeoutMs) {
+      const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      httpServer.closeIdleConnections();
+      wsHandler.broadcastReconnectNotification();
+      for (const client of wss.clients) client.close(1001, 'server shutting down');
+      const drained = await dependencies.llm.drain(timeoutMs);
+      if (!drained) serverLog.warn(`${dependencies.llm.inFlight()} LLM call(s) still running after ${timeoutMs} ms; closing anyway`);
+      httpServer.closeIdleConnections();
+      const timer = setTimeout(() => httpServer.closeAllConnections(), drained ? timeoutMs : 0);
+      await closed;
+      clearTimeout(timer);
+      for (const client of wss.clients) client.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
+
+async function answerHealth(dependencies: AppDependencies, response: ServerResponse<IncomingMessage>): Promise<void> {
+  try {
+    const health = await readHealth(dependencies);
+    response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(health));
+  } catch (error) {
+    serverLog.error('health check failed', error);
+    response
+      .writeHead(503, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ status: 'unavailable', database: dependencies.databaseKind }));
+  }
+}
+
+function logProcedureError({ error, path }: { error: Error & { code?: string }; path?: string | undefined }): void {
+  if (error.code === 'INTERNAL_SERVER_ERROR') serverLog.error(`procedure ${path ?? '(unknown)'} failed`, error);
+  else serverLog.debug(`procedure ${path ?? '(unknown)'}: ${error.message}`);
+}

@@ -1,0 +1,42 @@
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import path from 'node:path';
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.map': 'application/json',
+};
+
+/**
+ * Serves the built client (client/dist) with the SPA fallback to index.html. Returns false when the folder
+ * has no index.html, so the caller can answer 404.
+ */
+export function createStaticHandler(rootDir: string): ((request: IncomingMessage, response: ServerResponse) => boolean) | undefined {
+  const root = path.resolve(rootDir);
+  const indexFile = path.join(root, 'index.html');
+  if (!existsSync(indexFile)) return undefined;
+  return (request, response) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') return false;
+    const pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
+    const candidate = path.resolve(root, `.${pathname}`);
+    // Anything outside the root, or not a file, gets the app shell: the client routes it.
+    const isFile = candidate.startsWith(root + path.sep) && existsSync(candidate) && statSync(candidate).isFile();
+    const file = isFile ? candidate : indexFile;
+    const extension = path.extname(file);
+    response.writeHead(200, {
+      'content-type': CONTENT_TYPES[extension] ?? 'application/octet-stream',
+      // Vite fingerprints assets, so they may be cached for good; the shell must be revalidated.
+      'cache-control': file === indexFile ? 'no-cache' : 'public, max-age=31536000, immutable',
+    });
+    if (request.method === 'HEAD') response.end();
+    else createReadStream(file).pipe(response);
+    return true;
+  };
+}

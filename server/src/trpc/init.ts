@@ -1,0 +1,15 @@
+import { initTRPC } from '@trpc/server';
+import { ZodError } from 'zod';
+import type { Context } from './context.js';
+
+const t = initTRPC.context<Context>().create({
+  errorFormatter({ shape, error }) {
+    // Invalid input arrives as BAD_REQUEST with zod's issues, so clients can point at the exact field.
+    const issues = error.code === 'BAD_REQUEST' && error.cause instanceof ZodError ? error.cause.issues : null;
+    return { ...shape, data: { ...shape.data, issues } };
+  },
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+export const publicProcedure = t.procedure;
