@@ -1,12 +1,29 @@
-import { createConsola } from 'consola';
-
-/** The root logger; modules take `log.withTag('<module>')`. Level comes from env.ts via `setLogLevel`. */
-export const log = createConsola({ level: 3 });
+import { type ConsolaReporter, createConsola } from 'consola';
 
 const LEVELS = { silent: -999, error: 0, warn: 1, info: 3, debug: 4, trace: 5 } as const;
 export type LogLevelName = keyof typeof LEVELS;
 export const LOG_LEVEL_NAMES = Object.keys(LEVELS) as [LogLevelName, ...LogLevelName[]];
 
+// withTag() copies a consola instance's level and streams, so loggers tagged at import time would miss later
+// settings. They share the reporters array, though: one filtering reporter reads the current settings instead.
+const output: { level: number; stdout: NodeJS.WriteStream | undefined } = { level: LEVELS.info, stdout: undefined };
+const formatters = createConsola().options.reporters;
+const settingsReporter: ConsolaReporter = {
+  log(logObject, context) {
+    if (logObject.level > output.level) return;
+    const options = output.stdout ? { ...context.options, stdout: output.stdout } : context.options;
+    for (const formatter of formatters) formatter.log(logObject, { options });
+  },
+};
+
+/** The root logger; modules take `log.withTag('<module>')`. */
+export const log = createConsola({ level: LEVELS.trace, reporters: [settingsReporter] });
+
 export function setLogLevel(level: LogLevelName): void {
-  log.level = LEVELS[level];
+  output.level = LEVELS[level];
+}
+
+/** Sends what consola would print on stdout elsewhere (the CLI keeps stdout for its JSON answer). */
+export function redirectLogStdout(stream: NodeJS.WriteStream): void {
+  output.stdout = stream;
 }

@@ -16,10 +16,23 @@ export interface DatabaseHandle {
 
 /** Opens the one Kysely instance for the process and brings its schema to the latest migration. */
 export async function openDatabase(target: DatabaseTarget, options: { migrate?: boolean } = {}): Promise<DatabaseHandle> {
-  const { dialect, ready } = createDialect(target);
-  await ready;
+  const { dialect, ready, release } = createDialect(target);
   const db = new Kysely<Database>({ dialect });
-  if (options.migrate ?? true) await migrateToLatest(db);
+  try {
+    await ready;
+    if (options.migrate ?? true) await migrateToLatest(db);
+  } catch (error) {
+    await db.destroy();
+    release();
+    throw error;
+  }
   dbLog.info(`database ready: ${target.kind === 'pglite' ? `embedded PGlite at ${target.dataDir}` : 'PostgreSQL server'}`);
-  return { db, kind: target.kind, close: () => db.destroy() };
+  return {
+    db,
+    kind: target.kind,
+    async close() {
+      await db.destroy();
+      release();
+    },
+  };
 }

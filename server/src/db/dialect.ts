@@ -3,6 +3,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { type Dialect, PostgresDialect } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
+import { lockDataDir } from './data-dir-lock.js';
 
 export type DatabaseKind = 'pglite' | 'postgres';
 
@@ -15,22 +16,26 @@ export interface OpenDialect {
   dialect: Dialect;
   /** Resolves once the database accepts queries (PGlite starts its WASM Postgres lazily). */
   ready: Promise<void>;
+  /** Frees what the dialect holds outside the database (the PGlite data-directory lock). */
+  release(): void;
 }
 
 /** Builds the Kysely dialect for a target; shared by the server and the root kysely.config.ts. */
 export function createDialect(target: DatabaseTarget): OpenDialect {
   if (target.kind === 'pglite') {
     // PGlite creates only the last folder of its path.
-    if (!target.dataDir.startsWith('memory://')) mkdirSync(target.dataDir, { recursive: true });
+    const inMemory = target.dataDir.startsWith('memory://');
+    if (!inMemory) mkdirSync(target.dataDir, { recursive: true });
+    const release = inMemory ? () => {} : lockDataDir(target.dataDir);
     const pglite = new PGlite(target.dataDir);
-    return { dialect: new PGliteDialect(pglite), ready: pglite.waitReady };
+    return { dialect: new PGliteDialect(pglite), ready: pglite.waitReady, release };
   }
   const pool = new pg.Pool({
     connectionString: target.url,
     max: target.poolSize ?? 20,
     ...(target.searchPath ? { options: `-c search_path=${target.searchPath}` } : {}),
   });
-  return { dialect: new PostgresDialect({ pool }), ready: Promise.resolve() };
+  return { dialect: new PostgresDialect({ pool }), ready: Promise.resolve(), release: () => {} };
 }
 
 /** DATABASE_URL wins; otherwise PGlite under the data directory. */

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { toStrictJsonSchema, UnsupportedSchemaError, type JsonSchema, type StrictJsonSchema } from './strict-json-schema.js';
+import {
+  toStrictJsonSchema,
+  UnsupportedSchemaError,
+  type JsonSchema,
+  type StrictJsonSchema,
+} from './strict-json-schema.js';
 
 // What OpenAI strict mode (and Anthropic structured outputs) accept; the converter must emit nothing else.
 const ALLOWED_KEYWORDS = new Set([
@@ -106,6 +111,24 @@ function convert(schema: z.ZodType): StrictJsonSchema {
 function parseAnswer<T extends z.ZodType>(schema: T, answer: unknown): z.output<T> {
   return schema.parse(convert(schema).decode(answer));
 }
+
+describe('the strictness checker', () => {
+  it("refuses zod's own JSON schema for optional fields, records, oneOf and non-object roots", () => {
+    const Raw = z.object({ a: z.string().optional(), tags: z.record(z.string(), z.number()) });
+    const Union = z.discriminatedUnion('k', [z.object({ k: z.literal('a') }), z.object({ k: z.literal('b') })]);
+
+    expect(strictnessViolations(z.toJSONSchema(Raw, { io: 'input' }))).toEqual([
+      '$: keyword $schema is not allowed',
+      '$: additionalProperties is not false',
+      '$: required ["tags"] is not every property ["a","tags"]',
+      '$.tags: keyword propertyNames is not allowed',
+      '$.tags: additionalProperties is not false',
+      '$.tags: an object without properties',
+    ]);
+    expect(strictnessViolations(z.toJSONSchema(Union, { io: 'input' }))).toContain('$: keyword oneOf is not allowed');
+    expect(strictnessViolations(z.toJSONSchema(Union, { io: 'input' }))).toContain('$: the root is not of type object');
+  });
+});
 
 describe('toStrictJsonSchema', () => {
   describe('objects', () => {
@@ -417,7 +440,11 @@ describe('toStrictJsonSchema', () => {
       const Tags = z.array(z.object({ name: z.string(), weight: z.number().optional() }));
       const strict = convert(Tags);
 
-      expect(strict.schema).toMatchObject({ type: 'object', required: ['value'], properties: { value: { type: 'array' } } });
+      expect(strict.schema).toMatchObject({
+        type: 'object',
+        required: ['value'],
+        properties: { value: { type: 'array' } },
+      });
       expect(Tags.parse(strict.decode({ value: [{ name: 'a', weight: null }] }))).toEqual([{ name: 'a' }]);
     });
 
@@ -481,9 +508,12 @@ describe('toStrictJsonSchema', () => {
       const { schema } = convert(Catalog);
 
       expect(Object.keys(isSchema(schema.$defs) ? schema.$defs : {})).toHaveLength(1);
-      expect(
-        parseAnswer(Catalog, { tree: { name: 'a', note: null, children: [{ name: 'b', note: null, children: [] }] }, archive: null }),
-      ).toEqual({ tree: { name: 'a', children: [{ name: 'b', children: [] }] } });
+      const answer = {
+        tree: { name: 'a', note: null, children: [{ name: 'b', note: null, children: [] }] },
+        archive: null,
+      };
+
+      expect(parseAnswer(Catalog, answer)).toEqual({ tree: { name: 'a', children: [{ name: 'b', children: [] }] } });
     });
 
     it('moves a recursive non-object root into $defs before wrapping it', () => {

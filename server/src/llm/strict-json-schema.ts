@@ -87,7 +87,14 @@ interface RefDecoder extends DecoderBase {
   kind: 'ref';
   target: Decoder | undefined;
 }
-type Decoder = PassThroughDecoder | ObjectDecoder | ArrayDecoder | EntriesDecoder | TupleDecoder | UnionDecoder | RefDecoder;
+type Decoder =
+  | PassThroughDecoder
+  | ObjectDecoder
+  | ArrayDecoder
+  | EntriesDecoder
+  | TupleDecoder
+  | UnionDecoder
+  | RefDecoder;
 
 interface Converted {
   schema: JsonSchema;
@@ -156,13 +163,16 @@ export function toStrictJsonSchema(schema: z.ZodType): StrictJsonSchema {
   const wrapped = !isClosedObjectSchema(root.schema);
   const wrappedValue = wrapped && context.refsToRoot.length > 0 ? moveRootIntoDefs(root.schema, context) : root.schema;
   const body = wrapped ? closedObjectSchema({ [WRAPPER_KEY]: wrappedValue }) : root.schema;
-  const strictSchema = Object.keys(context.document.defs).length > 0 ? { ...body, $defs: context.document.defs } : { ...body };
+  const hasDefs = Object.keys(context.document.defs).length > 0;
+  const strictSchema = hasDefs ? { ...body, $defs: context.document.defs } : { ...body };
   context.document.root = strictSchema;
 
   const rootDecoder = root.decoder;
   return {
     schema: strictSchema,
-    decode: wrapped ? (value) => decodeValue(unwrapValue(value), rootDecoder) : (value) => decodeValue(value, rootDecoder),
+    decode: wrapped
+      ? (value) => decodeValue(unwrapValue(value), rootDecoder)
+      : (value) => decodeValue(value, rootDecoder),
   };
 }
 
@@ -208,7 +218,10 @@ function convertNode(source: JsonSchema, path: string, context: ConversionContex
   if (branches !== undefined) return convertUnion(source, branches, path, context);
   const types = declaredTypes(source);
   if (types.length === 0) {
-    throw new UnsupportedSchemaError(path, 'it accepts any value (z.any(), z.unknown() or a bare custom type); give it a concrete type');
+    throw new UnsupportedSchemaError(
+      path,
+      'it accepts any value (z.any(), z.unknown() or a bare custom type); give it a concrete type',
+    );
   }
   if (types.length > 1 && types.some((type) => !PRIMITIVE_TYPES.has(type))) {
     throw new UnsupportedSchemaError(path, `a value of several types (${types.join(', ')}) needs a union`);
@@ -244,10 +257,16 @@ function convertRef(ref: string, path: string, context: ConversionContext): Conv
   }
   context.referencedDefs.add(name);
   context.refsToDefs.push({ name, decoder });
+  // Keywords zod puts beside a $ref (a description, a refinement) are dropped: strict mode wants a bare $ref.
   return { schema: { $ref: ref }, decoder };
 }
 
-function convertUnion(source: JsonSchema, sourceBranches: unknown[], path: string, context: ConversionContext): Converted {
+function convertUnion(
+  source: JsonSchema,
+  sourceBranches: unknown[],
+  path: string,
+  context: ConversionContext,
+): Converted {
   const branches: UnionBranch[] = [];
   for (const [index, branch] of sourceBranches.entries()) {
     const converted = convertNode(asSchema(branch, `${path}|${index}`), path, context);
@@ -304,7 +323,9 @@ function convertTuple(source: JsonSchema, prefixItems: unknown[], path: string, 
   const properties: JsonSchema = {};
   const elements: FieldDecoder[] = [];
   for (const [index, item] of prefixItems.entries()) {
-    const field = convertField(String(index), asSchema(item, `${path}[${index}]`), index >= requiredCount, `${path}[${index}]`, context);
+    const elementPath = `${path}[${index}]`;
+    const optional = index >= requiredCount;
+    const field = convertField(String(index), asSchema(item, elementPath), optional, elementPath, context);
     properties[field.key] = field.schema;
     elements.push(field);
   }
@@ -385,7 +406,8 @@ function convertRecordToEntries(
   path: string,
   context: ConversionContext,
 ): Converted {
-  const key = propertyNames === undefined ? { type: 'string' } : convertNode(propertyNames, `${path}{key}`, context).schema;
+  const key =
+    propertyNames === undefined ? { type: 'string' } : convertNode(propertyNames, `${path}{key}`, context).schema;
   const value = convertNode(valueSource, `${path}{}`, context);
   const decoder: EntriesDecoder = { kind: 'entries', value: value.decoder, changesValue: true };
   context.decoders.push(decoder);
@@ -419,7 +441,9 @@ function acceptsNull(source: JsonSchema, context: ConversionContext, visited: Se
     return target !== undefined && acceptsNull(target, context, visited);
   }
   const branches = isArray(source.anyOf) ? source.anyOf : isArray(source.oneOf) ? source.oneOf : undefined;
-  if (branches !== undefined) return branches.some((branch) => isJsonSchema(branch) && acceptsNull(branch, context, visited));
+  if (branches !== undefined) {
+    return branches.some((branch) => isJsonSchema(branch) && acceptsNull(branch, context, visited));
+  }
   if ('const' in source) return source.const === null;
   if (isArray(source.enum)) return source.enum.includes(null);
   return source.type === 'null' || (isArray(source.type) && source.type.includes('null'));
@@ -589,8 +613,11 @@ function decodeTuple(value: unknown, decoder: TupleDecoder): unknown {
 function decodeUnion(value: unknown, decoder: UnionDecoder): unknown {
   const { discriminator } = decoder;
   const byDiscriminator =
-    discriminator !== undefined && isRecord(value) ? discriminator.branchByValue.get(value[discriminator.key]) : undefined;
-  const branch = byDiscriminator ?? decoder.branches.find((candidate) => matchesShape(value, candidate.schema, decoder.document));
+    discriminator !== undefined && isRecord(value)
+      ? discriminator.branchByValue.get(value[discriminator.key])
+      : undefined;
+  const branch =
+    byDiscriminator ?? decoder.branches.find((candidate) => matchesShape(value, candidate.schema, decoder.document));
   return branch === undefined ? value : decodeValue(value, branch.decoder);
 }
 
@@ -600,7 +627,9 @@ function matchesShape(value: unknown, schema: JsonSchema, document: StrictDocume
     const target = resolveStrictRef(schema.$ref, document);
     return target === undefined || matchesShape(value, target, document);
   }
-  if (isArray(schema.anyOf)) return schema.anyOf.some((branch) => isJsonSchema(branch) && matchesShape(value, branch, document));
+  if (isArray(schema.anyOf)) {
+    return schema.anyOf.some((branch) => isJsonSchema(branch) && matchesShape(value, branch, document));
+  }
   if ('const' in schema && schema.const !== value) return false;
   if (isArray(schema.enum) && !schema.enum.includes(value)) return false;
   const { type } = schema;
@@ -635,7 +664,8 @@ function matchesProperties(value: Record<string, unknown>, schema: JsonSchema, d
   for (const key in value) if (!Object.hasOwn(properties, key)) return false;
   for (const key in properties) {
     const property = properties[key];
-    if (!Object.hasOwn(value, key) || (isJsonSchema(property) && !matchesShape(value[key], property, document))) return false;
+    if (!Object.hasOwn(value, key)) return false;
+    if (isJsonSchema(property) && !matchesShape(value[key], property, document)) return false;
   }
   return true;
 }
@@ -677,12 +707,15 @@ function asSchema(value: unknown, path: string): JsonSchema {
 
 /** Plain assignment of `__proto__` would set the prototype instead of adding a key. */
 function setOwnProperty<T>(target: Record<string, T>, key: string, value: T): void {
-  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-  else target[key] = value;
+  if (key === '__proto__') {
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    target[key] = value;
+  }
 }
 
 function isJsonSchema(value: unknown): value is JsonSchema {
-  return typeof value === 'object' && value !== null && !isArray(value);
+  return isRecord(value);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

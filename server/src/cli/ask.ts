@@ -1,0 +1,54 @@
+import { parseArgs } from 'node:util';
+import { openApp } from '../app.js';
+import { EnvError, parseEnv } from '../env.js';
+import { ConfigFileError } from '../llm/config-file.js';
+import { LlmError } from '../llm/errors/index.js';
+import { redirectLogStdout, setLogLevel } from '../log.js';
+
+const USAGE = `usage: npm run ask -- "<task name>" '<json input>' [--chain <chain id>] [--model <provider>:<model>]`;
+
+/** Runs one registered task from the command line and prints { output, chainId, logId } as JSON on stdout. */
+async function main(): Promise<number> {
+  // stdout carries only the JSON answer; every log line goes to stderr.
+  redirectLogStdout(process.stderr);
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: { chain: { type: 'string' }, model: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  const [taskName, inputText] = positionals;
+  if (values.help || !taskName || inputText === undefined || positionals.length > 2) {
+    process.stderr.write(`${USAGE}\n`);
+    return values.help ? 0 : 2;
+  }
+  let input: unknown;
+  try {
+    input = JSON.parse(inputText);
+  } catch {
+    process.stderr.write(`the input is not valid JSON: ${inputText}\n${USAGE}\n`);
+    return 2;
+  }
+  const env = parseEnv();
+  setLogLevel(env.CHAINLOG_LOG_LEVEL === 'info' ? 'warn' : env.CHAINLOG_LOG_LEVEL);
+  const app = await openApp(env);
+  try {
+    const result = await app.llm.ask(taskName, input, { chainId: values.chain, model: values.model });
+    process.stdout.write(`${JSON.stringify({ output: result.output, chainId: result.chainId, logId: result.logId }, null, 2)}\n`);
+    return 0;
+  } finally {
+    await app.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (LlmError.isInstance(error)) {
+      process.stderr.write(`${error.name}: ${error.message}${error.logId ? ` (log ${error.logId})` : ''}\n`);
+    } else if (error instanceof EnvError || error instanceof ConfigFileError || error instanceof Error) {
+      process.stderr.write(`${error.message}\n`);
+    } else {
+      process.stderr.write(`${String(error)}\n`);
+    }
+    process.exit(1);
+  },
+);
