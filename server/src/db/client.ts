@@ -20,7 +20,7 @@ export async function openDatabase(target: DatabaseTarget, options: { migrate?: 
   const db = new Kysely<Database>({ dialect });
   try {
     await ready;
-    if (options.migrate ?? true) await migrateToLatest(db);
+    if (options.migrate ?? true) await migrateToLatest(db, target.kind === 'postgres' ? target.searchPath : undefined);
   } catch (error) {
     await db.destroy();
     release();

@@ -1,23 +1,26 @@
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FileMigrationProvider, type Kysely, Migrator } from 'kysely';
+import { type Kysely, Migrator } from 'kysely';
 import { log } from '../log.js';
+import { MIGRATIONS } from './migrations.js';
 
 const migrateLog = log.withTag('migrate');
 
-/** The folder kysely-ctl (root kysely.config.ts) and the server both read. */
+/** The folder kysely-ctl reads through the root kysely.config.ts. */
 export const MIGRATION_FOLDER = fileURLToPath(new URL('./migrations', import.meta.url));
 
 export class MigrationError extends Error {
   override name = 'MigrationError';
 }
 
-/** Applies every pending migration; the server calls it at start so `npm start` needs no separate step. */
-export async function migrateToLatest<T>(db: Kysely<T>): Promise<void> {
+/**
+ * Applies every pending migration; the server calls it at start so `npm start` needs no separate step.
+ * `schema` keeps kysely's bookkeeping tables in that schema (it otherwise finds them in any schema).
+ */
+export async function migrateToLatest<T>(db: Kysely<T>, schema?: string): Promise<void> {
   const migrator = new Migrator({
     db,
-    provider: new FileMigrationProvider({ fs, path, migrationFolder: MIGRATION_FOLDER }),
+    provider: { getMigrations: async () => MIGRATIONS },
+    ...(schema ? { migrationTableSchema: schema } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();
   for (const result of results ?? []) {

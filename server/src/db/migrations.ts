@@ -1,0 +1,11 @@
+import type { Migration } from 'kysely';
+import * as inferenceLog from './migrations/2026-11-25T1100-inference-log.js';
+
+/**
+ * Every migration, by the name kysely-ctl gives its file. Listed statically so the server and the tests load
+ * them through the module graph (kysely's FileMigrationProvider imports from inside node_modules, where a
+ * test runner cannot transform TypeScript); a test checks this list against the folder.
+ */
+export const MIGRATIONS: Record<string, Migration> = {
+  '2026-11-25T1100-inference-log': inferenceLog,
+};
