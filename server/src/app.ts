@@ -1,5 +1,6 @@
 import { type DatabaseHandle, openDatabase } from './db/client.js';
 import { targetFromSettings } from './db/dialect.js';
+import { createInferenceLogWriter } from './db/inference-log-writer.js';
 import type { Env } from './env.js';
 import { type Llm, createLlm } from './llm/ask.js';
 import { loadConfigFile } from './llm/config-file.js';
@@ -18,8 +19,12 @@ export interface App {
 /** Opens the database (migrated) and wires the LLM layer from env and config: what the server and the CLI share. */
 export async function openApp(env: Env): Promise<App> {
   const settings = buildLlmSettings(env, loadConfigFile(env.CHAINLOG_CONFIG));
-  const database = await openDatabase(targetFromSettings({ databaseUrl: env.DATABASE_URL, dataDir: env.CHAINLOG_DATA_DIR }));
-  const llm: Llm<typeof TASKS> = createLlm({ db: database.db, settings, tasks: TASKS });
+  const database = await openDatabase(targetFromSettings({ databaseUrl: env.DATABASE_URL, dataDir: env.CHAINLOG_DATA_DIR }), {
+    logCommit: env.CHAINLOG_LOG_COMMIT,
+  });
+  // PGlite runs one statement at a time, so a single flush in flight lets batches grow instead of queueing.
+  const logWriter = createInferenceLogWriter(database.logDb, { concurrency: database.kind === 'pglite' ? 1 : 4 });
+  const llm: Llm<typeof TASKS> = createLlm({ db: database.db, settings, tasks: TASKS, logWriter });
   for (const line of llm.router.describeFallbacks(TASKS)) appLog.warn(line);
   return { database, llm, close: () => database.close() };
 }

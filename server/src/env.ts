@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { LOG_LEVEL_NAMES } from './log.js';
 
@@ -17,6 +18,7 @@ const envSchema = z.object({
   CHAINLOG_DATA_DIR: z.string().default('./.chainlog'),
   DATABASE_URL: optionalText.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
   CHAINLOG_CONFIG: optionalText,
+  CHAINLOG_LOG_COMMIT: z.enum(['async', 'sync']).default('async'),
   CHAINLOG_MODEL: optionalText.pipe(modelSpec.optional()),
   CHAINLOG_LOG_LEVEL: z.enum(LOG_LEVEL_NAMES).default('info'),
   CHAINLOG_LLM_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
@@ -45,4 +47,9 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
   throw new EnvError(`invalid environment:\n${problems.join('\n')}`);
+}
+
+/** Loads ./.env into process.env when it exists; variables already set win. */
+export function loadDotEnvFile(path = '.env'): void {
+  if (existsSync(path)) process.loadEnvFile(path);
 }

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { openApp } from './app.js';
-import { EnvError, parseEnv } from './env.js';
+import { EnvError, loadDotEnvFile, parseEnv } from './env.js';
 import { ConfigFileError } from './llm/config-file.js';
 import { log, setLogLevel } from './log.js';
 import { createChainlogServer } from './server.js';
@@ -9,6 +9,7 @@ const mainLog = log.withTag('main');
 const DEFAULT_CLIENT_DIR = fileURLToPath(new URL('../../client/dist', import.meta.url));
 
 async function main(): Promise<void> {
+  loadDotEnvFile();
   const env = parseEnv();
   setLogLevel(env.CHAINLOG_LOG_LEVEL);
   const app = await openApp(env);
@@ -24,10 +25,15 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     mainLog.info(`${signal}: shutting down`);
-    await server.close(env.CHAINLOG_SHUTDOWN_TIMEOUT_MS);
-    await app.close();
-    mainLog.info('stopped');
-    process.exit(0);
+    try {
+      await server.close(env.CHAINLOG_SHUTDOWN_TIMEOUT_MS);
+      await app.close();
+      mainLog.info('stopped');
+      process.exit(0);
+    } catch (error) {
+      mainLog.error('shutdown failed', error);
+      process.exit(1);
+    }
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));

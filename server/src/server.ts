@@ -50,6 +50,7 @@ export function createChainlogServer(dependencies: AppDependencies, options: Ser
       });
     },
     async close(timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
       const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       httpServer.closeIdleConnections();
       wsHandler.broadcastReconnectNotification();
@@ -57,7 +58,15 @@ export function createChainlogServer(dependencies: AppDependencies, options: Ser
       const drained = await dependencies.llm.drain(timeoutMs);
       if (!drained) serverLog.warn(`${dependencies.llm.inFlight()} LLM call(s) still running after ${timeoutMs} ms; closing anyway`);
       httpServer.closeIdleConnections();
-      const timer = setTimeout(() => httpServer.closeAllConnections(), drained ? timeoutMs : 0);
+      // closeAllConnections() skips upgraded sockets: a WebSocket client that never answers the close frame would
+      // otherwise hold the close for ws's own 30 s close timeout.
+      const timer = setTimeout(
+        () => {
+          httpServer.closeAllConnections();
+          for (const client of wss.clients) client.terminate();
+        },
+        Math.max(0, deadline - Date.now()),
+      );
       await closed;
       clearTimeout(timer);
       for (const client of wss.clients) client.terminate();

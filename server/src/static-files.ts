@@ -24,7 +24,14 @@ export function createStaticHandler(rootDir: string): ((request: IncomingMessage
   if (!existsSync(indexFile)) return undefined;
   return (request, response) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') return false;
-    const pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
+    let pathname: string;
+    try {
+      pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
+    } catch (error) {
+      // A malformed escape (`/%E0%A4%A`) names no file; thrown here it would crash the server, so the caller answers 404.
+      if (error instanceof URIError) return false;
+      throw error;
+    }
     const candidate = path.resolve(root, `.${pathname}`);
     // Anything outside the root, or not a file, gets the app shell: the client routes it.
     const isFile = candidate.startsWith(root + path.sep) && existsSync(candidate) && statSync(candidate).isFile();

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { openApp } from '../app.js';
-import { EnvError, parseEnv } from '../env.js';
+import { EnvError, loadDotEnvFile, parseEnv } from '../env.js';
 import { ConfigFileError } from '../llm/config-file.js';
 import { LlmError } from '../llm/errors/index.js';
 import { redirectLogStdout, setLogLevel } from '../log.js';
@@ -27,6 +27,7 @@ async function main(): Promise<number> {
     process.stderr.write(`the input is not valid JSON: ${inputText}\n${USAGE}\n`);
     return 2;
   }
+  loadDotEnvFile();
   const env = parseEnv();
   setLogLevel(env.CHAINLOG_LOG_LEVEL === 'info' ? 'warn' : env.CHAINLOG_LOG_LEVEL);
   const app = await openApp(env);

@@ -1,4 +1,4 @@
-import { Kysely } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import { log } from '../log.js';
 import type { Database } from './database.js';
 import { type DatabaseKind, type DatabaseTarget, createDialect } from './dialect.js';
@@ -10,29 +10,56 @@ export type Db = Kysely<Database>;
 
 export interface DatabaseHandle {
   db: Db;
+  /**
+   * Where inference_log rows are written. On PostgreSQL with `logCommit: 'async'`, a small pool of its own whose
+   * commits do not wait for the WAL flush: a row is in the database when ask() returns and survives our process
+   * dying, but a crash of the PostgreSQL host may lose the last fraction of a second of rows. Otherwise `db`.
+   */
+  logDb: Db;
   kind: DatabaseKind;
   close(): Promise<void>;
 }
 
+export interface OpenDatabaseOptions {
+  /** Apply pending migrations first (default true). */
+  migrate?: boolean;
+  /** How inference_log writes commit on PostgreSQL (default 'async'); PGlite has one connection and ignores it. */
+  logCommit?: 'sync' | 'async';
+}
+
 /** Opens the one Kysely instance for the process and brings its schema to the latest migration. */
-export async function openDatabase(target: DatabaseTarget, options: { migrate?: boolean } = {}): Promise<DatabaseHandle> {
+export async function openDatabase(target: DatabaseTarget, options: OpenDatabaseOptions = {}): Promise<DatabaseHandle> {
   const { dialect, ready, release } = createDialect(target);
   const db = new Kysely<Database>({ dialect });
   try {
     await ready;
-    if (options.migrate ?? true) await migrateToLatest(db, target.kind === 'postgres' ? target.searchPath : undefined);
+    if (options.migrate ?? true) await migrateToLatest(db, target.kind === 'postgres' ? await currentSchema(db) : undefined);
   } catch (error) {
     await db.destroy();
     release();
     throw error;
   }
   dbLog.info(`database ready: ${target.kind === 'pglite' ? `embedded PGlite at ${target.dataDir}` : 'PostgreSQL server'}`);
+  const logDb =
+    target.kind === 'postgres' && (options.logCommit ?? 'async') === 'async'
+      ? new Kysely<Database>({ dialect: createDialect({ ...target, poolSize: 8, synchronousCommit: false }).dialect })
+      : db;
   return {
     db,
+    logDb,
     kind: target.kind,
     async close() {
+      if (logDb !== db) await logDb.destroy();
       await db.destroy();
       release();
     },
   };
+}
+
+/** Kysely looks for its bookkeeping tables in every schema unless told which one: name ours. */
+async function currentSchema(db: Db): Promise<string> {
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  const schema = rows[0]?.schema;
+  if (!schema) throw new Error('the PostgreSQL search_path names no existing schema');
+  return schema;
 }

@@ -9,7 +9,14 @@ export type DatabaseKind = 'pglite' | 'postgres';
 
 /** Where the data lives: a PostgreSQL server, or an embedded PGlite directory (`memory://` for a throwaway one). */
 export type DatabaseTarget =
-  | { kind: 'postgres'; url: string; searchPath?: string; poolSize?: number }
+  | {
+      kind: 'postgres';
+      url: string;
+      searchPath?: string | undefined;
+      poolSize?: number | undefined;
+      /** `false` commits without waiting for the WAL flush (PostgreSQL's synchronous_commit = off). */
+      synchronousCommit?: boolean | undefined;
+    }
   | { kind: 'pglite'; dataDir: string };
 
 export interface OpenDialect {
@@ -30,10 +37,14 @@ export function createDialect(target: DatabaseTarget): OpenDialect {
     const pglite = new PGlite(target.dataDir);
     return { dialect: new PGliteDialect(pglite), ready: pglite.waitReady, release };
   }
+  const settings = [
+    ...(target.searchPath ? [`-c search_path=${target.searchPath}`] : []),
+    ...(target.synchronousCommit === false ? ['-c synchronous_commit=off'] : []),
+  ];
   const pool = new pg.Pool({
     connectionString: target.url,
     max: target.poolSize ?? 20,
-    ...(target.searchPath ? { options: `-c search_path=${target.searchPath}` } : {}),
+    ...(settings.length > 0 ? { options: settings.join(' ') } : {}),
   });
   return { dialect: new PostgresDialect({ pool }), ready: Promise.resolve(), release: () => {} };
 }

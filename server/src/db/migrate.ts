@@ -14,7 +14,8 @@ export class MigrationError extends Error {
 
 /**
  * Applies every pending migration; the server calls it at start so `npm start` needs no separate step.
- * `schema` keeps kysely's bookkeeping tables in that schema (it otherwise finds them in any schema).
+ * `schema` keeps kysely's bookkeeping tables in that schema: without it kysely takes tables of the same name in any
+ * schema of the database for its own.
  */
 export async function migrateToLatest<T>(db: Kysely<T>, schema?: string): Promise<void> {
   const migrator = new Migrator({

@@ -1,6 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Db } from '../db/client.js';
-import { insertPendingLog, upsertFinishedLog } from '../db/queries/inference-log.js';
+import { type InferenceLogWriter, createInferenceLogWriter } from '../db/inference-log-writer.js';
 import type { NewInferenceLog } from '../db/tables/inference-log.js';
 import { log } from '../log.js';
 import { currentChainId, newChainId } from './chain-context.js';
@@ -85,11 +85,14 @@ export interface LlmDependencies<Tasks extends readonly AnyTask[]> {
   tasks: Tasks;
   /** Defaults to one adapter per configured provider. */
   adapters?: Map<string, ProviderAdapter>;
+  /** Defaults to a group-committing writer on `db`. */
+  logWriter?: InferenceLogWriter;
 }
 
 /** Wires the task registry, the providers and the log table into `ask()`. */
 export function createLlm<const Tasks extends readonly AnyTask[]>(dependencies: LlmDependencies<Tasks>): Llm<Tasks> {
-  const { db, settings } = dependencies;
+  const { settings } = dependencies;
+  const logWriter = dependencies.logWriter ?? createInferenceLogWriter(dependencies.db, { concurrency: 2 });
   const registry = new TaskRegistry(dependencies.tasks);
   const router = new ModelRouter(settings, dependencies.adapters ?? createProviderAdapters(settings));
   const running = new Set<Promise<unknown>>();
@@ -114,7 +117,7 @@ export function createLlm<const Tasks extends readonly AnyTask[]>(dependencies: 
     const failures: LlmError[] = [];
 
     for (let attempt = 1; ; attempt++) {
-      const outcome = await runAttempt({ db, settings, registered, route, params, chainId, attempt, conversation, offlineExample, signal: options.signal });
+      const outcome = await runAttempt({ logWriter, settings, registered, route, params, chainId, attempt, conversation, offlineExample, signal: options.signal });
       if (outcome.ok) return { ...outcome.result, attempts: attempt };
       failures.push(outcome.error);
       const retryable = InvalidJsonError.isInstance(outcome.error) || OutputValidationError.isInstance(outcome.error);
@@ -167,7 +170,7 @@ class Conversation {
 }
 
 interface AttemptInput {
-  db: Db;
+  logWriter: InferenceLogWriter;
   settings: LlmSettings;
   registered: RegisteredTask;
   route: ModelRoute;
@@ -184,11 +187,12 @@ type AttemptOutcome =
   | { ok: false; error: LlmError; answer: string };
 
 /**
- * One provider call and its log row. The pending insert runs alongside the provider call rather than before it,
- * and the finished row is an upsert, so the row is durable without adding a database round trip to the latency.
+ * One provider call and its log row. The pending row is written alongside the provider call rather than before it,
+ * and the finished row is an upsert that wins over it, so the row is durable without a database round trip
+ * before the provider call.
  */
 async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
-  const { db, settings, registered, route, params, chainId, attempt, signal } = input;
+  const { logWriter, settings, registered, route, params, chainId, attempt, signal } = input;
   const task = registered.definition;
   const logId = uuidv7();
   const messages = input.conversation.messages;
@@ -204,7 +208,7 @@ async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
     request: JSON.stringify({ messages, output, params, requestedModel: route.requested }),
     created_at: new Date(),
   };
-  const pending = insertPendingLog(db, row);
+  const pending = logWriter.write(row);
   const startedAt = performance.now();
   llmLog.debug(`"${task.name}" attempt ${attempt} → ${route.provider}:${route.model}`, { chainId, logId });
 
@@ -214,8 +218,10 @@ async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
   } catch (thrown) {
     const error = LlmError.isInstance(thrown) ? thrown : new ProviderError(`${route.provider} call failed`, { cause: thrown });
     error.logId = logId;
+    // Provider messages can echo the key (OpenAI's 401 does), and callers print this message.
+    error.message = redactSecrets(error.message, settings.secrets);
     const body = ProviderError.isInstance(error) ? error.body : undefined;
-    await finishRow(db, pending, {
+    await finishRow(logWriter, pending, {
       ...row,
       status: 'error',
       error: JSON.stringify(redactSecrets(error.toRecord(), settings.secrets)),
@@ -230,7 +236,7 @@ async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
   const checked = checkReply(registered, reply, logId);
   const usage = reply.usage;
   const cost = costUsd(settings.prices, route.provider, route.model, usage);
-  await finishRow(db, pending, {
+  await finishRow(logWriter, pending, {
     ...row,
     status: checked.ok ? 'ok' : 'error',
     response: JSON.stringify(reply.body),
@@ -250,8 +256,8 @@ async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
   };
 }
 
-async function finishRow(db: Db, pending: Promise<void>, row: NewInferenceLog): Promise<void> {
-  const [pendingResult, finishedResult] = await Promise.allSettled([pending, upsertFinishedLog(db, row)]);
+async function finishRow(logWriter: InferenceLogWriter, pending: Promise<void>, row: NewInferenceLog): Promise<void> {
+  const [pendingResult, finishedResult] = await Promise.allSettled([pending, logWriter.write(row)]);
   // The finished upsert alone makes the row complete; a failed pending insert only matters if it failed too.
   if (finishedResult.status === 'rejected') throw finishedResult.reason;
   if (pendingResult.status === 'rejected') llmLog.debug('pending log insert failed but the finished row was written', pendingResult.reason);

@@ -79,11 +79,13 @@ export function buildLlmSettings(env: LlmEnv, config: ConfigFile = configFileSch
   const unconfiguredProviders: string[] = [];
   const official = {
     openai: { type: 'openai', apiKey: env.OPENAI_API_KEY, baseURL: env.OPENAI_BASE_URL },
-    anthropic: { type: 'anthropic', apiKey: env.ANTHROPIC_API_KEY, baseURL: env.ANTHROPIC_BASE_URL, structuredOutput: 'native' },
+    anthropic: { type: 'anthropic', apiKey: env.ANTHROPIC_API_KEY, baseURL: env.ANTHROPIC_BASE_URL },
   } as const;
   for (const [name, fromEnv] of Object.entries(official)) {
     const fromFile = config.providers[name];
-    const merged = { ...fromFile, ...definedOnly(fromEnv) } as ProviderSettings;
+    // Env has no say in anthropic's structuredOutput: its default goes under the file, which may choose 'tool'.
+    const defaults = fromEnv.type === 'anthropic' ? { structuredOutput: 'native' } : {};
+    const merged = { ...defaults, ...fromFile, ...definedOnly(fromEnv) } as ProviderSettings;
     if ('apiKey' in merged && merged.apiKey) providers[name] = merged;
     else unconfiguredProviders.push(name);
   }

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { EnvError, parseEnv } from './env.js';
+
+function parseError(source: NodeJS.ProcessEnv): EnvError {
+  try {
+    parseEnv(source);
+  } catch (error) {
+    if (error instanceof EnvError) return error;
+    throw error;
+  }
+  throw new Error('expected parseEnv to throw an EnvError');
+}
+
+describe('parseEnv', () => {
+  it('defaults to 127.0.0.1:8800 and ./.chainlog when nothing is set', () => {
+    const env = parseEnv({});
+
+    expect(env).toMatchObject({ HOST: '127.0.0.1', PORT: 8800, CHAINLOG_DATA_DIR: './.chainlog', CHAINLOG_LOG_LEVEL: 'info' });
+    expect(env.DATABASE_URL).toBeUndefined();
+    expect(env.OPENAI_API_KEY).toBeUndefined();
+  });
+
+  it('reads numbers from their text and treats blank optional values as unset', () => {
+    const env = parseEnv({ PORT: '9000', DATABASE_URL: '  ', OPENAI_API_KEY: '' });
+
+    expect(env.PORT).toBe(9000);
+    expect(env.DATABASE_URL).toBeUndefined();
+    expect(env.OPENAI_API_KEY).toBeUndefined();
+  });
+
+  it('accepts a postgres:// or postgresql:// DATABASE_URL', () => {
+    expect(parseEnv({ DATABASE_URL: 'postgres://app@db.internal:5432/chainlog' }).DATABASE_URL).toBe(
+      'postgres://app@db.internal:5432/chainlog',
+    );
+    expect(parseEnv({ DATABASE_URL: 'postgresql://app@db.internal/chainlog' }).DATABASE_URL).toBe(
+      'postgresql://app@db.internal/chainlog',
+    );
+  });
+
+  it('throws one EnvError naming both a bad PORT and a bad DATABASE_URL', () => {
+    const error = parseError({ PORT: 'eighty', DATABASE_URL: 'mysql://app@db.internal/chainlog' });
+
+    expect(error.name).toBe('EnvError');
+    expect(error.message).toMatch(/^\s*PORT: /m);
+    expect(error.message).toMatch(/^\s*DATABASE_URL: /m);
+  });
+
+  it('names a PORT out of range', () => {
+    expect(parseError({ PORT: '70000' }).message).toMatch(/^\s*PORT: /m);
+  });
+
+  it('never prints an API key, even when another variable is bad', () => {
+    const openaiKey = 'sk-proj-SECRET-openai-0123456789';
+    const anthropicKey = 'sk-ant-SECRET-anthropic-0123456789';
+
+    const error = parseError({ OPENAI_API_KEY: openaiKey, ANTHROPIC_API_KEY: anthropicKey, PORT: 'eighty', CHAINLOG_LOG_LEVEL: 'loud' });
+
+    expect(error.message).toMatch(/^\s*PORT: /m);
+    expect(error.message).toMatch(/^\s*CHAINLOG_LOG_LEVEL: /m);
+    expect(error.message).not.toContain(openaiKey);
+    expect(error.message).not.toContain(anthropicKey);
+    expect(error.message).not.toContain('SECRET');
+  });
+
+  it('does not echo a key pasted into the wrong variable', () => {
+    const openaiKey = 'sk-proj-SECRET-openai-0123456789';
+
+    const error = parseError({ OPENAI_BASE_URL: openaiKey, CHAINLOG_MODEL: openaiKey });
+
+    expect(error.message).toMatch(/^\s*OPENAI_BASE_URL: /m);
+    expect(error.message).toMatch(/^\s*CHAINLOG_MODEL: /m);
+    expect(error.message).not.toContain('SECRET');
+  });
+});

@@ -1,0 +1,84 @@
+import { sql } from 'kysely';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { type LlmHarness, chainRows, rejectionOf, startLlmHarness } from '../../test/llm-harness.js';
+import { newChainId } from './chain-context.js';
+import { ProviderError } from './errors/index.js';
+import { defineTask } from './task.js';
+
+const API_KEY = 'sk-test-SECRET-123456';
+
+const secretTask = defineTask({
+  name: 'key check (secrets test)',
+  input: z.object({ text: z.string() }),
+  output: z.object({ ok: z.boolean() }),
+  model: 'openai:gpt-4.1-mini',
+  prompt: ({ text }) => [{ role: 'user', content: text }],
+});
+
+let harness: LlmHarness;
+
+beforeAll(async () => {
+  harness = await startLlmHarness();
+});
+afterEach(() => {
+  harness.fake.reset();
+});
+afterAll(async () => {
+  await harness.close();
+});
+
+describe('ask() and API keys', () => {
+  it('keeps a key the provider echoes in a 401 out of every inference_log column and out of the thrown error', async () => {
+    harness.fake.enqueue({ kind: 'status', status: 401, message: `Incorrect API key provided: ${API_KEY}.` });
+    const llm = harness.createLlm({ tasks: [secretTask], env: { OPENAI_API_KEY: API_KEY } });
+    const chainId = newChainId();
+
+    const error = await rejectionOf(llm.ask(secretTask, { text: 'hello' }, { chainId }), ProviderError);
+
+    // The real key went out: the fake saw it, and echoed it back.
+    expect(harness.fake.requests).toHaveLength(1);
+    expect(harness.fake.requests[0]?.headers.authorization).toBe(`Bearer ${API_KEY}`);
+    expect(error.providerStatus).toBe(401);
+    expect(error.message).not.toContain(API_KEY);
+    expect(error.message).not.toContain('SECRET-123456');
+    expect(error.message).toContain('401');
+    expect(error.stack).not.toContain(API_KEY);
+
+    const { rows } = await sql<{ row: string }>`
+      select row_to_json(l)::text as row from inference_log l where chain_id = ${chainId}
+    `.execute(harness.db);
+    expect(rows).toHaveLength(1);
+    for (const { row } of rows) {
+      expect(row).not.toContain(API_KEY);
+      expect(row).not.toContain('SECRET-123456');
+    }
+    const logged = await chainRows(harness.db, chainId);
+    expect(logged[0]).toMatchObject({
+      status: 'error',
+      error: { class: 'ProviderError', providerStatus: 401, message: expect.stringContaining('[redacted]') },
+      response: { message: expect.stringContaining('Incorrect API key provided') },
+    });
+  });
+
+  it('redacts a configured key that does not look like a key, from the row and the error', async () => {
+    const localKey = 'local-token-7f3a9c';
+    harness.fake.enqueue({ kind: 'status', status: 401, message: `token ${localKey} is not valid here` });
+    const llm = harness.createLlm({
+      tasks: [secretTask],
+      config: { providers: { local: { type: 'openai-compatible', baseURL: harness.fake.openaiBaseUrl, apiKey: localKey } } },
+    });
+    const chainId = newChainId();
+
+    const error = await rejectionOf(llm.ask(secretTask, { text: 'hello' }, { chainId, model: 'local:tiny' }), ProviderError);
+
+    expect(harness.fake.requests[0]?.headers.authorization).toBe(`Bearer ${localKey}`);
+    expect(error.message).not.toContain(localKey);
+    const { rows } = await sql<{ row: string }>`
+      select row_to_json(l)::text as row from inference_log l where chain_id = ${chainId}
+    `.execute(harness.db);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.row).not.toContain(localKey);
+    expect(rows[0]?.row).toContain('[redacted]');
+  });
+});

@@ -1,0 +1,30 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestDatabase } from '../../test/test-database.js';
+import type { DatabaseHandle } from '../db/client.js';
+import { parseEnv } from '../env.js';
+import { createLlm } from '../llm/ask.js';
+import { buildLlmSettings } from '../llm/settings.js';
+import { TASKS } from '../tasks/index.js';
+import { createInnerContext } from '../trpc/context.js';
+import { createCaller } from './app.js';
+
+const EXPECTED_DATABASE = process.env.CHAINLOG_TEST_DB === 'postgres' ? 'postgres' : 'pglite';
+
+describe('the health query', () => {
+  let database: DatabaseHandle;
+  beforeAll(async () => {
+    database = await openTestDatabase();
+  });
+  afterAll(() => database.close());
+
+  it('reports ok, the database kind and the registered task names', async () => {
+    const llm = createLlm({ db: database.db, settings: buildLlmSettings(parseEnv({})), tasks: TASKS });
+    const startedAt = new Date(Date.now() - 90_000);
+    const caller = createCaller(createInnerContext({ db: database.db, databaseKind: database.kind, llm, startedAt }));
+
+    const health = await caller.health();
+
+    expect(health).toEqual({ status: 'ok', database: EXPECTED_DATABASE, uptimeSeconds: expect.any(Number), tasks: ['intent recognition'] });
+    expect(health.uptimeSeconds).toBeGreaterThanOrEqual(90);
+  });
+});

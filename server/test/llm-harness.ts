@@ -1,0 +1,120 @@
+import { z } from 'zod';
+import type { DatabaseHandle, Db } from '../src/db/client.js';
+import { listChainLogs } from '../src/db/queries/inference-log.js';
+import type { InferenceLog } from '../src/db/tables/inference-log.js';
+import { type Llm, createLlm } from '../src/llm/ask.js';
+import { LlmError } from '../src/llm/errors/index.js';
+import { type LlmEnv, type LlmSettings, buildLlmSettings, configFileSchema } from '../src/llm/settings.js';
+import type { AnyTask } from '../src/llm/task.js';
+import { type FakeProvider, type RecordedRequest, startFakeProvider } from './fake-provider.js';
+import { openTestDatabase } from './test-database.js';
+
+/** What a test may change of a deployment whose official providers are the fake. */
+export interface TestSettingsOptions {
+  /** Over the defaults of `fakeProviderEnv`; `{ OPENAI_API_KEY: undefined }` leaves openai unconfigured. */
+  env?: Partial<LlmEnv>;
+  /** The config file, as it would be written (validated with the real schema). */
+  config?: z.input<typeof configFileSchema>;
+}
+
+/** One fake provider and one migrated database for a test file, and `ask()` wired to both. */
+export interface LlmHarness {
+  fake: FakeProvider;
+  db: Db;
+  settings(options?: TestSettingsOptions): LlmSettings;
+  createLlm<const Tasks extends readonly AnyTask[]>(options: TestSettingsOptions & { tasks: Tasks }): Llm<Tasks>;
+  close(): Promise<void>;
+}
+
+/** Env with keys for both official providers, both pointed at the fake; fast timeouts and a few retries. */
+export function fakeProviderEnv(fake: FakeProvider, overrides: Partial<LlmEnv> = {}): LlmEnv {
+  return {
+    OPENAI_API_KEY: 'sk-test',
+    OPENAI_BASE_URL: fake.openaiBaseUrl,
+    ANTHROPIC_API_KEY: 'sk-ant-test',
+    ANTHROPIC_BASE_URL: fake.anthropicBaseUrl,
+    CHAINLOG_LLM_TIMEOUT_MS: 5_000,
+    CHAINLOG_LLM_MAX_RETRIES: 2,
+    CHAINLOG_VALIDATION_RETRIES: 2,
+    ...overrides,
+  };
+}
+
+export async function startLlmHarness(): Promise<LlmHarness> {
+  const fake = await startFakeProvider();
+  let database: DatabaseHandle;
+  try {
+    database = await openTestDatabase();
+  } catch (error) {
+    await fake.close();
+    throw error;
+  }
+  const settings = (options: TestSettingsOptions = {}) =>
+    buildLlmSettings(fakeProviderEnv(fake, options.env), configFileSchema.parse(options.config ?? {}));
+  return {
+    fake,
+    db: database.db,
+    settings,
+    createLlm: (options) => createLlm({ db: database.db, settings: settings(options), tasks: options.tasks }),
+    async close() {
+      await Promise.all([fake.close(), database.close()]);
+    },
+  };
+}
+
+/** Every inference_log row of a chain, oldest first. */
+export function chainRows(db: Db, chainId: string): Promise<InferenceLog[]> {
+  return listChainLogs(db, chainId);
+}
+
+/** The one row of a list, failing the test when there are none or several. */
+export function onlyRow(rows: readonly InferenceLog[]): InferenceLog {
+  const [row, ...others] = rows;
+  if (row === undefined || others.length > 0) throw new Error(`expected exactly one inference_log row, found ${rows.length}`);
+  return row;
+}
+
+const chatMessagesSchema = z.array(z.object({ role: z.string(), content: z.string() }).loose());
+const recordSchema = z.record(z.string(), z.unknown());
+
+/** The JSON body the fake received, as an object (fails the test when it is not one). */
+export function bodyOf(request: RecordedRequest | undefined): Record<string, unknown> {
+  return recordSchema.parse(request?.body);
+}
+
+/** The chat messages of a request body (OpenAI `messages`, Anthropic `messages`) or of a logged `request`. */
+export function messagesOf(value: unknown): z.infer<typeof chatMessagesSchema> {
+  return chatMessagesSchema.parse(recordSchema.parse(value).messages);
+}
+
+/** Resolves with the promise, or rejects naming `what` when it takes longer than `timeoutMs`. */
+export async function within<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not happen within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A typed LLM error class, as `rejectionOf` needs it: its static guard and its prototype. */
+interface LlmErrorClass<T extends LlmError> {
+  readonly code: string;
+  readonly name: string;
+  prototype: T;
+  isInstance: typeof LlmError.isInstance;
+}
+
+/** The error a call rejected with, narrowed to `errorClass`; fails when the call succeeded or threw anything else. */
+export async function rejectionOf<T extends LlmError>(promise: Promise<unknown>, errorClass: LlmErrorClass<T>): Promise<T> {
+  const outcome = await promise.then(
+    (value) => ({ fulfilled: true as const, value }),
+    (error: unknown) => ({ fulfilled: false as const, error }),
+  );
+  if (outcome.fulfilled) throw new Error(`expected ${errorClass.name}, but the call returned ${JSON.stringify(outcome.value)}`);
+  if (!errorClass.isInstance(outcome.error)) throw new Error(`expected ${errorClass.name}`, { cause: outcome.error });
+  return outcome.error;
+}
