@@ -5,6 +5,7 @@ import type { NewInferenceLog } from '../db/tables/inference-log.js';
 import { log } from '../log.js';
 import { currentChainId, newChainId } from './chain-context.js';
 import {
+  AbortedError,
   InvalidJsonError,
   InvalidTaskInputError,
   LlmError,
@@ -117,6 +118,7 @@ export function createLlm<const Tasks extends readonly AnyTask[]>(dependencies: 
     const failures: LlmError[] = [];
 
     for (let attempt = 1; ; attempt++) {
+      if (options.signal?.aborted) throw new AbortedError(`"${task.name}" was aborted before attempt ${attempt}`, { cause: options.signal.reason });
       const outcome = await runAttempt({ logWriter, settings, registered, route, params, chainId, attempt, conversation, offlineExample, signal: options.signal });
       if (outcome.ok) return { ...outcome.result, attempts: attempt };
       failures.push(outcome.error);

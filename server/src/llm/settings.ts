@@ -41,7 +41,19 @@ export const configFileSchema = z
     /** Deployment-wide inference defaults, under every task's own. */
     params: inferenceParamsSchema.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((config, context) => {
+    for (const name of ['openai', 'anthropic'] as const) {
+      const provider = config.providers[name];
+      if (provider && provider.type !== name) {
+        context.addIssue({
+          code: 'custom',
+          path: ['providers', name, 'type'],
+          message: `"${name}" is the official provider and must have type "${name}"; give an OpenAI-compatible endpoint another name`,
+        });
+      }
+    }
+  });
 
 export type ConfigFile = z.infer<typeof configFileSchema>;
 

@@ -33,7 +33,7 @@ export function createAnthropicAdapter(options: AnthropicAdapterOptions): Provid
           .withResponse();
         return readReply(data, request_id ?? null);
       } catch (error) {
-        throw translateSdkError(error, SDK_ERRORS, options.name, call.signal);
+        throw translateSdkError(error, SDK_ERRORS, { name: options.name, secrets: options.apiKey ? [options.apiKey] : [] }, call.signal);
       }
     },
   };

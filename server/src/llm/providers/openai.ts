@@ -39,7 +39,7 @@ export function createOpenAiAdapter(options: OpenAiAdapterOptions): ProviderAdap
           .withResponse();
         return readReply(data, request_id, options.name);
       } catch (error) {
-        throw translateSdkError(error, SDK_ERRORS, options.name, call.signal);
+        throw translateSdkError(error, SDK_ERRORS, { name: options.name, secrets: options.apiKey ? [options.apiKey] : [] }, call.signal);
       }
     },
   };
@@ -60,7 +60,8 @@ function buildBody(call: ProviderCall, options: OpenAiAdapterOptions): ChatCompl
     body.response_format = { type: 'json_schema', json_schema: { name: call.output.name, strict: true, schema: call.output.schema } };
   } else {
     body.response_format = { type: 'json_object' };
-    messages.push({ role: 'system', content: schemaInstruction(call.output.schema) });
+    // First, since some local chat templates accept a system message only at the start.
+    messages.unshift({ role: 'system', content: schemaInstruction(call.output.schema) });
   }
   return body;
 }

@@ -1,4 +1,5 @@
 import { AbortedError, type LlmError, ProviderError, ProviderTimeoutError } from '../errors/index.js';
+import { redactSecrets } from '../redact.js';
 
 /** The error classes both official SDKs export under the same names. */
 export interface SdkErrorClasses {
@@ -11,8 +12,17 @@ export interface SdkErrorClasses {
   APIUserAbortError: abstract new (...args: never[]) => Error;
 }
 
-/** Maps what an SDK threw (after its own retries) to our typed errors. */
-export function translateSdkError(error: unknown, sdk: SdkErrorClasses, providerName: string, signal?: AbortSignal): LlmError {
+/**
+ * Maps what an SDK threw (after its own retries) to our typed errors. An HTTP error's message and body are
+ * redacted and the SDK error is not kept as `cause`: providers echo keys back ("Incorrect API key provided: …").
+ */
+export function translateSdkError(
+  error: unknown,
+  sdk: SdkErrorClasses,
+  provider: { name: string; secrets: readonly string[] },
+  signal?: AbortSignal,
+): LlmError {
+  const providerName = provider.name;
   if (error instanceof sdk.APIUserAbortError || signal?.aborted) {
     return new AbortedError(`the call to ${providerName} was aborted`, { cause: error });
   }
@@ -21,15 +31,16 @@ export function translateSdkError(error: unknown, sdk: SdkErrorClasses, provider
   }
   if (error instanceof sdk.APIError) {
     const status = error.status;
+    const message = redactSecrets(error.message, provider.secrets);
     return new ProviderError(
-      status === undefined ? `could not reach ${providerName}: ${error.message}` : `${providerName} answered HTTP ${status}: ${error.message}`,
+      status === undefined ? `could not reach ${providerName}: ${message}` : `${providerName} answered HTTP ${status}: ${message}`,
       {
-        cause: error,
         ...(status === undefined ? {} : { providerStatus: status }),
         providerRequestId: error.requestID ?? null,
-        body: error.error,
+        body: redactSecrets(error.error, provider.secrets),
       },
     );
   }
-  return new ProviderError(`${providerName} call failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  const message = redactSecrets(error instanceof Error ? error.message : String(error), provider.secrets);
+  return new ProviderError(`${providerName} call failed: ${message}`);
 }
