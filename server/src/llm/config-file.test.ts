@@ -68,6 +68,11 @@ describe('loadConfigFile', () => {
     expect(loadError(file).message).toContain('modle');
   });
 
+  it('refuses an official provider name given another type', () => {
+    const file = writeConfig('shadow.json', { providers: { openai: { type: 'openai-compatible', baseURL: 'http://127.0.0.1:11434/v1' } } });
+    expect(loadError(file).message).toContain('providers.openai.type');
+  });
+
   it('names a file that is not JSON', () => {
     const file = writeConfig('broken.json', '{ "model": ');
 
