@@ -16,7 +16,7 @@ import { createLlm } from '../server/src/llm/ask.js';
 import { buildLlmSettings } from '../server/src/llm/settings.js';
 import { defineTask } from '../server/src/llm/task.js';
 import { setLogLevel } from '../server/src/log.js';
-import { createInferenceLogWriter } from '../server/src/db/inference-log-writer.js';
+import { createLogWriterFor } from '../server/src/db/inference-log-writer.js';
 
 const ROUNDS = 5;
 const SCENARIOS = [
@@ -133,8 +133,7 @@ async function main(): Promise<void> {
       CHAINLOG_LLM_MAX_RETRIES: 0,
       CHAINLOG_VALIDATION_RETRIES: 0,
     });
-    const logWriter = createInferenceLogWriter(handle.logDb, { concurrency: kind === 'pglite' ? 1 : 4 });
-    const llm = createLlm({ db: handle.db, settings, tasks: [task], logWriter });
+    const llm = createLlm({ db: handle.db, settings, tasks: [task], logWriter: createLogWriterFor(handle) });
     for (const scenario of SCENARIOS) {
       await fake.setDelay(scenario.delayMs);
       const rawCall = () => raw.chat.completions.create(rawBody);

@@ -1,6 +1,6 @@
 import { type DatabaseHandle, openDatabase } from './db/client.js';
 import { targetFromSettings } from './db/dialect.js';
-import { createInferenceLogWriter } from './db/inference-log-writer.js';
+import { createLogWriterFor } from './db/inference-log-writer.js';
 import type { Env } from './env.js';
 import { type Llm, createLlm } from './llm/ask.js';
 import { loadConfigFile } from './llm/config-file.js';
@@ -23,8 +23,7 @@ export async function openApp(env: Env): Promise<App> {
     logCommit: env.CHAINLOG_LOG_COMMIT,
   });
   // PGlite runs one statement at a time, so a single flush in flight lets batches grow instead of queueing.
-  const logWriter = createInferenceLogWriter(database.logDb, { concurrency: database.kind === 'pglite' ? 1 : 4 });
-  const llm: Llm<typeof TASKS> = createLlm({ db: database.db, settings, tasks: TASKS, logWriter });
+  const llm: Llm<typeof TASKS> = createLlm({ db: database.db, settings, tasks: TASKS, logWriter: createLogWriterFor(database) });
   for (const line of llm.router.describeFallbacks(TASKS)) appLog.warn(line);
   return { database, llm, close: () => database.close() };
 }

@@ -1,3 +1,4 @@
+import { createLogWriterFor } from '../src/db/inference-log-writer.js';
 import { z } from 'zod';
 import type { DatabaseHandle, Db } from '../src/db/client.js';
 import { listChainLogs } from '../src/db/queries/inference-log.js';
@@ -55,7 +56,7 @@ export async function startLlmHarness(): Promise<LlmHarness> {
     fake,
     db: database.db,
     settings,
-    createLlm: (options) => createLlm({ db: database.db, settings: settings(options), tasks: options.tasks }),
+    createLlm: (options) => createLlm({ db: database.db, settings: settings(options), tasks: options.tasks, logWriter: createLogWriterFor(database) }),
     async close() {
       await Promise.all([fake.close(), database.close()]);
     },

@@ -1,3 +1,4 @@
+import { createLogWriterFor } from '../src/db/inference-log-writer.js';
 import type { DatabaseHandle } from '../src/db/client.js';
 import { parseEnv } from '../src/env.js';
 import { createLlm } from '../src/llm/ask.js';
@@ -52,7 +53,7 @@ export async function startRunningServer(options: RunningServerOptions = {}): Pr
   const dependencies: AppDependencies = {
     db: database.db,
     databaseKind: database.kind,
-    llm: createLlm({ db: database.db, settings: buildLlmSettings(env), tasks: TASKS }),
+    llm: createLlm({ db: database.db, settings: buildLlmSettings(env), tasks: TASKS, logWriter: createLogWriterFor(database) }),
     startedAt: new Date(),
   };
   const server = createChainlogServer(dependencies, { clientDir: options.clientDir });

@@ -8,6 +8,8 @@ const dbLog = log.withTag('db');
 
 export type Db = Kysely<Database>;
 
+const LOG_POOL_SIZE = 8;
+
 export interface DatabaseHandle {
   db: Db;
   /**
@@ -16,6 +18,8 @@ export interface DatabaseHandle {
    * dying, but a crash of the PostgreSQL host may lose the last fraction of a second of rows. Otherwise `db`.
    */
   logDb: Db;
+  /** How many log statements may run at once: PGlite runs one at a time, so more would only shrink batches. */
+  logConcurrency: number;
   kind: DatabaseKind;
   close(): Promise<void>;
 }
@@ -42,11 +46,12 @@ export async function openDatabase(target: DatabaseTarget, options: OpenDatabase
   dbLog.info(`database ready: ${target.kind === 'pglite' ? `embedded PGlite at ${target.dataDir}` : 'PostgreSQL server'}`);
   const logDb =
     target.kind === 'postgres' && (options.logCommit ?? 'async') === 'async'
-      ? new Kysely<Database>({ dialect: createDialect({ ...target, poolSize: 8, synchronousCommit: false }).dialect })
+      ? new Kysely<Database>({ dialect: createDialect({ ...target, poolSize: LOG_POOL_SIZE, synchronousCommit: false }).dialect })
       : db;
   return {
     db,
     logDb,
+    logConcurrency: target.kind === 'pglite' ? 1 : LOG_POOL_SIZE,
     kind: target.kind,
     async close() {
       if (logDb !== db) await logDb.destroy();

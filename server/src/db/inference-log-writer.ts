@@ -1,5 +1,5 @@
 import { CompiledQuery } from 'kysely';
-import type { Db } from './client.js';
+import type { DatabaseHandle, Db } from './client.js';
 import type { NewInferenceLog } from './tables/inference-log.js';
 
 const COLUMNS = [
@@ -7,6 +7,8 @@ const COLUMNS = [
   'input_tokens', 'output_tokens', 'cost_usd', 'latency_ms', 'provider_request_id', 'created_at', 'finished_at',
 ] as const satisfies readonly (keyof NewInferenceLog)[];
 const UPDATED_COLUMNS = COLUMNS.filter((column) => column !== 'id' && column !== 'created_at');
+// What a pending row has; a batch of only pending rows takes a leaner statement.
+const PENDING_COLUMNS = ['id', 'chain_id', 'name', 'provider', 'model', 'status', 'attempt', 'request', 'created_at'] as const satisfies readonly (keyof NewInferenceLog)[];
 // 18 parameters a row; PostgreSQL allows 65 535 a statement.
 const MAX_BATCH_ROWS = 1_000;
 
@@ -31,8 +33,20 @@ export interface InferenceLogWriter {
  */
 export function createInferenceLogWriter(db: Db, options: { concurrency: number }): InferenceLogWriter {
   const queue: QueuedRow[] = [];
-  const statements = new Map<number, string>();
+  const statements = new Map<string, string>();
   let flushing = 0;
+
+  let scheduled = false;
+
+  // Waits for the end of the current event-loop turn, so the rows of a burst of answers share one statement.
+  function schedulePump(): void {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      pump();
+    });
+  }
 
   function pump(): void {
     while (flushing < options.concurrency && queue.length > 0) {
@@ -46,21 +60,24 @@ export function createInferenceLogWriter(db: Db, options: { concurrency: number 
 
   async function flush(batch: QueuedRow[]): Promise<void> {
     const rows = latestRowPerId(batch);
+    const onlyPending = rows.every((row) => row.status === 'pending');
+    const columns = onlyPending ? PENDING_COLUMNS : COLUMNS;
     const parameters: unknown[] = [];
-    for (const row of rows) for (const column of COLUMNS) parameters.push(row[column] ?? null);
+    for (const row of rows) for (const column of columns) parameters.push(row[column] ?? null);
     try {
-      await db.executeQuery(CompiledQuery.raw(statementFor(rows.length), parameters));
+      await db.executeQuery(CompiledQuery.raw(statementFor(rows.length, onlyPending), parameters));
       for (const queued of batch) queued.resolve();
     } catch (error) {
       for (const queued of batch) queued.reject(error);
     }
   }
 
-  function statementFor(rowCount: number): string {
-    let statement = statements.get(rowCount);
+  function statementFor(rowCount: number, onlyPending: boolean): string {
+    const key = `${onlyPending ? 'pending' : 'upsert'}:${rowCount}`;
+    let statement = statements.get(key);
     if (!statement) {
-      statement = buildUpsert(rowCount);
-      statements.set(rowCount, statement);
+      statement = onlyPending ? buildPendingInsert(rowCount) : buildUpsert(rowCount);
+      statements.set(key, statement);
     }
     return statement;
   }
@@ -69,7 +86,7 @@ export function createInferenceLogWriter(db: Db, options: { concurrency: number 
     write(row) {
       return new Promise<void>((resolve, reject) => {
         queue.push({ row, resolve, reject });
-        pump();
+        schedulePump();
       });
     },
   };
@@ -85,16 +102,33 @@ function latestRowPerId(batch: readonly QueuedRow[]): NewInferenceLog[] {
   return [...byId.values()];
 }
 
-function buildUpsert(rowCount: number): string {
+function valuesList(rowCount: number, columnCount: number): string {
   const tuples: string[] = [];
   for (let row = 0; row < rowCount; row++) {
-    const placeholders = COLUMNS.map((_, column) => `$${row * COLUMNS.length + column + 1}`);
+    const placeholders = Array.from({ length: columnCount }, (_, column) => `$${row * columnCount + column + 1}`);
     tuples.push(`(${placeholders.join(', ')})`);
   }
+  return tuples.join(', ');
+}
+
+/** A finished row may already be there: then the pending one has nothing to add. */
+function buildPendingInsert(rowCount: number): string {
   return (
-    `insert into inference_log (${COLUMNS.join(', ')}) values ${tuples.join(', ')} ` +
+    `insert into inference_log (${PENDING_COLUMNS.join(', ')}) values ${valuesList(rowCount, PENDING_COLUMNS.length)} ` +
+    'on conflict (id) do nothing'
+  );
+}
+
+function buildUpsert(rowCount: number): string {
+  return (
+    `insert into inference_log (${COLUMNS.join(', ')}) values ${valuesList(rowCount, COLUMNS.length)} ` +
     `on conflict (id) do update set ${UPDATED_COLUMNS.map((column) => `${column} = excluded.${column}`).join(', ')} ` +
     // A late pending insert must not undo a finished row.
     `where excluded.status <> 'pending'`
   );
+}
+
+/** The writer for a database as opened: its log connection(s), as many flushes as they allow. */
+export function createLogWriterFor(database: DatabaseHandle): InferenceLogWriter {
+  return createInferenceLogWriter(database.logDb, { concurrency: database.logConcurrency });
 }

@@ -210,13 +210,16 @@ async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
     request: JSON.stringify({ messages, output, params, requestedModel: route.requested }),
     created_at: new Date(),
   };
-  const pending = logWriter.write(row);
-  const startedAt = performance.now();
   llmLog.debug(`"${task.name}" attempt ${attempt} → ${route.provider}:${route.model}`, { chainId, logId });
+  const startedAt = performance.now();
+  const replying = route.adapter.complete({ model: route.model, messages, output, params, signal, offlineExample: input.offlineExample });
+  // Queued after the request has started; the writer sends it at the end of this event-loop turn, so the
+  // pending row does not delay the provider call.
+  const pending = logWriter.write(row);
 
   let reply: ProviderReply;
   try {
-    reply = await route.adapter.complete({ model: route.model, messages, output, params, signal, offlineExample: input.offlineExample });
+    reply = await replying;
   } catch (thrown) {
     const error = LlmError.isInstance(thrown) ? thrown : new ProviderError(`${route.provider} call failed`, { cause: thrown });
     error.logId = logId;
