@@ -1,2 +1,5 @@
+export * from './schemas/chain.js';
+export * from './schemas/entities.js';
 export * from './schemas/intent.js';
+export * from './schemas/reply.js';
 export * from './schemas/support-message.js';

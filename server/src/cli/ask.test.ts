@@ -4,14 +4,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import pg from 'pg';
 import { z } from 'zod';
-import { openDatabase } from '../db/client.js';
+import { type DatabaseHandle, openDatabase } from '../db/client.js';
 import { lockDataDir } from '../db/data-dir-lock.js';
 import { listChainLogs } from '../db/queries/inference-log.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CLI = 'server/src/cli/ask.ts';
-// A run takes a few seconds (tsx, PGlite start-up, migration); the kill bound stays under the test's own timeout.
+// A run takes a few seconds (tsx, database start-up, migration); the kill bound stays under the test's own timeout.
 const CLI_TIMEOUT_MS = 45_000;
 const ONE_RUN_TEST = { timeout: CLI_TIMEOUT_MS + 15_000 };
 const TWO_RUN_TEST = { timeout: 2 * CLI_TIMEOUT_MS + 30_000 };
@@ -30,10 +31,10 @@ interface CliRun {
 }
 
 /**
- * Runs the CLI as `npm run ask` does (tsx), with an environment of its own: PGlite under `dataDir`, an empty
- * config file, and no provider key, so every task runs on the offline provider.
+ * Runs the CLI as `npm run ask` does (tsx), with an environment of its own: PGlite under `dataDir` unless `database`
+ * adds a DATABASE_URL, an empty config file, and no provider key, so every task runs on the offline provider.
  */
-function runCli(args: string[], dataDir: string): Promise<CliRun> {
+function runCli(args: string[], dataDir: string, database: Record<string, string> = {}): Promise<CliRun> {
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !/^(CHAINLOG_|DATABASE_URL$|OPENAI_|ANTHROPIC_)/.test(name)),
   );
@@ -41,7 +42,7 @@ function runCli(args: string[], dataDir: string): Promise<CliRun> {
   writeFileSync(configFile, '{}');
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
     cwd: REPO_ROOT,
-    env: { ...inherited, CHAINLOG_DATA_DIR: dataDir, CHAINLOG_CONFIG: configFile },
+    env: { ...inherited, ...database, CHAINLOG_DATA_DIR: dataDir, CHAINLOG_CONFIG: configFile },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -64,19 +65,68 @@ function runCli(args: string[], dataDir: string): Promise<CliRun> {
   });
 }
 
-// The CLI migrates whatever DATABASE_URL names into its default schema; against the shared test database that would
-// leave tables in `public`. So it runs on PGlite only, which is what `npm run ask` uses without DATABASE_URL.
-describe.skipIf(process.env.CHAINLOG_TEST_DB === 'postgres')('npm run ask', () => {
+/** The database one test's CLI runs write to, and how to read it back once they have exited. */
+interface CliDatabase {
+  /** What the CLI's environment gains: DATABASE_URL on PostgreSQL, nothing on PGlite. */
+  env: Record<string, string>;
+  /** Opens what the CLI wrote, without migrating, so the rows must be where the CLI put them. */
+  open(): Promise<DatabaseHandle>;
+  drop(): Promise<void>;
+}
+
+/**
+ * On PGlite, the `pgdata` folder under `dataDir`, as `npm run ask` uses without DATABASE_URL. In the postgres project,
+ * a fresh schema in TEST_DATABASE_URL: the CLI migrates into its connection's current schema, so DATABASE_URL sets
+ * the search_path through the connection string's `options`, and nothing lands in the shared database's `public`.
+ */
+async function createCliDatabase(dataDir: string): Promise<CliDatabase> {
+  if (process.env.CHAINLOG_TEST_DB !== 'postgres') {
+    return {
+      env: {},
+      open: () => openDatabase({ kind: 'pglite', dataDir: path.join(dataDir, 'pgdata') }, { migrate: false }),
+      drop: async () => {},
+    };
+  }
+  const url = process.env.TEST_DATABASE_URL;
+  if (!url) throw new Error('the postgres test project needs TEST_DATABASE_URL');
+  const schema = `test_cli_${Math.random().toString(36).slice(2, 10)}`;
+  await withServerClient(url, (client) => client.query(`create schema ${client.escapeIdentifier(schema)}`));
+  const cliUrl = new URL(url);
+  cliUrl.searchParams.set('options', `-c search_path=${schema}`);
+  return {
+    env: { DATABASE_URL: cliUrl.href },
+    open: () => openDatabase({ kind: 'postgres', url, searchPath: schema }, { migrate: false, logCommit: 'sync' }),
+    drop: () => withServerClient(url, (client) => client.query(`drop schema ${client.escapeIdentifier(schema)} cascade`)),
+  };
+}
+
+async function withServerClient(url: string, work: (client: pg.Client) => Promise<unknown>): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+describe('npm run ask', () => {
   let dataDir: string;
-  beforeEach(() => {
+  let database: CliDatabase;
+  beforeEach(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'chainlog-cli-'));
+    database = await createCliDatabase(dataDir);
   });
-  afterEach(() => {
-    rmSync(dataDir, { recursive: true, force: true });
+  afterEach(async () => {
+    try {
+      await database.drop();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('prints only { output, chainId, logId } JSON on stdout, logging on stderr', ONE_RUN_TEST, async () => {
-    const run = await runCli(['intent recognition', ORDER_MESSAGE], dataDir);
+    const run = await runCli(['intent recognition', ORDER_MESSAGE], dataDir, database.env);
 
     expect(run.code, run.stderr).toBe(0);
     const answer = cliAnswerSchema.parse(JSON.parse(run.stdout));
@@ -86,33 +136,33 @@ describe.skipIf(process.env.CHAINLOG_TEST_DB === 'postgres')('npm run ask', () =
   });
 
   it('joins the chain given with --chain, and both runs are logged in it', TWO_RUN_TEST, async () => {
-    const first = await runCli(['intent recognition', ORDER_MESSAGE], dataDir);
+    const first = await runCli(['intent recognition', ORDER_MESSAGE], dataDir, database.env);
     expect(first.code, first.stderr).toBe(0);
     const firstAnswer = cliAnswerSchema.parse(JSON.parse(first.stdout));
     const refund = JSON.stringify({ from: 'ada@example.com', body: 'Please refund me, it arrived broken.' });
 
-    const second = await runCli(['intent recognition', refund, '--chain', firstAnswer.chainId], dataDir);
+    const second = await runCli(['intent recognition', refund, '--chain', firstAnswer.chainId], dataDir, database.env);
 
     expect(second.code, second.stderr).toBe(0);
     const secondAnswer = cliAnswerSchema.parse(JSON.parse(second.stdout));
     expect(secondAnswer.chainId).toBe(firstAnswer.chainId);
     expect(secondAnswer.output.intent).toBe('refund_request');
     // Both CLI processes have exited, so this process may open the same PGlite directory.
-    const database = await openDatabase({ kind: 'pglite', dataDir: path.join(dataDir, 'pgdata') });
+    const written = await database.open();
     try {
-      const rows = await listChainLogs(database.db, firstAnswer.chainId);
+      const rows = await listChainLogs(written.db, firstAnswer.chainId);
       expect(rows.map((row) => ({ id: row.id, status: row.status, name: row.name, provider: row.provider }))).toEqual([
         { id: firstAnswer.logId, status: 'ok', name: 'intent recognition', provider: 'offline' },
         { id: secondAnswer.logId, status: 'ok', name: 'intent recognition', provider: 'offline' },
       ]);
       expect(rows.map((row) => row.output)).toEqual([firstAnswer.output, secondAnswer.output]);
     } finally {
-      await database.close();
+      await written.close();
     }
   });
 
   it('exits 1 naming the known tasks when the task is unknown', ONE_RUN_TEST, async () => {
-    const run = await runCli(['intent detection', ORDER_MESSAGE], dataDir);
+    const run = await runCli(['intent detection', ORDER_MESSAGE], dataDir, database.env);
 
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
@@ -121,7 +171,7 @@ describe.skipIf(process.env.CHAINLOG_TEST_DB === 'postgres')('npm run ask', () =
   });
 
   it('exits 2 with the usage when the input is not JSON', ONE_RUN_TEST, async () => {
-    const run = await runCli(['intent recognition', '{from: ada}'], dataDir);
+    const run = await runCli(['intent recognition', '{from: ada}'], dataDir, database.env);
 
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
@@ -130,7 +180,7 @@ describe.skipIf(process.env.CHAINLOG_TEST_DB === 'postgres')('npm run ask', () =
   });
 
   it('exits 2 with the usage when the input is missing', ONE_RUN_TEST, async () => {
-    const run = await runCli(['intent recognition'], dataDir);
+    const run = await runCli(['intent recognition'], dataDir, database.env);
 
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('usage: npm run ask --');
@@ -141,6 +191,7 @@ describe.skipIf(process.env.CHAINLOG_TEST_DB === 'postgres')('npm run ask', () =
     mkdirSync(pgliteDir, { recursive: true });
     const release = lockDataDir(pgliteDir);
     try {
+      // The lock is PGlite's own, so even the postgres project runs this without DATABASE_URL.
       const run = await runCli(['intent recognition', ORDER_MESSAGE], dataDir);
 
       expect(run.code).toBe(1);

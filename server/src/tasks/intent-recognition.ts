@@ -1,4 +1,4 @@
-import { type Intent, intentRecognitionSchema, type SupportMessage, supportMessageSchema } from '@chainlog/shared';
+import { type Intent, intentRecognitionSchema, type SupportMessage, supportMessageSchema, type Urgency } from '@chainlog/shared';
 import { defineTask } from '../llm/task.js';
 
 // Read in order: the first intent whose words appear wins. Only the offline provider uses this.
@@ -24,8 +24,8 @@ export const intentRecognition = defineTask({
     {
       role: 'system',
       content:
-        'You triage a support inbox. Classify the intent of the message. Choose "other" when nothing fits. ' +
-        'Confidence is your probability that the intent is right.',
+        'You triage a support inbox. Classify the intent of the message and how urgent it is. ' +
+        'Choose "other" when nothing fits. Confidence is your probability that the intent is right.',
     },
     { role: 'user', content: formatMessage(message) },
   ],
@@ -33,13 +33,23 @@ export const intentRecognition = defineTask({
     const text = `${message.subject}\n${message.body}`;
     const match = INTENT_KEYWORDS.find(([, pattern]) => pattern.test(text));
     const words = match ? text.match(match[1])?.[0] : undefined;
+    const intent = match ? match[0] : 'other';
     return {
-      intent: match ? match[0] : 'other',
+      intent,
       confidence: match ? 0.8 : 0.3,
+      urgency: offlineUrgency(intent, text),
       rationale: words ? `The message says "${words}".` : 'No clear intent words in the message.',
     };
   },
 });
+
+const URGENT_WORDS = /\b(urgent|asap|immediately|today|locked out|charged twice|fraud)/i;
+const URGENT_INTENTS: readonly Intent[] = ['account_access', 'billing', 'refund_request'];
+
+function offlineUrgency(intent: Intent, text: string): Urgency {
+  if (URGENT_WORDS.test(text) || URGENT_INTENTS.includes(intent)) return 'high';
+  return intent === 'feedback' || intent === 'product_question' ? 'low' : 'normal';
+}
 
 export function formatMessage(message: SupportMessage): string {
   return `From: ${message.from}\nSubject: ${message.subject}\n\n${message.body}`;
