@@ -24,6 +24,7 @@ const envSchema = z.object({
   CHAINLOG_LLM_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
   CHAINLOG_LLM_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
   CHAINLOG_VALIDATION_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  CHAINLOG_MAX_RUNNING_CHAINS: z.coerce.number().int().min(1).max(256).default(4),
   CHAINLOG_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   CHAINLOG_CLIENT_DIR: optionalText,
   OPENAI_API_KEY: optionalText,

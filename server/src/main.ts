@@ -1,5 +1,7 @@
 import { fileURLToPath } from 'node:url';
+import { createAppDependencies } from './app-dependencies.js';
 import { openApp } from './app.js';
+import { markRunningChainsInterrupted } from './db/queries/chains.js';
 import { EnvError, loadDotEnvFile, parseEnv } from './env.js';
 import { ConfigFileError } from './llm/config-file.js';
 import { log, setLogLevel } from './log.js';
@@ -13,10 +15,11 @@ async function main(): Promise<void> {
   const env = parseEnv();
   setLogLevel(env.CHAINLOG_LOG_LEVEL);
   const app = await openApp(env);
-  const server = createChainlogServer(
-    { db: app.database.db, databaseKind: app.database.kind, llm: app.llm, startedAt: new Date() },
-    { clientDir: env.CHAINLOG_CLIENT_DIR ?? DEFAULT_CLIENT_DIR },
-  );
+  // This process owns the chains it runs: any still `running` were cut off when a previous process stopped.
+  const interrupted = await markRunningChainsInterrupted(app.database.db);
+  if (interrupted.length > 0) mainLog.warn(`${interrupted.length} chain(s) left running by a stopped server marked interrupted`);
+  const dependencies = createAppDependencies({ database: app.database, llm: app.llm, maxRunningChains: env.CHAINLOG_MAX_RUNNING_CHAINS });
+  const server = createChainlogServer(dependencies, { clientDir: env.CHAINLOG_CLIENT_DIR ?? DEFAULT_CLIENT_DIR });
   const url = await server.listen(env.PORT, env.HOST);
   mainLog.success(`Chainlog listening on ${url} (HTTP and WebSocket), database: ${app.database.kind}`);
 

@@ -13,6 +13,7 @@ import { openTestDatabase } from '../test/test-database.js';
 import type { DatabaseHandle } from './db/client.js';
 import { findLog } from './db/queries/inference-log.js';
 import type { AppRouter } from './routers/app.js';
+import { TASKS } from './tasks/index.js';
 
 // Node 20 has no global WebSocket, so the tRPC client gets the ws class. Its type lacks the DOM-only dispatchEvent that
 // the option's type (the global WebSocket of @types/node) names, though tRPC never calls it: widened here, once.
@@ -83,7 +84,7 @@ describe('the server over HTTP and WebSocket on one port', () => {
 
     const health = await client.health.query();
 
-    expect(health).toMatchObject({ status: 'ok', database: EXPECTED_DATABASE, tasks: ['intent recognition'] });
+    expect(health).toMatchObject({ status: 'ok', database: EXPECTED_DATABASE, tasks: TASKS.map((task) => task.name) });
   });
 
   it('serves the health query to a typed client over a WebSocket on the same port', async () => {
@@ -93,7 +94,7 @@ describe('the server over HTTP and WebSocket on one port', () => {
     try {
       const health = await client.health.query();
 
-      expect(health).toMatchObject({ status: 'ok', database: EXPECTED_DATABASE, tasks: ['intent recognition'] });
+      expect(health).toMatchObject({ status: 'ok', database: EXPECTED_DATABASE, tasks: TASKS.map((task) => task.name) });
     } finally {
       await wsClient.close();
     }
@@ -185,7 +186,7 @@ describe('closing the server', () => {
   it('lets an ask in flight finish with a complete ok row, refuses new connections and closes WebSocket clients', async () => {
     const server = await startRunningServer({ fakeProvider: fake, database });
     running = server;
-    const answer = { intent: 'order_status', confidence: 0.93, rationale: 'The sender asks where the order is.' };
+    const answer = { intent: 'order_status', confidence: 0.93, urgency: 'normal', rationale: 'The sender asks where the order is.' };
     fake.enqueue({ kind: 'json', value: answer, delayMs: 300 });
     const socket = new WebSocket(server.wsUrl);
     await nextEvent(socket, 'open', 5_000);

@@ -55,7 +55,8 @@ export function createChainlogServer(dependencies: AppDependencies, options: Ser
       httpServer.closeIdleConnections();
       wsHandler.broadcastReconnectNotification();
       for (const client of wss.clients) client.close(1001, 'server shutting down');
-      const drained = await dependencies.llm.drain(timeoutMs);
+      const [chainsDrained, callsDrained] = await Promise.all([dependencies.chains.drain(timeoutMs), dependencies.llm.drain(timeoutMs)]);
+      const drained = chainsDrained && callsDrained;
       if (!drained) serverLog.warn(`${dependencies.llm.inFlight()} LLM call(s) still running after ${timeoutMs} ms; closing anyway`);
       httpServer.closeIdleConnections();
       // closeAllConnections() skips upgraded sockets: a WebSocket client that never answers the close frame would

@@ -1,3 +1,4 @@
+import { createAppDependencies } from '../src/app-dependencies.js';
 import { createLogWriterFor } from '../src/db/inference-log-writer.js';
 import type { DatabaseHandle } from '../src/db/client.js';
 import { parseEnv } from '../src/env.js';
@@ -16,6 +17,8 @@ export interface RunningServerOptions {
   clientDir?: string | undefined;
   /** A database the caller owns and closes itself (to read rows after the server closed); otherwise a fresh test database, closed with the server. */
   database?: DatabaseHandle | undefined;
+  /** Chains running at once (4 by default). */
+  maxRunningChains?: number | undefined;
 }
 
 export interface RunningServer {
@@ -50,12 +53,11 @@ export async function startRunningServer(options: RunningServerOptions = {}): Pr
   const ownsDatabase = options.database === undefined;
   const database: DatabaseHandle = options.database ?? (await openTestDatabase());
   const closeDatabase = () => (ownsDatabase ? database.close() : Promise.resolve());
-  const dependencies: AppDependencies = {
-    db: database.db,
-    databaseKind: database.kind,
+  const dependencies: AppDependencies = createAppDependencies({
+    database,
     llm: createLlm({ db: database.db, settings: buildLlmSettings(env), tasks: TASKS, logWriter: createLogWriterFor(database) }),
-    startedAt: new Date(),
-  };
+    maxRunningChains: options.maxRunningChains ?? 4,
+  });
   const server = createChainlogServer(dependencies, { clientDir: options.clientDir });
   let url: string;
   try {

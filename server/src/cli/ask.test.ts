@@ -3,8 +3,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { intentRecognitionSchema } from '@chainlog/shared';
 import pg from 'pg';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { type DatabaseHandle, openDatabase } from '../db/client.js';
 import { lockDataDir } from '../db/data-dir-lock.js';
@@ -18,8 +19,9 @@ const ONE_RUN_TEST = { timeout: CLI_TIMEOUT_MS + 15_000 };
 const TWO_RUN_TEST = { timeout: 2 * CLI_TIMEOUT_MS + 30_000 };
 const ORDER_MESSAGE = JSON.stringify({ from: 'ada@example.com', subject: 'Order 1042', body: 'Where is my order? It has not arrived yet.' });
 
+// The task's own output schema, so no field of the answer is stripped before it is compared with the stored row.
 const cliAnswerSchema = z.object({
-  output: z.object({ intent: z.string(), confidence: z.number(), rationale: z.string() }),
+  output: intentRecognitionSchema,
   chainId: z.uuid(),
   logId: z.uuid(),
 });

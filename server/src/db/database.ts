@@ -1,6 +1,13 @@
+import type { ChainEventTable, ChainTable } from './tables/chain.js';
 import type { InferenceLogTable } from './tables/inference-log.js';
+import type { InboxMessageTable, ReplyDraftTable, TriageTable } from './tables/support.js';
 
 /** Every table Kysely knows, by its SQL name. */
 export interface Database {
   inference_log: InferenceLogTable;
+  chain: ChainTable;
+  chain_event: ChainEventTable;
+  inbox_message: InboxMessageTable;
+  triage: TriageTable;
+  reply_draft: ReplyDraftTable;
 }

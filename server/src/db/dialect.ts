@@ -41,10 +41,15 @@ export function createDialect(target: DatabaseTarget): OpenDialect {
     ...(target.searchPath ? [`-c search_path=${target.searchPath}`] : []),
     ...(target.synchronousCommit === false ? ['-c synchronous_commit=off'] : []),
   ];
+  // pg lets an `options` parameter in the URL replace the `options` setting, so the two are merged here.
+  const url = new URL(target.url);
+  const urlOptions = url.searchParams.get('options');
+  url.searchParams.delete('options');
+  const options = [...(urlOptions ? [urlOptions] : []), ...settings].join(' ');
   const pool = new pg.Pool({
-    connectionString: target.url,
+    connectionString: url.toString(),
     max: target.poolSize ?? 20,
-    ...(settings.length > 0 ? { options: settings.join(' ') } : {}),
+    ...(options ? { options } : {}),
   });
   return { dialect: new PostgresDialect({ pool }), ready: Promise.resolve(), release: () => {} };
 }

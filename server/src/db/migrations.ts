@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as inferenceLog from './migrations/2026-11-25T1100-inference-log.js';
+import * as chains from './migrations/2026-11-25T1200-chains.js';
 
 /**
  * Every migration, by the name kysely-ctl gives its file. Listed statically so the server and the tests load
@@ -8,4 +9,5 @@ import * as inferenceLog from './migrations/2026-11-25T1100-inference-log.js';
  */
 export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-25T1100-inference-log': inferenceLog,
+  '2026-11-25T1200-chains': chains,
 };

@@ -167,7 +167,7 @@ describe('ask() model routing', () => {
 
     const error = await rejectionOf(llm.ask('intent recognitoin', {}), UnknownTaskError);
 
-    expect(error.knownNames).toEqual([ROUTED_TASK_NAME, 'intent recognition']);
+    expect(error.knownNames).toEqual([ROUTED_TASK_NAME, ...TASKS.map((task) => task.name)]);
     expect(error.message).toContain('"intent recognitoin"');
     expect(error.message).toContain(`"${ROUTED_TASK_NAME}"`);
     expect(error.message).toContain('"intent recognition"');

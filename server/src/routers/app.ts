@@ -1,8 +1,14 @@
 import { createCallerFactory, router } from '../trpc/init.js';
+import { chainsRouter } from './chains.js';
 import { healthProcedure } from './health.js';
+import { inboxRouter } from './inbox.js';
+import { logsRouter } from './logs.js';
 
 export const appRouter = router({
   health: healthProcedure,
+  inbox: inboxRouter,
+  chains: chainsRouter,
+  logs: logsRouter,
 });
 
 /** The API's whole type; clients import it with `import type`, never at run time. */

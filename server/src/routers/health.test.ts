@@ -7,6 +7,7 @@ import { buildLlmSettings } from '../llm/settings.js';
 import { TASKS } from '../tasks/index.js';
 import { createInnerContext } from '../trpc/context.js';
 import { createCaller } from './app.js';
+import { createAppDependencies } from '../app-dependencies.js';
 
 const EXPECTED_DATABASE = process.env.CHAINLOG_TEST_DB === 'postgres' ? 'postgres' : 'pglite';
 
@@ -20,11 +21,11 @@ describe('the health query', () => {
   it('reports ok, the database kind and the registered task names', async () => {
     const llm = createLlm({ db: database.db, settings: buildLlmSettings(parseEnv({})), tasks: TASKS });
     const startedAt = new Date(Date.now() - 90_000);
-    const caller = createCaller(createInnerContext({ db: database.db, databaseKind: database.kind, llm, startedAt }));
+    const caller = createCaller(createInnerContext(createAppDependencies({ database, llm, maxRunningChains: 1, startedAt })));
 
     const health = await caller.health();
 
-    expect(health).toEqual({ status: 'ok', database: EXPECTED_DATABASE, uptimeSeconds: expect.any(Number), tasks: ['intent recognition'] });
+    expect(health).toEqual({ status: 'ok', database: EXPECTED_DATABASE, uptimeSeconds: expect.any(Number), tasks: TASKS.map((task) => task.name) });
     expect(health.uptimeSeconds).toBeGreaterThanOrEqual(90);
   });
 });

@@ -1,5 +1,7 @@
 import type { CreateHTTPContextOptions } from '@trpc/server/adapters/standalone';
 import type { CreateWSSContextFnOptions } from '@trpc/server/adapters/ws';
+import type { ChainRunner } from '../chains/chain-runner.js';
+import type { ChainEventBus } from '../chains/event-bus.js';
 import type { Db } from '../db/client.js';
 import type { DatabaseKind } from '../db/dialect.js';
 import type { AppLlm } from '../tasks/index.js';
@@ -9,6 +11,10 @@ export interface AppDependencies {
   db: Db;
   databaseKind: DatabaseKind;
   llm: AppLlm;
+  /** Runs submitted chains in the background, a bounded number at a time. */
+  chains: ChainRunner;
+  /** Live chain events, after they are stored. */
+  bus: ChainEventBus;
   startedAt: Date;
 }
 

@@ -31,10 +31,10 @@ export const chainEventPayloadSchema = z.discriminatedUnion('type', [
 export type ChainEventPayload = z.infer<typeof chainEventPayloadSchema>;
 export type ChainEventType = ChainEventPayload['type'];
 
-/** One stored event: its monotonic id is the resume point of a subscription. */
+/** One stored event: its monotonic id is the resume point of a subscription. Times are ISO strings on the wire. */
 export interface ChainEvent {
   id: string;
   chainId: string;
-  createdAt: Date;
+  createdAt: string;
   payload: ChainEventPayload;
 }

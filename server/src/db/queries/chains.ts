@@ -1,0 +1,83 @@
+import type { ChainEventPayload, ChainStatus } from '@chainlog/shared';
+import { sql } from 'kysely';
+import type { Db } from '../client.js';
+import type { ChainEventRow, ChainRow, NewChain } from '../tables/chain.js';
+
+export async function insertChain(db: Db, chain: NewChain): Promise<void> {
+  await db.insertInto('chain').values(chain).execute();
+}
+
+export async function finishChain(
+  db: Db,
+  chainId: string,
+  status: Exclude<ChainStatus, 'running'>,
+  error: unknown | null,
+): Promise<void> {
+  await db
+    .updateTable('chain')
+    .set({ status, error: error === null ? null : JSON.stringify(error), finished_at: new Date() })
+    .where('id', '=', chainId)
+    .execute();
+}
+
+/** Chains a stopped process left `running` can never finish: called once at start-up. */
+export async function markRunningChainsInterrupted(db: Db): Promise<string[]> {
+  const rows = await db
+    .updateTable('chain')
+    .set({
+      status: 'interrupted',
+      error: JSON.stringify({ class: 'Interrupted', message: 'the server stopped while this chain was running' }),
+      finished_at: new Date(),
+    })
+    .where('status', '=', 'running')
+    .returning('id')
+    .execute();
+  return rows.map((row) => row.id);
+}
+
+export async function insertChainEvent(db: Db, chainId: string, payload: ChainEventPayload): Promise<ChainEventRow> {
+  return db
+    .insertInto('chain_event')
+    .values({ chain_id: chainId, type: payload.type, payload: JSON.stringify(payload) })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** A chain's events after `afterId` (exclusive), in order. Ids compare as int8, not as text. */
+export async function listChainEventsAfter(db: Db, chainId: string, afterId: string | null): Promise<ChainEventRow[]> {
+  let query = db.selectFrom('chain_event').selectAll().where('chain_id', '=', chainId);
+  if (afterId !== null) query = query.where(sql<boolean>`id > ${afterId}::bigint`);
+  return query.orderBy('id').execute();
+}
+
+/** Every chain's events after `afterId`, oldest first, at most `limit`. */
+export async function listAllEventsAfter(db: Db, afterId: string, limit: number): Promise<ChainEventRow[]> {
+  return db
+    .selectFrom('chain_event')
+    .selectAll()
+    .where(sql<boolean>`id > ${afterId}::bigint`)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+}
+
+export async function findChain(db: Db, chainId: string): Promise<ChainRow | undefined> {
+  return db.selectFrom('chain').selectAll().where('id', '=', chainId).executeTakeFirst();
+}
+
+export interface ChainFilters {
+  status?: ChainStatus | undefined;
+  name?: string | undefined;
+  /** The last id of the previous page: chain ids are UUID v7, so id order is time order. */
+  cursor?: string | undefined;
+  limit: number;
+}
+
+/** Newest first. */
+export async function listChains(db: Db, filters: ChainFilters): Promise<ChainRow[]> {
+  let query = db.selectFrom('chain').selectAll();
+  if (filters.status) query = query.where('status', '=', filters.status);
+  if (filters.name) query = query.where('name', '=', filters.name);
+  if (filters.cursor) query = query.where('id', '<', filters.cursor);
+  return query.orderBy('id', 'desc').limit(filters.limit).execute();
+}

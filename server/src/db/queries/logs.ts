@@ -1,0 +1,48 @@
+import { sql } from 'kysely';
+import type { Db } from '../client.js';
+import type { InferenceStatus } from '../tables/inference-log.js';
+
+export interface LogFilters {
+  name?: string | undefined;
+  model?: string | undefined;
+  provider?: string | undefined;
+  status?: InferenceStatus | undefined;
+  chainId?: string | undefined;
+  from?: Date | undefined;
+  to?: Date | undefined;
+  /** Newest first (default) or oldest first. */
+  order: 'desc' | 'asc';
+  /** The last id of the previous page: log ids are UUID v7, so id order is time order. */
+  cursor?: string | undefined;
+  limit: number;
+}
+
+/** The list columns only: request and response bodies stay for the detail view. */
+export async function listLogs(db: Db, filters: LogFilters) {
+  let query = db
+    .selectFrom('inference_log')
+    .select([
+      'id', 'chain_id', 'name', 'provider', 'model', 'status', 'attempt', 'input_tokens', 'output_tokens', 'cost_usd',
+      'latency_ms', 'created_at', 'finished_at',
+      sql<string | null>`error->>'message'`.as('error_message'),
+    ]);
+  if (filters.name) query = query.where('name', '=', filters.name);
+  if (filters.model) query = query.where('model', '=', filters.model);
+  if (filters.provider) query = query.where('provider', '=', filters.provider);
+  if (filters.status) query = query.where('status', '=', filters.status);
+  if (filters.chainId) query = query.where('chain_id', '=', filters.chainId);
+  if (filters.from) query = query.where('created_at', '>=', filters.from);
+  if (filters.to) query = query.where('created_at', '<', filters.to);
+  if (filters.cursor) query = query.where('id', filters.order === 'desc' ? '<' : '>', filters.cursor);
+  return query.orderBy('id', filters.order).limit(filters.limit).execute();
+}
+
+/** The distinct names, models and providers, for the explorer's filter menus. */
+export async function listLogFacets(db: Db): Promise<{ names: string[]; models: string[]; providers: string[] }> {
+  const [names, models, providers] = await Promise.all([
+    db.selectFrom('inference_log').select('name').distinct().orderBy('name').execute(),
+    db.selectFrom('inference_log').select('model').distinct().orderBy('model').execute(),
+    db.selectFrom('inference_log').select('provider').distinct().orderBy('provider').execute(),
+  ]);
+  return { names: names.map((row) => row.name), models: models.map((row) => row.model), providers: providers.map((row) => row.provider) };
+}

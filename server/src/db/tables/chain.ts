@@ -1,0 +1,30 @@
+import type { ChainStatus } from '@chainlog/shared';
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+type Json = ColumnType<unknown, string, string>;
+type NullableJson = ColumnType<unknown | null, string | null | undefined, string | null>;
+
+/** One run of a chain; `id` is the chain_id every inference_log and domain row of the run carries. */
+export interface ChainTable {
+  id: string;
+  name: string;
+  status: ChainStatus;
+  input: Json;
+  error: NullableJson;
+  created_at: ColumnType<Date, Date | undefined, never>;
+  finished_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+}
+
+/** What a chain reported, in order; `id` is monotonic across all chains (int8 arrives as a string). */
+export interface ChainEventTable {
+  id: ColumnType<string, never, never>;
+  chain_id: string;
+  type: string;
+  payload: Json;
+  created_at: ColumnType<Date, Date | undefined, never>;
+}
+
+export type ChainRow = Selectable<ChainTable>;
+export type NewChain = Insertable<ChainTable>;
+export type ChainEventRow = Selectable<ChainEventTable>;
+export type { Generated };

@@ -1,0 +1,49 @@
+import { chainStatusSchema } from '@chainlog/shared';
+import { tracked } from '@trpc/server';
+import { z } from 'zod';
+import { findChain } from '../db/queries/chains.js';
+import { getChainDetail, listChainSummaries, streamAllChainEvents, streamChainEvents } from '../services/chains.js';
+import { notFound } from '../trpc/errors.js';
+import { publicProcedure, router } from '../trpc/init.js';
+
+const eventIdSchema = z.string().regex(/^\d+$/, 'an event id is a decimal integer');
+
+export const chainsRouter = router({
+  /** Chains newest first, optionally by status or name; `cursor` is the previous page's `nextCursor`. */
+  list: publicProcedure
+    .input(
+      z
+        .object({
+          status: chainStatusSchema.nullish(),
+          name: z.string().min(1).nullish(),
+          cursor: z.uuid().nullish(),
+          limit: z.number().int().min(1).max(100).default(20),
+        })
+        .default({ limit: 20 }),
+    )
+    .query(({ ctx, input }) =>
+      listChainSummaries(ctx.db, { status: input.status ?? undefined, name: input.name ?? undefined, cursor: input.cursor ?? undefined, limit: input.limit }),
+    ),
+  /** The chain with its steps, log ids and the domain rows it created. */
+  get: publicProcedure.input(z.object({ chainId: z.uuid() })).query(async ({ ctx, input }) => {
+    const detail = await getChainDetail(ctx.db, input.chainId);
+    if (!detail) throw notFound('chain', input.chainId);
+    return detail;
+  }),
+  /**
+   * Every event of one chain in order: the stored ones after `lastEventId`, then live ones, each tracked by its id
+   * so a reconnecting client resumes where it stopped. Completes after chain_finished.
+   */
+  events: publicProcedure
+    .input(z.object({ chainId: z.uuid(), lastEventId: eventIdSchema.nullish() }))
+    .subscription(async function* ({ ctx, input, signal }) {
+      if (!(await findChain(ctx.db, input.chainId))) throw notFound('chain', input.chainId);
+      for await (const event of streamChainEvents(ctx, input.chainId, input.lastEventId ?? null, signal)) {
+        yield tracked(event.id, event);
+      }
+    }),
+  /** Live events of every chain, so lists can update without polling. */
+  changes: publicProcedure.subscription(async function* ({ ctx, signal }) {
+    for await (const event of streamAllChainEvents(ctx.bus, signal)) yield event;
+  }),
+});

@@ -1,0 +1,221 @@
+import type { ChainError, ChainEvent, ChainStatus } from '@chainlog/shared';
+import { toChainEvent } from '../chains/chain-events.js';
+import type { ChainEventBus } from '../chains/event-bus.js';
+import type { Db } from '../db/client.js';
+import { type ChainFilters, findChain, listChainEventsAfter, listChains } from '../db/queries/chains.js';
+import { listChainLogs } from '../db/queries/inference-log.js';
+import { findChainDomainRows } from '../db/queries/support.js';
+import type { ChainRow } from '../db/tables/chain.js';
+import { type Page, pageOf } from './page.js';
+
+export interface ChainSummary {
+  id: string;
+  name: string;
+  status: ChainStatus;
+  input: unknown;
+  error: ChainError | null;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+export interface ChainStep {
+  step: number;
+  name: string;
+  status: 'running' | 'succeeded' | 'failed';
+  output: unknown;
+  logId: string | null;
+  provider: string | null;
+  model: string | null;
+  latencyMs: number | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  costUsd: string | null;
+  error: ChainError | null;
+  startedAt: string;
+  finishedAt: string | null;
+}
+
+export interface ChainDetail {
+  chain: ChainSummary;
+  steps: ChainStep[];
+  /** The id of the last stored event: subscribe to chains.events from here to miss nothing. */
+  lastEventId: string | null;
+  logs: { id: string; name: string; status: string; attempt: number; model: string; provider: string; createdAt: string }[];
+  domain: {
+    messages: { id: string; from: string; subject: string; body: string; createdAt: string }[];
+    triages: { id: string; messageId: string; intent: string; confidence: number; urgency: string; entities: unknown }[];
+    replyDrafts: { id: string; messageId: string; subject: string; body: string; tone: string; needsHuman: boolean }[];
+  };
+}
+
+export async function listChainSummaries(db: Db, filters: ChainFilters): Promise<Page<ChainSummary>> {
+  const rows = await listChains(db, { ...filters, limit: filters.limit + 1 });
+  return pageOf(rows.map(toSummary), filters.limit);
+}
+
+/** The chain with its steps (folded from its events), its log rows and the domain rows it created; null if unknown. */
+export async function getChainDetail(db: Db, chainId: string): Promise<ChainDetail | null> {
+  const chain = await findChain(db, chainId);
+  if (!chain) return null;
+  const [events, logs, domain] = await Promise.all([
+    listChainEventsAfter(db, chainId, null),
+    listChainLogs(db, chainId),
+    findChainDomainRows(db, chainId),
+  ]);
+  const chainEvents = events.map(toChainEvent);
+  return {
+    chain: toSummary(chain),
+    steps: foldSteps(chainEvents),
+    lastEventId: chainEvents.at(-1)?.id ?? null,
+    logs: logs.map((row) => ({
+      id: row.id,
+      name: row.name,
+      status: row.status,
+      attempt: row.attempt,
+      model: row.model,
+      provider: row.provider,
+      createdAt: row.created_at.toISOString(),
+    })),
+    domain: {
+      messages: domain.messages.map((row) => ({ id: row.id, from: row.from_address, subject: row.subject, body: row.body, createdAt: row.created_at.toISOString() })),
+      triages: domain.triages.map((row) => ({
+        id: row.id,
+        messageId: row.message_id,
+        intent: row.intent,
+        confidence: Number(row.confidence),
+        urgency: row.urgency,
+        entities: row.entities,
+      })),
+      replyDrafts: domain.replyDrafts.map((row) => ({
+        id: row.id,
+        messageId: row.message_id,
+        subject: row.subject,
+        body: row.body,
+        tone: row.tone,
+        needsHuman: row.needs_human,
+      })),
+    },
+  };
+}
+
+/** Steps as the events describe them; the client folds live events with the same rules. */
+export function foldSteps(events: readonly ChainEvent[]): ChainStep[] {
+  const steps = new Map<number, ChainStep>();
+  for (const { payload, createdAt } of events) {
+    if (payload.type === 'step_started') {
+      steps.set(payload.step, {
+        step: payload.step,
+        name: payload.name,
+        status: 'running',
+        output: null,
+        logId: null,
+        provider: null,
+        model: null,
+        latencyMs: null,
+        inputTokens: null,
+        outputTokens: null,
+        costUsd: null,
+        error: null,
+        startedAt: createdAt,
+        finishedAt: null,
+      });
+    }
+    const step = 'step' in payload ? steps.get(payload.step) : undefined;
+    if (!step) continue;
+    if (payload.type === 'step_finished') {
+      Object.assign(step, {
+        status: 'succeeded',
+        output: payload.output,
+        logId: payload.logId,
+        provider: payload.provider,
+        model: payload.model,
+        latencyMs: payload.latencyMs,
+        inputTokens: payload.inputTokens,
+        outputTokens: payload.outputTokens,
+        costUsd: payload.costUsd,
+        finishedAt: createdAt,
+      });
+    }
+    if (payload.type === 'step_failed') Object.assign(step, { status: 'failed', error: payload.error, logId: payload.logId, finishedAt: createdAt });
+  }
+  return [...steps.values()].sort((left, right) => left.step - right.step);
+}
+
+function toSummary(row: ChainRow): ChainSummary {
+  return {
+    id: row.id,
+    name: row.name,
+    status: row.status,
+    input: row.input,
+    error: (row.error as ChainError | null) ?? null,
+    createdAt: row.created_at.toISOString(),
+    finishedAt: row.finished_at?.toISOString() ?? null,
+  };
+}
+
+/**
+ * Every event of a chain after `lastEventId`: the stored ones, then live ones, each exactly once, ending after
+ * chain_finished. Listens before it replays, so an event stored in between is not lost; drops ids already sent.
+ */
+export async function* streamChainEvents(
+  dependencies: { db: Db; bus: ChainEventBus },
+  chainId: string,
+  lastEventId: string | null,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<ChainEvent> {
+  const live = new LiveQueue(signal);
+  const unsubscribe = dependencies.bus.subscribe((event) => live.push(event), chainId);
+  try {
+    let lastSent = lastEventId === null ? -1n : BigInt(lastEventId);
+    const stored = (await listChainEventsAfter(dependencies.db, chainId, lastEventId)).map(toChainEvent);
+    for await (const event of live.after(stored)) {
+      if (BigInt(event.id) <= lastSent) continue;
+      lastSent = BigInt(event.id);
+      yield event;
+      if (event.payload.type === 'chain_finished') return;
+    }
+  } finally {
+    unsubscribe();
+  }
+}
+
+/** Events of every chain, live, for lists that update themselves. */
+export async function* streamAllChainEvents(bus: ChainEventBus, signal: AbortSignal | undefined): AsyncGenerator<ChainEvent> {
+  const live = new LiveQueue(signal);
+  const unsubscribe = bus.subscribe((event) => live.push(event));
+  try {
+    yield* live.after([]);
+  } finally {
+    unsubscribe();
+  }
+}
+
+/** Buffers pushed events and hands them out after a backlog, until the signal aborts. */
+class LiveQueue {
+  private readonly buffer: ChainEvent[] = [];
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly signal: AbortSignal | undefined) {
+    signal?.addEventListener('abort', () => this.wake?.(), { once: true });
+  }
+
+  push(event: ChainEvent): void {
+    this.buffer.push(event);
+    this.wake?.();
+  }
+
+  async *after(backlog: readonly ChainEvent[]): AsyncGenerator<ChainEvent> {
+    yield* backlog;
+    while (!this.signal?.aborted) {
+      const next = this.buffer.shift();
+      if (next) {
+        yield next;
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+      this.wake = undefined;
+    }
+  }
+}

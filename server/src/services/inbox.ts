@@ -1,0 +1,64 @@
+import type { SupportMessage } from '@chainlog/shared';
+import { v7 as uuidv7 } from 'uuid';
+import type { ChainRunner } from '../chains/chain-runner.js';
+import { SUPPORT_TRIAGE_CHAIN, supportTriage } from '../chains/support-triage.js';
+import type { Db } from '../db/client.js';
+import { insertChain } from '../db/queries/chains.js';
+import { insertInboxMessage, listInboxMessages } from '../db/queries/support.js';
+import { newChainId } from '../llm/chain-context.js';
+import type { AppLlm } from '../tasks/index.js';
+import { type Page, pageOf } from './page.js';
+
+/**
+ * Stores the message and its chain (status running) in one transaction, then queues the triage chain and returns
+ * at once: the caller follows progress through chains.events.
+ */
+export async function submitMessage(
+  dependencies: { db: Db; llm: AppLlm; chains: ChainRunner },
+  message: SupportMessage,
+): Promise<{ chainId: string; messageId: string }> {
+  const chainId = newChainId();
+  const messageId = uuidv7();
+  await dependencies.db.transaction().execute(async (transaction) => {
+    await insertChain(transaction, { id: chainId, name: SUPPORT_TRIAGE_CHAIN, status: 'running', input: JSON.stringify(message) });
+    await insertInboxMessage(transaction, {
+      id: messageId,
+      chain_id: chainId,
+      from_address: message.from,
+      subject: message.subject,
+      body: message.body,
+    });
+  });
+  dependencies.chains.enqueue(chainId, supportTriage(dependencies, messageId, message));
+  return { chainId, messageId };
+}
+
+export interface InboxItem {
+  id: string;
+  chainId: string;
+  from: string;
+  subject: string;
+  body: string;
+  createdAt: string;
+  chainStatus: string | null;
+  intent: string | null;
+  urgency: string | null;
+}
+
+export async function listInbox(db: Db, options: { cursor?: string | undefined; limit: number }): Promise<Page<InboxItem>> {
+  const rows = await listInboxMessages(db, { cursor: options.cursor, limit: options.limit + 1 });
+  return pageOf(
+    rows.map((row) => ({
+      id: row.id,
+      chainId: row.chain_id,
+      from: row.from_address,
+      subject: row.subject,
+      body: row.body,
+      createdAt: row.created_at.toISOString(),
+      chainStatus: row.chain_status,
+      intent: row.intent,
+      urgency: row.urgency,
+    })),
+    options.limit,
+  );
+}

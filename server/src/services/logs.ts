@@ -1,0 +1,83 @@
+import type { InferenceStatus } from '../db/tables/inference-log.js';
+import type { Db } from '../db/client.js';
+import { findLog } from '../db/queries/inference-log.js';
+import { type LogFilters, listLogs, listLogFacets } from '../db/queries/logs.js';
+import { type Page, pageOf } from './page.js';
+
+export interface LogSummary {
+  id: string;
+  chainId: string;
+  name: string;
+  provider: string;
+  model: string;
+  status: InferenceStatus;
+  attempt: number;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  costUsd: string | null;
+  latencyMs: number | null;
+  errorMessage: string | null;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+export interface LogDetail extends LogSummary {
+  request: unknown;
+  response: unknown;
+  output: unknown;
+  error: unknown;
+  providerRequestId: string | null;
+}
+
+export async function listLogSummaries(db: Db, filters: LogFilters): Promise<Page<LogSummary>> {
+  const rows = await listLogs(db, { ...filters, limit: filters.limit + 1 });
+  return pageOf(
+    rows.map((row) => ({
+      id: row.id,
+      chainId: row.chain_id,
+      name: row.name,
+      provider: row.provider,
+      model: row.model,
+      status: row.status,
+      attempt: row.attempt,
+      inputTokens: row.input_tokens,
+      outputTokens: row.output_tokens,
+      costUsd: row.cost_usd,
+      latencyMs: row.latency_ms,
+      errorMessage: row.error_message,
+      createdAt: row.created_at.toISOString(),
+      finishedAt: row.finished_at?.toISOString() ?? null,
+    })),
+    filters.limit,
+  );
+}
+
+/** The full row, or null when no log has that id. */
+export async function getLogDetail(db: Db, id: string): Promise<LogDetail | null> {
+  const row = await findLog(db, id);
+  if (!row) return null;
+  const error = row.error as { message?: unknown } | null;
+  return {
+    id: row.id,
+    chainId: row.chain_id,
+    name: row.name,
+    provider: row.provider,
+    model: row.model,
+    status: row.status,
+    attempt: row.attempt,
+    inputTokens: row.input_tokens,
+    outputTokens: row.output_tokens,
+    costUsd: row.cost_usd,
+    latencyMs: row.latency_ms,
+    errorMessage: typeof error?.message === 'string' ? error.message : null,
+    createdAt: row.created_at.toISOString(),
+    finishedAt: row.finished_at?.toISOString() ?? null,
+    request: row.request,
+    response: row.response,
+    output: row.output,
+    error: row.error,
+    providerRequestId: row.provider_request_id,
+  };
+}
+
+export { listLogFacets };
