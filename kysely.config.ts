@@ -9,7 +9,11 @@ const target = targetFromSettings({
   dataDir: process.env.CHAINLOG_DATA_DIR || './.chainlog',
 });
 
+const { dialect, release } = createDialect(target);
+// kysely-ctl exits when done; the PGlite lock file must go with it.
+process.once('exit', release);
+
 export default defineConfig({
-  dialect: createDialect(target).dialect,
+  dialect,
   migrations: { migrationFolder: MIGRATION_FOLDER },
 });

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import { modelSpecSchema } from './llm/model-spec.js';
 import { LOG_LEVEL_NAMES } from './log.js';
 
 const optionalText = z
@@ -8,10 +9,6 @@ const optionalText = z
   .transform((value) => (value === '' ? undefined : value))
   .optional();
 
-const modelSpec = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9_-]*:.+$/i, 'expected "<provider>:<model>", e.g. "openai:gpt-4.1-mini"');
-
 const envSchema = z.object({
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65_535).default(8800),
@@ -19,7 +16,7 @@ const envSchema = z.object({
   DATABASE_URL: optionalText.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
   CHAINLOG_CONFIG: optionalText,
   CHAINLOG_LOG_COMMIT: z.enum(['async', 'sync']).default('async'),
-  CHAINLOG_MODEL: optionalText.pipe(modelSpec.optional()),
+  CHAINLOG_MODEL: optionalText.pipe(modelSpecSchema.optional()),
   CHAINLOG_LOG_LEVEL: z.enum(LOG_LEVEL_NAMES).default('info'),
   CHAINLOG_LLM_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
   CHAINLOG_LLM_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
@@ -44,7 +41,9 @@ export class EnvError extends Error {
  * @throws EnvError naming every bad variable (never its value: some are secrets).
  */
 export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
-  const result = envSchema.safeParse(source);
+  // `PORT=` in a .env file means "not set", not "port 0" or an empty data directory.
+  const setValues = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value.trim() !== ''));
+  const result = envSchema.safeParse(setValues);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
   throw new EnvError(`invalid environment:\n${problems.join('\n')}`);

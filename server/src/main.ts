@@ -3,6 +3,7 @@ import { createAppDependencies } from './app-dependencies.js';
 import { openApp } from './app.js';
 import { markRunningChainsInterrupted } from './db/queries/chains.js';
 import { EnvError, loadDotEnvFile, parseEnv } from './env.js';
+import { DataDirLockedError } from './db/data-dir-lock.js';
 import { ConfigFileError } from './llm/config-file.js';
 import { log, setLogLevel } from './log.js';
 import { createChainlogServer } from './server.js';
@@ -20,7 +21,14 @@ async function main(): Promise<void> {
   if (interrupted.length > 0) mainLog.warn(`${interrupted.length} chain(s) left running by a stopped server marked interrupted`);
   const dependencies = createAppDependencies({ database: app.database, llm: app.llm, maxRunningChains: env.CHAINLOG_MAX_RUNNING_CHAINS });
   const server = createChainlogServer(dependencies, { clientDir: env.CHAINLOG_CLIENT_DIR ?? DEFAULT_CLIENT_DIR });
-  const url = await server.listen(env.PORT, env.HOST);
+  let url: string;
+  try {
+    url = await server.listen(env.PORT, env.HOST);
+  } catch (error) {
+    await app.close();
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new StartupError(`port ${env.PORT} on ${env.HOST} is in use; set PORT to another port`);
+    throw error;
+  }
   mainLog.success(`Chainlog listening on ${url} (HTTP and WebSocket), database: ${app.database.kind}`);
 
   let stopping = false;
@@ -42,8 +50,15 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
+/** A start-up failure whose message says everything: printed without a stack. */
+class StartupError extends Error {
+  override name = 'StartupError';
+}
+
 main().catch((error: unknown) => {
-  if (error instanceof EnvError || error instanceof ConfigFileError) mainLog.error(error.message);
+  if (error instanceof EnvError || error instanceof ConfigFileError || error instanceof StartupError || error instanceof DataDirLockedError) {
+    mainLog.error(error.message);
+  }
   else mainLog.error('start-up failed', error);
   process.exit(1);
 });

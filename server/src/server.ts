@@ -10,6 +10,7 @@ import { createStaticHandler } from './static-files.js';
 import { type AppDependencies, createContextFactory } from './trpc/context.js';
 
 const serverLog = log.withTag('server');
+const ABORTED_CALLS_GRACE_MS = 2_000;
 
 export interface ServerOptions {
   /** The built client to serve on the same port; nothing is served when absent. */
@@ -36,6 +37,8 @@ export function createChainlogServer(dependencies: AppDependencies, options: Ser
     response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `no route for ${pathname}` }));
   });
   const wss = new WebSocketServer({ server: httpServer });
+  // ws re-emits the HTTP server's errors (EADDRINUSE); listen() reports them, so they must not go unhandled here.
+  wss.on('error', (error) => serverLog.debug('WebSocket server error', error));
   const wsHandler = applyWSSHandler({ wss, router: appRouter, createContext, onError: logProcedureError, keepAlive: { enabled: true } });
 
   return {
@@ -53,11 +56,17 @@ export function createChainlogServer(dependencies: AppDependencies, options: Ser
       const deadline = Date.now() + timeoutMs;
       const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       httpServer.closeIdleConnections();
+      // Tell WebSocket clients to go elsewhere now, but close them only after the drain, so answers in flight arrive.
       wsHandler.broadcastReconnectNotification();
-      for (const client of wss.clients) client.close(1001, 'server shutting down');
       const [chainsDrained, callsDrained] = await Promise.all([dependencies.chains.drain(timeoutMs), dependencies.llm.drain(timeoutMs)]);
       const drained = chainsDrained && callsDrained;
-      if (!drained) serverLog.warn(`${dependencies.llm.inFlight()} LLM call(s) still running after ${timeoutMs} ms; closing anyway`);
+      if (!drained) {
+        serverLog.warn(`${dependencies.llm.inFlight()} LLM call(s) still running after ${timeoutMs} ms; aborting them`);
+        // Aborted calls still write their rows as errors: give them a moment, so no row is left pending.
+        dependencies.llm.abortAll('the server is shutting down');
+        await dependencies.llm.drain(ABORTED_CALLS_GRACE_MS);
+      }
+      for (const client of wss.clients) client.close(1001, 'server shutting down');
       httpServer.closeIdleConnections();
       // closeAllConnections() skips upgraded sockets: a WebSocket client that never answers the close frame would
       // otherwise hold the close for ws's own 30 s close timeout.

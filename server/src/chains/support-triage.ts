@@ -4,6 +4,7 @@ import type { Db } from '../db/client.js';
 import { insertReplyDraft, insertTriage } from '../db/queries/support.js';
 import type { AppLlm } from '../tasks/index.js';
 import type { ChainWork } from './chain-runner.js';
+import { toJsonb } from '../db/jsonb.js';
 
 export const SUPPORT_TRIAGE_CHAIN = 'support triage';
 
@@ -23,7 +24,7 @@ export function supportTriage(dependencies: { db: Db; llm: AppLlm }, messageId: 
       intent: intent.output.intent,
       confidence: intent.output.confidence,
       urgency: intent.output.urgency,
-      entities: JSON.stringify(entities.output),
+      entities: toJsonb(entities.output),
     });
     const reply = await step('reply drafting', () =>
       llm.ask('reply drafting', { message, intent: intent.output, entities: entities.output }, { chainId }),

@@ -32,7 +32,7 @@ async function main(): Promise<number> {
   setLogLevel(env.CHAINLOG_LOG_LEVEL === 'info' ? 'warn' : env.CHAINLOG_LOG_LEVEL);
   const app = await openApp(env);
   try {
-    const result = await app.llm.ask(taskName, input, { chainId: values.chain, model: values.model });
+    const result = await app.llm.askByName(taskName, input, { chainId: values.chain, model: values.model });
     process.stdout.write(`${JSON.stringify({ output: result.output, chainId: result.chainId, logId: result.logId }, null, 2)}\n`);
     return 0;
   } finally {

@@ -12,19 +12,28 @@ export class DataDirLockedError extends Error {
  */
 export function lockDataDir(dataDir: string): () => void {
   const lockFile = path.join(dataDir, 'chainlog.pid');
-  try {
-    writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
-  } catch (error) {
+  if (!tryCreate(lockFile)) {
     const holder = Number(readFileSync(lockFile, 'utf8'));
     if (holder !== process.pid && isAlive(holder)) {
       throw new DataDirLockedError(
         `the embedded database at ${dataDir} is in use by process ${holder} (is \`npm start\` running?); stop it, or set DATABASE_URL to share a PostgreSQL server`,
-        { cause: error },
       );
     }
-    writeFileSync(lockFile, String(process.pid));
+    // A stale lock: remove it and race for a new one, so two starters cannot both take it over.
+    rmSync(lockFile, { force: true });
+    if (!tryCreate(lockFile)) throw new DataDirLockedError(`another process took the embedded database at ${dataDir} just now`);
   }
   return () => rmSync(lockFile, { force: true });
+}
+
+function tryCreate(lockFile: string): boolean {
+  try {
+    writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
 }
 
 function isAlive(pid: number): boolean {

@@ -11,6 +11,9 @@ const UPDATED_COLUMNS = COLUMNS.filter((column) => column !== 'id' && column !==
 const PENDING_COLUMNS = ['id', 'chain_id', 'name', 'provider', 'model', 'status', 'attempt', 'request', 'created_at'] as const satisfies readonly (keyof NewInferenceLog)[];
 // 18 parameters a row; PostgreSQL allows 65 535 a statement.
 const MAX_BATCH_ROWS = 1_000;
+// Statements for small batches are kept; rarer large ones are built when needed rather than cached for good.
+const CACHED_STATEMENT_ROWS = 64;
+const DEADLOCK_DETECTED = '40P01';
 
 interface QueuedRow {
   row: NewInferenceLog;
@@ -27,9 +30,9 @@ export interface InferenceLogWriter {
 }
 
 /**
- * Group commit for inference_log: a row is written at once when a connection is free; rows that arrive while
- * every connection is busy wait and go together in one multi-row upsert. No added delay at low load, one
- * statement per batch under load, and every caller still waits for its own row to be committed.
+ * Group commit for inference_log: rows written in the same event-loop turn, or while every connection is busy,
+ * go together in one multi-row statement; every caller still waits for its own row to be committed. A batch
+ * that fails is retried row by row, so one bad row fails only its own caller.
  */
 export function createInferenceLogWriter(db: Db, options: { concurrency: number }): InferenceLogWriter {
   const queue: QueuedRow[] = [];
@@ -59,24 +62,39 @@ export function createInferenceLogWriter(db: Db, options: { concurrency: number 
   }
 
   async function flush(batch: QueuedRow[]): Promise<void> {
-    const rows = latestRowPerId(batch);
+    try {
+      await writeRows(latestRowPerId(batch));
+      for (const queued of batch) queued.resolve();
+    } catch (error) {
+      if (batch.length === 1) {
+        batch[0]?.reject(error);
+        return;
+      }
+      await Promise.all(batch.map((queued) => writeRows([queued.row]).then(queued.resolve, queued.reject)));
+    }
+  }
+
+  async function writeRows(rows: NewInferenceLog[], retryDeadlock = true): Promise<void> {
     const onlyPending = rows.every((row) => row.status === 'pending');
     const columns = onlyPending ? PENDING_COLUMNS : COLUMNS;
     const parameters: unknown[] = [];
     for (const row of rows) for (const column of columns) parameters.push(row[column] ?? null);
     try {
       await db.executeQuery(CompiledQuery.raw(statementFor(rows.length, onlyPending), parameters));
-      for (const queued of batch) queued.resolve();
     } catch (error) {
-      for (const queued of batch) queued.reject(error);
+      // Rows are locked in id order, so a deadlock is unlikely; when PostgreSQL picks us as its victim, retry once.
+      if (retryDeadlock && (error as { code?: unknown }).code === DEADLOCK_DETECTED) return writeRows(rows, false);
+      throw error;
     }
   }
 
   function statementFor(rowCount: number, onlyPending: boolean): string {
+    const build = onlyPending ? buildPendingInsert : buildUpsert;
+    if (rowCount > CACHED_STATEMENT_ROWS) return build(rowCount);
     const key = `${onlyPending ? 'pending' : 'upsert'}:${rowCount}`;
     let statement = statements.get(key);
     if (!statement) {
-      statement = onlyPending ? buildPendingInsert(rowCount) : buildUpsert(rowCount);
+      statement = build(rowCount);
       statements.set(key, statement);
     }
     return statement;
@@ -92,14 +110,18 @@ export function createInferenceLogWriter(db: Db, options: { concurrency: number 
   };
 }
 
-/** One upsert may not touch a row twice: keep the finished row of an id over its pending one. */
+/**
+ * One upsert may not touch a row twice: keep the finished row of an id over its pending one. Sorted by id so
+ * concurrent statements lock rows in the same order (pending rows arrive in start order, finished ones in
+ * answer order: unsorted, two batches could deadlock).
+ */
 function latestRowPerId(batch: readonly QueuedRow[]): NewInferenceLog[] {
   const byId = new Map<string, NewInferenceLog>();
   for (const { row } of batch) {
     const seen = byId.get(row.id);
     if (!seen || seen.status === 'pending') byId.set(row.id, row);
   }
-  return [...byId.values()];
+  return [...byId.values()].sort((left, right) => (left.id < right.id ? -1 : left.id > right.id ? 1 : 0));
 }
 
 function valuesList(rowCount: number, columnCount: number): string {

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { type LlmHarness, bodyOf, chainRows, messagesOf, startLlmHarness } from '../../test/llm-harness.js';
 import { newChainId } from './chain-context.js';
-import { toStrictJsonSchema } from './strict-json-schema.js';
+import { toStrictJsonSchema } from './strict-json-schema/index.js';
 import { defineTask } from './task.js';
 
 const labelOutput = z.object({ label: z.enum(['spam', 'ham']), reason: z.string() });

@@ -133,7 +133,7 @@ describe('ask() model routing', () => {
     expect(rows[0]).toMatchObject({
       status: 'ok',
       provider: 'offline',
-      model: 'openai:gpt-4.1-nano',
+      model: 'default',
       request: { requestedModel: 'openai:gpt-4.1-nano' },
     });
     const fallbacks = llm.router.describeFallbacks([routedTask]);
@@ -165,7 +165,7 @@ describe('ask() model routing', () => {
   it('throws UnknownTaskError listing the known task names for a name nobody registered', async () => {
     const llm = harness.createLlm({ tasks: [routedTask, ...TASKS] });
 
-    const error = await rejectionOf(llm.ask('intent recognitoin', {}), UnknownTaskError);
+    const error = await rejectionOf(llm.askByName('intent recognitoin', {}), UnknownTaskError);
 
     expect(error.knownNames).toEqual([ROUTED_TASK_NAME, ...TASKS.map((task) => task.name)]);
     expect(error.message).toContain('"intent recognitoin"');
@@ -179,7 +179,7 @@ describe('ask() model routing', () => {
     const chainId = newChainId();
     const rowsBefore = await countRows(harness.db);
 
-    const error = await rejectionOf(llm.ask(ROUTED_TASK_NAME, { text: 42 }, { chainId }), InvalidTaskInputError);
+    const error = await rejectionOf(llm.askByName(ROUTED_TASK_NAME, { text: 42 }, { chainId }), InvalidTaskInputError);
 
     expect(error.taskName).toBe(ROUTED_TASK_NAME);
     expect(error.issues).toEqual([expect.objectContaining({ code: 'invalid_type', path: ['text'] })]);

@@ -1,14 +1,16 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Db } from '../db/client.js';
-import { type InferenceLogWriter, createInferenceLogWriter } from '../db/inference-log-writer.js';
+import type { InferenceLogWriter } from '../db/inference-log-writer.js';
+import { toJsonb } from '../db/jsonb.js';
 import type { NewInferenceLog } from '../db/tables/inference-log.js';
 import { log } from '../log.js';
-import { currentChainId, newChainId } from './chain-context.js';
+import { checkChainId, currentChainId, newChainId } from './chain-context.js';
 import {
   AbortedError,
   InvalidJsonError,
   InvalidTaskInputError,
   LlmError,
+  LogWriteError,
   OutputValidationError,
   ProviderError,
   RefusalError,
@@ -62,8 +64,9 @@ export interface Llm<Tasks extends readonly AnyTask[] = readonly AnyTask[]> {
   /**
    * Runs one registered task and returns its validated, structured output; every attempt is a row of
    * inference_log, complete by the time this returns or throws.
-   * @throws UnknownTaskError, InvalidTaskInputError, ModelConfigError before any provider call;
-   *   ProviderError, ProviderTimeoutError, AbortedError, RefusalError, TruncationError, RetriesExhaustedError after.
+   * @throws UnknownTaskError, InvalidTaskInputError, InvalidChainIdError, ModelConfigError before any provider
+   *   call; ProviderError, ProviderTimeoutError, AbortedError, RefusalError, TruncationError, RetriesExhaustedError,
+   *   LogWriteError after.
    */
   ask<T extends AnyTask>(task: T, input: TaskInput<T>, options?: AskOptions): Promise<AskResult<TaskOutput<T>>>;
   ask<Name extends Tasks[number]['name']>(
@@ -71,13 +74,16 @@ export interface Llm<Tasks extends readonly AnyTask[] = readonly AnyTask[]> {
     input: TaskInput<TaskNamed<Tasks, Name>>,
     options?: AskOptions,
   ): Promise<AskResult<TaskOutput<TaskNamed<Tasks, Name>>>>;
-  ask(name: string, input: unknown, options?: AskOptions): Promise<AskResult<unknown>>;
+  /** `ask` for a name known only at run time (a CLI argument); the output is validated but not typed. */
+  askByName(name: string, input: unknown, options?: AskOptions): Promise<AskResult<unknown>>;
   readonly tasks: TaskRegistry;
   readonly router: ModelRouter;
   /** Number of `ask()` calls still running. */
   inFlight(): number;
-  /** Resolves true when every running call has finished, false if `timeoutMs` passed first. */
+  /** Resolves true when no call is running (including calls started meanwhile), false if `timeoutMs` passed first. */
   drain(timeoutMs: number): Promise<boolean>;
+  /** Aborts every running call (at shutdown, once draining ran out of time); each logs its attempt as aborted. */
+  abortAll(reason: string): void;
 }
 
 export interface LlmDependencies<Tasks extends readonly AnyTask[]> {
@@ -86,22 +92,23 @@ export interface LlmDependencies<Tasks extends readonly AnyTask[]> {
   tasks: Tasks;
   /** Defaults to one adapter per configured provider. */
   adapters?: Map<string, ProviderAdapter>;
-  /** Defaults to a group-committing writer on `db`. */
-  logWriter?: InferenceLogWriter;
+  /** Where rows go: `createLogWriterFor(database)`. */
+  logWriter: InferenceLogWriter;
 }
 
 /** Wires the task registry, the providers and the log table into `ask()`. */
 export function createLlm<const Tasks extends readonly AnyTask[]>(dependencies: LlmDependencies<Tasks>): Llm<Tasks> {
-  const { settings } = dependencies;
-  const logWriter = dependencies.logWriter ?? createInferenceLogWriter(dependencies.db, { concurrency: 2 });
+  const { settings, logWriter } = dependencies;
+  const shutdown = new AbortController();
   const registry = new TaskRegistry(dependencies.tasks);
   const router = new ModelRouter(settings, dependencies.adapters ?? createProviderAdapters(settings));
   const running = new Set<Promise<unknown>>();
 
+  /** @throws UnknownTaskError for a name, or a task object, that was not registered. */
   function resolveTask(task: AnyTask | string): RegisteredTask {
     if (typeof task === 'string') return registry.get(task);
-    const registered = registry.names().includes(task.name) ? registry.get(task.name) : registry.register(task);
-    if (registered.definition !== task) throw new Error(`another task is already registered as "${task.name}"`);
+    const registered = registry.get(task.name);
+    if (registered.definition !== task) throw new UnknownTaskError(task.name, registry.names());
     return registered;
   }
 
@@ -112,14 +119,15 @@ export function createLlm<const Tasks extends readonly AnyTask[]>(dependencies: 
     if (!parsedInput.success) throw new InvalidTaskInputError(task.name, parsedInput.error.issues);
     const route = router.route(task, options.model);
     const params = mergeParams(settings.baseParams, task.params, settings.taskOverrides[task.name]?.params, options.params);
-    const chainId = options.chainId ?? currentChainId() ?? newChainId();
+    const chainId = options.chainId === undefined ? (currentChainId() ?? newChainId()) : checkChainId(options.chainId);
+    const signal = options.signal ? AbortSignal.any([options.signal, shutdown.signal]) : shutdown.signal;
     const conversation = new Conversation(task.prompt(parsedInput.data));
     const offlineExample = task.offlineExample ? () => task.offlineExample?.(parsedInput.data) : undefined;
     const failures: LlmError[] = [];
 
     for (let attempt = 1; ; attempt++) {
-      if (options.signal?.aborted) throw new AbortedError(`"${task.name}" was aborted before attempt ${attempt}`, { cause: options.signal.reason });
-      const outcome = await runAttempt({ logWriter, settings, registered, route, params, chainId, attempt, conversation, offlineExample, signal: options.signal });
+      if (signal.aborted) throw new AbortedError(`"${task.name}" was aborted before attempt ${attempt}`, { cause: signal.reason });
+      const outcome = await runAttempt({ logWriter, settings, registered, route, params, chainId, attempt, conversation, offlineExample, signal });
       if (outcome.ok) return { ...outcome.result, attempts: attempt };
       failures.push(outcome.error);
       const retryable = InvalidJsonError.isInstance(outcome.error) || OutputValidationError.isInstance(outcome.error);
@@ -139,22 +147,36 @@ export function createLlm<const Tasks extends readonly AnyTask[]>(dependencies: 
   }
 
   return {
+    // One implementation behind the typed overloads: `run` validates input and output at run time either way.
     ask: ask as Llm<Tasks>['ask'],
+    askByName: ask,
     tasks: registry,
     router,
     inFlight: () => running.size,
     async drain(timeoutMs) {
-      if (running.size === 0) return true;
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = new Promise<false>((resolve) => {
-        timer = setTimeout(() => resolve(false), timeoutMs);
-      });
-      const settled = Promise.allSettled([...running]).then(() => true as const);
-      const drained = await Promise.race([settled, timedOut]);
-      clearTimeout(timer);
-      return drained;
+      const deadline = Date.now() + timeoutMs;
+      while (running.size > 0) {
+        const settled = await settleWithin([...running], deadline - Date.now());
+        if (!settled) return false;
+      }
+      return true;
+    },
+    abortAll(reason) {
+      shutdown.abort(new Error(reason));
     },
   };
+}
+
+/** True when every promise settled within `timeoutMs`. */
+async function settleWithin(promises: Promise<unknown>[], timeoutMs: number): Promise<boolean> {
+  if (timeoutMs <= 0) return false;
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  const settled = await Promise.race([Promise.allSettled(promises).then(() => true as const), timedOut]);
+  clearTimeout(timer);
+  return settled;
 }
 
 /** The messages sent so far, growing by the model's answer and our correction after each unusable answer. */
@@ -181,7 +203,7 @@ interface AttemptInput {
   attempt: number;
   conversation: Conversation;
   offlineExample: (() => unknown) | undefined;
-  signal: AbortSignal | undefined;
+  signal: AbortSignal;
 }
 
 type AttemptOutcome =
@@ -207,7 +229,7 @@ async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
     model: route.model,
     status: 'pending',
     attempt,
-    request: JSON.stringify({ messages, output, params, requestedModel: route.requested }),
+    request: toJsonb({ messages, output, params, requestedModel: route.requested }),
     created_at: new Date(),
   };
   llmLog.debug(`"${task.name}" attempt ${attempt} → ${route.provider}:${route.model}`, { chainId, logId });
@@ -229,8 +251,8 @@ async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
     await finishRow(logWriter, pending, {
       ...row,
       status: 'error',
-      error: JSON.stringify(redactSecrets(error.toRecord(), settings.secrets)),
-      response: body === undefined ? null : JSON.stringify(redactSecrets(body, settings.secrets)),
+      error: toJsonb(redactSecrets(error.toRecord(), settings.secrets)),
+      response: body === undefined ? null : toJsonb(redactSecrets(body, settings.secrets)),
       provider_request_id: ProviderError.isInstance(error) ? error.providerRequestId : null,
       latency_ms: performance.now() - startedAt,
       finished_at: new Date(),
@@ -244,9 +266,9 @@ async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
   await finishRow(logWriter, pending, {
     ...row,
     status: checked.ok ? 'ok' : 'error',
-    response: JSON.stringify(reply.body),
-    output: checked.ok ? JSON.stringify(checked.output) : null,
-    error: checked.ok ? null : JSON.stringify(redactSecrets(checked.error.toRecord(), settings.secrets)),
+    response: toJsonb(reply.body),
+    output: checked.ok ? toJsonb(checked.output) : null,
+    error: checked.ok ? null : toJsonb(redactSecrets(checked.error.toRecord(), settings.secrets)),
     input_tokens: usage.inputTokens,
     output_tokens: usage.outputTokens,
     cost_usd: cost,
@@ -264,7 +286,10 @@ async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
 async function finishRow(logWriter: InferenceLogWriter, pending: Promise<void>, row: NewInferenceLog): Promise<void> {
   const [pendingResult, finishedResult] = await Promise.allSettled([pending, logWriter.write(row)]);
   // The finished upsert alone makes the row complete; a failed pending insert only matters if it failed too.
-  if (finishedResult.status === 'rejected') throw finishedResult.reason;
+  if (finishedResult.status === 'rejected') {
+    llmLog.error(`inference log row ${row.id} could not be written`, finishedResult.reason);
+    throw new LogWriteError(row.id, { cause: finishedResult.reason });
+  }
   if (pendingResult.status === 'rejected') llmLog.debug('pending log insert failed but the finished row was written', pendingResult.reason);
 }
 

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { v7 as uuidv7 } from 'uuid';
+import { validate as isUuid, v7 as uuidv7 } from 'uuid';
+import { InvalidChainIdError } from './errors/index.js';
 
 const chainStorage = new AsyncLocalStorage<string>();
 
@@ -16,8 +17,15 @@ export function currentChainId(): string | undefined {
 /**
  * Runs `work` inside a chain: every `ask()` under it, however deep, joins that chain unless it passes its own
  * `chainId`. With no id, a new chain is started.
+ * @throws InvalidChainIdError when `chainId` is not a UUID.
  */
 export function runInChain<T>(chainId: string | undefined, work: (chainId: string) => T): T {
-  const id = chainId ?? newChainId();
+  const id = chainId === undefined ? newChainId() : checkChainId(chainId);
   return chainStorage.run(id, () => work(id));
+}
+
+/** @throws InvalidChainIdError when `chainId` is not a UUID. */
+export function checkChainId(chainId: string): string {
+  if (!isUuid(chainId)) throw new InvalidChainIdError(chainId);
+  return chainId;
 }

@@ -76,7 +76,7 @@ describe('loadConfigFile', () => {
   it('names a file that is not JSON', () => {
     const file = writeConfig('broken.json', '{ "model": ');
 
-    expect(loadError(file).message).toContain(`cannot read config file ${file}`);
+    expect(loadError(file).message).toContain(`config file ${file} is not valid JSON`);
   });
 
   it('fails when an explicitly given file does not exist', () => {

@@ -8,7 +8,8 @@ import type { AnyTask } from './task.js';
 
 const routerLog = log.withTag('llm');
 
-export const OFFLINE_DEFAULT_MODEL = 'offline:default';
+const OFFLINE_DEFAULT_MODEL_NAME = 'default';
+export const OFFLINE_DEFAULT_MODEL = `offline:${OFFLINE_DEFAULT_MODEL_NAME}`;
 
 export interface ModelRoute {
   adapter: ProviderAdapter;
@@ -40,7 +41,8 @@ export class ModelRouter {
     if (adapter) return { adapter, provider: spec.provider, model: spec.model, requested, fallback: false };
     if (this.settings.unconfiguredProviders.includes(spec.provider)) {
       this.warnFallbackOnce(spec.provider);
-      return { adapter: this.offlineAdapter(), provider: OFFLINE_PROVIDER, model: requested, requested, fallback: true };
+      // Logged as offline:default like any offline call; request.requestedModel keeps what it stood in for.
+      return { adapter: this.offlineAdapter(), provider: OFFLINE_PROVIDER, model: OFFLINE_DEFAULT_MODEL_NAME, requested, fallback: true };
     }
     const known = [...this.adapters.keys(), ...this.settings.unconfiguredProviders];
     throw new ModelConfigError(`model "${requested}" names provider "${spec.provider}", which is not configured; known providers: ${known.join(', ')}`);

@@ -1,5 +1,5 @@
 // Provider error messages can echo part of a key ("Incorrect API key provided: sk-abc***xyz").
-const KEY_LIKE = /\b(sk|sk-ant|sk-proj|key|rk)-[A-Za-z0-9_*.-]{6,}/g;
+const KEY_LIKE = /\b(sk|rk)-[A-Za-z0-9_*.-]{6,}/g;
 
 /** Replaces configured secrets and key-shaped tokens in every string of a JSON-like value. */
 export function redactSecrets<T>(value: T, secrets: readonly string[]): T {

@@ -8,6 +8,7 @@ import { TASKS } from '../tasks/index.js';
 import { createInnerContext } from '../trpc/context.js';
 import { createCaller } from './app.js';
 import { createAppDependencies } from '../app-dependencies.js';
+import { createLogWriterFor } from '../db/inference-log-writer.js';
 
 const EXPECTED_DATABASE = process.env.CHAINLOG_TEST_DB === 'postgres' ? 'postgres' : 'pglite';
 
@@ -19,7 +20,7 @@ describe('the health query', () => {
   afterAll(() => database.close());
 
   it('reports ok, the database kind and the registered task names', async () => {
-    const llm = createLlm({ db: database.db, settings: buildLlmSettings(parseEnv({})), tasks: TASKS });
+    const llm = createLlm({ db: database.db, settings: buildLlmSettings(parseEnv({})), tasks: TASKS, logWriter: createLogWriterFor(database) });
     const startedAt = new Date(Date.now() - 90_000);
     const caller = createCaller(createInnerContext(createAppDependencies({ database, llm, maxRunningChains: 1, startedAt })));
 

@@ -8,6 +8,7 @@ import { insertInboxMessage, listInboxMessages } from '../db/queries/support.js'
 import { newChainId } from '../llm/chain-context.js';
 import type { AppLlm } from '../tasks/index.js';
 import { type Page, pageOf } from './page.js';
+import { toJsonb } from '../db/jsonb.js';
 
 /**
  * Stores the message and its chain (status running) in one transaction, then queues the triage chain and returns
@@ -20,7 +21,7 @@ export async function submitMessage(
   const chainId = newChainId();
   const messageId = uuidv7();
   await dependencies.db.transaction().execute(async (transaction) => {
-    await insertChain(transaction, { id: chainId, name: SUPPORT_TRIAGE_CHAIN, status: 'running', input: JSON.stringify(message) });
+    await insertChain(transaction, { id: chainId, name: SUPPORT_TRIAGE_CHAIN, status: 'running', input: toJsonb(message) });
     await insertInboxMessage(transaction, {
       id: messageId,
       chain_id: chainId,

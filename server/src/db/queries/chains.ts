@@ -2,6 +2,7 @@ import type { ChainEventPayload, ChainStatus } from '@chainlog/shared';
 import { sql } from 'kysely';
 import type { Db } from '../client.js';
 import type { ChainEventRow, ChainRow, NewChain } from '../tables/chain.js';
+import { toJsonb } from '../jsonb.js';
 
 export async function insertChain(db: Db, chain: NewChain): Promise<void> {
   await db.insertInto('chain').values(chain).execute();
@@ -15,7 +16,7 @@ export async function finishChain(
 ): Promise<void> {
   await db
     .updateTable('chain')
-    .set({ status, error: error === null ? null : JSON.stringify(error), finished_at: new Date() })
+    .set({ status, error: error === null ? null : toJsonb(error), finished_at: new Date() })
     .where('id', '=', chainId)
     .execute();
 }
@@ -26,7 +27,7 @@ export async function markRunningChainsInterrupted(db: Db): Promise<string[]> {
     .updateTable('chain')
     .set({
       status: 'interrupted',
-      error: JSON.stringify({ class: 'Interrupted', message: 'the server stopped while this chain was running' }),
+      error: toJsonb({ class: 'Interrupted', message: 'the server stopped while this chain was running' }),
       finished_at: new Date(),
     })
     .where('status', '=', 'running')
@@ -38,7 +39,7 @@ export async function markRunningChainsInterrupted(db: Db): Promise<string[]> {
 export async function insertChainEvent(db: Db, chainId: string, payload: ChainEventPayload): Promise<ChainEventRow> {
   return db
     .insertInto('chain_event')
-    .values({ chain_id: chainId, type: payload.type, payload: JSON.stringify(payload) })
+    .values({ chain_id: chainId, type: payload.type, payload: toJsonb(payload) })
     .returningAll()
     .executeTakeFirstOrThrow();
 }

@@ -1,5 +1,5 @@
 import type { ChainStatus } from '@chainlog/shared';
-import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { ColumnType, Insertable, Selectable } from 'kysely';
 
 type Json = ColumnType<unknown, string, string>;
 type NullableJson = ColumnType<unknown | null, string | null | undefined, string | null>;
@@ -27,4 +27,3 @@ export interface ChainEventTable {
 export type ChainRow = Selectable<ChainTable>;
 export type NewChain = Insertable<ChainTable>;
 export type ChainEventRow = Selectable<ChainEventTable>;
-export type { Generated };

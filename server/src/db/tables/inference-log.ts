@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Insertable, Selectable } from 'kysely';
 
 export type InferenceStatus = 'pending' | 'ok' | 'error';
 
@@ -32,5 +32,3 @@ export interface InferenceLogTable {
 
 export type InferenceLog = Selectable<InferenceLogTable>;
 export type NewInferenceLog = Insertable<InferenceLogTable>;
-export type InferenceLogUpdate = Updateable<InferenceLogTable>;
-export type { Generated };

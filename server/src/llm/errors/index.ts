@@ -1,7 +1,9 @@
 export { AbortedError } from './aborted-error.js';
+export { InvalidChainIdError } from './invalid-chain-id-error.js';
 export { InvalidJsonError } from './invalid-json-error.js';
 export { InvalidTaskInputError } from './invalid-task-input-error.js';
 export { LlmError, type LlmErrorRecord } from './llm-error.js';
+export { LogWriteError } from './log-write-error.js';
 export { ModelConfigError } from './model-config-error.js';
 export { OutputValidationError } from './output-validation-error.js';
 export { ProviderError } from './provider-error.js';

@@ -29,18 +29,19 @@ export function createOpenAiAdapter(options: OpenAiAdapterOptions): ProviderAdap
   return {
     name: options.name,
     async complete(call) {
+      let response: { data: OpenAI.Chat.Completions.ChatCompletion; request_id: string | null };
       try {
-        const { data, request_id } = await client.chat.completions
+        response = await client.chat.completions
           .create(buildBody(call, options), {
             timeout: call.params.timeoutMs,
             maxRetries: call.params.maxRetries,
             ...(call.signal ? { signal: call.signal } : {}),
           })
           .withResponse();
-        return readReply(data, request_id, options.name);
       } catch (error) {
         throw translateSdkError(error, SDK_ERRORS, { name: options.name, secrets: options.apiKey ? [options.apiKey] : [] }, call.signal);
       }
+      return readReply(response.data, response.request_id, options.name);
     },
   };
 }

@@ -1,0 +1,243 @@
+import type { ChainStatus } from '@chainlog/shared';
+import { TRPCError } from '@trpc/server';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { FakeReply } from '../../test/fake-provider.js';
+import { type FakeProvider, startFakeProvider } from '../../test/fake-provider.js';
+import { eventSequence, followChain } from '../../test/follow-chain.js';
+import { chainRows, fakeProviderEnv } from '../../test/llm-harness.js';
+import { openTestDatabase } from '../../test/test-database.js';
+import { createAppDependencies } from '../app-dependencies.js';
+import type { DatabaseHandle } from '../db/client.js';
+import { createLogWriterFor } from '../db/inference-log-writer.js';
+import { finishChain, insertChain, listChainEventsAfter } from '../db/queries/chains.js';
+import { parseEnv } from '../env.js';
+import { createLlm } from '../llm/ask.js';
+import { newChainId } from '../llm/chain-context.js';
+import { buildLlmSettings, configFileSchema } from '../llm/settings.js';
+import { TASKS } from '../tasks/index.js';
+import { type Context, createInnerContext } from '../trpc/context.js';
+import { createCaller } from './app.js';
+
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const ORDER_MESSAGE = {
+  from: 'ada@example.com',
+  subject: 'Where is my order?',
+  body: 'Hi, where is my order #A-1042? It has not arrived yet.\n\nThanks,\nAda',
+};
+
+let database: DatabaseHandle;
+let fake: FakeProvider;
+let offline: Context;
+
+beforeAll(async () => {
+  [database, fake] = await Promise.all([openTestDatabase(), startFakeProvider()]);
+  const llm = createLlm({ db: database.db, settings: buildLlmSettings(parseEnv({})), tasks: TASKS, logWriter: createLogWriterFor(database) });
+  offline = createInnerContext(createAppDependencies({ database, llm, maxRunningChains: 4 }));
+});
+afterEach(() => {
+  fake.reset();
+});
+afterAll(async () => {
+  await offline.chains.drain(5_000);
+  await Promise.all([fake.close(), database.close()]);
+});
+
+/** Chains stored directly, oldest first, each finished with its status unless it is still running. */
+async function storeChains(name: string, statuses: readonly ChainStatus[]): Promise<string[]> {
+  const ids: string[] = [];
+  for (const status of statuses) {
+    const id = newChainId();
+    await insertChain(database.db, { id, name, status: 'running', input: JSON.stringify({ for: name }) });
+    if (status !== 'running') await finishChain(database.db, id, status, status === 'succeeded' ? null : { class: 'Error', message: status });
+    ids.push(id);
+  }
+  return ids;
+}
+
+describe('chains.get', () => {
+  it('returns the chain with its steps folded from its events, its log rows and the domain rows it created', async () => {
+    const caller = createCaller(offline);
+    const { chainId, messageId } = await caller.inbox.submit(ORDER_MESSAGE);
+    const events = await followChain(offline, chainId);
+
+    const detail = await caller.chains.get({ chainId });
+
+    expect(detail.chain).toEqual({
+      id: chainId,
+      name: 'support triage',
+      status: 'succeeded',
+      input: ORDER_MESSAGE,
+      error: null,
+      createdAt: expect.stringMatching(ISO_TIME),
+      finishedAt: expect.stringMatching(ISO_TIME),
+    });
+    expect(detail.lastEventId).toBe(events.at(-1)?.id);
+    const logs = await chainRows(database.db, chainId);
+    expect(detail.logs).toEqual(
+      logs.map((row) => ({
+        id: row.id,
+        name: row.name,
+        status: 'ok',
+        attempt: 1,
+        // No OpenAI key here: the offline provider stands in (request.requestedModel says for which model).
+        model: 'default',
+        provider: 'offline',
+        createdAt: row.created_at.toISOString(),
+      })),
+    );
+    expect(detail.steps).toEqual(
+      ['intent recognition', 'entity extraction', 'reply drafting'].map((name, index) => ({
+        step: index + 1,
+        name,
+        status: 'succeeded',
+        output: logs[index]?.output,
+        logId: logs[index]?.id,
+        provider: 'offline',
+        model: 'default',
+        latencyMs: logs[index]?.latency_ms,
+        inputTokens: logs[index]?.input_tokens,
+        outputTokens: logs[index]?.output_tokens,
+        costUsd: logs[index]?.cost_usd,
+        error: null,
+        startedAt: expect.stringMatching(ISO_TIME),
+        finishedAt: expect.stringMatching(ISO_TIME),
+      })),
+    );
+    for (const step of detail.steps) {
+      expect(step.inputTokens).toBeGreaterThan(0);
+      expect(step.outputTokens).toBeGreaterThan(0);
+      expect(Number(step.costUsd)).toBe(0);
+    }
+    expect(detail.domain.messages).toEqual([
+      { id: messageId, from: ORDER_MESSAGE.from, subject: ORDER_MESSAGE.subject, body: ORDER_MESSAGE.body, createdAt: expect.stringMatching(ISO_TIME) },
+    ]);
+    expect(detail.domain.triages).toEqual([
+      {
+        id: expect.any(String),
+        messageId,
+        intent: 'order_status',
+        confidence: 0.8,
+        urgency: 'normal',
+        entities: detail.steps[1]?.output,
+      },
+    ]);
+    expect(detail.domain.replyDrafts).toEqual([
+      expect.objectContaining({ messageId, subject: 'Re: Where is my order?', tone: 'helpful', needsHuman: false }),
+    ]);
+    expect(detail.domain.replyDrafts[0]?.body).toContain('A-1042');
+  });
+
+  it('answers NOT_FOUND naming an unknown chain id', async () => {
+    const chainId = newChainId();
+
+    const request = createCaller(offline).chains.get({ chainId });
+
+    await expect(request).rejects.toBeInstanceOf(TRPCError);
+    await expect(request).rejects.toMatchObject({ code: 'NOT_FOUND', message: `no chain has id ${chainId}` });
+  });
+
+  it('answers BAD_REQUEST for a chain id that is not a UUID', async () => {
+    await expect(createCaller(offline).chains.get({ chainId: '42' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
+});
+
+describe('chains.list', () => {
+  it('lists the chains of a name newest first, a page at a time through nextCursor, without overlap', async () => {
+    const name = `list test ${newChainId()}`;
+    const ids = await storeChains(name, ['succeeded', 'failed', 'succeeded', 'interrupted', 'succeeded']);
+    const caller = createCaller(offline);
+
+    const pages = [await caller.chains.list({ name, limit: 2 })];
+    while (pages.at(-1)?.nextCursor) pages.push(await caller.chains.list({ name, limit: 2, cursor: pages.at(-1)?.nextCursor }));
+
+    const newestFirst = [...ids].reverse();
+    expect(pages.map((page) => page.items.map((chain) => chain.id))).toEqual([newestFirst.slice(0, 2), newestFirst.slice(2, 4), newestFirst.slice(4)]);
+    expect(pages.map((page) => page.nextCursor)).toEqual([newestFirst[1], newestFirst[3], null]);
+    expect(pages[0]?.items[0]).toEqual({
+      id: newestFirst[0],
+      name,
+      status: 'succeeded',
+      input: { for: name },
+      error: null,
+      createdAt: expect.stringMatching(ISO_TIME),
+      finishedAt: expect.stringMatching(ISO_TIME),
+    });
+  });
+
+  it('filters by status alone and by status and name together', async () => {
+    const name = `status test ${newChainId()}`;
+    const [firstOk, failed, secondOk, interrupted] = await storeChains(name, ['succeeded', 'failed', 'succeeded', 'interrupted']);
+    const caller = createCaller(offline);
+
+    const succeeded = await caller.chains.list({ name, status: 'succeeded' });
+    const allFailed = await caller.chains.list({ status: 'failed', limit: 100 });
+    const ofOtherName = await caller.chains.list({ name: `${name} (other)` });
+
+    expect(succeeded).toEqual({ items: [expect.objectContaining({ id: secondOk }), expect.objectContaining({ id: firstOk })], nextCursor: null });
+    expect(allFailed.items.every((chain) => chain.status === 'failed')).toBe(true);
+    expect(allFailed.items.map((chain) => chain.id)).toContain(failed);
+    expect(allFailed.items.find((chain) => chain.id === failed)?.error).toEqual({ class: 'Error', message: 'failed' });
+    expect(allFailed.items.map((chain) => chain.id)).not.toContain(interrupted);
+    expect(ofOtherName).toEqual({ items: [], nextCursor: null });
+  });
+
+  it('answers BAD_REQUEST for a limit over 100 or a cursor that is not a chain id', async () => {
+    const caller = createCaller(offline);
+
+    await expect(caller.chains.list({ limit: 101 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(caller.chains.list({ cursor: 'page-2' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
+});
+
+describe('a chain whose step fails', () => {
+  it.each<{ what: string; reply: FakeReply; errorClass: string; message: RegExp }>([
+    {
+      what: 'answers HTTP 400',
+      reply: { kind: 'status', status: 400, message: 'the schema is not supported' },
+      errorClass: 'ProviderError',
+      message: /^anthropic answered HTTP 400: .*the schema is not supported/,
+    },
+    {
+      what: 'refuses',
+      reply: { kind: 'refusal', message: 'I cannot help with that.' },
+      errorClass: 'RefusalError',
+      message: /^the model refused: I cannot help with that\.$/,
+    },
+  ])('records step_failed, then marks the chain failed with the error and ends with chain_finished, when the provider $what', async ({ reply, errorClass, message }) => {
+    // Entity extraction alone goes to the fake (as anthropic); the other tasks run offline, as openai has no key.
+    const settings = buildLlmSettings(
+      fakeProviderEnv(fake, { OPENAI_API_KEY: undefined, CHAINLOG_LLM_MAX_RETRIES: 0 }),
+      configFileSchema.parse({ tasks: { 'entity extraction': { model: 'anthropic:claude-test' } } }),
+    );
+    const llm = createLlm({ db: database.db, settings, tasks: TASKS, logWriter: createLogWriterFor(database) });
+    const context = createInnerContext(createAppDependencies({ database, llm, maxRunningChains: 1 }));
+    fake.enqueue(reply);
+    const caller = createCaller(context);
+
+    const { chainId, messageId } = await caller.inbox.submit(ORDER_MESSAGE);
+    const events = await followChain(context, chainId);
+
+    expect(eventSequence(events)).toEqual(['chain_started', 'step_started 1', 'step_finished 1', 'step_started 2', 'step_failed 2', 'chain_finished']);
+    const logs = await chainRows(database.db, chainId);
+    expect(logs.map((row) => [row.name, row.provider, row.status])).toEqual([
+      ['intent recognition', 'offline', 'ok'],
+      ['entity extraction', 'anthropic', 'error'],
+    ]);
+    const error = { class: errorClass, message: expect.stringMatching(message) };
+    expect(events[4]?.payload).toEqual({ type: 'step_failed', step: 2, name: 'entity extraction', error, logId: logs[1]?.id });
+    expect(events[5]?.payload).toEqual({ type: 'chain_finished', status: 'failed', error });
+    expect(fake.requests).toEqual([expect.objectContaining({ api: 'anthropic', path: '/v1/messages', body: expect.objectContaining({ model: 'claude-test' }) })]);
+
+    const detail = await caller.chains.get({ chainId });
+    expect(detail.chain).toMatchObject({ status: 'failed', error, finishedAt: expect.stringMatching(ISO_TIME) });
+    expect(detail.steps.map((step) => [step.name, step.status, step.logId])).toEqual([
+      ['intent recognition', 'succeeded', logs[0]?.id],
+      ['entity extraction', 'failed', logs[1]?.id],
+    ]);
+    expect(detail.steps[1]?.error).toEqual(error);
+    expect(detail.domain).toEqual({ messages: [expect.objectContaining({ id: messageId })], triages: [], replyDrafts: [] });
+    const stored = await listChainEventsAfter(database.db, chainId, null);
+    // int8 reads back as a string on pg but as a number on PGlite, whatever the row type says.
+    expect(stored.map((row) => String(row.id))).toEqual(events.map((event) => event.id));
+  });
+});

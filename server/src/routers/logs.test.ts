@@ -1,0 +1,256 @@
+import { TRPCError } from '@trpc/server';
+import { v7 as uuidv7 } from 'uuid';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestDatabase } from '../../test/test-database.js';
+import { createAppDependencies } from '../app-dependencies.js';
+import type { DatabaseHandle } from '../db/client.js';
+import { createLogWriterFor } from '../db/inference-log-writer.js';
+import type { InferenceStatus } from '../db/tables/inference-log.js';
+import { parseEnv } from '../env.js';
+import { type AskResult, createLlm } from '../llm/ask.js';
+import { newChainId } from '../llm/chain-context.js';
+import { buildLlmSettings } from '../llm/settings.js';
+import { type AppLlm, TASKS } from '../tasks/index.js';
+import { type Context, createInnerContext } from '../trpc/context.js';
+import { createCaller } from './app.js';
+
+let database: DatabaseHandle;
+let llm: AppLlm;
+let context: Context;
+
+beforeAll(async () => {
+  database = await openTestDatabase();
+  llm = createLlm({ db: database.db, settings: buildLlmSettings(parseEnv({})), tasks: TASKS, logWriter: createLogWriterFor(database) });
+  context = createInnerContext(createAppDependencies({ database, llm, maxRunningChains: 1 }));
+});
+afterAll(() => database.close());
+
+interface StoredLog {
+  chainId: string;
+  name: string;
+  provider: string;
+  model: string;
+  status: InferenceStatus;
+  at: Date;
+  errorMessage?: string;
+}
+
+/** An inference_log row as ask() would leave it; its id is a UUID v7 of `at`, so id order is time order. */
+async function storeLog(log: StoredLog): Promise<string> {
+  const id = uuidv7({ msecs: log.at.getTime() });
+  const finished = log.status !== 'pending';
+  await database.db
+    .insertInto('inference_log')
+    .values({
+      id,
+      chain_id: log.chainId,
+      name: log.name,
+      provider: log.provider,
+      model: log.model,
+      status: log.status,
+      attempt: 1,
+      request: JSON.stringify({ messages: [{ role: 'user', content: `a call of ${log.name}` }] }),
+      response: log.status === 'ok' ? JSON.stringify({ id: 'response' }) : null,
+      output: log.status === 'ok' ? JSON.stringify({ answer: 42 }) : null,
+      error: log.errorMessage === undefined ? null : JSON.stringify({ class: 'ProviderError', code: 'provider_error', message: log.errorMessage, providerStatus: 500 }),
+      input_tokens: finished ? 12 : null,
+      output_tokens: log.status === 'ok' ? 3 : null,
+      cost_usd: log.status === 'ok' ? '0.000012' : null,
+      latency_ms: finished ? 250 : null,
+      provider_request_id: finished ? `req_${id}` : null,
+      created_at: log.at,
+      finished_at: finished ? new Date(log.at.getTime() + 250) : null,
+    })
+    .execute();
+  return id;
+}
+
+/** `count` rows of one new chain, one second apart from `start`, oldest first. */
+async function storeChainLogs(count: number, start = new Date('2026-03-01T09:00:00.000Z')): Promise<{ chainId: string; ids: string[] }> {
+  const chainId = newChainId();
+  const ids: string[] = [];
+  for (let index = 0; index < count; index++) {
+    const at = new Date(start.getTime() + index * 1_000);
+    ids.push(await storeLog({ chainId, name: 'intent recognition', provider: 'openai', model: 'gpt-4.1-mini', status: 'ok', at }));
+  }
+  return { chainId, ids };
+}
+
+const ids = (page: { items: { id: string }[] }) => page.items.map((item) => item.id);
+
+describe('logs.list', () => {
+  it('filters by name, model, provider, status and chain id, alone and together, newest first', async () => {
+    const tag = uuidv7();
+    const chainId = newChainId();
+    const at = (second: number) => new Date(Date.UTC(2026, 2, 2, 10, 0, second));
+    const [intentA, intentB, replyPending, replyOk] = [
+      await storeLog({ chainId, name: `intent ${tag}`, provider: `alpha-${tag}`, model: `model-a-${tag}`, status: 'ok', at: at(1) }),
+      await storeLog({ chainId, name: `intent ${tag}`, provider: `beta-${tag}`, model: `model-b-${tag}`, status: 'error', at: at(2), errorMessage: 'upstream is down' }),
+      await storeLog({ chainId, name: `reply ${tag}`, provider: `alpha-${tag}`, model: `model-b-${tag}`, status: 'pending', at: at(3) }),
+      await storeLog({ chainId, name: `reply ${tag}`, provider: `beta-${tag}`, model: `model-a-${tag}`, status: 'ok', at: at(4) }),
+    ];
+    const caller = createCaller(context);
+
+    expect(ids(await caller.logs.list({ name: `intent ${tag}` }))).toEqual([intentB, intentA]);
+    expect(ids(await caller.logs.list({ model: `model-a-${tag}` }))).toEqual([replyOk, intentA]);
+    expect(ids(await caller.logs.list({ provider: `beta-${tag}` }))).toEqual([replyOk, intentB]);
+    expect(ids(await caller.logs.list({ chainId }))).toEqual([replyOk, replyPending, intentB, intentA]);
+    expect(ids(await caller.logs.list({ chainId, status: 'ok' }))).toEqual([replyOk, intentA]);
+    expect(ids(await caller.logs.list({ chainId, status: 'pending' }))).toEqual([replyPending]);
+    expect(ids(await caller.logs.list({ name: `reply ${tag}`, provider: `alpha-${tag}`, model: `model-b-${tag}` }))).toEqual([replyPending]);
+    expect(await caller.logs.list({ name: `intent ${tag}`, status: 'pending' })).toEqual({ items: [], nextCursor: null });
+    expect(await caller.logs.list({ chainId: newChainId() })).toEqual({ items: [], nextCursor: null });
+
+    const failed = await caller.logs.list({ chainId, status: 'error' });
+    expect(failed).toEqual({
+      items: [
+        {
+          id: intentB,
+          chainId,
+          name: `intent ${tag}`,
+          provider: `beta-${tag}`,
+          model: `model-b-${tag}`,
+          status: 'error',
+          attempt: 1,
+          inputTokens: 12,
+          outputTokens: null,
+          costUsd: null,
+          latencyMs: 250,
+          errorMessage: 'upstream is down',
+          createdAt: at(2).toISOString(),
+          finishedAt: new Date(at(2).getTime() + 250).toISOString(),
+        },
+      ],
+      nextCursor: null,
+    });
+  });
+
+  it('filters by time: from is inclusive, to is exclusive, and an offset other than Z names the same instant', async () => {
+    const start = new Date('2026-03-03T12:00:00.000Z');
+    const { chainId, ids: [first, second, third, fourth] } = await storeChainLogs(4, start);
+    const caller = createCaller(context);
+
+    expect(ids(await caller.logs.list({ chainId, from: '2026-03-03T12:00:01.000Z', to: '2026-03-03T12:00:03.000Z' }))).toEqual([third, second]);
+    expect(ids(await caller.logs.list({ chainId, from: '2026-03-03T14:00:02+02:00' }))).toEqual([fourth, third]);
+    expect(ids(await caller.logs.list({ chainId, to: '2026-03-03T12:00:01Z' }))).toEqual([first]);
+    expect(ids(await caller.logs.list({ chainId, from: '2026-03-03T12:00:04Z' }))).toEqual([]);
+  });
+
+  it('pages by keyset newest first and oldest first, each row exactly once', async () => {
+    const { chainId, ids: oldestFirst } = await storeChainLogs(5);
+    const caller = createCaller(context);
+    const pagesOf = async (order: 'asc' | 'desc') => {
+      const pages = [await caller.logs.list({ chainId, order, limit: 2 })];
+      while (pages.at(-1)?.nextCursor) pages.push(await caller.logs.list({ chainId, order, limit: 2, cursor: pages.at(-1)?.nextCursor }));
+      return pages;
+    };
+
+    const newest = await pagesOf('desc');
+    const oldest = await pagesOf('asc');
+
+    const newestFirst = [...oldestFirst].reverse();
+    expect(newest.map(ids)).toEqual([newestFirst.slice(0, 2), newestFirst.slice(2, 4), newestFirst.slice(4)]);
+    expect(newest.map((page) => page.nextCursor)).toEqual([newestFirst[1], newestFirst[3], null]);
+    expect(oldest.map(ids)).toEqual([oldestFirst.slice(0, 2), oldestFirst.slice(2, 4), oldestFirst.slice(4)]);
+    expect(oldest.map((page) => page.nextCursor)).toEqual([oldestFirst[1], oldestFirst[3], null]);
+  });
+
+  it('answers BAD_REQUEST, with the zod error as cause, for a date without time, an unknown chain id format or a limit over 200', async () => {
+    const caller = createCaller(context);
+
+    for (const input of [{ from: '2026-03-03' }, { to: 'yesterday' }, { chainId: 'chain-1' }, { cursor: 'page-2' }, { limit: 201 }, { limit: 0 }]) {
+      const error: unknown = await caller.logs.list(input).catch((caught: unknown) => caught);
+      expect(error, JSON.stringify(input)).toBeInstanceOf(TRPCError);
+      expect(error, JSON.stringify(input)).toMatchObject({ code: 'BAD_REQUEST' });
+    }
+  });
+});
+
+describe('logs.facets', () => {
+  it('lists each name, model and provider in use once', async () => {
+    const tag = uuidv7();
+    const chainId = newChainId();
+    const at = new Date('2026-03-04T08:00:00.000Z');
+    for (const [name, provider, model] of [
+      [`facet-a ${tag}`, `provider-a-${tag}`, `model-a-${tag}`],
+      [`facet-a ${tag}`, `provider-b-${tag}`, `model-a-${tag}`],
+      [`facet-b ${tag}`, `provider-a-${tag}`, `model-b-${tag}`],
+    ] as const) {
+      await storeLog({ chainId, name, provider, model, status: 'ok', at });
+    }
+
+    const facets = await createCaller(context).logs.facets();
+
+    const ours = (values: string[]) => values.filter((value) => value.includes(tag));
+    expect(ours(facets.names)).toEqual([`facet-a ${tag}`, `facet-b ${tag}`]);
+    expect(ours(facets.providers)).toEqual([`provider-a-${tag}`, `provider-b-${tag}`]);
+    expect(ours(facets.models)).toEqual([`model-a-${tag}`, `model-b-${tag}`]);
+    for (const values of [facets.names, facets.models, facets.providers]) expect(new Set(values).size).toBe(values.length);
+  });
+});
+
+describe('logs.get', () => {
+  it('returns the full row of a real ask: request, response, output, usage and the provider request id', async () => {
+    const message = { from: 'ada@example.com', subject: 'Where is my order?', body: 'Where is my order #A-1042?' };
+    const result: AskResult<unknown> = await llm.ask('intent recognition', message);
+
+    const detail = await createCaller(context).logs.get({ id: result.logId });
+
+    expect(detail).toEqual({
+      id: result.logId,
+      chainId: result.chainId,
+      name: 'intent recognition',
+      provider: 'offline',
+      model: 'default',
+      status: 'ok',
+      attempt: 1,
+      inputTokens: result.usage.inputTokens,
+      outputTokens: result.usage.outputTokens,
+      costUsd: result.costUsd,
+      latencyMs: expect.any(Number),
+      errorMessage: null,
+      createdAt: expect.any(String),
+      finishedAt: expect.any(String),
+      request: expect.objectContaining({ messages: expect.arrayContaining([expect.objectContaining({ role: 'user' })]) }),
+      response: expect.objectContaining({ output: result.output }),
+      output: result.output,
+      error: null,
+      providerRequestId: expect.stringMatching(/^offline-[0-9a-f]{8}$/),
+    });
+    expect(JSON.stringify(detail.request)).toContain('#A-1042');
+  });
+
+  it('returns an error row with its error as stored and its message', async () => {
+    const id = await storeLog({
+      chainId: newChainId(),
+      name: 'entity extraction',
+      provider: 'anthropic',
+      model: 'claude-test',
+      status: 'error',
+      at: new Date('2026-03-05T08:00:00.000Z'),
+      errorMessage: 'anthropic answered HTTP 529: overloaded',
+    });
+
+    const detail = await createCaller(context).logs.get({ id });
+
+    expect(detail).toMatchObject({
+      id,
+      status: 'error',
+      errorMessage: 'anthropic answered HTTP 529: overloaded',
+      error: { class: 'ProviderError', code: 'provider_error', message: 'anthropic answered HTTP 529: overloaded', providerStatus: 500 },
+      output: null,
+      response: null,
+      providerRequestId: `req_${id}`,
+    });
+  });
+
+  it('answers NOT_FOUND naming an unknown log id', async () => {
+    const id = uuidv7();
+
+    await expect(createCaller(context).logs.get({ id })).rejects.toMatchObject({ code: 'NOT_FOUND', message: `no inference log has id ${id}` });
+  });
+
+  it('answers BAD_REQUEST for an id that is not a UUID', async () => {
+    await expect(createCaller(context).logs.get({ id: 'log-1' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
+});
