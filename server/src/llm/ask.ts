@@ -16,6 +16,7 @@ import {
   RefusalError,
   RetriesExhaustedError,
   TruncationError,
+  UnknownTaskError,
 } from './errors/index.js';
 import { describeIssues } from './errors/output-validation-error.js';
 import { type InferenceParams, type ResolvedParams, mergeParams } from './inference-params.js';
