@@ -1,18 +1,59 @@
-import { Container, CssBaseline, ThemeProvider, Typography, createTheme, useMediaQuery } from '@mui/material';
+import { CssBaseline, ThemeProvider, createTheme, useMediaQuery } from '@mui/material';
+import { type QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { useMemo } from 'react';
+import { HashRouter, Outlet, Route, Routes } from 'react-router';
+import { AppShell } from './components/app-shell.js';
+import { NotFoundState } from './components/error-state.js';
+import { useConnectionStatus } from './connection-status.js';
+import { ChainPage } from './features/chain/chain-page.js';
+import { InboxPage } from './features/inbox/inbox-page.js';
+import { LogDetailPage } from './features/logs/log-detail-page.js';
+import { LogsPage } from './features/logs/logs-page.js';
+import { useLiveUpdates } from './live-updates.js';
+import { type TrpcClient, trpc } from './trpc.js';
 
-export function App() {
+/**
+ * Providers and routes. A hash router, so the static bundle works from any host (S3/CloudFront) with no rewrite
+ * rules: `#/`, `#/chains/:chainId`, `#/logs`, `#/logs/:id`.
+ */
+export function App({ queryClient, trpcClient }: { queryClient: QueryClient; trpcClient: TrpcClient }) {
   const prefersDark = useMediaQuery('(prefers-color-scheme: dark)');
-  const theme = useMemo(() => createTheme({ palette: { mode: prefersDark ? 'dark' : 'light' } }), [prefersDark]);
+  const theme = useMemo(
+    () =>
+      createTheme({
+        palette: { mode: prefersDark ? 'dark' : 'light', ...(prefersDark ? {} : { background: { default: '#f6f7f9' } }) },
+        shape: { borderRadius: 8 },
+      }),
+    [prefersDark],
+  );
   return (
-    <ThemeProvider theme={theme}>
-      <CssBaseline />
-      <Container sx={{ py: 4 }}>
-        <Typography variant="h4" component="h1">
-          Chainlog
-        </Typography>
-        <Typography color="text.secondary">Structured, named, logged and chained LLM calls.</Typography>
-      </Container>
-    </ThemeProvider>
+    <trpc.Provider client={trpcClient} queryClient={queryClient}>
+      <QueryClientProvider client={queryClient}>
+        <ThemeProvider theme={theme}>
+          <CssBaseline />
+          <HashRouter>
+            <Routes>
+              <Route element={<Layout />}>
+                <Route index element={<InboxPage />} />
+                <Route path="chains/:chainId" element={<ChainPage />} />
+                <Route path="logs" element={<LogsPage />} />
+                <Route path="logs/:id" element={<LogDetailPage />} />
+                <Route path="*" element={<NotFoundState title="Page not found" message="Nothing lives at this address." backTo={{ label: 'Back to the inbox', to: '/' }} />} />
+              </Route>
+            </Routes>
+          </HashRouter>
+        </ThemeProvider>
+      </QueryClientProvider>
+    </trpc.Provider>
+  );
+}
+
+function Layout() {
+  useLiveUpdates();
+  const connectionStatus = useConnectionStatus();
+  return (
+    <AppShell connectionStatus={connectionStatus}>
+      <Outlet />
+    </AppShell>
   );
 }

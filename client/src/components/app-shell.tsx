@@ -1,0 +1,51 @@
+import LinkIcon from '@mui/icons-material/Link';
+import { AppBar, Box, Button, Container, Toolbar, Typography } from '@mui/material';
+import type { ReactNode } from 'react';
+import { Link as RouterLink, useLocation } from 'react-router';
+import type { ConnectionStatus } from '../connection-status.js';
+import { ConnectionChip } from './connection-chip.js';
+
+const NAV = [
+  { label: 'Inbox', to: '/', isActive: (path: string) => path === '/' || path.startsWith('/chains') },
+  { label: 'Logs', to: '/logs', isActive: (path: string) => path.startsWith('/logs') },
+];
+
+/** The app bar (name, navigation, connection state) above the current screen. */
+export function AppShell({ connectionStatus, children }: { connectionStatus: ConnectionStatus; children: ReactNode }) {
+  const { pathname } = useLocation();
+  return (
+    <Box sx={{ minHeight: '100vh', bgcolor: 'background.default' }}>
+      <AppBar position="sticky" elevation={0} sx={{ borderBottom: 1, borderColor: 'divider' }}>
+        <Toolbar sx={{ gap: 2 }}>
+          <Box component={RouterLink} to="/" sx={{ display: 'flex', alignItems: 'center', gap: 1, color: 'inherit', textDecoration: 'none' }}>
+            <LinkIcon />
+            <Typography variant="h6" component="span" sx={{ fontWeight: 700, letterSpacing: 0.3 }}>
+              Chainlog
+            </Typography>
+          </Box>
+          <Box component="nav" aria-label="Main" sx={{ display: 'flex', gap: 0.5, flexGrow: 1 }}>
+            {NAV.map((item) => {
+              const active = item.isActive(pathname);
+              return (
+                <Button
+                  key={item.to}
+                  component={RouterLink}
+                  to={item.to}
+                  color="inherit"
+                  aria-current={active ? 'page' : undefined}
+                  sx={{ opacity: active ? 1 : 0.8, borderBottom: 2, borderColor: active ? 'currentColor' : 'transparent', borderRadius: 0, transition: 'background-color 250ms' }}
+                >
+                  {item.label}
+                </Button>
+              );
+            })}
+          </Box>
+          <ConnectionChip status={connectionStatus} />
+        </Toolbar>
+      </AppBar>
+      <Container component="main" maxWidth="lg" sx={{ py: 3 }}>
+        {children}
+      </Container>
+    </Box>
+  );
+}

@@ -1,0 +1,48 @@
+import SearchOffIcon from '@mui/icons-material/SearchOff';
+import { Alert, AlertTitle, Box, Button, Typography } from '@mui/material';
+import { Link as RouterLink } from 'react-router';
+import { errorCode } from '../error-code.js';
+
+interface ErrorStateProps {
+  error: { message: string };
+  /** What was being loaded, for the title: "chain", "log". */
+  what: string;
+  /** The id taken from the address: a malformed one (BAD_REQUEST) is then a not-found too. */
+  id?: string;
+  /** Where "back" leads from a not-found. */
+  backTo?: { label: string; to: string };
+}
+
+/** A failed load: NOT_FOUND as a friendly page, anything else as an alert with the server's message. */
+export function ErrorState({ error, what, id, backTo }: ErrorStateProps) {
+  const code = errorCode(error);
+  if (code === 'NOT_FOUND') return <NotFoundState title={`No such ${what}`} message={error.message} backTo={backTo} />;
+  if (code === 'BAD_REQUEST' && id !== undefined) {
+    return <NotFoundState title={`No such ${what}`} message={`"${id}" is not a ${what} id.`} backTo={backTo} />;
+  }
+  return (
+    <Alert severity="error" data-testid="error-state">
+      <AlertTitle>Could not load the {what}</AlertTitle>
+      {error.message}
+    </Alert>
+  );
+}
+
+export function NotFoundState({ title, message, backTo }: { title: string; message: string; backTo?: { label: string; to: string } | undefined }) {
+  return (
+    <Box data-testid="not-found" sx={{ py: 8, textAlign: 'center' }}>
+      <SearchOffIcon sx={{ fontSize: 56, color: 'text.secondary' }} />
+      <Typography variant="h5" component="h1" sx={{ mt: 1 }}>
+        {title}
+      </Typography>
+      <Typography color="text.secondary" sx={{ mt: 1 }}>
+        {message}
+      </Typography>
+      {backTo ? (
+        <Button component={RouterLink} to={backTo.to} variant="outlined" sx={{ mt: 3 }}>
+          {backTo.label}
+        </Button>
+      ) : null}
+    </Box>
+  );
+}

@@ -1,0 +1,104 @@
+import ArrowBackIcon from '@mui/icons-material/ArrowBack';
+import ReceiptLongIcon from '@mui/icons-material/ReceiptLong';
+import { Alert, Box, Button, Card, CardContent, Chip, Grid, Skeleton, Stack, Typography } from '@mui/material';
+import { Link as RouterLink, useParams } from 'react-router';
+import { ErrorState } from '../../components/error-state.js';
+import { StatusChip } from '../../components/status-chip.js';
+import { formatCost, formatDateTime, formatLatency, shortId } from '../../format.js';
+import type { ChainDetail } from './apply-live-events.js';
+import { ChainRecords } from './chain-records.js';
+import { StepTimeline } from './step-timeline.js';
+import { useLiveChain } from './use-live-chain.js';
+
+/** `#/chains/:chainId`: one chain, live while it runs. */
+export function ChainPage() {
+  const { chainId = '' } = useParams();
+  // A fresh view (and subscription) per chain, never one carried over from the previous id.
+  return <ChainView key={chainId} chainId={chainId} />;
+}
+
+function ChainView({ chainId }: { chainId: string }) {
+  const { detail, live, subscription } = useLiveChain(chainId);
+
+  if (detail.isError) return <ErrorState error={detail.error} what="chain" id={chainId} backTo={{ label: 'Back to the inbox', to: '/' }} />;
+  if (!live) return <ChainSkeleton />;
+
+  const running = live.chain.status === 'running';
+  return (
+    <Stack spacing={3}>
+      <ChainHeader detail={live} />
+      {subscription.status === 'error' ? <Alert severity="warning">Live updates stopped: {subscription.error.message}. Reload to catch up.</Alert> : null}
+      {live.chain.error ? (
+        <Alert severity="error">
+          <strong>{live.chain.error.class}</strong>: {live.chain.error.message}
+        </Alert>
+      ) : null}
+      <Grid container spacing={3}>
+        <Grid size={{ xs: 12, md: 7 }}>
+          <Card variant="outlined">
+            <CardContent>
+              <Typography variant="h6" component="h2" gutterBottom>
+                Steps
+              </Typography>
+              <StepTimeline steps={live.steps} chainRunning={running} />
+            </CardContent>
+          </Card>
+        </Grid>
+        <Grid size={{ xs: 12, md: 5 }}>
+          <ChainRecords detail={live} />
+        </Grid>
+      </Grid>
+    </Stack>
+  );
+}
+
+function ChainHeader({ detail }: { detail: ChainDetail }) {
+  const { chain, steps } = detail;
+  const subject = detail.domain.messages[0]?.subject;
+  const totals = steps.reduce(
+    (sum, step) => ({ latencyMs: sum.latencyMs + (step.latencyMs ?? 0), costUsd: sum.costUsd + Number(step.costUsd ?? 0), priced: sum.priced || step.costUsd !== null }),
+    { latencyMs: 0, costUsd: 0, priced: false },
+  );
+  return (
+    <Box>
+      <Button component={RouterLink} to="/" size="small" startIcon={<ArrowBackIcon />} sx={{ mb: 1, ml: -0.5 }}>
+        Inbox
+      </Button>
+      <Box sx={{ display: 'flex', alignItems: 'center', gap: 1.5, flexWrap: 'wrap' }}>
+        <Typography variant="h5" component="h1" sx={{ mr: 0.5 }}>
+          {subject || chain.name}
+        </Typography>
+        <StatusChip status={chain.status} testId="chain-status" />
+        <Box sx={{ flexGrow: 1 }} />
+        <Button component={RouterLink} to={`/logs?chainId=${chain.id}`} variant="outlined" size="small" startIcon={<ReceiptLongIcon />}>
+          View logs
+        </Button>
+      </Box>
+      <Box sx={{ display: 'flex', gap: 1, flexWrap: 'wrap', alignItems: 'center', mt: 1 }}>
+        <Chip size="small" label={chain.name} />
+        <Typography variant="body2" color="text.secondary" title={chain.id}>
+          chain <Box component="span" sx={{ fontFamily: 'monospace' }}>{shortId(chain.id)}</Box> · started {formatDateTime(chain.createdAt)}
+          {chain.finishedAt ? ` · finished ${formatDateTime(chain.finishedAt)}` : ''}
+          {steps.length > 0 ? ` · ${steps.length} step${steps.length === 1 ? '' : 's'}, ${formatLatency(totals.latencyMs)} in models` : ''}
+          {totals.priced ? ` · ${formatCost(String(totals.costUsd))}` : ''}
+        </Typography>
+      </Box>
+    </Box>
+  );
+}
+
+function ChainSkeleton() {
+  return (
+    <Stack spacing={3} data-testid="chain-loading">
+      <Skeleton variant="text" width="40%" height={48} />
+      <Grid container spacing={3}>
+        <Grid size={{ xs: 12, md: 7 }}>
+          <Skeleton variant="rounded" height={320} />
+        </Grid>
+        <Grid size={{ xs: 12, md: 5 }}>
+          <Skeleton variant="rounded" height={200} />
+        </Grid>
+      </Grid>
+    </Stack>
+  );
+}

@@ -1,0 +1,106 @@
+import CheckCircleIcon from '@mui/icons-material/CheckCircle';
+import ErrorIcon from '@mui/icons-material/Error';
+import ReceiptLongIcon from '@mui/icons-material/ReceiptLong';
+import { Alert, Box, Button, Chip, CircularProgress, LinearProgress, Step, StepContent, StepLabel, Stepper, Typography } from '@mui/material';
+import { Link as RouterLink } from 'react-router';
+import { StatusChip } from '../../components/status-chip.js';
+import { formatCost, formatLatency, formatTime, formatTokens } from '../../format.js';
+import type { ChainStep } from './apply-live-events.js';
+import { StepOutput } from './step-output.js';
+
+const STEP_ICONS = {
+  running: <CircularProgress size={22} aria-hidden />,
+  succeeded: <CheckCircleIcon color="success" />,
+  failed: <ErrorIcon color="error" />,
+} as const;
+
+/**
+ * The chain's steps as they run. Each step is `data-testid="step-<name>"` with `data-status` running, succeeded or
+ * failed. While the chain runs and no step is, a bar says the next one is on its way.
+ */
+export function StepTimeline({ steps, chainRunning }: { steps: readonly ChainStep[]; chainRunning: boolean }) {
+  const waiting = chainRunning && !steps.some((step) => step.status === 'running');
+  return (
+    <Box>
+      {steps.length > 0 ? (
+        <Stepper orientation="vertical" nonLinear aria-label="Steps">
+          {steps.map((step) => (
+            <Step key={step.step} active={step.status === 'running'} completed={step.status === 'succeeded'} expanded data-testid={`step-${step.name}`} data-status={step.status}>
+              <StepLabel icon={STEP_ICONS[step.status]} error={step.status === 'failed'}>
+                <Box sx={{ display: 'flex', alignItems: 'center', gap: 1, flexWrap: 'wrap' }}>
+                  <Typography variant="subtitle1" component="h3" sx={{ fontWeight: 600 }}>
+                    {step.name}
+                  </Typography>
+                  <StatusChip status={step.status} />
+                  <Typography variant="caption" color="text.secondary">
+                    {formatTime(step.startedAt)}
+                  </Typography>
+                </Box>
+              </StepLabel>
+              <StepContent>
+                <StepDetails step={step} />
+              </StepContent>
+            </Step>
+          ))}
+        </Stepper>
+      ) : null}
+      {waiting ? (
+        <Box sx={{ mt: steps.length > 0 ? 2 : 0 }} data-testid="waiting-for-step">
+          <Typography variant="body2" color="text.secondary" gutterBottom>
+            {steps.length === 0 ? 'Waiting for the chain to start…' : 'Waiting for the next step…'}
+          </Typography>
+          <LinearProgress />
+        </Box>
+      ) : null}
+      {!chainRunning && steps.length === 0 ? (
+        <Typography variant="body2" color="text.secondary">
+          This chain recorded no steps.
+        </Typography>
+      ) : null}
+    </Box>
+  );
+}
+
+function StepDetails({ step }: { step: ChainStep }) {
+  if (step.status === 'running') {
+    return (
+      <Box sx={{ py: 1, maxWidth: 360 }}>
+        <Typography variant="body2" color="text.secondary" gutterBottom>
+          Asking the model…
+        </Typography>
+        <LinearProgress />
+      </Box>
+    );
+  }
+  return (
+    <Box sx={{ pb: 1 }}>
+      <Box sx={{ display: 'flex', flexWrap: 'wrap', gap: 0.75, alignItems: 'center', mb: 1.5 }}>
+        {step.model ? <Chip size="small" variant="outlined" label={`${step.provider ?? '?'} · ${step.model}`} data-testid="step-model" /> : null}
+        {step.latencyMs !== null ? <Chip size="small" variant="outlined" label={formatLatency(step.latencyMs)} title="Latency" /> : null}
+        {step.inputTokens !== null || step.outputTokens !== null ? (
+          <Chip size="small" variant="outlined" label={`${formatTokens(step.inputTokens)} in / ${formatTokens(step.outputTokens)} out tokens`} />
+        ) : null}
+        {step.status === 'succeeded' ? <Chip size="small" variant="outlined" label={`cost ${formatCost(step.costUsd)}`} /> : null}
+        {step.logId ? (
+          <Button
+            size="small"
+            component={RouterLink}
+            to={`/logs/${step.logId}`}
+            startIcon={<ReceiptLongIcon />}
+            aria-label={`Log of ${step.name}`}
+            data-testid="step-log-link"
+          >
+            Log
+          </Button>
+        ) : null}
+      </Box>
+      {step.status === 'failed' && step.error ? (
+        <Alert severity="error">
+          <strong>{step.error.class}</strong>: {step.error.message}
+        </Alert>
+      ) : (
+        <StepOutput name={step.name} output={step.output} />
+      )}
+    </Box>
+  );
+}

@@ -1,0 +1,37 @@
+import { skipToken } from '@tanstack/react-query';
+import { useState } from 'react';
+import { trpc } from '../../trpc.js';
+import { type LiveChainEvent, applyLiveEvents } from './apply-live-events.js';
+
+/** Where the event subscription starts: decided once, from the first snapshot. */
+type Follow = { state: 'undecided' } | { state: 'follow'; lastEventId: string | null } | { state: 'finished' };
+
+/**
+ * chains.get, kept live: when the first snapshot shows the chain running, subscribes to chains.events from that
+ * snapshot's `lastEventId` (so no event falls between the two) and applies each event as it arrives. Each event
+ * also refetches the snapshot, for what events do not carry (log rows, triage, reply draft). On a dropped
+ * WebSocket the tRPC client resubscribes with the last event id it received, so the stream resumes without gaps.
+ */
+export function useLiveChain(chainId: string) {
+  const utils = trpc.useUtils();
+  const detail = trpc.chains.get.useQuery({ chainId });
+  const [follow, setFollow] = useState<Follow>({ state: 'undecided' });
+  const [events, setEvents] = useState<readonly LiveChainEvent[]>([]);
+
+  if (follow.state === 'undecided' && detail.data) {
+    setFollow(detail.data.chain.status === 'running' ? { state: 'follow', lastEventId: detail.data.lastEventId } : { state: 'finished' });
+  }
+
+  const subscription = trpc.chains.events.useSubscription(follow.state === 'follow' ? { chainId, lastEventId: follow.lastEventId } : skipToken, {
+    onData: ({ data }) => {
+      setEvents((current) => (current.some((event) => event.id === data.id) ? current : [...current, data]));
+      void utils.chains.get.invalidate({ chainId });
+    },
+  });
+
+  return {
+    detail,
+    live: detail.data ? applyLiveEvents(detail.data, events) : undefined,
+    subscription,
+  };
+}

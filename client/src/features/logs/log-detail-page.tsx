@@ -1,0 +1,93 @@
+import ArrowBackIcon from '@mui/icons-material/ArrowBack';
+import { Alert, Box, Button, Card, CardContent, Link, Skeleton, Stack, Typography } from '@mui/material';
+import type { ReactNode } from 'react';
+import { Link as RouterLink, useParams } from 'react-router';
+import { ErrorState } from '../../components/error-state.js';
+import { StatusChip } from '../../components/status-chip.js';
+import { formatCost, formatDateTime, formatLatency, formatTokens } from '../../format.js';
+import { type RouterOutputs, trpc } from '../../trpc.js';
+import { JsonSection } from './json-section.js';
+
+type LogDetail = RouterOutputs['logs']['get'];
+
+/** `#/logs/:id`: one inference_log row in full. */
+export function LogDetailPage() {
+  const { id = '' } = useParams();
+  const log = trpc.logs.get.useQuery({ id });
+
+  if (log.isError) return <ErrorState error={log.error} what="log" id={id} backTo={{ label: 'Back to the logs', to: '/logs' }} />;
+  if (log.isPending) {
+    return (
+      <Stack spacing={2} data-testid="log-loading">
+        <Skeleton variant="text" width="35%" height={48} />
+        <Skeleton variant="rounded" height={120} />
+        <Skeleton variant="rounded" height={240} />
+      </Stack>
+    );
+  }
+  return <LogDetailView log={log.data} />;
+}
+
+function LogDetailView({ log }: { log: LogDetail }) {
+  return (
+    <Stack spacing={2} data-testid="log-detail" data-log-id={log.id}>
+      <Box>
+        <Button component={RouterLink} to={`/logs?chainId=${log.chainId}`} size="small" startIcon={<ArrowBackIcon />} sx={{ mb: 1, ml: -0.5 }}>
+          Logs of this chain
+        </Button>
+        <Box sx={{ display: 'flex', alignItems: 'center', gap: 1.5, flexWrap: 'wrap' }}>
+          <Typography variant="h5" component="h1">
+            {log.name}
+          </Typography>
+          <StatusChip status={log.status} testId="log-status" />
+          {log.attempt > 1 ? <Typography color="text.secondary">attempt {log.attempt}</Typography> : null}
+        </Box>
+      </Box>
+      {log.errorMessage ? <Alert severity="error">{log.errorMessage}</Alert> : null}
+      <Card variant="outlined">
+        <CardContent>
+          <Box component="dl" sx={{ m: 0, display: 'grid', gridTemplateColumns: { xs: '1fr', sm: 'repeat(2, max-content 1fr)', lg: 'repeat(3, max-content 1fr)' }, columnGap: 2, rowGap: 1 }}>
+            <Field label="Provider">{log.provider}</Field>
+            <Field label="Model">{log.model}</Field>
+            <Field label="Attempt">{log.attempt}</Field>
+            <Field label="Tokens in / out">
+              {formatTokens(log.inputTokens)} / {formatTokens(log.outputTokens)}
+            </Field>
+            <Field label="Latency">{formatLatency(log.latencyMs)}</Field>
+            <Field label="Cost">{formatCost(log.costUsd)}</Field>
+            <Field label="Started">{formatDateTime(log.createdAt)}</Field>
+            <Field label="Finished">{formatDateTime(log.finishedAt)}</Field>
+            <Field label="Provider request id">
+              <Box component="span" sx={{ fontFamily: 'monospace', wordBreak: 'break-all' }}>{log.providerRequestId ?? '–'}</Box>
+            </Field>
+            <Field label="Chain">
+              <Link component={RouterLink} to={`/chains/${log.chainId}`} sx={{ fontFamily: 'monospace', wordBreak: 'break-all' }}>
+                {log.chainId}
+              </Link>
+            </Field>
+            <Field label="Log id">
+              <Box component="span" sx={{ fontFamily: 'monospace', wordBreak: 'break-all' }}>{log.id}</Box>
+            </Field>
+          </Box>
+        </CardContent>
+      </Card>
+      {log.error !== null && log.error !== undefined ? <JsonSection title="Error" value={log.error} testId="log-error" /> : null}
+      <JsonSection title="Output" value={log.output} testId="log-output" />
+      <JsonSection title="Request" value={log.request} testId="log-request" />
+      <JsonSection title="Response" value={log.response} testId="log-response" />
+    </Stack>
+  );
+}
+
+function Field({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <>
+      <Typography component="dt" variant="body2" color="text.secondary">
+        {label}
+      </Typography>
+      <Typography component="dd" variant="body2" sx={{ m: 0 }}>
+        {children}
+      </Typography>
+    </>
+  );
+}

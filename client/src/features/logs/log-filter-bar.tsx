@@ -1,0 +1,134 @@
+import ClearIcon from '@mui/icons-material/Clear';
+import { Box, Button, MenuItem, TextField } from '@mui/material';
+import { useState } from 'react';
+import { trpc } from '../../trpc.js';
+import { LOG_STATUSES, type LogFilterKey, type LogFilters, isUuid } from './use-log-filters.js';
+
+interface LogFilterBarProps {
+  filters: LogFilters;
+  setFilter: (key: LogFilterKey, value: string | null) => void;
+  clear: () => void;
+  active: boolean;
+}
+
+/** Name, model and provider menus come from logs.facets; status, chain id and time range narrow further. */
+export function LogFilterBar({ filters, setFilter, clear, active }: LogFilterBarProps) {
+  const facets = trpc.logs.facets.useQuery();
+  // Clearing must also empty the chain id field when what it held was never applied (not a UUID).
+  const [resets, setResets] = useState(0);
+  const menu = (key: 'name' | 'model' | 'provider', label: string, options: readonly string[] | undefined) => (
+    <TextField
+      select
+      size="small"
+      label={label}
+      value={filters[key] ?? ''}
+      onChange={(event) => setFilter(key, event.target.value)}
+      sx={{ minWidth: 170 }}
+      slotProps={{ select: { displayEmpty: true }, inputLabel: { shrink: true } }}
+    >
+      <MenuItem value="">
+        <em>Any</em>
+      </MenuItem>
+      {/* Keep a value from the address selectable even before (or without) the facet that lists it. */}
+      {[...new Set([...(options ?? []), ...(filters[key] ? [filters[key]] : [])])].map((option) => (
+        <MenuItem key={option} value={option}>
+          {option}
+        </MenuItem>
+      ))}
+    </TextField>
+  );
+
+  return (
+    <Box role="search" aria-label="Log filters" sx={{ display: 'flex', flexWrap: 'wrap', gap: 1.5, alignItems: 'flex-start' }}>
+      {menu('name', 'Name', facets.data?.names)}
+      {menu('model', 'Model', facets.data?.models)}
+      {menu('provider', 'Provider', facets.data?.providers)}
+      <TextField
+        select
+        size="small"
+        label="Status"
+        value={filters.status ?? ''}
+        onChange={(event) => setFilter('status', event.target.value)}
+        sx={{ minWidth: 130 }}
+        slotProps={{ select: { displayEmpty: true }, inputLabel: { shrink: true } }}
+      >
+        <MenuItem value="">
+          <em>Any</em>
+        </MenuItem>
+        {LOG_STATUSES.map((status) => (
+          <MenuItem key={status} value={status}>
+            {status}
+          </MenuItem>
+        ))}
+      </TextField>
+      <ChainIdField key={resets} chainId={filters.chainId} onChange={(value) => setFilter('chainId', value)} />
+      <TimeField label="Since" iso={filters.from} onChange={(value) => setFilter('from', value)} />
+      <TimeField label="Until" iso={filters.to} onChange={(value) => setFilter('to', value)} />
+      {active ? (
+        <Button
+          onClick={() => {
+            clear();
+            setResets((count) => count + 1);
+          }}
+          startIcon={<ClearIcon />} sx={{ mt: 0.25 }}>
+          Clear filters
+        </Button>
+      ) : null}
+    </Box>
+  );
+}
+
+/** Applies a chain id once it is a whole UUID (or empty), so half-typed ids are not sent. */
+function ChainIdField({ chainId, onChange }: { chainId: string | null; onChange: (value: string | null) => void }) {
+  const [draft, setDraft] = useState(chainId ?? '');
+  // Follow changes made elsewhere (Clear filters, a link), not the ones this field just made.
+  const [applied, setApplied] = useState(chainId);
+  if (chainId !== applied) {
+    setApplied(chainId);
+    if ((chainId ?? '') !== draft.trim()) setDraft(chainId ?? '');
+  }
+  const trimmed = draft.trim();
+  const invalid = trimmed !== '' && !isUuid(trimmed);
+  return (
+    <TextField
+      size="small"
+      label="Chain id"
+      value={draft}
+      placeholder="any chain"
+      error={invalid}
+      helperText={invalid ? 'Not a chain id (UUID)' : undefined}
+      onChange={(event) => {
+        setDraft(event.target.value);
+        const value = event.target.value.trim();
+        if (value === '' || isUuid(value)) onChange(value === '' ? null : value);
+      }}
+      sx={{ width: 330 }}
+      slotProps={{ inputLabel: { shrink: true }, htmlInput: { spellCheck: false, style: { fontFamily: 'monospace' } } }}
+    />
+  );
+}
+
+/** A local date and time, stored in the filters as an ISO instant. */
+function TimeField({ label, iso, onChange }: { label: string; iso: string | null; onChange: (value: string | null) => void }) {
+  return (
+    <TextField
+      size="small"
+      type="datetime-local"
+      label={label}
+      value={iso ? toLocalInput(iso) : ''}
+      onChange={(event) => {
+        const value = event.target.value;
+        onChange(value === '' || Number.isNaN(Date.parse(value)) ? null : new Date(value).toISOString());
+      }}
+      slotProps={{ inputLabel: { shrink: true } }}
+      sx={{ width: 220 }}
+    />
+  );
+}
+
+/** `YYYY-MM-DDTHH:mm` in local time, as datetime-local inputs want it. */
+function toLocalInput(iso: string): string {
+  const date = new Date(iso);
+  const pad = (value: number) => String(value).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}

@@ -1,0 +1,72 @@
+import { Box, Button, Card, Divider, LinearProgress, Skeleton, Stack, Typography } from '@mui/material';
+import { keepPreviousData } from '@tanstack/react-query';
+import { useState } from 'react';
+import { EmptyState } from '../../components/empty-state.js';
+import { ErrorState } from '../../components/error-state.js';
+import { trpc } from '../../trpc.js';
+import { LogFilterBar } from './log-filter-bar.js';
+import { LogTable } from './log-table.js';
+import { type LogFilters, useLogFilters } from './use-log-filters.js';
+
+const PAGE_SIZE = 25;
+
+/** `#/logs`: the inference_log explorer. Filters live in the address; pages are keyset cursors. */
+export function LogsPage() {
+  const { filters, setFilter, clear, active, key } = useLogFilters();
+  return (
+    <Stack spacing={2}>
+      <Typography variant="h5" component="h1">
+        Inference logs
+      </Typography>
+      <LogFilterBar filters={filters} setFilter={setFilter} clear={clear} active={active} />
+      {/* New filters start again from the first page. */}
+      <LogResults key={key} filters={filters} filtered={active} onOrderChange={(order) => setFilter('order', order)} />
+    </Stack>
+  );
+}
+
+function LogResults({ filters, filtered, onOrderChange }: { filters: LogFilters; filtered: boolean; onOrderChange: (order: LogFilters['order']) => void }) {
+  // The cursor of every page visited so far: the last one is shown, "Previous" drops it.
+  const [cursors, setCursors] = useState<readonly (string | null)[]>([null]);
+  const cursor = cursors[cursors.length - 1] ?? null;
+  const logs = trpc.logs.list.useQuery({ ...filters, cursor, limit: PAGE_SIZE }, { placeholderData: keepPreviousData });
+  const page = cursors.length;
+
+  if (logs.isPending) {
+    return (
+      <Stack spacing={1} data-testid="logs-loading">
+        {[0, 1, 2, 3, 4].map((index) => (
+          <Skeleton key={index} variant="rounded" height={40} />
+        ))}
+      </Stack>
+    );
+  }
+  if (logs.isError) return <ErrorState error={logs.error} what="logs" />;
+
+  const { items, nextCursor } = logs.data;
+  return (
+    <Card variant="outlined" sx={{ position: 'relative' }}>
+      {logs.isPlaceholderData ? <LinearProgress sx={{ position: 'absolute', top: 0, left: 0, right: 0 }} aria-label="Loading page" /> : null}
+      {items.length === 0 ? (
+        <EmptyState title={filtered ? 'No logs match these filters' : 'No inference calls logged yet'} testId="logs-empty">
+          {filtered ? 'Loosen a filter, or clear them all.' : 'Submit a message in the inbox: each step of its chain logs a call here.'}
+        </EmptyState>
+      ) : (
+        <LogTable items={items} order={filters.order} onOrderChange={onOrderChange} />
+      )}
+      <Divider />
+      <Box sx={{ display: 'flex', alignItems: 'center', justifyContent: 'flex-end', gap: 1, px: 2, py: 1 }}>
+        <Typography variant="body2" color="text.secondary" sx={{ mr: 'auto' }} data-testid="logs-page">
+          Page {page}
+          {items.length > 0 ? ` · ${items.length} row${items.length === 1 ? '' : 's'}` : ''}
+        </Typography>
+        <Button size="small" disabled={page === 1} onClick={() => setCursors((current) => current.slice(0, -1))}>
+          Previous
+        </Button>
+        <Button size="small" disabled={nextCursor === null || logs.isPlaceholderData} onClick={() => setCursors((current) => [...current, nextCursor])}>
+          Next page
+        </Button>
+      </Box>
+    </Card>
+  );
+}

@@ -1,0 +1,70 @@
+import { useSearchParams } from 'react-router';
+import type { RouterInputs } from '../../trpc.js';
+
+type ListInput = Exclude<RouterInputs['logs']['list'], void | undefined>;
+export type LogStatus = NonNullable<ListInput['status']>;
+export type LogOrder = NonNullable<ListInput['order']>;
+
+export const LOG_STATUSES: readonly LogStatus[] = ['pending', 'ok', 'error'];
+
+/** The explorer's filters, kept in the address (`#/logs?chainId=…&status=error`) so a view can be linked to. */
+export interface LogFilters {
+  name: string | null;
+  model: string | null;
+  provider: string | null;
+  status: LogStatus | null;
+  chainId: string | null;
+  /** ISO datetimes: `from` inclusive, `to` exclusive. */
+  from: string | null;
+  to: string | null;
+  order: LogOrder;
+}
+
+export type LogFilterKey = keyof LogFilters;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
+function isStatus(value: string | null): value is LogStatus {
+  return LOG_STATUSES.some((status) => status === value);
+}
+
+function isoOrNull(value: string | null): string | null {
+  return value !== null && !Number.isNaN(Date.parse(value)) ? new Date(value).toISOString() : null;
+}
+
+export function useLogFilters() {
+  const [params, setParams] = useSearchParams();
+  const chainId = params.get('chainId');
+  const status = params.get('status');
+  // Values the server would refuse (a hand-edited address) are dropped rather than sent.
+  const filters: LogFilters = {
+    name: params.get('name'),
+    model: params.get('model'),
+    provider: params.get('provider'),
+    status: isStatus(status) ? status : null,
+    chainId: chainId !== null && isUuid(chainId) ? chainId : null,
+    from: isoOrNull(params.get('from')),
+    to: isoOrNull(params.get('to')),
+    order: params.get('order') === 'asc' ? 'asc' : 'desc',
+  };
+
+  const setFilter = (key: LogFilterKey, value: string | null) => {
+    setParams(
+      (current) => {
+        const next = new URLSearchParams(current);
+        if (value === null || value === '' || (key === 'order' && value === 'desc')) next.delete(key);
+        else next.set(key, value);
+        return next;
+      },
+      { replace: true },
+    );
+  };
+  const clear = () => setParams(new URLSearchParams(), { replace: true });
+  const active = params.toString() !== '' && [...params.keys()].some((key) => key !== 'order');
+
+  return { filters, setFilter, clear, active, key: params.toString() };
+}

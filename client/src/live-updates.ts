@@ -1,0 +1,32 @@
+import { useEffect } from 'react';
+import { onConnectionStatus } from './connection-status.js';
+import { trpc } from './trpc.js';
+
+/**
+ * Keeps every list on screen current: each chain event (from chains.changes) marks the inbox, chain and log
+ * lists stale, so the ones being shown refetch. chains.changes is not resumable, so after the WebSocket comes back
+ * from a drop everything shown is refetched: whatever happened meanwhile was not heard.
+ */
+export function useLiveUpdates(): void {
+  const utils = trpc.useUtils();
+
+  trpc.chains.changes.useSubscription(undefined, {
+    onData: () => {
+      void utils.inbox.list.invalidate();
+      void utils.chains.list.invalidate();
+      void utils.logs.list.invalidate();
+      void utils.logs.facets.invalidate();
+    },
+  });
+
+  useEffect(() => {
+    let dropped = false;
+    return onConnectionStatus((status) => {
+      if (status === 'reconnecting') dropped = true;
+      if (status === 'open' && dropped) {
+        dropped = false;
+        void utils.invalidate();
+      }
+    });
+  }, [utils]);
+}

@@ -1,0 +1,59 @@
+import type { AppRouter } from '@chainlog/server/router';
+import { QueryClient } from '@tanstack/react-query';
+import { createWSClient, httpBatchLink, splitLink, wsLink } from '@trpc/client';
+import { createTRPCReact } from '@trpc/react-query';
+import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import { connectionEvents } from './connection-status.js';
+import { errorCode } from './error-code.js';
+import { API_HTTP_URL, API_WS_URL } from './env.js';
+
+export const trpc = createTRPCReact<AppRouter>();
+
+export type RouterOutputs = inferRouterOutputs<AppRouter>;
+export type RouterInputs = inferRouterInputs<AppRouter>;
+
+/** 0.5 s, 1 s, 2 s, 4 s, then every 5 s: tRPC's default backoff grows to 30 s, too slow for a page someone is watching. */
+function retryDelayMs(attemptIndex: number): number {
+  return Math.min(500 * 2 ** attemptIndex, 5_000);
+}
+
+/**
+ * Subscriptions over one WebSocket, everything else batched over HTTP. The WebSocket client reconnects by itself
+ * and re-sends each live subscription with the id of the last event it received (`lastEventId`), so a tracked
+ * stream resumes without gaps.
+ */
+export function createTrpcClient() {
+  const wsClient = createWSClient({
+    url: API_WS_URL,
+    retryDelayMs,
+    // Our pings find a connection that died silently (sleep, a network change), so it is reopened and the indicator
+    // tells the truth; the server answers PING with PONG.
+    keepAlive: { enabled: true, intervalMs: 10_000, pongTimeoutMs: 3_000 },
+    onOpen: () => connectionEvents.opened(),
+    onClose: () => connectionEvents.closed(),
+  });
+  return trpc.createClient({
+    links: [
+      splitLink({
+        condition: (operation) => operation.type === 'subscription',
+        true: wsLink({ client: wsClient }),
+        false: httpBatchLink({ url: API_HTTP_URL }),
+      }),
+    ],
+  });
+}
+
+export type TrpcClient = ReturnType<typeof createTrpcClient>;
+
+/** Codes that a retry cannot change: ask once, show the answer. */
+const FINAL_CODES = new Set(['NOT_FOUND', 'BAD_REQUEST']);
+
+export function createQueryClient(): QueryClient {
+  return new QueryClient({
+    defaultOptions: {
+      queries: {
+        retry: (failureCount, error) => !FINAL_CODES.has(errorCode(error) ?? '') && failureCount < 2,
+      },
+    },
+  });
+}
