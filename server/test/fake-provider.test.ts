@@ -88,6 +88,44 @@ describe('the fake provider, called by the real OpenAI SDK', () => {
     expect(completion.choices[0]?.message.parsed).toEqual({ answer: '42' });
   });
 
+  it('answers 400 naming the problem, keeping the queued reply, when a strict json_schema breaks the strict rules', async () => {
+    fake.enqueue({ kind: 'json', value: { answer: '42' } });
+    const schema = { ...ANSWER_SCHEMA, properties: { answer: { type: 'string', minLength: 1 } } };
+
+    const error: unknown = await openai({ maxRetries: 0 })
+      .chat.completions.create({
+        model: 'gpt-test',
+        messages: MESSAGES,
+        response_format: { type: 'json_schema', json_schema: { name: 'answer', strict: true, schema } },
+      })
+      .catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(error).toMatchObject({
+      status: 400,
+      error: {
+        type: 'invalid_request_error',
+        param: 'response_format',
+        message: "Invalid schema for response_format 'answer': $.answer: keyword minLength is not allowed",
+      },
+    });
+    const completion = await openai().chat.completions.create({ model: 'gpt-test', messages: MESSAGES });
+    expect(completion.choices[0]?.message.content).toBe('{"answer":"42"}');
+  });
+
+  it('does not check the schema of a json_schema response format that is not strict', async () => {
+    fake.enqueue({ kind: 'json', value: { answer: '42' } });
+    const schema = { type: 'object', properties: { answer: { type: 'string', minLength: 1 } } };
+
+    const completion = await openai().chat.completions.create({
+      model: 'gpt-test',
+      messages: MESSAGES,
+      response_format: { type: 'json_schema', json_schema: { name: 'answer', strict: false, schema } },
+    });
+
+    expect(completion.choices[0]?.message.content).toBe('{"answer":"42"}');
+  });
+
   it('answers a refusal with null content and the refusal message', async () => {
     fake.enqueue({ kind: 'refusal', message: 'I cannot help with that.' });
 
@@ -242,6 +280,47 @@ describe('the fake provider, called by the real Anthropic SDK', () => {
     expect(message.stop_reason).toBe('tool_use');
     expect(message.content).toHaveLength(1);
     expect(message.content[0]).toMatchObject({ type: 'tool_use', name: 'record_answer', input: { answer: '42' } });
+  });
+
+  it('answers 400 in the Anthropic error shape when the output_config schema has a keyword Anthropic refuses', async () => {
+    fake.enqueue({ kind: 'json', value: { answer: '42' } });
+    const schema = { ...ANSWER_SCHEMA, properties: { answer: { type: 'integer', minimum: 0 } } };
+
+    const error: unknown = await anthropic({ maxRetries: 0 })
+      .messages.create({
+        model: 'claude-test',
+        max_tokens: 1024,
+        messages: MESSAGES,
+        output_config: { format: { type: 'json_schema', schema } },
+      })
+      .catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(Anthropic.BadRequestError);
+    expect(error).toMatchObject({
+      status: 400,
+      type: 'invalid_request_error',
+      apiMessage: "output_config.format.schema: $.answer: for 'integer' type, property 'minimum' is not supported",
+    });
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it("answers 400 when the forced tool's input schema breaks the Anthropic rules, naming the tool's index", async () => {
+    const schema = { ...ANSWER_SCHEMA, properties: { answer: { type: 'array', items: { type: 'string' }, minItems: 2 } } };
+
+    const error: unknown = await anthropic({ maxRetries: 0 })
+      .messages.create({
+        model: 'claude-test',
+        max_tokens: 1024,
+        messages: MESSAGES,
+        tools: [{ name: 'record_answer', input_schema: { ...schema, type: 'object' } }],
+        tool_choice: { type: 'tool', name: 'record_answer' },
+      })
+      .catch((caught: unknown) => caught);
+
+    expect(error).toMatchObject({
+      status: 400,
+      apiMessage: 'tools.0.custom.input_schema: $.answer: minItems 2 is not supported (only 0 or 1)',
+    });
   });
 
   it('answers a refusal with stop_reason refusal and the message as text', async () => {

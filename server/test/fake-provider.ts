@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type Anthropic from '@anthropic-ai/sdk';
 import type OpenAI from 'openai';
+import { anthropicViolations, openaiStrictViolations } from './strict-schema-rules.js';
 
 /** Token counts a reply reports; derived from the request and reply sizes when a reply does not give them. */
 export type FakeUsage = { inputTokens: number; outputTokens: number };
@@ -53,7 +54,7 @@ export interface FakeProvider {
 
 type Api = RecordedRequest['api'];
 type AnsweredReply = Exclude<FakeReply, { kind: 'status' } | { kind: 'hang' }>;
-type ErrorReply = { status: number; message: string; headers?: Record<string, string> };
+type ErrorReply = { status: number; message: string; param?: string; headers?: Record<string, string> };
 
 const ROUTES = new Map<string, Api>([
   ['POST /v1/chat/completions', 'openai'],
@@ -63,6 +64,9 @@ const ROUTES = new Map<string, Api>([
 /**
  * Starts a fake OpenAI Chat Completions / Anthropic Messages server on 127.0.0.1, port 0, for the real SDKs to call.
  * With nothing queued and no responder it answers 400 (not retried by the SDKs) naming the route.
+ * Like the real APIs it answers 400, naming every problem and consuming no queued reply, when the schema of a
+ * strict OpenAI `response_format`, an Anthropic `output_config.format` or a forced Anthropic tool breaks that
+ * provider's rules (server/test/strict-schema-rules.ts).
  */
 export async function startFakeProvider(options: { respond?: FakeResponder } = {}): Promise<FakeProvider> {
   let queue: FakeReply[] = [];
@@ -102,6 +106,8 @@ export async function startFakeProvider(options: { respond?: FakeResponder } = {
     if (recorded.body.stream === true) {
       return sendError(response, api, number, { status: 400, message: 'fake provider: streaming is not supported' });
     }
+    const schemaError = api === 'openai' ? openaiSchemaError(recorded.body) : anthropicSchemaError(recorded.body);
+    if (schemaError !== undefined) return sendError(response, api, number, schemaError);
 
     const reply = queue.shift() ?? (responder === undefined ? undefined : await responder(recorded));
     if (reply === undefined) {
@@ -269,6 +275,43 @@ function routeOf(request: IncomingMessage): { method: string; path: string; api:
   return { method, path, api: ROUTES.get(`${method} ${path}`) };
 }
 
+/** A strict `json_schema` response format whose schema OpenAI would refuse, as OpenAI words the 400. */
+function openaiSchemaError(body: Record<string, unknown>): ErrorReply | undefined {
+  const format = body.response_format;
+  if (!isRecord(format) || format.type !== 'json_schema' || !isRecord(format.json_schema)) return undefined;
+  const { name, strict, schema } = format.json_schema;
+  if (strict !== true) return undefined;
+  const problems = openaiStrictViolations(schema);
+  if (problems.length === 0) return undefined;
+  const message = `Invalid schema for response_format '${String(name)}': ${problems.join('; ')}`;
+  return { status: 400, message, param: 'response_format' };
+}
+
+/**
+ * The first structured-output schema Anthropic would refuse: `output_config.format`, or the forced tool's
+ * `input_schema`. (Anthropic holds non-strict tools to full JSON Schema only; the fake holds a forced tool to the
+ * structured-output rules, since that tool is how we ask for the structured answer.)
+ */
+function anthropicSchemaError(body: Record<string, unknown>): ErrorReply | undefined {
+  const schemas: { where: string; schema: unknown }[] = [];
+  const format = isRecord(body.output_config) ? body.output_config.format : undefined;
+  if (isRecord(format) && format.type === 'json_schema') {
+    schemas.push({ where: 'output_config.format.schema', schema: format.schema });
+  }
+  const forcedTool = forcedToolName(body);
+  const tools = Array.isArray(body.tools) ? body.tools : [];
+  const toolIndex = tools.findIndex((tool) => isRecord(tool) && tool.name === forcedTool);
+  const tool: unknown = tools[toolIndex];
+  if (forcedTool !== undefined && isRecord(tool)) {
+    schemas.push({ where: `tools.${toolIndex}.custom.input_schema`, schema: tool.input_schema });
+  }
+  for (const { where, schema } of schemas) {
+    const problems = anthropicViolations(schema);
+    if (problems.length > 0) return { status: 400, message: `${where}: ${problems.join('; ')}` };
+  }
+  return undefined;
+}
+
 function forcedToolName(body: Record<string, unknown>): string | undefined {
   const choice = body.tool_choice;
   return isRecord(choice) && choice.type === 'tool' && typeof choice.name === 'string' ? choice.name : undefined;
@@ -283,7 +326,7 @@ function deriveUsage(body: Record<string, unknown>, outputText: string): FakeUsa
 function sendError(response: ServerResponse, api: Api, number: number, error: ErrorReply): void {
   const body =
     api === 'openai'
-      ? { error: { message: error.message, ...openaiErrorKind(error.status), param: null } }
+      ? { error: { message: error.message, ...openaiErrorKind(error.status), param: error.param ?? null } }
       : {
           type: 'error',
           error: { type: anthropicErrorType(error.status), message: error.message },

@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { type LlmHarness, bodyOf, chainRows, messagesOf, rejectionOf, startLlmHarness } from '../../test/llm-harness.js';
 import { newChainId } from './chain-context.js';
 import { RefusalError, TruncationError } from './errors/index.js';
-import { toStrictJsonSchema } from './strict-json-schema.js';
 import { defineTask } from './task.js';
 
 const SYSTEM_PROMPT = 'Extract the product and the problem from a support message.';
@@ -25,6 +24,44 @@ const issueTask = defineTask({
     { role: 'user', content: message },
   ],
 });
+
+// What Anthropic receives for issueOutput, written out: a closed object, every property required, the optional one
+// as anyOf with null, the enum without its type (as the Anthropic SDK sends enums).
+const ISSUE_SCHEMA = {
+  type: 'object',
+  properties: {
+    product: { type: 'string' },
+    problem: { enum: ['broken', 'late', 'wrong_item', 'other'] },
+    serialNumber: { anyOf: [{ type: 'string' }, { type: 'null' }] },
+  },
+  required: ['product', 'problem', 'serialNumber'],
+  additionalProperties: false,
+};
+
+const verdictOutput = z.object({
+  confidence: z.number().min(0).max(1).describe('how sure, from 0 to 1'),
+  reasons: z.array(z.string()).min(2),
+});
+
+const verdictTask = defineTask({
+  name: 'verdict (anthropic test)',
+  input: z.object({ claim: z.string() }),
+  output: verdictOutput,
+  model: 'anthropic:claude-haiku-4-5',
+  prompt: ({ claim }) => [{ role: 'user', content: `How sure are you that ${claim}? Give two reasons or more.` }],
+});
+
+// Anthropic refuses minimum/maximum and minItems above 1: they travel in the description, and zod checks the answer.
+const VERDICT_SCHEMA = {
+  type: 'object',
+  properties: {
+    confidence: { type: 'number', description: 'how sure, from 0 to 1\n\n{minimum: 0, maximum: 1}' },
+    reasons: { type: 'array', items: { type: 'string' }, description: '{minItems: 2}' },
+  },
+  required: ['confidence', 'reasons'],
+  additionalProperties: false,
+};
+const VERDICT = { confidence: 0.8, reasons: ['the receipt', 'the photo'] };
 
 const ISSUE = { product: 'kettle', problem: 'broken' } as const;
 const REQUEST_ID = /^req_fake_\d+$/;
@@ -61,8 +98,8 @@ describe('ask() through the Anthropic SDK, native structured output', () => {
       max_tokens: 512,
       system: SYSTEM_PROMPT,
       messages: [{ role: 'user', content: input.message }],
-      output_config: { format: { type: 'json_schema', schema: toStrictJsonSchema(issueOutput).schema } },
     });
+    expect(body.output_config).toEqual({ format: { type: 'json_schema', schema: ISSUE_SCHEMA } });
     expect(messagesOf(body).some((message) => message.role === 'system')).toBe(false);
     expect(body).not.toHaveProperty('tools');
   });
@@ -147,8 +184,8 @@ describe('ask() through the Anthropic SDK, tool mode', () => {
     expect(body).toMatchObject({
       system: SYSTEM_PROMPT,
       tool_choice: { type: 'tool', name: toolName },
-      tools: [{ name: toolName, input_schema: toStrictJsonSchema(issueOutput).schema }],
     });
+    expect(body.tools).toEqual([{ name: toolName, description: 'Record the answer.', input_schema: ISSUE_SCHEMA }]);
     expect(body).not.toHaveProperty('output_config');
     const rows = await chainRows(harness.db, chainId);
     expect(rows).toHaveLength(1);
@@ -157,5 +194,45 @@ describe('ask() through the Anthropic SDK, tool mode', () => {
       output: ISSUE,
       response: { stop_reason: 'tool_use', content: [{ type: 'tool_use', name: toolName, input: { ...ISSUE, serialNumber: null } }] },
     });
+  });
+});
+
+describe('ask() through the Anthropic SDK, with bounds Anthropic refuses in a schema', () => {
+  const llm = (structuredOutput: 'native' | 'tool') =>
+    harness.createLlm({ tasks: [verdictTask], config: { providers: { anthropic: { type: 'anthropic', structuredOutput } } } });
+
+  it('moves numeric bounds and minItems above 1 into the description of the native output schema', async () => {
+    harness.fake.enqueue({ kind: 'json', value: VERDICT });
+
+    const result = await llm('native').ask(verdictTask, { claim: 'the parcel was lost' }, { chainId: newChainId() });
+
+    expect(result.output).toEqual(VERDICT);
+    expect(bodyOf(harness.fake.requests[0]).output_config).toEqual({ format: { type: 'json_schema', schema: VERDICT_SCHEMA } });
+  });
+
+  it('moves them into the description of the forced tool input schema too', async () => {
+    harness.fake.enqueue({ kind: 'json', value: VERDICT });
+
+    const result = await llm('tool').ask(verdictTask, { claim: 'the parcel was lost' }, { chainId: newChainId() });
+
+    expect(result.output).toEqual(VERDICT);
+    expect(bodyOf(harness.fake.requests[0]).tools).toEqual([
+      { name: 'verdict_anthropic_test', description: 'Record the answer.', input_schema: VERDICT_SCHEMA },
+    ]);
+  });
+
+  it('still holds the answer to those bounds with zod, asking again when the model breaks them', async () => {
+    harness.fake.enqueue({ kind: 'json', value: { confidence: 1.5, reasons: ['a hunch'] } }, { kind: 'json', value: VERDICT });
+    const chainId = newChainId();
+
+    const result = await llm('native').ask(verdictTask, { claim: 'the parcel was lost' }, { chainId });
+
+    expect(result.output).toEqual(VERDICT);
+    const rows = await chainRows(harness.db, chainId);
+    expect(rows.map((row) => [row.attempt, row.status])).toEqual([
+      [1, 'error'],
+      [2, 'ok'],
+    ]);
+    expect(rows[0]?.error).toMatchObject({ class: 'OutputValidationError', code: 'output_invalid' });
   });
 });

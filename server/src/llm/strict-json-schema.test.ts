@@ -1,109 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { anthropicViolations, openaiStrictViolations } from '../../test/strict-schema-rules.js';
 import {
+  toAnthropicJsonSchema,
   toStrictJsonSchema,
   UnsupportedSchemaError,
   type JsonSchema,
   type StrictJsonSchema,
-} from './strict-json-schema.js';
-
-// What OpenAI strict mode (and Anthropic structured outputs) accept; the converter must emit nothing else.
-const ALLOWED_KEYWORDS = new Set([
-  'type',
-  'properties',
-  'required',
-  'additionalProperties',
-  'items',
-  'anyOf',
-  '$ref',
-  '$defs',
-  'enum',
-  'const',
-  'description',
-  'title',
-  'pattern',
-  'format',
-  'minimum',
-  'maximum',
-  'exclusiveMinimum',
-  'exclusiveMaximum',
-  'multipleOf',
-  'minItems',
-  'maxItems',
-]);
-const ALLOWED_FORMATS = new Set(['date-time', 'time', 'date', 'duration', 'email', 'hostname', 'ipv4', 'ipv6', 'uuid']);
+} from './strict-json-schema/index.js';
 
 function isSchema(value: unknown): value is JsonSchema {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Every reason `schema` would be refused by strict mode; empty when it is valid. */
-function strictnessViolations(schema: JsonSchema): string[] {
-  // Through JSON first: what the provider receives, and proof the schema has no cycles.
-  const sent: unknown = JSON.parse(JSON.stringify(schema));
-  if (!isSchema(sent)) return ['the schema is not an object'];
-  const violations: string[] = [];
-  if (sent.type !== 'object') violations.push('$: the root is not of type object');
-  const defs = isSchema(sent.$defs) ? sent.$defs : {};
-  collectViolations(sent, '$', defs, violations);
-  for (const [name, definition] of Object.entries(defs)) {
-    if (isSchema(definition)) collectViolations(definition, `$defs.${name}`, defs, violations);
-    else violations.push(`$defs.${name}: not a schema`);
-  }
-  return violations;
-}
-
-function collectViolations(node: JsonSchema, path: string, defs: JsonSchema, violations: string[]): void {
-  for (const key of Object.keys(node)) {
-    if (!ALLOWED_KEYWORDS.has(key)) violations.push(`${path}: keyword ${key} is not allowed`);
-    if (key === '$defs' && path !== '$') violations.push(`${path}: $defs only belongs at the root`);
-  }
-  if (typeof node.format === 'string' && !ALLOWED_FORMATS.has(node.format)) {
-    violations.push(`${path}: format ${node.format} is not allowed`);
-  }
-  if (typeof node.$ref === 'string' && node.$ref !== '#') {
-    const name = node.$ref.replace(/^#\/\$defs\//, '');
-    if (name === node.$ref || !Object.hasOwn(defs, name)) violations.push(`${path}: $ref ${node.$ref} points nowhere`);
-  }
-  const types = Array.isArray(node.type) ? node.type : [node.type];
-  if (types.includes('object') || node.properties !== undefined) {
-    collectObjectViolations(node, path, defs, violations);
-  }
-  if (isSchema(node.items)) collectViolations(node.items, `${path}[]`, defs, violations);
-  if (node.anyOf !== undefined) {
-    if (!Array.isArray(node.anyOf)) violations.push(`${path}: anyOf is not an array`);
-    else {
-      for (const branch of node.anyOf) {
-        if (isSchema(branch)) collectViolations(branch, `${path}|`, defs, violations);
-        else violations.push(`${path}: an anyOf branch is not a schema`);
-      }
-    }
-  }
-}
-
-function collectObjectViolations(node: JsonSchema, path: string, defs: JsonSchema, violations: string[]): void {
-  if (node.additionalProperties !== false) violations.push(`${path}: additionalProperties is not false`);
-  const properties = isSchema(node.properties) ? node.properties : undefined;
-  if (properties === undefined) {
-    violations.push(`${path}: an object without properties`);
-    return;
-  }
-  const keys = Object.keys(properties);
-  const required = Array.isArray(node.required) ? node.required : [];
-  if (required.length !== keys.length || !keys.every((key) => required.includes(key))) {
-    violations.push(`${path}: required ${JSON.stringify(required)} is not every property ${JSON.stringify(keys)}`);
-  }
-  for (const key of keys) {
-    const property = properties[key];
-    if (isSchema(property)) collectViolations(property, `${path}.${key}`, defs, violations);
-    else violations.push(`${path}.${key}: not a schema`);
-  }
-}
-
-/** Converts and checks strictness: every converted schema in this file goes through here. */
+/** Converts and checks both providers' rules: every converted schema in this file goes through here. */
 function convert(schema: z.ZodType): StrictJsonSchema {
   const strict = toStrictJsonSchema(schema);
-  expect(strictnessViolations(strict.schema)).toEqual([]);
+  expect(openaiStrictViolations(strict.schema)).toEqual([]);
+  expect(anthropicViolations(toAnthropicJsonSchema(strict.schema))).toEqual([]);
   return strict;
 }
 
@@ -111,24 +25,6 @@ function convert(schema: z.ZodType): StrictJsonSchema {
 function parseAnswer<T extends z.ZodType>(schema: T, answer: unknown): z.output<T> {
   return schema.parse(convert(schema).decode(answer));
 }
-
-describe('the strictness checker', () => {
-  it("refuses zod's own JSON schema for optional fields, records, oneOf and non-object roots", () => {
-    const Raw = z.object({ a: z.string().optional(), tags: z.record(z.string(), z.number()) });
-    const Union = z.discriminatedUnion('k', [z.object({ k: z.literal('a') }), z.object({ k: z.literal('b') })]);
-
-    expect(strictnessViolations(z.toJSONSchema(Raw, { io: 'input' }))).toEqual([
-      '$: keyword $schema is not allowed',
-      '$: additionalProperties is not false',
-      '$: required ["tags"] is not every property ["a","tags"]',
-      '$.tags: keyword propertyNames is not allowed',
-      '$.tags: additionalProperties is not false',
-      '$.tags: an object without properties',
-    ]);
-    expect(strictnessViolations(z.toJSONSchema(Union, { io: 'input' }))).toContain('$: keyword oneOf is not allowed');
-    expect(strictnessViolations(z.toJSONSchema(Union, { io: 'input' }))).toContain('$: the root is not of type object');
-  });
-});
 
 describe('toStrictJsonSchema', () => {
   describe('objects', () => {
@@ -544,7 +440,7 @@ describe('toStrictJsonSchema', () => {
       }
 
       expect(thrown).toBeInstanceOf(UnsupportedSchemaError);
-      expect(UnsupportedSchemaError.is(thrown) && thrown.path).toBe(path);
+      expect(UnsupportedSchemaError.isInstance(thrown) && thrown.path).toBe(path);
       expect(thrown instanceof Error && thrown.message).toContain(path);
     });
   });
@@ -557,5 +453,60 @@ describe('toStrictJsonSchema', () => {
       expect(convert(Scores).decode(answer)).toEqual(answer);
       expect(Scores.safeParse(convert(Scores).decode(answer)).success).toBe(false);
     });
+  });
+});
+
+describe('toAnthropicJsonSchema', () => {
+  it('moves the keywords Anthropic refuses into the description, as the Anthropic SDK does, and keeps the rest', () => {
+    const Review = z.object({
+      sentiment: z.enum(['positive', 'neutral', 'negative']).describe('overall tone'),
+      summary: z.string().min(10).max(200).regex(/^[A-Z]/),
+      score: z.number().gt(0).lte(5).multipleOf(0.5).describe('stars'),
+      quotes: z.array(z.string()).min(1).max(3),
+      reasons: z.array(z.string()).min(2),
+    });
+
+    expect(toAnthropicJsonSchema(convert(Review).schema)).toEqual({
+      type: 'object',
+      properties: {
+        sentiment: { enum: ['positive', 'neutral', 'negative'], description: 'overall tone' },
+        summary: { type: 'string', description: '{pattern: "^[A-Z]"}' },
+        score: { type: 'number', description: 'stars\n\n{maximum: 5, exclusiveMinimum: 0, multipleOf: 0.5}' },
+        quotes: { type: 'array', items: { type: 'string' }, minItems: 1, description: '{maxItems: 3}' },
+        reasons: { type: 'array', items: { type: 'string' }, description: '{minItems: 2}' },
+      },
+      required: ['sentiment', 'summary', 'score', 'quotes', 'reasons'],
+      additionalProperties: false,
+    });
+  });
+
+  it('sends an optional property as anyOf with null, so its items and properties stay schemas', () => {
+    const Ticket = z.object({
+      tags: z.array(z.string()).optional(),
+      owner: z.object({ name: z.string() }).optional(),
+      count: z.number().min(1).optional(),
+      note: z.string().describe('free text').optional(),
+    });
+
+    expect(toAnthropicJsonSchema(convert(Ticket).schema).properties).toEqual({
+      tags: { anyOf: [{ type: 'array', items: { type: 'string' } }, { type: 'null' }] },
+      owner: {
+        anyOf: [
+          { type: 'object', properties: { name: { type: 'string' } }, required: ['name'], additionalProperties: false },
+          { type: 'null' },
+        ],
+      },
+      count: { anyOf: [{ type: 'number', description: '{minimum: 1}' }, { type: 'null' }] },
+      note: { anyOf: [{ type: 'string' }, { type: 'null' }], description: 'free text' },
+    });
+  });
+
+  it('leaves the strict schema it was given as it was', () => {
+    const { schema } = convert(z.object({ ratio: z.number().min(0).max(1), tags: z.array(z.string()).optional() }));
+    const before = structuredClone(schema);
+
+    toAnthropicJsonSchema(schema);
+
+    expect(schema).toEqual(before);
   });
 });

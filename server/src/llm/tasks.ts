@@ -1,11 +1,14 @@
 import { UnknownTaskError } from './errors/index.js';
-import { type StrictJsonSchema, toStrictJsonSchema } from './strict-json-schema.js';
+import { type StrictJsonSchema, toStrictJsonSchema } from './strict-json-schema/index.js';
 import type { AnyTask } from './task.js';
 
 /** A task with what is derived from it once, at registration. */
 export interface RegisteredTask {
   definition: AnyTask;
-  /** The schema providers receive, and the decoder back to the task's own shape. */
+  /**
+   * The strict schema providers receive (adapters with narrower rules, like Anthropic's, derive theirs from it),
+   * and the decoder back to the task's own shape.
+   */
   strictOutput: StrictJsonSchema;
   /** A provider-safe identifier (OpenAI: ^[a-zA-Z0-9_-]{1,64}$). */
   schemaName: string;

@@ -1,5 +1,6 @@
 import Anthropic, { APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
 import type { Message, MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages';
+import { type JsonSchema, toAnthropicJsonSchema } from '../strict-json-schema/index.js';
 import type { ProviderAdapter, ProviderCall, ProviderReply } from './provider.js';
 import { translateSdkError } from './sdk-error.js';
 
@@ -15,6 +16,9 @@ export interface AnthropicAdapterOptions {
 }
 
 const SDK_ERRORS = { APIError, APIConnectionTimeoutError, APIUserAbortError };
+
+// A task's strict schema is one object for the life of its registry, so each is converted once.
+const anthropicSchemas = new WeakMap<JsonSchema, JsonSchema>();
 
 /** Anthropic Messages through the official SDK. */
 export function createAnthropicAdapter(options: AnthropicAdapterOptions): ProviderAdapter {
@@ -50,13 +54,24 @@ function buildBody(call: ProviderCall, mode: AnthropicStructuredOutput): Message
     ...(params.temperature === undefined ? {} : { temperature: params.temperature }),
     ...(params.topP === undefined ? {} : { top_p: params.topP }),
   };
+  // Anthropic refuses keywords OpenAI strict mode accepts (numeric bounds, minItems > 1…), in both modes.
+  const schema = anthropicSchemaOf(call.output.schema);
   if (mode === 'native') {
-    body.output_config = { format: { type: 'json_schema', schema: call.output.schema } };
+    body.output_config = { format: { type: 'json_schema', schema } };
   } else {
-    body.tools = [{ name: call.output.name, description: 'Record the answer.', input_schema: { type: 'object', ...call.output.schema } }];
+    body.tools = [{ name: call.output.name, description: 'Record the answer.', input_schema: { type: 'object', ...schema } }];
     body.tool_choice = { type: 'tool', name: call.output.name };
   }
   return body;
+}
+
+function anthropicSchemaOf(strictSchema: JsonSchema): JsonSchema {
+  let schema = anthropicSchemas.get(strictSchema);
+  if (schema === undefined) {
+    schema = toAnthropicJsonSchema(strictSchema);
+    anthropicSchemas.set(strictSchema, schema);
+  }
+  return schema;
 }
 
 function readReply(data: Message, requestId: string | null): ProviderReply {

@@ -1,4 +1,4 @@
-import type { JsonSchema } from '../strict-json-schema.js';
+import type { JsonSchema } from '../strict-json-schema/index.js';
 
 const MAX_DEPTH = 6;
 

@@ -1,6 +1,6 @@
 import type { ResolvedParams } from '../inference-params.js';
 import type { ChatMessage } from '../messages.js';
-import type { JsonSchema } from '../strict-json-schema.js';
+import type { JsonSchema } from '../strict-json-schema/index.js';
 
 export interface ProviderUsage {
   inputTokens: number | null;

@@ -1,28 +1,40 @@
 import { z } from 'zod';
-
-export type JsonSchema = { [key: string]: unknown };
+import {
+  type ArrayDecoder,
+  type Decoder,
+  type EntriesDecoder,
+  type FieldDecoder,
+  type ObjectDecoder,
+  type PassThroughDecoder,
+  type RefDecoder,
+  type TupleDecoder,
+  type UnionBranch,
+  type UnionDecoder,
+  WRAPPER_KEY,
+  decodeValue,
+  markDecodersThatChangeValues,
+  unwrapValue,
+} from './decode.js';
+import {
+  DEFS_POINTER,
+  type JsonSchema,
+  ROOT_POINTER,
+  defNameOf,
+  escapePointer,
+  isArray,
+  isJsonSchema,
+  isString,
+  literalValuesOf,
+  setOwnProperty,
+} from './json-schema.js';
+import { type StrictDocument, findDiscriminator } from './union-match.js';
+import { UnsupportedSchemaError } from './unsupported-schema-error.js';
 
 export interface StrictJsonSchema {
   /** the schema to send to the provider (strict-mode valid) */
   schema: JsonSchema;
   /** turns a value shaped by `schema` into the value the original zod schema parses (does NOT validate; the caller runs zod after) */
   decode(value: unknown): unknown;
-}
-
-/** A part of a zod schema that strict structured output cannot express; `path` names where it is. */
-export class UnsupportedSchemaError extends Error {
-  override readonly name = 'UnsupportedSchemaError';
-  readonly path: string;
-
-  constructor(path: string, reason: string, options?: ErrorOptions) {
-    super(`Cannot express ${path} as a strict JSON schema: ${reason}`, options);
-    this.path = path;
-  }
-
-  /** True for an UnsupportedSchemaError even from a duplicate copy of this module. */
-  static is(error: unknown): error is UnsupportedSchemaError {
-    return error instanceof Error && error.name === 'UnsupportedSchemaError' && 'path' in error;
-  }
 }
 
 // Strict mode accepts only these formats; zod validates every other one after decode.
@@ -40,71 +52,10 @@ const LEAF_KEYWORDS = [
 ] as const;
 const PRIMITIVE_TYPES = new Set(['string', 'number', 'integer', 'boolean', 'null']);
 const UNREPRESENTABLE_MARKER = 'x-unrepresentable';
-const WRAPPER_KEY = 'value';
-const DEFS_POINTER = '#/$defs/';
-const ROOT_POINTER = '#';
-
-interface DecoderBase {
-  /** false when decoding returns the value untouched; set by markDecodersThatChangeValues */
-  changesValue: boolean;
-}
-interface PassThroughDecoder extends DecoderBase {
-  kind: 'pass';
-}
-interface FieldDecoder {
-  key: string;
-  decoder: Decoder;
-  /** the property was optional and did not accept null: null from the model means "absent" */
-  nullMeansAbsent: boolean;
-}
-interface ObjectDecoder extends DecoderBase {
-  kind: 'object';
-  fields: Map<string, FieldDecoder>;
-}
-interface ArrayDecoder extends DecoderBase {
-  kind: 'array';
-  items: Decoder;
-}
-interface EntriesDecoder extends DecoderBase {
-  kind: 'entries';
-  value: Decoder;
-}
-interface TupleDecoder extends DecoderBase {
-  kind: 'tuple';
-  elements: FieldDecoder[];
-}
-interface UnionBranch {
-  schema: JsonSchema;
-  decoder: Decoder;
-}
-interface UnionDecoder extends DecoderBase {
-  kind: 'union';
-  branches: UnionBranch[];
-  discriminator: { key: string; branchByValue: Map<unknown, UnionBranch> } | undefined;
-  document: StrictDocument;
-}
-interface RefDecoder extends DecoderBase {
-  kind: 'ref';
-  target: Decoder | undefined;
-}
-type Decoder =
-  | PassThroughDecoder
-  | ObjectDecoder
-  | ArrayDecoder
-  | EntriesDecoder
-  | TupleDecoder
-  | UnionDecoder
-  | RefDecoder;
 
 interface Converted {
   schema: JsonSchema;
   decoder: Decoder;
-}
-
-/** The strict schema being built, for resolving `$ref`s while matching union branches at decode time. */
-interface StrictDocument {
-  root: JsonSchema;
-  defs: Record<string, JsonSchema>;
 }
 
 interface ConversionContext {
@@ -118,9 +69,10 @@ interface ConversionContext {
 }
 
 /**
- * Converts a zod schema into the JSON schema subset that OpenAI strict structured outputs (and Anthropic
- * structured outputs) accept, plus a `decode` that maps the model's strict-shaped JSON back to what the zod
- * schema parses. Run the zod schema on the decoded value: decode reshapes, it does not validate.
+ * Converts a zod schema into the JSON schema subset that OpenAI strict structured outputs accept, plus a `decode`
+ * that maps the model's strict-shaped JSON back to what the zod schema parses. Run the zod schema on the decoded
+ * value: decode reshapes, it does not validate. Anthropic accepts fewer keywords: send it
+ * `toAnthropicJsonSchema(schema)`, which the same `decode` reads back.
  *
  * The shape sent to the model differs from the zod schema where strict mode requires it:
  * - every object is closed and lists all its properties as required; an optional property becomes nullable and
@@ -470,32 +422,6 @@ function fixedKeysOf(propertyNames: JsonSchema): string[] | undefined {
   return values !== undefined && values.every(isString) ? values : undefined;
 }
 
-function literalValuesOf(schema: JsonSchema): unknown[] | undefined {
-  if ('const' in schema) return [schema.const];
-  return isArray(schema.enum) ? schema.enum : undefined;
-}
-
-/** The first property whose const/enum values tell every object branch apart. */
-function findDiscriminator(branches: UnionBranch[]): UnionDecoder['discriminator'] {
-  const objectBranches = branches.filter((branch) => isJsonSchema(branch.schema.properties));
-  const firstProperties = objectBranches[0]?.schema.properties;
-  if (objectBranches.length < 2 || !isJsonSchema(firstProperties)) return undefined;
-  for (const key of Object.keys(firstProperties)) {
-    const branchByValue = new Map<unknown, UnionBranch>();
-    const discriminates = objectBranches.every((branch) => {
-      const property = isJsonSchema(branch.schema.properties) ? branch.schema.properties[key] : undefined;
-      const values = isJsonSchema(property) ? literalValuesOf(property) : undefined;
-      if (values === undefined) return false;
-      for (const value of values) {
-        if (branchByValue.has(value)) return false;
-        branchByValue.set(value, branch);
-      }
-      return true;
-    });
-    if (discriminates) return { key, branchByValue };
-  }
-  return undefined;
-}
 
 /** Types from `type`, or for a bare `enum`/`const` (e.g. `z.literal(['a', null])`) the types of its values. */
 function declaredTypes(source: JsonSchema): string[] {
@@ -514,176 +440,6 @@ function passThrough(context: ConversionContext): PassThroughDecoder {
   const decoder: PassThroughDecoder = { kind: 'pass', changesValue: false };
   context.decoders.push(decoder);
   return decoder;
-}
-
-/** Least fixpoint over the decoder graph (refs make it cyclic): only decoders that reshape something do work. */
-function markDecodersThatChangeValues(decoders: Decoder[]): void {
-  let changed = true;
-  while (changed) {
-    changed = false;
-    for (const decoder of decoders) {
-      if (!decoder.changesValue && reshapesValue(decoder)) {
-        decoder.changesValue = true;
-        changed = true;
-      }
-    }
-  }
-}
-
-function reshapesValue(decoder: Decoder): boolean {
-  switch (decoder.kind) {
-    case 'pass':
-      return false;
-    case 'entries':
-    case 'tuple':
-      return true;
-    case 'object':
-      for (const field of decoder.fields.values()) if (field.nullMeansAbsent || field.decoder.changesValue) return true;
-      return false;
-    case 'array':
-      return decoder.items.changesValue;
-    case 'union':
-      return decoder.branches.some((branch) => branch.decoder.changesValue);
-    case 'ref':
-      return decoder.target?.changesValue ?? false;
-  }
-}
-
-function unwrapValue(value: unknown): unknown {
-  return isRecord(value) && Object.hasOwn(value, WRAPPER_KEY) ? value[WRAPPER_KEY] : value;
-}
-
-/** Values that do not have the expected shape are returned as they are, for zod to report. */
-function decodeValue(value: unknown, decoder: Decoder): unknown {
-  if (!decoder.changesValue) return value;
-  switch (decoder.kind) {
-    case 'pass':
-      return value;
-    case 'object':
-      return decodeObject(value, decoder);
-    case 'array':
-      return isArray(value) ? value.map((item) => decodeValue(item, decoder.items)) : value;
-    case 'entries':
-      return decodeEntries(value, decoder);
-    case 'tuple':
-      return decodeTuple(value, decoder);
-    case 'union':
-      return decodeUnion(value, decoder);
-    case 'ref':
-      return decoder.target === undefined ? value : decodeValue(value, decoder.target);
-  }
-}
-
-function decodeObject(value: unknown, decoder: ObjectDecoder): unknown {
-  if (!isRecord(value)) return value;
-  const result: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) {
-    const item = value[key];
-    const field = decoder.fields.get(key);
-    if (field === undefined) setOwnProperty(result, key, item);
-    else if (item !== null || !field.nullMeansAbsent) setOwnProperty(result, key, decodeValue(item, field.decoder));
-  }
-  return result;
-}
-
-function decodeEntries(value: unknown, decoder: EntriesDecoder): unknown {
-  if (!isArray(value)) return value;
-  const result: Record<string, unknown> = {};
-  for (const entry of value) {
-    if (!isRecord(entry) || typeof entry.key !== 'string') return value;
-    setOwnProperty(result, entry.key, decodeValue(entry.value, decoder.value));
-  }
-  return result;
-}
-
-function decodeTuple(value: unknown, decoder: TupleDecoder): unknown {
-  if (!isRecord(value)) return value;
-  const result: unknown[] = [];
-  let length = 0;
-  for (const element of decoder.elements) {
-    const item = value[element.key];
-    const absent = item === undefined || (item === null && element.nullMeansAbsent);
-    result.push(absent ? undefined : decodeValue(item, element.decoder));
-    if (!absent) length = result.length;
-  }
-  result.length = length;
-  return result;
-}
-
-function decodeUnion(value: unknown, decoder: UnionDecoder): unknown {
-  const { discriminator } = decoder;
-  const byDiscriminator =
-    discriminator !== undefined && isRecord(value)
-      ? discriminator.branchByValue.get(value[discriminator.key])
-      : undefined;
-  const branch =
-    byDiscriminator ?? decoder.branches.find((candidate) => matchesShape(value, candidate.schema, decoder.document));
-  return branch === undefined ? value : decodeValue(value, branch.decoder);
-}
-
-/** A structural check of a value against a strict schema: types, const/enum and exact key sets, not constraints. */
-function matchesShape(value: unknown, schema: JsonSchema, document: StrictDocument): boolean {
-  if (typeof schema.$ref === 'string') {
-    const target = resolveStrictRef(schema.$ref, document);
-    return target === undefined || matchesShape(value, target, document);
-  }
-  if (isArray(schema.anyOf)) {
-    return schema.anyOf.some((branch) => isJsonSchema(branch) && matchesShape(value, branch, document));
-  }
-  if ('const' in schema && schema.const !== value) return false;
-  if (isArray(schema.enum) && !schema.enum.includes(value)) return false;
-  const { type } = schema;
-  if (typeof type === 'string') return matchesType(value, type, schema, document);
-  if (isArray(type)) return type.some((member) => isString(member) && matchesType(value, member, schema, document));
-  return true;
-}
-
-function matchesType(value: unknown, type: string, schema: JsonSchema, document: StrictDocument): boolean {
-  switch (type) {
-    case 'null':
-      return value === null;
-    case 'string':
-    case 'boolean':
-    case 'number':
-      return typeof value === type;
-    case 'integer':
-      return Number.isInteger(value);
-    case 'array': {
-      const { items } = schema;
-      return isArray(value) && (!isJsonSchema(items) || value.every((item) => matchesShape(item, items, document)));
-    }
-    case 'object':
-      return isRecord(value) && matchesProperties(value, schema, document);
-    default:
-      return false;
-  }
-}
-
-function matchesProperties(value: Record<string, unknown>, schema: JsonSchema, document: StrictDocument): boolean {
-  const properties = isJsonSchema(schema.properties) ? schema.properties : {};
-  for (const key in value) if (!Object.hasOwn(properties, key)) return false;
-  for (const key in properties) {
-    const property = properties[key];
-    if (!Object.hasOwn(value, key)) return false;
-    if (isJsonSchema(property) && !matchesShape(value[key], property, document)) return false;
-  }
-  return true;
-}
-
-function resolveStrictRef(ref: string, document: StrictDocument): JsonSchema | undefined {
-  if (ref === ROOT_POINTER) return document.root;
-  const name = defNameOf(ref);
-  return name === undefined ? undefined : document.defs[name];
-}
-
-function defNameOf(ref: string): string | undefined {
-  if (!ref.startsWith(DEFS_POINTER)) return undefined;
-  const escaped = ref.slice(DEFS_POINTER.length);
-  return escaped.includes('/') ? undefined : escaped.replaceAll('~1', '/').replaceAll('~0', '~');
-}
-
-function escapePointer(name: string): string {
-  return name.replaceAll('~', '~0').replaceAll('/', '~1');
 }
 
 function hasAnnotations(schema: JsonSchema): boolean {
@@ -705,27 +461,3 @@ function asSchema(value: unknown, path: string): JsonSchema {
   throw new UnsupportedSchemaError(path, `expected a schema object, got ${JSON.stringify(value)}`);
 }
 
-/** Plain assignment of `__proto__` would set the prototype instead of adding a key. */
-function setOwnProperty<T>(target: Record<string, T>, key: string, value: T): void {
-  if (key === '__proto__') {
-    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-  } else {
-    target[key] = value;
-  }
-}
-
-function isJsonSchema(value: unknown): value is JsonSchema {
-  return isRecord(value);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !isArray(value);
-}
-
-function isArray(value: unknown): value is unknown[] {
-  return Array.isArray(value);
-}
-
-function isString(value: unknown): value is string {
-  return typeof value === 'string';
-}
