@@ -9,7 +9,7 @@ export default defineConfig({
     projects: databases.map((database) => ({
       test: {
         name: database,
-        include: ['server/**/*.test.ts', 'shared/**/*.test.ts', 'examples/**/*.test.ts'],
+        include: ['server/**/*.test.ts', 'shared/**/*.test.ts', 'examples/**/*.test.ts', 'e2e/**/*.test.ts'],
         env: { CHAINLOG_TEST_DB: database },
         testTimeout: 30_000,
         hookTimeout: 60_000,

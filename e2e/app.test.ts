@@ -1,0 +1,109 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeProvider, type RecordedRequest, startFakeProvider } from '../server/test/fake-provider.js';
+import { type RunningServer, startRunningServer } from '../server/test/running-server.js';
+import { launchChromium } from './browser.js';
+import { buildClient } from './build-client.js';
+
+const SCREENSHOTS = path.join('test-output', 'e2e', process.env.CHAINLOG_TEST_DB ?? 'pglite');
+const WAIT = { timeout: 15_000 };
+
+// What the fake OpenAI answers for each task of the demo chain, picked by the json_schema name we send.
+const ANSWERS: Record<string, unknown> = {
+  intent_recognition: { intent: 'order_status', confidence: 0.92, urgency: 'normal', rationale: 'The sender asks where order A-1042 is.' },
+  entity_extraction: { orderNumbers: ['A-1042'], products: ['Trailhead Backpack'], people: ['Ann Lee'], dates: ['Nov 12'], amounts: [] },
+  reply_drafting: {
+    subject: 'Re: your order A-1042',
+    body: 'Hi Ann,\n\nOrder A-1042 is on its way; we have asked the carrier for an update.\n\nBest,\nSupport',
+    tone: 'helpful',
+    needsHuman: false,
+  },
+};
+
+function schemaName(request: RecordedRequest): string {
+  const body = request.body as { response_format?: { json_schema?: { name?: string } } };
+  return body.response_format?.json_schema?.name ?? '';
+}
+
+describe('the app in Chromium', () => {
+  let fake: FakeProvider;
+  let server: RunningServer;
+  let browser: Browser;
+  let clientDir: string;
+  let releaseFirstStep: () => void = () => {};
+
+  beforeAll(async () => {
+    clientDir = await buildClient();
+    fake = await startFakeProvider();
+    const firstStepHeld = new Promise<void>((resolve) => {
+      releaseFirstStep = resolve;
+    });
+    fake.respondWith(async (request) => {
+      const name = schemaName(request);
+      // The first step waits for the test, so the page is seen while the chain is running.
+      if (name === 'intent_recognition') await firstStepHeld;
+      return { kind: 'json', value: ANSWERS[name] ?? {} };
+    });
+    server = await startRunningServer({ fakeProvider: fake, clientDir });
+    browser = await launchChromium();
+    rmSync(SCREENSHOTS, { recursive: true, force: true });
+    mkdirSync(SCREENSHOTS, { recursive: true });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await fake?.close();
+    rmSync(clientDir, { recursive: true, force: true });
+  });
+
+  async function screenshot(page: Page, name: string): Promise<void> {
+    await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  }
+
+  it('submits a message, shows its three steps finish live, then its logs and one log in detail', async () => {
+    const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+    const pageErrors: Error[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error));
+
+    await page.goto(server.url);
+    await expect.poll(() => page.getByTestId('connection-status').getAttribute('data-status'), WAIT).toBe('open');
+    await page.getByRole('button', { name: 'Order not arrived' }).click();
+    await expect.poll(() => page.getByLabel('Subject').inputValue()).toBe('Order A-1042 has not arrived');
+    await screenshot(page, '1-inbox-form');
+    await page.getByRole('button', { name: 'Submit' }).click();
+
+    await page.waitForURL(/#\/chains\/[0-9a-f-]{36}$/, WAIT);
+    const firstStep = page.getByTestId('step-intent recognition');
+    await expect.poll(() => firstStep.getAttribute('data-status'), WAIT).toBe('running');
+    await screenshot(page, '2-chain-running');
+
+    releaseFirstStep();
+    for (const step of ['intent recognition', 'entity extraction', 'reply drafting']) {
+      await expect.poll(() => page.getByTestId(`step-${step}`).getAttribute('data-status'), WAIT).toBe('succeeded');
+    }
+    await expect.poll(() => page.getByTestId('chain-status').getAttribute('data-status'), WAIT).toBe('succeeded');
+    await expect.poll(() => page.getByTestId('chain-reply-draft').innerText(), WAIT).toContain('Order A-1042 is on its way');
+    await screenshot(page, '3-chain-finished');
+
+    await page.getByRole('link', { name: /view logs/i }).click();
+    await page.waitForURL(/#\/logs\?chainId=/, WAIT);
+    await expect.poll(() => page.getByTestId('log-row').count(), WAIT).toBe(3);
+    await screenshot(page, '4-chain-logs');
+
+    await page.getByTestId('log-row').first().getByRole('link').first().click();
+    await page.waitForURL(/#\/logs\/[0-9a-f-]{36}$/, WAIT);
+    await expect.poll(() => page.getByTestId('log-output').innerText(), WAIT).toMatch(/order_status|A-1042|on its way/);
+    await expect.poll(() => page.getByTestId('log-request').isVisible()).toBe(true);
+    await expect.poll(() => page.getByTestId('log-response').isVisible()).toBe(true);
+    await screenshot(page, '5-log-detail');
+
+    await page.goto(server.url);
+    await expect.poll(() => page.getByTestId('inbox-message').first().getAttribute('data-status'), WAIT).toBe('succeeded');
+    await screenshot(page, '6-inbox-list');
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  });
+});
