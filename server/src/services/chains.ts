@@ -2,7 +2,7 @@ import type { ChainError, ChainEvent, ChainStatus } from '@chainlog/shared';
 import { toChainEvent } from '../chains/chain-events.js';
 import type { ChainEventBus } from '../chains/event-bus.js';
 import type { Db } from '../db/client.js';
-import { type ChainFilters, findChain, listChainEventsAfter, listChains } from '../db/queries/chains.js';
+import { type ChainFilters, findChain, hasChainFinishedEvent, listChainEventsAfter, listChains } from '../db/queries/chains.js';
 import { listChainLogs } from '../db/queries/inference-log.js';
 import { findChainDomainRows } from '../db/queries/support.js';
 import type { ChainRow } from '../db/tables/chain.js';
@@ -167,7 +167,14 @@ export async function* streamChainEvents(
   const unsubscribe = dependencies.bus.subscribe((event) => live.push(event), chainId);
   try {
     let lastSent = lastEventId === null ? -1n : BigInt(lastEventId);
+    // Read before the backlog: a chain that is over writes nothing more, so the backlog is all there is. Otherwise a
+    // resume from chain_finished's id, or an interrupted chain (it never gets chain_finished), would wait forever.
+    const over = await isChainOver(dependencies.db, chainId);
     const stored = (await listChainEventsAfter(dependencies.db, chainId, lastEventId)).map(toChainEvent);
+    if (over) {
+      yield* stored;
+      return;
+    }
     for await (const event of live.after(stored)) {
       if (BigInt(event.id) <= lastSent) continue;
       lastSent = BigInt(event.id);
@@ -177,6 +184,12 @@ export async function* streamChainEvents(
   } finally {
     unsubscribe();
   }
+}
+
+/** True when nothing more will be stored for the chain: chain_finished is stored, or it was interrupted by a restart. */
+async function isChainOver(db: Db, chainId: string): Promise<boolean> {
+  const chain = await findChain(db, chainId);
+  return chain?.status === 'interrupted' || (await hasChainFinishedEvent(db, chainId));
 }
 
 /** Events of every chain, live, for lists that update themselves. */

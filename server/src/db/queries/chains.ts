@@ -51,6 +51,17 @@ export async function listChainEventsAfter(db: Db, chainId: string, afterId: str
   return query.orderBy('id').execute();
 }
 
+/** Whether the chain's chain_finished event is stored (it is the last event a chain writes). */
+export async function hasChainFinishedEvent(db: Db, chainId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('chain_event')
+    .select('id')
+    .where('chain_id', '=', chainId)
+    .where('type', '=', 'chain_finished')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 /** Every chain's events after `afterId`, oldest first, at most `limit`. */
 export async function listAllEventsAfter(db: Db, afterId: string, limit: number): Promise<ChainEventRow[]> {
   return db

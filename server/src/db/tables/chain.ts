@@ -15,9 +15,12 @@ export interface ChainTable {
   finished_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
-/** What a chain reported, in order; `id` is monotonic across all chains (int8 arrives as a string). */
+/**
+ * What a chain reported, in order; `id` is monotonic across all chains. int8 arrives as a string on pg but as a
+ * number (a bigint when huge) on PGlite: convert with String() (toChainEvent does) and compare as BigInt.
+ */
 export interface ChainEventTable {
-  id: ColumnType<string, never, never>;
+  id: ColumnType<string | number | bigint, never, never>;
   chain_id: string;
   type: string;
   payload: Json;

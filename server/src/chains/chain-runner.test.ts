@@ -1,0 +1,215 @@
+import type { ChainEvent } from '@chainlog/shared';
+import { v7 as uuidv7 } from 'uuid';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { within } from '../../test/llm-harness.js';
+import { openTestDatabase } from '../../test/test-database.js';
+import type { DatabaseHandle } from '../db/client.js';
+import { findChain, finishChain, insertChain, listChainEventsAfter, markRunningChainsInterrupted } from '../db/queries/chains.js';
+import type { AskResult } from '../llm/ask.js';
+import { newChainId } from '../llm/chain-context.js';
+import { type ChainRun, ChainRunner, type ChainWork } from './chain-runner.js';
+import { ChainEventBus } from './event-bus.js';
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+}
+
+function deferred<T = void>(): Deferred<T> {
+  let resolve: (value: T) => void = () => undefined;
+  const promise = new Promise<T>((settle) => {
+    resolve = settle;
+  });
+  return { promise, resolve };
+}
+
+/** A step result as ask() would return it, without calling a model. */
+function askResult<Output>(chainId: string, output: Output): AskResult<Output> {
+  return {
+    output,
+    chainId,
+    logId: uuidv7(),
+    usage: { inputTokens: 10, outputTokens: 2 },
+    costUsd: null,
+    provider: 'test',
+    model: 'test-model',
+    attempts: 1,
+    latencyMs: 5,
+  };
+}
+
+/** Resolves with the chain's chain_finished event, published on `bus` after the call. */
+function chainFinished(bus: ChainEventBus, chainId: string, timeoutMs = 5_000): Promise<ChainEvent> {
+  let unsubscribe = () => {};
+  const finished = new Promise<ChainEvent>((resolve) => {
+    unsubscribe = bus.subscribe((event) => {
+      if (event.payload.type === 'chain_finished') resolve(event);
+    }, chainId);
+  });
+  return within(finished, timeoutMs, `chain_finished of ${chainId}`).finally(unsubscribe);
+}
+
+describe('the chain runner', () => {
+  let database: DatabaseHandle;
+  beforeAll(async () => {
+    database = await openTestDatabase();
+  });
+  afterAll(() => database.close());
+
+  async function newRunningChain(name: string): Promise<string> {
+    const chainId = newChainId();
+    await insertChain(database.db, { id: chainId, name, status: 'running', input: JSON.stringify({}) });
+    return chainId;
+  }
+
+  it('runs at most maxRunning chains at once and starts the waiting ones in submission order, whichever finishes first', async () => {
+    const bus = new ChainEventBus();
+    const runner = new ChainRunner({ db: database.db, bus, maxRunning: 2 });
+    const chains = await Promise.all(
+      ['a', 'b', 'c', 'd', 'e'].map(async (name) => ({ id: await newRunningChain(`fifo ${name}`), started: deferred(), release: deferred() })),
+    );
+    const [a, b, c, d, e] = chains;
+    if (!a || !b || !c || !d || !e) throw new Error('expected five chains');
+    const startOrder: string[] = [];
+    let runningNow = 0;
+    let mostAtOnce = 0;
+    const work: ChainWork = async ({ chainId }) => {
+      const chain = chains.find((candidate) => candidate.id === chainId);
+      runningNow += 1;
+      mostAtOnce = Math.max(mostAtOnce, runningNow);
+      startOrder.push(chainId);
+      chain?.started.resolve();
+      await chain?.release.promise;
+      runningNow -= 1;
+    };
+    const hasStarted = (chain: typeof a) => within(chain.started.promise, 5_000, `chain ${chain.id} to start`);
+    const finishedAll = Promise.all(chains.map((chain) => chainFinished(bus, chain.id)));
+
+    for (const chain of chains) runner.enqueue(chain.id, work);
+    await Promise.all([hasStarted(a), hasStarted(b)]);
+
+    expect(runner.counts()).toEqual({ running: 2, waiting: 3 });
+    // a and b start together; which of them reaches its work first is up to the database.
+    expect([...startOrder].sort()).toEqual([a.id, b.id].sort());
+
+    // b finishes first: c (not the last one queued) takes its place.
+    b.release.resolve();
+    await hasStarted(c);
+    expect(runner.counts()).toEqual({ running: 2, waiting: 2 });
+    a.release.resolve();
+    await hasStarted(d);
+    d.release.resolve();
+    await hasStarted(e);
+    expect(runner.counts()).toEqual({ running: 2, waiting: 0 });
+    c.release.resolve();
+    e.release.resolve();
+    const finished = await finishedAll;
+
+    expect(startOrder.slice(2)).toEqual([c.id, d.id, e.id]);
+    expect(mostAtOnce).toBe(2);
+    expect(finished.map((event) => event.payload)).toEqual(chains.map(() => ({ type: 'chain_finished', status: 'succeeded', error: null })));
+    expect(runner.counts()).toEqual({ running: 0, waiting: 0 });
+    for (const chain of chains) expect((await findChain(database.db, chain.id))?.status).toBe('succeeded');
+  });
+
+  it('stores every event before a subscriber hears of it: a listener finds each one in chain_event', async () => {
+    const bus = new ChainEventBus();
+    const runner = new ChainRunner({ db: database.db, bus, maxRunning: 1 });
+    const chainId = await newRunningChain('stored first');
+    const heard: ChainEvent[] = [];
+    const readBacks: Promise<unknown>[] = [];
+    const unsubscribe = bus.subscribe((event) => {
+      heard.push(event);
+      // Issued from inside the listener, before the runner records anything else.
+      readBacks.push(database.db.selectFrom('chain_event').selectAll().where('id', '=', event.id).executeTakeFirst());
+    }, chainId);
+    const work: ChainWork = async (run: ChainRun) => {
+      await run.step('first step', async () => askResult(run.chainId, { answer: 1 }));
+      await run.step('second step', async () => askResult(run.chainId, { answer: 2 }));
+    };
+    const finished = chainFinished(bus, chainId);
+
+    runner.enqueue(chainId, work);
+    await finished;
+    unsubscribe();
+
+    const rows = await Promise.all(readBacks);
+    expect(heard.map((event) => event.payload.type)).toEqual([
+      'chain_started',
+      'step_started',
+      'step_finished',
+      'step_started',
+      'step_finished',
+      'chain_finished',
+    ]);
+    expect(rows).toEqual(
+      heard.map((event) =>
+        expect.objectContaining({ chain_id: chainId, type: event.payload.type, payload: event.payload, created_at: new Date(event.createdAt) }),
+      ),
+    );
+    const stored = await listChainEventsAfter(database.db, chainId, null);
+    // int8 reads back as a string on pg, a number on PGlite.
+    expect(stored.map((row) => String(row.id))).toEqual(heard.map((event) => event.id));
+  });
+
+  it('records a step that throws as step_failed and the chain as failed, and keeps running the next chain', async () => {
+    const bus = new ChainEventBus();
+    const runner = new ChainRunner({ db: database.db, bus, maxRunning: 1 });
+    const [failing, next] = [await newRunningChain('throws'), await newRunningChain('after the failure')];
+    const heard: ChainEvent[] = [];
+    const unsubscribe = bus.subscribe((event) => heard.push(event), failing);
+    const finished = Promise.all([chainFinished(bus, failing), chainFinished(bus, next)]);
+
+    runner.enqueue(failing, async (run) => {
+      await run.step('broken step', () => Promise.reject(new TypeError('the step broke')));
+    });
+    runner.enqueue(next, async () => undefined);
+    const [failed, succeeded] = await finished;
+    unsubscribe();
+
+    const error = { class: 'TypeError', message: 'the step broke' };
+    expect(heard.map((event) => event.payload)).toEqual([
+      { type: 'chain_started' },
+      { type: 'step_started', step: 1, name: 'broken step' },
+      { type: 'step_failed', step: 1, name: 'broken step', error, logId: null },
+      { type: 'chain_finished', status: 'failed', error },
+    ]);
+    expect(failed.payload).toEqual({ type: 'chain_finished', status: 'failed', error });
+    expect(await findChain(database.db, failing)).toMatchObject({ status: 'failed', error, finished_at: expect.any(Date) });
+    expect(succeeded.payload).toEqual({ type: 'chain_finished', status: 'succeeded', error: null });
+  });
+});
+
+describe('markRunningChainsInterrupted', () => {
+  // A database of its own: the update touches every running chain in it.
+  let database: DatabaseHandle;
+  beforeAll(async () => {
+    database = await openTestDatabase();
+  });
+  afterAll(() => database.close());
+
+  it('marks the chains a stopped server left running as interrupted and leaves finished ones as they were', async () => {
+    const db = database.db;
+    const ids = { running: [newChainId(), newChainId()], succeeded: newChainId(), failed: newChainId() };
+    for (const id of [...ids.running, ids.succeeded, ids.failed]) {
+      await insertChain(db, { id, name: 'left over', status: 'running', input: JSON.stringify({}) });
+    }
+    await finishChain(db, ids.succeeded, 'succeeded', null);
+    await finishChain(db, ids.failed, 'failed', { class: 'ProviderError', message: 'openai answered HTTP 500' });
+    const [succeededBefore, failedBefore] = [await findChain(db, ids.succeeded), await findChain(db, ids.failed)];
+
+    const interrupted = await markRunningChainsInterrupted(db);
+
+    expect([...interrupted].sort()).toEqual([...ids.running].sort());
+    for (const id of ids.running) {
+      expect(await findChain(db, id)).toMatchObject({
+        status: 'interrupted',
+        error: { class: 'Interrupted', message: 'the server stopped while this chain was running' },
+        finished_at: expect.any(Date),
+      });
+    }
+    expect(await findChain(db, ids.succeeded)).toEqual(succeededBefore);
+    expect(await findChain(db, ids.failed)).toEqual(failedBefore);
+    expect(await markRunningChainsInterrupted(db)).toEqual([]);
+  });
+});

@@ -1,0 +1,201 @@
+import { TRPCError } from '@trpc/server';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ZodError } from 'zod';
+import { type FakeProvider, startFakeProvider } from '../../test/fake-provider.js';
+import { eventSequence, followChain } from '../../test/follow-chain.js';
+import { chainRows, fakeProviderEnv } from '../../test/llm-harness.js';
+import { type RunningServer, startRunningServer } from '../../test/running-server.js';
+import { openTestDatabase } from '../../test/test-database.js';
+import { ReplyGate, TRIAGE_ANSWERS } from '../../test/triage-replies.js';
+import { createAppDependencies } from '../app-dependencies.js';
+import type { DatabaseHandle } from '../db/client.js';
+import { createLogWriterFor } from '../db/inference-log-writer.js';
+import { parseEnv } from '../env.js';
+import { createLlm } from '../llm/ask.js';
+import { buildLlmSettings } from '../llm/settings.js';
+import { TASKS } from '../tasks/index.js';
+import { type Context, createInnerContext } from '../trpc/context.js';
+import { createCaller } from './app.js';
+
+const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const ORDER_MESSAGE = {
+  from: 'ada@example.com',
+  subject: 'Where is my order?',
+  body: 'Hi, where is my order #A-1042? It has not arrived yet.\n\nThanks,\nAda',
+};
+const TRIAGE_STEPS = ['intent recognition', 'entity extraction', 'reply drafting'];
+
+describe('the inbox procedures', () => {
+  let database: DatabaseHandle;
+  let fake: FakeProvider;
+  /** Every task on the offline provider. */
+  let offline: Context;
+  /** Every task on the fake provider, through the real OpenAI SDK. */
+  let viaFake: Context;
+
+  beforeAll(async () => {
+    [database, fake] = await Promise.all([openTestDatabase(), startFakeProvider()]);
+    const logWriter = createLogWriterFor(database);
+    const offlineLlm = createLlm({ db: database.db, settings: buildLlmSettings(parseEnv({})), tasks: TASKS, logWriter });
+    const fakeSettings = buildLlmSettings(fakeProviderEnv(fake, { CHAINLOG_LLM_MAX_RETRIES: 0 }));
+    const fakeLlm = createLlm({ db: database.db, settings: fakeSettings, tasks: TASKS, logWriter });
+    offline = createInnerContext(createAppDependencies({ database, llm: offlineLlm, maxRunningChains: 4 }));
+    viaFake = createInnerContext(createAppDependencies({ database, llm: fakeLlm, maxRunningChains: 4 }));
+  });
+  afterEach(() => {
+    fake.reset();
+  });
+  afterAll(async () => {
+    await Promise.all([offline.chains.drain(5_000), viaFake.chains.drain(5_000)]);
+    await Promise.all([fake.close(), database.close()]);
+  });
+
+  it('submit returns the chain and message ids at once, while the chain still waits on its first model call', async () => {
+    const gate = new ReplyGate();
+    fake.respondWith(gate.respond);
+    const caller = createCaller(viaFake);
+
+    const submitted = await caller.inbox.submit(ORDER_MESSAGE);
+
+    expect(submitted).toEqual({ chainId: expect.stringMatching(UUID_V7), messageId: expect.stringMatching(UUID_V7) });
+    const firstCall = await gate.next();
+    expect(firstCall.request.body).toMatchObject({ model: 'gpt-4.1-mini', response_format: { json_schema: { name: 'intent_recognition' } } });
+    const running = await caller.chains.get({ chainId: submitted.chainId });
+    expect(running.chain.status).toBe('running');
+    expect(running.steps).toEqual([expect.objectContaining({ step: 1, name: 'intent recognition', status: 'running' })]);
+    const listed = await caller.inbox.list({ limit: 1 });
+    expect(listed.items[0]).toMatchObject({ id: submitted.messageId, chainId: submitted.chainId, chainStatus: 'running', intent: null });
+
+    firstCall.release();
+    await gate.releaseNext();
+    await gate.releaseNext();
+    const events = await followChain(viaFake, submitted.chainId);
+
+    expect(events.at(-1)?.payload).toEqual({ type: 'chain_finished', status: 'succeeded', error: null });
+    const finished = await caller.chains.get({ chainId: submitted.chainId });
+    expect(finished.domain.triages).toEqual([expect.objectContaining({ intent: 'order_status', entities: TRIAGE_ANSWERS.entity_extraction })]);
+    expect(finished.domain.replyDrafts).toEqual([expect.objectContaining({ body: TRIAGE_ANSWERS.reply_drafting.body })]);
+  });
+
+  it('runs the triage chain of a "where is my order #A-1042" message: three ok log rows, the message, a triage and a reply draft, all under one chain id', async () => {
+    const caller = createCaller(offline);
+
+    const { chainId, messageId } = await caller.inbox.submit(ORDER_MESSAGE);
+    const events = await followChain(offline, chainId);
+
+    expect(eventSequence(events)).toEqual([
+      'chain_started',
+      'step_started 1', 'step_finished 1',
+      'step_started 2', 'step_finished 2',
+      'step_started 3', 'step_finished 3',
+      'chain_finished',
+    ]);
+    expect(events.at(-1)?.payload).toEqual({ type: 'chain_finished', status: 'succeeded', error: null });
+
+    const logs = await chainRows(database.db, chainId);
+    expect(logs.map((row) => [row.name, row.status, row.chain_id])).toEqual(TRIAGE_STEPS.map((name) => [name, 'ok', chainId]));
+
+    const db = database.db;
+    const messages = await db.selectFrom('inbox_message').selectAll().where('chain_id', '=', chainId).execute();
+    const triages = await db.selectFrom('triage').selectAll().where('chain_id', '=', chainId).execute();
+    const drafts = await db.selectFrom('reply_draft').selectAll().where('chain_id', '=', chainId).execute();
+    expect(messages).toEqual([
+      expect.objectContaining({ id: messageId, chain_id: chainId, from_address: ORDER_MESSAGE.from, subject: ORDER_MESSAGE.subject, body: ORDER_MESSAGE.body }),
+    ]);
+    expect(triages).toEqual([expect.objectContaining({ chain_id: chainId, message_id: messageId, intent: 'order_status', urgency: 'normal' })]);
+    expect(triages[0]?.entities).toMatchObject({ orderNumbers: ['A-1042'], people: ['Ada'] });
+    expect(drafts).toEqual([
+      expect.objectContaining({ chain_id: chainId, message_id: messageId, subject: 'Re: Where is my order?', tone: 'helpful', needs_human: false }),
+    ]);
+    expect(drafts[0]?.body).toMatch(/^Hi Ada,/);
+    expect(drafts[0]?.body).toContain('order A-1042');
+  });
+
+  it('lists messages newest first with their chain status and triage, a page at a time through nextCursor', async () => {
+    const caller = createCaller(offline);
+    const submitted: { chainId: string; messageId: string }[] = [];
+    for (const subject of ['first', 'second', 'third']) submitted.push(await caller.inbox.submit({ ...ORDER_MESSAGE, subject }));
+    await Promise.all(submitted.map(({ chainId }) => followChain(offline, chainId)));
+
+    const firstPage = await caller.inbox.list({ limit: 2 });
+    const secondPage = await caller.inbox.list({ limit: 2, cursor: firstPage.nextCursor });
+
+    const newestFirst = submitted.map(({ messageId }) => messageId).reverse();
+    expect(firstPage.items.map((item) => item.id)).toEqual(newestFirst.slice(0, 2));
+    expect(firstPage.nextCursor).toBe(newestFirst[1]);
+    expect(secondPage.items[0]?.id).toBe(newestFirst[2]);
+    expect(firstPage.items[0]).toEqual({
+      id: newestFirst[0],
+      chainId: submitted[2]?.chainId,
+      from: ORDER_MESSAGE.from,
+      subject: 'third',
+      body: ORDER_MESSAGE.body,
+      createdAt: expect.any(String),
+      chainStatus: 'succeeded',
+      intent: 'order_status',
+      urgency: 'normal',
+    });
+
+    // The whole inbox, page by page: each id once, newest first, and the last page says there is no next one.
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: Awaited<ReturnType<typeof caller.inbox.list>> = await caller.inbox.list({ limit: 2, cursor });
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.items.map((item) => item.id));
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen).toEqual([...seen].sort().reverse());
+    expect(seen.slice(0, 3)).toEqual(newestFirst);
+  });
+
+  it('rejects a message with a blank sender and body with BAD_REQUEST caused by the zod error, and stores nothing', async () => {
+    const caller = createCaller(offline);
+    const countMessages = async () =>
+      (await database.db.selectFrom('inbox_message').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow()).count;
+    const before = Number(await countMessages());
+
+    const error: unknown = await caller.inbox.submit({ from: '  ', subject: 'Hello', body: '' }).catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(TRPCError);
+    expect(error).toMatchObject({ code: 'BAD_REQUEST', cause: expect.any(ZodError) });
+    const issues = error instanceof TRPCError && error.cause instanceof ZodError ? error.cause.issues : [];
+    expect(issues.map((issue) => issue.path)).toEqual([['from'], ['body']]);
+    expect(Number(await countMessages())).toBe(before);
+  });
+});
+
+describe('inbox.submit over HTTP', () => {
+  let running: RunningServer;
+  beforeAll(async () => {
+    running = await startRunningServer();
+  });
+  afterAll(() => running.close());
+
+  it('answers invalid input with 400 and BAD_REQUEST whose data carries the zod issues naming each bad field', async () => {
+    const response = await fetch(`${running.url}/trpc/inbox.submit`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ from: '', body: 'x'.repeat(20_001) }),
+    });
+
+    expect(response.status).toBe(400);
+    const answer: unknown = await response.json();
+    expect(answer).toEqual({
+      error: {
+        message: expect.any(String),
+        code: -32600,
+        data: {
+          code: 'BAD_REQUEST',
+          httpStatus: 400,
+          path: 'inbox.submit',
+          issues: [
+            expect.objectContaining({ path: ['from'], code: 'too_small' }),
+            expect.objectContaining({ path: ['body'], code: 'too_big' }),
+          ],
+        },
+      },
+    });
+  });
+});

@@ -1,0 +1,29 @@
+import type { ChainEvent } from '@chainlog/shared';
+import type { ChainEventBus } from '../src/chains/event-bus.js';
+import type { Db } from '../src/db/client.js';
+import { streamChainEvents } from '../src/services/chains.js';
+
+/**
+ * Every event of a chain, in order, from the stream behind chains.events (stored ones, then live ones) until it
+ * ends after chain_finished. Rejects, naming the events seen, when the chain has not finished within `timeoutMs`:
+ * the stream ends when its signal aborts.
+ */
+export async function followChain(dependencies: { db: Db; bus: ChainEventBus }, chainId: string, timeoutMs = 10_000): Promise<ChainEvent[]> {
+  const events: ChainEvent[] = [];
+  for await (const event of streamChainEvents(dependencies, chainId, null, AbortSignal.timeout(timeoutMs))) events.push(event);
+  if (events.at(-1)?.payload.type !== 'chain_finished') {
+    const seen = events.map((event) => event.payload.type).join(', ') || 'none';
+    throw new Error(`chain ${chainId} did not finish within ${timeoutMs} ms; events seen: ${seen}`);
+  }
+  return events;
+}
+
+/** A chain event as the server has it, or as a client receives it (where JSON leaves `output` optional). */
+interface EventLike {
+  payload: { type: string; step?: number };
+}
+
+/** The payload types of `events`, with the step number where there is one: `step_started 1`. */
+export function eventSequence(events: readonly EventLike[]): string[] {
+  return events.map(({ payload }) => (payload.step === undefined ? payload.type : `${payload.type} ${payload.step}`));
+}
