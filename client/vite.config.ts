@@ -1,6 +1,9 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
 
+// `npm run dev`: the Vite dev server proxies the API to the server that the same command starts on PORT.
+const apiTarget = `http://127.0.0.1:${process.env.PORT ?? '8800'}`;
+
 export default defineConfig({
   plugins: [react()],
   // Relative asset URLs keep the bundle flat, so it can be served from any prefix (S3, a CDN, or the server).
@@ -19,5 +22,5 @@ export default defineConfig({
       },
     },
   },
-  server: { proxy: { '/trpc': { target: 'http://127.0.0.1:8800', ws: true }, '/healthz': 'http://127.0.0.1:8800' } },
+  server: { proxy: { '/trpc': { target: apiTarget, ws: true }, '/healthz': apiTarget } },
 });
