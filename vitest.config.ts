@@ -11,6 +11,7 @@ export default defineConfig({
         name: database,
         include: ['server/**/*.test.ts', 'shared/**/*.test.ts', 'examples/**/*.test.ts', 'e2e/**/*.test.ts'],
         env: { CHAINLOG_TEST_DB: database },
+        setupFiles: ['server/test/quiet-logs.ts'],
         testTimeout: 30_000,
         hookTimeout: 60_000,
       },
