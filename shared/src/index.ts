@@ -1,3 +1,4 @@
+export * from './chain-steps.js';
 export * from './schemas/chain.js';
 export * from './schemas/entities.js';
 export * from './schemas/intent.js';

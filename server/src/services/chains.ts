@@ -1,4 +1,4 @@
-import type { ChainError, ChainEvent, ChainStatus } from '@chainlog/shared';
+import { applyStepEvents, type ChainError, type ChainEvent, type ChainStatus, type ChainStep } from '@chainlog/shared';
 import { toChainEvent } from '../chains/chain-events.js';
 import type { ChainEventBus } from '../chains/event-bus.js';
 import type { Db } from '../db/client.js';
@@ -18,22 +18,6 @@ export interface ChainSummary {
   finishedAt: string | null;
 }
 
-export interface ChainStep {
-  step: number;
-  name: string;
-  status: 'running' | 'succeeded' | 'failed';
-  output: unknown;
-  logId: string | null;
-  provider: string | null;
-  model: string | null;
-  latencyMs: number | null;
-  inputTokens: number | null;
-  outputTokens: number | null;
-  costUsd: string | null;
-  error: ChainError | null;
-  startedAt: string;
-  finishedAt: string | null;
-}
 
 export interface ChainDetail {
   chain: ChainSummary;
@@ -98,47 +82,9 @@ export async function getChainDetail(db: Db, chainId: string): Promise<ChainDeta
   };
 }
 
-/** Steps as the events describe them; the client folds live events with the same rules. */
+/** Steps as the events describe them (the client applies live events with the same rule). */
 export function foldSteps(events: readonly ChainEvent[]): ChainStep[] {
-  const steps = new Map<number, ChainStep>();
-  for (const { payload, createdAt } of events) {
-    if (payload.type === 'step_started') {
-      steps.set(payload.step, {
-        step: payload.step,
-        name: payload.name,
-        status: 'running',
-        output: null,
-        logId: null,
-        provider: null,
-        model: null,
-        latencyMs: null,
-        inputTokens: null,
-        outputTokens: null,
-        costUsd: null,
-        error: null,
-        startedAt: createdAt,
-        finishedAt: null,
-      });
-    }
-    const step = 'step' in payload ? steps.get(payload.step) : undefined;
-    if (!step) continue;
-    if (payload.type === 'step_finished') {
-      Object.assign(step, {
-        status: 'succeeded',
-        output: payload.output,
-        logId: payload.logId,
-        provider: payload.provider,
-        model: payload.model,
-        latencyMs: payload.latencyMs,
-        inputTokens: payload.inputTokens,
-        outputTokens: payload.outputTokens,
-        costUsd: payload.costUsd,
-        finishedAt: createdAt,
-      });
-    }
-    if (payload.type === 'step_failed') Object.assign(step, { status: 'failed', error: payload.error, logId: payload.logId, finishedAt: createdAt });
-  }
-  return [...steps.values()].sort((left, right) => left.step - right.step);
+  return applyStepEvents([], events);
 }
 
 function toSummary(row: ChainRow): ChainSummary {

@@ -1,4 +1,4 @@
-import type { InferenceStatus } from '../db/tables/inference-log.js';
+import type { InferenceLog, InferenceStatus } from '../db/tables/inference-log.js';
 import type { Db } from '../db/client.js';
 import { findLog } from '../db/queries/inference-log.js';
 import { type LogFilters, listLogs, listLogFacets } from '../db/queries/logs.js';
@@ -29,34 +29,12 @@ export interface LogDetail extends LogSummary {
   providerRequestId: string | null;
 }
 
-export async function listLogSummaries(db: Db, filters: LogFilters): Promise<Page<LogSummary>> {
-  const rows = await listLogs(db, { ...filters, limit: filters.limit + 1 });
-  return pageOf(
-    rows.map((row) => ({
-      id: row.id,
-      chainId: row.chain_id,
-      name: row.name,
-      provider: row.provider,
-      model: row.model,
-      status: row.status,
-      attempt: row.attempt,
-      inputTokens: row.input_tokens,
-      outputTokens: row.output_tokens,
-      costUsd: row.cost_usd,
-      latencyMs: row.latency_ms,
-      errorMessage: row.error_message,
-      createdAt: row.created_at.toISOString(),
-      finishedAt: row.finished_at?.toISOString() ?? null,
-    })),
-    filters.limit,
-  );
-}
+type SummaryColumns = Pick<
+  InferenceLog,
+  'id' | 'chain_id' | 'name' | 'provider' | 'model' | 'status' | 'attempt' | 'input_tokens' | 'output_tokens' | 'cost_usd' | 'latency_ms' | 'created_at' | 'finished_at'
+>;
 
-/** The full row, or null when no log has that id. */
-export async function getLogDetail(db: Db, id: string): Promise<LogDetail | null> {
-  const row = await findLog(db, id);
-  if (!row) return null;
-  const error = row.error as { message?: unknown } | null;
+function toLogSummary(row: SummaryColumns, errorMessage: string | null): LogSummary {
   return {
     id: row.id,
     chainId: row.chain_id,
@@ -69,9 +47,27 @@ export async function getLogDetail(db: Db, id: string): Promise<LogDetail | null
     outputTokens: row.output_tokens,
     costUsd: row.cost_usd,
     latencyMs: row.latency_ms,
-    errorMessage: typeof error?.message === 'string' ? error.message : null,
+    errorMessage,
     createdAt: row.created_at.toISOString(),
     finishedAt: row.finished_at?.toISOString() ?? null,
+  };
+}
+
+export async function listLogSummaries(db: Db, filters: LogFilters): Promise<Page<LogSummary>> {
+  const rows = await listLogs(db, { ...filters, limit: filters.limit + 1 });
+  return pageOf(
+    rows.map((row) => toLogSummary(row, row.error_message)),
+    filters.limit,
+  );
+}
+
+/** The full row, or null when no log has that id. */
+export async function getLogDetail(db: Db, id: string): Promise<LogDetail | null> {
+  const row = await findLog(db, id);
+  if (!row) return null;
+  const error = row.error as { message?: unknown } | null;
+  return {
+    ...toLogSummary(row, typeof error?.message === 'string' ? error.message : null),
     request: row.request,
     response: row.response,
     output: row.output,

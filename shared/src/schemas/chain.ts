@@ -16,7 +16,8 @@ export const chainEventPayloadSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('step_finished'),
     ...stepFields,
-    output: z.unknown(),
+    // Optional in the type only: that is how `unknown` crosses tRPC's inferred types.
+    output: z.unknown().optional(),
     logId: z.string(),
     provider: z.string(),
     model: z.string(),
