@@ -1,0 +1,202 @@
+import { v7 as uuidv7 } from 'uuid';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestDatabase } from '../../test/test-database.js';
+import type { DatabaseHandle, Db } from './client.js';
+import { type InferenceLogWriter, createInferenceLogWriter, createLogWriterFor } from './inference-log-writer.js';
+import { findLog, listChainLogs } from './queries/inference-log.js';
+import type { InferenceLog, NewInferenceLog } from './tables/inference-log.js';
+
+let database: DatabaseHandle;
+
+beforeAll(async () => {
+  database = await openTestDatabase();
+});
+afterAll(() => database.close());
+
+/** A row as ask() writes it before the provider answers. */
+function pendingRow(chainId: string): NewInferenceLog {
+  const id = uuidv7();
+  return {
+    id,
+    chain_id: chainId,
+    name: 'writer test',
+    provider: 'openai',
+    model: 'gpt-4.1-mini',
+    status: 'pending',
+    attempt: 1,
+    request: JSON.stringify({ messages: [{ role: 'user', content: `the call logged as ${id}` }] }),
+    created_at: new Date('2026-03-01T09:00:00.000Z'),
+  };
+}
+
+/** The same attempt once the provider answered. */
+function finishedRow(pending: NewInferenceLog): NewInferenceLog {
+  return {
+    ...pending,
+    status: 'ok',
+    response: JSON.stringify({ id: `response to ${pending.id}` }),
+    output: JSON.stringify({ answer: 42 }),
+    input_tokens: 120,
+    output_tokens: 30,
+    cost_usd: '0.00009600',
+    latency_ms: 250.5,
+    provider_request_id: `req_${pending.id}`,
+    finished_at: new Date('2026-03-01T09:00:00.250Z'),
+  };
+}
+
+/** What reading `finished` back gives: jsonb parsed, every column as written. */
+function asStored(finished: NewInferenceLog): InferenceLog {
+  return {
+    id: finished.id,
+    chain_id: finished.chain_id,
+    name: finished.name,
+    provider: finished.provider,
+    model: finished.model,
+    status: finished.status,
+    attempt: finished.attempt ?? 1,
+    request: JSON.parse(finished.request),
+    response: finished.response ? JSON.parse(finished.response) : null,
+    output: finished.output ? JSON.parse(finished.output) : null,
+    error: finished.error ? JSON.parse(finished.error) : null,
+    input_tokens: finished.input_tokens ?? null,
+    output_tokens: finished.output_tokens ?? null,
+    cost_usd: finished.cost_usd ?? null,
+    latency_ms: finished.latency_ms ?? null,
+    provider_request_id: finished.provider_request_id ?? null,
+    created_at: finished.created_at ?? new Date(0),
+    finished_at: finished.finished_at ?? null,
+  };
+}
+
+const LARGE_REQUEST = JSON.stringify({ messages: [{ role: 'user', content: 'a support message of some length. '.repeat(60) }] });
+
+/**
+ * `db` as the writer sees it, recording the error code (SQLSTATE, e.g. 40P01 for a deadlock victim) of every
+ * statement that fails, before the writer's own retries hide it.
+ */
+function recordingFailedStatements(db: Db, failures: unknown[]): Db {
+  const executeQuery: Db['executeQuery'] = async (query, queryId) => {
+    try {
+      return await db.executeQuery(query, queryId);
+    } catch (error) {
+      failures.push(typeof error === 'object' && error !== null && 'code' in error ? error.code : error);
+      throw error;
+    }
+  };
+  return new Proxy(db, {
+    get(target, property) {
+      if (property === 'executeQuery') return executeQuery;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+/** Lets the event loop turn once, so rows written before and after go out in different batches. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+function chunksOf<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
+  return chunks;
+}
+
+describe('the inference_log writer', () => {
+  let writer: InferenceLogWriter;
+  beforeAll(() => {
+    writer = createLogWriterFor(database);
+  });
+
+  it('keeps a finished row finished when its pending row arrives after it', async () => {
+    const pending = pendingRow(uuidv7());
+    const finished = finishedRow(pending);
+
+    await writer.write(finished);
+    await writer.write(pending);
+
+    expect(await listChainLogs(database.db, pending.chain_id)).toEqual([asStored(finished)]);
+  });
+
+  it.each([
+    ['pending first', (pending: NewInferenceLog, finished: NewInferenceLog) => [pending, finished]],
+    ['finished first', (pending: NewInferenceLog, finished: NewInferenceLog) => [finished, pending]],
+  ])('writes one finished row for a pending and a finished row of one id in the same batch (%s)', async (_order, arrange) => {
+    const failedStatements: unknown[] = [];
+    const recordingWriter = createInferenceLogWriter(recordingFailedStatements(database.logDb, failedStatements), {
+      concurrency: database.logConcurrency,
+    });
+    const pending = pendingRow(uuidv7());
+    const finished = finishedRow(pending);
+
+    // Written in the same tick, both rows go out in one statement, which may not touch a row twice.
+    await Promise.all(arrange(pending, finished).map((row) => recordingWriter.write(row)));
+
+    expect(await listChainLogs(database.db, pending.chain_id)).toEqual([asStored(finished)]);
+    expect(failedStatements).toEqual([]);
+  });
+
+  it('finishes every row when many pending rows and their finished rows in reverse order are written concurrently', async () => {
+    // PostgreSQL deadlocks when two statements lock the same rows in opposite orders: pending rows arrive in start
+    // order, finished ones in answer order. Batches of 50, one a turn, keep up to 8 statements running at once.
+    // The writer retries a batch that failed (deadlock victims included), so every row would land anyway: only the
+    // failed statements show whether the rows were locked in one order.
+    const failedStatements: unknown[] = [];
+    const concurrentWriter = createInferenceLogWriter(recordingFailedStatements(database.logDb, failedStatements), { concurrency: 8 });
+    const rounds = 5;
+    const rowsPerRound = 300;
+
+    for (let round = 0; round < rounds; round++) {
+      const chainId = uuidv7();
+      // Requests of a realistic size keep each statement busy long enough for the next ones to overlap it.
+      const pendings = Array.from({ length: rowsPerRound }, () => ({ ...pendingRow(chainId), request: LARGE_REQUEST }));
+      const finishedInReverse = pendings.map(finishedRow).reverse();
+      const failures: unknown[] = [];
+      const writes: Promise<void>[] = [];
+      for (const batch of [...chunksOf(pendings, 50), ...chunksOf(finishedInReverse, 50)]) {
+        // Each write records its own failure at once, so none goes unhandled while the loop still runs.
+        writes.push(...batch.map((row) => concurrentWriter.write(row).catch((error: unknown) => void failures.push(error))));
+        await nextTurn();
+      }
+      await Promise.all(writes);
+
+      expect(failures).toEqual([]);
+      const rows = await listChainLogs(database.db, chainId);
+      expect(rows).toHaveLength(rowsPerRound);
+      expect(rows.filter((row) => row.status !== 'ok' || row.finished_at === null).map((row) => row.id)).toEqual([]);
+    }
+    expect(failedStatements).toEqual([]);
+  });
+
+  it.each([
+    ['a pending row', (row: NewInferenceLog) => row],
+    ['a finished row', finishedRow],
+  ])('fails only the write of a bad row (%s with a chain_id that is not a UUID); the good rows of its batch land', async (_kind, shape) => {
+    const chainId = uuidv7();
+    const goodPending = pendingRow(chainId);
+    const goodFinished = finishedRow(pendingRow(chainId));
+    const bad = shape({ ...pendingRow(chainId), chain_id: 'not-a-uuid' });
+
+    // Written in the same tick, all three go out in one statement first.
+    const [pendingOutcome, badOutcome, finishedOutcome] = await Promise.allSettled([
+      writer.write(goodPending),
+      writer.write(bad),
+      writer.write(goodFinished),
+    ]);
+
+    expect(pendingOutcome.status).toBe('fulfilled');
+    expect(finishedOutcome.status).toBe('fulfilled');
+    expect(badOutcome).toMatchObject({ status: 'rejected', reason: expect.objectContaining({ message: expect.stringMatching(/uuid/i) }) });
+    expect(await findLog(database.db, bad.id)).toBeUndefined();
+    const rows = await listChainLogs(database.db, chainId);
+    const expected: [string, string][] = [
+      [goodPending.id, 'pending'],
+      [goodFinished.id, 'ok'],
+    ];
+    // Same created_at: listChainLogs orders them by id.
+    expect(rows.map((row) => [row.id, row.status])).toEqual(expected.sort(([left], [right]) => (left < right ? -1 : 1)));
+    expect(rows.find((row) => row.id === goodFinished.id)).toEqual(asStored(goodFinished));
+  });
+});

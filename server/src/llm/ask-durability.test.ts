@@ -1,0 +1,233 @@
+import { sql } from 'kysely';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
+import type { FakeReply, RecordedRequest } from '../../test/fake-provider.js';
+import { type LlmHarness, chainRows, messagesOf, onlyRow, rejectionOf, startLlmHarness, within } from '../../test/llm-harness.js';
+import { findLog } from '../db/queries/inference-log.js';
+import type { InferenceLog } from '../db/tables/inference-log.js';
+import { newChainId, runInChain } from './chain-context.js';
+import { AbortedError, InvalidChainIdError } from './errors/index.js';
+import { defineTask } from './task.js';
+
+const echoTask = defineTask({
+  name: 'echo (durability test)',
+  input: z.object({ text: z.string() }),
+  output: z.object({ echo: z.string() }),
+  model: 'openai:gpt-4.1-mini',
+  prompt: ({ text }) => [
+    { role: 'system', content: 'Repeat the text.' },
+    { role: 'user', content: text },
+  ],
+});
+
+const NUL = '\u0000';
+const REPLACEMENT = '\uFFFD';
+
+let harness: LlmHarness;
+
+beforeAll(async () => {
+  harness = await startLlmHarness();
+});
+afterEach(() => {
+  harness.fake.reset();
+});
+afterAll(async () => {
+  await harness.close();
+});
+
+function createLlm() {
+  return harness.createLlm({ tasks: [echoTask] });
+}
+
+/** A promise with its resolve function, to hold the fake's answer until the test lets it go. */
+function deferred<T>(): { promise: Promise<T>; resolve(value: T): void } {
+  let resolve: (value: T) => void = () => undefined;
+  const promise = new Promise<T>((settle) => {
+    resolve = settle;
+  });
+  return { promise, resolve };
+}
+
+/** Answers with the text of the last message, so the answer carries whatever the prompt carried. */
+function echo(request: RecordedRequest): FakeReply {
+  return { kind: 'json', value: { echo: messagesOf(request.body).at(-1)?.content ?? '' } };
+}
+
+/** Never answers, so calls stay in flight until they are aborted. */
+function hangEveryRequest(): void {
+  harness.fake.respondWith(() => ({ kind: 'hang' }));
+}
+
+/** The one row of the chain once it is there (ask() writes it alongside the provider call). */
+function waitForOnlyRow(chainId: string): Promise<InferenceLog> {
+  return vi.waitFor(async () => onlyRow(await chainRows(harness.db, chainId)), { timeout: 5_000, interval: 10 });
+}
+
+async function countAllRows(): Promise<number> {
+  const { rows } = await sql<{ count: number }>`select count(*)::int as count from inference_log`.execute(harness.db);
+  return rows[0]?.count ?? -1;
+}
+
+describe('ask() keeps inference_log durable', () => {
+  it('has the attempt row as pending, with its request and created_at, while the provider is still working', async () => {
+    const reply = deferred<FakeReply>();
+    const arrived = deferred<void>();
+    harness.fake.respondWith(() => {
+      arrived.resolve();
+      return reply.promise;
+    });
+    const chainId = newChainId();
+    const input = { text: 'hold the line' };
+
+    const call = createLlm().ask(echoTask, input, { chainId });
+    await within(arrived.promise, 5_000, 'the request reaching the fake');
+    const pending = await waitForOnlyRow(chainId);
+
+    expect(pending).toMatchObject({
+      chain_id: chainId,
+      name: echoTask.name,
+      provider: 'openai',
+      model: 'gpt-4.1-mini',
+      status: 'pending',
+      attempt: 1,
+      response: null,
+      output: null,
+      error: null,
+      latency_ms: null,
+      finished_at: null,
+    });
+    expect(pending.request).toMatchObject({ messages: echoTask.prompt(input), requestedModel: 'openai:gpt-4.1-mini' });
+    expect(pending.created_at).toBeInstanceOf(Date);
+
+    reply.resolve({ kind: 'json', value: { echo: 'hold the line' } });
+    const result = await call;
+
+    expect(result.logId).toBe(pending.id);
+    const finished = await findLog(harness.db, pending.id);
+    expect(finished).toMatchObject({ status: 'ok', output: { echo: 'hold the line' }, error: null, request: pending.request });
+    expect(finished?.created_at).toEqual(pending.created_at);
+    expect(finished?.finished_at).toBeInstanceOf(Date);
+    expect(finished?.latency_ms).toBeGreaterThan(0);
+    expect(finished?.response).toMatchObject({ object: 'chat.completion' });
+    expect(await chainRows(harness.db, chainId)).toHaveLength(1);
+  });
+
+  it.each(['nope', '', '0190b6b2-7c1e-7d3a-9f00-12345678901'])(
+    'refuses the explicit chainId %j with InvalidChainIdError before any provider request, writing no row',
+    async (chainId) => {
+      harness.fake.respondWith(echo);
+      const rowsBefore = await countAllRows();
+
+      const error = await rejectionOf(createLlm().ask(echoTask, { text: 'never sent' }, { chainId }), InvalidChainIdError);
+
+      expect(error.chainId).toBe(chainId);
+      expect(harness.fake.requests).toHaveLength(0);
+      expect(await countAllRows()).toBe(rowsBefore);
+    },
+  );
+
+  it('makes runInChain throw InvalidChainIdError for a chain id that is not a UUID, without running the work', () => {
+    const work = vi.fn((chainId: string) => chainId);
+
+    expect(() => runInChain('nope', work)).toThrow(InvalidChainIdError);
+    expect(work).not.toHaveBeenCalled();
+  });
+
+  it('logs a prompt and an answer holding the NUL character, with U+FFFD in the jsonb, and the call succeeds', async () => {
+    harness.fake.respondWith(echo);
+    const text = `before${NUL}after`;
+    const chainId = newChainId();
+
+    const result = await createLlm().ask(echoTask, { text }, { chainId });
+
+    // The caller gets the answer as the model gave it; only the stored copy is changed.
+    expect(result.output).toEqual({ echo: text });
+    const row = onlyRow(await chainRows(harness.db, chainId));
+    expect(row).toMatchObject({ id: result.logId, status: 'ok', output: { echo: `before${REPLACEMENT}after` } });
+    expect(messagesOf(row.request).at(-1)?.content).toBe(`before${REPLACEMENT}after`);
+    // OpenAI sends the answer as JSON text: the NUL is an escape sequence there, which jsonb holds as it came.
+    expect(row.response).toMatchObject({ choices: [{ message: { content: JSON.stringify({ echo: text }) } }] });
+  });
+
+  it('logs a provider body whose parsed answer holds the NUL character, with U+FFFD in the response jsonb', async () => {
+    harness.fake.respondWith(echo);
+    const text = `tool${NUL}input`;
+    const chainId = newChainId();
+    const llm = harness.createLlm({
+      tasks: [echoTask],
+      config: { providers: { anthropic: { type: 'anthropic', structuredOutput: 'tool' } } },
+    });
+
+    // A forced tool call: the answer arrives as parsed JSON in the response body, NUL included.
+    const result = await llm.ask(echoTask, { text }, { chainId, model: 'anthropic:claude-haiku-4-5' });
+
+    expect(result.output).toEqual({ echo: text });
+    const row = onlyRow(await chainRows(harness.db, chainId));
+    expect(row).toMatchObject({
+      status: 'ok',
+      provider: 'anthropic',
+      output: { echo: `tool${REPLACEMENT}input` },
+      response: { content: [{ type: 'tool_use', input: { echo: `tool${REPLACEMENT}input` } }] },
+    });
+  });
+
+  it('logs a provider body with the NUL character in an object key, with U+FFFD in the key, and the call succeeds', async () => {
+    const chainId = newChainId();
+    // The model fills the forced tool's input; a stray key is its own doing, and the output schema drops it.
+    harness.fake.respondWith(() => ({ kind: 'json', value: { echo: 'fine', [`stray${NUL}key`]: 1 } }));
+    const llm = harness.createLlm({
+      tasks: [echoTask],
+      config: { providers: { anthropic: { type: 'anthropic', structuredOutput: 'tool' } } },
+    });
+
+    const result = await llm.ask(echoTask, { text: 'keys' }, { chainId, model: 'anthropic:claude-haiku-4-5' });
+
+    expect(result.output).toEqual({ echo: 'fine' });
+    const row = onlyRow(await chainRows(harness.db, chainId));
+    expect(row).toMatchObject({
+      status: 'ok',
+      output: { echo: 'fine' },
+      response: { content: [{ type: 'tool_use', input: { echo: 'fine', [`stray${REPLACEMENT}key`]: 1 } }] },
+    });
+  });
+
+  it('leaves an error row with code aborted, not a pending one, when the caller aborts mid-call', async () => {
+    hangEveryRequest();
+    const controller = new AbortController();
+    const chainId = newChainId();
+
+    const call = createLlm().ask(echoTask, { text: 'abandon me' }, { chainId, signal: controller.signal });
+    const rejected = rejectionOf(call, AbortedError);
+    const pending = await waitForOnlyRow(chainId);
+    expect(pending.status).toBe('pending');
+    await vi.waitFor(() => expect(harness.fake.requests).toHaveLength(1), { timeout: 5_000 });
+    controller.abort();
+    const error = await rejected;
+
+    const row = onlyRow(await chainRows(harness.db, chainId));
+    expect(row).toMatchObject({ id: pending.id, status: 'error', error: { class: 'AbortedError', code: 'aborted' } });
+    expect(error.logId).toBe(row.id);
+    expect(row.finished_at).toBeInstanceOf(Date);
+    expect(row.created_at).toEqual(pending.created_at);
+  });
+
+  it('aborts every call in flight on abortAll(): each row ends as an error and drain() then resolves true', async () => {
+    hangEveryRequest();
+    const llm = createLlm();
+    const chainIds = [newChainId(), newChainId(), newChainId()];
+
+    const outcomes = chainIds.map((chainId) => rejectionOf(llm.ask(echoTask, { text: `call in ${chainId}` }, { chainId }), AbortedError));
+    await vi.waitFor(() => expect(harness.fake.requests).toHaveLength(chainIds.length), { timeout: 5_000 });
+    expect(llm.inFlight()).toBe(chainIds.length);
+    llm.abortAll('the test is shutting down');
+
+    expect(await llm.drain(5_000)).toBe(true);
+    expect(llm.inFlight()).toBe(0);
+    const errors = await Promise.all(outcomes);
+    for (const [index, chainId] of chainIds.entries()) {
+      const row = onlyRow(await chainRows(harness.db, chainId));
+      expect(row).toMatchObject({ id: errors[index]?.logId, status: 'error', error: { class: 'AbortedError', code: 'aborted' } });
+      expect(row.finished_at).toBeInstanceOf(Date);
+    }
+  });
+});
