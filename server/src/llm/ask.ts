@@ -83,7 +83,10 @@ export interface Llm<Tasks extends readonly AnyTask[] = readonly AnyTask[]> {
   inFlight(): number;
   /** Resolves true when no call is running (including calls started meanwhile), false if `timeoutMs` passed first. */
   drain(timeoutMs: number): Promise<boolean>;
-  /** Aborts every running call (at shutdown, once draining ran out of time); each logs its attempt as aborted. */
+  /**
+   * Aborts every running call, and every later one, at shutdown once draining ran out of time; each logs its
+   * attempt as aborted.
+   */
   abortAll(reason: string): void;
 }
 
@@ -100,7 +103,10 @@ export interface LlmDependencies<Tasks extends readonly AnyTask[]> {
 /** Wires the task registry, the providers and the log table into `ask()`. */
 export function createLlm<const Tasks extends readonly AnyTask[]>(dependencies: LlmDependencies<Tasks>): Llm<Tasks> {
   const { settings, logWriter } = dependencies;
-  const shutdown = new AbortController();
+  // One controller per running call, so abortAll() can stop each without one shared signal that every
+  // request would hang a listener on.
+  const callControllers = new Set<AbortController>();
+  let abortedAll: Error | undefined;
   const registry = new TaskRegistry(dependencies.tasks);
   const router = new ModelRouter(settings, dependencies.adapters ?? createProviderAdapters(settings));
   const running = new Set<Promise<unknown>>();
@@ -121,21 +127,31 @@ export function createLlm<const Tasks extends readonly AnyTask[]>(dependencies: 
     const route = router.route(task, options.model);
     const params = mergeParams(settings.baseParams, task.params, settings.taskOverrides[task.name]?.params, options.params);
     const chainId = options.chainId === undefined ? (currentChainId() ?? newChainId()) : checkChainId(options.chainId);
-    const signal = options.signal ? AbortSignal.any([options.signal, shutdown.signal]) : shutdown.signal;
     const conversation = new Conversation(task.prompt(parsedInput.data));
     const offlineExample = task.offlineExample ? () => task.offlineExample?.(parsedInput.data) : undefined;
     const failures: LlmError[] = [];
-
-    for (let attempt = 1; ; attempt++) {
-      if (signal.aborted) throw new AbortedError(`"${task.name}" was aborted before attempt ${attempt}`, { cause: signal.reason });
-      const outcome = await runAttempt({ logWriter, settings, registered, route, params, chainId, attempt, conversation, offlineExample, signal });
-      if (outcome.ok) return { ...outcome.result, attempts: attempt };
-      failures.push(outcome.error);
-      const retryable = InvalidJsonError.isInstance(outcome.error) || OutputValidationError.isInstance(outcome.error);
-      if (!retryable) throw outcome.error;
-      if (attempt > params.validationRetries) throw new RetriesExhaustedError(task.name, failures);
-      llmLog.warn(`"${task.name}" attempt ${attempt} gave unusable output (${outcome.error.code}); asking again`);
-      conversation.addFeedback(outcome.answer, outcome.error);
+    const controller = new AbortController();
+    const forwardAbort = () => controller.abort(options.signal?.reason);
+    if (abortedAll) controller.abort(abortedAll);
+    if (options.signal?.aborted) forwardAbort();
+    options.signal?.addEventListener('abort', forwardAbort, { once: true });
+    callControllers.add(controller);
+    const { signal } = controller;
+    try {
+      for (let attempt = 1; ; attempt++) {
+        if (signal.aborted) throw new AbortedError(`"${task.name}" was aborted before attempt ${attempt}`, { cause: signal.reason });
+        const outcome = await runAttempt({ logWriter, settings, registered, route, params, chainId, attempt, conversation, offlineExample, signal });
+        if (outcome.ok) return { ...outcome.result, attempts: attempt };
+        failures.push(outcome.error);
+        const retryable = InvalidJsonError.isInstance(outcome.error) || OutputValidationError.isInstance(outcome.error);
+        if (!retryable) throw outcome.error;
+        if (attempt > params.validationRetries) throw new RetriesExhaustedError(task.name, failures);
+        llmLog.warn(`"${task.name}" attempt ${attempt} gave unusable output (${outcome.error.code}); asking again`);
+        conversation.addFeedback(outcome.answer, outcome.error);
+      }
+    } finally {
+      callControllers.delete(controller);
+      options.signal?.removeEventListener('abort', forwardAbort);
     }
   }
 
@@ -163,7 +179,8 @@ export function createLlm<const Tasks extends readonly AnyTask[]>(dependencies: 
       return true;
     },
     abortAll(reason) {
-      shutdown.abort(new Error(reason));
+      abortedAll = new Error(reason);
+      for (const controller of callControllers) controller.abort(abortedAll);
     },
   };
 }
