@@ -1,7 +1,8 @@
-import { Kysely, sql } from 'kysely';
+import { CompiledQuery, Kysely, sql } from 'kysely';
 import { log } from '../log.js';
 import type { Database } from './database.js';
 import { type DatabaseKind, type DatabaseTarget, createDialect } from './dialect.js';
+import type { ExecuteLogStatement } from './inference-log-writer.js';
 import { migrateToLatest } from './migrate.js';
 
 const dbLog = log.withTag('db');
@@ -13,11 +14,12 @@ const LOG_POOL_SIZE = 8;
 export interface DatabaseHandle {
   db: Db;
   /**
-   * Where inference_log rows are written. On PostgreSQL with `logCommit: 'async'`, a small pool of its own whose
-   * commits do not wait for the WAL flush: a row is in the database when ask() returns and survives our process
-   * dying, but a crash of the PostgreSQL host may lose the last fraction of a second of rows. Otherwise `db`.
+   * Runs the inference_log writer's statements. On PostgreSQL: a small pool of its own, with named statements
+   * (parsed and planned once per connection) and, with `logCommit: 'async'`, commits that do not wait for the WAL
+   * flush: a row is in the database when ask() returns and survives our process dying, but a crash of the
+   * PostgreSQL host may lose the last fraction of a second of rows. On PGlite: `db`.
    */
-  logDb: Db;
+  executeLogStatement: ExecuteLogStatement;
   /** How many log statements may run at once: PGlite runs one at a time, so more would only shrink batches. */
   logConcurrency: number;
   kind: DatabaseKind;
@@ -44,17 +46,24 @@ export async function openDatabase(target: DatabaseTarget, options: OpenDatabase
     throw error;
   }
   dbLog.info(`database ready: ${target.kind === 'pglite' ? `embedded PGlite at ${target.dataDir}` : 'PostgreSQL server'}`);
-  const logDb =
-    target.kind === 'postgres' && (options.logCommit ?? 'async') === 'async'
-      ? new Kysely<Database>({ dialect: createDialect({ ...target, poolSize: LOG_POOL_SIZE, synchronousCommit: false }).dialect })
-      : db;
+  const logPool =
+    target.kind === 'postgres'
+      ? createDialect({ ...target, poolSize: LOG_POOL_SIZE, synchronousCommit: (options.logCommit ?? 'async') === 'sync' }).pool
+      : undefined;
+  const executeLogStatement: ExecuteLogStatement = logPool
+    ? async (statement) => {
+        await logPool.query(statement.name ? { name: statement.name, text: statement.text, values: statement.values } : { text: statement.text, values: statement.values });
+      }
+    : async (statement) => {
+        await db.executeQuery(CompiledQuery.raw(statement.text, statement.values));
+      };
   return {
     db,
-    logDb,
+    executeLogStatement,
     logConcurrency: target.kind === 'pglite' ? 1 : LOG_POOL_SIZE,
     kind: target.kind,
     async close() {
-      if (logDb !== db) await logDb.destroy();
+      await logPool?.end();
       await db.destroy();
       release();
     },

@@ -21,6 +21,8 @@ export type DatabaseTarget =
 
 export interface OpenDialect {
   dialect: Dialect;
+  /** The pg pool behind the dialect, for the few statements that want pg's named (prepared) statements. */
+  pool?: pg.Pool;
   /** Resolves once the database accepts queries (PGlite starts its WASM Postgres lazily). */
   ready: Promise<void>;
   /** Frees what the dialect holds outside the database (the PGlite data-directory lock). */
@@ -51,7 +53,7 @@ export function createDialect(target: DatabaseTarget): OpenDialect {
     max: target.poolSize ?? 20,
     ...(options ? { options } : {}),
   });
-  return { dialect: new PostgresDialect({ pool }), ready: Promise.resolve(), release: () => {} };
+  return { dialect: new PostgresDialect({ pool }), pool, ready: Promise.resolve(), release: () => {} };
 }
 
 /** DATABASE_URL wins; otherwise PGlite under the data directory. */

@@ -1,8 +1,8 @@
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase } from '../../test/test-database.js';
-import type { DatabaseHandle, Db } from './client.js';
-import { type InferenceLogWriter, createInferenceLogWriter, createLogWriterFor } from './inference-log-writer.js';
+import type { DatabaseHandle } from './client.js';
+import { type ExecuteLogStatement, type InferenceLogWriter, createInferenceLogWriter, createLogWriterFor } from './inference-log-writer.js';
 import { findLog, listChainLogs } from './queries/inference-log.js';
 import type { InferenceLog, NewInferenceLog } from './tables/inference-log.js';
 
@@ -72,25 +72,18 @@ function asStored(finished: NewInferenceLog): InferenceLog {
 const LARGE_REQUEST = JSON.stringify({ messages: [{ role: 'user', content: 'a support message of some length. '.repeat(60) }] });
 
 /**
- * `db` as the writer sees it, recording the error code (SQLSTATE, e.g. 40P01 for a deadlock victim) of every
- * statement that fails, before the writer's own retries hide it.
+ * The database's log statements as the writer sees them, recording the error code (SQLSTATE, e.g. 40P01 for a
+ * deadlock victim) of every statement that fails, before the writer's own retries hide it.
  */
-function recordingFailedStatements(db: Db, failures: unknown[]): Db {
-  const executeQuery: Db['executeQuery'] = async (query, queryId) => {
+function recordingFailedStatements(execute: ExecuteLogStatement, failures: unknown[]): ExecuteLogStatement {
+  return async (statement) => {
     try {
-      return await db.executeQuery(query, queryId);
+      await execute(statement);
     } catch (error) {
       failures.push(typeof error === 'object' && error !== null && 'code' in error ? error.code : error);
       throw error;
     }
   };
-  return new Proxy(db, {
-    get(target, property) {
-      if (property === 'executeQuery') return executeQuery;
-      const value: unknown = Reflect.get(target, property, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
 }
 
 /** Lets the event loop turn once, so rows written before and after go out in different batches. */
@@ -125,7 +118,7 @@ describe('the inference_log writer', () => {
     ['finished first', (pending: NewInferenceLog, finished: NewInferenceLog) => [finished, pending]],
   ])('writes one finished row for a pending and a finished row of one id in the same batch (%s)', async (_order, arrange) => {
     const failedStatements: unknown[] = [];
-    const recordingWriter = createInferenceLogWriter(recordingFailedStatements(database.logDb, failedStatements), {
+    const recordingWriter = createInferenceLogWriter(recordingFailedStatements(database.executeLogStatement, failedStatements), {
       concurrency: database.logConcurrency,
     });
     const pending = pendingRow(uuidv7());
@@ -144,7 +137,7 @@ describe('the inference_log writer', () => {
     // The writer retries a batch that failed (deadlock victims included), so every row would land anyway: only the
     // failed statements show whether the rows were locked in one order.
     const failedStatements: unknown[] = [];
-    const concurrentWriter = createInferenceLogWriter(recordingFailedStatements(database.logDb, failedStatements), { concurrency: 8 });
+    const concurrentWriter = createInferenceLogWriter(recordingFailedStatements(database.executeLogStatement, failedStatements), { concurrency: 8 });
     const rounds = 5;
     const rowsPerRound = 300;
 

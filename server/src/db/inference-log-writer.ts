@@ -1,5 +1,4 @@
-import { CompiledQuery } from 'kysely';
-import type { DatabaseHandle, Db } from './client.js';
+import type { DatabaseHandle } from './client.js';
 import type { NewInferenceLog } from './tables/inference-log.js';
 
 const COLUMNS = [
@@ -11,7 +10,7 @@ const UPDATED_COLUMNS = COLUMNS.filter((column) => column !== 'id' && column !==
 const PENDING_COLUMNS = ['id', 'chain_id', 'name', 'provider', 'model', 'status', 'attempt', 'request', 'created_at'] as const satisfies readonly (keyof NewInferenceLog)[];
 // 18 parameters a row; PostgreSQL allows 65 535 a statement.
 const MAX_BATCH_ROWS = 1_000;
-// Statements for small batches are kept; rarer large ones are built when needed rather than cached for good.
+// Statements for small batches are kept (and prepared by name on pg); rarer large ones are built when needed.
 const CACHED_STATEMENT_ROWS = 64;
 const DEADLOCK_DETECTED = '40P01';
 
@@ -20,6 +19,15 @@ interface QueuedRow {
   resolve(): void;
   reject(error: unknown): void;
 }
+
+/** One statement of the writer; `name` (when set) lets pg prepare it once per connection. */
+export interface LogStatement {
+  name: string | undefined;
+  text: string;
+  values: unknown[];
+}
+
+export type ExecuteLogStatement = (statement: LogStatement) => Promise<void>;
 
 export interface InferenceLogWriter {
   /**
@@ -34,7 +42,7 @@ export interface InferenceLogWriter {
  * go together in one multi-row statement; every caller still waits for its own row to be committed. A batch
  * that fails is retried row by row, so one bad row fails only its own caller.
  */
-export function createInferenceLogWriter(db: Db, options: { concurrency: number }): InferenceLogWriter {
+export function createInferenceLogWriter(execute: ExecuteLogStatement, options: { concurrency: number }): InferenceLogWriter {
   const queue: QueuedRow[] = [];
   const statements = new Map<string, string>();
   let flushing = 0;
@@ -80,7 +88,7 @@ export function createInferenceLogWriter(db: Db, options: { concurrency: number 
     const parameters: unknown[] = [];
     for (const row of rows) for (const column of columns) parameters.push(row[column] ?? null);
     try {
-      await db.executeQuery(CompiledQuery.raw(statementFor(rows.length, onlyPending), parameters));
+      await execute(statementFor(rows.length, onlyPending, parameters));
     } catch (error) {
       // Rows are locked in id order, so a deadlock is unlikely; when PostgreSQL picks us as its victim, retry once.
       if (retryDeadlock && (error as { code?: unknown }).code === DEADLOCK_DETECTED) return writeRows(rows, false);
@@ -88,16 +96,16 @@ export function createInferenceLogWriter(db: Db, options: { concurrency: number 
     }
   }
 
-  function statementFor(rowCount: number, onlyPending: boolean): string {
+  function statementFor(rowCount: number, onlyPending: boolean, values: unknown[]): LogStatement {
     const build = onlyPending ? buildPendingInsert : buildUpsert;
-    if (rowCount > CACHED_STATEMENT_ROWS) return build(rowCount);
-    const key = `${onlyPending ? 'pending' : 'upsert'}:${rowCount}`;
-    let statement = statements.get(key);
-    if (!statement) {
-      statement = build(rowCount);
-      statements.set(key, statement);
+    if (rowCount > CACHED_STATEMENT_ROWS) return { name: undefined, text: build(rowCount), values };
+    const name = `inference_log_${onlyPending ? 'pending' : 'upsert'}_${rowCount}`;
+    let text = statements.get(name);
+    if (!text) {
+      text = build(rowCount);
+      statements.set(name, text);
     }
-    return statement;
+    return { name, text, values };
   }
 
   return {
@@ -152,5 +160,5 @@ function buildUpsert(rowCount: number): string {
 
 /** The writer for a database as opened: its log connection(s), as many flushes as they allow. */
 export function createLogWriterFor(database: DatabaseHandle): InferenceLogWriter {
-  return createInferenceLogWriter(database.logDb, { concurrency: database.logConcurrency });
+  return createInferenceLogWriter(database.executeLogStatement, { concurrency: database.logConcurrency });
 }
