@@ -64,7 +64,8 @@ export function createChainlogServer(dependencies: AppDependencies, options: Ser
         serverLog.warn(`${dependencies.llm.inFlight()} LLM call(s) still running after ${timeoutMs} ms; aborting them`);
         // Aborted calls still write their rows as errors: give them a moment, so no row is left pending.
         dependencies.llm.abortAll('the server is shutting down');
-        await dependencies.llm.drain(ABORTED_CALLS_GRACE_MS);
+        // The chains of those calls then record their failure: wait for that too, before the database closes.
+        await Promise.all([dependencies.llm.drain(ABORTED_CALLS_GRACE_MS), dependencies.chains.drain(ABORTED_CALLS_GRACE_MS)]);
       }
       for (const client of wss.clients) client.close(1001, 'server shutting down');
       httpServer.closeIdleConnections();

@@ -48,6 +48,14 @@ export function applyStepEvents(
       });
       continue;
     }
+    if (payload.type === 'chain_finished' && payload.status !== 'succeeded') {
+      // A step still running when its chain ended never finished: say so rather than spin forever.
+      const stopped = { class: 'Interrupted', message: `the chain ${payload.status === 'failed' ? 'failed' : 'stopped'} before this step finished` };
+      for (const [number, running] of byNumber) {
+        if (running.status === 'running') byNumber.set(number, { ...running, status: 'failed', error: stopped, finishedAt: createdAt });
+      }
+      continue;
+    }
     const step = 'step' in payload ? byNumber.get(payload.step) : undefined;
     if (!step) continue;
     if (payload.type === 'step_finished') {

@@ -7,7 +7,7 @@ import type { DatabaseHandle } from '../db/client.js';
 import { findChain, finishChain, insertChain, listChainEventsAfter, markRunningChainsInterrupted } from '../db/queries/chains.js';
 import type { AskResult } from '../llm/ask.js';
 import { newChainId } from '../llm/chain-context.js';
-import { type ChainRun, ChainRunner, type ChainWork } from './chain-runner.js';
+import { type ChainRun, ChainRunner, type ChainWork, ShuttingDownError } from './chain-runner.js';
 import { ChainEventBus } from './event-bus.js';
 
 interface Deferred<T> {
@@ -167,7 +167,8 @@ describe('the chain runner', () => {
     const [failed, succeeded] = await finished;
     unsubscribe();
 
-    const error = { class: 'TypeError', message: 'the step broke' };
+    // Only our typed LLM errors are shown as they are; anything else might quote SQL or a driver.
+    const error = { class: 'InternalError', message: 'the chain stopped on an internal error (see the server log)' };
     expect(heard.map((event) => event.payload)).toEqual([
       { type: 'chain_started' },
       { type: 'step_started', step: 1, name: 'broken step' },
@@ -177,6 +178,37 @@ describe('the chain runner', () => {
     expect(failed.payload).toEqual({ type: 'chain_finished', status: 'failed', error });
     expect(await findChain(database.db, failing)).toMatchObject({ status: 'failed', error, finished_at: expect.any(Date) });
     expect(succeeded.payload).toEqual({ type: 'chain_finished', status: 'succeeded', error: null });
+  });
+  it('at shutdown ends the chains still waiting as interrupted, with their chain_finished, and waits for the running one', async () => {
+    const bus = new ChainEventBus();
+    const runner = new ChainRunner({ db: database.db, bus, maxRunning: 1 });
+    const [runningChain, waitingChain] = [await newRunningChain('running at shutdown'), await newRunningChain('waiting at shutdown')];
+    const started = deferred();
+    const release = deferred();
+    const waitingFinished = chainFinished(bus, waitingChain);
+    runner.enqueue(runningChain, async () => {
+      started.resolve();
+      await release.promise;
+    });
+    runner.enqueue(waitingChain, async () => {
+      throw new Error('a waiting chain must not start during shutdown');
+    });
+    await started.promise;
+
+    const drained = runner.drain(5_000);
+    const finishedEvent = await waitingFinished;
+    release.resolve();
+
+    expect(await drained).toBe(true);
+    expect(finishedEvent.payload).toEqual({
+      type: 'chain_finished',
+      status: 'interrupted',
+      error: { class: 'Interrupted', message: 'the server stopped before this chain started' },
+    });
+    expect(await findChain(database.db, waitingChain)).toMatchObject({ status: 'interrupted', finished_at: expect.any(Date) });
+    expect(await findChain(database.db, runningChain)).toMatchObject({ status: 'succeeded' });
+    expect(runner.isAccepting()).toBe(false);
+    expect(() => runner.enqueue(newChainId(), async () => undefined)).toThrow(ShuttingDownError);
   });
 });
 
@@ -204,7 +236,7 @@ describe('markRunningChainsInterrupted', () => {
     for (const id of ids.running) {
       expect(await findChain(db, id)).toMatchObject({
         status: 'interrupted',
-        error: { class: 'Interrupted', message: 'the server stopped while this chain was running' },
+        error: { class: 'Interrupted', message: 'the server stopped before this chain finished' },
         finished_at: expect.any(Date),
       });
     }

@@ -5,7 +5,7 @@ import type { AskResult } from '../llm/ask.js';
 import { runInChain } from '../llm/chain-context.js';
 import { LlmError } from '../llm/errors/index.js';
 import { log } from '../log.js';
-import { recordChainEvent } from './chain-events.js';
+import { recordChainEvent, toChainEvent } from './chain-events.js';
 import type { ChainEventBus } from './event-bus.js';
 
 const runnerLog = log.withTag('chains');
@@ -37,8 +37,14 @@ export class ChainRunner {
 
   constructor(private readonly options: ChainRunnerOptions) {}
 
+  /** False once shutdown began: callers refuse new chains before they store anything. */
+  isAccepting(): boolean {
+    return this.accepting;
+  }
+
+  /** @throws ShuttingDownError once shutdown began. */
   enqueue(chainId: string, work: ChainWork): void {
-    if (!this.accepting) throw new Error('the chain runner is shutting down');
+    if (!this.accepting) throw new ShuttingDownError();
     this.waiting.push({ chainId, work });
     this.startWaiting();
   }
@@ -47,10 +53,15 @@ export class ChainRunner {
     return { running: this.active.size, waiting: this.waiting.length };
   }
 
-  /** Stops starting chains and waits for the running ones; false if `timeoutMs` passed first. */
+  /**
+   * Stops starting chains, ends the waiting ones as interrupted, and waits for the running ones; false if
+   * `timeoutMs` passed first.
+   */
   async drain(timeoutMs: number): Promise<boolean> {
     this.accepting = false;
-    this.waiting.length = 0;
+    const notStarted = this.waiting.splice(0);
+    const stoppedBeforeStart = { class: 'Interrupted', message: 'the server stopped before this chain started' };
+    for (const { chainId } of notStarted) await this.end(chainId, 'interrupted', stoppedBeforeStart);
     if (this.active.size === 0) return true;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<false>((resolve) => {
@@ -99,30 +110,47 @@ export class ChainRunner {
           });
           return result;
         } catch (error) {
-          await record({ type: 'step_failed', step, name, error: toChainError(error), logId: LlmError.isInstance(error) ? (error.logId ?? null) : null });
+          const logId = LlmError.isInstance(error) ? (error.logId ?? null) : null;
+          // The step's own error is what the chain fails with, even if recording it fails too.
+          await record({ type: 'step_failed', step, name, error: toChainError(error), logId }).catch((recordError: unknown) =>
+            runnerLog.error(`chain ${chainId}: could not record step ${step} failing`, recordError),
+          );
           throw error;
         }
       },
     };
+    let failure: ChainError | null = null;
     try {
       await record({ type: 'chain_started' });
       await runInChain(chainId, () => work(run));
-      await finishChain(db, chainId, 'succeeded', null);
-      await record({ type: 'chain_finished', status: 'succeeded', error: null });
     } catch (error) {
       runnerLog.warn(`chain ${chainId} failed`, error);
-      const chainError = toChainError(error);
-      try {
-        await finishChain(db, chainId, 'failed', chainError);
-        await record({ type: 'chain_finished', status: 'failed', error: chainError });
-      } catch (recordError) {
-        runnerLog.error(`chain ${chainId}: could not record its failure`, recordError);
-      }
+      failure = toChainError(error);
+    }
+    await this.end(chainId, failure ? 'failed' : 'succeeded', failure);
+  }
+
+  /** The final status and chain_finished, stored together, then published. */
+  private async end(chainId: string, status: 'succeeded' | 'failed' | 'interrupted', error: ChainError | null): Promise<void> {
+    try {
+      const event = await finishChain(this.options.db, chainId, status, error);
+      if (event) this.options.bus.publish(toChainEvent(event));
+    } catch (recordError) {
+      runnerLog.error(`chain ${chainId}: could not record that it ${status === 'succeeded' ? 'succeeded' : 'ended'}`, recordError);
     }
   }
 }
 
+/** What subscribers and analysts see: our typed LLM errors as they are; anything else only as "internal". */
 function toChainError(error: unknown): ChainError {
-  if (error instanceof Error) return { class: error.name, message: error.message };
-  return { class: 'Error', message: String(error) };
+  if (LlmError.isInstance(error)) return { class: error.name, message: error.message };
+  return { class: 'InternalError', message: 'the chain stopped on an internal error (see the server log)' };
+}
+
+/** Refused: the server is shutting down and starts no new chain. */
+export class ShuttingDownError extends Error {
+  override name = 'ShuttingDownError';
+  constructor() {
+    super('the server is shutting down and starts no new chains; try again shortly');
+  }
 }

@@ -6,7 +6,7 @@ import type { AppLlm } from '../tasks/index.js';
 import type { ChainWork } from './chain-runner.js';
 import { toJsonb } from '../db/jsonb.js';
 
-export const SUPPORT_TRIAGE_CHAIN = 'support triage';
+export const SUPPORT_TRIAGE_CHAIN = 'support-inbox triage';
 
 /**
  * The demo chain: intent recognition and entity extraction, stored as a triage row, then a reply grounded in both.

@@ -209,20 +209,20 @@ describe('chain events over a WebSocket', () => {
     expect(resumed.errors).toEqual([]);
   });
 
-  it('replays the events of a chain a restart interrupted and completes, though it never got chain_finished', async () => {
+  it('replays the events of a chain a restart interrupted, ending with the chain_finished the restart wrote', async () => {
     const { db, bus } = running.dependencies;
     const chainId = newChainId();
-    await insertChain(db, { id: chainId, name: 'support triage', status: 'running', input: JSON.stringify(ORDER_MESSAGE) });
+    await insertChain(db, { id: chainId, name: 'support-inbox triage', status: 'running', input: JSON.stringify(ORDER_MESSAGE) });
     await recordChainEvent(db, bus, chainId, { type: 'chain_started' });
     await recordChainEvent(db, bus, chainId, { type: 'step_started', step: 1, name: 'intent recognition' });
     // What markRunningChainsInterrupted does at start-up, for this chain alone.
-    await finishChain(db, chainId, 'interrupted', { class: 'Interrupted', message: 'the server stopped while this chain was running' });
+    await finishChain(db, chainId, 'interrupted', { class: 'Interrupted', message: 'the server stopped before this chain finished' });
 
     const replay = new Received();
     connectClient().chains.events.subscribe({ chainId }, replay.tracked);
     await replay.hasCompleted();
 
-    expect(eventSequence(replay.events)).toEqual(['chain_started', 'step_started 1']);
+    expect(eventSequence(replay.events)).toEqual(['chain_started', 'step_started 1', 'chain_finished']);
     expect(replay.errors).toEqual([]);
   });
 

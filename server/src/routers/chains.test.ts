@@ -64,7 +64,7 @@ describe('chains.get', () => {
 
     expect(detail.chain).toEqual({
       id: chainId,
-      name: 'support triage',
+      name: 'support-inbox triage',
       status: 'succeeded',
       input: ORDER_MESSAGE,
       error: null,
@@ -134,6 +134,13 @@ describe('chains.get', () => {
 
     await expect(request).rejects.toBeInstanceOf(TRPCError);
     await expect(request).rejects.toMatchObject({ code: 'NOT_FOUND', message: `no chain has id ${chainId}` });
+  });
+
+  it('answers BAD_REQUEST for an events subscription whose lastEventId does not fit in 64 bits, before any query', async () => {
+    const chainId = '01a2128a-0000-7000-8000-000000000000';
+    await expect(createCaller(offline).chains.events({ chainId, lastEventId: '99999999999999999999' })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
   });
 
   it('answers BAD_REQUEST for a chain id that is not a UUID', async () => {

@@ -6,7 +6,11 @@ import { getChainDetail, listChainSummaries, streamAllChainEvents, streamChainEv
 import { notFound } from '../trpc/errors.js';
 import { publicProcedure, router } from '../trpc/init.js';
 
-const eventIdSchema = z.string().regex(/^\d+$/, 'an event id is a decimal integer');
+// int8: at most 19 digits; the check keeps an out-of-range id a BAD_REQUEST, not a database error.
+const eventIdSchema = z
+  .string()
+  .regex(/^\d{1,19}$/, 'an event id is a decimal integer')
+  .refine((id) => !/^\d+$/.test(id) || BigInt(id) <= 9_223_372_036_854_775_807n, 'an event id fits in 64 bits');
 
 export const chainsRouter = router({
   /** Chains newest first, optionally by status or name; `cursor` is the previous page's `nextCursor`. */

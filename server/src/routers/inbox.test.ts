@@ -164,6 +164,28 @@ describe('the inbox procedures', () => {
     expect(issues.map((issue) => issue.path)).toEqual([['from'], ['body']]);
     expect(Number(await countMessages())).toBe(before);
   });
+
+  it('refuses a message containing a NUL character with BAD_REQUEST, which PostgreSQL text could not store', async () => {
+    const error: unknown = await createCaller(offline)
+      .inbox.submit({ ...ORDER_MESSAGE, body: 'before\u0000after' })
+      .catch((caught: unknown) => caught);
+
+    expect(error).toMatchObject({ code: 'BAD_REQUEST' });
+  });
+
+  it('answers SERVICE_UNAVAILABLE once the server is shutting down, and stores nothing', async () => {
+    const shuttingDown = createInnerContext(createAppDependencies({ database, llm: offline.llm, maxRunningChains: 1 }));
+    await shuttingDown.chains.drain(1_000);
+    const sender = `late-${Date.now()}@example.com`;
+
+    const error: unknown = await createCaller(shuttingDown)
+      .inbox.submit({ ...ORDER_MESSAGE, from: sender })
+      .catch((caught: unknown) => caught);
+
+    expect(error).toMatchObject({ code: 'SERVICE_UNAVAILABLE', message: expect.stringContaining('shutting down') });
+    const stored = await database.db.selectFrom('inbox_message').select('id').where('from_address', '=', sender).execute();
+    expect(stored).toEqual([]);
+  });
 });
 
 describe('inbox.submit over HTTP', () => {

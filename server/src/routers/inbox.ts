@@ -1,11 +1,20 @@
 import { supportMessageSchema } from '@chainlog/shared';
+import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
+import { ShuttingDownError } from '../chains/chain-runner.js';
 import { listInbox, submitMessage } from '../services/inbox.js';
 import { publicProcedure, router } from '../trpc/init.js';
 
 export const inboxRouter = router({
   /** Stores a message and starts its triage chain; returns at once with the ids to follow. */
-  submit: publicProcedure.input(supportMessageSchema).mutation(({ ctx, input }) => submitMessage(ctx, input)),
+  submit: publicProcedure.input(supportMessageSchema).mutation(async ({ ctx, input }) => {
+    try {
+      return await submitMessage(ctx, input);
+    } catch (error) {
+      if (error instanceof ShuttingDownError) throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: error.message, cause: error });
+      throw error;
+    }
+  }),
   /** Messages, newest first, with their chain's status; `cursor` is the previous page's `nextCursor`. */
   list: publicProcedure
     .input(z.object({ cursor: z.uuid().nullish(), limit: z.number().int().min(1).max(100).default(20) }).default({ limit: 20 }))

@@ -2,7 +2,7 @@ import { applyStepEvents, type ChainError, type ChainEvent, type ChainStatus, ty
 import { toChainEvent } from '../chains/chain-events.js';
 import type { ChainEventBus } from '../chains/event-bus.js';
 import type { Db } from '../db/client.js';
-import { type ChainFilters, findChain, hasChainFinishedEvent, listChainEventsAfter, listChains } from '../db/queries/chains.js';
+import { type ChainFilters, findChain, listChainEventsAfter, listChains } from '../db/queries/chains.js';
 import { listChainLogs } from '../db/queries/inference-log.js';
 import { findChainDomainRows } from '../db/queries/support.js';
 import type { ChainRow } from '../db/tables/chain.js';
@@ -39,13 +39,11 @@ export async function listChainSummaries(db: Db, filters: ChainFilters): Promise
 
 /** The chain with its steps (folded from its events), its log rows and the domain rows it created; null if unknown. */
 export async function getChainDetail(db: Db, chainId: string): Promise<ChainDetail | null> {
-  const chain = await findChain(db, chainId);
+  // Events first: a chain that finishes meanwhile then shows its final status with an older lastEventId (the
+  // subscription replays the rest), never a stale status with the final lastEventId.
+  const events = await listChainEventsAfter(db, chainId, null);
+  const [chain, logs, domain] = await Promise.all([findChain(db, chainId), listChainLogs(db, chainId), findChainDomainRows(db, chainId)]);
   if (!chain) return null;
-  const [events, logs, domain] = await Promise.all([
-    listChainEventsAfter(db, chainId, null),
-    listChainLogs(db, chainId),
-    findChainDomainRows(db, chainId),
-  ]);
   const chainEvents = events.map(toChainEvent);
   return {
     chain: toSummary(chain),
@@ -113,8 +111,8 @@ export async function* streamChainEvents(
   const unsubscribe = dependencies.bus.subscribe((event) => live.push(event), chainId);
   try {
     let lastSent = lastEventId === null ? -1n : BigInt(lastEventId);
-    // Read before the backlog: a chain that is over writes nothing more, so the backlog is all there is. Otherwise a
-    // resume from chain_finished's id, or an interrupted chain (it never gets chain_finished), would wait forever.
+    // Read before the backlog: a chain that is over writes nothing more, so the backlog is all there is (a resume
+    // from chain_finished's own id would otherwise wait for an event that never comes).
     const over = await isChainOver(dependencies.db, chainId);
     const stored = (await listChainEventsAfter(dependencies.db, chainId, lastEventId)).map(toChainEvent);
     if (over) {
@@ -132,10 +130,10 @@ export async function* streamChainEvents(
   }
 }
 
-/** True when nothing more will be stored for the chain: chain_finished is stored, or it was interrupted by a restart. */
+/** True when nothing more will be stored for the chain: its final status and chain_finished commit together. */
 async function isChainOver(db: Db, chainId: string): Promise<boolean> {
   const chain = await findChain(db, chainId);
-  return chain?.status === 'interrupted' || (await hasChainFinishedEvent(db, chainId));
+  return chain !== undefined && chain.status !== 'running';
 }
 
 /** Events of every chain, live, for lists that update themselves. */

@@ -1,6 +1,6 @@
 import type { SupportMessage } from '@chainlog/shared';
 import { v7 as uuidv7 } from 'uuid';
-import type { ChainRunner } from '../chains/chain-runner.js';
+import { type ChainRunner, ShuttingDownError } from '../chains/chain-runner.js';
 import { SUPPORT_TRIAGE_CHAIN, supportTriage } from '../chains/support-triage.js';
 import type { Db } from '../db/client.js';
 import { insertChain } from '../db/queries/chains.js';
@@ -13,11 +13,13 @@ import { toJsonb } from '../db/jsonb.js';
 /**
  * Stores the message and its chain (status running) in one transaction, then queues the triage chain and returns
  * at once: the caller follows progress through chains.events.
+ * @throws ShuttingDownError once the server is shutting down (nothing is stored).
  */
 export async function submitMessage(
   dependencies: { db: Db; llm: AppLlm; chains: ChainRunner },
   message: SupportMessage,
 ): Promise<{ chainId: string; messageId: string }> {
+  if (!dependencies.chains.isAccepting()) throw new ShuttingDownError();
   const chainId = newChainId();
   const messageId = uuidv7();
   await dependencies.db.transaction().execute(async (transaction) => {

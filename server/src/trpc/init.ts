@@ -1,5 +1,5 @@
 import { initTRPC } from '@trpc/server';
-import { ZodError } from 'zod';
+import { ZodError, prettifyError } from 'zod';
 import type { Context } from './context.js';
 
 const t = initTRPC.context<Context>().create({
@@ -7,8 +7,10 @@ const t = initTRPC.context<Context>().create({
   isDev: false,
   errorFormatter({ shape, error }) {
     // Invalid input arrives as BAD_REQUEST with zod's issues, so clients can point at the exact field.
-    const issues = error.code === 'BAD_REQUEST' && error.cause instanceof ZodError ? error.cause.issues : null;
-    return { ...shape, data: { ...shape.data, issues } };
+    const zodError = error.code === 'BAD_REQUEST' && error.cause instanceof ZodError ? error.cause : null;
+    // An unexpected error's message may quote SQL or a driver: people get a pointer to the log instead.
+    const message = error.code === 'INTERNAL_SERVER_ERROR' ? 'internal error (see the server log)' : zodError ? prettifyError(zodError) : shape.message;
+    return { ...shape, message, data: { ...shape.data, issues: zodError?.issues ?? null } };
   },
 });
 

@@ -1,4 +1,4 @@
-import type { ChainEventPayload, ChainStatus } from '@chainlog/shared';
+import type { ChainError, ChainEventPayload, ChainStatus } from '@chainlog/shared';
 import { sql } from 'kysely';
 import type { Db } from '../client.js';
 import type { ChainEventRow, ChainRow, NewChain } from '../tables/chain.js';
@@ -8,32 +8,35 @@ export async function insertChain(db: Db, chain: NewChain): Promise<void> {
   await db.insertInto('chain').values(chain).execute();
 }
 
+/**
+ * Sets a running chain's final status and stores its chain_finished event, in one transaction: a chain is never
+ * over without the event that tells subscribers so. Returns the event, or undefined if the chain was not running.
+ */
 export async function finishChain(
   db: Db,
   chainId: string,
   status: Exclude<ChainStatus, 'running'>,
-  error: unknown | null,
-): Promise<void> {
-  await db
-    .updateTable('chain')
-    .set({ status, error: error === null ? null : toJsonb(error), finished_at: new Date() })
-    .where('id', '=', chainId)
-    .execute();
+  error: ChainError | null,
+): Promise<ChainEventRow | undefined> {
+  return db.transaction().execute(async (transaction) => {
+    const updated = await transaction
+      .updateTable('chain')
+      .set({ status, error: error === null ? null : toJsonb(error), finished_at: new Date() })
+      .where('id', '=', chainId)
+      .where('status', '=', 'running')
+      .returning('id')
+      .executeTakeFirst();
+    if (!updated) return undefined;
+    return insertChainEvent(transaction, chainId, { type: 'chain_finished', status, error });
+  });
 }
 
-/** Chains a stopped process left `running` can never finish: called once at start-up. */
+/** Chains a stopped process left `running` can never finish: called once at start-up, before serving. */
 export async function markRunningChainsInterrupted(db: Db): Promise<string[]> {
-  const rows = await db
-    .updateTable('chain')
-    .set({
-      status: 'interrupted',
-      error: toJsonb({ class: 'Interrupted', message: 'the server stopped while this chain was running' }),
-      finished_at: new Date(),
-    })
-    .where('status', '=', 'running')
-    .returning('id')
-    .execute();
-  return rows.map((row) => row.id);
+  const running = await db.selectFrom('chain').select('id').where('status', '=', 'running').orderBy('id').execute();
+  const error = { class: 'Interrupted', message: 'the server stopped before this chain finished' };
+  for (const { id } of running) await finishChain(db, id, 'interrupted', error);
+  return running.map((row) => row.id);
 }
 
 export async function insertChainEvent(db: Db, chainId: string, payload: ChainEventPayload): Promise<ChainEventRow> {
@@ -49,17 +52,6 @@ export async function listChainEventsAfter(db: Db, chainId: string, afterId: str
   let query = db.selectFrom('chain_event').selectAll().where('chain_id', '=', chainId);
   if (afterId !== null) query = query.where(sql<boolean>`id > ${afterId}::bigint`);
   return query.orderBy('id').execute();
-}
-
-/** Whether the chain's chain_finished event is stored (it is the last event a chain writes). */
-export async function hasChainFinishedEvent(db: Db, chainId: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('chain_event')
-    .select('id')
-    .where('chain_id', '=', chainId)
-    .where('type', '=', 'chain_finished')
-    .executeTakeFirst();
-  return row !== undefined;
 }
 
 /** Every chain's events after `afterId`, oldest first, at most `limit`. */
