@@ -3,19 +3,20 @@ import { onConnectionStatus } from './connection-status.js';
 import { trpc } from './trpc.js';
 
 /**
- * Keeps every list on screen current: each chain event (from chains.changes) marks the inbox, chain and log
- * lists stale, so the ones being shown refetch. chains.changes is not resumable, so after the WebSocket comes back
+ * Keeps every list on screen current: events that change what a list shows (from chains.changes) mark the
+ * inbox, chain and log lists stale, so the ones being shown refetch; a step starting changes none of them. chains.changes is not resumable, so after the WebSocket comes back
  * from a drop everything shown is refetched: whatever happened meanwhile was not heard.
  */
 export function useLiveUpdates(): void {
   const utils = trpc.useUtils();
 
   trpc.chains.changes.useSubscription(undefined, {
-    onData: () => {
+    onData: (change) => {
+      if (change.type === 'step_started') return;
       void utils.inbox.list.invalidate();
       void utils.chains.list.invalidate();
       void utils.logs.list.invalidate();
-      void utils.logs.facets.invalidate();
+      if (change.type === 'chain_finished') void utils.logs.facets.invalidate();
     },
   });
 

@@ -46,8 +46,10 @@ export const chainsRouter = router({
         yield tracked(event.id, event);
       }
     }),
-  /** Live events of every chain, so lists can update without polling. */
+  /** What changed in any chain, live, so lists can update without polling: the event's kind, not its payload. */
   changes: publicProcedure.subscription(async function* ({ ctx, signal }) {
-    for await (const event of streamAllChainEvents(ctx.bus, signal)) yield event;
+    for await (const event of streamAllChainEvents(ctx.bus, signal)) {
+      yield { eventId: event.id, chainId: event.chainId, type: event.payload.type, status: event.payload.type === 'chain_finished' ? event.payload.status : null };
+    }
   }),
 });

@@ -3,7 +3,7 @@ import { toChainEvent } from '../chains/chain-events.js';
 import type { ChainEventBus } from '../chains/event-bus.js';
 import type { Db } from '../db/client.js';
 import { type ChainFilters, findChain, listChainEventsAfter, listChains } from '../db/queries/chains.js';
-import { listChainLogs } from '../db/queries/inference-log.js';
+import { listChainLogSummaries } from '../db/queries/inference-log.js';
 import { findChainDomainRows } from '../db/queries/support.js';
 import type { ChainRow } from '../db/tables/chain.js';
 import { type Page, pageOf } from './page.js';
@@ -42,7 +42,7 @@ export async function getChainDetail(db: Db, chainId: string): Promise<ChainDeta
   // Events first: a chain that finishes meanwhile then shows its final status with an older lastEventId (the
   // subscription replays the rest), never a stale status with the final lastEventId.
   const events = await listChainEventsAfter(db, chainId, null);
-  const [chain, logs, domain] = await Promise.all([findChain(db, chainId), listChainLogs(db, chainId), findChainDomainRows(db, chainId)]);
+  const [chain, logs, domain] = await Promise.all([findChain(db, chainId), listChainLogSummaries(db, chainId), findChainDomainRows(db, chainId)]);
   if (!chain) return null;
   const chainEvents = events.map(toChainEvent);
   return {

@@ -9,7 +9,7 @@ type Follow = { state: 'undecided' } | { state: 'follow'; lastEventId: string | 
 /**
  * chains.get, kept live: when the first snapshot shows the chain running, subscribes to chains.events from that
  * snapshot's `lastEventId` (so no event falls between the two) and applies each event as it arrives. Each event
- * also refetches the snapshot, for what events do not carry (log rows, triage, reply draft). On a dropped
+ * that ends a step also refetches the snapshot, for what events do not carry (log rows, triage, reply draft). On a dropped
  * WebSocket the tRPC client resubscribes with the last event id it received, so the stream resumes without gaps.
  */
 export function useLiveChain(chainId: string) {
@@ -25,7 +25,8 @@ export function useLiveChain(chainId: string) {
   const subscription = trpc.chains.events.useSubscription(follow.state === 'follow' ? { chainId, lastEventId: follow.lastEventId } : skipToken, {
     onData: ({ data }) => {
       setEvents((current) => (current.some((event) => event.id === data.id) ? current : [...current, data]));
-      void utils.chains.get.invalidate({ chainId });
+      // Only these bring rows the events do not carry (log rows, triage, reply draft).
+      if (data.payload.type !== 'chain_started' && data.payload.type !== 'step_started') void utils.chains.get.invalidate({ chainId });
     },
   });
 

@@ -8,3 +8,14 @@ export async function findLog(db: Db, id: string): Promise<InferenceLog | undefi
 export async function listChainLogs(db: Db, chainId: string): Promise<InferenceLog[]> {
   return db.selectFrom('inference_log').selectAll().where('chain_id', '=', chainId).orderBy('created_at').orderBy('id').execute();
 }
+
+/** What a chain's detail view shows of its log rows: no request or response bodies. */
+export async function listChainLogSummaries(db: Db, chainId: string) {
+  return db
+    .selectFrom('inference_log')
+    .select(['id', 'name', 'status', 'attempt', 'provider', 'model', 'created_at'])
+    .where('chain_id', '=', chainId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+}
