@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const env = parseEnv();
   setLogLevel(env.CHAINLOG_LOG_LEVEL);
   const app = await openApp(env);
-  // This process owns the chains it runs: any still `running` were cut off when a previous process stopped.
+  // This process owns the chains it runs; those still `running` were cut off when a previous process stopped.
   const interrupted = await markRunningChainsInterrupted(app.database.db);
   if (interrupted.length > 0) mainLog.warn(`${interrupted.length} chain(s) left running by a stopped server marked interrupted`);
   const dependencies = createAppDependencies({ database: app.database, llm: app.llm, maxRunningChains: env.CHAINLOG_MAX_RUNNING_CHAINS });
