@@ -1,4 +1,5 @@
 import { createLogWriterFor } from '../src/db/inference-log-writer.js';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { z } from 'zod';
 import type { DatabaseHandle, Db } from '../src/db/client.js';
 import { listChainLogs } from '../src/db/queries/inference-log.js';
@@ -60,6 +61,38 @@ export async function startLlmHarness(): Promise<LlmHarness> {
     async close() {
       await Promise.all([fake.close(), database.close()]);
     },
+  };
+}
+
+/**
+ * A harness for the calling test file: started before its tests, the fake's queue and records reset after each
+ * test, closed after all of them.
+ */
+export function useLlmHarness(): LlmHarness {
+  let current: LlmHarness | undefined;
+  const started = (): LlmHarness => {
+    if (!current) throw new Error('the LLM harness starts in beforeAll: use it inside hooks and tests');
+    return current;
+  };
+  beforeAll(async () => {
+    current = await startLlmHarness();
+  });
+  afterEach(() => {
+    current?.fake.reset();
+  });
+  afterAll(async () => {
+    await current?.close();
+  });
+  return {
+    get fake() {
+      return started().fake;
+    },
+    get db() {
+      return started().db;
+    },
+    settings: (options) => started().settings(options),
+    createLlm: <const Tasks extends readonly AnyTask[]>(options: TestSettingsOptions & { tasks: Tasks }) => started().createLlm(options),
+    close: () => started().close(),
   };
 }
 

@@ -1,6 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { type LlmHarness, bodyOf, chainRows, messagesOf, rejectionOf, startLlmHarness } from '../../test/llm-harness.js';
+import { bodyOf, chainRows, messagesOf, rejectionOf, useLlmHarness } from '../../test/llm-harness.js';
 import { newChainId } from './chain-context.js';
 import { RefusalError, TruncationError } from './errors/index.js';
 import { defineTask } from './task.js';
@@ -66,17 +66,7 @@ const VERDICT = { confidence: 0.8, reasons: ['the receipt', 'the photo'] };
 const ISSUE = { product: 'kettle', problem: 'broken' } as const;
 const REQUEST_ID = /^req_fake_\d+$/;
 
-let harness: LlmHarness;
-
-beforeAll(async () => {
-  harness = await startLlmHarness();
-});
-afterEach(() => {
-  harness.fake.reset();
-});
-afterAll(async () => {
-  await harness.close();
-});
+const harness = useLlmHarness();
 
 describe('ask() through the Anthropic SDK, native structured output', () => {
   const llm = () => harness.createLlm({ tasks: [issueTask] });

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { type LlmHarness, chainRows, messagesOf, startLlmHarness } from '../../test/llm-harness.js';
+import { chainRows, messagesOf, useLlmHarness } from '../../test/llm-harness.js';
 import type { FakeReply, RecordedRequest } from '../../test/fake-provider.js';
 import type { Llm } from './ask.js';
 import { newChainId, runInChain } from './chain-context.js';
@@ -17,7 +17,7 @@ const stepTask = defineTask({
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-let harness: LlmHarness;
+const harness = useLlmHarness();
 let llm: Llm<readonly [typeof stepTask]>;
 
 /** Answers every request with the text of its last message, so each row shows which call it belongs to. */
@@ -25,15 +25,8 @@ function echo(request: RecordedRequest): FakeReply {
   return { kind: 'json', value: { echo: messagesOf(request.body).at(-1)?.content ?? '' } };
 }
 
-beforeAll(async () => {
-  harness = await startLlmHarness();
+beforeAll(() => {
   llm = harness.createLlm({ tasks: [stepTask] });
-});
-afterEach(() => {
-  harness.fake.reset();
-});
-afterAll(async () => {
-  await harness.close();
 });
 
 /** A step of some workflow, several awaits away from where the chain was started. */

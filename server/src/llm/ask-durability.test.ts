@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import type { FakeReply, RecordedRequest } from '../../test/fake-provider.js';
-import { type LlmHarness, chainRows, messagesOf, onlyRow, rejectionOf, startLlmHarness, within } from '../../test/llm-harness.js';
+import { chainRows, messagesOf, onlyRow, rejectionOf, useLlmHarness, within } from '../../test/llm-harness.js';
 import { findLog } from '../db/queries/inference-log.js';
 import type { InferenceLog } from '../db/tables/inference-log.js';
 import { newChainId, runInChain } from './chain-context.js';
@@ -23,17 +23,7 @@ const echoTask = defineTask({
 const NUL = '\u0000';
 const REPLACEMENT = '\uFFFD';
 
-let harness: LlmHarness;
-
-beforeAll(async () => {
-  harness = await startLlmHarness();
-});
-afterEach(() => {
-  harness.fake.reset();
-});
-afterAll(async () => {
-  await harness.close();
-});
+const harness = useLlmHarness();
 
 function createLlm() {
   return harness.createLlm({ tasks: [echoTask] });

@@ -1,6 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { type LlmHarness, bodyOf, chainRows, messagesOf, startLlmHarness } from '../../test/llm-harness.js';
+import { bodyOf, chainRows, messagesOf, useLlmHarness } from '../../test/llm-harness.js';
 import { newChainId } from './chain-context.js';
 import { toStrictJsonSchema } from './strict-json-schema/index.js';
 import { defineTask } from './task.js';
@@ -21,17 +21,7 @@ const labelTask = defineTask({
 
 const LABEL = { label: 'ham', reason: 'A friend asking about lunch.' } as const;
 
-let harness: LlmHarness;
-
-beforeAll(async () => {
-  harness = await startLlmHarness();
-});
-afterEach(() => {
-  harness.fake.reset();
-});
-afterAll(async () => {
-  await harness.close();
-});
+const harness = useLlmHarness();
 
 /** A deployment with one named OpenAI-compatible server, "local", without a key, and no official provider keys. */
 function localDeployment(structuredOutput: 'json_schema' | 'json_object') {

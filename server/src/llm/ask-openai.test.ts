@@ -1,6 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
-import { type LlmHarness, bodyOf, chainRows, messagesOf, onlyRow, rejectionOf, startLlmHarness, within } from '../../test/llm-harness.js';
+import { bodyOf, chainRows, messagesOf, onlyRow, rejectionOf, useLlmHarness, within } from '../../test/llm-harness.js';
 import { findLog } from '../db/queries/inference-log.js';
 import { newChainId } from './chain-context.js';
 import {
@@ -59,17 +59,7 @@ const REVIEW_SCHEMA = {
 const GOOD_REVIEW = { sentiment: 'positive', score: 0.9, topics: ['battery'] } as const;
 const REQUEST_ID = /^req_fake_\d+$/;
 
-let harness: LlmHarness;
-
-beforeAll(async () => {
-  harness = await startLlmHarness();
-});
-afterEach(() => {
-  harness.fake.reset();
-});
-afterAll(async () => {
-  await harness.close();
-});
+const harness = useLlmHarness();
 
 function llm() {
   return harness.createLlm({ tasks: [reviewTask, noteTask] });

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { type LlmHarness, type TestSettingsOptions, bodyOf, chainRows, rejectionOf, startLlmHarness } from '../../test/llm-harness.js';
+import { type TestSettingsOptions, bodyOf, chainRows, rejectionOf, useLlmHarness } from '../../test/llm-harness.js';
 import { TASKS } from '../tasks/index.js';
 import type { Db } from '../db/client.js';
 import { newChainId } from './chain-context.js';
@@ -44,17 +44,7 @@ const planTask = defineTask({
   ],
 });
 
-let harness: LlmHarness;
-
-beforeAll(async () => {
-  harness = await startLlmHarness();
-});
-afterEach(() => {
-  harness.fake.reset();
-});
-afterAll(async () => {
-  await harness.close();
-});
+const harness = useLlmHarness();
 
 function answerEverything(): void {
   harness.fake.respondWith(() => ({ kind: 'json', value: { answer: 'routed' } }));

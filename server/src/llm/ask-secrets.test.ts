@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { type LlmHarness, chainRows, rejectionOf, startLlmHarness } from '../../test/llm-harness.js';
+import { chainRows, rejectionOf, useLlmHarness } from '../../test/llm-harness.js';
 import { newChainId } from './chain-context.js';
 import { ProviderError } from './errors/index.js';
 import { defineTask } from './task.js';
@@ -16,17 +16,7 @@ const secretTask = defineTask({
   prompt: ({ text }) => [{ role: 'user', content: text }],
 });
 
-let harness: LlmHarness;
-
-beforeAll(async () => {
-  harness = await startLlmHarness();
-});
-afterEach(() => {
-  harness.fake.reset();
-});
-afterAll(async () => {
-  await harness.close();
-});
+const harness = useLlmHarness();
 
 describe('ask() and API keys', () => {
   it('keeps a key the provider echoes in a 401 out of every inference_log column and out of the thrown error', async () => {
