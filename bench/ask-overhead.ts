@@ -2,6 +2,7 @@
  * How much does ask() (validation, durable logging) cost over the raw SDK call? Both run against the same fake
  * provider in the same process, interleaved round by round so drift hits both sides alike.
  *   npm run bench                       PGlite, plus PostgreSQL at BENCH_DATABASE_URL / TEST_DATABASE_URL if set
+ *   BENCH_DATABASES=postgres npm run bench   one of them only
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
@@ -113,7 +114,9 @@ async function startFakeProcess(): Promise<{ child: ChildProcess; openaiBaseUrl:
 async function main(): Promise<void> {
   setLogLevel('warn');
   const postgresUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
-  const databases: ('pglite' | 'postgres')[] = postgresUrl ? ['pglite', 'postgres'] : ['pglite'];
+  const available: ('pglite' | 'postgres')[] = postgresUrl ? ['pglite', 'postgres'] : ['pglite'];
+  // BENCH_DATABASES=postgres (or pglite) runs one of them, for a quicker look.
+  const databases = available.filter((kind) => !process.env.BENCH_DATABASES || process.env.BENCH_DATABASES.split(',').includes(kind));
   const fake = await startFakeProcess();
   const raw = new OpenAI({ apiKey: 'sk-bench', baseURL: fake.openaiBaseUrl, maxRetries: 0 });
   const rawBody = {
