@@ -17,7 +17,8 @@ import { type TrpcClient, trpc } from './trpc.js';
  * rules: `#/`, `#/chains/:chainId`, `#/logs`, `#/logs/:id`.
  */
 export function App({ queryClient, trpcClient }: { queryClient: QueryClient; trpcClient: TrpcClient }) {
-  const prefersDark = useMediaQuery('(prefers-color-scheme: dark)');
+  // noSsr: read the preference on the first render, so a dark system never flashes light.
+  const prefersDark = useMediaQuery('(prefers-color-scheme: dark)', { noSsr: true });
   const theme = useMemo(
     () =>
       createTheme({

@@ -28,6 +28,18 @@ const OPENINGS = {
   other: 'Thanks for getting in touch.',
 } as const;
 
+/** "Ann" from "Ann Lee", else "Priya" from "priya.n@example.com". */
+function greetingName(person: string | undefined, from: string): string {
+  const first = (person ?? from.split('@')[0] ?? '').split(/[\s._-]+/)[0] ?? '';
+  return first ? first.charAt(0).toUpperCase() + first.slice(1) : 'there';
+}
+
+function followUp(intent: IntentRecognition['intent'], order: string | undefined): string {
+  if (intent === 'feedback') return 'We have passed your words on to the team.';
+  if (order) return `I've looked up order ${order} and a member of our team will follow up with the details.`;
+  return 'A member of our team will follow up shortly.';
+}
+
 function offlineTone(intent: IntentRecognition['intent']): ReplyDraft['tone'] {
   if (intent === 'feedback') return 'appreciative';
   return intent === 'complaint' || intent === 'refund_request' || intent === 'billing' ? 'apologetic' : 'helpful';
@@ -53,14 +65,14 @@ export const replyDrafting = defineTask({
     },
   ],
   offlineExample: ({ message, intent, entities }) => {
-    const name = entities.people[0] ?? message.from.split('@')[0] ?? 'there';
+    const name = greetingName(entities.people[0], message.from);
     const order = entities.orderNumbers[0];
     const needsHuman = ['refund_request', 'cancellation', 'billing', 'account_access'].includes(intent.intent);
     const lines = [
       `Hi ${name},`,
       '',
       OPENINGS[intent.intent],
-      order ? `I've looked up order ${order} and a member of our team will follow up with the details.` : 'A member of our team will follow up shortly.',
+      followUp(intent.intent, order),
       needsHuman ? 'We will confirm the next steps with you before anything changes on your account.' : '',
       '',
       'Best regards,',

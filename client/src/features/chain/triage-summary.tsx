@@ -51,8 +51,9 @@ export function EntityList({ entities }: { entities: EntityExtraction }) {
             {label}
           </Typography>
           <Box component="dd" sx={{ m: 0, display: 'flex', flexWrap: 'wrap', gap: 0.5 }}>
-            {entities[key].map((value) => (
-              <Chip key={value} label={value} size="small" variant="outlined" sx={{ fontFamily: key === 'orderNumbers' ? 'monospace' : undefined }} />
+            {entities[key].map((value, index) => (
+              // A model may name the same entity twice: the index keeps the keys apart.
+              <Chip key={`${index}-${value}`} label={value} size="small" variant="outlined" sx={{ fontFamily: key === 'orderNumbers' ? 'monospace' : undefined }} />
             ))}
           </Box>
         </Box>

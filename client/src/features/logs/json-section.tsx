@@ -12,10 +12,15 @@ export function JsonSection({ title, value, defaultExpanded = true, testId }: { 
   const [view, setView] = useState({ depth: 3, generation: 0 });
   const [copied, setCopied] = useState(false);
   const copy = () => {
-    void navigator.clipboard.writeText(JSON.stringify(value, null, 2)).then(() => {
-      setCopied(true);
-      setTimeout(() => setCopied(false), 1_500);
-    });
+    // The clipboard API exists only in secure contexts (https, localhost): elsewhere the button does nothing.
+    if (!navigator.clipboard) return;
+    navigator.clipboard.writeText(JSON.stringify(value, null, 2)).then(
+      () => {
+        setCopied(true);
+        setTimeout(() => setCopied(false), 1_500);
+      },
+      () => setCopied(false),
+    );
   };
   return (
     <Accordion defaultExpanded={defaultExpanded} variant="outlined" disableGutters data-testid={testId}>
