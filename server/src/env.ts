@@ -3,11 +3,8 @@ import { z } from 'zod';
 import { modelSpecSchema } from './llm/model-spec.js';
 import { LOG_LEVEL_NAMES } from './log.js';
 
-const optionalText = z
-  .string()
-  .trim()
-  .transform((value) => (value === '' ? undefined : value))
-  .optional();
+// Blank values never get here: parseEnv treats them as unset.
+const optionalText = z.string().trim().optional();
 
 const envSchema = z.object({
   HOST: z.string().default('127.0.0.1'),

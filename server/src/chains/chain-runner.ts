@@ -5,6 +5,7 @@ import type { AskResult } from '../llm/ask.js';
 import { runInChain } from '../llm/chain-context.js';
 import { LlmError } from '../llm/errors/index.js';
 import { log } from '../log.js';
+import { settleWithin } from '../settle-within.js';
 import { recordChainEvent, toChainEvent } from './chain-events.js';
 import type { ChainEventBus } from './event-bus.js';
 
@@ -63,13 +64,7 @@ export class ChainRunner {
     const stoppedBeforeStart = { class: 'Interrupted', message: 'the server stopped before this chain started' };
     for (const { chainId } of notStarted) await this.end(chainId, 'interrupted', stoppedBeforeStart);
     if (this.active.size === 0) return true;
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), timeoutMs);
-    });
-    const drained = await Promise.race([Promise.allSettled([...this.active]).then(() => true as const), timedOut]);
-    clearTimeout(timer);
-    return drained;
+    return settleWithin([...this.active], timeoutMs);
   }
 
   private startWaiting(): void {

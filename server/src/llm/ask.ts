@@ -4,6 +4,7 @@ import type { InferenceLogWriter } from '../db/inference-log-writer.js';
 import { toJsonb } from '../db/jsonb.js';
 import type { NewInferenceLog } from '../db/tables/inference-log.js';
 import { log } from '../log.js';
+import { settleWithin } from '../settle-within.js';
 import { checkChainId, currentChainId, newChainId } from './chain-context.js';
 import {
   AbortedError,
@@ -183,18 +184,6 @@ export function createLlm<const Tasks extends readonly AnyTask[]>(dependencies: 
       for (const controller of callControllers) controller.abort(abortedAll);
     },
   };
-}
-
-/** True when every promise settled within `timeoutMs`. */
-async function settleWithin(promises: Promise<unknown>[], timeoutMs: number): Promise<boolean> {
-  if (timeoutMs <= 0) return false;
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), timeoutMs);
-  });
-  const settled = await Promise.race([Promise.allSettled(promises).then(() => true as const), timedOut]);
-  clearTimeout(timer);
-  return settled;
 }
 
 /** The messages sent so far, growing by the model's answer and our correction after each unusable answer. */

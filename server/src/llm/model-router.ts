@@ -1,6 +1,6 @@
 import { log } from '../log.js';
 import { ModelConfigError } from './errors/index.js';
-import { formatModelSpec, parseModelSpec } from './model-spec.js';
+import { parseModelSpec } from './model-spec.js';
 import { OFFLINE_PROVIDER } from './providers/offline.js';
 import type { ProviderAdapter } from './providers/provider.js';
 import type { LlmSettings } from './settings.js';
@@ -75,7 +75,7 @@ export class ModelRouter {
 
   private offlineAdapter(): ProviderAdapter {
     const adapter = this.adapters.get(OFFLINE_PROVIDER);
-    if (!adapter) throw new ModelConfigError(`the offline provider is not available (${formatModelSpec({ provider: OFFLINE_PROVIDER, model: 'default' })})`);
+    if (!adapter) throw new ModelConfigError(`the offline provider is not available (${OFFLINE_DEFAULT_MODEL})`);
     return adapter;
   }
 }

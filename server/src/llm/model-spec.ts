@@ -19,7 +19,3 @@ export function parseModelSpec(spec: string): ModelSpec {
   }
   return { provider: spec.slice(0, separator), model: spec.slice(separator + 1) };
 }
-
-export function formatModelSpec(spec: ModelSpec): string {
-  return `${spec.provider}:${spec.model}`;
-}

@@ -22,7 +22,7 @@ export class TaskRegistry {
     for (const task of tasks) this.register(task);
   }
 
-  register(task: AnyTask): RegisteredTask {
+  private register(task: AnyTask): RegisteredTask {
     if (this.byName.has(task.name)) throw new Error(`a task named "${task.name}" is already registered`);
     const registered = { definition: task, strictOutput: toStrictJsonSchema(task.output), schemaName: toSchemaName(task.name) };
     this.byName.set(task.name, registered);

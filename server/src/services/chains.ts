@@ -47,7 +47,8 @@ export async function getChainDetail(db: Db, chainId: string): Promise<ChainDeta
   const chainEvents = events.map(toChainEvent);
   return {
     chain: toSummary(chain),
-    steps: foldSteps(chainEvents),
+    // The same rule the client applies to live events.
+    steps: applyStepEvents([], chainEvents),
     lastEventId: chainEvents.at(-1)?.id ?? null,
     logs: logs.map((row) => ({
       id: row.id,
@@ -78,11 +79,6 @@ export async function getChainDetail(db: Db, chainId: string): Promise<ChainDeta
       })),
     },
   };
-}
-
-/** Steps as the events describe them (the client applies live events with the same rule). */
-export function foldSteps(events: readonly ChainEvent[]): ChainStep[] {
-  return applyStepEvents([], events);
 }
 
 function toSummary(row: ChainRow): ChainSummary {

@@ -54,17 +54,6 @@ export async function listChainEventsAfter(db: Db, chainId: string, afterId: str
   return query.orderBy('id').execute();
 }
 
-/** Every chain's events after `afterId`, oldest first, at most `limit`. */
-export async function listAllEventsAfter(db: Db, afterId: string, limit: number): Promise<ChainEventRow[]> {
-  return db
-    .selectFrom('chain_event')
-    .selectAll()
-    .where(sql<boolean>`id > ${afterId}::bigint`)
-    .orderBy('id')
-    .limit(limit)
-    .execute();
-}
-
 export async function findChain(db: Db, chainId: string): Promise<ChainRow | undefined> {
   return db.selectFrom('chain').selectAll().where('id', '=', chainId).executeTakeFirst();
 }
