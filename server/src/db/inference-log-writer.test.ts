@@ -2,6 +2,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase } from '../../test/test-database.js';
 import type { DatabaseHandle } from './client.js';
+import type { LogStatement } from './inference-log-statements.js';
 import { type ExecuteLogStatement, type InferenceLogWriter, createInferenceLogWriter, createLogWriterFor } from './inference-log-writer.js';
 import { findLog, listChainLogs } from './queries/inference-log.js';
 import type { InferenceLog, NewInferenceLog } from './tables/inference-log.js';
@@ -86,6 +87,14 @@ function recordingFailedStatements(execute: ExecuteLogStatement, failures: unkno
   };
 }
 
+/** The database's log statements, recorded in the order the writer sends them. */
+function recordingStatements(execute: ExecuteLogStatement, statements: LogStatement[]): ExecuteLogStatement {
+  return (statement) => {
+    statements.push(statement);
+    return execute(statement);
+  };
+}
+
 /** Lets the event loop turn once, so rows written before and after go out in different batches. */
 function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
@@ -116,7 +125,7 @@ describe('the inference_log writer', () => {
   it.each([
     ['pending first', (pending: NewInferenceLog, finished: NewInferenceLog) => [pending, finished]],
     ['finished first', (pending: NewInferenceLog, finished: NewInferenceLog) => [finished, pending]],
-  ])('writes one finished row for a pending and a finished row of one id in the same batch (%s)', async (_order, arrange) => {
+  ])('writes one finished row for a pending and a finished row of one id written together (%s)', async (_order, arrange) => {
     const failedStatements: unknown[] = [];
     const recordingWriter = createInferenceLogWriter(recordingFailedStatements(database.executeLogStatement, failedStatements), {
       concurrency: database.logConcurrency,
@@ -124,7 +133,8 @@ describe('the inference_log writer', () => {
     const pending = pendingRow(uuidv7());
     const finished = finishedRow(pending);
 
-    // Written in the same tick, both rows go out in one statement, which may not touch a row twice.
+    // Written in the same tick: the finished row takes the place of a pending row still queued, and a pending row
+    // queued after its finished row cannot undo it.
     await Promise.all(arrange(pending, finished).map((row) => recordingWriter.write(row)));
 
     expect(await listChainLogs(database.db, pending.chain_id)).toEqual([asStored(finished)]);
@@ -133,11 +143,15 @@ describe('the inference_log writer', () => {
 
   it('finishes every row when many pending rows and their finished rows in reverse order are written concurrently', async () => {
     // PostgreSQL deadlocks when two statements lock the same rows in opposite orders: pending rows arrive in start
-    // order, finished ones in answer order. Batches of 50, one a turn, keep up to 8 statements running at once.
+    // order, finished ones in answer order. Batches of 50, one a turn, keep up to 8 statements running at once, the
+    // pending rows going out as soon as a timer allows, so that they overlap the finished ones.
     // The writer retries a batch that failed (deadlock victims included), so every row would land anyway: only the
     // failed statements show whether the rows were locked in one order.
     const failedStatements: unknown[] = [];
-    const concurrentWriter = createInferenceLogWriter(recordingFailedStatements(database.executeLogStatement, failedStatements), { concurrency: 8 });
+    const concurrentWriter = createInferenceLogWriter(recordingFailedStatements(database.executeLogStatement, failedStatements), {
+      concurrency: 8,
+      pendingRowsWindowMs: 0,
+    });
     const rounds = 5;
     const rowsPerRound = 300;
 
@@ -172,7 +186,7 @@ describe('the inference_log writer', () => {
     const goodFinished = finishedRow(pendingRow(chainId));
     const bad = shape({ ...pendingRow(chainId), chain_id: 'not-a-uuid' });
 
-    // Written in the same tick, all three go out in one statement first.
+    // Written in the same tick, the two pending rows go out in one statement first.
     const [pendingOutcome, badOutcome, finishedOutcome] = await Promise.allSettled([
       writer.write(goodPending),
       writer.write(bad),
@@ -191,5 +205,44 @@ describe('the inference_log writer', () => {
     // Same created_at: listChainLogs orders them by id.
     expect(rows.map((row) => [row.id, row.status])).toEqual(expected.sort(([left], [right]) => (left < right ? -1 : 1)));
     expect(rows.find((row) => row.id === goodFinished.id)).toEqual(asStored(goodFinished));
+  });
+  it('writes a call answered within the pending window as one finished row, in one statement', async () => {
+    const statements: LogStatement[] = [];
+    const windowed = createInferenceLogWriter(recordingStatements(database.executeLogStatement, statements), {
+      concurrency: database.logConcurrency,
+      pendingRowsWindowMs: 1_000,
+    });
+    const pending = pendingRow(uuidv7());
+    const finished = finishedRow(pending);
+
+    const pendingWritten = windowed.write(pending);
+    await nextTurn();
+    await Promise.all([pendingWritten, windowed.write(finished)]);
+
+    expect(await listChainLogs(database.db, pending.chain_id)).toEqual([asStored(finished)]);
+    expect(statements.map((statement) => statement.values[0])).toEqual([pending.id]);
+  });
+
+  it('sends the pending rows of one window together, and a finished row at the end of its turn without waiting for them', async () => {
+    const statements: LogStatement[] = [];
+    const windowed = createInferenceLogWriter(recordingStatements(database.executeLogStatement, statements), {
+      concurrency: database.logConcurrency,
+      // Long enough that the finished row is committed before the window closes, even on a slow machine.
+      pendingRowsWindowMs: 400,
+    });
+    const chainId = uuidv7();
+    const pendings = [pendingRow(chainId), pendingRow(chainId), pendingRow(chainId)];
+    const finished = finishedRow(pendingRow(chainId));
+
+    const pendingsWritten = Promise.all(pendings.map((row) => windowed.write(row)));
+    await windowed.write(finished);
+    expect(statements).toHaveLength(1);
+    expect(await findLog(database.db, pendings[0]?.id ?? '')).toBeUndefined();
+    await pendingsWritten;
+
+    expect(statements).toHaveLength(2);
+    const rows = await listChainLogs(database.db, chainId);
+    expect(rows.filter((row) => row.status === 'pending').map((row) => row.id)).toEqual(pendings.map((row) => row.id));
+    expect(rows.find((row) => row.id === finished.id)).toEqual(asStored(finished));
   });
 });

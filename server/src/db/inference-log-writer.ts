@@ -1,30 +1,23 @@
 import type { DatabaseHandle } from './client.js';
+import { type LogStatement, MAX_BATCH_ROWS, createLogStatements } from './inference-log-statements.js';
 import type { NewInferenceLog } from './tables/inference-log.js';
 
-const COLUMNS = [
-  'id', 'chain_id', 'name', 'provider', 'model', 'status', 'attempt', 'request', 'response', 'output', 'error',
-  'input_tokens', 'output_tokens', 'cost_usd', 'latency_ms', 'provider_request_id', 'created_at', 'finished_at',
-] as const satisfies readonly (keyof NewInferenceLog)[];
-const UPDATED_COLUMNS = COLUMNS.filter((column) => column !== 'id' && column !== 'created_at');
-// What a pending row has; a batch of only pending rows takes a leaner statement.
-const PENDING_COLUMNS = ['id', 'chain_id', 'name', 'provider', 'model', 'status', 'attempt', 'request', 'created_at'] as const satisfies readonly (keyof NewInferenceLog)[];
-// 18 parameters a row; PostgreSQL allows 65 535 a statement.
-const MAX_BATCH_ROWS = 1_000;
-// Statements for small batches are kept (and prepared by name on pg); rarer large ones are built when needed.
-const CACHED_STATEMENT_ROWS = 64;
 const DEADLOCK_DETECTED = '40P01';
+/**
+ * How long a pending row waits for others to share its statement. Nobody waits for a pending row (it only shows a
+ * call in flight), and a call answered sooner writes one finished row instead of two.
+ */
+export const PENDING_ROWS_WINDOW_MS = 2;
 
-interface QueuedRow {
-  row: NewInferenceLog;
+interface Waiter {
   resolve(): void;
   reject(error: unknown): void;
 }
 
-/** One statement of the writer; `name` (when set) lets pg prepare it once per connection. */
-export interface LogStatement {
-  name: string | undefined;
-  text: string;
-  values: unknown[];
+interface QueuedRow {
+  row: NewInferenceLog;
+  /** Its own caller, and the caller of the pending row it took the place of. */
+  waiters: Waiter[];
 }
 
 export type ExecuteLogStatement = (statement: LogStatement) => Promise<void>;
@@ -37,58 +30,89 @@ export interface InferenceLogWriter {
   write(row: NewInferenceLog): Promise<void>;
 }
 
-/**
- * Group commit for inference_log: rows written in the same event-loop turn, or while every connection is busy,
- * go together in one multi-row statement; every caller still waits for its own row to be committed. A batch
- * that fails is retried row by row, so one bad row fails only its own caller.
- */
-export function createInferenceLogWriter(execute: ExecuteLogStatement, options: { concurrency: number }): InferenceLogWriter {
-  const queue: QueuedRow[] = [];
-  const statements = new Map<string, string>();
-  let flushing = 0;
+export interface InferenceLogWriterOptions {
+  /** How many statements may run at once; pending rows take at most one of them. */
+  concurrency: number;
+  pendingRowsWindowMs?: number;
+}
 
-  let scheduled = false;
+/**
+ * Group commit for inference_log, in two lanes. Finished rows (their callers wait) go out at the end of the
+ * event-loop turn, every finished row queued by then in one multi-row statement. Pending rows gather for
+ * PENDING_ROWS_WINDOW_MS and then go together, in a statement of their own; a call that finishes first takes its
+ * pending row's place. Every caller waits for its own row to be committed. A batch that fails is retried row by
+ * row, so one bad row fails only its own caller.
+ */
+export function createInferenceLogWriter(execute: ExecuteLogStatement, options: InferenceLogWriterOptions): InferenceLogWriter {
+  const statementFor = createLogStatements();
+  const pendingWindowMs = options.pendingRowsWindowMs ?? PENDING_ROWS_WINDOW_MS;
+  const finished: QueuedRow[] = [];
+  // By id, so the finished row of a call can take its pending row out of the queue.
+  const pending = new Map<string, QueuedRow>();
+  let running = 0;
+  let pendingRunning = false;
+  let pendingDue = false;
+  let pendingTimer: NodeJS.Timeout | undefined;
+  let pumpScheduled = false;
 
   // Waits for the end of the current event-loop turn, so the rows of a burst of answers share one statement.
-  function schedulePump(): void {
-    if (scheduled) return;
-    scheduled = true;
+  function pumpAtTurnEnd(): void {
+    if (pumpScheduled) return;
+    pumpScheduled = true;
     setImmediate(() => {
-      scheduled = false;
+      pumpScheduled = false;
       pump();
     });
   }
 
+  function pumpPendingRowsSoon(): void {
+    pendingTimer ??= setTimeout(() => {
+      pendingTimer = undefined;
+      pendingDue = true;
+      pump();
+    }, pendingWindowMs);
+  }
+
   function pump(): void {
-    while (flushing < options.concurrency && queue.length > 0) {
-      flushing++;
-      void flush(queue.splice(0, MAX_BATCH_ROWS)).finally(() => {
-        flushing--;
-        pump();
-      });
+    if (pending.size === 0) pendingDue = false;
+    // Pending rows whose window has passed go first, so that a steady stream of finished rows cannot hold them back.
+    if (pendingDue && !pendingRunning && running < options.concurrency) start(takePendingRows(), true);
+    while (running < options.concurrency && finished.length > 0) start(finished.splice(0, MAX_BATCH_ROWS), false);
+  }
+
+  function takePendingRows(): QueuedRow[] {
+    const batch: QueuedRow[] = [];
+    for (const [id, queued] of pending) {
+      if (batch.length === MAX_BATCH_ROWS) break;
+      batch.push(queued);
+      pending.delete(id);
     }
+    return batch;
+  }
+
+  function start(batch: QueuedRow[], pendingLane: boolean): void {
+    running++;
+    if (pendingLane) pendingRunning = true;
+    void flush(batch).finally(() => {
+      running--;
+      if (pendingLane) pendingRunning = false;
+      pump();
+    });
   }
 
   async function flush(batch: QueuedRow[]): Promise<void> {
     try {
       await writeRows(latestRowPerId(batch));
-      for (const queued of batch) queued.resolve();
+      settle(batch, undefined);
     } catch (error) {
-      if (batch.length === 1) {
-        batch[0]?.reject(error);
-        return;
-      }
-      await Promise.all(batch.map((queued) => writeRows([queued.row]).then(queued.resolve, queued.reject)));
+      if (batch.length === 1) return settle(batch, error);
+      await Promise.all(batch.map((queued) => writeRows([queued.row]).then(() => settle([queued], undefined), (rowError: unknown) => settle([queued], rowError))));
     }
   }
 
   async function writeRows(rows: NewInferenceLog[], retryDeadlock = true): Promise<void> {
-    const onlyPending = rows.every((row) => row.status === 'pending');
-    const columns = onlyPending ? PENDING_COLUMNS : COLUMNS;
-    const parameters: unknown[] = [];
-    for (const row of rows) for (const column of columns) parameters.push(row[column] ?? null);
     try {
-      await execute(statementFor(rows.length, onlyPending, parameters));
+      await execute(statementFor(rows));
     } catch (error) {
       // Rows are locked in id order, so a deadlock is unlikely; when PostgreSQL picks us as its victim, retry once.
       if (retryDeadlock && (error as { code?: unknown }).code === DEADLOCK_DETECTED) return writeRows(rows, false);
@@ -96,66 +120,37 @@ export function createInferenceLogWriter(execute: ExecuteLogStatement, options: 
     }
   }
 
-  function statementFor(rowCount: number, onlyPending: boolean, values: unknown[]): LogStatement {
-    const build = onlyPending ? buildPendingInsert : buildUpsert;
-    if (rowCount > CACHED_STATEMENT_ROWS) return { name: undefined, text: build(rowCount), values };
-    const name = `inference_log_${onlyPending ? 'pending' : 'upsert'}_${rowCount}`;
-    let text = statements.get(name);
-    if (!text) {
-      text = build(rowCount);
-      statements.set(name, text);
-    }
-    return { name, text, values };
-  }
-
   return {
     write(row) {
       return new Promise<void>((resolve, reject) => {
-        queue.push({ row, resolve, reject });
-        schedulePump();
+        const waiter = { resolve, reject };
+        if (row.status === 'pending') {
+          pending.set(row.id, { row, waiters: [...(pending.get(row.id)?.waiters ?? []), waiter] });
+          pumpPendingRowsSoon();
+          return;
+        }
+        const replaced = pending.get(row.id);
+        pending.delete(row.id);
+        finished.push({ row, waiters: replaced ? [waiter, ...replaced.waiters] : [waiter] });
+        pumpAtTurnEnd();
       });
     },
   };
 }
 
+function settle(batch: readonly QueuedRow[], error: unknown): void {
+  for (const { waiters } of batch) for (const waiter of waiters) if (error === undefined) waiter.resolve(); else waiter.reject(error);
+}
+
 /**
- * One upsert may not touch a row twice: keep the finished row of an id over its pending one. Sorted by id so
- * concurrent statements lock rows in the same order (pending rows arrive in start order, finished ones in
- * answer order: unsorted, two batches could deadlock).
+ * One upsert may not touch a row twice: keep the last row of an id. Sorted by id so concurrent statements lock
+ * rows in the same order (pending rows arrive in start order, finished ones in answer order: unsorted, two batches
+ * could deadlock).
  */
 function latestRowPerId(batch: readonly QueuedRow[]): NewInferenceLog[] {
   const byId = new Map<string, NewInferenceLog>();
-  for (const { row } of batch) {
-    const seen = byId.get(row.id);
-    if (!seen || seen.status === 'pending') byId.set(row.id, row);
-  }
+  for (const { row } of batch) byId.set(row.id, row);
   return [...byId.values()].sort((left, right) => (left.id < right.id ? -1 : left.id > right.id ? 1 : 0));
-}
-
-function valuesList(rowCount: number, columnCount: number): string {
-  const tuples: string[] = [];
-  for (let row = 0; row < rowCount; row++) {
-    const placeholders = Array.from({ length: columnCount }, (_, column) => `$${row * columnCount + column + 1}`);
-    tuples.push(`(${placeholders.join(', ')})`);
-  }
-  return tuples.join(', ');
-}
-
-/** A finished row may already be there: then the pending one has nothing to add. */
-function buildPendingInsert(rowCount: number): string {
-  return (
-    `insert into inference_log (${PENDING_COLUMNS.join(', ')}) values ${valuesList(rowCount, PENDING_COLUMNS.length)} ` +
-    'on conflict (id) do nothing'
-  );
-}
-
-function buildUpsert(rowCount: number): string {
-  return (
-    `insert into inference_log (${COLUMNS.join(', ')}) values ${valuesList(rowCount, COLUMNS.length)} ` +
-    `on conflict (id) do update set ${UPDATED_COLUMNS.map((column) => `${column} = excluded.${column}`).join(', ')} ` +
-    // A late pending insert must not undo a finished row.
-    `where excluded.status <> 'pending'`
-  );
 }
 
 /** The writer for a database as opened: its log connection(s), as many flushes as they allow. */
