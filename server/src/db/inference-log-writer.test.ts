@@ -1,5 +1,5 @@
 import { v7 as uuidv7 } from 'uuid';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openTestDatabase } from '../../test/test-database.js';
 import type { DatabaseHandle } from './client.js';
 import type { LogStatement } from './inference-log-statements.js';
@@ -95,6 +95,27 @@ function recordingStatements(execute: ExecuteLogStatement, statements: LogStatem
   };
 }
 
+/**
+ * Holds each statement until the test opens the gate for it (oldest first), recording it as it is sent, so the
+ * test decides when the connection comes free.
+ */
+function gatedStatements(execute: ExecuteLogStatement, statements: LogStatement[]) {
+  const waiting: (() => void)[] = [];
+  return {
+    execute: async (statement: LogStatement) => {
+      statements.push(statement);
+      await new Promise<void>((open) => waiting.push(open));
+      await execute(statement);
+    },
+    openNext: () => waiting.shift()?.(),
+  };
+}
+
+/** Resolves after a writer timer of 0 ms armed before it has fired: Node runs timers of one delay in order. */
+function windowPassed(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
 /** Lets the event loop turn once, so rows written before and after go out in different batches. */
 function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
@@ -143,8 +164,9 @@ describe('the inference_log writer', () => {
 
   it('finishes every row when many pending rows and their finished rows in reverse order are written concurrently', async () => {
     // PostgreSQL deadlocks when two statements lock the same rows in opposite orders: pending rows arrive in start
-    // order, finished ones in answer order. Batches of 50, one a turn, keep up to 8 statements running at once, the
-    // pending rows going out as soon as a timer allows, so that they overlap the finished ones.
+    // order, finished ones in answer order. Batches of 50, one a turn, keep statements running on every log
+    // connection at once (two on PostgreSQL), the pending rows going out as soon as a timer allows, so that they
+    // overlap the finished ones.
     // The writer retries a batch that failed (deadlock victims included), so every row would land anyway: only the
     // failed statements show whether the rows were locked in one order.
     const failedStatements: unknown[] = [];
@@ -186,7 +208,7 @@ describe('the inference_log writer', () => {
     const goodFinished = finishedRow(pendingRow(chainId));
     const bad = shape({ ...pendingRow(chainId), chain_id: 'not-a-uuid' });
 
-    // Written in the same tick, the two pending rows go out in one statement first.
+    // Written in the same tick, the bad row shares a statement with the good row of its lane.
     const [pendingOutcome, badOutcome, finishedOutcome] = await Promise.allSettled([
       writer.write(goodPending),
       writer.write(bad),
@@ -244,5 +266,70 @@ describe('the inference_log writer', () => {
     const rows = await listChainLogs(database.db, chainId);
     expect(rows.filter((row) => row.status === 'pending').map((row) => row.id)).toEqual(pendings.map((row) => row.id));
     expect(rows.find((row) => row.id === finished.id)).toEqual(asStored(finished));
+  });
+  it('opens a new window for the pending rows after each one, so a later call answered within it writes one row', async () => {
+    const statements: LogStatement[] = [];
+    const windowed = createInferenceLogWriter(recordingStatements(database.executeLogStatement, statements), {
+      concurrency: database.logConcurrency,
+      pendingRowsWindowMs: 400,
+    });
+    const first = pendingRow(uuidv7());
+    await windowed.write(first);
+    const second = pendingRow(first.chain_id);
+    const secondFinished = finishedRow(second);
+
+    const secondWritten = windowed.write(second);
+    await nextTurn();
+    await Promise.all([secondWritten, windowed.write(secondFinished)]);
+
+    expect(statements.map((statement) => [statement.name, statement.values[0]])).toEqual([
+      ['inference_log_pending_1', first.id],
+      ['inference_log_upsert_1', second.id],
+    ]);
+  });
+
+  it('lets pending and finished rows take turns on a single connection, so neither lane holds the other back', async () => {
+    const statements: LogStatement[] = [];
+    const gate = gatedStatements(database.executeLogStatement, statements);
+    const single = createInferenceLogWriter(gate.execute, { concurrency: 1, pendingRowsWindowMs: 0 });
+    const chainId = uuidv7();
+    const [first, second] = [finishedRow(pendingRow(chainId)), finishedRow(pendingRow(chainId))];
+    const [early, late] = [pendingRow(chainId), pendingRow(chainId)];
+
+    const writes = [single.write(first)];
+    await vi.waitFor(() => expect(statements).toHaveLength(1));
+    writes.push(single.write(early));
+    await windowPassed();
+    writes.push(single.write(second));
+    await nextTurn();
+    gate.openNext();
+    await vi.waitFor(() => expect(statements).toHaveLength(2));
+    writes.push(single.write(late));
+    await windowPassed();
+    gate.openNext();
+    await vi.waitFor(() => expect(statements).toHaveLength(3));
+    gate.openNext();
+    await vi.waitFor(() => expect(statements).toHaveLength(4));
+    gate.openNext();
+    await Promise.all(writes);
+
+    // Both lanes were waiting each time the connection came free: a due pending batch, then the finished row,
+    // then the pending row that came meanwhile.
+    expect(statements.map((statement) => statement.values[0])).toEqual([first.id, early.id, second.id, late.id]);
+  });
+
+  it('keeps the pending row of a call whose finished row fails to be written, and fails only that call', async () => {
+    const windowed = createInferenceLogWriter(database.executeLogStatement, { concurrency: database.logConcurrency, pendingRowsWindowMs: 400 });
+    const pending = pendingRow(uuidv7());
+    // 2^31 does not fit inference_log.input_tokens (integer).
+    const unwritable = { ...finishedRow(pending), input_tokens: 2 ** 31 };
+
+    const pendingWritten = windowed.write(pending);
+    await nextTurn();
+    const [pendingOutcome, finishedOutcome] = await Promise.allSettled([pendingWritten, windowed.write(unwritable)]);
+
+    expect(finishedOutcome).toMatchObject({ status: 'rejected', reason: expect.objectContaining({ message: expect.stringMatching(/out of range/i) }) });
+    expect(pendingOutcome.status).toBe('fulfilled');
+    expect(await findLog(database.db, pending.id)).toMatchObject({ id: pending.id, status: 'pending', request: JSON.parse(pending.request) });
   });
 });

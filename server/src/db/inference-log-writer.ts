@@ -4,8 +4,9 @@ import type { NewInferenceLog } from './tables/inference-log.js';
 
 const DEADLOCK_DETECTED = '40P01';
 /**
- * How long a pending row waits for others to share its statement. Nobody waits for a pending row (it only shows a
- * call in flight), and a call answered sooner writes one finished row instead of two.
+ * The longest a pending row waits for others to share its statement; the window opens with the first pending row.
+ * Nobody waits for a pending row (it only shows a call in flight), and a call answered sooner writes one finished
+ * row instead of two.
  */
 export const PENDING_ROWS_WINDOW_MS = 2;
 
@@ -16,8 +17,9 @@ interface Waiter {
 
 interface QueuedRow {
   row: NewInferenceLog;
-  /** Its own caller, and the caller of the pending row it took the place of. */
-  waiters: Waiter[];
+  waiter: Waiter;
+  /** The queued pending row of the same id that this row took the place of: written on its own if this one fails. */
+  replaced?: QueuedRow | undefined;
 }
 
 export type ExecuteLogStatement = (statement: LogStatement) => Promise<void>;
@@ -31,7 +33,10 @@ export interface InferenceLogWriter {
 }
 
 export interface InferenceLogWriterOptions {
-  /** How many statements may run at once; pending rows take at most one of them. */
+  /**
+   * How many statements may run at once. Pending rows take at most one of them; when they would take the last
+   * free one, the two lanes take turns.
+   */
   concurrency: number;
   pendingRowsWindowMs?: number;
 }
@@ -40,8 +45,8 @@ export interface InferenceLogWriterOptions {
  * Group commit for inference_log, in two lanes. Finished rows (their callers wait) go out at the end of the
  * event-loop turn, every finished row queued by then in one multi-row statement. Pending rows gather for
  * PENDING_ROWS_WINDOW_MS and then go together, in a statement of their own; a call that finishes first takes its
- * pending row's place. Every caller waits for its own row to be committed. A batch that fails is retried row by
- * row, so one bad row fails only its own caller.
+ * pending row's place. Every caller waits for its own row to be committed. A batch that fails is split until the
+ * bad row is found, so one bad row fails only its own caller.
  */
 export function createInferenceLogWriter(execute: ExecuteLogStatement, options: InferenceLogWriterOptions): InferenceLogWriter {
   const statementFor = createLogStatements();
@@ -52,6 +57,7 @@ export function createInferenceLogWriter(execute: ExecuteLogStatement, options: 
   let running = 0;
   let pendingRunning = false;
   let pendingDue = false;
+  let pendingWentLast = false;
   let pendingTimer: NodeJS.Timeout | undefined;
   let pumpScheduled = false;
 
@@ -65,7 +71,7 @@ export function createInferenceLogWriter(execute: ExecuteLogStatement, options: 
     });
   }
 
-  function pumpPendingRowsSoon(): void {
+  function openPendingWindow(): void {
     pendingTimer ??= setTimeout(() => {
       pendingTimer = undefined;
       pendingDue = true;
@@ -74,19 +80,33 @@ export function createInferenceLogWriter(execute: ExecuteLogStatement, options: 
   }
 
   function pump(): void {
-    if (pending.size === 0) pendingDue = false;
-    // Pending rows whose window has passed go first, so that a steady stream of finished rows cannot hold them back.
-    if (pendingDue && !pendingRunning && running < options.concurrency) start(takePendingRows(), true);
-    while (running < options.concurrency && finished.length > 0) start(finished.splice(0, MAX_BATCH_ROWS), false);
+    while (running < options.concurrency) {
+      const pendingReady = pendingDue && !pendingRunning && pending.size > 0;
+      // With one slot left and both lanes waiting, they take turns: neither a steady stream of calls starting nor
+      // one of calls finishing can hold the other lane back.
+      if (pendingReady && (finished.length === 0 || !pendingWentLast)) {
+        pendingWentLast = true;
+        start(takePendingRows(), true);
+      } else if (finished.length > 0) {
+        pendingWentLast = false;
+        start(finished.splice(0, MAX_BATCH_ROWS), false);
+      } else {
+        return;
+      }
+    }
   }
 
   function takePendingRows(): QueuedRow[] {
     const batch: QueuedRow[] = [];
     for (const [id, queued] of pending) {
-      if (batch.length === MAX_BATCH_ROWS) break;
+      if (batch.length === MAX_BATCH_ROWS) return batch;
       batch.push(queued);
       pending.delete(id);
     }
+    // All taken: the next pending row opens a window of its own.
+    pendingDue = false;
+    clearTimeout(pendingTimer);
+    pendingTimer = undefined;
     return batch;
   }
 
@@ -100,13 +120,24 @@ export function createInferenceLogWriter(execute: ExecuteLogStatement, options: 
     });
   }
 
+  // Halves a failed batch rather than retrying each row at once, so one bad row costs a few statements and
+  // the retries keep to this batch's slot.
   async function flush(batch: QueuedRow[]): Promise<void> {
     try {
       await writeRows(latestRowPerId(batch));
-      settle(batch, undefined);
+      for (const queued of batch) settle(queued);
     } catch (error) {
-      if (batch.length === 1) return settle(batch, error);
-      await Promise.all(batch.map((queued) => writeRows([queued.row]).then(() => settle([queued], undefined), (rowError: unknown) => settle([queued], rowError))));
+      if (batch.length > 1) {
+        const middle = Math.ceil(batch.length / 2);
+        await flush(batch.slice(0, middle));
+        await flush(batch.slice(middle));
+        return;
+      }
+      const [failed] = batch;
+      if (!failed) return;
+      failed.waiter.reject(error);
+      // The call's pending row still shows that it ran.
+      if (failed.replaced) await flush([failed.replaced]);
     }
   }
 
@@ -123,23 +154,24 @@ export function createInferenceLogWriter(execute: ExecuteLogStatement, options: 
   return {
     write(row) {
       return new Promise<void>((resolve, reject) => {
-        const waiter = { resolve, reject };
+        const queued: QueuedRow = { row, waiter: { resolve, reject }, replaced: pending.get(row.id) };
         if (row.status === 'pending') {
-          pending.set(row.id, { row, waiters: [...(pending.get(row.id)?.waiters ?? []), waiter] });
-          pumpPendingRowsSoon();
+          pending.set(row.id, queued);
+          openPendingWindow();
           return;
         }
-        const replaced = pending.get(row.id);
         pending.delete(row.id);
-        finished.push({ row, waiters: replaced ? [waiter, ...replaced.waiters] : [waiter] });
+        finished.push(queued);
         pumpAtTurnEnd();
       });
     },
   };
 }
 
-function settle(batch: readonly QueuedRow[], error: unknown): void {
-  for (const { waiters } of batch) for (const waiter of waiters) if (error === undefined) waiter.resolve(); else waiter.reject(error);
+/** Resolves the row's caller, and the caller of each row it took the place of. */
+function settle(queued: QueuedRow): void {
+  queued.waiter.resolve();
+  if (queued.replaced) settle(queued.replaced);
 }
 
 /**

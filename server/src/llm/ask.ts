@@ -242,8 +242,8 @@ async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
   llmLog.debug(`"${task.name}" attempt ${attempt} → ${route.provider}:${route.model}`, { chainId, logId });
   const startedAt = performance.now();
   const replying = route.adapter.complete({ model: route.model, messages, output, params, signal, offlineExample: input.offlineExample });
-  // Queued after the request has started; the writer sends it at the end of this event-loop turn, so the
-  // pending row does not delay the provider call.
+  // Queued after the request has started, so the pending row does not delay the provider call; the writer
+  // sends it within PENDING_ROWS_WINDOW_MS, or writes only the finished row if the answer comes first.
   const pending = logWriter.write(row);
 
   let reply: ProviderReply;
