@@ -87,12 +87,14 @@ function recordingFailedStatements(execute: ExecuteLogStatement, failures: unkno
   };
 }
 
-/** The database's log statements, recorded in the order the writer sends them. */
-function recordingStatements(execute: ExecuteLogStatement, statements: LogStatement[]): ExecuteLogStatement {
-  return (statement) => {
+/** A writer on the test database with the given pending window, and its statements in the order it sends them. */
+function recordedWriter(pendingRowsWindowMs: number): { writer: InferenceLogWriter; statements: LogStatement[] } {
+  const statements: LogStatement[] = [];
+  const execute: ExecuteLogStatement = (statement) => {
     statements.push(statement);
-    return execute(statement);
+    return database.executeLogStatement(statement);
   };
+  return { writer: createInferenceLogWriter(execute, { concurrency: database.logConcurrency, pendingRowsWindowMs }), statements };
 }
 
 /**
@@ -229,11 +231,7 @@ describe('the inference_log writer', () => {
     expect(rows.find((row) => row.id === goodFinished.id)).toEqual(asStored(goodFinished));
   });
   it('writes a call answered within the pending window as one finished row, in one statement', async () => {
-    const statements: LogStatement[] = [];
-    const windowed = createInferenceLogWriter(recordingStatements(database.executeLogStatement, statements), {
-      concurrency: database.logConcurrency,
-      pendingRowsWindowMs: 1_000,
-    });
+    const { writer: windowed, statements } = recordedWriter(1_000);
     const pending = pendingRow(uuidv7());
     const finished = finishedRow(pending);
 
@@ -246,12 +244,8 @@ describe('the inference_log writer', () => {
   });
 
   it('sends the pending rows of one window together, and a finished row at the end of its turn without waiting for them', async () => {
-    const statements: LogStatement[] = [];
-    const windowed = createInferenceLogWriter(recordingStatements(database.executeLogStatement, statements), {
-      concurrency: database.logConcurrency,
-      // Long enough that the finished row is committed before the window closes, even on a slow machine.
-      pendingRowsWindowMs: 400,
-    });
+    // Long enough that the finished row is committed before the window closes, even on a slow machine.
+    const { writer: windowed, statements } = recordedWriter(400);
     const chainId = uuidv7();
     const pendings = [pendingRow(chainId), pendingRow(chainId), pendingRow(chainId)];
     const finished = finishedRow(pendingRow(chainId));
@@ -268,11 +262,7 @@ describe('the inference_log writer', () => {
     expect(rows.find((row) => row.id === finished.id)).toEqual(asStored(finished));
   });
   it('opens a new window for the pending rows after each one, so a later call answered within it writes one row', async () => {
-    const statements: LogStatement[] = [];
-    const windowed = createInferenceLogWriter(recordingStatements(database.executeLogStatement, statements), {
-      concurrency: database.logConcurrency,
-      pendingRowsWindowMs: 400,
-    });
+    const { writer: windowed, statements } = recordedWriter(400);
     const first = pendingRow(uuidv7());
     await windowed.write(first);
     const second = pendingRow(first.chain_id);
