@@ -19,6 +19,11 @@ const settingsReporter: ConsolaReporter = {
 /** The root logger; modules take `log.withTag('<module>')`. */
 export const log = createConsola({ level: LEVELS.trace, reporters: [settingsReporter] });
 
+/** Whether messages of this level are printed: lets a hot path skip building a message nobody will see. */
+export function logsAt(level: LogLevelName): boolean {
+  return LEVELS[level] <= output.level;
+}
+
 export function setLogLevel(level: LogLevelName): void {
   output.level = LEVELS[level];
 }

@@ -1,5 +1,5 @@
 import type { SupportMessage } from '@chainlog/shared';
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from '../uuid-v7.js';
 import type { Db } from '../db/client.js';
 import { insertReplyDraft, insertTriage } from '../db/queries/support.js';
 import type { AppLlm } from '../tasks/index.js';

@@ -1,9 +1,9 @@
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from '../uuid-v7.js';
 import type { Db } from '../db/client.js';
 import type { InferenceLogWriter } from '../db/inference-log-writer.js';
 import { toJsonb } from '../db/jsonb.js';
 import type { NewInferenceLog } from '../db/tables/inference-log.js';
-import { log } from '../log.js';
+import { log, logsAt } from '../log.js';
 import { settleWithin } from '../settle-within.js';
 import { checkChainId, currentChainId, newChainId } from './chain-context.js';
 import {
@@ -239,7 +239,8 @@ async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
     request: toJsonb({ messages, output, params, requestedModel: route.requested }),
     created_at: new Date(),
   };
-  llmLog.debug(`"${task.name}" attempt ${attempt} → ${route.provider}:${route.model}`, { chainId, logId });
+  // Every attempt passes here: at the default level, building the message cost 1 % of the main thread under load.
+  if (logsAt('debug')) llmLog.debug(`"${task.name}" attempt ${attempt} → ${route.provider}:${route.model}`, { chainId, logId });
   const startedAt = performance.now();
   const replying = route.adapter.complete({ model: route.model, messages, output, params, signal, offlineExample: input.offlineExample });
   // Queued after the request has started, so the pending row does not delay the provider call; the writer

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { validate as isUuid, v7 as uuidv7 } from 'uuid';
+import { validate as isUuid } from 'uuid';
+import { uuidv7 } from '../uuid-v7.js';
 import { InvalidChainIdError } from './errors/index.js';
 
 const chainStorage = new AsyncLocalStorage<string>();

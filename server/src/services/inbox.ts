@@ -1,5 +1,5 @@
 import type { SupportMessage } from '@chainlog/shared';
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from '../uuid-v7.js';
 import { type ChainRunner, ShuttingDownError } from '../chains/chain-runner.js';
 import { SUPPORT_TRIAGE_CHAIN, supportTriage } from '../chains/support-triage.js';
 import type { Db } from '../db/client.js';
