@@ -1,6 +1,8 @@
 /**
  * How much does ask() (validation, durable logging) cost over the raw SDK call? Both run against the same fake
- * provider in the same process, interleaved round by round so drift hits both sides alike.
+ * provider in the same process, interleaved round by round so drift hits both sides alike. Two more variants of
+ * ask() run in the same rounds to show where the added time goes: log writes that do nothing (ask's own work), and
+ * every log statement replaced by `select 1` (one database round trip, the least a durable log can add).
  *   npm run bench                       PGlite, plus PostgreSQL at BENCH_DATABASE_URL / TEST_DATABASE_URL if set
  *   BENCH_DATABASES=postgres npm run bench   one of them only
  */
@@ -17,7 +19,8 @@ import { createLlm } from '../server/src/llm/ask.js';
 import { buildLlmSettings } from '../server/src/llm/settings.js';
 import { defineTask } from '../server/src/llm/task.js';
 import { setLogLevel } from '../server/src/log.js';
-import { createLogWriterFor } from '../server/src/db/inference-log-writer.js';
+import { type InferenceLogWriter, createInferenceLogWriter, createLogWriterFor } from '../server/src/db/inference-log-writer.js';
+import type { LogStatement } from '../server/src/db/inference-log-statements.js';
 
 const ROUNDS = 5;
 const SCENARIOS = [
@@ -71,6 +74,8 @@ function percentile(sorted: number[], fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? Number.NaN;
 }
 
+type Stats = ReturnType<typeof summarize>;
+
 function summarize(samples: Sample[]) {
   const latencies = samples.flatMap((sample) => sample.latencies).sort((a, b) => a - b);
   const calls = latencies.length;
@@ -115,6 +120,31 @@ async function startFakeProcess(): Promise<{ child: ChildProcess; openaiBaseUrl:
   };
 }
 
+const ROUND_TRIP: LogStatement = { name: 'bench_round_trip', text: 'select 1', values: [] };
+const VARIANTS = ['raw', 'ask', 'noWrites', 'roundTrip'] as const;
+type Variant = (typeof VARIANTS)[number];
+interface ScenarioResult {
+  kind: string;
+  concurrency: number;
+  delayMs: number;
+  stats: Record<Variant, Stats>;
+}
+
+/** The log writers of the ask() variants: the real one, one that writes nothing, one that only makes round trips. */
+function logWriters(handle: DatabaseHandle): Record<Exclude<Variant, 'raw'>, InferenceLogWriter> {
+  return {
+    ask: createLogWriterFor(handle),
+    noWrites: { write: async () => {} },
+    roundTrip: createInferenceLogWriter(() => handle.executeLogStatement(ROUND_TRIP), { concurrency: handle.logConcurrency }),
+  };
+}
+
+function cells(values: string[], widths: number[]): string {
+  return values.map((value, index) => value.padStart(widths[index] ?? 0)).join(' ');
+}
+
+const ms = (value: number) => `${value.toFixed(2)}ms`;
+
 async function main(): Promise<void> {
   setLogLevel('warn');
   const postgresUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
@@ -129,53 +159,68 @@ async function main(): Promise<void> {
     response_format: { type: 'json_schema' as const, json_schema: { name: 'bench_intent', strict: true, schema: z.toJSONSchema(outputSchema) } },
     max_completion_tokens: 2_048,
   };
+  const settings = buildLlmSettings({
+    OPENAI_API_KEY: 'sk-bench',
+    OPENAI_BASE_URL: fake.openaiBaseUrl,
+    CHAINLOG_LLM_TIMEOUT_MS: 30_000,
+    CHAINLOG_LLM_MAX_RETRIES: 0,
+    CHAINLOG_VALIDATION_RETRIES: 0,
+  });
   console.log(`ask() vs raw openai SDK, same fake provider (own process), ${ROUNDS} interleaved rounds per scenario (node ${process.version})`);
   // loop busy: how much of the wall time this process's event loop was running code. Near 100 %, the SDK and ask()
   // compete for one core, and the ratio measures CPU per call more than latency.
   console.log('db        conc  delay   raw/s    ask/s   ratio   raw p50  added p50  raw p99  added p99  loop busy raw/ask');
+  const results: ScenarioResult[] = [];
   for (const kind of databases) {
     const { handle, cleanup } = await openBenchDatabase(kind, postgresUrl);
-    const settings = buildLlmSettings({
-      OPENAI_API_KEY: 'sk-bench',
-      OPENAI_BASE_URL: fake.openaiBaseUrl,
-      CHAINLOG_LLM_TIMEOUT_MS: 30_000,
-      CHAINLOG_LLM_MAX_RETRIES: 0,
-      CHAINLOG_VALIDATION_RETRIES: 0,
-    });
-    const llm = createLlm({ db: handle.db, settings, tasks: [task], logWriter: createLogWriterFor(handle) });
+    const writers = logWriters(handle);
+    const askWith = (logWriter: InferenceLogWriter) => {
+      const llm = createLlm({ db: handle.db, settings, tasks: [task], logWriter });
+      return () => llm.ask(task, { text: 'Where is my order A-1042?' });
+    };
+    const calls: Record<Variant, () => Promise<unknown>> = {
+      raw: () => raw.chat.completions.create(rawBody),
+      ask: askWith(writers.ask),
+      noWrites: askWith(writers.noWrites),
+      roundTrip: askWith(writers.roundTrip),
+    };
     for (const scenario of SCENARIOS) {
       await fake.setDelay(scenario.delayMs);
-      const rawCall = () => raw.chat.completions.create(rawBody);
-      const askCall = () => llm.ask(task, { text: 'Where is my order A-1042?' });
-      await runLoad(50, scenario.concurrency, rawCall);
-      await runLoad(50, scenario.concurrency, askCall);
-      const rawSamples: Sample[] = [];
-      const askSamples: Sample[] = [];
+      for (const variant of VARIANTS) await runLoad(50, scenario.concurrency, calls[variant]);
+      const samples = Object.fromEntries(VARIANTS.map((variant) => [variant, [] as Sample[]])) as Record<Variant, Sample[]>;
       for (let round = 0; round < ROUNDS; round++) {
-        rawSamples.push(await runLoad(scenario.callsPerRound, scenario.concurrency, rawCall));
-        askSamples.push(await runLoad(scenario.callsPerRound, scenario.concurrency, askCall));
+        for (const variant of VARIANTS) samples[variant].push(await runLoad(scenario.callsPerRound, scenario.concurrency, calls[variant]));
       }
-      const rawStats = summarize(rawSamples);
-      const askStats = summarize(askSamples);
-      console.log(
-        [
-          kind.padEnd(8),
-          String(scenario.concurrency).padStart(5),
-          `${scenario.delayMs}ms`.padStart(6),
-          rawStats.throughput.toFixed(0).padStart(8),
-          askStats.throughput.toFixed(0).padStart(8),
-          (askStats.throughput / rawStats.throughput).toFixed(3).padStart(7),
-          `${rawStats.p50.toFixed(2)}ms`.padStart(9),
-          `${(askStats.p50 - rawStats.p50).toFixed(2)}ms`.padStart(10),
-          `${rawStats.p99.toFixed(2)}ms`.padStart(8),
-          `${(askStats.p99 - rawStats.p99).toFixed(2)}ms`.padStart(10),
-          `${(rawStats.loopBusy * 100).toFixed(0)}%/${(askStats.loopBusy * 100).toFixed(0)}%`.padStart(18),
-        ].join(' '),
-      );
+      const stats = Object.fromEntries(VARIANTS.map((variant) => [variant, summarize(samples[variant])])) as Record<Variant, Stats>;
+      results.push({ kind, concurrency: scenario.concurrency, delayMs: scenario.delayMs, stats });
+      printAskRow(kind, scenario, stats);
     }
     await cleanup();
   }
+  printBreakdown(results);
   fake.child.disconnect();
+}
+
+function printAskRow(kind: string, scenario: { concurrency: number; delayMs: number }, stats: Record<Variant, Stats>): void {
+  const { raw, ask } = stats;
+  const values = [
+    String(scenario.concurrency), `${scenario.delayMs}ms`, raw.throughput.toFixed(0), ask.throughput.toFixed(0),
+    (ask.throughput / raw.throughput).toFixed(3), ms(raw.p50), ms(ask.p50 - raw.p50), ms(raw.p99), ms(ask.p99 - raw.p99),
+    `${(raw.loopBusy * 100).toFixed(0)}%/${(ask.loopBusy * 100).toFixed(0)}%`,
+  ];
+  console.log(`${kind.padEnd(8)} ${cells(values, [5, 6, 8, 8, 7, 9, 10, 8, 10, 18])}`);
+}
+
+/** Ratio and added p50 of each ask() variant, measured in the same rounds as the table above. */
+function printBreakdown(results: ScenarioResult[]): void {
+  console.log('\nwhere the added time goes: ask() with log writes that do nothing, with each log statement a `select 1`, and as is');
+  console.log('db        conc  delay   no writes: ratio  added p50   round trip: ratio  added p50   ask(): ratio  added p50');
+  for (const { kind, concurrency, delayMs, stats } of results) {
+    const columns = (variant: Variant) => [(stats[variant].throughput / stats.raw.throughput).toFixed(3), ms(stats[variant].p50 - stats.raw.p50)];
+    console.log(
+      `${kind.padEnd(8)} ${cells([String(concurrency), `${delayMs}ms`, ...columns('noWrites'), ...columns('roundTrip'), ...columns('ask')], [5, 6, 17, 10, 19, 10, 14, 10])}`,
+    );
+  }
 }
 
 await main();
