@@ -278,6 +278,31 @@ describe('the inference_log writer', () => {
     ]);
   });
 
+  it('closes a window whose pending rows were all replaced, so the next pending row waits for a window of its own', async () => {
+    const windowMs = 100;
+    const { writer: windowed, statements } = recordedWriter(windowMs);
+    const chainId = uuidv7();
+    const first = pendingRow(chainId);
+    const firstWritten = windowed.write(first);
+    await nextTurn();
+    await Promise.all([firstWritten, windowed.write(finishedRow(first))]);
+    // Past the end of the replaced window: left open, it would make the next pending row due at once.
+    await new Promise((resolve) => setTimeout(resolve, windowMs * 1.5));
+    const second = pendingRow(chainId);
+    const other = finishedRow(pendingRow(chainId));
+    // The other call's finished row makes the writer send what is due at this turn's end.
+    const writes = [windowed.write(second), windowed.write(other)];
+    await nextTurn();
+    writes.push(windowed.write(finishedRow(second)));
+    await Promise.all(writes);
+
+    expect(statements.map((statement) => [statement.name, statement.values[0]])).toEqual([
+      ['inference_log_upsert_1', first.id],
+      ['inference_log_upsert_1', other.id],
+      ['inference_log_upsert_1', second.id],
+    ]);
+  });
+
   it('lets pending and finished rows take turns on a single connection, so neither lane holds the other back', async () => {
     const statements: LogStatement[] = [];
     const gate = gatedStatements(database.executeLogStatement, statements);

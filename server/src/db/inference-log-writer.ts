@@ -103,11 +103,16 @@ export function createInferenceLogWriter(execute: ExecuteLogStatement, options: 
       batch.push(queued);
       pending.delete(id);
     }
-    // All taken: the next pending row opens a window of its own.
+    closePendingWindow();
+    return batch;
+  }
+
+  // Once its rows are gone (taken, or replaced by their finished rows), the window closes: the next pending row
+  // opens a window of its own.
+  function closePendingWindow(): void {
     pendingDue = false;
     clearTimeout(pendingTimer);
     pendingTimer = undefined;
-    return batch;
   }
 
   function start(batch: QueuedRow[], pendingLane: boolean): void {
@@ -160,7 +165,7 @@ export function createInferenceLogWriter(execute: ExecuteLogStatement, options: 
           openPendingWindow();
           return;
         }
-        pending.delete(row.id);
+        if (pending.delete(row.id) && pending.size === 0) closePendingWindow();
         finished.push(queued);
         pumpAtTurnEnd();
       });
