@@ -1,4 +1,4 @@
-import { createLogWriterFor } from '../src/db/inference-log-writer.js';
+import { type ExecuteLogStatement, createInferenceLogWriter } from '../src/db/inference-log-writer.js';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { z } from 'zod';
 import type { DatabaseHandle, Db } from '../src/db/client.js';
@@ -19,12 +19,18 @@ export interface TestSettingsOptions {
   config?: z.input<typeof configFileSchema>;
 }
 
+/** What a test may change of how `ask()` writes its rows: wrap the database's log statements (to fail some). */
+export interface TestLlmOptions<Tasks extends readonly AnyTask[]> extends TestSettingsOptions {
+  tasks: Tasks;
+  logStatements?: (execute: ExecuteLogStatement) => ExecuteLogStatement;
+}
+
 /** One fake provider and one migrated database for a test file, and `ask()` wired to both. */
 export interface LlmHarness {
   fake: FakeProvider;
   db: Db;
   settings(options?: TestSettingsOptions): LlmSettings;
-  createLlm<const Tasks extends readonly AnyTask[]>(options: TestSettingsOptions & { tasks: Tasks }): Llm<Tasks>;
+  createLlm<const Tasks extends readonly AnyTask[]>(options: TestLlmOptions<Tasks>): Llm<Tasks>;
   close(): Promise<void>;
 }
 
@@ -57,7 +63,11 @@ export async function startLlmHarness(): Promise<LlmHarness> {
     fake,
     db: database.db,
     settings,
-    createLlm: (options) => createLlm({ db: database.db, settings: settings(options), tasks: options.tasks, logWriter: createLogWriterFor(database) }),
+    createLlm: (options) => {
+      const execute = options.logStatements?.(database.executeLogStatement) ?? database.executeLogStatement;
+      const logWriter = createInferenceLogWriter(execute, { concurrency: database.logConcurrency });
+      return createLlm({ db: database.db, settings: settings(options), tasks: options.tasks, logWriter });
+    },
     async close() {
       await Promise.all([fake.close(), database.close()]);
     },
@@ -91,7 +101,7 @@ export function useLlmHarness(): LlmHarness {
       return started().db;
     },
     settings: (options) => started().settings(options),
-    createLlm: <const Tasks extends readonly AnyTask[]>(options: TestSettingsOptions & { tasks: Tasks }) => started().createLlm(options),
+    createLlm: <const Tasks extends readonly AnyTask[]>(options: TestLlmOptions<Tasks>) => started().createLlm(options),
     close: () => started().close(),
   };
 }

@@ -3,10 +3,11 @@ import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import type { FakeReply, RecordedRequest } from '../../test/fake-provider.js';
 import { chainRows, messagesOf, onlyRow, rejectionOf, useLlmHarness, within } from '../../test/llm-harness.js';
+import type { ExecuteLogStatement } from '../db/inference-log-writer.js';
 import { findLog } from '../db/queries/inference-log.js';
 import type { InferenceLog } from '../db/tables/inference-log.js';
 import { newChainId, runInChain } from './chain-context.js';
-import { AbortedError, InvalidChainIdError } from './errors/index.js';
+import { AbortedError, InvalidChainIdError, LogWriteError, TaskOutputError } from './errors/index.js';
 import { defineTask } from './task.js';
 
 const echoTask = defineTask({
@@ -20,13 +21,38 @@ const echoTask = defineTask({
   ],
 });
 
+/** A task whose output schema throws on the model's answer, as a buggy transform does. */
+const throwingTask = defineTask({
+  name: 'throwing transform (durability test)',
+  input: z.object({ text: z.string() }),
+  output: z.object({ echo: z.string() }).transform((): { echo: string } => {
+    throw new Error('the transform broke');
+  }),
+  model: 'openai:gpt-4.1-mini',
+  prompt: ({ text }) => [{ role: 'user', content: text }],
+});
+
+/** A task whose output cannot be stored as JSON. */
+const bigintTask = defineTask({
+  name: 'bigint output (durability test)',
+  input: z.object({ text: z.string() }),
+  output: z.object({ echo: z.string() }).transform(({ echo }) => ({ echo, length: BigInt(echo.length) })),
+  model: 'openai:gpt-4.1-mini',
+  prompt: ({ text }) => [{ role: 'user', content: text }],
+});
+
 const NUL = '\u0000';
 const REPLACEMENT = '\uFFFD';
 
 const harness = useLlmHarness();
 
-function createLlm() {
-  return harness.createLlm({ tasks: [echoTask] });
+function createLlm(logStatements?: (execute: ExecuteLogStatement) => ExecuteLogStatement) {
+  return harness.createLlm({ tasks: [echoTask, throwingTask, bigintTask], logStatements });
+}
+
+/** Log statements where every batch of pending rows fails, as when the database drops the connection meanwhile. */
+function failingPendingInserts(execute: ExecuteLogStatement): ExecuteLogStatement {
+  return (statement) => (statement.name?.startsWith('inference_log_pending') ? Promise.reject(new Error('connection lost')) : execute(statement));
 }
 
 /** A promise with its resolve function, to hold the fake's answer until the test lets it go. */
@@ -219,5 +245,69 @@ describe('ask() keeps inference_log durable', () => {
       expect(row).toMatchObject({ id: errors[index]?.logId, status: 'error', error: { class: 'AbortedError', code: 'aborted' } });
       expect(row.finished_at).toBeInstanceOf(Date);
     }
+  });
+
+  it('returns with a complete row when the pending insert fails while the provider works, without an unhandled rejection', async () => {
+    // Slower than the pending window, so the pending insert has failed before the answer comes.
+    harness.fake.respondWith((request) => ({ ...echo(request), delayMs: 100 }) as FakeReply);
+    const chainId = newChainId();
+
+    const result = await createLlm(failingPendingInserts).ask(echoTask, { text: 'still logged' }, { chainId });
+
+    expect(result.output).toEqual({ echo: 'still logged' });
+    expect(onlyRow(await chainRows(harness.db, chainId))).toMatchObject({ id: result.logId, status: 'ok', output: { echo: 'still logged' } });
+  });
+
+  it('ends the row as an error without the answer when the database refuses the finished row, and throws LogWriteError', async () => {
+    // 2^31 tokens do not fit inference_log.input_tokens (integer), so only the finished row fails.
+    harness.fake.respondWith(() => ({ kind: 'json', value: { echo: 'too many tokens' }, usage: { inputTokens: 2 ** 31, outputTokens: 1 } }));
+    const chainId = newChainId();
+
+    const error = await rejectionOf(createLlm().ask(echoTask, { text: 'count me' }, { chainId }), LogWriteError);
+
+    const row = onlyRow(await chainRows(harness.db, chainId));
+    expect(row).toMatchObject({
+      id: error.logId,
+      status: 'error',
+      output: null,
+      response: null,
+      input_tokens: null,
+      error: { class: 'LogWriteError', code: 'log_write_failed', details: { reason: expect.stringMatching(/out of range/i) } },
+    });
+    expect(row.finished_at).toBeInstanceOf(Date);
+    expect(messagesOf(row.request).at(-1)?.content).toBe('count me');
+  });
+
+  it('keeps the error of a failed attempt on LogWriteError, and in its row, when that row is refused too', async () => {
+    harness.fake.respondWith(() => ({ kind: 'refusal', message: 'I will not', usage: { inputTokens: 2 ** 31, outputTokens: 1 } }));
+    const chainId = newChainId();
+
+    const error = await rejectionOf(createLlm().ask(echoTask, { text: 'refuse me' }, { chainId }), LogWriteError);
+
+    expect(error.attemptError?.code).toBe('refusal');
+    expect(onlyRow(await chainRows(harness.db, chainId))).toMatchObject({
+      status: 'error',
+      error: { code: 'log_write_failed', details: { attemptError: { class: 'RefusalError', code: 'refusal' } } },
+    });
+  });
+
+  it.each([
+    [throwingTask, /the transform broke/],
+    [bigintTask, /bigint/i],
+  ])('fails "%s" with TaskOutputError and an error row, without retrying, when its output code fails', async (task, reason) => {
+    harness.fake.respondWith(echo);
+    const chainId = newChainId();
+
+    const error = await rejectionOf(createLlm().ask(task, { text: 'break me' }, { chainId }), TaskOutputError);
+
+    expect(error.message).toMatch(reason);
+    expect(harness.fake.requests).toHaveLength(1);
+    expect(onlyRow(await chainRows(harness.db, chainId))).toMatchObject({
+      id: error.logId,
+      status: 'error',
+      output: null,
+      response: expect.objectContaining({ object: 'chat.completion' }),
+      error: { class: 'TaskOutputError', code: 'task_output_failed', message: expect.stringMatching(reason) },
+    });
   });
 });

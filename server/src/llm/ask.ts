@@ -16,6 +16,7 @@ import {
   ProviderError,
   RefusalError,
   RetriesExhaustedError,
+  TaskOutputError,
   TruncationError,
   UnknownTaskError,
 } from './errors/index.js';
@@ -68,7 +69,7 @@ export interface Llm<Tasks extends readonly AnyTask[] = readonly AnyTask[]> {
    * inference_log, complete by the time this returns or throws.
    * @throws UnknownTaskError, InvalidTaskInputError, InvalidChainIdError, ModelConfigError before any provider
    *   call; ProviderError, ProviderTimeoutError, AbortedError, RefusalError, TruncationError, RetriesExhaustedError,
-   *   LogWriteError after.
+   *   TaskOutputError, LogWriteError after.
    */
   ask<T extends AnyTask>(task: T, input: TaskInput<T>, options?: AskOptions): Promise<AskResult<TaskOutput<T>>>;
   ask<Name extends Tasks[number]['name']>(
@@ -246,6 +247,10 @@ async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
   // Queued after the request has started, so the pending row does not delay the provider call; the writer
   // sends it within PENDING_ROWS_WINDOW_MS, or writes only the finished row if the answer comes first.
   const pending = logWriter.write(row);
+  // finishRow reads how it went; until then, a failure while the provider works must not be an unhandled
+  // rejection (which ends the process).
+  pending.catch(() => {});
+  const finishing: Finishing = { logWriter, pending, secrets: settings.secrets };
 
   let reply: ProviderReply;
   try {
@@ -256,7 +261,7 @@ async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
     // Provider messages can echo the key (OpenAI's 401 does), and callers print this message.
     error.message = redactSecrets(error.message, settings.secrets);
     const body = ProviderError.isInstance(error) ? error.body : undefined;
-    await finishRow(logWriter, pending, {
+    await finishRow(finishing, {
       ...row,
       status: 'error',
       error: toJsonb(redactSecrets(error.toRecord(), settings.secrets)),
@@ -264,18 +269,25 @@ async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
       provider_request_id: ProviderError.isInstance(error) ? error.providerRequestId : null,
       latency_ms: performance.now() - startedAt,
       finished_at: new Date(),
-    });
+    }, error);
     return { ok: false, error, answer: '' };
   }
   const latencyMs = performance.now() - startedAt;
-  const checked = checkReply(registered, reply, logId);
   const usage = reply.usage;
   const cost = costUsd(settings.prices, route.provider, route.model, usage);
-  await finishRow(logWriter, pending, {
+  let checked: CheckedReply;
+  let outputJson: string | null = null;
+  try {
+    checked = checkReply(registered, reply, logId);
+    if (checked.ok) outputJson = toJsonb(checked.output);
+  } catch (thrown) {
+    checked = { ok: false, error: new TaskOutputError(task.name, { cause: thrown, logId }), answer: '' };
+  }
+  await finishRow(finishing, {
     ...row,
     status: checked.ok ? 'ok' : 'error',
     response: toJsonb(reply.body),
-    output: checked.ok ? toJsonb(checked.output) : null,
+    output: outputJson,
     error: checked.ok ? null : toJsonb(redactSecrets(checked.error.toRecord(), settings.secrets)),
     input_tokens: usage.inputTokens,
     output_tokens: usage.outputTokens,
@@ -283,7 +295,7 @@ async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
     latency_ms: latencyMs,
     provider_request_id: reply.providerRequestId,
     finished_at: new Date(),
-  });
+  }, checked.ok ? undefined : checked.error);
   if (!checked.ok) return { ok: false, error: checked.error, answer: checked.answer };
   return {
     ok: true,
@@ -291,14 +303,40 @@ async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
   };
 }
 
-async function finishRow(logWriter: InferenceLogWriter, pending: Promise<void>, row: NewInferenceLog): Promise<void> {
+/** What finishing an attempt's row needs: the writer, the pending row's write, and the secrets to keep out. */
+interface Finishing {
+  logWriter: InferenceLogWriter;
+  pending: Promise<void>;
+  secrets: readonly string[];
+}
+
+/**
+ * Writes the attempt's finished row over its pending one. When the database refuses it (a value it cannot hold,
+ * such as a token count past its integer range, or the database failing), a lean error row without the answer
+ * still ends the attempt, so its row is not left pending; the call then fails with LogWriteError.
+ */
+async function finishRow(finishing: Finishing, row: NewInferenceLog, attemptError?: LlmError): Promise<void> {
+  const { logWriter, pending, secrets } = finishing;
   const [pendingResult, finishedResult] = await Promise.allSettled([pending, logWriter.write(row)]);
-  // The finished upsert alone makes the row complete; a failed pending insert only matters if it failed too.
-  if (finishedResult.status === 'rejected') {
-    llmLog.error(`inference log row ${row.id} could not be written`, finishedResult.reason);
-    throw new LogWriteError(row.id, { cause: finishedResult.reason });
+  if (finishedResult.status === 'fulfilled') {
+    // The finished upsert alone makes the row complete; a failed pending insert only matters if it failed too.
+    if (pendingResult.status === 'rejected') llmLog.debug('pending log insert failed but the finished row was written', pendingResult.reason);
+    return;
   }
-  if (pendingResult.status === 'rejected') llmLog.debug('pending log insert failed but the finished row was written', pendingResult.reason);
+  llmLog.error(`inference log row ${row.id} could not be written`, finishedResult.reason);
+  const failure = new LogWriteError(row.id, { cause: finishedResult.reason, attemptError });
+  try {
+    await logWriter.write(leanErrorRow(row, toJsonb(redactSecrets(failure.toRecord(), secrets))));
+  } catch (error) {
+    llmLog.error(`inference log row ${row.id} could not be written even without the answer`, error);
+  }
+  throw failure;
+}
+
+/** The attempt's row with only what its pending row had, its timing, and why the full row was refused. */
+function leanErrorRow(row: NewInferenceLog, error: string): NewInferenceLog {
+  const { id, chain_id, name, provider, model, attempt, request, created_at, latency_ms, finished_at } = row;
+  return { id, chain_id, name, provider, model, attempt, request, created_at, latency_ms, finished_at, status: 'error', error };
 }
 
 type CheckedReply = { ok: true; output: unknown } | { ok: false; error: LlmError; answer: string };

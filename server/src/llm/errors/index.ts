@@ -10,5 +10,6 @@ export { ProviderError } from './provider-error.js';
 export { ProviderTimeoutError } from './provider-timeout-error.js';
 export { RefusalError } from './refusal-error.js';
 export { RetriesExhaustedError } from './retries-exhausted-error.js';
+export { TaskOutputError } from './task-output-error.js';
 export { TruncationError } from './truncation-error.js';
 export { UnknownTaskError } from './unknown-task-error.js';
