@@ -7,7 +7,7 @@ import type { DatabaseHandle } from '../db/client.js';
 import { findChain, finishChain, insertChain, listChainEventsAfter, markRunningChainsInterrupted } from '../db/queries/chains.js';
 import type { AskResult } from '../llm/ask.js';
 import { newChainId } from '../llm/chain-context.js';
-import { type ChainRun, ChainRunner, type ChainWork, ShuttingDownError } from './chain-runner.js';
+import { type ChainRun, ChainRunner, type ChainWork } from './chain-runner.js';
 import { ChainEventBus } from './event-bus.js';
 
 interface Deferred<T> {
@@ -208,7 +208,22 @@ describe('the chain runner', () => {
     expect(await findChain(database.db, waitingChain)).toMatchObject({ status: 'interrupted', finished_at: expect.any(Date) });
     expect(await findChain(database.db, runningChain)).toMatchObject({ status: 'succeeded' });
     expect(runner.isAccepting()).toBe(false);
-    expect(() => runner.enqueue(newChainId(), async () => undefined)).toThrow(ShuttingDownError);
+  });
+
+  it('ends a chain stored while shutdown began as interrupted, with its chain_finished, instead of queuing it', async () => {
+    const bus = new ChainEventBus();
+    const runner = new ChainRunner({ db: database.db, bus, maxRunning: 1 });
+    const chainId = await newRunningChain('stored as shutdown began');
+    await runner.drain(5_000);
+    const finished = chainFinished(bus, chainId);
+
+    const queued = await runner.enqueue(chainId, async () => {
+      throw new Error('a chain must not start during shutdown');
+    });
+
+    expect(queued).toBe(false);
+    expect((await finished).payload).toMatchObject({ type: 'chain_finished', status: 'interrupted' });
+    expect(await findChain(database.db, chainId)).toMatchObject({ status: 'interrupted', finished_at: expect.any(Date) });
   });
 });
 

@@ -10,6 +10,7 @@ import { recordChainEvent, toChainEvent } from './chain-events.js';
 import type { ChainEventBus } from './event-bus.js';
 
 const runnerLog = log.withTag('chains');
+const STOPPED_BEFORE_START: ChainError = { class: 'Interrupted', message: 'the server stopped before this chain started' };
 
 /** What a chain's work gets: its id and a `step` that reports each call as it starts and ends. */
 export interface ChainRun {
@@ -43,11 +44,19 @@ export class ChainRunner {
     return this.accepting;
   }
 
-  /** @throws ShuttingDownError once shutdown began. */
-  enqueue(chainId: string, work: ChainWork): void {
-    if (!this.accepting) throw new ShuttingDownError();
+  /**
+   * Queues a stored chain. Once shutdown began (it can begin while the caller stores the chain), the chain is
+   * ended as interrupted instead, so it does not stay running with its subscribers waiting; resolves to whether it
+   * was queued.
+   */
+  async enqueue(chainId: string, work: ChainWork): Promise<boolean> {
+    if (!this.accepting) {
+      await this.end(chainId, 'interrupted', STOPPED_BEFORE_START);
+      return false;
+    }
     this.waiting.push({ chainId, work });
     this.startWaiting();
+    return true;
   }
 
   counts(): { running: number; waiting: number } {
@@ -61,8 +70,7 @@ export class ChainRunner {
   async drain(timeoutMs: number): Promise<boolean> {
     this.accepting = false;
     const notStarted = this.waiting.splice(0);
-    const stoppedBeforeStart = { class: 'Interrupted', message: 'the server stopped before this chain started' };
-    for (const { chainId } of notStarted) await this.end(chainId, 'interrupted', stoppedBeforeStart);
+    for (const { chainId } of notStarted) await this.end(chainId, 'interrupted', STOPPED_BEFORE_START);
     if (this.active.size === 0) return true;
     return settleWithin([...this.active], timeoutMs);
   }

@@ -12,8 +12,9 @@ import { toJsonb } from '../db/jsonb.js';
 
 /**
  * Stores the message and its chain (status running) in one transaction, then queues the triage chain and returns
- * at once: the caller follows progress through chains.events.
- * @throws ShuttingDownError once the server is shutting down (nothing is stored).
+ * at once: the caller follows progress through chains.events. When shutdown begins while the message is being
+ * stored, the message stays and its chain ends as interrupted.
+ * @throws ShuttingDownError when the server was already shutting down (nothing is stored).
  */
 export async function submitMessage(
   dependencies: { db: Db; llm: AppLlm; chains: ChainRunner },
@@ -32,7 +33,7 @@ export async function submitMessage(
       body: message.body,
     });
   });
-  dependencies.chains.enqueue(chainId, supportTriage(dependencies, messageId, message));
+  await dependencies.chains.enqueue(chainId, supportTriage(dependencies, messageId, message));
   return { chainId, messageId };
 }
 
