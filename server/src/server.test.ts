@@ -1,5 +1,5 @@
 import { type EventEmitter, once } from 'node:events';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { type IncomingHttpHeaders, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -115,6 +115,8 @@ describe('the server with a built client', () => {
     writeFileSync(path.join(clientDir, 'index.html'), '<!doctype html><title>Chainlog shell</title>');
     writeFileSync(path.join(clientDir, 'assets', 'app-1234.js'), 'console.log("chainlog");');
     writeFileSync(path.join(tempRoot, 'secret.txt'), 'outside the client folder');
+    // A file that checks out as one but fails to read (reading /proc/self/mem at offset 0 is EIO).
+    symlinkSync('/proc/self/mem', path.join(clientDir, 'assets', 'unreadable.js'));
     running = await startRunningServer({ clientDir });
   });
   afterAll(async () => {
@@ -158,6 +160,12 @@ describe('the server with a built client', () => {
       expect(response.body).toContain('<title>Chainlog shell</title>');
     },
   );
+
+  it('ends the response of a file that fails to read instead of crashing, and keeps serving', async () => {
+    // The status line went out before the read failed: the client sees the connection cut, not a complete body.
+    await expect(rawGet(running.url, '/assets/unreadable.js')).rejects.toThrow();
+    expect((await fetch(`${running.url}/healthz`)).status).toBe(200);
+  });
 
   it('answers a malformed percent-encoding with 404 JSON instead of crashing, and keeps serving', async () => {
     const response = await rawGet(running.url, '/%E0%A4%A');

@@ -1,6 +1,10 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
+import { pipeline } from 'node:stream';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
+import { log } from './log.js';
+
+const staticLog = log.withTag('static');
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -43,7 +47,9 @@ export function createStaticHandler(rootDir: string): ((request: IncomingMessage
       'cache-control': file === indexFile ? 'no-cache' : 'public, max-age=31536000, immutable',
     });
     if (request.method === 'HEAD') response.end();
-    else createReadStream(file).pipe(response);
+    // pipe() would leave a read error (the file removed since the check, as a rebuild of the client does) unhandled,
+    // which ends the process; pipeline ends the response instead.
+    else pipeline(createReadStream(file), response, (error) => error && staticLog.warn(`could not send ${file}: ${error.message}`));
     return true;
   };
 }
