@@ -4,3 +4,4 @@ export * from './schemas/entities.js';
 export * from './schemas/intent.js';
 export * from './schemas/reply.js';
 export * from './schemas/support-message.js';
+export * from './schemas/text.js';

@@ -5,6 +5,7 @@ import { insertReplyDraft, insertTriage } from '../db/queries/support.js';
 import type { AppLlm } from '../tasks/index.js';
 import type { ChainWork } from './chain-runner.js';
 import { toJsonb } from '../db/jsonb.js';
+import { toText } from '../db/text.js';
 
 export const SUPPORT_TRIAGE_CHAIN = 'support-inbox triage';
 
@@ -33,8 +34,8 @@ export function supportTriage(dependencies: { db: Db; llm: AppLlm }, messageId: 
       id: uuidv7(),
       chain_id: chainId,
       message_id: messageId,
-      subject: reply.output.subject,
-      body: reply.output.body,
+      subject: toText(reply.output.subject),
+      body: toText(reply.output.body),
       tone: reply.output.tone,
       needs_human: reply.output.needsHuman,
     });

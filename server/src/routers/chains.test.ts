@@ -188,11 +188,12 @@ describe('chains.list', () => {
     expect(ofOtherName).toEqual({ items: [], nextCursor: null });
   });
 
-  it('answers BAD_REQUEST for a limit over 100 or a cursor that is not a chain id', async () => {
+  it('answers BAD_REQUEST for a limit over 100, a cursor that is not a chain id or a NUL in the name', async () => {
     const caller = createCaller(offline);
 
     await expect(caller.chains.list({ limit: 101 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await expect(caller.chains.list({ cursor: 'page-2' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(caller.chains.list({ name: 'support\u0000triage' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
   });
 });
 
@@ -246,5 +247,26 @@ describe('a chain whose step fails', () => {
     const stored = await listChainEventsAfter(database.db, chainId, null);
     // int8 reads back as a string on pg but as a number on PGlite, whatever the row type says.
     expect(stored.map((row) => String(row.id))).toEqual(events.map((event) => event.id));
+  });
+});
+
+describe('a chain whose model writes NUL', () => {
+  it('stores the reply draft with U+FFFD in its place and succeeds', async () => {
+    // Reply drafting alone goes to the fake (as anthropic); the other tasks run offline.
+    const settings = buildLlmSettings(
+      fakeProviderEnv(fake, { OPENAI_API_KEY: undefined }),
+      configFileSchema.parse({ tasks: { 'reply drafting': { model: 'anthropic:claude-test' } } }),
+    );
+    const llm = createLlm({ db: database.db, settings, tasks: TASKS, logWriter: createLogWriterFor(database) });
+    const context = createInnerContext(createAppDependencies({ database, llm, maxRunningChains: 1 }));
+    fake.enqueue({ kind: 'json', value: { subject: 'Re: order\u0000', body: 'Hi Ada,\u0000 it ships today.', tone: 'helpful', needsHuman: false } });
+    const caller = createCaller(context);
+
+    const { chainId } = await caller.inbox.submit(ORDER_MESSAGE);
+    await followChain(context, chainId);
+
+    const detail = await caller.chains.get({ chainId });
+    expect(detail.chain.status).toBe('succeeded');
+    expect(detail.domain.replyDrafts).toEqual([expect.objectContaining({ subject: 'Re: order\uFFFD', body: 'Hi Ada,\uFFFD it ships today.' })]);
   });
 });

@@ -1,4 +1,4 @@
-import { chainStatusSchema } from '@chainlog/shared';
+import { chainStatusSchema, withoutNul } from '@chainlog/shared';
 import { tracked } from '@trpc/server';
 import { z } from 'zod';
 import { findChain } from '../db/queries/chains.js';
@@ -19,7 +19,7 @@ export const chainsRouter = router({
       z
         .object({
           status: chainStatusSchema.nullish(),
-          name: z.string().min(1).nullish(),
+          name: withoutNul(z.string().min(1)).nullish(),
           cursor: z.uuid().nullish(),
           limit: z.number().int().min(1).max(100).default(20),
         })

@@ -155,10 +155,15 @@ describe('logs.list', () => {
     expect(oldest.map((page) => page.nextCursor)).toEqual([oldestFirst[1], oldestFirst[3], null]);
   });
 
-  it('answers BAD_REQUEST, with the zod error as cause, for a date without time, an unknown chain id format or a limit over 200', async () => {
+  it('answers BAD_REQUEST, with the zod error as cause, for a date without time, an unknown chain id format, a limit over 200 or a NUL in a filter', async () => {
     const caller = createCaller(context);
+    // PostgreSQL text cannot hold NUL: in a query it would fail as an internal error.
+    const withNul = 'gpt\u0000mini';
 
-    for (const input of [{ from: '2026-03-03' }, { to: 'yesterday' }, { chainId: 'chain-1' }, { cursor: 'page-2' }, { limit: 201 }, { limit: 0 }]) {
+    for (const input of [
+      { from: '2026-03-03' }, { to: 'yesterday' }, { chainId: 'chain-1' }, { cursor: 'page-2' }, { limit: 201 }, { limit: 0 },
+      { name: withNul }, { model: withNul }, { provider: withNul },
+    ]) {
       const error: unknown = await caller.logs.list(input).catch((caught: unknown) => caught);
       expect(error, JSON.stringify(input)).toBeInstanceOf(TRPCError);
       expect(error, JSON.stringify(input)).toMatchObject({ code: 'BAD_REQUEST' });

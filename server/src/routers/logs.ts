@@ -1,3 +1,4 @@
+import { withoutNul } from '@chainlog/shared';
 import { z } from 'zod';
 import { getLogDetail, listLogFacets, listLogSummaries } from '../services/logs.js';
 import { notFound } from '../trpc/errors.js';
@@ -9,9 +10,9 @@ export const logsRouter = router({
     .input(
       z
         .object({
-          name: z.string().min(1).nullish(),
-          model: z.string().min(1).nullish(),
-          provider: z.string().min(1).nullish(),
+          name: withoutNul(z.string().min(1)).nullish(),
+          model: withoutNul(z.string().min(1)).nullish(),
+          provider: withoutNul(z.string().min(1)).nullish(),
           status: z.enum(['pending', 'ok', 'error']).nullish(),
           chainId: z.uuid().nullish(),
           /** ISO 8601; inclusive. */
