@@ -7,6 +7,7 @@ import { DataDirLockedError } from './db/data-dir-lock.js';
 import { ConfigFileError } from './llm/config-file.js';
 import { log, setLogLevel } from './log.js';
 import { createChainlogServer } from './server.js';
+import { createShutdownHandler } from './shutdown.js';
 
 const mainLog = log.withTag('main');
 const DEFAULT_CLIENT_DIR = fileURLToPath(new URL('../../client/dist', import.meta.url));
@@ -31,23 +32,16 @@ async function main(): Promise<void> {
   }
   mainLog.success(`Chainlog listening on ${url} (HTTP and WebSocket), database: ${app.database.kind}`);
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    mainLog.info(`${signal}: shutting down`);
-    try {
+  const stop = createShutdownHandler({
+    async close() {
       await server.close(env.CHAINLOG_SHUTDOWN_TIMEOUT_MS);
       await app.close();
-      mainLog.info('stopped');
-      process.exit(0);
-    } catch (error) {
-      mainLog.error('shutdown failed', error);
-      process.exit(1);
-    }
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+    },
+    drainTimeoutMs: env.CHAINLOG_SHUTDOWN_TIMEOUT_MS,
+    exit: (code) => process.exit(code),
+  });
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
 /** A start-up failure whose message says everything: printed without a stack. */
