@@ -1,5 +1,6 @@
 import type { ChainEvent } from '@chainlog/shared';
 import { v7 as uuidv7 } from 'uuid';
+import type { KyselyPlugin } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { within } from '../../test/llm-harness.js';
 import { openTestDatabase } from '../../test/test-database.js';
@@ -225,7 +226,39 @@ describe('the chain runner', () => {
     expect((await finished).payload).toMatchObject({ type: 'chain_finished', status: 'interrupted' });
     expect(await findChain(database.db, chainId)).toMatchObject({ status: 'interrupted', finished_at: expect.any(Date) });
   });
+
+  it('tries again to record the end of a chain when the database fails it, so the chain still ends with its chain_finished', async () => {
+    const bus = new ChainEventBus();
+    const failures = failingUpdates(2);
+    const runner = new ChainRunner({ db: database.db.withPlugin(failures), bus, maxRunning: 1 });
+    const chainId = await newRunningChain('end recorded on the third try');
+    const finished = chainFinished(bus, chainId);
+
+    await runner.enqueue(chainId, async () => undefined);
+
+    expect((await finished).payload).toEqual({ type: 'chain_finished', status: 'succeeded', error: null });
+    expect(failures.failed).toBe(2);
+    expect(await findChain(database.db, chainId)).toMatchObject({ status: 'succeeded' });
+  });
 });
+
+/**
+ * Fails the first `failures` statements that update a table, as a dropped connection would, through Kysely's own
+ * plugin hook; every other statement runs as usual.
+ */
+function failingUpdates(failures: number): KyselyPlugin & { failed: number } {
+  return {
+    failed: 0,
+    transformQuery({ node }) {
+      if (node.kind === 'UpdateQueryNode' && this.failed < failures) {
+        this.failed++;
+        throw new Error('connection terminated unexpectedly');
+      }
+      return node;
+    },
+    transformResult: async ({ result }) => result,
+  };
+}
 
 describe('markRunningChainsInterrupted', () => {
   // A database of its own: the update touches every running chain in it.

@@ -10,6 +10,8 @@ import { recordChainEvent, toChainEvent } from './chain-events.js';
 import type { ChainEventBus } from './event-bus.js';
 
 const runnerLog = log.withTag('chains');
+/** Waits before each retry of recording a chain's end: long enough for a dropped connection to be replaced. */
+const END_RETRY_DELAYS_MS = [100, 1_000];
 const STOPPED_BEFORE_START: ChainError = { class: 'Interrupted', message: 'the server stopped before this chain started' };
 
 /** What a chain's work gets: its id and a `step` that reports each call as it starts and ends. */
@@ -133,13 +135,26 @@ export class ChainRunner {
     await this.end(chainId, failure ? 'failed' : 'succeeded', failure);
   }
 
-  /** The final status and chain_finished, stored together, then published. */
+  /**
+   * The final status and chain_finished, stored together, then published. A failure is retried a few times: left
+   * unrecorded, the chain would stay running until the next start and its subscribers would wait till then.
+   */
   private async end(chainId: string, status: 'succeeded' | 'failed' | 'interrupted', error: ChainError | null): Promise<void> {
-    try {
-      const event = await finishChain(this.options.db, chainId, status, error);
-      if (event) this.options.bus.publish(toChainEvent(event));
-    } catch (recordError) {
-      runnerLog.error(`chain ${chainId}: could not record that it ${status === 'succeeded' ? 'succeeded' : 'ended'}`, recordError);
+    for (const retryDelayMs of [...END_RETRY_DELAYS_MS, undefined]) {
+      try {
+        // Only a chain still running is finished, so a retry after a commit whose answer was lost changes nothing.
+        const event = await finishChain(this.options.db, chainId, status, error);
+        if (event) this.options.bus.publish(toChainEvent(event));
+        return;
+      } catch (recordError) {
+        const what = `chain ${chainId}: could not record that it ${status === 'succeeded' ? 'succeeded' : 'ended'}`;
+        if (retryDelayMs === undefined) {
+          runnerLog.error(`${what}; it stays running until the next start`, recordError);
+          return;
+        }
+        runnerLog.warn(`${what}; trying again in ${retryDelayMs} ms`, recordError);
+        await new Promise((resolve) => setTimeout(resolve, retryDelayMs));
+      }
     }
   }
 }
