@@ -106,4 +106,27 @@ describe('the app in Chromium', () => {
     expect(pageErrors).toEqual([]);
     await page.close();
   });
+
+  it('wraps a message of long unbroken words on a phone instead of widening the page', async () => {
+    releaseFirstStep();
+    const page = await browser.newPage({ viewport: { width: 375, height: 800 } });
+    const longWord = 'https://example.com/track/'.concat('A1042'.repeat(40));
+
+    await page.goto(server.url);
+    await page.getByLabel('From').fill(`${'ann.lee'.repeat(12)}@example.com`);
+    await page.getByLabel('Subject').fill(`Order ${'A1042'.repeat(30)}`);
+    await page.getByLabel('Message').fill(`Where is my order? The tracking link ${longWord} does not work.`);
+    await page.getByRole('button', { name: 'Submit' }).click();
+    await page.waitForURL(/#\/chains\/[0-9a-f-]{36}$/, WAIT);
+    await expect.poll(() => page.getByTestId('chain-status').getAttribute('data-status'), WAIT).toBe('succeeded');
+    await screenshot(page, '7-chain-long-words-phone');
+
+    // A string, as the root tsconfig has no DOM types: runs in the page.
+    const pageWidth = () => page.evaluate<number>('document.documentElement.scrollWidth');
+    expect(await pageWidth()).toBeLessThanOrEqual(375);
+    await page.goto(server.url);
+    await expect.poll(() => page.getByTestId('inbox-message').count(), WAIT).toBeGreaterThan(0);
+    expect(await pageWidth()).toBeLessThanOrEqual(375);
+    await page.close();
+  });
 });

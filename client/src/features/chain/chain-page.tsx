@@ -25,7 +25,9 @@ function ChainView({ chainId }: { chainId: string }) {
 
   const running = live.chain.status === 'running';
   return (
-    <Stack spacing={3}>
+    // Messages and model answers can hold words longer than a line (a URL, a pasted token): they wrap rather than
+    // widen the page.
+    <Stack spacing={3} sx={{ overflowWrap: 'anywhere' }}>
       <ChainHeader detail={live} />
       {subscription.status === 'error' ? <Alert severity="warning">Live updates stopped: {subscription.error.message}. Reload to catch up.</Alert> : null}
       {live.chain.error ? (

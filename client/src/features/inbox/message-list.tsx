@@ -74,7 +74,7 @@ function MessageRow({ item }: { item: InboxItem }) {
         <Typography variant="body2" color="text.secondary" noWrap>
           {item.from} · {formatDateTime(item.createdAt)}
         </Typography>
-        <Typography variant="body2" color="text.secondary" sx={{ mt: 0.5, display: '-webkit-box', WebkitLineClamp: 2, WebkitBoxOrient: 'vertical', overflow: 'hidden' }}>
+        <Typography variant="body2" color="text.secondary" sx={{ mt: 0.5, display: '-webkit-box', WebkitLineClamp: 2, WebkitBoxOrient: 'vertical', overflow: 'hidden', overflowWrap: 'anywhere' }}>
           {item.body}
         </Typography>
       </Box>
