@@ -32,17 +32,20 @@ describe('the app in Chromium', () => {
   let server: RunningServer;
   let browser: Browser;
   let clientDir: string;
+  // The first step of each chain waits for the test, so pages are seen while the chain is running.
+  let firstStepHeld: Promise<void> = Promise.resolve();
   let releaseFirstStep: () => void = () => {};
+  function holdFirstSteps(): void {
+    firstStepHeld = new Promise<void>((resolve) => {
+      releaseFirstStep = resolve;
+    });
+  }
 
   beforeAll(async () => {
     clientDir = await buildClient();
     fake = await startFakeProvider();
-    const firstStepHeld = new Promise<void>((resolve) => {
-      releaseFirstStep = resolve;
-    });
     fake.respondWith(async (request) => {
       const name = schemaName(request);
-      // The first step waits for the test, so the page is seen while the chain is running.
       if (name === 'intent_recognition') await firstStepHeld;
       return { kind: 'json', value: ANSWERS[name] ?? {} };
     });
@@ -64,6 +67,7 @@ describe('the app in Chromium', () => {
   }
 
   it('submits a message, shows its three steps finish live, then its logs and one log in detail', async () => {
+    holdFirstSteps();
     const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
     const pageErrors: Error[] = [];
     page.on('pageerror', (error) => pageErrors.push(error));
@@ -108,7 +112,6 @@ describe('the app in Chromium', () => {
   });
 
   it('wraps a message of long unbroken words on a phone instead of widening the page', async () => {
-    releaseFirstStep();
     const page = await browser.newPage({ viewport: { width: 375, height: 800 } });
     const longWord = 'https://example.com/track/'.concat('A1042'.repeat(40));
 
@@ -127,6 +130,25 @@ describe('the app in Chromium', () => {
     await page.goto(server.url);
     await expect.poll(() => page.getByTestId('inbox-message').count(), WAIT).toBeGreaterThan(0);
     expect(await pageWidth()).toBeLessThanOrEqual(375);
+    await page.close();
+  });
+
+  it('shows a log opened while its call is pending as finished once the call ends, without a reload', async () => {
+    holdFirstSteps();
+    const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+    await page.goto(server.url);
+    await page.getByRole('button', { name: 'Order not arrived' }).click();
+    await page.getByRole('button', { name: 'Submit' }).click();
+    await page.waitForURL(/#\/chains\/[0-9a-f-]{36}$/, WAIT);
+    await expect.poll(() => page.getByTestId('chain-log-link').count(), WAIT).toBe(1);
+
+    await page.getByTestId('chain-log-link').click();
+    await page.waitForURL(/#\/logs\/[0-9a-f-]{36}$/, WAIT);
+    await expect.poll(() => page.getByTestId('log-status').getAttribute('data-status'), WAIT).toBe('pending');
+    releaseFirstStep();
+
+    await expect.poll(() => page.getByTestId('log-status').getAttribute('data-status'), WAIT).toBe('ok');
+    await expect.poll(() => page.getByTestId('log-output').innerText(), WAIT).toContain('order_status');
     await page.close();
   });
 });

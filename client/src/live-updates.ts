@@ -3,8 +3,9 @@ import { onConnectionStatus } from './connection-status.js';
 import { trpc } from './trpc.js';
 
 /**
- * Keeps every list on screen current: events that change what a list shows (from chains.changes) mark the
- * inbox, chain and log lists stale, so the ones being shown refetch; a step starting changes none of them. chains.changes is not resumable, so after the WebSocket comes back
+ * Keeps what is on screen current: events that change what a list shows (from chains.changes) mark the inbox,
+ * chain and log lists stale, so the ones being shown refetch, and a step ending does the same for a log shown in
+ * detail; a step starting changes none of them. chains.changes is not resumable, so after the WebSocket comes back
  * from a drop everything shown is refetched: whatever happened meanwhile was not heard.
  */
 export function useLiveUpdates(): void {
@@ -16,6 +17,8 @@ export function useLiveUpdates(): void {
       void utils.inbox.list.invalidate();
       void utils.chains.list.invalidate();
       void utils.logs.list.invalidate();
+      // A step ending finishes its log row: a log detail on screen (pending until then) refetches.
+      if (change.type === 'step_finished' || change.type === 'step_failed') void utils.logs.get.invalidate();
       if (change.type === 'chain_finished') void utils.logs.facets.invalidate();
     },
   });

@@ -10,10 +10,13 @@ import { JsonSection } from './json-section.js';
 
 type LogDetail = RouterOutputs['logs']['get'];
 
+const PENDING_REFETCH_MS = 2_000;
+
 /** `#/logs/:id`: one inference_log row in full. */
 export function LogDetailPage() {
   const { id = '' } = useParams();
-  const log = trpc.logs.get.useQuery({ id });
+  // A pending row outside any chain (an ask() from a script) sends no event when it finishes: look again until it has.
+  const log = trpc.logs.get.useQuery({ id }, { refetchInterval: (query) => (query.state.data?.status === 'pending' ? PENDING_REFETCH_MS : false) });
 
   if (log.isError) return <ErrorState error={log.error} what="log" id={id} backTo={{ label: 'Back to the logs', to: '/logs' }} />;
   if (log.isPending) {
