@@ -151,4 +151,28 @@ describe('the app in Chromium', () => {
     await expect.poll(() => page.getByTestId('log-output').innerText(), WAIT).toContain('order_status');
     await page.close();
   });
+
+  it('applies no chain filter while the chain id field holds no whole id, and says so', async () => {
+    const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+    await page.goto(server.url);
+    await page.getByRole('button', { name: 'Order not arrived' }).click();
+    await page.getByRole('button', { name: 'Submit' }).click();
+    await page.waitForURL(/#\/chains\/[0-9a-f-]{36}$/, WAIT);
+    await expect.poll(() => page.getByTestId('chain-status').getAttribute('data-status'), WAIT).toBe('succeeded');
+    await page.getByRole('link', { name: /view logs/i }).click();
+    await expect.poll(() => page.getByTestId('log-row').count(), WAIT).toBe(3);
+
+    const chainIdField = page.getByLabel('Chain id');
+    // One character short of the chain's id, as when it is being edited.
+    await chainIdField.fill((await chainIdField.inputValue()).slice(0, -1));
+
+    await expect.poll(() => page.url(), WAIT).toMatch(/#\/logs$/);
+    await expect.poll(() => page.getByText('Not a chain id (UUID): not applied').isVisible(), WAIT).toBe(true);
+    const unfiltered = await browser.newPage();
+    await unfiltered.goto(`${server.url}/#/logs`);
+    await expect.poll(() => unfiltered.getByTestId('log-row').count(), WAIT).toBeGreaterThan(0);
+    await expect.poll(() => page.getByTestId('log-row').count(), WAIT).toBe(await unfiltered.getByTestId('log-row').count());
+    await screenshot(page, '8-logs-half-typed-chain-id');
+    await Promise.all([page.close(), unfiltered.close()]);
+  });
 });

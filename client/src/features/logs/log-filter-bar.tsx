@@ -78,16 +78,20 @@ export function LogFilterBar({ filters, setFilter, clear, active }: LogFilterBar
   );
 }
 
-/** Applies a chain id once it is a whole UUID (or empty), so half-typed ids are not sent. */
+/**
+ * Applies a chain id once it is a whole UUID, so half-typed ids are not sent; while the field holds anything else,
+ * no chain filter applies (not even the previous id, which the field no longer shows).
+ */
 function ChainIdField({ chainId, onChange }: { chainId: string | null; onChange: (value: string | null) => void }) {
   const [draft, setDraft] = useState(chainId ?? '');
   // Follow changes made elsewhere (Clear filters, a link), not the ones this field just made.
   const [applied, setApplied] = useState(chainId);
+  const trimmed = draft.trim();
+  const draftApplies = isUuid(trimmed) ? trimmed : null;
   if (chainId !== applied) {
     setApplied(chainId);
-    if ((chainId ?? '') !== draft.trim()) setDraft(chainId ?? '');
+    if (chainId !== draftApplies) setDraft(chainId ?? '');
   }
-  const trimmed = draft.trim();
   const invalid = trimmed !== '' && !isUuid(trimmed);
   return (
     <TextField
@@ -96,11 +100,12 @@ function ChainIdField({ chainId, onChange }: { chainId: string | null; onChange:
       value={draft}
       placeholder="any chain"
       error={invalid}
-      helperText={invalid ? 'Not a chain id (UUID)' : undefined}
+      helperText={invalid ? 'Not a chain id (UUID): not applied' : undefined}
       onChange={(event) => {
         setDraft(event.target.value);
         const value = event.target.value.trim();
-        if (value === '' || isUuid(value)) onChange(value === '' ? null : value);
+        const next = isUuid(value) ? value : null;
+        if (next !== chainId) onChange(next);
       }}
       sx={{ width: 330 }}
       slotProps={{ inputLabel: { shrink: true }, htmlInput: { spellCheck: false, style: { fontFamily: 'monospace' } } }}
