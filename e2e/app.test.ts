@@ -175,4 +175,17 @@ describe('the app in Chromium', () => {
     await screenshot(page, '8-logs-half-typed-chain-id');
     await Promise.all([page.close(), unfiltered.close()]);
   });
+
+  it('says the message was not sent when the server cannot be reached', async () => {
+    const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+    await page.goto(server.url);
+    await page.getByRole('button', { name: 'Order not arrived' }).click();
+    // The submit request fails as it does with the server down; the rest of the page stays connected.
+    await page.route('**/trpc/inbox.submit**', (route) => route.abort('connectionrefused'));
+    await page.getByRole('button', { name: 'Submit' }).click();
+
+    await expect.poll(() => page.getByRole('alert').innerText(), WAIT).toContain('could not be reached, so the message was not sent');
+    expect(page.url()).not.toMatch(/#\/chains\//);
+    await page.close();
+  });
 });

@@ -47,7 +47,7 @@ export function MessageForm() {
     id: `message-${name}`,
     fullWidth: true,
   });
-  const otherError = submit.error && Object.keys(serverErrors).length === 0 ? submit.error.message : null;
+  const otherError = submit.error && Object.keys(serverErrors).length === 0 ? describeSubmitError(submit.error) : null;
 
   return (
     <Card variant="outlined">
@@ -94,4 +94,10 @@ function fieldErrors(issues: readonly { path: readonly PropertyKey[]; message: s
     if (field && !errors[field]) errors[field] = issue.message;
   }
   return errors;
+}
+
+/** The server's own message; without an answer from it (no connection), what that means for the message. */
+function describeSubmitError(error: { message: string; data?: { code: string } | null | undefined }): string {
+  if (!error.data) return 'The server could not be reached, so the message was not sent. Try again once the connection is back.';
+  return error.message;
 }
