@@ -188,4 +188,33 @@ describe('the app in Chromium', () => {
     expect(page.url()).not.toMatch(/#\/chains\//);
     await page.close();
   });
+
+  it('keeps the logs page after opening a row and going back, and after a reload', async () => {
+    // More rows than one page (25) holds, whatever the other tests logged.
+    const llm = server.dependencies.llm;
+    for (let index = 0; index < 26; index++) {
+      await llm.ask('intent recognition', { from: 'ann@example.com', subject: `Paging ${index}`, body: 'Where is my order A-1042?' });
+    }
+    const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+    await page.goto(`${server.url}/#/logs`);
+    await expect.poll(() => page.getByTestId('logs-page').innerText(), WAIT).toMatch(/^Page 1 · 25 rows/);
+
+    const firstRowOfPage1 = await page.getByTestId('log-row').first().innerText();
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await expect.poll(() => page.getByTestId('logs-page').innerText(), WAIT).toMatch(/^Page 2/);
+    // Until page 2 arrives, page 1 stays on screen under a progress bar.
+    await expect.poll(() => page.getByTestId('log-row').first().innerText(), WAIT).not.toBe(firstRowOfPage1);
+    const firstRowOfPage2 = await page.getByTestId('log-row').first().innerText();
+    await page.getByTestId('log-row').first().getByRole('link').first().click();
+    await page.waitForURL(/#\/logs\/[0-9a-f-]{36}$/, WAIT);
+    await page.goBack();
+    await expect.poll(() => page.getByTestId('logs-page').innerText(), WAIT).toMatch(/^Page 2/);
+    await expect.poll(() => page.getByTestId('log-row').first().innerText(), WAIT).toBe(firstRowOfPage2);
+
+    await page.reload();
+    await expect.poll(() => page.getByTestId('logs-page').innerText(), WAIT).toMatch(/^Page 2/);
+    await page.getByRole('button', { name: 'Previous' }).click();
+    await expect.poll(() => page.getByTestId('logs-page').innerText(), WAIT).toMatch(/^Page 1/);
+    await page.close();
+  });
 });

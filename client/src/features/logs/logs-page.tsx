@@ -1,6 +1,6 @@
 import { Box, Button, Card, Divider, LinearProgress, Skeleton, Stack, Typography } from '@mui/material';
 import { keepPreviousData } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useLocation, useNavigate } from 'react-router';
 import { EmptyState } from '../../components/empty-state.js';
 import { ErrorState } from '../../components/error-state.js';
 import { trpc } from '../../trpc.js';
@@ -26,8 +26,7 @@ export function LogsPage() {
 }
 
 function LogResults({ filters, filtered, onOrderChange }: { filters: LogFilters; filtered: boolean; onOrderChange: (order: LogFilters['order']) => void }) {
-  // The cursor of every page visited so far: the last one is shown, "Previous" drops it.
-  const [cursors, setCursors] = useState<readonly (string | null)[]>([null]);
+  const [cursors, setCursors] = usePageCursors();
   const cursor = cursors[cursors.length - 1] ?? null;
   const logs = trpc.logs.list.useQuery({ ...filters, cursor, limit: PAGE_SIZE }, { placeholderData: keepPreviousData });
   const page = cursors.length;
@@ -60,13 +59,35 @@ function LogResults({ filters, filtered, onOrderChange }: { filters: LogFilters;
           Page {page}
           {items.length > 0 ? ` · ${items.length} row${items.length === 1 ? '' : 's'}` : ''}
         </Typography>
-        <Button size="small" disabled={page === 1} onClick={() => setCursors((current) => current.slice(0, -1))}>
+        <Button size="small" disabled={page === 1} onClick={() => setCursors(cursors.slice(0, -1))}>
           Previous
         </Button>
-        <Button size="small" disabled={nextCursor === null || logs.isPlaceholderData} onClick={() => setCursors((current) => [...current, nextCursor])}>
+        <Button size="small" disabled={nextCursor === null || logs.isPlaceholderData} onClick={() => setCursors([...cursors, nextCursor])}>
           Next page
         </Button>
       </Box>
     </Card>
   );
+}
+
+type PageCursors = readonly (string | null)[];
+
+/**
+ * The cursor of every page visited so far (the last one is shown, "Previous" drops it), kept in the history entry:
+ * a page is found again after Back from a log, a reload, and Back/Forward between pages. New filters start afresh.
+ */
+function usePageCursors(): [PageCursors, (cursors: PageCursors) => void] {
+  const location = useLocation();
+  const navigate = useNavigate();
+  const setCursors = (cursors: PageCursors) => {
+    void navigate({ pathname: location.pathname, search: location.search }, { state: { logPageCursors: cursors } });
+  };
+  return [pageCursorsOf(location.state), setCursors];
+}
+
+function pageCursorsOf(state: unknown): PageCursors {
+  const cursors: unknown = typeof state === 'object' && state !== null && 'logPageCursors' in state ? state.logPageCursors : undefined;
+  if (!Array.isArray(cursors) || cursors.length === 0) return [null];
+  const typed = cursors.filter((cursor): cursor is string | null => cursor === null || typeof cursor === 'string');
+  return typed.length === cursors.length ? typed : [null];
 }
