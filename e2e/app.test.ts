@@ -173,6 +173,8 @@ describe('the app in Chromium', () => {
     await expect.poll(() => unfiltered.getByTestId('log-row').count(), WAIT).toBeGreaterThan(0);
     await expect.poll(() => page.getByTestId('log-row').count(), WAIT).toBe(await unfiltered.getByTestId('log-row').count());
     await screenshot(page, '8-logs-half-typed-chain-id');
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await expect.poll(() => chainIdField.inputValue(), WAIT).toBe('');
     await Promise.all([page.close(), unfiltered.close()]);
   });
 

@@ -1,6 +1,6 @@
 import ClearIcon from '@mui/icons-material/Clear';
 import { Box, Button, MenuItem, TextField } from '@mui/material';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { trpc } from '../../trpc.js';
 import { LOG_STATUSES, type LogFilterKey, type LogFilters, isUuid } from './use-log-filters.js';
 
@@ -16,6 +16,7 @@ export function LogFilterBar({ filters, setFilter, clear, active }: LogFilterBar
   const facets = trpc.logs.facets.useQuery();
   // Clearing must also empty the chain id field when what it held was never applied (not a UUID).
   const [resets, setResets] = useState(0);
+  const [chainIdUnapplied, setChainIdUnapplied] = useState(false);
   const menu = (key: 'name' | 'model' | 'provider', label: string, options: readonly string[] | undefined) => (
     <TextField
       select
@@ -61,10 +62,10 @@ export function LogFilterBar({ filters, setFilter, clear, active }: LogFilterBar
           </MenuItem>
         ))}
       </TextField>
-      <ChainIdField key={resets} chainId={filters.chainId} onChange={(value) => setFilter('chainId', value)} />
+      <ChainIdField key={resets} chainId={filters.chainId} onChange={(value) => setFilter('chainId', value)} onUnapplied={setChainIdUnapplied} />
       <TimeField label="Since" iso={filters.from} onChange={(value) => setFilter('from', value)} />
       <TimeField label="Until" iso={filters.to} onChange={(value) => setFilter('to', value)} />
-      {active ? (
+      {active || chainIdUnapplied ? (
         <Button
           onClick={() => {
             clear();
@@ -82,7 +83,8 @@ export function LogFilterBar({ filters, setFilter, clear, active }: LogFilterBar
  * Applies a chain id once it is a whole UUID, so half-typed ids are not sent; while the field holds anything else,
  * no chain filter applies (not even the previous id, which the field no longer shows).
  */
-function ChainIdField({ chainId, onChange }: { chainId: string | null; onChange: (value: string | null) => void }) {
+function ChainIdField(props: { chainId: string | null; onChange: (value: string | null) => void; onUnapplied: (unapplied: boolean) => void }) {
+  const { chainId, onChange, onUnapplied } = props;
   const [draft, setDraft] = useState(chainId ?? '');
   // Follow changes made elsewhere (Clear filters, a link), not the ones this field just made.
   const [applied, setApplied] = useState(chainId);
@@ -93,6 +95,8 @@ function ChainIdField({ chainId, onChange }: { chainId: string | null; onChange:
     if (chainId !== draftApplies) setDraft(chainId ?? '');
   }
   const invalid = trimmed !== '' && !isUuid(trimmed);
+  // The bar offers Clear filters for a field holding an id that was not applied, though no filter is set.
+  useEffect(() => onUnapplied(invalid), [invalid, onUnapplied]);
   return (
     <TextField
       size="small"
