@@ -71,10 +71,10 @@ export class ChainRunner {
    */
   async drain(timeoutMs: number): Promise<boolean> {
     this.accepting = false;
-    const notStarted = this.waiting.splice(0);
-    for (const { chainId } of notStarted) await this.end(chainId, 'interrupted', STOPPED_BEFORE_START);
-    if (this.active.size === 0) return true;
-    return settleWithin([...this.active], timeoutMs);
+    // Ended together, and within the timeout like the running ones.
+    const endingWaiting = this.waiting.splice(0).map(({ chainId }) => this.end(chainId, 'interrupted', STOPPED_BEFORE_START));
+    const pending = [...endingWaiting, ...this.active];
+    return pending.length === 0 || settleWithin(pending, timeoutMs);
   }
 
   private startWaiting(): void {
