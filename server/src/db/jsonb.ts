@@ -1,5 +1,6 @@
+import { toText } from './text.js';
+
 const NUL = '\u0000';
-const REPLACEMENT = '\uFFFD';
 
 /**
  * A value as jsonb text. PostgreSQL's jsonb cannot hold the NUL character (`\\u0000`), which models and users can
@@ -9,10 +10,10 @@ export function toJsonb(value: unknown): string {
   const text = JSON.stringify(value);
   if (!text.includes('\\u0000')) return text;
   return JSON.stringify(value, (_key, item: unknown) => {
-    if (typeof item === 'string') return item.replaceAll(NUL, REPLACEMENT);
+    if (typeof item === 'string') return toText(item);
     // A model fills a tool's input freely, keys included; stringify serializes the returned copy in place of item.
     if (typeof item === 'object' && item !== null && !Array.isArray(item) && Object.keys(item).some((key) => key.includes(NUL))) {
-      return Object.fromEntries(Object.entries(item).map(([key, entry]) => [key.replaceAll(NUL, REPLACEMENT), entry]));
+      return Object.fromEntries(Object.entries(item).map(([key, entry]) => [toText(key), entry]));
     }
     return item;
   });

@@ -1,4 +1,4 @@
-/** Model-written text as PostgreSQL text, which cannot hold NUL: it becomes U+FFFD, as it does in jsonb. */
+/** Text as PostgreSQL can store it: neither text nor jsonb can hold NUL, which models and users can produce. */
 export function toText(value: string): string {
   return value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value;
 }

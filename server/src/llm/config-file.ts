@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { type ConfigFile, configFileSchema } from './settings.js';
+import { errorMessage } from '../error-message.js';
 
 export class ConfigFileError extends Error {
   override name = 'ConfigFileError';
@@ -17,7 +18,7 @@ export function loadConfigFile(explicitPath: string | undefined): ConfigFile {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ConfigFileError(`cannot read config file ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new ConfigFileError(`cannot read config file ${path}: ${errorMessage(error)}`, { cause: error });
   }
   try {
     raw = JSON.parse(text);

@@ -1,4 +1,5 @@
 import { LlmError, type LlmErrorOptions } from './llm-error.js';
+import { errorMessage } from '../../error-message.js';
 
 /** The attempt's inference_log row could not be written: the call fails rather than return an unlogged result. */
 export class LogWriteError extends LlmError {
@@ -12,7 +13,6 @@ export class LogWriteError extends LlmError {
   }
 
   protected override details(): unknown {
-    const reason = this.cause instanceof Error ? this.cause.message : String(this.cause);
-    return { reason, ...(this.attemptError ? { attemptError: this.attemptError.toRecord() } : {}) };
+    return { reason: errorMessage(this.cause), ...(this.attemptError ? { attemptError: this.attemptError.toRecord() } : {}) };
   }
 }

@@ -1,4 +1,5 @@
 import { LlmError, type LlmErrorOptions } from './llm-error.js';
+import { errorMessage } from '../../error-message.js';
 
 /**
  * The task's own output code failed on the model's answer: a transform or refinement of its schema threw (zod
@@ -8,7 +9,6 @@ import { LlmError, type LlmErrorOptions } from './llm-error.js';
 export class TaskOutputError extends LlmError {
   static override readonly code = 'task_output_failed';
   constructor(taskName: string, options: LlmErrorOptions = {}) {
-    const reason = options.cause instanceof Error ? options.cause.message : String(options.cause);
-    super(`the output code of task "${taskName}" failed on the model's answer: ${reason}`, options);
+    super(`the output code of task "${taskName}" failed on the model's answer: ${errorMessage(options.cause)}`, options);
   }
 }

@@ -1,5 +1,6 @@
 import { AbortedError, type LlmError, ProviderError, ProviderTimeoutError } from '../errors/index.js';
 import { redactSecrets } from '../redact.js';
+import { errorMessage } from '../../error-message.js';
 
 /** The error classes both official SDKs export under the same names. */
 export interface SdkErrorClasses {
@@ -41,6 +42,6 @@ export function translateSdkError(
       },
     );
   }
-  const message = redactSecrets(error instanceof Error ? error.message : String(error), provider.secrets);
+  const message = redactSecrets(errorMessage(error), provider.secrets);
   return new ProviderError(`${providerName} call failed: ${message}`);
 }

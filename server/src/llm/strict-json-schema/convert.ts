@@ -5,6 +5,7 @@ import { closedObjectSchema, isClosedObjectSchema } from './convert-object.js';
 import { WRAPPER_KEY, decodeValue, markDecodersThatChangeValues, unwrapValue } from './decode.js';
 import { DEFS_POINTER, type JsonSchema, defNameOf, escapePointer, isJsonSchema, setOwnProperty } from './json-schema.js';
 import { UnsupportedSchemaError } from './unsupported-schema-error.js';
+import { errorMessage } from '../../error-message.js';
 
 export interface StrictJsonSchema {
   /** the schema to send to the provider (strict-mode valid) */
@@ -74,7 +75,7 @@ function toInputJsonSchema(schema: z.ZodType): JsonSchema {
       unrepresentable: ({ message }) => ({ [UNREPRESENTABLE_MARKER]: message }),
     });
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     throw new UnsupportedSchemaError('$', `zod could not convert it to JSON schema (${reason})`, { cause: error });
   }
 }
