@@ -1,6 +1,6 @@
 import { log } from './log.js';
 
-const shutdownLog = log.withTag('main');
+const shutdownLog = log.withTag('shutdown');
 /** Beyond the drain timeout: the grace for aborted calls, closing WebSocket clients and the database. */
 export const SHUTDOWN_BACKSTOP_MARGIN_MS = 10_000;
 
