@@ -9,6 +9,7 @@ import { buildClient } from './build-client.js';
 
 const SCREENSHOTS = path.join('test-output', 'e2e', process.env.CHAINLOG_TEST_DB ?? 'pglite');
 const WAIT = { timeout: 15_000 };
+const DESKTOP = { width: 1360, height: 900 };
 
 // What the fake OpenAI answers for each task of the demo chain, picked by the json_schema name we send.
 const ANSWERS: Record<string, unknown> = {
@@ -62,13 +63,21 @@ describe('the app in Chromium', () => {
     rmSync(clientDir, { recursive: true, force: true });
   });
 
+  /** Submits the "Order not arrived" example from the inbox and waits for its chain page. */
+  async function submitExample(page: Page): Promise<void> {
+    await page.goto(server.url);
+    await page.getByRole('button', { name: 'Order not arrived' }).click();
+    await page.getByRole('button', { name: 'Submit' }).click();
+    await page.waitForURL(/#\/chains\/[0-9a-f-]{36}$/, WAIT);
+  }
+
   async function screenshot(page: Page, name: string): Promise<void> {
     await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
   }
 
   it('submits a message, shows its three steps finish live, then its logs and one log in detail', async () => {
     holdFirstSteps();
-    const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+    const page = await browser.newPage({ viewport: DESKTOP });
     const pageErrors: Error[] = [];
     page.on('pageerror', (error) => pageErrors.push(error));
 
@@ -135,11 +144,8 @@ describe('the app in Chromium', () => {
 
   it('shows a log opened while its call is pending as finished once the call ends, without a reload', async () => {
     holdFirstSteps();
-    const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
-    await page.goto(server.url);
-    await page.getByRole('button', { name: 'Order not arrived' }).click();
-    await page.getByRole('button', { name: 'Submit' }).click();
-    await page.waitForURL(/#\/chains\/[0-9a-f-]{36}$/, WAIT);
+    const page = await browser.newPage({ viewport: DESKTOP });
+    await submitExample(page);
     await expect.poll(() => page.getByTestId('chain-log-link').count(), WAIT).toBe(1);
 
     await page.getByTestId('chain-log-link').click();
@@ -153,11 +159,8 @@ describe('the app in Chromium', () => {
   });
 
   it('applies no chain filter while the chain id field holds no whole id, and says so', async () => {
-    const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
-    await page.goto(server.url);
-    await page.getByRole('button', { name: 'Order not arrived' }).click();
-    await page.getByRole('button', { name: 'Submit' }).click();
-    await page.waitForURL(/#\/chains\/[0-9a-f-]{36}$/, WAIT);
+    const page = await browser.newPage({ viewport: DESKTOP });
+    await submitExample(page);
     await expect.poll(() => page.getByTestId('chain-status').getAttribute('data-status'), WAIT).toBe('succeeded');
     await page.getByRole('link', { name: /view logs/i }).click();
     await expect.poll(() => page.getByTestId('log-row').count(), WAIT).toBe(3);
@@ -179,7 +182,7 @@ describe('the app in Chromium', () => {
   });
 
   it('says the message was not sent when the server cannot be reached', async () => {
-    const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+    const page = await browser.newPage({ viewport: DESKTOP });
     await page.goto(server.url);
     await page.getByRole('button', { name: 'Order not arrived' }).click();
     // The submit request fails as it does with the server down; the rest of the page stays connected.
@@ -197,7 +200,7 @@ describe('the app in Chromium', () => {
     for (let index = 0; index < 26; index++) {
       await llm.ask('intent recognition', { from: 'ann@example.com', subject: `Paging ${index}`, body: 'Where is my order A-1042?' });
     }
-    const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+    const page = await browser.newPage({ viewport: DESKTOP });
     await page.goto(`${server.url}/#/logs`);
     await expect.poll(() => page.getByTestId('logs-page').innerText(), WAIT).toMatch(/^Page 1 · 25 rows/);
 
