@@ -1,7 +1,8 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 // The suite runs on embedded PGlite always and, when TEST_DATABASE_URL is set, a second time on that PostgreSQL.
-// Tests read the kind from CHAINLOG_TEST_DB through server/test/test-database.ts.
+// Tests read the kind from CHAINLOG_TEST_DB through server/test/test-database.ts. Files named *.postgres.test.ts
+// test what only a database server can do (go away and come back) and run in the PostgreSQL project alone.
 const databases = ['pglite', ...(process.env.TEST_DATABASE_URL ? ['postgres'] : [])];
 
 export default defineConfig({
@@ -10,6 +11,7 @@ export default defineConfig({
       test: {
         name: database,
         include: ['server/**/*.test.ts', 'shared/**/*.test.ts', 'examples/**/*.test.ts', 'e2e/**/*.test.ts'],
+        exclude: [...configDefaults.exclude, ...(database === 'postgres' ? [] : ['**/*.postgres.test.ts'])],
         env: { CHAINLOG_TEST_DB: database },
         setupFiles: ['server/test/quiet-logs.ts'],
         testTimeout: 30_000,

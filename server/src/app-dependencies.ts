@@ -1,5 +1,7 @@
 import { ChainRunner } from './chains/chain-runner.js';
+import { toChainEvent } from './chains/chain-events.js';
 import { ChainEventBus } from './chains/event-bus.js';
+import type { InstanceLease } from './instances/instance-lease.js';
 import type { DatabaseHandle } from './db/client.js';
 import type { AppLlm } from './tasks/index.js';
 import type { AppDependencies } from './trpc/context.js';
@@ -8,17 +10,22 @@ import type { AppDependencies } from './trpc/context.js';
 export function createAppDependencies(options: {
   database: DatabaseHandle;
   llm: AppLlm;
+  /** This process's instance: chains it creates carry its id, and chains it finds abandoned are announced. */
+  instance?: InstanceLease | undefined;
   maxRunningChains: number;
   startedAt?: Date;
 }): AppDependencies {
-  const { database, llm } = options;
+  const { database, llm, instance } = options;
   const bus = new ChainEventBus();
+  instance?.onChainFinished((event) => bus.publish(toChainEvent(event)));
   return {
     db: database.db,
     databaseKind: database.kind,
+    databaseStatus: database.status,
+    instanceId: instance?.id ?? null,
     llm,
     bus,
-    chains: new ChainRunner({ db: database.db, bus, maxRunning: options.maxRunningChains }),
+    chains: new ChainRunner({ db: database.db, bus, maxRunning: options.maxRunningChains, databaseStatus: database.status, outageWaitMs: database.outageWaitMs }),
     startedAt: options.startedAt ?? new Date(),
   };
 }

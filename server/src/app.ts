@@ -5,7 +5,10 @@ import type { Env } from './env.js';
 import { type Llm, createLlm } from './llm/ask.js';
 import { loadConfigFile } from './llm/config-file.js';
 import { buildLlmSettings } from './llm/settings.js';
+import { InstanceLease } from './instances/instance-lease.js';
+import type { InstanceRole } from './db/tables/instance.js';
 import { log } from './log.js';
+import { uuidv7 } from './uuid-v7.js';
 import { type AppLlm, TASKS } from './tasks/index.js';
 
 const appLog = log.withTag('app');
@@ -13,17 +16,47 @@ const appLog = log.withTag('app');
 export interface App {
   database: DatabaseHandle;
   llm: AppLlm;
+  /** This process in the instance table: its heartbeat, and the sweep of what dead instances left. */
+  instance: InstanceLease;
   close(): Promise<void>;
 }
 
-/** Opens the database (migrated) and wires the LLM layer from env and config: what the server and the CLI share. */
-export async function openApp(env: Env): Promise<App> {
+/**
+ * Opens the database (migrated), registers this process as an instance (ending what dead ones left pending), and
+ * wires the LLM layer from env and config: what the server and the CLI share.
+ */
+export async function openApp(env: Env, role: InstanceRole): Promise<App> {
   const settings = buildLlmSettings(env, loadConfigFile(env.CHAINLOG_CONFIG));
+  const instanceId = env.CHAINLOG_INSTANCE_ID ?? uuidv7();
   const database = await openDatabase(targetFromSettings({ databaseUrl: env.DATABASE_URL, dataDir: env.CHAINLOG_DATA_DIR }), {
     logCommit: env.CHAINLOG_LOG_COMMIT,
+    outageWaitMs: env.CHAINLOG_DB_OUTAGE_WAIT_MS,
+    applicationName: `chainlog ${role} ${instanceId}`,
   });
-  // PGlite runs one statement at a time, so a single flush in flight lets batches grow instead of queueing.
-  const llm: Llm<typeof TASKS> = createLlm({ db: database.db, settings, tasks: TASKS, logWriter: createLogWriterFor(database) });
+  let instance: InstanceLease;
+  try {
+    instance = await InstanceLease.start({
+      db: database.db,
+      status: database.status,
+      id: instanceId,
+      role,
+      heartbeatMs: env.CHAINLOG_INSTANCE_HEARTBEAT_MS,
+      leaseMs: env.CHAINLOG_INSTANCE_LEASE_MS,
+      exclusive: database.kind === 'pglite',
+    });
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  const llm: Llm<typeof TASKS> = createLlm({ db: database.db, settings, tasks: TASKS, logWriter: createLogWriterFor(database), instanceId });
   for (const line of llm.router.describeFallbacks(TASKS)) appLog.warn(line);
-  return { database, llm, close: () => database.close() };
+  return {
+    database,
+    llm,
+    instance,
+    async close() {
+      await instance.stop();
+      await database.close();
+    },
+  };
 }

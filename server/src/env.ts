@@ -12,7 +12,11 @@ const envSchema = z.object({
   CHAINLOG_DATA_DIR: z.string().default('./.chainlog'),
   DATABASE_URL: optionalText.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
   CHAINLOG_CONFIG: optionalText,
-  CHAINLOG_LOG_COMMIT: z.enum(['async', 'sync']).default('async'),
+  CHAINLOG_LOG_COMMIT: z.enum(['async', 'sync']).default('sync'),
+  CHAINLOG_DB_OUTAGE_WAIT_MS: z.coerce.number().int().min(0).default(60_000),
+  CHAINLOG_INSTANCE_ID: optionalText.pipe(z.uuid().optional()),
+  CHAINLOG_INSTANCE_HEARTBEAT_MS: z.coerce.number().int().min(100).default(2_000),
+  CHAINLOG_INSTANCE_LEASE_MS: z.coerce.number().int().min(500).default(10_000),
   CHAINLOG_MODEL: optionalText.pipe(modelSpecSchema.optional()),
   CHAINLOG_LOG_LEVEL: z.enum(LOG_LEVEL_NAMES).default('info'),
   CHAINLOG_LLM_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
@@ -25,7 +29,12 @@ const envSchema = z.object({
   OPENAI_BASE_URL: optionalText.pipe(z.url().optional()),
   ANTHROPIC_API_KEY: optionalText,
   ANTHROPIC_BASE_URL: optionalText.pipe(z.url().optional()),
-});
+})
+
+  .refine((env) => env.CHAINLOG_INSTANCE_LEASE_MS > env.CHAINLOG_INSTANCE_HEARTBEAT_MS, {
+    message: 'must be longer than CHAINLOG_INSTANCE_HEARTBEAT_MS, or a live instance would look dead between heartbeats',
+    path: ['CHAINLOG_INSTANCE_LEASE_MS'],
+  });
 
 export type Env = z.infer<typeof envSchema>;
 

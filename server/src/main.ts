@@ -1,7 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { createAppDependencies } from './app-dependencies.js';
 import { openApp } from './app.js';
-import { markRunningChainsInterrupted } from './db/queries/chains.js';
 import { EnvError, loadDotEnvFile, parseEnv } from './env.js';
 import { DataDirLockedError } from './db/data-dir-lock.js';
 import { ConfigFileError } from './llm/config-file.js';
@@ -16,11 +15,13 @@ async function main(): Promise<void> {
   loadDotEnvFile();
   const env = parseEnv();
   setLogLevel(env.CHAINLOG_LOG_LEVEL);
-  const app = await openApp(env);
-  // This process owns the chains it runs; those still `running` were cut off when a previous process stopped.
-  const interrupted = await markRunningChainsInterrupted(app.database.db);
-  if (interrupted.length > 0) mainLog.warn(`${interrupted.length} chain(s) left running by a stopped server marked interrupted`);
-  const dependencies = createAppDependencies({ database: app.database, llm: app.llm, maxRunningChains: env.CHAINLOG_MAX_RUNNING_CHAINS });
+  const app = await openApp(env, 'server');
+  const dependencies = createAppDependencies({
+    database: app.database,
+    llm: app.llm,
+    instance: app.instance,
+    maxRunningChains: env.CHAINLOG_MAX_RUNNING_CHAINS,
+  });
   const server = createChainlogServer(dependencies, { clientDir: env.CHAINLOG_CLIENT_DIR ?? DEFAULT_CLIENT_DIR });
   let url: string;
   try {

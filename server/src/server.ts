@@ -89,12 +89,12 @@ export function createChainlogServer(dependencies: AppDependencies, options: Ser
 async function answerHealth(dependencies: AppDependencies, response: ServerResponse<IncomingMessage>): Promise<void> {
   try {
     const health = await readHealth(dependencies);
-    response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(health));
+    response.writeHead(health.status === 'ok' ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(health));
   } catch (error) {
     serverLog.error('health check failed', error);
     response
       .writeHead(503, { 'content-type': 'application/json' })
-      .end(JSON.stringify({ status: 'unavailable', database: dependencies.databaseKind }));
+      .end(JSON.stringify({ status: 'unavailable', database: dependencies.databaseKind, problem: 'the health check failed (see the server log)' }));
   }
 }
 

@@ -1,19 +1,32 @@
 import pg from 'pg';
-import { type DatabaseHandle, openDatabase } from '../src/db/client.js';
+import { type DatabaseHandle, type OpenDatabaseOptions, openDatabase } from '../src/db/client.js';
+
+export interface TestDatabaseOptions extends OpenDatabaseOptions {
+  /** Connects through this URL instead of TEST_DATABASE_URL (a proxy in front of it); the schema is made directly. */
+  connectThrough?: (url: string) => string;
+}
+
+/** The PostgreSQL of the "postgres" test project. */
+export function testDatabaseUrl(): string {
+  const url = process.env.TEST_DATABASE_URL;
+  if (!url) throw new Error('the postgres test project needs TEST_DATABASE_URL');
+  return url;
+}
 
 /**
  * A migrated database of its own for one test file: an in-memory PGlite, or (project "postgres") a fresh schema
  * in the PostgreSQL at TEST_DATABASE_URL, dropped on close.
  */
-export async function openTestDatabase(): Promise<DatabaseHandle> {
-  if (process.env.CHAINLOG_TEST_DB !== 'postgres') return openDatabase({ kind: 'pglite', dataDir: 'memory://' });
-  const url = process.env.TEST_DATABASE_URL;
-  if (!url) throw new Error('the postgres test project needs TEST_DATABASE_URL');
+export async function openTestDatabase(options: TestDatabaseOptions = {}): Promise<DatabaseHandle & { schema?: string }> {
+  const { connectThrough, ...openOptions } = options;
+  if (process.env.CHAINLOG_TEST_DB !== 'postgres') return openDatabase({ kind: 'pglite', dataDir: 'memory://' }, openOptions);
+  const url = testDatabaseUrl();
   const schema = `test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
   await withAdminClient(url, (client) => client.query(`create schema ${schema}`));
-  const handle = await openDatabase({ kind: 'postgres', url, searchPath: schema, poolSize: 10 });
+  const handle = await openDatabase({ kind: 'postgres', url: connectThrough ? connectThrough(url) : url, searchPath: schema, poolSize: 10 }, openOptions);
   return {
     ...handle,
+    schema,
     async close() {
       await handle.close();
       await withAdminClient(url, (client) => client.query(`drop schema ${schema} cascade`));
@@ -21,7 +34,7 @@ export async function openTestDatabase(): Promise<DatabaseHandle> {
   };
 }
 
-async function withAdminClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+export async function withAdminClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

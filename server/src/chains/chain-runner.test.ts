@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { within } from '../../test/llm-harness.js';
 import { openTestDatabase } from '../../test/test-database.js';
 import type { DatabaseHandle } from '../db/client.js';
-import { findChain, finishChain, insertChain, listChainEventsAfter, markRunningChainsInterrupted } from '../db/queries/chains.js';
+import { findChain, finishChain, insertChain, listChainEventsAfter } from '../db/queries/chains.js';
 import type { AskResult } from '../llm/ask.js';
 import { newChainId } from '../llm/chain-context.js';
 import { type ChainRun, ChainRunner, type ChainWork } from './chain-runner.js';
@@ -259,37 +259,3 @@ function failingUpdates(failures: number): KyselyPlugin & { failed: number } {
     transformResult: async ({ result }) => result,
   };
 }
-
-describe('markRunningChainsInterrupted', () => {
-  // A database of its own: the update touches every running chain in it.
-  let database: DatabaseHandle;
-  beforeAll(async () => {
-    database = await openTestDatabase();
-  });
-  afterAll(() => database.close());
-
-  it('marks the chains a stopped server left running as interrupted and leaves finished ones as they were', async () => {
-    const db = database.db;
-    const ids = { running: [newChainId(), newChainId()], succeeded: newChainId(), failed: newChainId() };
-    for (const id of [...ids.running, ids.succeeded, ids.failed]) {
-      await insertChain(db, { id, name: 'left over', status: 'running', input: JSON.stringify({}) });
-    }
-    await finishChain(db, ids.succeeded, 'succeeded', null);
-    await finishChain(db, ids.failed, 'failed', { class: 'ProviderError', message: 'openai answered HTTP 500' });
-    const [succeededBefore, failedBefore] = [await findChain(db, ids.succeeded), await findChain(db, ids.failed)];
-
-    const interrupted = await markRunningChainsInterrupted(db);
-
-    expect([...interrupted].sort()).toEqual([...ids.running].sort());
-    for (const id of ids.running) {
-      expect(await findChain(db, id)).toMatchObject({
-        status: 'interrupted',
-        error: { class: 'Interrupted', message: 'the server stopped before this chain finished' },
-        finished_at: expect.any(Date),
-      });
-    }
-    expect(await findChain(db, ids.succeeded)).toEqual(succeededBefore);
-    expect(await findChain(db, ids.failed)).toEqual(failedBefore);
-    expect(await markRunningChainsInterrupted(db)).toEqual([]);
-  });
-});

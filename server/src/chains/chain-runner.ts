@@ -1,5 +1,6 @@
 import type { ChainError } from '@chainlog/shared';
 import type { Db } from '../db/client.js';
+import { type DatabaseStatus, retryWhileUnreachable } from '../db/database-status.js';
 import { finishChain } from '../db/queries/chains.js';
 import type { AskResult } from '../llm/ask.js';
 import { runInChain } from '../llm/chain-context.js';
@@ -19,6 +20,12 @@ export interface ChainRun {
   chainId: string;
   /** Runs one named step (usually one `ask()`), recording step_started, then step_finished or step_failed. */
   step<Output>(name: string, call: () => Promise<AskResult<Output>>): Promise<AskResult<Output>>;
+  /**
+   * Runs one of the chain's own database writes (its domain rows). When the database is unreachable it waits for
+   * it and runs the write again, so the write must be idempotent: an insert of a row whose id was made before,
+   * `on conflict do nothing`.
+   */
+  write(work: () => Promise<void>): Promise<void>;
 }
 
 export type ChainWork = (run: ChainRun) => Promise<void>;
@@ -28,6 +35,12 @@ export interface ChainRunnerOptions {
   bus: ChainEventBus;
   /** Chains running at once; the rest wait in submission order. */
   maxRunning: number;
+  /**
+   * With these, a chain whose event or end cannot be recorded because the database is unreachable waits for it
+   * (up to `outageWaitMs`) and goes on, instead of failing.
+   */
+  databaseStatus?: DatabaseStatus | undefined;
+  outageWaitMs?: number | undefined;
 }
 
 /**
@@ -91,10 +104,14 @@ export class ChainRunner {
 
   private async run(chainId: string, work: ChainWork): Promise<void> {
     const { db, bus } = this.options;
-    const record = (payload: Parameters<typeof recordChainEvent>[3]) => recordChainEvent(db, bus, chainId, payload);
+    // An event insert cut off just as it committed is stored twice when retried: a repeated event is harmless to
+    // subscribers (they fold events by step), a chain failed by a short outage is not.
+    const record = (payload: Parameters<typeof recordChainEvent>[3]) => this.whileReachable(() => recordChainEvent(db, bus, chainId, payload));
     let stepCount = 0;
+    const whileReachable = <T>(work: () => Promise<T>) => this.whileReachable(work);
     const run: ChainRun = {
       chainId,
+      write: (work) => whileReachable(work),
       async step(name, call) {
         const step = ++stepCount;
         await record({ type: 'step_started', step, name });
@@ -143,7 +160,7 @@ export class ChainRunner {
     for (const retryDelayMs of [...END_RETRY_DELAYS_MS, undefined]) {
       try {
         // Only a chain still running is finished, so a retry after a commit whose answer was lost changes nothing.
-        const event = await finishChain(this.options.db, chainId, status, error);
+        const event = await this.whileReachable(() => finishChain(this.options.db, chainId, status, error));
         if (event) this.options.bus.publish(toChainEvent(event));
         return;
       } catch (recordError) {
@@ -156,6 +173,11 @@ export class ChainRunner {
         await new Promise((resolve) => setTimeout(resolve, retryDelayMs));
       }
     }
+  }
+
+  private whileReachable<T>(work: () => Promise<T>): Promise<T> {
+    const { databaseStatus, outageWaitMs } = this.options;
+    return databaseStatus && outageWaitMs ? retryWhileUnreachable(databaseStatus, outageWaitMs, work) : work();
   }
 }
 

@@ -15,10 +15,10 @@ export const SUPPORT_TRIAGE_CHAIN = 'support-inbox triage';
  */
 export function supportTriage(dependencies: { db: Db; llm: AppLlm }, messageId: string, message: SupportMessage): ChainWork {
   const { db, llm } = dependencies;
-  return async ({ chainId, step }) => {
+  return async ({ chainId, step, write }) => {
     const intent = await step('intent recognition', () => llm.ask('intent recognition', message, { chainId }));
     const entities = await step('entity extraction', () => llm.ask('entity extraction', message, { chainId }));
-    await insertTriage(db, {
+    const triage = {
       id: uuidv7(),
       chain_id: chainId,
       message_id: messageId,
@@ -26,11 +26,12 @@ export function supportTriage(dependencies: { db: Db; llm: AppLlm }, messageId: 
       confidence: intent.output.confidence,
       urgency: intent.output.urgency,
       entities: toJsonb(entities.output),
-    });
+    };
+    await write(() => insertTriage(db, triage));
     const reply = await step('reply drafting', () =>
       llm.ask('reply drafting', { message, intent: intent.output, entities: entities.output }, { chainId }),
     );
-    await insertReplyDraft(db, {
+    const draft = {
       id: uuidv7(),
       chain_id: chainId,
       message_id: messageId,
@@ -38,6 +39,7 @@ export function supportTriage(dependencies: { db: Db; llm: AppLlm }, messageId: 
       body: toText(reply.output.body),
       tone: reply.output.tone,
       needs_human: reply.output.needsHuman,
-    });
+    };
+    await write(() => insertReplyDraft(db, draft));
   };
 }

@@ -30,7 +30,7 @@ async function main(): Promise<number> {
   loadDotEnvFile();
   const env = parseEnv();
   setLogLevel(env.CHAINLOG_LOG_LEVEL === 'info' ? 'warn' : env.CHAINLOG_LOG_LEVEL);
-  const app = await openApp(env);
+  const app = await openApp(env, 'cli');
   try {
     const result = await app.llm.askByName(taskName, input, { chainId: values.chain, model: values.model });
     process.stdout.write(`${JSON.stringify({ output: result.output, chainId: result.chainId, logId: result.logId }, null, 2)}\n`);

@@ -3,6 +3,7 @@ import { log } from '../log.js';
 import type { Database } from './database.js';
 import { type DatabaseKind, type DatabaseTarget, createDialect } from './dialect.js';
 import type { ExecuteLogStatement } from './inference-log-writer.js';
+import { DatabaseStatus, retryWhileUnreachable } from './database-status.js';
 import { migrateToLatest } from './migrate.js';
 
 const dbLog = log.withTag('db');
@@ -23,26 +24,44 @@ export interface DatabaseHandle {
    * Runs the inference_log writer's statements. On PostgreSQL: connections of its own, with named statements
    * (parsed and planned once per connection) and, with `logCommit: 'async'`, commits that do not wait for the WAL
    * flush: a row is in the database when ask() returns and survives our process dying, but a crash of the
-   * PostgreSQL host may lose the last fraction of a second of rows. On PGlite: `db`.
+   * PostgreSQL server may lose the last fraction of a second of rows. On PGlite: `db`. A statement that fails
+   * because the database is unreachable waits for it (up to `outageWaitMs`) and runs again.
    */
   executeLogStatement: ExecuteLogStatement;
   /** How many log statements may run at once: PGlite runs one at a time, and more would only shrink batches. */
   logConcurrency: number;
   kind: DatabaseKind;
+  /** Whether the database answers; connection failures mark it down until a probe finds it back. */
+  status: DatabaseStatus;
+  /** How long writers that must not lose a row (log rows, chain events) wait for an unreachable database. */
+  outageWaitMs: number;
   close(): Promise<void>;
 }
 
 export interface OpenDatabaseOptions {
   /** Apply pending migrations first (default true). */
   migrate?: boolean;
-  /** How inference_log writes commit on PostgreSQL (default 'async'); PGlite has one connection and ignores it. */
+  /** How inference_log writes commit on PostgreSQL (default 'sync'); PGlite has one connection and ignores it. */
   logCommit?: 'sync' | 'async';
+  /** How long a log write waits for an unreachable database to come back before it fails (default 60 s). */
+  outageWaitMs?: number;
+  /** Names the process's connections in pg_stat_activity (default "chainlog"). */
+  applicationName?: string;
 }
+
+const DEFAULT_OUTAGE_WAIT_MS = 60_000;
 
 /** Opens the one Kysely instance for the process and brings its schema to the latest migration. */
 export async function openDatabase(target: DatabaseTarget, options: OpenDatabaseOptions = {}): Promise<DatabaseHandle> {
-  const { dialect, ready, release } = createDialect(target);
+  // The probe needs the Kysely instance, which needs the dialect, which reports to the status: hence the late binding.
+  let probeDb: Db | undefined;
+  const status = new DatabaseStatus(async () => {
+    if (probeDb) await sql`select 1`.execute(probeDb);
+  });
+  const dialectOptions = { onConnectionError: (error: Error) => status.reportFailure(error), applicationName: options.applicationName };
+  const { dialect, ready, release } = createDialect(target, dialectOptions);
   const db = new Kysely<Database>({ dialect });
+  probeDb = db;
   try {
     await ready;
     if (options.migrate ?? true) await migrateToLatest(db, target.kind === 'postgres' ? await currentSchema(db) : undefined);
@@ -54,21 +73,27 @@ export async function openDatabase(target: DatabaseTarget, options: OpenDatabase
   dbLog.info(`database ready: ${target.kind === 'pglite' ? `embedded PGlite at ${target.dataDir}` : 'PostgreSQL server'}`);
   const logPool =
     target.kind === 'postgres'
-      ? createDialect({ ...target, poolSize: LOG_CONNECTIONS, synchronousCommit: (options.logCommit ?? 'async') === 'sync' }).pool
+      ? createDialect({ ...target, poolSize: LOG_CONNECTIONS, synchronousCommit: (options.logCommit ?? 'sync') === 'sync' }, dialectOptions).pool
       : undefined;
-  const executeLogStatement: ExecuteLogStatement = logPool
+  const execute: ExecuteLogStatement = logPool
     ? async (statement) => {
         await logPool.query(statement.name ? { name: statement.name, text: statement.text, values: statement.values } : { text: statement.text, values: statement.values });
       }
     : async (statement) => {
         await db.executeQuery(CompiledQuery.raw(statement.text, statement.values));
       };
+  const outageWaitMs = options.outageWaitMs ?? DEFAULT_OUTAGE_WAIT_MS;
+  // Log statements are upserts keyed by the row's id: one that was cut off mid-flight can safely run again.
+  const executeLogStatement: ExecuteLogStatement = (statement) => retryWhileUnreachable(status, outageWaitMs, () => execute(statement));
   return {
     db,
     executeLogStatement,
     logConcurrency: target.kind === 'pglite' ? 1 : LOG_CONNECTIONS,
     kind: target.kind,
+    status,
+    outageWaitMs,
     async close() {
+      status.close();
       await logPool?.end();
       await db.destroy();
       release();

@@ -1,5 +1,6 @@
 import type { ChainEventTable, ChainTable } from './tables/chain.js';
 import type { InferenceLogTable } from './tables/inference-log.js';
+import type { InstanceTable } from './tables/instance.js';
 import type { InboxMessageTable, ReplyDraftTable, TriageTable } from './tables/support.js';
 
 /** Every table Kysely knows, by its SQL name. */
@@ -10,4 +11,5 @@ export interface Database {
   inbox_message: InboxMessageTable;
   triage: TriageTable;
   reply_draft: ReplyDraftTable;
+  instance: InstanceTable;
 }

@@ -3,7 +3,10 @@ import { PGlite } from '@electric-sql/pglite';
 import { type Dialect, PostgresDialect } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
+import { log } from '../log.js';
 import { lockDataDir } from './data-dir-lock.js';
+
+const dialectLog = log.withTag('db');
 
 export type DatabaseKind = 'pglite' | 'postgres';
 
@@ -19,6 +22,16 @@ export type DatabaseTarget =
     }
   | { kind: 'pglite'; dataDir: string };
 
+export interface DialectOptions {
+  /** Called when a pooled connection fails (the server restarted, a proxy cut it); the pool replaces it. */
+  onConnectionError?: ((error: Error) => void) | undefined;
+  /** PostgreSQL's application_name: shows in pg_stat_activity which process a connection belongs to. */
+  applicationName?: string | undefined;
+}
+
+/** How long pg may take to open a connection before the statement fails (instead of waiting forever). */
+const CONNECT_TIMEOUT_MS = 5_000;
+
 export interface OpenDialect {
   dialect: Dialect;
   /** The pg pool behind the dialect, for the few statements that want pg's named (prepared) statements. */
@@ -30,7 +43,7 @@ export interface OpenDialect {
 }
 
 /** Builds the Kysely dialect for a target; shared by the server and the root kysely.config.ts. */
-export function createDialect(target: DatabaseTarget): OpenDialect {
+export function createDialect(target: DatabaseTarget, options: DialectOptions = {}): OpenDialect {
   if (target.kind === 'pglite') {
     // PGlite creates only the last folder of its path.
     const inMemory = target.dataDir.startsWith('memory://');
@@ -47,12 +60,22 @@ export function createDialect(target: DatabaseTarget): OpenDialect {
   const url = new URL(target.url);
   const urlOptions = url.searchParams.get('options');
   url.searchParams.delete('options');
-  const options = [...(urlOptions ? [urlOptions] : []), ...settings].join(' ');
+  const settingsOption = [...(urlOptions ? [urlOptions] : []), ...settings].join(' ');
   const pool = new pg.Pool({
     connectionString: url.toString(),
     max: target.poolSize ?? 20,
-    ...(options ? { options } : {}),
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    // TCP keepalive finds a connection whose server vanished without closing it (a host that went down).
+    keepAlive: true,
+    application_name: options.applicationName ?? 'chainlog',
+    ...(settingsOption ? { options: settingsOption } : {}),
   });
+  const onConnectionError = options.onConnectionError ?? ((error: Error) => dialectLog.warn(`a database connection failed: ${error.message}`));
+  // pg emits a failure on the pool while a connection is idle, but on the client itself while it is checked out
+  // (Kysely holds one for each statement or transaction): unheard, either ends the process. pg has already failed
+  // the client's queries and drops it on release.
+  pool.on('error', onConnectionError);
+  pool.on('connect', (client) => client.on('error', onConnectionError));
   return { dialect: new PostgresDialect({ pool }), pool, ready: Promise.resolve(), release: () => {} };
 }
 

@@ -56,6 +56,7 @@ function asStored(finished: NewInferenceLog): InferenceLog {
     model: finished.model,
     status: finished.status,
     attempt: finished.attempt ?? 1,
+    instance_id: finished.instance_id ?? null,
     request: JSON.parse(finished.request),
     response: finished.response ? JSON.parse(finished.response) : null,
     output: finished.output ? JSON.parse(finished.output) : null,

@@ -20,6 +20,7 @@ describe('migrations', () => {
     expect(columns.rows.map((column) => column.column_name)).toEqual([
       'id', 'chain_id', 'name', 'provider', 'model', 'status', 'attempt', 'request', 'response', 'output', 'error',
       'input_tokens', 'output_tokens', 'cost_usd', 'latency_ms', 'provider_request_id', 'created_at', 'finished_at',
+      'instance_id',
     ]);
     const types = Object.fromEntries(columns.rows.map((column) => [column.column_name, column.data_type]));
     expect(types).toMatchObject({ chain_id: 'uuid', request: 'jsonb', cost_usd: 'numeric', created_at: 'timestamp with time zone' });

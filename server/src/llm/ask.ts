@@ -100,11 +100,14 @@ export interface LlmDependencies<Tasks extends readonly AnyTask[]> {
   adapters?: Map<string, ProviderAdapter>;
   /** Where rows go: `createLogWriterFor(database)`. */
   logWriter: InferenceLogWriter;
+  /** This process's instance id, written on every row so the rows it leaves pending can be ended if it dies. */
+  instanceId?: string | undefined;
 }
 
 /** Wires the task registry, the providers and the log table into `ask()`. */
 export function createLlm<const Tasks extends readonly AnyTask[]>(dependencies: LlmDependencies<Tasks>): Llm<Tasks> {
   const { settings, logWriter } = dependencies;
+  const instanceId = dependencies.instanceId ?? null;
   // One controller per running call, so abortAll() can stop each without one shared signal that every
   // request would hang a listener on.
   const callControllers = new Set<AbortController>();
@@ -142,7 +145,7 @@ export function createLlm<const Tasks extends readonly AnyTask[]>(dependencies: 
     try {
       for (let attempt = 1; ; attempt++) {
         if (signal.aborted) throw new AbortedError(`"${task.name}" was aborted before attempt ${attempt}`, { cause: signal.reason });
-        const outcome = await runAttempt({ logWriter, settings, registered, route, params, chainId, attempt, conversation, offlineExample, signal });
+        const outcome = await runAttempt({ logWriter, settings, instanceId, registered, route, params, chainId, attempt, conversation, offlineExample, signal });
         if (outcome.ok) return { ...outcome.result, attempts: attempt };
         failures.push(outcome.error);
         const retryable = InvalidJsonError.isInstance(outcome.error) || OutputValidationError.isInstance(outcome.error);
@@ -203,6 +206,7 @@ class Conversation {
 
 interface AttemptInput {
   logWriter: InferenceLogWriter;
+  instanceId: string | null;
   settings: LlmSettings;
   registered: RegisteredTask;
   route: ModelRoute;
@@ -224,7 +228,7 @@ type AttemptOutcome =
  * before the provider call.
  */
 async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
-  const { logWriter, settings, registered, route, params, chainId, attempt, signal } = input;
+  const { logWriter, settings, instanceId, registered, route, params, chainId, attempt, signal } = input;
   const task = registered.definition;
   const logId = uuidv7();
   const messages = input.conversation.messages;
@@ -238,6 +242,7 @@ async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
     status: 'pending',
     attempt,
     request: toJsonb({ messages, output, params, requestedModel: route.requested }),
+    instance_id: instanceId,
     created_at: new Date(),
   };
   // Every attempt passes here: at the default level, building the message cost 1 % of the main thread under load.
@@ -335,8 +340,8 @@ async function finishRow(finishing: Finishing, row: NewInferenceLog, attemptErro
 
 /** The attempt's row with only what its pending row had, its timing, and why the full row was refused. */
 function leanErrorRow(row: NewInferenceLog, error: string): NewInferenceLog {
-  const { id, chain_id, name, provider, model, attempt, request, created_at, latency_ms, finished_at } = row;
-  return { id, chain_id, name, provider, model, attempt, request, created_at, latency_ms, finished_at, status: 'error', error };
+  const { id, chain_id, name, provider, model, attempt, request, instance_id, created_at, latency_ms, finished_at } = row;
+  return { id, chain_id, name, provider, model, attempt, request, instance_id, created_at, latency_ms, finished_at, status: 'error', error };
 }
 
 type CheckedReply = { ok: true; output: unknown } | { ok: false; error: LlmError; answer: string };

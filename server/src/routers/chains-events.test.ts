@@ -214,7 +214,7 @@ describe('chain events over a WebSocket', () => {
     await insertChain(db, { id: chainId, name: 'support-inbox triage', status: 'running', input: JSON.stringify(ORDER_MESSAGE) });
     await recordChainEvent(db, bus, chainId, { type: 'chain_started' });
     await recordChainEvent(db, bus, chainId, { type: 'step_started', step: 1, name: 'intent recognition' });
-    // What markRunningChainsInterrupted does at start-up, for this chain alone.
+    // What the instance sweep does at start-up to a chain a dead process left running.
     await finishChain(db, chainId, 'interrupted', { class: 'Interrupted', message: 'the server stopped before this chain finished' });
 
     const replay = new Received();

@@ -26,7 +26,7 @@ describe('the health query', () => {
 
     const health = await caller.health();
 
-    expect(health).toEqual({ status: 'ok', database: EXPECTED_DATABASE, uptimeSeconds: expect.any(Number), tasks: TASKS.map((task) => task.name) });
+    expect(health).toEqual({ status: 'ok', database: EXPECTED_DATABASE, instanceId: null, uptimeSeconds: expect.any(Number), tasks: TASKS.map((task) => task.name) });
     expect(health.uptimeSeconds).toBeGreaterThanOrEqual(90);
   });
 });

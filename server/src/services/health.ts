@@ -1,25 +1,48 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/client.js';
+import type { DatabaseStatus } from '../db/database-status.js';
 import type { DatabaseKind } from '../db/dialect.js';
 
-export interface Health {
-  status: 'ok';
-  database: DatabaseKind;
-  uptimeSeconds: number;
-  tasks: string[];
-}
+/** How long the health check waits for `select 1` before it calls the database unreachable. */
+const HEALTH_QUERY_TIMEOUT_MS = 2_000;
 
-/** Proves the database answers, and says which kind it is. */
-export async function readHealth(dependencies: {
+export type Health =
+  | { status: 'ok'; database: DatabaseKind; instanceId: string | null; uptimeSeconds: number; tasks: string[] }
+  | { status: 'unavailable'; database: DatabaseKind; instanceId: string | null; problem: string; since: string };
+
+interface HealthDependencies {
   db: Db;
   databaseKind: DatabaseKind;
+  databaseStatus: DatabaseStatus;
+  instanceId: string | null;
   startedAt: Date;
   llm: { tasks: { names(): string[] } };
-}): Promise<Health> {
-  await sql`select 1`.execute(dependencies.db);
+}
+
+/** Proves the database answers (within 2 s), and says which kind it is; or says since when it has not. */
+export async function readHealth(dependencies: HealthDependencies): Promise<Health> {
+  const { databaseKind: database, databaseStatus, instanceId } = dependencies;
+  const unavailable = (since: Date): Health => ({ status: 'unavailable', database, instanceId, problem: 'the database is unreachable', since: since.toISOString() });
+  const outage = databaseStatus.currentOutage();
+  if (outage) return unavailable(outage.since);
+  const checkedAt = new Date();
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), HEALTH_QUERY_TIMEOUT_MS);
+  });
+  try {
+    const answer = await Promise.race([sql`select 1`.execute(dependencies.db), timedOut]);
+    if (answer === 'timeout') return unavailable(checkedAt);
+  } catch (error) {
+    if (databaseStatus.reportFailure(error)) return unavailable(checkedAt);
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
   return {
     status: 'ok',
-    database: dependencies.databaseKind,
+    database,
+    instanceId,
     uptimeSeconds: Math.round((Date.now() - dependencies.startedAt.getTime()) / 1000),
     tasks: dependencies.llm.tasks.names(),
   };

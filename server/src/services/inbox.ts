@@ -17,14 +17,20 @@ import { toJsonb } from '../db/jsonb.js';
  * @throws ShuttingDownError when the server was already shutting down (nothing is stored).
  */
 export async function submitMessage(
-  dependencies: { db: Db; llm: AppLlm; chains: ChainRunner },
+  dependencies: { db: Db; llm: AppLlm; chains: ChainRunner; instanceId: string | null },
   message: SupportMessage,
 ): Promise<{ chainId: string; messageId: string }> {
   if (!dependencies.chains.isAccepting()) throw new ShuttingDownError();
   const chainId = newChainId();
   const messageId = uuidv7();
   await dependencies.db.transaction().execute(async (transaction) => {
-    await insertChain(transaction, { id: chainId, name: SUPPORT_TRIAGE_CHAIN, status: 'running', input: toJsonb(message) });
+    await insertChain(transaction, {
+      id: chainId,
+      name: SUPPORT_TRIAGE_CHAIN,
+      status: 'running',
+      input: toJsonb(message),
+      instance_id: dependencies.instanceId,
+    });
     await insertInboxMessage(transaction, {
       id: messageId,
       chain_id: chainId,

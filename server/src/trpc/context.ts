@@ -3,6 +3,7 @@ import type { CreateWSSContextFnOptions } from '@trpc/server/adapters/ws';
 import type { ChainRunner } from '../chains/chain-runner.js';
 import type { ChainEventBus } from '../chains/event-bus.js';
 import type { Db } from '../db/client.js';
+import type { DatabaseStatus } from '../db/database-status.js';
 import type { DatabaseKind } from '../db/dialect.js';
 import type { AppLlm } from '../tasks/index.js';
 
@@ -10,6 +11,10 @@ import type { AppLlm } from '../tasks/index.js';
 export interface AppDependencies {
   db: Db;
   databaseKind: DatabaseKind;
+  /** Whether the database answers: while it does not, procedures answer SERVICE_UNAVAILABLE at once. */
+  databaseStatus: DatabaseStatus;
+  /** This process's instance id (null in tests that run without one): chains it creates carry it. */
+  instanceId: string | null;
   llm: AppLlm;
   /** Runs submitted chains in the background, a bounded number at a time. */
   chains: ChainRunner;

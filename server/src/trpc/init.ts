@@ -1,4 +1,4 @@
-import { initTRPC } from '@trpc/server';
+import { TRPCError, initTRPC } from '@trpc/server';
 import { ZodError, prettifyError } from 'zod';
 import type { Context } from './context.js';
 
@@ -14,6 +14,20 @@ const t = initTRPC.context<Context>().create({
   },
 });
 
+/**
+ * While the database is unreachable, a procedure answers SERVICE_UNAVAILABLE at once rather than waiting on a
+ * connection; one that fails because the database went away answers the same, and starts the probe that notices
+ * when it is back.
+ */
+const databaseAvailability = t.middleware(async function databaseAvailability({ ctx, next }) {
+  const unavailable = (cause?: unknown) =>
+    new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: 'the database is unreachable; try again shortly', cause });
+  if (!ctx.databaseStatus.isUp()) throw unavailable();
+  const result = await next();
+  if (!result.ok && ctx.databaseStatus.reportFailure(result.error)) throw unavailable(result.error);
+  return result;
+});
+
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const publicProcedure = t.procedure;
+export const publicProcedure = t.procedure.use(databaseAvailability);

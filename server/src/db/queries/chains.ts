@@ -31,14 +31,6 @@ export async function finishChain(
   });
 }
 
-/** Chains a stopped process left `running` can never finish: called once at start-up, before serving. */
-export async function markRunningChainsInterrupted(db: Db): Promise<string[]> {
-  const running = await db.selectFrom('chain').select('id').where('status', '=', 'running').orderBy('id').execute();
-  const error = { class: 'Interrupted', message: 'the server stopped before this chain finished' };
-  for (const { id } of running) await finishChain(db, id, 'interrupted', error);
-  return running.map((row) => row.id);
-}
-
 export async function insertChainEvent(db: Db, chainId: string, payload: ChainEventPayload): Promise<ChainEventRow> {
   return db
     .insertInto('chain_event')

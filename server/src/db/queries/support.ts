@@ -6,12 +6,14 @@ export async function insertInboxMessage(db: Db, message: NewInboxMessage): Prom
   await db.insertInto('inbox_message').values(message).execute();
 }
 
+/** Idempotent: writing the same triage (same id) again changes nothing. */
 export async function insertTriage(db: Db, triage: NewTriage): Promise<void> {
-  await db.insertInto('triage').values(triage).execute();
+  await db.insertInto('triage').values(triage).onConflict((conflict) => conflict.column('id').doNothing()).execute();
 }
 
+/** Idempotent: writing the same draft (same id) again changes nothing. */
 export async function insertReplyDraft(db: Db, draft: NewReplyDraft): Promise<void> {
-  await db.insertInto('reply_draft').values(draft).execute();
+  await db.insertInto('reply_draft').values(draft).onConflict((conflict) => conflict.column('id').doNothing()).execute();
 }
 
 export type InboxListRow = InboxMessageRow & { chain_status: ChainStatus | null; intent: string | null; urgency: string | null };

@@ -11,6 +11,8 @@ export interface ChainTable {
   status: ChainStatus;
   input: Json;
   error: NullableJson;
+  /** The process running the chain (instance.id); a chain it leaves running is interrupted if it dies. */
+  instance_id: string | null;
   created_at: ColumnType<Date, Date | undefined, never>;
   finished_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }

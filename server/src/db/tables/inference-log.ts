@@ -26,6 +26,8 @@ export interface InferenceLogTable {
   cost_usd: Numeric;
   latency_ms: number | null;
   provider_request_id: string | null;
+  /** The process that made the call (instance.id); its pending rows are ended if it dies. */
+  instance_id: string | null;
   created_at: ColumnType<Date, Date | undefined, never>;
   finished_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }

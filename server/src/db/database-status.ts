@@ -1,0 +1,120 @@
+import { errorMessage } from '../error-message.js';
+import { log } from '../log.js';
+import { isDatabaseUnreachable } from './connection-errors.js';
+
+const statusLog = log.withTag('db');
+/** How often a database that went away is tried again, until it answers. */
+export const PROBE_INTERVAL_MS = 500;
+
+export interface DatabaseOutage {
+  /** When the first failure was seen. */
+  since: Date;
+  /** The driver's message, for the server log and /healthz: no SQL, no secret (pg never puts the password in it). */
+  reason: string;
+}
+
+/**
+ * Whether the database is reachable, as learned from failures: a connection error marks it down, and from then on
+ * a probe (`select 1`) runs every PROBE_INTERVAL_MS until it answers. While it is down, procedures answer
+ * SERVICE_UNAVAILABLE at once and writers wait for it to come back instead of failing their callers.
+ */
+export class DatabaseStatus {
+  private outage: DatabaseOutage | undefined;
+  private waiters = new Set<() => void>();
+  private probeTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(private readonly probe: () => Promise<void>, private readonly probeIntervalMs = PROBE_INTERVAL_MS) {}
+
+  isUp(): boolean {
+    return this.outage === undefined;
+  }
+
+  /** The current outage, or undefined while the database answers. */
+  currentOutage(): DatabaseOutage | undefined {
+    return this.outage;
+  }
+
+  /** Reports an error a statement ended with; returns whether it means the database is unreachable. */
+  reportFailure(error: unknown): boolean {
+    if (!isDatabaseUnreachable(error)) return false;
+    if (this.outage || this.closed) return true;
+    this.outage = { since: new Date(), reason: describeFailure(error) };
+    statusLog.warn(`database unreachable (${this.outage.reason}); trying again every ${this.probeIntervalMs} ms`);
+    this.scheduleProbe();
+    return true;
+  }
+
+  /** Resolves true once the database answers again (at once if it is up), false after `timeoutMs` or on close. */
+  waitUntilUp(timeoutMs: number): Promise<boolean> {
+    if (this.isUp()) return Promise.resolve(true);
+    if (this.closed) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const done = (up: boolean) => {
+        clearTimeout(timer);
+        this.waiters.delete(wake);
+        resolve(up);
+      };
+      const wake = () => done(this.isUp());
+      const timer = setTimeout(() => done(false), timeoutMs);
+      this.waiters.add(wake);
+    });
+  }
+
+  /** Stops probing and releases every waiter (with false): the database is being closed. */
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.probeTimer);
+    this.wakeAll();
+  }
+
+  private scheduleProbe(): void {
+    this.probeTimer = setTimeout(() => void this.runProbe(), this.probeIntervalMs);
+    // A probe never keeps the process alive on its own.
+    this.probeTimer.unref();
+  }
+
+  private async runProbe(): Promise<void> {
+    if (this.closed || !this.outage) return;
+    try {
+      await this.probe();
+    } catch (error) {
+      if (this.closed) return;
+      // Still down (or a failure that is not about reaching it: keep probing, it is what lets callers go on).
+      if (!isDatabaseUnreachable(error)) statusLog.debug('database probe failed', error);
+      this.scheduleProbe();
+      return;
+    }
+    const seconds = ((Date.now() - this.outage.since.getTime()) / 1000).toFixed(1);
+    this.outage = undefined;
+    statusLog.info(`database reachable again after ${seconds} s`);
+    this.wakeAll();
+  }
+
+  private wakeAll(): void {
+    for (const wake of [...this.waiters]) wake();
+  }
+}
+
+/**
+ * Runs `work`; when it fails because the database is unreachable, waits (up to `waitMs` in all) for it to come
+ * back and runs it again. Only for idempotent work: a statement cut off mid-flight may have committed.
+ */
+export async function retryWhileUnreachable<T>(status: DatabaseStatus, waitMs: number, work: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!status.reportFailure(error)) throw error;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0 || !(await status.waitUntilUp(remaining))) throw error;
+    }
+  }
+}
+
+// A refused connection to "localhost" is an AggregateError (one per address tried) whose message is empty.
+function describeFailure(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return errorMessage(error) || (typeof code === 'string' ? code : 'connection failed');
+}

@@ -1,0 +1,71 @@
+import { sql } from 'kysely';
+import type { Db } from '../client.js';
+import { toJsonb } from '../jsonb.js';
+import type { InstanceRole, InstanceRow } from '../tables/instance.js';
+
+export async function registerInstance(db: Db, instance: { id: string; role: InstanceRole; hostname: string; pid: number }): Promise<void> {
+  await db.insertInto('instance').values(instance).execute();
+}
+
+/** Times are the database's own, so instances on hosts whose clocks differ judge each other alike. */
+export async function touchInstance(db: Db, id: string): Promise<void> {
+  await db.updateTable('instance').set({ heartbeat_at: sql<Date>`now()` }).where('id', '=', id).execute();
+}
+
+export async function markInstanceStopped(db: Db, id: string): Promise<void> {
+  await db.updateTable('instance').set({ stopped_at: sql<Date>`now()`, heartbeat_at: sql<Date>`now()` }).where('id', '=', id).execute();
+}
+
+/**
+ * Which rows count as left behind by a dead process. `exclusive`: this process is the only one that can use the
+ * database (PGlite), so every other instance is dead. Otherwise an instance is dead once it said it stopped or its
+ * heartbeat is older than the lease; a row with no instance (written before instances existed, or by code that
+ * names none) is left behind once it is older than the lease.
+ */
+export interface DeadInstanceRule {
+  self: string;
+  leaseMs: number;
+  exclusive: boolean;
+}
+
+function ownedByDeadInstance(rule: DeadInstanceRule) {
+  const lease = sql`now() - ${rule.leaseMs}::double precision * interval '1 millisecond'`;
+  if (rule.exclusive) return sql<boolean>`instance_id is distinct from ${rule.self}`;
+  // Parenthesised whole: Kysely joins raw conditions to the others with `and` as they are.
+  return sql<boolean>`((instance_id is null and created_at < ${lease}) or instance_id in (
+    select id from instance where id <> ${rule.self} and (stopped_at is not null or heartbeat_at < ${lease})))`;
+}
+
+/** Ends the pending rows of dead instances as errors of class InterruptedError; returns how many. */
+export async function endPendingRowsOfDeadInstances(db: Db, rule: DeadInstanceRule): Promise<number> {
+  const error = toJsonb({
+    class: 'InterruptedError',
+    code: 'interrupted',
+    message: 'the process making this call stopped before the call finished',
+    providerStatus: null,
+    details: null,
+  });
+  const rows = await db
+    .updateTable('inference_log')
+    .set({ status: 'error', error, finished_at: sql<Date>`now()` })
+    .where('status', '=', 'pending')
+    .where(ownedByDeadInstance(rule))
+    .returning('id')
+    .execute();
+  return rows.length;
+}
+
+/** Chains still `running` whose process is dead. */
+export async function listRunningChainsOfDeadInstances(db: Db, rule: DeadInstanceRule): Promise<string[]> {
+  const rows = await db.selectFrom('chain').select('id').where('status', '=', 'running').where(ownedByDeadInstance(rule)).orderBy('id').execute();
+  return rows.map((row) => row.id);
+}
+
+/** Instances not heard from for a day: their rows are long settled, and the table stays small. */
+export async function deleteLongGoneInstances(db: Db): Promise<void> {
+  await db.deleteFrom('instance').where('heartbeat_at', '<', sql<Date>`now() - interval '1 day'`).execute();
+}
+
+export async function listInstances(db: Db): Promise<InstanceRow[]> {
+  return db.selectFrom('instance').selectAll().where('stopped_at', 'is', null).orderBy('started_at').execute();
+}

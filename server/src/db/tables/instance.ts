@@ -1,0 +1,16 @@
+import type { ColumnType, Selectable } from 'kysely';
+
+export type InstanceRole = 'server' | 'cli';
+
+/** A process that writes rows: the server, or one `npm run ask`. Its heartbeat says it is alive. */
+export interface InstanceTable {
+  id: string;
+  role: InstanceRole;
+  hostname: string;
+  pid: number;
+  started_at: ColumnType<Date, Date | undefined, never>;
+  heartbeat_at: ColumnType<Date, Date | undefined, Date>;
+  stopped_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+}
+
+export type InstanceRow = Selectable<InstanceTable>;

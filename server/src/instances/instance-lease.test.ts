@@ -1,0 +1,138 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestDatabase } from '../../test/test-database.js';
+import type { DatabaseHandle, Db } from '../db/client.js';
+import { findChain, finishChain, insertChain } from '../db/queries/chains.js';
+import { registerInstance } from '../db/queries/instances.js';
+import type { NewInferenceLog } from '../db/tables/inference-log.js';
+import { newChainId } from '../llm/chain-context.js';
+import { uuidv7 } from '../uuid-v7.js';
+import { InstanceLease } from './instance-lease.js';
+
+let database: DatabaseHandle;
+beforeAll(async () => {
+  database = await openTestDatabase();
+});
+afterAll(() => database.close());
+
+/** An instance row as a process that started earlier wrote it; `heartbeatAgoMs` ages its heartbeat. */
+async function otherInstance(db: Db, options: { heartbeatAgoMs: number; stopped?: boolean }): Promise<string> {
+  const id = uuidv7();
+  await registerInstance(db, { id, role: 'server', hostname: 'elsewhere', pid: 4242 });
+  await sql`update instance set heartbeat_at = now() - ${options.heartbeatAgoMs}::double precision * interval '1 millisecond',
+    stopped_at = ${options.stopped ? sql`now()` : null} where id = ${id}`.execute(db);
+  return id;
+}
+
+async function pendingRow(db: Db, instanceId: string | null, createdAgoMs = 0): Promise<string> {
+  const row: NewInferenceLog = {
+    id: uuidv7(),
+    chain_id: newChainId(),
+    name: 'intent recognition',
+    provider: 'offline',
+    model: 'default',
+    status: 'pending',
+    attempt: 1,
+    request: JSON.stringify({ messages: [] }),
+    instance_id: instanceId,
+    created_at: new Date(Date.now() - createdAgoMs),
+  };
+  await db.insertInto('inference_log').values(row).execute();
+  return row.id;
+}
+
+async function runningChain(db: Db, instanceId: string | null): Promise<string> {
+  const id = newChainId();
+  await insertChain(db, { id, name: 'left over', status: 'running', input: JSON.stringify({}), instance_id: instanceId });
+  return id;
+}
+
+const statusOf = async (db: Db, id: string) => (await db.selectFrom('inference_log').select(['status', 'error']).where('id', '=', id).executeTakeFirstOrThrow());
+
+function startLease(options: { exclusive: boolean; heartbeatMs?: number; leaseMs?: number }): Promise<InstanceLease> {
+  return InstanceLease.start({
+    db: database.db,
+    status: database.status,
+    id: uuidv7(),
+    role: 'server',
+    heartbeatMs: options.heartbeatMs ?? 60_000,
+    leaseMs: options.leaseMs ?? 10_000,
+    exclusive: options.exclusive,
+  });
+}
+
+describe('an instance lease, on start', () => {
+  it('ends the pending rows and running chains of instances whose heartbeat lapsed or that stopped, and only theirs', async () => {
+    const db = database.db;
+    const lapsed = await otherInstance(db, { heartbeatAgoMs: 60_000 });
+    const stopped = await otherInstance(db, { heartbeatAgoMs: 0, stopped: true });
+    const alive = await otherInstance(db, { heartbeatAgoMs: 1_000 });
+    const rows = {
+      lapsed: await pendingRow(db, lapsed),
+      stopped: await pendingRow(db, stopped),
+      alive: await pendingRow(db, alive),
+      oldWithoutInstance: await pendingRow(db, null, 60_000),
+      newWithoutInstance: await pendingRow(db, null),
+    };
+    const finishedRow = await pendingRow(db, lapsed);
+    await db.updateTable('inference_log').set({ status: 'ok', output: JSON.stringify({ done: true }) }).where('id', '=', finishedRow).execute();
+    const chains = { lapsed: await runningChain(db, lapsed), alive: await runningChain(db, alive), finished: await runningChain(db, lapsed) };
+    await finishChain(db, chains.finished, 'succeeded', null);
+
+    const lease = await startLease({ exclusive: false });
+
+    for (const id of [rows.lapsed, rows.stopped, rows.oldWithoutInstance]) {
+      expect(await statusOf(db, id)).toEqual({
+        status: 'error',
+        error: expect.objectContaining({ class: 'InterruptedError', code: 'interrupted' }),
+      });
+    }
+    for (const id of [rows.alive, rows.newWithoutInstance]) expect((await statusOf(db, id)).status).toBe('pending');
+    expect(await statusOf(db, finishedRow)).toEqual({ status: 'ok', error: null });
+    expect(await findChain(db, chains.lapsed)).toMatchObject({ status: 'interrupted', error: { class: 'Interrupted' } });
+    expect((await findChain(db, chains.alive))?.status).toBe('running');
+    expect((await findChain(db, chains.finished))?.status).toBe('succeeded');
+    await lease.stop();
+    // Leave nothing pending for the other tests of this file.
+    await startLease({ exclusive: true }).then((cleaner) => cleaner.stop());
+  });
+
+  it('with the database to itself (PGlite), ends every other instance’s leftovers at once, however fresh their heartbeat', async () => {
+    const db = database.db;
+    const justKilled = await otherInstance(db, { heartbeatAgoMs: 0 });
+    const row = await pendingRow(db, justKilled);
+    const chain = await runningChain(db, justKilled);
+
+    const lease = await startLease({ exclusive: true });
+    const own = await pendingRow(db, lease.id);
+    await lease.sweep();
+
+    expect((await statusOf(db, row)).status).toBe('error');
+    expect((await findChain(db, chain))?.status).toBe('interrupted');
+    expect((await statusOf(db, own)).status).toBe('pending');
+    await lease.stop();
+  });
+});
+
+describe('an instance lease, while it runs', () => {
+  it('keeps its heartbeat fresh, ends what an instance left once its heartbeat lapses, and announces the chains it interrupts', async () => {
+    const db = database.db;
+    const lease = await startLease({ exclusive: false, heartbeatMs: 100, leaseMs: 1_000 });
+    const announced: string[] = [];
+    lease.onChainFinished((event) => announced.push(event.chain_id));
+    const dying = await otherInstance(db, { heartbeatAgoMs: 0 });
+    const row = await pendingRow(db, dying);
+    const chain = await runningChain(db, dying);
+    const startedAt = await db.selectFrom('instance').select('heartbeat_at').where('id', '=', lease.id).executeTakeFirstOrThrow();
+
+    // `dying` never beats again: within a lease and a beat its leftovers are ended.
+    await expect.poll(async () => (await statusOf(db, row)).status, { timeout: 10_000, interval: 100 }).toBe('error');
+    await expect.poll(() => announced, { timeout: 5_000 }).toEqual([chain]);
+    const renewed = await db.selectFrom('instance').select('heartbeat_at').where('id', '=', lease.id).executeTakeFirstOrThrow();
+    expect(renewed.heartbeat_at.getTime()).toBeGreaterThan(startedAt.heartbeat_at.getTime());
+
+    await lease.stop();
+    const stopped = await db.selectFrom('instance').select('stopped_at').where('id', '=', lease.id).executeTakeFirstOrThrow();
+    expect(stopped.stopped_at).toBeInstanceOf(Date);
+  });
+});

@@ -1,0 +1,121 @@
+import { hostname } from 'node:os';
+import type { Db } from '../db/client.js';
+import type { DatabaseStatus } from '../db/database-status.js';
+import { finishChain } from '../db/queries/chains.js';
+import {
+  type DeadInstanceRule,
+  deleteLongGoneInstances,
+  endPendingRowsOfDeadInstances,
+  listRunningChainsOfDeadInstances,
+  markInstanceStopped,
+  registerInstance,
+  touchInstance,
+} from '../db/queries/instances.js';
+import type { ChainEventRow } from '../db/tables/chain.js';
+import type { InstanceRole } from '../db/tables/instance.js';
+import { log } from '../log.js';
+
+const leaseLog = log.withTag('instance');
+const INTERRUPTED = { class: 'Interrupted', message: 'the server stopped before this chain finished' };
+
+export interface InstanceLeaseOptions {
+  db: Db;
+  status: DatabaseStatus;
+  id: string;
+  role: InstanceRole;
+  /** How often the heartbeat is renewed, and dead instances' leftovers are looked for. */
+  heartbeatMs: number;
+  /** How old a heartbeat may be before its instance counts as dead. */
+  leaseMs: number;
+  /** This process is the only one the database can have (PGlite): every other instance is dead. */
+  exclusive: boolean;
+}
+
+export interface SweepResult {
+  endedRows: number;
+  interruptedChains: string[];
+}
+
+/**
+ * This process's registration in the instance table: a heartbeat every `heartbeatMs`, and on each beat the
+ * leftovers of dead instances ended — their pending log rows as InterruptedError, their running chains as
+ * interrupted. Only dead instances' leftovers: several processes can share one database.
+ */
+export class InstanceLease {
+  private timer: NodeJS.Timeout | undefined;
+  private beating: Promise<void> | undefined;
+  private chainFinishedListener: ((event: ChainEventRow) => void) | undefined;
+  private readonly rule: DeadInstanceRule;
+
+  private constructor(private readonly options: InstanceLeaseOptions) {
+    this.rule = { self: options.id, leaseMs: options.leaseMs, exclusive: options.exclusive };
+  }
+
+  /** Registers the instance and ends what dead instances left behind, before this one serves anything. */
+  static async start(options: InstanceLeaseOptions): Promise<InstanceLease> {
+    const lease = new InstanceLease(options);
+    await registerInstance(options.db, { id: options.id, role: options.role, hostname: hostname(), pid: process.pid });
+    await deleteLongGoneInstances(options.db);
+    const swept = await lease.sweep();
+    if (swept.endedRows > 0) leaseLog.warn(`${swept.endedRows} log row(s) left pending by a stopped process ended as interrupted`);
+    if (swept.interruptedChains.length > 0) leaseLog.warn(`${swept.interruptedChains.length} chain(s) left running by a stopped process marked interrupted`);
+    lease.timer = setInterval(() => lease.beat(), options.heartbeatMs);
+    lease.timer.unref();
+    return lease;
+  }
+
+  get id(): string {
+    return this.options.id;
+  }
+
+  /** Chains this instance interrupts (another's, found dead) are announced through this listener. */
+  onChainFinished(listener: (event: ChainEventRow) => void): void {
+    this.chainFinishedListener = listener;
+  }
+
+  /** Ends dead instances' pending rows and running chains now. */
+  async sweep(): Promise<SweepResult> {
+    const { db } = this.options;
+    const endedRows = await endPendingRowsOfDeadInstances(db, this.rule);
+    const interruptedChains: string[] = [];
+    for (const chainId of await listRunningChainsOfDeadInstances(db, this.rule)) {
+      const event = await finishChain(db, chainId, 'interrupted', INTERRUPTED);
+      if (!event) continue;
+      interruptedChains.push(chainId);
+      this.chainFinishedListener?.(event);
+    }
+    return { endedRows, interruptedChains };
+  }
+
+  /** Stops the heartbeat and records that this instance stopped, so others need not wait for its lease to lapse. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.beating;
+    try {
+      await markInstanceStopped(this.options.db, this.options.id);
+    } catch (error) {
+      // Not fatal: the lease lapses on its own.
+      if (!this.options.status.reportFailure(error)) leaseLog.warn('could not record that this instance stopped', error);
+    }
+  }
+
+  private beat(): void {
+    // A beat that is still waiting on a slow database is not stacked on.
+    if (this.beating || !this.options.status.isUp()) return;
+    this.beating = this.renew().finally(() => {
+      this.beating = undefined;
+    });
+  }
+
+  private async renew(): Promise<void> {
+    try {
+      await touchInstance(this.options.db, this.options.id);
+      const swept = await this.sweep();
+      if (swept.endedRows > 0 || swept.interruptedChains.length > 0) {
+        leaseLog.warn(`ended what a dead instance left: ${swept.endedRows} pending log row(s), ${swept.interruptedChains.length} running chain(s)`);
+      }
+    } catch (error) {
+      if (!this.options.status.reportFailure(error)) leaseLog.warn('instance heartbeat failed', error);
+    }
+  }
+}

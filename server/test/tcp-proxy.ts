@@ -1,0 +1,72 @@
+import { type Server, type Socket, createConnection, createServer } from 'node:net';
+
+export interface TcpProxy {
+  /** The loopback port the proxy listens on. */
+  port: number;
+  /** `url` with its host and port replaced by the proxy's. */
+  urlThrough(url: string): string;
+  /** What a database restart does to its clients: every open connection is cut and new ones are refused. */
+  cut(): Promise<void>;
+  /** Listens again on the same port. */
+  restore(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A loopback TCP proxy to `target`, for tests that take a server away and bring it back. */
+export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
+  const sockets = new Set<Socket>();
+  let server: Server;
+  let port = 0;
+
+  function track(socket: Socket): void {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    // A cut connection errors on both sides (ECONNRESET): that is the point, not a test failure.
+    socket.on('error', () => socket.destroy());
+  }
+
+  function listen(): Promise<void> {
+    server = createServer((client) => {
+      const upstream = createConnection(target);
+      track(client);
+      track(upstream);
+      client.pipe(upstream);
+      upstream.pipe(client);
+      client.once('close', () => upstream.destroy());
+      upstream.once('close', () => client.destroy());
+    });
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        const address = server.address();
+        if (typeof address === 'object' && address) port = address.port;
+        resolve();
+      });
+    });
+  }
+
+  function stop(): Promise<void> {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const socket of sockets) socket.destroy();
+    return closed;
+  }
+
+  await listen();
+  return {
+    get port() {
+      return port;
+    },
+    urlThrough(url) {
+      const through = new URL(url);
+      through.hostname = '127.0.0.1';
+      through.port = String(port);
+      return through.toString();
+    },
+    cut: stop,
+    restore: listen,
+    async close() {
+      if (server.listening) await stop();
+    },
+  };
+}
