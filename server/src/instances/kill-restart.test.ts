@@ -43,7 +43,9 @@ async function databaseForProcesses(): Promise<{ env: Record<string, string>; dr
   withSchema.searchParams.set('options', `-c search_path=${schema}`);
   return {
     env: { DATABASE_URL: withSchema.toString() },
-    drop: () => withAdminClient(url, (admin) => admin.query(`drop schema ${schema} cascade`)),
+    drop: async () => {
+      await withAdminClient(url, (admin) => admin.query(`drop schema ${schema} cascade`));
+    },
   };
 }
 
