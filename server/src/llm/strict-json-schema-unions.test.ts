@@ -44,7 +44,8 @@ function randomString(random: () => number): string {
 
 /** Any number, with the values around the bound 5 and odd ones (negative, fractional, huge) overrepresented. */
 function randomNumber(random: () => number): number {
-  if (random() < 0.5) return pick(random, [5, 4.999, 5.001, 4, 6, 0, -0, -5, 0.1, 1e15, -1e-9, Number.MAX_SAFE_INTEGER]);
+  const edges = [5, 4.999, 5.001, 4, 6, 0, -0, -5, 0.1, 1e15, -1e-9, Number.MAX_SAFE_INTEGER];
+  if (random() < 0.5) return pick(random, edges);
   return (random() - 0.5) * 20;
 }
 
@@ -112,7 +113,11 @@ describe('decoding a union whose branches differ only in a kept constraint', () 
   it('checks the constraints of nested values, array lengths and multiples too', () => {
     const Nested = z.object({
       u: z.union([
-        z.object({ tags: z.array(z.string()).max(1), at: z.object({ step: z.number().multipleOf(0.1) }), v: z.number().optional() }),
+        z.object({
+          tags: z.array(z.string()).max(1),
+          at: z.object({ step: z.number().multipleOf(0.1) }),
+          v: z.number().optional(),
+        }),
         z.object({ tags: z.array(z.string()), at: z.object({ step: z.number() }), v: z.number().nullable() }),
       ]),
     });
@@ -131,7 +136,10 @@ describe('decoding a union whose branches differ only in a kept constraint', () 
 
   it('falls back to the first branch whose shape fits when no branch meets its constraints', () => {
     const Flagged = z.object({
-      u: z.union([z.object({ code: z.string().regex(/^x/i), v: z.number().optional() }), z.object({ code: z.literal('q') })]),
+      u: z.union([
+        z.object({ code: z.string().regex(/^x/i), v: z.number().optional() }),
+        z.object({ code: z.literal('q') }),
+      ]),
     });
     const strict = convert(Flagged);
 

@@ -33,7 +33,8 @@ export interface StrictJsonSchema {
  *
  * @throws UnsupportedSchemaError naming the path (`$.items[].when`, `$defs.Node.meta{}`) of the first part
  *   that cannot be expressed: z.date(), z.bigint(), z.map(), z.set(), functions, z.any()/z.unknown(), z.never(),
- *   intersections zod cannot fold into one object, tuples with a rest element.
+ *   intersections zod cannot fold into one object, tuples with a rest element, records whose keys are not strings
+ *   (`z.record(z.boolean(), …)`; numeric keys are fine, zod keys them by numeric strings).
  */
 export function toStrictJsonSchema(schema: z.ZodType): StrictJsonSchema {
   const source = toInputJsonSchema(schema);

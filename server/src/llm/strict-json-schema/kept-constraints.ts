@@ -15,7 +15,8 @@ export function meetsKeptConstraints(value: unknown, schema: JsonSchema): boolea
   if (typeof value === 'number') return meetsNumericBounds(value, schema);
   if (Array.isArray(value)) {
     const { minItems, maxItems } = schema;
-    return !(typeof minItems === 'number' && value.length < minItems) && !(typeof maxItems === 'number' && value.length > maxItems);
+    if (typeof minItems === 'number' && value.length < minItems) return false;
+    return typeof maxItems !== 'number' || value.length <= maxItems;
   }
   return true;
 }

@@ -52,7 +52,12 @@ export type MatchDepth = 'shape' | 'constraints';
  * Whether `value` could be an answer to `schema`: its types, const/enum values and exact key sets, everywhere
  * below; with `constraints`, also the pattern and bounds the strict schema keeps (see meetsKeptConstraints).
  */
-export function matchesSchema(value: unknown, schema: JsonSchema, document: StrictDocument, depth: MatchDepth): boolean {
+export function matchesSchema(
+  value: unknown,
+  schema: JsonSchema,
+  document: StrictDocument,
+  depth: MatchDepth,
+): boolean {
   if (typeof schema.$ref === 'string') {
     const target = resolveStrictRef(schema.$ref, document);
     return target === undefined || matchesSchema(value, target, document, depth);
@@ -71,7 +76,13 @@ export function matchesSchema(value: unknown, schema: JsonSchema, document: Stri
   return true;
 }
 
-function matchesType(value: unknown, type: string, schema: JsonSchema, document: StrictDocument, depth: MatchDepth): boolean {
+function matchesType(
+  value: unknown,
+  type: string,
+  schema: JsonSchema,
+  document: StrictDocument,
+  depth: MatchDepth,
+): boolean {
   switch (type) {
     case 'null':
       return value === null;
