@@ -88,3 +88,71 @@ describe('the Anthropic rules', () => {
     ]);
   });
 });
+
+describe('the OpenAI size limits', () => {
+  const closed = (properties: Record<string, unknown>): Record<string, unknown> => ({
+    type: 'object',
+    properties,
+    required: Object.keys(properties),
+    additionalProperties: false,
+  });
+  const booleanProperties = (names: string[]): Record<string, unknown> =>
+    Object.fromEntries(names.map((name) => [name, { type: 'boolean' }]));
+  const booleans = (names: string[]): Record<string, unknown> => closed(booleanProperties(names));
+  const names = (count: number, length = 0): string[] =>
+    Array.from({ length: count }, (_, index) => `p${index}`.padEnd(length, 'x'));
+  const nested = (levels: number): Record<string, unknown> => {
+    let schema = closed({ leaf: { type: 'string' } });
+    for (let level = 1; level < levels; level += 1) schema = closed({ n: schema });
+    return schema;
+  };
+  const stringEnum = (values: string[]): Record<string, unknown> => ({ type: 'string', enum: values });
+
+  it('allow 5000 object properties in all, not 5001', () => {
+    expect(openaiStrictViolations(booleans(names(5000)))).toEqual([]);
+    expect(openaiStrictViolations(booleans(names(5001)))).toEqual(['$: 5001 object properties in all, more than 5000']);
+  });
+
+  it('allow 10 levels of objects and arrays, not 11, counting through $refs', () => {
+    expect(openaiStrictViolations(nested(10))).toEqual([]);
+    expect(openaiStrictViolations(nested(11))).toEqual(['$: 11 levels of nesting, more than 10']);
+    const throughRef = {
+      ...closed({ list: { type: 'array', items: { $ref: '#/$defs/Deep' } } }),
+      $defs: { Deep: nested(9) },
+    };
+    expect(openaiStrictViolations(throughRef)).toEqual(['$: 11 levels of nesting, more than 10']);
+  });
+
+  it('allow 120,000 characters of property names, definition names and enum/const values, not one more', () => {
+    const withDefs = (constLength: number): Record<string, unknown> => ({
+      ...closed({ ...booleanProperties(names(39, 3000)), d: { $ref: '#/$defs/D' } }),
+      $defs: { D: closed({ e: stringEnum(['ab']), c: { type: 'string', const: 'c'.repeat(constLength) } }) },
+    });
+    // Names: 39 × 3000 + "d" + "e" + "c" = 117,003; def name 1; enum 2; so the const may take 2994.
+    expect(openaiStrictViolations(withDefs(2994))).toEqual([]);
+    expect(openaiStrictViolations(withDefs(2995))).toEqual([
+      '$: 120001 characters of names and enum/const values, more than 120000',
+    ]);
+  });
+
+  it('allow 1000 enum values in all, not 1001', () => {
+    const values = (count: number, prefix: string): string[] =>
+      Array.from({ length: count }, (_, index) => `${prefix}${index}`);
+    const four = { a: stringEnum(values(250, 'a')), b: stringEnum(values(250, 'b')), c: stringEnum(values(250, 'c')) };
+
+    expect(openaiStrictViolations(closed({ ...four, d: stringEnum(values(250, 'd')) }))).toEqual([]);
+    expect(openaiStrictViolations(closed({ ...four, d: stringEnum(values(251, 'd')) }))).toEqual([
+      '$: 1001 enum values in all, more than 1000',
+    ]);
+  });
+
+  it('allow an enum of more than 250 values 15,000 characters, not 15,001', () => {
+    const values = Array.from({ length: 300 }, (_, index) => `v${index}`.padEnd(50, '.'));
+
+    expect(openaiStrictViolations(closed({ pick: stringEnum(values) }))).toEqual([]);
+    expect(openaiStrictViolations(closed({ pick: stringEnum(names(250, 100)) }))).toEqual([]);
+    expect(openaiStrictViolations(closed({ pick: stringEnum([...values, 'x']) }))).toEqual([
+      '$.pick: an enum of 301 values with 15001 characters, more than 15000 for an enum of more than 250 values',
+    ]);
+  });
+});

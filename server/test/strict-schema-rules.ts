@@ -33,6 +33,16 @@ const OPENAI_KEYWORDS = new Set([
   'maxItems',
 ]);
 const OPENAI_FORMATS = new Set(['date-time', 'time', 'date', 'duration', 'email', 'hostname', 'ipv4', 'ipv6', 'uuid']);
+// OpenAI's size limits, same page ("Supported schemas", current figures; the 2024 page said 100 properties and 5
+// levels): 5000 object properties in all; 10 levels of nesting (how levels are counted is not published: here every
+// object and array is one, the root object level 1); 120,000 characters of property names, definition names, enum
+// and const values; 1000 enum values in all; an enum of more than 250 values at most 15,000 characters.
+const OPENAI_MAX_PROPERTIES = 5000;
+const OPENAI_MAX_NESTING = 10;
+const OPENAI_MAX_CHARACTERS = 120_000;
+const OPENAI_MAX_ENUM_VALUES = 1000;
+const OPENAI_LARGE_ENUM = 250;
+const OPENAI_MAX_LARGE_ENUM_CHARACTERS = 15_000;
 
 // Anthropic structured outputs, as the Anthropic SDK 1.14 keeps them in src/lib/transform-json-schema.ts (the rules
 // its zodOutputFormat applies): everything else is refused, e.g. "For 'integer' type, property 'minimum' is not
@@ -70,7 +80,9 @@ const ANTHROPIC_MIN_ITEMS = new Set([0, 1]);
 
 /** Every reason OpenAI strict mode (`json_schema` with `strict: true`) would refuse `schema`; empty when it is valid. */
 export function openaiStrictViolations(schema: unknown): string[] {
-  return violations(schema, (node, path, violations) => {
+  const totals = { properties: 0, characters: 0, enumValues: 0 };
+  const found = violations(schema, (node, path, violations) => {
+    countTowardOpenaiLimits(node, path, totals, violations);
     for (const key of keywordsOf(node, path)) {
       if (!OPENAI_KEYWORDS.has(key)) violations.push(`${path}: keyword ${key} is not allowed`);
       if (key === '$defs' && path !== '$') violations.push(`${path}: $defs only belongs at the root`);
@@ -91,6 +103,64 @@ export function openaiStrictViolations(schema: unknown): string[] {
       violations.push(`${path}: required ${JSON.stringify(required)} is not every property ${JSON.stringify(keys)}`);
     }
   });
+  const sent: unknown = JSON.parse(JSON.stringify(schema));
+  if (!isSchema(sent)) return found;
+  const defs = isSchema(sent.$defs) ? sent.$defs : {};
+  for (const name of Object.keys(defs)) totals.characters += name.length;
+  if (totals.properties > OPENAI_MAX_PROPERTIES) {
+    found.push(`$: ${totals.properties} object properties in all, more than ${OPENAI_MAX_PROPERTIES}`);
+  }
+  if (totals.characters > OPENAI_MAX_CHARACTERS) {
+    found.push(`$: ${totals.characters} characters of names and enum/const values, more than ${OPENAI_MAX_CHARACTERS}`);
+  }
+  if (totals.enumValues > OPENAI_MAX_ENUM_VALUES) {
+    found.push(`$: ${totals.enumValues} enum values in all, more than ${OPENAI_MAX_ENUM_VALUES}`);
+  }
+  const levels = nestingLevels(sent, defs, []);
+  if (levels > OPENAI_MAX_NESTING) found.push(`$: ${levels} levels of nesting, more than ${OPENAI_MAX_NESTING}`);
+  return found;
+}
+
+function countTowardOpenaiLimits(
+  node: JsonSchema,
+  path: string,
+  totals: { properties: number; characters: number; enumValues: number },
+  violations: string[],
+): void {
+  if (isSchema(node.properties)) {
+    const names = Object.keys(node.properties);
+    totals.properties += names.length;
+    totals.characters += names.join('').length;
+  }
+  if (typeof node.const === 'string') totals.characters += node.const.length;
+  if (!Array.isArray(node.enum)) return;
+  const characters = node.enum.filter((value) => typeof value === 'string').join('').length;
+  totals.enumValues += node.enum.length;
+  totals.characters += characters;
+  if (node.enum.length > OPENAI_LARGE_ENUM && characters > OPENAI_MAX_LARGE_ENUM_CHARACTERS) {
+    violations.push(
+      `${path}: an enum of ${node.enum.length} values with ${characters} characters, ` +
+        `more than ${OPENAI_MAX_LARGE_ENUM_CHARACTERS} for an enum of more than ${OPENAI_LARGE_ENUM} values`,
+    );
+  }
+}
+
+/** The most objects and arrays met on one path down from `node`, through `$ref`s until one repeats. */
+function nestingLevels(node: JsonSchema, defs: JsonSchema, refsOnPath: string[]): number {
+  if (typeof node.$ref === 'string') {
+    const target = defs[node.$ref.replace(/^#\/\$defs\//, '')];
+    if (refsOnPath.includes(node.$ref) || !isSchema(target)) return 0;
+    return nestingLevels(target, defs, [...refsOnPath, node.$ref]);
+  }
+  const children = [
+    ...(isSchema(node.properties) ? Object.values(node.properties) : []),
+    node.items,
+    ...(Array.isArray(node.anyOf) ? node.anyOf : []),
+  ];
+  const below = Math.max(0, ...children.map((child) => (isSchema(child) ? nestingLevels(child, defs, refsOnPath) : 0)));
+  const types = Array.isArray(node.type) ? node.type : [node.type];
+  const opensLevel = types.includes('object') || types.includes('array') || node.items !== undefined;
+  return below + (opensLevel || describesObject(node) ? 1 : 0);
 }
 
 /** Every reason Anthropic structured outputs (or a forced tool's input schema) would refuse `schema`; empty when valid. */

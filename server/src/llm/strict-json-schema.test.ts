@@ -324,6 +324,34 @@ describe('toStrictJsonSchema', () => {
       expect(parseAnswer(Ratings, { ratings: { speed: 1, price: 2 } })).toEqual({ ratings: { speed: 1, price: 2 } });
     });
 
+    it('sends numeric keys as strings with their pattern, and zod reads them back', () => {
+      const Histogram = z.object({ counts: z.record(z.number(), z.int()), ranks: z.record(z.int(), z.string()) });
+      const { schema } = convert(Histogram);
+
+      expect(schema.properties).toMatchObject({
+        counts: { type: 'array', items: { properties: { key: { type: 'string', pattern: '^-?\\d+(?:\\.\\d+)?$' } } } },
+        ranks: { type: 'array', items: { properties: { key: { type: 'string', pattern: '^-?\\d+$' } } } },
+      });
+      const answer = { counts: [{ key: '1.5', value: 2 }], ranks: [{ key: '-3', value: 'low' }] };
+      expect(parseAnswer(Histogram, answer)).toEqual({ counts: { '1.5': 2 }, ranks: { '-3': 'low' } });
+    });
+
+    it('keeps a record keyed by a string pattern or a mix of literals and patterns', () => {
+      const Links = z.object({
+        ids: z.record(z.string().regex(/^id-/), z.string()),
+        mixed: z.record(z.union([z.literal('home'), z.string().regex(/^x/)]), z.string()),
+      });
+      const answer = {
+        ids: [{ key: 'id-1', value: 'a' }],
+        mixed: [
+          { key: 'home', value: 'b' },
+          { key: 'x2', value: 'c' },
+        ],
+      };
+
+      expect(parseAnswer(Links, answer)).toEqual({ ids: { 'id-1': 'a' }, mixed: { home: 'b', x2: 'c' } });
+    });
+
     it('drops the null keys of a partial enum-keyed record', () => {
       const Ratings = z.object({ ratings: z.partialRecord(z.enum(['speed', 'price']), z.int()) });
 
@@ -431,6 +459,18 @@ describe('toStrictJsonSchema', () => {
       ['unknown', z.object({ payload: z.unknown() }), '$.payload'],
       ['a map', z.map(z.string(), z.string()), '$'],
       ['a tuple with a rest element', z.object({ args: z.tuple([z.string()], z.number()) }), '$.args'],
+      // zod's types refuse z.record(z.boolean(), …) (a plain JavaScript caller is not stopped); a transform is allowed.
+      [
+        'a record with boolean keys',
+        z.object({ flags: z.record(z.boolean().transform(String), z.boolean()) }),
+        '$.flags{key}',
+      ],
+      ['a record keyed by string or number', z.record(z.union([z.string(), z.number()]), z.int()), '${key}'],
+      [
+        'a record keyed by boolean literals',
+        z.object({ on: z.partialRecord(z.literal([true]).transform(String), z.int()) }),
+        '$.on{key}',
+      ],
     ])('rejects %s naming its path', (_name, schema, path) => {
       let thrown: unknown;
       try {

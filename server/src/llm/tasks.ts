@@ -1,5 +1,5 @@
 import { UnknownTaskError } from './errors/index.js';
-import { type StrictJsonSchema, toStrictJsonSchema } from './strict-json-schema/index.js';
+import { type StrictJsonSchema, UnsupportedSchemaError, toStrictJsonSchema } from './strict-json-schema/index.js';
 import type { AnyTask } from './task.js';
 
 /** A task with what is derived from it once, at registration. */
@@ -24,7 +24,7 @@ export class TaskRegistry {
 
   private register(task: AnyTask): RegisteredTask {
     if (this.byName.has(task.name)) throw new Error(`a task named "${task.name}" is already registered`);
-    const registered = { definition: task, strictOutput: toStrictJsonSchema(task.output), schemaName: toSchemaName(task.name) };
+    const registered = { definition: task, strictOutput: strictOutputOf(task), schemaName: toSchemaName(task.name) };
     this.byName.set(task.name, registered);
     return registered;
   }
@@ -38,6 +38,15 @@ export class TaskRegistry {
 
   names(): string[] {
     return [...this.byName.keys()];
+  }
+}
+
+/** @throws UnsupportedSchemaError naming the task and the path in its output schema. */
+function strictOutputOf(task: AnyTask): StrictJsonSchema {
+  try {
+    return toStrictJsonSchema(task.output);
+  } catch (error) {
+    throw UnsupportedSchemaError.isInstance(error) ? error.forTask(task.name) : error;
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Decoder, PassThroughDecoder, RefDecoder } from './decode.js';
-import { type JsonSchema, isJsonSchema } from './json-schema.js';
+import { type JsonSchema, ROOT_POINTER, defNameOf, isJsonSchema } from './json-schema.js';
 import type { StrictDocument } from './union-match.js';
 import { UnsupportedSchemaError } from './unsupported-schema-error.js';
 
@@ -31,4 +31,11 @@ export function passThrough(context: ConversionContext): PassThroughDecoder {
 export function asSchema(value: unknown, path: string): JsonSchema {
   if (isJsonSchema(value)) return value;
   throw new UnsupportedSchemaError(path, `expected a schema object, got ${JSON.stringify(value)}`);
+}
+
+/** The zod-emitted node a `$ref` of the source schema points at; undefined for a pointer outside it. */
+export function resolveSourceRef(ref: string, context: ConversionContext): JsonSchema | undefined {
+  if (ref === ROOT_POINTER) return context.sourceRoot;
+  const name = defNameOf(ref);
+  return name === undefined ? undefined : context.sourceDefs[name];
 }

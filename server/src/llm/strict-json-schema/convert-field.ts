@@ -1,6 +1,6 @@
-import type { ConversionContext } from './conversion-context.js';
+import { type ConversionContext, resolveSourceRef } from './conversion-context.js';
 import type { FieldDecoder } from './decode.js';
-import { type JsonSchema, ROOT_POINTER, defNameOf, isArray, isJsonSchema } from './json-schema.js';
+import { type JsonSchema, isArray, isJsonSchema } from './json-schema.js';
 import { hasAnnotations } from './schema-keywords.js';
 
 export interface ConvertedField extends FieldDecoder {
@@ -48,10 +48,4 @@ function acceptsNull(source: JsonSchema, context: ConversionContext, visited: Se
   if ('const' in source) return source.const === null;
   if (isArray(source.enum)) return source.enum.includes(null);
   return source.type === 'null' || (isArray(source.type) && source.type.includes('null'));
-}
-
-function resolveSourceRef(ref: string, context: ConversionContext): JsonSchema | undefined {
-  if (ref === ROOT_POINTER) return context.sourceRoot;
-  const name = defNameOf(ref);
-  return name === undefined ? undefined : context.sourceDefs[name];
 }

@@ -2,6 +2,7 @@ import { type ConversionContext, type Converted, asSchema } from './conversion-c
 import { type ConvertedField, convertField } from './convert-field.js';
 import type { EntriesDecoder, FieldDecoder, ObjectDecoder } from './decode.js';
 import { type JsonSchema, isArray, isJsonSchema, isString, literalValuesOf, setOwnProperty } from './json-schema.js';
+import { assertStringKeys } from './record-keys.js';
 import { ANNOTATION_KEYWORDS, copyKeywords } from './schema-keywords.js';
 
 /** An object with fixed properties, a record keyed by an enum or literals, or a record with free keys. */
@@ -62,7 +63,9 @@ function convertRecordToEntries(
   path: string,
   context: ConversionContext,
 ): Converted {
-  const key = propertyNames === undefined ? { type: 'string' } : context.convert(propertyNames, `${path}{key}`).schema;
+  const keyPath = `${path}{key}`;
+  if (propertyNames !== undefined) assertStringKeys(propertyNames, keyPath, context);
+  const key = propertyNames === undefined ? { type: 'string' } : context.convert(propertyNames, keyPath).schema;
   const value = context.convert(valueSource, `${path}{}`);
   const decoder: EntriesDecoder = { kind: 'entries', value: value.decoder, changesValue: true };
   context.decoders.push(decoder);

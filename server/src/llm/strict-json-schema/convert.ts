@@ -4,6 +4,7 @@ import { UNREPRESENTABLE_MARKER, createConversionContext } from './convert-node.
 import { closedObjectSchema, isClosedObjectSchema } from './convert-object.js';
 import { WRAPPER_KEY, decodeValue, markDecodersThatChangeValues, unwrapValue } from './decode.js';
 import { DEFS_POINTER, type JsonSchema, defNameOf, escapePointer, isJsonSchema, setOwnProperty } from './json-schema.js';
+import { assertWithinOpenAiLimits } from './openai-limits.js';
 import { UnsupportedSchemaError } from './unsupported-schema-error.js';
 import { errorMessage } from '../../error-message.js';
 
@@ -33,7 +34,10 @@ export interface StrictJsonSchema {
  *
  * @throws UnsupportedSchemaError naming the path (`$.items[].when`, `$defs.Node.meta{}`) of the first part
  *   that cannot be expressed: z.date(), z.bigint(), z.map(), z.set(), functions, z.any()/z.unknown(), z.never(),
- *   intersections zod cannot fold into one object, tuples with a rest element.
+ *   intersections zod cannot fold into one object, tuples with a rest element, records whose keys are not strings
+ *   (`z.record(z.boolean(), …)`; numeric keys are fine, zod keys them by numeric strings); and a schema that,
+ *   once converted, breaks one of OpenAI's size limits (OPENAI_SCHEMA_LIMITS: properties, nesting, enum values,
+ *   total name and value length).
  */
 export function toStrictJsonSchema(schema: z.ZodType): StrictJsonSchema {
   const source = toInputJsonSchema(schema);
@@ -56,6 +60,7 @@ export function toStrictJsonSchema(schema: z.ZodType): StrictJsonSchema {
   const hasDefs = Object.keys(context.document.defs).length > 0;
   const strictSchema = hasDefs ? { ...body, $defs: context.document.defs } : { ...body };
   context.document.root = strictSchema;
+  assertWithinOpenAiLimits(strictSchema);
 
   const rootDecoder = root.decoder;
   return {

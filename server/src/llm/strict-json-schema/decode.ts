@@ -1,5 +1,5 @@
 import { type JsonSchema, isArray, isRecord, setOwnProperty } from './json-schema.js';
-import { type Discriminator, type StrictDocument, matchesShape } from './union-match.js';
+import { type Discriminator, type StrictDocument, matchesSchema } from './union-match.js';
 
 /** The key a root that is not a plain object is wrapped under: strict mode wants an object root. */
 export const WRAPPER_KEY = 'value';
@@ -156,7 +156,20 @@ function decodeUnion(value: unknown, decoder: UnionDecoder): unknown {
     discriminator !== undefined && isRecord(value)
       ? discriminator.branchByValue.get(value[discriminator.key])
       : undefined;
-  const branch =
-    byDiscriminator ?? decoder.branches.find((candidate) => matchesShape(value, candidate.schema, decoder.document));
+  const branch = byDiscriminator ?? matchingBranch(value, decoder);
   return branch === undefined ? value : decodeValue(value, branch.decoder);
+}
+
+/**
+ * The first branch the value fits, pattern and bounds included: branches can share every key and differ only in
+ * a constraint (`kind: z.string().regex(/^a/)` beside `kind: z.string()`), and the branch decides what null means.
+ * When no branch meets its constraints (a pattern zod wrote with flags JSON schema cannot carry), the first whose
+ * shape fits, for zod to judge.
+ */
+function matchingBranch(value: unknown, decoder: UnionDecoder): UnionBranch | undefined {
+  const { branches, document } = decoder;
+  return (
+    branches.find((candidate) => matchesSchema(value, candidate.schema, document, 'constraints')) ??
+    branches.find((candidate) => matchesSchema(value, candidate.schema, document, 'shape'))
+  );
 }

@@ -8,6 +8,7 @@ import {
   isString,
   literalValuesOf,
 } from './json-schema.js';
+import { meetsKeptConstraints } from './kept-constraints.js';
 
 /** The strict schema being built, for resolving `$ref`s while matching union branches at decode time. */
 export interface StrictDocument {
@@ -44,24 +45,44 @@ export function findDiscriminator<Branch extends { schema: JsonSchema }>(
   return undefined;
 }
 
-/** A structural check of a value against a strict schema: types, const/enum and exact key sets, not constraints. */
-export function matchesShape(value: unknown, schema: JsonSchema, document: StrictDocument): boolean {
+/** What a match looks at: `shape` is types, const/enum and exact key sets; `constraints` adds pattern and bounds. */
+export type MatchDepth = 'shape' | 'constraints';
+
+/**
+ * Whether `value` could be an answer to `schema`: its types, const/enum values and exact key sets, everywhere
+ * below; with `constraints`, also the pattern and bounds the strict schema keeps (see meetsKeptConstraints).
+ */
+export function matchesSchema(
+  value: unknown,
+  schema: JsonSchema,
+  document: StrictDocument,
+  depth: MatchDepth,
+): boolean {
   if (typeof schema.$ref === 'string') {
     const target = resolveStrictRef(schema.$ref, document);
-    return target === undefined || matchesShape(value, target, document);
+    return target === undefined || matchesSchema(value, target, document, depth);
   }
   if (isArray(schema.anyOf)) {
-    return schema.anyOf.some((branch) => isJsonSchema(branch) && matchesShape(value, branch, document));
+    return schema.anyOf.some((branch) => isJsonSchema(branch) && matchesSchema(value, branch, document, depth));
   }
   if ('const' in schema && schema.const !== value) return false;
   if (isArray(schema.enum) && !schema.enum.includes(value)) return false;
+  if (depth === 'constraints' && !meetsKeptConstraints(value, schema)) return false;
   const { type } = schema;
-  if (typeof type === 'string') return matchesType(value, type, schema, document);
-  if (isArray(type)) return type.some((member) => isString(member) && matchesType(value, member, schema, document));
+  if (typeof type === 'string') return matchesType(value, type, schema, document, depth);
+  if (isArray(type)) {
+    return type.some((member) => isString(member) && matchesType(value, member, schema, document, depth));
+  }
   return true;
 }
 
-function matchesType(value: unknown, type: string, schema: JsonSchema, document: StrictDocument): boolean {
+function matchesType(
+  value: unknown,
+  type: string,
+  schema: JsonSchema,
+  document: StrictDocument,
+  depth: MatchDepth,
+): boolean {
   switch (type) {
     case 'null':
       return value === null;
@@ -73,22 +94,29 @@ function matchesType(value: unknown, type: string, schema: JsonSchema, document:
       return Number.isInteger(value);
     case 'array': {
       const { items } = schema;
-      return isArray(value) && (!isJsonSchema(items) || value.every((item) => matchesShape(item, items, document)));
+      return (
+        isArray(value) && (!isJsonSchema(items) || value.every((item) => matchesSchema(item, items, document, depth)))
+      );
     }
     case 'object':
-      return isRecord(value) && matchesProperties(value, schema, document);
+      return isRecord(value) && matchesProperties(value, schema, document, depth);
     default:
       return false;
   }
 }
 
-function matchesProperties(value: Record<string, unknown>, schema: JsonSchema, document: StrictDocument): boolean {
+function matchesProperties(
+  value: Record<string, unknown>,
+  schema: JsonSchema,
+  document: StrictDocument,
+  depth: MatchDepth,
+): boolean {
   const properties = isJsonSchema(schema.properties) ? schema.properties : {};
   for (const key in value) if (!Object.hasOwn(properties, key)) return false;
   for (const key in properties) {
     const property = properties[key];
     if (!Object.hasOwn(value, key)) return false;
-    if (isJsonSchema(property) && !matchesShape(value[key], property, document)) return false;
+    if (isJsonSchema(property) && !matchesSchema(value[key], property, document, depth)) return false;
   }
   return true;
 }

@@ -2,10 +2,21 @@
 export class UnsupportedSchemaError extends Error {
   override readonly name = 'UnsupportedSchemaError';
   readonly path: string;
+  readonly reason: string;
+  /** The task whose output schema it is, once known (the registry adds it). */
+  readonly task: string | undefined;
 
-  constructor(path: string, reason: string, options?: ErrorOptions) {
-    super(`Cannot express ${path} as a strict JSON schema: ${reason}`, options);
+  constructor(path: string, reason: string, options?: ErrorOptions & { task?: string }) {
+    const where = options?.task === undefined ? '' : `Task "${options.task}": `;
+    super(`${where}Cannot express ${path} as a strict JSON schema: ${reason}`, options);
     this.path = path;
+    this.reason = reason;
+    this.task = options?.task;
+  }
+
+  /** The same error, its message naming the task. */
+  forTask(task: string): UnsupportedSchemaError {
+    return new UnsupportedSchemaError(this.path, this.reason, { task, cause: this });
   }
 
   /** True for an UnsupportedSchemaError even from a duplicate copy of this module. */
