@@ -1,6 +1,8 @@
 import { ChainRunner } from './chains/chain-runner.js';
 import { ChainEventBus } from './chains/event-bus.js';
 import type { DatabaseHandle } from './db/client.js';
+import { DEFAULT_LIMITS } from './http/limits.js';
+import { RateLimiter } from './http/rate-limiter.js';
 import type { AppLlm } from './tasks/index.js';
 import type { AppDependencies } from './trpc/context.js';
 
@@ -9,6 +11,12 @@ export function createAppDependencies(options: {
   database: DatabaseHandle;
   llm: AppLlm;
   maxRunningChains: number;
+  /** Chains waiting to start, at most (CHAINLOG_MAX_WAITING_CHAINS, 1,000 by default). */
+  maxWaitingChains?: number;
+  /** inbox.submit calls per client address and minute (CHAINLOG_MAX_SUBMISSIONS_PER_MINUTE, 120 by default). */
+  maxSubmissionsPerMinute?: number;
+  /** The clock of the per-minute allowance, in ms (tests pass their own). */
+  now?: () => number;
   startedAt?: Date;
 }): AppDependencies {
   const { database, llm } = options;
@@ -18,7 +26,13 @@ export function createAppDependencies(options: {
     databaseKind: database.kind,
     llm,
     bus,
-    chains: new ChainRunner({ db: database.db, bus, maxRunning: options.maxRunningChains }),
+    chains: new ChainRunner({
+      db: database.db,
+      bus,
+      maxRunning: options.maxRunningChains,
+      maxWaiting: options.maxWaitingChains ?? DEFAULT_LIMITS.maxWaitingChains,
+    }),
+    submissionLimiter: new RateLimiter({ perMinute: options.maxSubmissionsPerMinute ?? DEFAULT_LIMITS.maxSubmissionsPerMinute, now: options.now }),
     startedAt: options.startedAt ?? new Date(),
   };
 }

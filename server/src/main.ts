@@ -3,6 +3,7 @@ import { createAppDependencies } from './app-dependencies.js';
 import { openApp } from './app.js';
 import { markRunningChainsInterrupted } from './db/queries/chains.js';
 import { EnvError, loadDotEnvFile, parseEnv } from './env.js';
+import { limitsFromEnv } from './http/limits.js';
 import { DataDirLockedError } from './db/data-dir-lock.js';
 import { ConfigFileError } from './llm/config-file.js';
 import { log, setLogLevel } from './log.js';
@@ -20,8 +21,15 @@ async function main(): Promise<void> {
   // This process owns the chains it runs; those still `running` were cut off when a previous process stopped.
   const interrupted = await markRunningChainsInterrupted(app.database.db);
   if (interrupted.length > 0) mainLog.warn(`${interrupted.length} chain(s) left running by a stopped server marked interrupted`);
-  const dependencies = createAppDependencies({ database: app.database, llm: app.llm, maxRunningChains: env.CHAINLOG_MAX_RUNNING_CHAINS });
-  const server = createChainlogServer(dependencies, { clientDir: env.CHAINLOG_CLIENT_DIR ?? DEFAULT_CLIENT_DIR });
+  const limits = limitsFromEnv(env);
+  const dependencies = createAppDependencies({
+    database: app.database,
+    llm: app.llm,
+    maxRunningChains: env.CHAINLOG_MAX_RUNNING_CHAINS,
+    maxWaitingChains: limits.maxWaitingChains,
+    maxSubmissionsPerMinute: limits.maxSubmissionsPerMinute,
+  });
+  const server = createChainlogServer(dependencies, { clientDir: env.CHAINLOG_CLIENT_DIR ?? DEFAULT_CLIENT_DIR, limits });
   let url: string;
   try {
     url = await server.listen(env.PORT, env.HOST);

@@ -65,7 +65,7 @@ describe('the chain runner', () => {
 
   it('runs at most maxRunning chains at once and starts the waiting ones in submission order, whichever finishes first', async () => {
     const bus = new ChainEventBus();
-    const runner = new ChainRunner({ db: database.db, bus, maxRunning: 2 });
+    const runner = new ChainRunner({ db: database.db, bus, maxRunning: 2, maxWaiting: 1_000 });
     const chains = await Promise.all(
       ['a', 'b', 'c', 'd', 'e'].map(async (name) => ({ id: await newRunningChain(`fifo ${name}`), started: deferred(), release: deferred() })),
     );
@@ -115,7 +115,7 @@ describe('the chain runner', () => {
 
   it('stores every event before a subscriber hears of it: a listener finds each one in chain_event', async () => {
     const bus = new ChainEventBus();
-    const runner = new ChainRunner({ db: database.db, bus, maxRunning: 1 });
+    const runner = new ChainRunner({ db: database.db, bus, maxRunning: 1, maxWaiting: 1_000 });
     const chainId = await newRunningChain('stored first');
     const heard: ChainEvent[] = [];
     const readBacks: Promise<unknown>[] = [];
@@ -155,7 +155,7 @@ describe('the chain runner', () => {
 
   it('records a step that throws as step_failed and the chain as failed, and keeps running the next chain', async () => {
     const bus = new ChainEventBus();
-    const runner = new ChainRunner({ db: database.db, bus, maxRunning: 1 });
+    const runner = new ChainRunner({ db: database.db, bus, maxRunning: 1, maxWaiting: 1_000 });
     const [failing, next] = [await newRunningChain('throws'), await newRunningChain('after the failure')];
     const heard: ChainEvent[] = [];
     const unsubscribe = bus.subscribe((event) => heard.push(event), failing);
@@ -182,7 +182,7 @@ describe('the chain runner', () => {
   });
   it('at shutdown ends the chains still waiting as interrupted, with their chain_finished, and waits for the running one', async () => {
     const bus = new ChainEventBus();
-    const runner = new ChainRunner({ db: database.db, bus, maxRunning: 1 });
+    const runner = new ChainRunner({ db: database.db, bus, maxRunning: 1, maxWaiting: 1_000 });
     const [runningChain, waitingChain] = [await newRunningChain('running at shutdown'), await newRunningChain('waiting at shutdown')];
     const started = deferred();
     const release = deferred();
@@ -213,7 +213,7 @@ describe('the chain runner', () => {
 
   it('ends a chain stored while shutdown began as interrupted, with its chain_finished, instead of queuing it', async () => {
     const bus = new ChainEventBus();
-    const runner = new ChainRunner({ db: database.db, bus, maxRunning: 1 });
+    const runner = new ChainRunner({ db: database.db, bus, maxRunning: 1, maxWaiting: 1_000 });
     const chainId = await newRunningChain('stored as shutdown began');
     await runner.drain(5_000);
     const finished = chainFinished(bus, chainId);
@@ -230,7 +230,7 @@ describe('the chain runner', () => {
   it('tries again to record the end of a chain when the database fails it, so the chain still ends with its chain_finished', async () => {
     const bus = new ChainEventBus();
     const failures = failingUpdates(2);
-    const runner = new ChainRunner({ db: database.db.withPlugin(failures), bus, maxRunning: 1 });
+    const runner = new ChainRunner({ db: database.db.withPlugin(failures), bus, maxRunning: 1, maxWaiting: 1_000 });
     const chainId = await newRunningChain('end recorded on the third try');
     const finished = chainFinished(bus, chainId);
 
