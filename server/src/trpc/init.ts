@@ -13,7 +13,7 @@ const t = initTRPC.context<Context>().create({
     const message = error.code === 'INTERNAL_SERVER_ERROR' ? 'internal error (see the server log)' : zodError ? prettifyError(zodError) : shape.message;
     // A rate-limited call says when it may succeed (over HTTP the `retry-after` header says it too).
     const retryAfterSeconds = retryAfterSecondsOf(error);
-    const retryAfter = retryAfterSeconds === null ? {} : { retryAfterSeconds };
+    const retryAfter: { retryAfterSeconds?: number } = retryAfterSeconds === null ? {} : { retryAfterSeconds };
     return { ...shape, message, data: { ...shape.data, issues: zodError?.issues ?? null, ...retryAfter } };
   },
 });
