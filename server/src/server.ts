@@ -6,6 +6,7 @@ import { WebSocketServer } from 'ws';
 import { createWebSocketConnectionLimit } from './http/connection-limit.js';
 import { DEFAULT_LIMITS, type Limits } from './http/limits.js';
 import { createContinueCheck, createRequestSizeLimit } from './http/request-size-limit.js';
+import { isWebSocketProtocolError } from './http/websocket-protocol-error.js';
 import { log } from './log.js';
 import { appRouter } from './routers/app.js';
 import { readHealth } from './services/health.js';
@@ -118,6 +119,6 @@ async function answerHealth(dependencies: AppDependencies, response: ServerRespo
 }
 
 function logProcedureError({ error, path }: { error: Error & { code?: string }; path?: string | undefined }): void {
-  if (error.code === 'INTERNAL_SERVER_ERROR') serverLog.error(`procedure ${path ?? '(unknown)'} failed`, error);
+  if (error.code === 'INTERNAL_SERVER_ERROR' && !isWebSocketProtocolError(error.cause)) serverLog.error(`procedure ${path ?? '(unknown)'} failed`, error);
   else serverLog.debug(`procedure ${path ?? '(unknown)'}: ${error.message}`);
 }
