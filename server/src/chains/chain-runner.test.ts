@@ -8,6 +8,7 @@ import type { DatabaseHandle } from '../db/client.js';
 import { findChain, finishChain, insertChain, listChainEventsAfter, markRunningChainsInterrupted } from '../db/queries/chains.js';
 import type { AskResult } from '../llm/ask.js';
 import { newChainId } from '../llm/chain-context.js';
+import { ChainQueueFullError } from './chain-queue-full-error.js';
 import { type ChainRun, ChainRunner, type ChainWork } from './chain-runner.js';
 import { ChainEventBus } from './event-bus.js';
 
@@ -62,6 +63,30 @@ describe('the chain runner', () => {
     await insertChain(database.db, { id: chainId, name, status: 'running', input: JSON.stringify({}) });
     return chainId;
   }
+
+  it('holds a place per reservation, so a full queue refuses before anything is stored, and a cancelled place comes back', async () => {
+    const bus = new ChainEventBus();
+    const runner = new ChainRunner({ db: database.db, bus, maxRunning: 1, maxWaiting: 1 });
+    const release = deferred();
+    const running = await newRunningChain('holds the run slot');
+    await runner.enqueue(running, () => release.promise);
+
+    const held = runner.reserve();
+    expect(() => runner.reserve()).toThrow(ChainQueueFullError);
+    held.cancel();
+    held.cancel();
+    const again = runner.reserve();
+    expect(() => runner.reserve()).toThrow(new ChainQueueFullError(1));
+    const waiting = await newRunningChain('waits');
+    expect(await again.enqueue(waiting, async () => undefined)).toBe(true);
+    expect(runner.counts()).toEqual({ running: 1, waiting: 1 });
+    await expect(runner.enqueue(newChainId(), async () => undefined)).rejects.toThrow(ChainQueueFullError);
+
+    const finished = chainFinished(bus, waiting);
+    release.resolve();
+    await finished;
+    expect(runner.counts()).toEqual({ running: 0, waiting: 0 });
+  });
 
   it('runs at most maxRunning chains at once and starts the waiting ones in submission order, whichever finishes first', async () => {
     const bus = new ChainEventBus();
