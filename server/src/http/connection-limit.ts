@@ -8,7 +8,7 @@ const limitLog = log.withTag('limits');
 type VerifyCallback = (accept: boolean, code?: number, message?: string) => void;
 
 /** Open connections per client address; an address leaves the map when its last connection closes. */
-export class ConnectionCounter {
+class ConnectionCounter {
   private readonly open = new Map<string, number>();
 
   constructor(private readonly maxPerAddress: number) {}
@@ -25,10 +25,6 @@ export class ConnectionCounter {
     const count = (this.open.get(address) ?? 0) - 1;
     if (count > 0) this.open.set(address, count);
     else this.open.delete(address);
-  }
-
-  countOf(address: string): number {
-    return this.open.get(address) ?? 0;
   }
 }
 

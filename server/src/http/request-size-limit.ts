@@ -29,7 +29,8 @@ export function createRequestSizeLimit(limits: Pick<Limits, 'maxBodyBytes' | 'ma
         new TRPCError({ code: 'BAD_REQUEST', message: `a batch may hold at most ${limits.maxBatchCalls} calls; this one has ${calls}` }),
       );
     }
-    if (declaredBytes === null) stopReadingPast(request, response, limits.maxBodyBytes);
+    // tRPC reads no body from a GET or HEAD either.
+    if (declaredBytes === null && request.method !== 'GET' && request.method !== 'HEAD') stopReadingPast(request, response, limits.maxBodyBytes);
     next();
   };
 }
@@ -58,7 +59,9 @@ function declaredBodyBytes(request: IncomingMessage): number | null {
 
 /** `/trpc/a,b,c?batch=1` holds three calls; tRPC decodes the path first, so an encoded comma counts too. */
 function batchCallCount(url: string): number {
-  const [path = '', query = ''] = url.split('?', 2);
+  const queryStart = url.indexOf('?');
+  const path = queryStart === -1 ? url : url.slice(0, queryStart);
+  const query = queryStart === -1 ? '' : url.slice(queryStart + 1);
   if (new URLSearchParams(query).get('batch') !== '1') return 1;
   return path.split(/,|%2c/i).length;
 }
