@@ -37,7 +37,8 @@ async function main(): Promise<number> {
       splitLink({
         condition: (operation) => operation.type === 'subscription',
         true: wsLink({ client: wsClient }),
-        false: httpBatchLink({ url: new URL('trpc', baseUrl).href }),
+        // The server takes at most 10 calls a batch by default (CHAINLOG_MAX_BATCH_CALLS).
+        false: httpBatchLink({ url: new URL('trpc', baseUrl).href, maxItems: 10 }),
       }),
     ],
   });

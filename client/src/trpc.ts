@@ -37,7 +37,8 @@ export function createTrpcClient() {
       splitLink({
         condition: (operation) => operation.type === 'subscription',
         true: wsLink({ client: wsClient }),
-        false: httpBatchLink({ url: API_HTTP_URL }),
+        // The server refuses a batch of more than CHAINLOG_MAX_BATCH_CALLS (10 by default): more go in further requests.
+        false: httpBatchLink({ url: API_HTTP_URL, maxItems: 10 }),
       }),
     ],
   });

@@ -3,6 +3,8 @@ import { toChainEvent } from './chains/chain-events.js';
 import { ChainEventBus } from './chains/event-bus.js';
 import type { InstanceLease } from './instances/instance-lease.js';
 import type { DatabaseHandle } from './db/client.js';
+import { DEFAULT_LIMITS } from './http/limits.js';
+import { RateLimiter } from './http/rate-limiter.js';
 import type { AppLlm } from './tasks/index.js';
 import type { AppDependencies } from './trpc/context.js';
 
@@ -13,6 +15,12 @@ export function createAppDependencies(options: {
   /** This process's instance: chains it creates carry its id, and chains it finds abandoned are announced. */
   instance?: InstanceLease | undefined;
   maxRunningChains: number;
+  /** Chains waiting to start, at most (CHAINLOG_MAX_WAITING_CHAINS, 1,000 by default). */
+  maxWaitingChains?: number;
+  /** inbox.submit calls per client address and minute (CHAINLOG_MAX_SUBMISSIONS_PER_MINUTE, 120 by default). */
+  maxSubmissionsPerMinute?: number;
+  /** The clock of the per-minute allowance, in ms (tests pass their own). */
+  now?: () => number;
   startedAt?: Date;
 }): AppDependencies {
   const { database, llm, instance } = options;
@@ -25,7 +33,15 @@ export function createAppDependencies(options: {
     instanceId: instance?.id ?? null,
     llm,
     bus,
-    chains: new ChainRunner({ db: database.db, bus, maxRunning: options.maxRunningChains, databaseStatus: database.status, outageWaitMs: database.outageWaitMs }),
+    chains: new ChainRunner({
+      db: database.db,
+      bus,
+      maxRunning: options.maxRunningChains,
+      maxWaiting: options.maxWaitingChains ?? DEFAULT_LIMITS.maxWaitingChains,
+      databaseStatus: database.status,
+      outageWaitMs: database.outageWaitMs,
+    }),
+    submissionLimiter: new RateLimiter({ perMinute: options.maxSubmissionsPerMinute ?? DEFAULT_LIMITS.maxSubmissionsPerMinute, now: options.now }),
     startedAt: options.startedAt ?? new Date(),
   };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EnvError, parseEnv } from './env.js';
+import { limitsFromEnv } from './http/limits.js';
 
 function parseError(source: NodeJS.ProcessEnv): EnvError {
   try {
@@ -70,5 +71,55 @@ describe('parseEnv', () => {
     expect(error.message).toMatch(/^\s*OPENAI_BASE_URL: /m);
     expect(error.message).toMatch(/^\s*CHAINLOG_MODEL: /m);
     expect(error.message).not.toContain('SECRET');
+  });
+});
+
+describe('the bounds from the environment', () => {
+  it('default to 1 MB bodies, 10 calls a batch, 1 MB WebSocket messages, 50 connections, 100 subscriptions, 120 submissions a minute, 1,000 waiting chains', () => {
+    expect(limitsFromEnv(parseEnv({}))).toEqual({
+      maxBodyBytes: 1_048_576,
+      maxBatchCalls: 10,
+      maxWsMessageBytes: 1_048_576,
+      maxConnectionsPerAddress: 50,
+      maxSubscriptionsPerConnection: 100,
+      maxSubmissionsPerMinute: 120,
+      maxWaitingChains: 1_000,
+      trustProxy: false,
+    });
+  });
+
+  it('reads each bound and CHAINLOG_TRUST_PROXY=1 from its variable', () => {
+    const limits = limitsFromEnv(
+      parseEnv({
+        CHAINLOG_MAX_BODY_BYTES: '2048',
+        CHAINLOG_MAX_BATCH_CALLS: '3',
+        CHAINLOG_MAX_WS_MESSAGE_BYTES: '4096',
+        CHAINLOG_MAX_CONNECTIONS_PER_ADDRESS: '5',
+        CHAINLOG_MAX_SUBSCRIPTIONS_PER_CONNECTION: '6',
+        CHAINLOG_MAX_SUBMISSIONS_PER_MINUTE: '7',
+        CHAINLOG_MAX_WAITING_CHAINS: '0',
+        CHAINLOG_TRUST_PROXY: '1',
+      }),
+    );
+
+    expect(limits).toEqual({
+      maxBodyBytes: 2048,
+      maxBatchCalls: 3,
+      maxWsMessageBytes: 4096,
+      maxConnectionsPerAddress: 5,
+      maxSubscriptionsPerConnection: 6,
+      maxSubmissionsPerMinute: 7,
+      maxWaitingChains: 0,
+      trustProxy: true,
+    });
+  });
+
+  it('names every bound that is not a whole number in range', () => {
+    const error = parseError({ CHAINLOG_MAX_BODY_BYTES: '1MB', CHAINLOG_MAX_BATCH_CALLS: '0', CHAINLOG_MAX_WAITING_CHAINS: '-1', CHAINLOG_TRUST_PROXY: 'yes' });
+
+    expect(error.message).toMatch(/^\s*CHAINLOG_MAX_BODY_BYTES: /m);
+    expect(error.message).toMatch(/^\s*CHAINLOG_MAX_BATCH_CALLS: /m);
+    expect(error.message).toMatch(/^\s*CHAINLOG_MAX_WAITING_CHAINS: /m);
+    expect(error.message).toMatch(/^\s*CHAINLOG_TRUST_PROXY: /m);
   });
 });

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import { DEFAULT_LIMITS } from './http/limits.js';
 import { modelSpecSchema } from './llm/model-spec.js';
 import { LOG_LEVEL_NAMES } from './log.js';
 
@@ -25,6 +26,14 @@ const envSchema = z.object({
   CHAINLOG_MAX_RUNNING_CHAINS: z.coerce.number().int().min(1).max(256).default(4),
   CHAINLOG_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   CHAINLOG_CLIENT_DIR: optionalText,
+  CHAINLOG_MAX_BODY_BYTES: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.maxBodyBytes),
+  CHAINLOG_MAX_BATCH_CALLS: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.maxBatchCalls),
+  CHAINLOG_MAX_WS_MESSAGE_BYTES: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.maxWsMessageBytes),
+  CHAINLOG_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.maxConnectionsPerAddress),
+  CHAINLOG_MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.maxSubscriptionsPerConnection),
+  CHAINLOG_MAX_SUBMISSIONS_PER_MINUTE: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.maxSubmissionsPerMinute),
+  CHAINLOG_MAX_WAITING_CHAINS: z.coerce.number().int().min(0).default(DEFAULT_LIMITS.maxWaitingChains),
+  CHAINLOG_TRUST_PROXY: z.enum(['0', '1']).default('0'),
   OPENAI_API_KEY: optionalText,
   OPENAI_BASE_URL: optionalText.pipe(z.url().optional()),
   ANTHROPIC_API_KEY: optionalText,

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { createAppDependencies } from './app-dependencies.js';
 import { openApp } from './app.js';
 import { EnvError, loadDotEnvFile, parseEnv } from './env.js';
+import { limitsFromEnv } from './http/limits.js';
 import { DataDirLockedError } from './db/data-dir-lock.js';
 import { ConfigFileError } from './llm/config-file.js';
 import { log, setLogLevel } from './log.js';
@@ -16,13 +17,16 @@ async function main(): Promise<void> {
   const env = parseEnv();
   setLogLevel(env.CHAINLOG_LOG_LEVEL);
   const app = await openApp(env, 'server');
+  const limits = limitsFromEnv(env);
   const dependencies = createAppDependencies({
     database: app.database,
     llm: app.llm,
     instance: app.instance,
     maxRunningChains: env.CHAINLOG_MAX_RUNNING_CHAINS,
+    maxWaitingChains: limits.maxWaitingChains,
+    maxSubmissionsPerMinute: limits.maxSubmissionsPerMinute,
   });
-  const server = createChainlogServer(dependencies, { clientDir: env.CHAINLOG_CLIENT_DIR ?? DEFAULT_CLIENT_DIR });
+  const server = createChainlogServer(dependencies, { clientDir: env.CHAINLOG_CLIENT_DIR ?? DEFAULT_CLIENT_DIR, limits });
   let url: string;
   try {
     url = await server.listen(env.PORT, env.HOST);

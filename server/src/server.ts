@@ -1,13 +1,18 @@
-import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
+import { type IncomingMessage, type RequestListener, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import { WebSocketServer } from 'ws';
+import { createWebSocketConnectionLimit } from './http/connection-limit.js';
+import { DEFAULT_LIMITS, type Limits } from './http/limits.js';
+import { createContinueCheck, createRequestSizeLimit } from './http/request-size-limit.js';
+import { isWebSocketProtocolError } from './http/websocket-protocol-error.js';
 import { log } from './log.js';
 import { appRouter } from './routers/app.js';
 import { readHealth } from './services/health.js';
 import { createStaticHandler } from './static-files.js';
 import { type AppDependencies, createContextFactory } from './trpc/context.js';
+import { retryAfterHeader } from './trpc/retry-after.js';
 
 const serverLog = log.withTag('server');
 const ABORTED_CALLS_GRACE_MS = 2_000;
@@ -15,6 +20,8 @@ const ABORTED_CALLS_GRACE_MS = 2_000;
 export interface ServerOptions {
   /** The built client to serve on the same port; nothing is served when absent. */
   clientDir?: string | undefined;
+  /** Bounds on bodies, batches, WebSocket messages, connections and subscriptions; DEFAULT_LIMITS when absent. */
+  limits?: Limits | undefined;
 }
 
 export interface ChainlogServer {
@@ -25,18 +32,31 @@ export interface ChainlogServer {
 
 /** One node:http server: /healthz, tRPC over HTTP at /trpc, tRPC over WebSocket on the same port, and the client. */
 export function createChainlogServer(dependencies: AppDependencies, options: ServerOptions = {}): ChainlogServer {
-  const createContext = createContextFactory(dependencies);
-  const trpcHandler = createHTTPHandler({ router: appRouter, createContext, basePath: '/trpc/', onError: logProcedureError });
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const createContext = createContextFactory(dependencies, limits);
+  const trpcHandler = createHTTPHandler({
+    router: appRouter,
+    createContext,
+    basePath: '/trpc/',
+    onError: logProcedureError,
+    // tRPC's own count stops taking a chunked body at the limit; the middleware refuses a declared one before.
+    maxBodySize: limits.maxBodyBytes,
+    middleware: createRequestSizeLimit(limits),
+    responseMeta: retryAfterHeader,
+  });
   const serveStatic = options.clientDir ? createStaticHandler(options.clientDir) : undefined;
 
-  const httpServer = createServer((request, response) => {
+  const handleRequest: RequestListener = (request, response) => {
     const pathname = (request.url ?? '/').split('?')[0] ?? '/';
     if (pathname === '/healthz') return void answerHealth(dependencies, response);
     if (pathname === '/trpc' || pathname.startsWith('/trpc/')) return trpcHandler(request, response);
     if (serveStatic?.(request, response)) return;
     response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `no route for ${pathname}` }));
-  });
-  const wss = new WebSocketServer({ server: httpServer });
+  };
+  const httpServer = createServer(handleRequest);
+  httpServer.on('checkContinue', createContinueCheck(limits.maxBodyBytes, handleRequest));
+  // A message over maxPayload closes its socket with 1009 (message too big).
+  const wss = new WebSocketServer({ server: httpServer, maxPayload: limits.maxWsMessageBytes, verifyClient: createWebSocketConnectionLimit(limits) });
   // ws re-emits the HTTP server's errors (EADDRINUSE); listen() reports them, so they must not go unhandled here.
   wss.on('error', (error) => serverLog.debug('WebSocket server error', error));
   const wsHandler = applyWSSHandler({ wss, router: appRouter, createContext, onError: logProcedureError, keepAlive: { enabled: true } });
@@ -99,6 +119,6 @@ async function answerHealth(dependencies: AppDependencies, response: ServerRespo
 }
 
 function logProcedureError({ error, path }: { error: Error & { code?: string }; path?: string | undefined }): void {
-  if (error.code === 'INTERNAL_SERVER_ERROR') serverLog.error(`procedure ${path ?? '(unknown)'} failed`, error);
+  if (error.code === 'INTERNAL_SERVER_ERROR' && !isWebSocketProtocolError(error.cause)) serverLog.error(`procedure ${path ?? '(unknown)'} failed`, error);
   else serverLog.debug(`procedure ${path ?? '(unknown)'}: ${error.message}`);
 }

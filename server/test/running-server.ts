@@ -2,6 +2,7 @@ import { createAppDependencies } from '../src/app-dependencies.js';
 import { createLogWriterFor } from '../src/db/inference-log-writer.js';
 import type { DatabaseHandle } from '../src/db/client.js';
 import { parseEnv } from '../src/env.js';
+import { DEFAULT_LIMITS, type Limits } from '../src/http/limits.js';
 import { createLlm } from '../src/llm/ask.js';
 import { buildLlmSettings } from '../src/llm/settings.js';
 import { createChainlogServer } from '../src/server.js';
@@ -19,6 +20,10 @@ export interface RunningServerOptions {
   database?: DatabaseHandle | undefined;
   /** Chains running at once (4 by default). */
   maxRunningChains?: number | undefined;
+  /** Bounds to use instead of DEFAULT_LIMITS (small ones keep a test of a bound fast). */
+  limits?: Partial<Limits> | undefined;
+  /** The clock of the submissions-per-minute allowance, in ms. */
+  now?: (() => number) | undefined;
 }
 
 export interface RunningServer {
@@ -50,6 +55,7 @@ export async function startRunningServer(options: RunningServerOptions = {}): Pr
         }
       : {},
   );
+  const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   const ownsDatabase = options.database === undefined;
   const database: DatabaseHandle = options.database ?? (await openTestDatabase());
   const closeDatabase = () => (ownsDatabase ? database.close() : Promise.resolve());
@@ -57,8 +63,11 @@ export async function startRunningServer(options: RunningServerOptions = {}): Pr
     database,
     llm: createLlm({ db: database.db, settings: buildLlmSettings(env), tasks: TASKS, logWriter: createLogWriterFor(database) }),
     maxRunningChains: options.maxRunningChains ?? 4,
+    maxWaitingChains: limits.maxWaitingChains,
+    maxSubmissionsPerMinute: limits.maxSubmissionsPerMinute,
+    now: options.now,
   });
-  const server = createChainlogServer(dependencies, { clientDir: options.clientDir });
+  const server = createChainlogServer(dependencies, { clientDir: options.clientDir, limits });
   let url: string;
   try {
     url = await server.listen(0, '127.0.0.1');

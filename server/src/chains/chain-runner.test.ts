@@ -8,6 +8,7 @@ import type { DatabaseHandle } from '../db/client.js';
 import { findChain, finishChain, insertChain, listChainEventsAfter } from '../db/queries/chains.js';
 import type { AskResult } from '../llm/ask.js';
 import { newChainId } from '../llm/chain-context.js';
+import { ChainQueueFullError } from './chain-queue-full-error.js';
 import { type ChainRun, ChainRunner, type ChainWork } from './chain-runner.js';
 import { ChainEventBus } from './event-bus.js';
 
@@ -63,9 +64,33 @@ describe('the chain runner', () => {
     return chainId;
   }
 
+  it('holds a place per reservation, so a full queue refuses before anything is stored, and a cancelled place comes back', async () => {
+    const bus = new ChainEventBus();
+    const runner = new ChainRunner({ db: database.db, bus, maxRunning: 1, maxWaiting: 1 });
+    const release = deferred();
+    const running = await newRunningChain('holds the run slot');
+    await runner.enqueue(running, () => release.promise);
+
+    const held = runner.reserve();
+    expect(() => runner.reserve()).toThrow(ChainQueueFullError);
+    held.cancel();
+    held.cancel();
+    const again = runner.reserve();
+    expect(() => runner.reserve()).toThrow(new ChainQueueFullError(1));
+    const waiting = await newRunningChain('waits');
+    expect(await again.enqueue(waiting, async () => undefined)).toBe(true);
+    expect(runner.counts()).toEqual({ running: 1, waiting: 1 });
+    await expect(runner.enqueue(newChainId(), async () => undefined)).rejects.toThrow(ChainQueueFullError);
+
+    const finished = chainFinished(bus, waiting);
+    release.resolve();
+    await finished;
+    expect(runner.counts()).toEqual({ running: 0, waiting: 0 });
+  });
+
   it('runs at most maxRunning chains at once and starts the waiting ones in submission order, whichever finishes first', async () => {
     const bus = new ChainEventBus();
-    const runner = new ChainRunner({ db: database.db, bus, maxRunning: 2 });
+    const runner = new ChainRunner({ db: database.db, bus, maxRunning: 2, maxWaiting: 1_000 });
     const chains = await Promise.all(
       ['a', 'b', 'c', 'd', 'e'].map(async (name) => ({ id: await newRunningChain(`fifo ${name}`), started: deferred(), release: deferred() })),
     );
@@ -115,7 +140,7 @@ describe('the chain runner', () => {
 
   it('stores every event before a subscriber hears of it: a listener finds each one in chain_event', async () => {
     const bus = new ChainEventBus();
-    const runner = new ChainRunner({ db: database.db, bus, maxRunning: 1 });
+    const runner = new ChainRunner({ db: database.db, bus, maxRunning: 1, maxWaiting: 1_000 });
     const chainId = await newRunningChain('stored first');
     const heard: ChainEvent[] = [];
     const readBacks: Promise<unknown>[] = [];
@@ -155,7 +180,7 @@ describe('the chain runner', () => {
 
   it('records a step that throws as step_failed and the chain as failed, and keeps running the next chain', async () => {
     const bus = new ChainEventBus();
-    const runner = new ChainRunner({ db: database.db, bus, maxRunning: 1 });
+    const runner = new ChainRunner({ db: database.db, bus, maxRunning: 1, maxWaiting: 1_000 });
     const [failing, next] = [await newRunningChain('throws'), await newRunningChain('after the failure')];
     const heard: ChainEvent[] = [];
     const unsubscribe = bus.subscribe((event) => heard.push(event), failing);
@@ -182,7 +207,7 @@ describe('the chain runner', () => {
   });
   it('at shutdown ends the chains still waiting as interrupted, with their chain_finished, and waits for the running one', async () => {
     const bus = new ChainEventBus();
-    const runner = new ChainRunner({ db: database.db, bus, maxRunning: 1 });
+    const runner = new ChainRunner({ db: database.db, bus, maxRunning: 1, maxWaiting: 1_000 });
     const [runningChain, waitingChain] = [await newRunningChain('running at shutdown'), await newRunningChain('waiting at shutdown')];
     const started = deferred();
     const release = deferred();
@@ -213,7 +238,7 @@ describe('the chain runner', () => {
 
   it('ends a chain stored while shutdown began as interrupted, with its chain_finished, instead of queuing it', async () => {
     const bus = new ChainEventBus();
-    const runner = new ChainRunner({ db: database.db, bus, maxRunning: 1 });
+    const runner = new ChainRunner({ db: database.db, bus, maxRunning: 1, maxWaiting: 1_000 });
     const chainId = await newRunningChain('stored as shutdown began');
     await runner.drain(5_000);
     const finished = chainFinished(bus, chainId);
@@ -230,7 +255,7 @@ describe('the chain runner', () => {
   it('tries again to record the end of a chain when the database fails it, so the chain still ends with its chain_finished', async () => {
     const bus = new ChainEventBus();
     const failures = failingUpdates(2);
-    const runner = new ChainRunner({ db: database.db.withPlugin(failures), bus, maxRunning: 1 });
+    const runner = new ChainRunner({ db: database.db.withPlugin(failures), bus, maxRunning: 1, maxWaiting: 1_000 });
     const chainId = await newRunningChain('end recorded on the third try');
     const finished = chainFinished(bus, chainId);
 

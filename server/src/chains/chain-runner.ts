@@ -8,6 +8,7 @@ import { LlmError } from '../llm/errors/index.js';
 import { log } from '../log.js';
 import { settleWithin } from '../settle-within.js';
 import { recordChainEvent, toChainEvent } from './chain-events.js';
+import { ChainQueueFullError } from './chain-queue-full-error.js';
 import type { ChainEventBus } from './event-bus.js';
 
 const runnerLog = log.withTag('chains');
@@ -41,6 +42,16 @@ export interface ChainRunnerOptions {
    */
   databaseStatus?: DatabaseStatus | undefined;
   outageWaitMs?: number | undefined;
+  /** Chains waiting to start, at most (reserved places count); past that, `reserve` throws ChainQueueFullError. */
+  maxWaiting: number;
+}
+
+/** A place held for one chain while its rows are stored: used by `enqueue`, or given back by `cancel`. */
+export interface ChainReservation {
+  /** Queues the stored chain in the place held for it (see ChainRunner.enqueue). */
+  enqueue(chainId: string, work: ChainWork): Promise<boolean>;
+  /** Gives the place back (the chain was not stored); does nothing after `enqueue`. */
+  cancel(): void;
 }
 
 /**
@@ -50,6 +61,8 @@ export interface ChainRunnerOptions {
 export class ChainRunner {
   private readonly waiting: { chainId: string; work: ChainWork }[] = [];
   private readonly active = new Set<Promise<void>>();
+  /** Places held by callers still storing their chain: counted as waiting, so concurrent callers cannot overfill. */
+  private reserved = 0;
   private accepting = true;
 
   constructor(private readonly options: ChainRunnerOptions) {}
@@ -60,11 +73,39 @@ export class ChainRunner {
   }
 
   /**
-   * Queues a stored chain. Once shutdown began (it can begin while the caller stores the chain), the chain is
-   * ended as interrupted instead, so it does not stay running with its subscribers waiting; resolves to whether it
-   * was queued.
+   * Holds a place for one chain before the caller stores it, so a full queue refuses it before anything is written.
+   * @throws ChainQueueFullError when `maxWaiting` chains already wait (or hold places) and every run slot is taken.
+   */
+  reserve(): ChainReservation {
+    const { maxRunning, maxWaiting } = this.options;
+    if (this.active.size + this.waiting.length + this.reserved >= maxRunning + maxWaiting) throw new ChainQueueFullError(maxWaiting);
+    this.reserved++;
+    let held = true;
+    const giveBack = () => {
+      if (held) this.reserved--;
+      held = false;
+    };
+    return {
+      enqueue: async (chainId, work) => {
+        if (!held) throw new Error(`the place reserved for chain ${chainId} was already used or cancelled`);
+        giveBack();
+        return this.enqueueReserved(chainId, work);
+      },
+      cancel: giveBack,
+    };
+  }
+
+  /**
+   * Queues a stored chain (`reserve().enqueue`). Once shutdown began (it can begin while the caller stores the
+   * chain), the chain is ended as interrupted instead, so it does not stay running with its subscribers waiting;
+   * resolves to whether it was queued.
+   * @throws ChainQueueFullError as `reserve` does.
    */
   async enqueue(chainId: string, work: ChainWork): Promise<boolean> {
+    return this.reserve().enqueue(chainId, work);
+  }
+
+  private async enqueueReserved(chainId: string, work: ChainWork): Promise<boolean> {
     if (!this.accepting) {
       await this.end(chainId, 'interrupted', STOPPED_BEFORE_START);
       return false;

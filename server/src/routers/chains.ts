@@ -5,6 +5,7 @@ import { findChain } from '../db/queries/chains.js';
 import { getChainDetail, listChainSummaries, streamAllChainEvents, streamChainEvents } from '../services/chains.js';
 import { notFound } from '../trpc/errors.js';
 import { publicProcedure, router } from '../trpc/init.js';
+import { subscriptionProcedure } from '../trpc/subscription-limit.js';
 
 // int8: at most 19 digits; the check keeps an out-of-range id a BAD_REQUEST, not a database error.
 const eventIdSchema = z
@@ -38,7 +39,7 @@ export const chainsRouter = router({
    * Every event of one chain in order: the stored ones after `lastEventId`, then live ones, each tracked by its id
    * so a reconnecting client resumes where it stopped. Completes after chain_finished.
    */
-  events: publicProcedure
+  events: subscriptionProcedure
     .input(z.object({ chainId: z.uuid(), lastEventId: eventIdSchema.nullish() }))
     .subscription(async function* ({ ctx, input, signal }) {
       if (!(await findChain(ctx.db, input.chainId))) throw notFound('chain', input.chainId);
@@ -47,7 +48,7 @@ export const chainsRouter = router({
       }
     }),
   /** What changed in any chain, live, so lists can update without polling: the event's kind, not its payload. */
-  changes: publicProcedure.subscription(async function* ({ ctx, signal }) {
+  changes: subscriptionProcedure.subscription(async function* ({ ctx, signal }) {
     for await (const event of streamAllChainEvents(ctx.bus, signal)) {
       yield { eventId: event.id, chainId: event.chainId, type: event.payload.type, status: event.payload.type === 'chain_finished' ? event.payload.status : null };
     }

@@ -15,31 +15,40 @@ import { toJsonb } from '../db/jsonb.js';
  * at once: the caller follows progress through chains.events. When shutdown begins while the message is being
  * stored, the message stays and its chain ends as interrupted.
  * @throws ShuttingDownError when the server was already shutting down (nothing is stored).
+ * @throws ChainQueueFullError when as many chains wait as the server queues (nothing is stored).
  */
 export async function submitMessage(
   dependencies: { db: Db; llm: AppLlm; chains: ChainRunner; instanceId: string | null },
   message: SupportMessage,
 ): Promise<{ chainId: string; messageId: string }> {
   if (!dependencies.chains.isAccepting()) throw new ShuttingDownError();
+  // The queue's place is held before the rows are written, so concurrent submissions cannot overfill it between
+  // the check and the enqueue, and a refused one stores nothing.
+  const place = dependencies.chains.reserve();
   const chainId = newChainId();
   const messageId = uuidv7();
-  await dependencies.db.transaction().execute(async (transaction) => {
-    await insertChain(transaction, {
-      id: chainId,
-      name: SUPPORT_TRIAGE_CHAIN,
-      status: 'running',
-      input: toJsonb(message),
-      instance_id: dependencies.instanceId,
+  try {
+    await dependencies.db.transaction().execute(async (transaction) => {
+      await insertChain(transaction, {
+        id: chainId,
+        name: SUPPORT_TRIAGE_CHAIN,
+        status: 'running',
+        input: toJsonb(message),
+        instance_id: dependencies.instanceId,
+      });
+      await insertInboxMessage(transaction, {
+        id: messageId,
+        chain_id: chainId,
+        from_address: message.from,
+        subject: message.subject,
+        body: message.body,
+      });
     });
-    await insertInboxMessage(transaction, {
-      id: messageId,
-      chain_id: chainId,
-      from_address: message.from,
-      subject: message.subject,
-      body: message.body,
-    });
-  });
-  await dependencies.chains.enqueue(chainId, supportTriage(dependencies, messageId, message));
+  } catch (error) {
+    place.cancel();
+    throw error;
+  }
+  await place.enqueue(chainId, supportTriage(dependencies, messageId, message));
   return { chainId, messageId };
 }
 

@@ -5,7 +5,9 @@ import type { ChainEventBus } from '../chains/event-bus.js';
 import type { Db } from '../db/client.js';
 import type { DatabaseStatus } from '../db/database-status.js';
 import type { DatabaseKind } from '../db/dialect.js';
+import type { RateLimiter } from '../http/rate-limiter.js';
 import type { AppLlm } from '../tasks/index.js';
+import { type Caller, type CallerLimits, IN_PROCESS_CALLER, callerOf } from './caller.js';
 
 /** What every procedure may use; built once per process and shared by every request. */
 export interface AppDependencies {
@@ -20,19 +22,21 @@ export interface AppDependencies {
   chains: ChainRunner;
   /** Live chain events, after they are stored. */
   bus: ChainEventBus;
+  /** inbox.submit calls per client address and minute. */
+  submissionLimiter: RateLimiter;
   startedAt: Date;
 }
 
 /** The context without a transport: tests build it directly and call procedures through `createCaller`. */
-export function createInnerContext(dependencies: AppDependencies) {
-  return { ...dependencies };
+export function createInnerContext(dependencies: AppDependencies, caller: Caller = IN_PROCESS_CALLER) {
+  return { ...dependencies, ...caller };
 }
 
 export type Context = ReturnType<typeof createInnerContext>;
 
 /** One context per HTTP request, and one per WebSocket connection. */
-export function createContextFactory(dependencies: AppDependencies) {
-  return function createContext(_options: CreateHTTPContextOptions | CreateWSSContextFnOptions): Context {
-    return createInnerContext(dependencies);
+export function createContextFactory(dependencies: AppDependencies, limits: CallerLimits) {
+  return function createContext(options: CreateHTTPContextOptions | CreateWSSContextFnOptions): Context {
+    return createInnerContext(dependencies, callerOf(options, limits));
   };
 }

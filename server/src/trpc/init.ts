@@ -1,6 +1,7 @@
 import { TRPCError, initTRPC } from '@trpc/server';
 import { ZodError, prettifyError } from 'zod';
 import type { Context } from './context.js';
+import { retryAfterSecondsOf } from './retry-after.js';
 
 const t = initTRPC.context<Context>().create({
   // Errors reach browsers and other people's code: they carry a message and a code, never our stack.
@@ -10,7 +11,10 @@ const t = initTRPC.context<Context>().create({
     const zodError = error.code === 'BAD_REQUEST' && error.cause instanceof ZodError ? error.cause : null;
     // An unexpected error's message may quote SQL or a driver: people get a pointer to the log instead.
     const message = error.code === 'INTERNAL_SERVER_ERROR' ? 'internal error (see the server log)' : zodError ? prettifyError(zodError) : shape.message;
-    return { ...shape, message, data: { ...shape.data, issues: zodError?.issues ?? null } };
+    // A rate-limited call says when it may succeed (over HTTP the `retry-after` header says it too).
+    const retryAfterSeconds = retryAfterSecondsOf(error);
+    const retryAfter: { retryAfterSeconds?: number } = retryAfterSeconds === null ? {} : { retryAfterSeconds };
+    return { ...shape, message, data: { ...shape.data, issues: zodError?.issues ?? null, ...retryAfter } };
   },
 });
 
@@ -31,3 +35,4 @@ const databaseAvailability = t.middleware(async function databaseAvailability({ 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 export const publicProcedure = t.procedure.use(databaseAvailability);
+export const middleware = t.middleware;

@@ -1,0 +1,48 @@
+import type { IncomingMessage } from 'node:http';
+import { log } from '../log.js';
+import { clientAddressOf } from './client-address.js';
+import type { Limits } from './limits.js';
+
+const limitLog = log.withTag('limits');
+
+type VerifyCallback = (accept: boolean, code?: number, message?: string) => void;
+
+/** Open connections per client address; an address leaves the map when its last connection closes. */
+class ConnectionCounter {
+  private readonly open = new Map<string, number>();
+
+  constructor(private readonly maxPerAddress: number) {}
+
+  /** Counts a connection in, or answers false when the address already holds the most it may. */
+  tryOpen(address: string): boolean {
+    const count = this.open.get(address) ?? 0;
+    if (count >= this.maxPerAddress) return false;
+    this.open.set(address, count + 1);
+    return true;
+  }
+
+  close(address: string): void {
+    const count = (this.open.get(address) ?? 0) - 1;
+    if (count > 0) this.open.set(address, count);
+    else this.open.delete(address);
+  }
+}
+
+/**
+ * ws's `verifyClient`: an upgrade from an address that already holds `maxConnectionsPerAddress` WebSockets is
+ * answered 429. The connection is counted from the handshake (so simultaneous upgrades cannot all slip through)
+ * until its socket closes, whichever way it ends.
+ */
+export function createWebSocketConnectionLimit(limits: Pick<Limits, 'maxConnectionsPerAddress' | 'trustProxy'>) {
+  const counter = new ConnectionCounter(limits.maxConnectionsPerAddress);
+  return function limitWebSocketsPerAddress(info: { req: IncomingMessage }, callback: VerifyCallback): void {
+    const address = clientAddressOf(info.req, limits.trustProxy);
+    if (!counter.tryOpen(address)) {
+      limitLog.debug(`refused a WebSocket from ${address}: it holds ${limits.maxConnectionsPerAddress} already`);
+      callback(false, 429, 'Too Many Requests');
+      return;
+    }
+    info.req.socket.once('close', () => counter.close(address));
+    callback(true);
+  };
+}

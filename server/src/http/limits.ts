@@ -1,0 +1,45 @@
+import type { Env } from '../env.js';
+
+/** The bounds on what one client may send or hold at once; each comes from its own variable (see .env.example). */
+export interface Limits {
+  /** Largest request body, in bytes; a larger one is answered 413 before it is read. */
+  maxBodyBytes: number;
+  /** Calls in one batched HTTP request (`/trpc/a,b,c?batch=1`); more is a 400 before any of them runs. */
+  maxBatchCalls: number;
+  /** Largest WebSocket message, in bytes; a larger one closes the socket with 1009. */
+  maxWsMessageBytes: number;
+  /** WebSocket connections open at once from one client address; one more is refused with 429. */
+  maxConnectionsPerAddress: number;
+  /** Subscriptions open at once on one WebSocket connection; one more is TOO_MANY_REQUESTS. */
+  maxSubscriptionsPerConnection: number;
+  /** `inbox.submit` calls a client address may make in a minute (a token bucket: bursts up to this, then a steady rate). */
+  maxSubmissionsPerMinute: number;
+  /** Chains accepted but not yet started; past that, `inbox.submit` is TOO_MANY_REQUESTS and stores nothing. */
+  maxWaitingChains: number;
+  /** The client address is the last X-Forwarded-For entry (the one our proxy appended) instead of the socket's peer. */
+  trustProxy: boolean;
+}
+
+export const DEFAULT_LIMITS: Readonly<Limits> = {
+  maxBodyBytes: 1_048_576,
+  maxBatchCalls: 10,
+  maxWsMessageBytes: 1_048_576,
+  maxConnectionsPerAddress: 50,
+  maxSubscriptionsPerConnection: 100,
+  maxSubmissionsPerMinute: 120,
+  maxWaitingChains: 1_000,
+  trustProxy: false,
+};
+
+export function limitsFromEnv(env: Env): Limits {
+  return {
+    maxBodyBytes: env.CHAINLOG_MAX_BODY_BYTES,
+    maxBatchCalls: env.CHAINLOG_MAX_BATCH_CALLS,
+    maxWsMessageBytes: env.CHAINLOG_MAX_WS_MESSAGE_BYTES,
+    maxConnectionsPerAddress: env.CHAINLOG_MAX_CONNECTIONS_PER_ADDRESS,
+    maxSubscriptionsPerConnection: env.CHAINLOG_MAX_SUBSCRIPTIONS_PER_CONNECTION,
+    maxSubmissionsPerMinute: env.CHAINLOG_MAX_SUBMISSIONS_PER_MINUTE,
+    maxWaitingChains: env.CHAINLOG_MAX_WAITING_CHAINS,
+    trustProxy: env.CHAINLOG_TRUST_PROXY === '1',
+  };
+}
