@@ -1,4 +1,4 @@
-import { AbortedError, type LlmError, ProviderError, ProviderTimeoutError } from '../errors/index.js';
+import { AbortedError, InvalidResponseBodyError, type LlmError, ProviderError, ProviderTimeoutError } from '../errors/index.js';
 import { redactSecrets } from '../redact.js';
 import { errorMessage } from '../../error-message.js';
 
@@ -41,6 +41,17 @@ export function translateSdkError(
         body: redactSecrets(error.error, provider.secrets),
       },
     );
+  }
+  if (error instanceof SyntaxError) {
+    // Only a 2xx body is parsed, and fetchWithBrokenJsonAsText hands unparseable ones over as text: this is a
+    // client built without it. The SDK kept no body, status or request id, only a snippet in the message.
+    return new InvalidResponseBodyError(providerName, {
+      providerStatus: 200,
+      providerRequestId: null,
+      contentType: null,
+      body: redactSecrets(error.message, provider.secrets),
+      cause: error,
+    });
   }
   const message = redactSecrets(errorMessage(error), provider.secrets);
   return new ProviderError(`${providerName} call failed: ${message}`);
