@@ -3,6 +3,7 @@ import { createLogWriterFor } from '../src/db/inference-log-writer.js';
 import type { DatabaseHandle } from '../src/db/client.js';
 import { parseEnv } from '../src/env.js';
 import { createLlm } from '../src/llm/ask.js';
+import type { RetryDelay } from '../src/llm/retry-policy.js';
 import { buildLlmSettings } from '../src/llm/settings.js';
 import { createChainlogServer } from '../src/server.js';
 import { TASKS } from '../src/tasks/index.js';
@@ -19,6 +20,10 @@ export interface RunningServerOptions {
   database?: DatabaseHandle | undefined;
   /** Chains running at once (4 by default). */
   maxRunningChains?: number | undefined;
+  /** Environment variables over the defaults above (e.g. `CHAINLOG_LLM_MAX_RETRIES`), as the process would see them. */
+  env?: Record<string, string> | undefined;
+  /** How ask() waits before retrying a transient fault (the real timer by default). */
+  retryDelay?: RetryDelay | undefined;
 }
 
 export interface RunningServer {
@@ -47,15 +52,22 @@ export async function startRunningServer(options: RunningServerOptions = {}): Pr
           // A failing fake answer should fail the test at once, not after the SDK's backoff.
           CHAINLOG_LLM_MAX_RETRIES: '0',
           CHAINLOG_LLM_TIMEOUT_MS: '10000',
+          ...options.env,
         }
-      : {},
+      : { ...options.env },
   );
   const ownsDatabase = options.database === undefined;
   const database: DatabaseHandle = options.database ?? (await openTestDatabase());
   const closeDatabase = () => (ownsDatabase ? database.close() : Promise.resolve());
   const dependencies: AppDependencies = createAppDependencies({
     database,
-    llm: createLlm({ db: database.db, settings: buildLlmSettings(env), tasks: TASKS, logWriter: createLogWriterFor(database) }),
+    llm: createLlm({
+      db: database.db,
+      settings: buildLlmSettings(env),
+      tasks: TASKS,
+      logWriter: createLogWriterFor(database),
+      ...(options.retryDelay ? { retryDelay: options.retryDelay } : {}),
+    }),
     maxRunningChains: options.maxRunningChains ?? 4,
   });
   const server = createChainlogServer(dependencies, { clientDir: options.clientDir });
