@@ -2,7 +2,7 @@ import Anthropic, { APIConnectionTimeoutError, APIError, APIUserAbortError } fro
 import type { Message, MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages';
 import { type JsonSchema, toAnthropicJsonSchema } from '../strict-json-schema/index.js';
 import type { ProviderAdapter, ProviderCall, ProviderReply } from './provider.js';
-import { fetchWithBrokenJsonAsText, invalidResponseBody } from './response-body.js';
+import { fetchKeepingUnparsableBodies, invalidResponseBody } from './response-body.js';
 import { translateSdkError } from './sdk-error.js';
 
 /** `native`: structured outputs (`output_config.format`); `tool`: a forced tool call, for models without them. */
@@ -23,7 +23,7 @@ const anthropicSchemas = new WeakMap<JsonSchema, JsonSchema>();
 
 /** Anthropic Messages through the official SDK. */
 export function createAnthropicAdapter(options: AnthropicAdapterOptions): ProviderAdapter {
-  const client = new Anthropic({ apiKey: options.apiKey ?? null, baseURL: options.baseURL ?? null, fetch: fetchWithBrokenJsonAsText() });
+  const client = new Anthropic({ apiKey: options.apiKey ?? null, baseURL: options.baseURL ?? null, fetch: fetchKeepingUnparsableBodies() });
   return {
     name: options.name,
     async complete(call) {

@@ -2,7 +2,7 @@ import OpenAI, { APIConnectionTimeoutError, APIError, APIUserAbortError } from '
 import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { ProviderError } from '../errors/index.js';
 import type { ProviderAdapter, ProviderCall, ProviderReply } from './provider.js';
-import { fetchWithBrokenJsonAsText, invalidResponseBody } from './response-body.js';
+import { fetchKeepingUnparsableBodies, invalidResponseBody } from './response-body.js';
 import { translateSdkError } from './sdk-error.js';
 
 export type OpenAiStructuredOutput = 'json_schema' | 'json_object';
@@ -26,7 +26,7 @@ const SDK_ERRORS = { APIError, APIConnectionTimeoutError, APIUserAbortError };
 /** OpenAI Chat Completions, and any server that speaks it, through the official SDK. */
 export function createOpenAiAdapter(options: OpenAiAdapterOptions): ProviderAdapter {
   // Local servers such as Ollama need no key, but the SDK refuses to start without one.
-  const client = new OpenAI({ apiKey: options.apiKey ?? 'no-key', baseURL: options.baseURL ?? null, fetch: fetchWithBrokenJsonAsText() });
+  const client = new OpenAI({ apiKey: options.apiKey ?? 'no-key', baseURL: options.baseURL ?? null, fetch: fetchKeepingUnparsableBodies() });
   return {
     name: options.name,
     async complete(call) {

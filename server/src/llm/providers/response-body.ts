@@ -3,31 +3,48 @@ import { InvalidResponseBodyError } from '../errors/index.js';
 /** The `fetch` both SDKs accept in their client options. */
 type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
-// Set on a response whose JSON content-type we replaced, so the error can still say what the provider declared.
-const DECLARED_CONTENT_TYPE = 'x-chainlog-declared-content-type';
+/** What `response.json()` throws, under fetchKeepingUnparsableBodies, for a 2xx body that claims JSON but is not. */
+export class UnparsableBodyError extends SyntaxError {
+  override name = 'UnparsableBodyError';
+  constructor(
+    readonly status: number,
+    readonly contentType: string | null,
+    readonly requestId: string | null,
+    readonly body: string,
+    options: { cause: unknown },
+  ) {
+    super(`a ${status} body that claims JSON is not JSON`, options);
+  }
+}
 
 /**
- * A `fetch` for the SDK clients under which every 2xx body that is not JSON reaches the SDK as text.
+ * A `fetch` for the SDK clients that keeps the body of a 2xx which claims JSON but is not.
  * Both SDKs (openai 6.49, @anthropic-ai/sdk 1.14, `internal/parse.js`) return a 2xx body whose content-type is not
  * JSON as a string, but call `response.json()` on one that claims JSON, which throws a bare SyntaxError that keeps
- * neither the body nor the status nor the request id, and is not retried. Handing such a body over as text/plain
- * makes both cases one: the adapter receives a string and throws InvalidResponseBodyError with the body.
+ * neither the body nor the status nor the request id, and is not retried. Here `json()` reads the text once and
+ * parses it once, as the original does, and throws UnparsableBodyError with all of them instead; translateSdkError
+ * turns that into InvalidResponseBodyError.
  */
-export function fetchWithBrokenJsonAsText(fetchImplementation: Fetch = globalThis.fetch): Fetch {
-  return async function fetchWithBrokenJsonAsText(input, init) {
+export function fetchKeepingUnparsableBodies(fetchImplementation: Fetch = globalThis.fetch): Fetch {
+  return async function fetchKeepingUnparsableBodies(input, init) {
     const response = await fetchImplementation(input, init);
-    const contentType = response.headers.get('content-type');
-    if (!response.ok || !isJsonMediaType(contentType)) return response;
-    const text = await response.text();
-    const headers = new Headers(response.headers);
-    // The text is already decoded; the SDK must not trust the wire's length or encoding for it.
-    headers.delete('content-length');
-    headers.delete('content-encoding');
-    if (!parsesAsJson(text)) {
-      headers.set('content-type', 'text/plain; charset=utf-8');
-      headers.set(DECLARED_CONTENT_TYPE, contentType ?? '');
-    }
-    return new Response(text, { status: response.status, statusText: response.statusText, headers });
+    if (!response.ok) return response;
+    const readText = response.text.bind(response);
+    // Only `json` changes, on this one response: no copy of the body, no second parse on the way to the SDK.
+    Object.defineProperty(response, 'json', {
+      value: async function json(): Promise<unknown> {
+        const text = await readText();
+        try {
+          return JSON.parse(text);
+        } catch (error) {
+          if (!(error instanceof SyntaxError)) throw error;
+          const headers = response.headers;
+          const requestId = headers.get('x-request-id') ?? headers.get('request-id');
+          throw new UnparsableBodyError(response.status, headers.get('content-type'), requestId, text, { cause: error });
+        }
+      },
+    });
+    return response;
   };
 }
 
@@ -46,25 +63,9 @@ export function invalidResponseBody(
   return new InvalidResponseBodyError(providerName, {
     providerStatus: response.status,
     providerRequestId,
-    contentType: response.headers.get(DECLARED_CONTENT_TYPE) ?? response.headers.get('content-type'),
+    contentType: response.headers.get('content-type'),
     body: typeof data === 'string' ? data : (JSON.stringify(data) ?? ''),
   });
-}
-
-function isJsonMediaType(contentType: string | null): boolean {
-  // The SDKs' own test: `mediaType.includes('application/json') || mediaType.endsWith('+json')`.
-  const mediaType = contentType?.split(';')[0]?.trim();
-  return mediaType !== undefined && (mediaType.includes('application/json') || mediaType.endsWith('+json'));
-}
-
-function parsesAsJson(text: string): boolean {
-  try {
-    JSON.parse(text);
-    return true;
-  } catch (error) {
-    if (error instanceof SyntaxError) return false;
-    throw error;
-  }
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,6 +1,7 @@
 import { AbortedError, InvalidResponseBodyError, type LlmError, ProviderError, ProviderTimeoutError } from '../errors/index.js';
 import { redactSecrets } from '../redact.js';
 import { errorMessage } from '../../error-message.js';
+import { UnparsableBodyError } from './response-body.js';
 
 /** The error classes both official SDKs export under the same names. */
 export interface SdkErrorClasses {
@@ -42,15 +43,12 @@ export function translateSdkError(
       },
     );
   }
-  if (error instanceof SyntaxError) {
-    // Only a 2xx body is parsed, and fetchWithBrokenJsonAsText hands unparseable ones over as text: this is a
-    // client built without it. The SDK kept no body, status or request id, only a snippet in the message.
+  if (error instanceof UnparsableBodyError) {
     return new InvalidResponseBodyError(providerName, {
-      providerStatus: 200,
-      providerRequestId: null,
-      contentType: null,
-      body: redactSecrets(error.message, provider.secrets),
-      cause: error,
+      providerStatus: error.status,
+      providerRequestId: error.requestId,
+      contentType: error.contentType,
+      body: redactSecrets(error.body, provider.secrets),
     });
   }
   const message = redactSecrets(errorMessage(error), provider.secrets);
