@@ -100,6 +100,8 @@ describe('the app in Chromium', () => {
     await expect.poll(() => page.getByTestId('chain-status').getAttribute('data-status'), WAIT).toBe('succeeded');
     await expect.poll(() => page.getByTestId('chain-reply-draft').innerText(), WAIT).toContain('Order A-1042 is on its way');
     await screenshot(page, '3-chain-finished');
+    // Answers of a real provider (the fake OpenAI) carry no offline label.
+    expect(await page.getByTestId('offline-chip').count()).toBe(0);
 
     await page.getByRole('link', { name: /view logs/i }).click();
     await page.waitForURL(/#\/logs\?chainId=/, WAIT);

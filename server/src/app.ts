@@ -4,6 +4,7 @@ import { createLogWriterFor } from './db/inference-log-writer.js';
 import type { Env } from './env.js';
 import { type Llm, createLlm } from './llm/ask.js';
 import { loadConfigFile } from './llm/config-file.js';
+import { assertNoOfflineTasks } from './llm/offline-policy.js';
 import { buildLlmSettings } from './llm/settings.js';
 import { InstanceLease } from './instances/instance-lease.js';
 import type { InstanceRole } from './db/tables/instance.js';
@@ -27,6 +28,8 @@ export interface App {
  */
 export async function openApp(env: Env, role: InstanceRole): Promise<App> {
   const settings = buildLlmSettings(env, loadConfigFile(env.CHAINLOG_CONFIG));
+  // Before the database opens: a refused start-up leaves nothing behind.
+  assertNoOfflineTasks(settings, TASKS);
   const instanceId = env.CHAINLOG_INSTANCE_ID ?? uuidv7();
   const database = await openDatabase(targetFromSettings({ databaseUrl: env.DATABASE_URL, dataDir: env.CHAINLOG_DATA_DIR }), {
     logCommit: env.CHAINLOG_LOG_COMMIT,

@@ -72,6 +72,16 @@ describe('parseEnv', () => {
     expect(error.message).toMatch(/^\s*CHAINLOG_MODEL: /m);
     expect(error.message).not.toContain('SECRET');
   });
+
+  it('reads NODE_ENV as development, production or test (development when unset) and CHAINLOG_ALLOW_OFFLINE as 0 or 1', () => {
+    expect(parseEnv({})).toMatchObject({ NODE_ENV: 'development', CHAINLOG_ALLOW_OFFLINE: false });
+    expect(parseEnv({ NODE_ENV: 'production', CHAINLOG_ALLOW_OFFLINE: '1' })).toMatchObject({ NODE_ENV: 'production', CHAINLOG_ALLOW_OFFLINE: true });
+    expect(parseEnv({ NODE_ENV: 'test', CHAINLOG_ALLOW_OFFLINE: '0' })).toMatchObject({ NODE_ENV: 'test', CHAINLOG_ALLOW_OFFLINE: false });
+
+    const error = parseError({ NODE_ENV: 'prod', CHAINLOG_ALLOW_OFFLINE: 'yes' });
+    expect(error.message).toMatch(/^\s*NODE_ENV: /m);
+    expect(error.message).toMatch(/^\s*CHAINLOG_ALLOW_OFFLINE: /m);
+  });
 });
 
 describe('the bounds from the environment', () => {

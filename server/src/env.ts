@@ -8,6 +8,10 @@ import { LOG_LEVEL_NAMES } from './log.js';
 const optionalText = z.string().trim().optional();
 
 const envSchema = z.object({
+  /** production refuses to start when a task would answer offline (llm/offline-policy.ts). */
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  /** 1: production may start with tasks on the offline provider (their rows still say provider 'offline'). */
+  CHAINLOG_ALLOW_OFFLINE: z.enum(['0', '1']).default('0').transform((value) => value === '1'),
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65_535).default(8800),
   CHAINLOG_DATA_DIR: z.string().default('./.chainlog'),

@@ -5,6 +5,7 @@ import { EnvError, loadDotEnvFile, parseEnv } from './env.js';
 import { limitsFromEnv } from './http/limits.js';
 import { DataDirLockedError } from './db/data-dir-lock.js';
 import { ConfigFileError } from './llm/config-file.js';
+import { OfflineNotAllowedError } from './llm/offline-policy.js';
 import { log, setLogLevel } from './log.js';
 import { createChainlogServer } from './server.js';
 import { createShutdownHandler } from './shutdown.js';
@@ -35,8 +36,6 @@ async function main(): Promise<void> {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new StartupError(`port ${env.PORT} on ${env.HOST} is in use; set PORT to another port`);
     throw error;
   }
-  mainLog.success(`Chainlog listening on ${url} (HTTP and WebSocket), database: ${app.database.kind}`);
-
   const stop = createShutdownHandler({
     async close() {
       await server.close(env.CHAINLOG_SHUTDOWN_TIMEOUT_MS);
@@ -47,6 +46,8 @@ async function main(): Promise<void> {
   });
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // Only once the handlers are in place: a supervisor that signals as soon as it reads this line gets a graceful stop.
+  mainLog.success(`Chainlog listening on ${url} (HTTP and WebSocket), database: ${app.database.kind}`);
 }
 
 /** A start-up failure whose message says everything: printed without a stack. */
@@ -55,7 +56,7 @@ class StartupError extends Error {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof EnvError || error instanceof ConfigFileError || error instanceof StartupError || error instanceof DataDirLockedError) {
+  if (error instanceof EnvError || error instanceof ConfigFileError || error instanceof StartupError || error instanceof DataDirLockedError || error instanceof OfflineNotAllowedError) {
     mainLog.error(error.message);
   }
   else mainLog.error('start-up failed', error);

@@ -20,7 +20,12 @@ export type FakeReply =
   // An HTTP error in the provider's own error-body shape, with extra response headers (e.g. {'retry-after-ms': '5'}).
   | { kind: 'status'; status: number; message?: string; headers?: Record<string, string>; delayMs?: number }
   // Never answers (for client timeouts); the socket is destroyed when the fake closes.
-  | { kind: 'hang' };
+  | { kind: 'hang' }
+  // The body exactly as given, not in the API's shape (a proxy's HTML page, a cut-off JSON body); status 200 by
+  // default, content-type as given (none when null).
+  | { kind: 'raw'; body: string; status?: number; contentType?: string | null; delayMs?: number }
+  // Destroys the connection without answering (ECONNRESET at the client).
+  | { kind: 'reset'; delayMs?: number };
 
 /** A request as the fake received it: headers lower-cased, body parsed as JSON (the raw text when it is not JSON). */
 export interface RecordedRequest {
@@ -53,7 +58,7 @@ export interface FakeProvider {
 }
 
 type Api = RecordedRequest['api'];
-type AnsweredReply = Exclude<FakeReply, { kind: 'status' } | { kind: 'hang' }>;
+type AnsweredReply = Exclude<FakeReply, { kind: 'status' } | { kind: 'hang' } | { kind: 'raw' } | { kind: 'reset' }>;
 type ErrorReply = { status: number; message: string; param?: string; headers?: Record<string, string> };
 
 const ROUTES = new Map<string, Api>([
@@ -118,6 +123,17 @@ export async function startFakeProvider(options: { respond?: FakeResponder } = {
     if (reply.delayMs !== undefined && reply.delayMs > 0) await wait(reply.delayMs);
     if (response.destroyed) return;
 
+    if (reply.kind === 'reset') {
+      response.socket?.destroy();
+      return;
+    }
+    if (reply.kind === 'raw') {
+      const contentType = reply.contentType === undefined ? 'text/html; charset=utf-8' : reply.contentType;
+      return sendRaw(response, reply.status ?? 200, reply.body, {
+        ...requestIdHeaders(api, number),
+        ...(contentType === null ? {} : { 'content-type': contentType }),
+      });
+    }
     if (reply.kind === 'status') {
       return sendError(response, api, number, {
         status: reply.status,
@@ -381,6 +397,12 @@ function send(response: ServerResponse, status: number, body: unknown, headers: 
     'content-length': Buffer.byteLength(payload),
   });
   response.end(payload);
+}
+
+function sendRaw(response: ServerResponse, status: number, body: string, headers: Record<string, string>): void {
+  if (response.destroyed || response.headersSent) return;
+  response.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(body) });
+  response.end(body);
 }
 
 async function readBody(request: IncomingMessage): Promise<string> {

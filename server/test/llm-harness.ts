@@ -7,6 +7,7 @@ import type { InferenceLog } from '../src/db/tables/inference-log.js';
 import { type Llm, createLlm } from '../src/llm/ask.js';
 import { LlmError } from '../src/llm/errors/index.js';
 import { type LlmEnv, type LlmSettings, buildLlmSettings, configFileSchema } from '../src/llm/settings.js';
+import type { RetryDelay } from '../src/llm/retry-policy.js';
 import type { AnyTask } from '../src/llm/task.js';
 import { type FakeProvider, type RecordedRequest, startFakeProvider } from './fake-provider.js';
 import { openTestDatabase } from './test-database.js';
@@ -23,6 +24,8 @@ export interface TestSettingsOptions {
 export interface TestLlmOptions<Tasks extends readonly AnyTask[]> extends TestSettingsOptions {
   tasks: Tasks;
   logStatements?: (execute: ExecuteLogStatement) => ExecuteLogStatement;
+  /** How ask() waits before retrying a transient fault; by default it does not wait (tests never sleep). */
+  retryDelay?: RetryDelay;
 }
 
 /** One fake provider and one migrated database for a test file, and `ask()` wired to both. */
@@ -48,6 +51,9 @@ export function fakeProviderEnv(fake: FakeProvider, overrides: Partial<LlmEnv> =
   };
 }
 
+/** Retries at once: the backoff's length is checked where it is computed (retry-policy.test.ts), not waited for. */
+export const NO_RETRY_DELAY: RetryDelay = async () => {};
+
 export async function startLlmHarness(): Promise<LlmHarness> {
   const fake = await startFakeProvider();
   let database: DatabaseHandle;
@@ -66,7 +72,8 @@ export async function startLlmHarness(): Promise<LlmHarness> {
     createLlm: (options) => {
       const execute = options.logStatements?.(database.executeLogStatement) ?? database.executeLogStatement;
       const logWriter = createInferenceLogWriter(execute, { concurrency: database.logConcurrency });
-      return createLlm({ db: database.db, settings: settings(options), tasks: options.tasks, logWriter });
+      const retryDelay = options.retryDelay ?? NO_RETRY_DELAY;
+      return createLlm({ db: database.db, settings: settings(options), tasks: options.tasks, logWriter, retryDelay });
     },
     async close() {
       await Promise.all([fake.close(), database.close()]);

@@ -4,6 +4,7 @@ import type { DatabaseHandle } from '../src/db/client.js';
 import { parseEnv } from '../src/env.js';
 import { DEFAULT_LIMITS, type Limits } from '../src/http/limits.js';
 import { createLlm } from '../src/llm/ask.js';
+import type { RetryDelay } from '../src/llm/retry-policy.js';
 import { buildLlmSettings } from '../src/llm/settings.js';
 import { createChainlogServer } from '../src/server.js';
 import { TASKS } from '../src/tasks/index.js';
@@ -20,6 +21,10 @@ export interface RunningServerOptions {
   database?: DatabaseHandle | undefined;
   /** Chains running at once (4 by default). */
   maxRunningChains?: number | undefined;
+  /** Environment variables over the defaults above (e.g. `CHAINLOG_LLM_MAX_RETRIES`), as the process would see them. */
+  env?: Record<string, string> | undefined;
+  /** How ask() waits before retrying a transient fault (the real timer by default). */
+  retryDelay?: RetryDelay | undefined;
   /** Bounds to use instead of DEFAULT_LIMITS (small ones keep a test of a bound fast). */
   limits?: Partial<Limits> | undefined;
   /** The clock of the submissions-per-minute allowance, in ms. */
@@ -52,8 +57,9 @@ export async function startRunningServer(options: RunningServerOptions = {}): Pr
           // A failing fake answer should fail the test at once, not after the SDK's backoff.
           CHAINLOG_LLM_MAX_RETRIES: '0',
           CHAINLOG_LLM_TIMEOUT_MS: '10000',
+          ...options.env,
         }
-      : {},
+      : { ...options.env },
   );
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   const ownsDatabase = options.database === undefined;
@@ -61,7 +67,13 @@ export async function startRunningServer(options: RunningServerOptions = {}): Pr
   const closeDatabase = () => (ownsDatabase ? database.close() : Promise.resolve());
   const dependencies: AppDependencies = createAppDependencies({
     database,
-    llm: createLlm({ db: database.db, settings: buildLlmSettings(env), tasks: TASKS, logWriter: createLogWriterFor(database) }),
+    llm: createLlm({
+      db: database.db,
+      settings: buildLlmSettings(env),
+      tasks: TASKS,
+      logWriter: createLogWriterFor(database),
+      ...(options.retryDelay ? { retryDelay: options.retryDelay } : {}),
+    }),
     maxRunningChains: options.maxRunningChains ?? 4,
     maxWaitingChains: limits.maxWaitingChains,
     maxSubmissionsPerMinute: limits.maxSubmissionsPerMinute,

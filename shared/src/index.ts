@@ -1,4 +1,5 @@
 export * from './chain-steps.js';
+export * from './offline-provider.js';
 export * from './schemas/chain.js';
 export * from './schemas/entities.js';
 export * from './schemas/intent.js';

@@ -28,6 +28,7 @@ import { costUsd } from './pricing.js';
 import { createProviderAdapters } from './providers/index.js';
 import type { ProviderAdapter, ProviderReply, ProviderUsage } from './providers/provider.js';
 import { redactSecrets } from './redact.js';
+import { type RetriesUsed, type RetryDelay, decideRetry, waitUnlessAborted } from './retry-policy.js';
 import type { LlmSettings } from './settings.js';
 import type { AnyTask, TaskInput, TaskOutput } from './task.js';
 import { type RegisteredTask, TaskRegistry } from './tasks.js';
@@ -68,8 +69,9 @@ export interface Llm<Tasks extends readonly AnyTask[] = readonly AnyTask[]> {
    * Runs one registered task and returns its validated, structured output; every attempt is a row of
    * inference_log, complete by the time this returns or throws.
    * @throws UnknownTaskError, InvalidTaskInputError, InvalidChainIdError, ModelConfigError before any provider
-   *   call; ProviderError, ProviderTimeoutError, AbortedError, RefusalError, TruncationError, RetriesExhaustedError,
-   *   TaskOutputError, LogWriteError after.
+   *   call; ProviderError (InvalidResponseBodyError when every try got a 2xx that is not the API's JSON),
+   *   ProviderTimeoutError, AbortedError, RefusalError, TruncationError, RetriesExhaustedError, TaskOutputError,
+   *   LogWriteError after. Which failures are tried again, and how often: retry-policy.ts.
    */
   ask<T extends AnyTask>(task: T, input: TaskInput<T>, options?: AskOptions): Promise<AskResult<TaskOutput<T>>>;
   ask<Name extends Tasks[number]['name']>(
@@ -100,6 +102,8 @@ export interface LlmDependencies<Tasks extends readonly AnyTask[]> {
   adapters?: Map<string, ProviderAdapter>;
   /** Where rows go: `createLogWriterFor(database)`. */
   logWriter: InferenceLogWriter;
+  /** How to wait before retrying a transient fault (retry-policy.ts); defaults to a timer that an abort cuts short. */
+  retryDelay?: RetryDelay;
   /** This process's instance id, written on every row so the rows it leaves pending can be ended if it dies. */
   instanceId?: string | undefined;
 }
@@ -107,6 +111,7 @@ export interface LlmDependencies<Tasks extends readonly AnyTask[]> {
 /** Wires the task registry, the providers and the log table into `ask()`. */
 export function createLlm<const Tasks extends readonly AnyTask[]>(dependencies: LlmDependencies<Tasks>): Llm<Tasks> {
   const { settings, logWriter } = dependencies;
+  const retryDelay = dependencies.retryDelay ?? waitUnlessAborted;
   const instanceId = dependencies.instanceId ?? null;
   // One controller per running call, so abortAll() can stop each without one shared signal that every
   // request would hang a listener on.
@@ -142,15 +147,23 @@ export function createLlm<const Tasks extends readonly AnyTask[]>(dependencies: 
     options.signal?.addEventListener('abort', forwardAbort, { once: true });
     callControllers.add(controller);
     const { signal } = controller;
+    const retriesUsed: RetriesUsed = { validation: 0, transient: 0 };
     try {
       for (let attempt = 1; ; attempt++) {
         if (signal.aborted) throw new AbortedError(`"${task.name}" was aborted before attempt ${attempt}`, { cause: signal.reason });
         const outcome = await runAttempt({ logWriter, settings, instanceId, registered, route, params, chainId, attempt, conversation, offlineExample, signal });
         if (outcome.ok) return { ...outcome.result, attempts: attempt };
         failures.push(outcome.error);
-        const retryable = InvalidJsonError.isInstance(outcome.error) || OutputValidationError.isInstance(outcome.error);
-        if (!retryable) throw outcome.error;
-        if (attempt > params.validationRetries) throw new RetriesExhaustedError(task.name, failures);
+        const decision = decideRetry(outcome.error, retriesUsed, params);
+        if (decision.kind === 'fail') throw outcome.error;
+        if (decision.kind === 'exhausted') throw new RetriesExhaustedError(task.name, failures);
+        if (decision.kind === 'retry') {
+          retriesUsed.transient += 1;
+          llmLog.warn(`"${task.name}" attempt ${attempt} failed (${outcome.error.code}); trying again in ${Math.round(decision.delayMs)} ms`);
+          await retryDelay(decision.delayMs, signal);
+          continue;
+        }
+        retriesUsed.validation += 1;
         llmLog.warn(`"${task.name}" attempt ${attempt} gave unusable output (${outcome.error.code}); asking again`);
         conversation.addFeedback(outcome.answer, outcome.error);
       }

@@ -10,7 +10,10 @@ export const inferenceParamsSchema = z
     seed: z.number().int(),
     /** Per HTTP attempt, in milliseconds. */
     timeoutMs: z.number().int().positive(),
-    /** HTTP retries the SDK makes on 408/409/429/5xx and network errors. */
+    /**
+     * HTTP retries the SDK makes on 408/409/429/5xx and network errors within one attempt; also how many more
+     * attempts `ask()` makes, each logged, after a 2xx whose body is not the API's JSON (retry-policy.ts).
+     */
     maxRetries: z.number().int().min(0).max(10),
     /** Extra attempts after an answer that is not JSON or fails the output schema. */
     validationRetries: z.number().int().min(0).max(10),

@@ -3,7 +3,7 @@ import { ModelConfigError } from './errors/index.js';
 import { parseModelSpec } from './model-spec.js';
 import { OFFLINE_PROVIDER } from './providers/offline.js';
 import type { ProviderAdapter } from './providers/provider.js';
-import type { LlmSettings } from './settings.js';
+import { API_KEY_VARIABLES, type LlmSettings } from './settings.js';
 import type { AnyTask } from './task.js';
 
 const routerLog = log.withTag('llm');
@@ -33,10 +33,17 @@ export class ModelRouter {
     private readonly adapters: ReadonlyMap<string, ProviderAdapter>,
   ) {}
 
-  /** @throws ModelConfigError for a malformed spec or a provider nobody configured. */
+  /**
+   * @throws ModelConfigError for a malformed spec, a provider nobody configured, or (offline answers not allowed:
+   *   production) a call the offline provider would answer.
+   */
   route(task: AnyTask, callModel: string | undefined): ModelRoute {
     const requested = this.requestedModel(task, callModel);
     const spec = parseModelSpec(requested);
+    if (!this.settings.offlineAllowed) {
+      const reason = offlineReason(this.settings, task, requested);
+      if (reason !== undefined) throw new ModelConfigError(`${reason}, and offline answers are refused in production (CHAINLOG_ALLOW_OFFLINE=1 allows them)`);
+    }
     const adapter = this.adapters.get(spec.provider);
     if (adapter) return { adapter, provider: spec.provider, model: spec.model, requested, fallback: false };
     if (this.settings.unconfiguredProviders.includes(spec.provider)) {
@@ -49,7 +56,7 @@ export class ModelRouter {
   }
 
   requestedModel(task: AnyTask, callModel: string | undefined): string {
-    return callModel ?? this.settings.taskOverrides[task.name]?.model ?? this.settings.defaultModel ?? task.model ?? OFFLINE_DEFAULT_MODEL;
+    return requestedModelFor(this.settings, task, callModel);
   }
 
   /** One line per provider that will stand in offline, for the start-up log. */
@@ -78,4 +85,26 @@ export class ModelRouter {
     if (!adapter) throw new ModelConfigError(`the offline provider is not available (${OFFLINE_DEFAULT_MODEL})`);
     return adapter;
   }
+}
+
+function requestedModelFor(settings: LlmSettings, task: AnyTask, callModel: string | undefined): string {
+  return callModel ?? settings.taskOverrides[task.name]?.model ?? settings.defaultModel ?? task.model ?? OFFLINE_DEFAULT_MODEL;
+}
+
+/**
+ * Why the offline provider would answer `task` when it asks for `requested`: it names the offline provider, or a
+ * provider whose key is missing (the variable named). Undefined when a real provider answers, or the spec is malformed
+ * (route() reports that).
+ */
+function offlineReason(settings: LlmSettings, task: AnyTask, requested: string): string | undefined {
+  const provider = requested.split(':', 1)[0] ?? '';
+  if (provider === OFFLINE_PROVIDER) return `"${task.name}" uses ${requested}, the offline provider`;
+  if (!settings.unconfiguredProviders.includes(provider)) return undefined;
+  const variable = API_KEY_VARIABLES[provider];
+  return `"${task.name}" uses ${requested} but ${variable ?? `the API key of ${provider}`} is not set`;
+}
+
+/** One line per task that the offline provider would answer with no model given by the call; [] when none. */
+export function offlineTasks(settings: LlmSettings, tasks: readonly AnyTask[]): string[] {
+  return tasks.flatMap((task) => offlineReason(settings, task, requestedModelFor(settings, task, undefined)) ?? []);
 }

@@ -70,7 +70,15 @@ export interface LlmSettings {
   baseParams: ResolvedParams;
   /** Values never to store or print (API keys). */
   secrets: string[];
+  /**
+   * False in production unless CHAINLOG_ALLOW_OFFLINE=1: then no call may be answered by the offline provider,
+   * and start-up refuses tasks that would be (offline-policy.ts).
+   */
+  offlineAllowed: boolean;
 }
+
+/** The variable that gives each official provider its key, named in messages about a missing one. */
+export const API_KEY_VARIABLES: Readonly<Record<string, string>> = { openai: 'OPENAI_API_KEY', anthropic: 'ANTHROPIC_API_KEY' };
 
 export interface LlmEnv {
   CHAINLOG_MODEL?: string | undefined;
@@ -81,6 +89,9 @@ export interface LlmEnv {
   CHAINLOG_LLM_TIMEOUT_MS: number;
   CHAINLOG_LLM_MAX_RETRIES: number;
   CHAINLOG_VALIDATION_RETRIES: number;
+  /** Only `production` matters here: development and test (and a missing value) allow offline answers. */
+  NODE_ENV?: 'development' | 'production' | 'test' | undefined;
+  CHAINLOG_ALLOW_OFFLINE?: boolean | undefined;
 }
 
 const DEFAULT_MAX_TOKENS = 2_048;
@@ -119,6 +130,7 @@ export function buildLlmSettings(env: LlmEnv, config: ConfigFile = configFileSch
       ...config.params,
     },
     secrets,
+    offlineAllowed: env.NODE_ENV !== 'production' || env.CHAINLOG_ALLOW_OFFLINE === true,
   };
 }
 

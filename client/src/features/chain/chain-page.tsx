@@ -1,5 +1,6 @@
 import ArrowBackIcon from '@mui/icons-material/ArrowBack';
 import ReceiptLongIcon from '@mui/icons-material/ReceiptLong';
+import { isOfflineProvider } from '@chainlog/shared';
 import { Alert, Box, Button, Card, CardContent, Chip, Grid, Skeleton, Stack, Typography } from '@mui/material';
 import { Link as RouterLink, useParams } from 'react-router';
 import { ErrorState } from '../../components/error-state.js';
@@ -35,6 +36,7 @@ function ChainView({ chainId }: { chainId: string }) {
           <strong>{live.chain.error.class}</strong>: {live.chain.error.message}
         </Alert>
       ) : null}
+      <OfflineStepsAlert steps={live.steps} />
       <Grid container spacing={3}>
         <Grid size={{ xs: 12, md: 7 }}>
           <Card variant="outlined">
@@ -51,6 +53,18 @@ function ChainView({ chainId }: { chainId: string }) {
         </Grid>
       </Grid>
     </Stack>
+  );
+}
+
+/** Says so above the steps and records when some answers on this page came from the offline provider. */
+function OfflineStepsAlert({ steps }: { steps: ChainDetail['steps'] }) {
+  const offline = steps.filter((step) => isOfflineProvider(step.provider)).length;
+  if (offline === 0) return null;
+  return (
+    <Alert severity="warning" data-testid="offline-alert">
+      {offline === steps.length ? 'Every step of this chain was' : `${offline} of ${steps.length} steps of this chain were`} answered by the
+      offline provider: deterministic stand-ins, not model answers. The triage and reply shown here come from them.
+    </Alert>
   );
 }
 

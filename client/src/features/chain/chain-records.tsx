@@ -3,6 +3,7 @@ import { Card, CardContent, CardHeader, Divider, List, ListItemButton, ListItemT
 import type { ReactNode } from 'react';
 import { Link as RouterLink } from 'react-router';
 import { JsonTree } from '../../components/json-tree.js';
+import { OfflineChip } from '../../components/offline-chip.js';
 import { StatusChip } from '../../components/status-chip.js';
 import { formatDateTime, formatTime } from '../../format.js';
 import type { ChainDetail } from './apply-live-events.js';
@@ -65,6 +66,7 @@ export function ChainRecords({ detail }: { detail: ChainDetail }) {
                   primary={`${log.name}${log.attempt > 1 ? ` (attempt ${log.attempt})` : ''}`}
                   secondary={`${log.provider} · ${log.model} · ${formatTime(log.createdAt)}`}
                 />
+                <OfflineChip provider={log.provider} />
                 <StatusChip status={log.status} />
               </ListItemButton>
             ))}

@@ -3,6 +3,7 @@ import ErrorIcon from '@mui/icons-material/Error';
 import ReceiptLongIcon from '@mui/icons-material/ReceiptLong';
 import { Alert, Box, Button, Chip, CircularProgress, LinearProgress, Step, StepContent, StepLabel, Stepper, Typography } from '@mui/material';
 import { Link as RouterLink } from 'react-router';
+import { OfflineChip } from '../../components/offline-chip.js';
 import { StatusChip } from '../../components/status-chip.js';
 import { formatCost, formatLatency, formatTime, formatTokens } from '../../format.js';
 import type { ChainStep } from './apply-live-events.js';
@@ -32,6 +33,7 @@ export function StepTimeline({ steps, chainRunning }: { steps: readonly ChainSte
                     {step.name}
                   </Typography>
                   <StatusChip status={step.status} />
+                  <OfflineChip provider={step.provider} />
                   <Typography variant="caption" color="text.secondary">
                     {formatTime(step.startedAt)}
                   </Typography>

@@ -1,8 +1,10 @@
 import ArrowBackIcon from '@mui/icons-material/ArrowBack';
+import { isOfflineProvider } from '@chainlog/shared';
 import { Alert, Box, Button, Card, CardContent, Link, Skeleton, Stack, Typography } from '@mui/material';
 import type { ReactNode } from 'react';
 import { Link as RouterLink, useParams } from 'react-router';
 import { ErrorState } from '../../components/error-state.js';
+import { OfflineChip } from '../../components/offline-chip.js';
 import { StatusChip } from '../../components/status-chip.js';
 import { formatCost, formatDateTime, formatLatency, formatTokens } from '../../format.js';
 import { type RouterOutputs, trpc } from '../../trpc.js';
@@ -32,6 +34,7 @@ export function LogDetailPage() {
 }
 
 function LogDetailView({ log }: { log: LogDetail }) {
+  const requestedModel = requestedModelOf(log.request);
   return (
     <Stack spacing={2} data-testid="log-detail" data-log-id={log.id}>
       <Box>
@@ -43,6 +46,7 @@ function LogDetailView({ log }: { log: LogDetail }) {
             {log.name}
           </Typography>
           <StatusChip status={log.status} testId="log-status" />
+          <OfflineChip provider={log.provider} requestedModel={requestedModel} />
           {log.attempt > 1 ? <Typography color="text.secondary">attempt {log.attempt}</Typography> : null}
         </Box>
       </Box>
@@ -52,6 +56,7 @@ function LogDetailView({ log }: { log: LogDetail }) {
           <Box component="dl" sx={{ m: 0, display: 'grid', gridTemplateColumns: { xs: '1fr', sm: 'repeat(2, max-content 1fr)', lg: 'repeat(3, max-content 1fr)' }, columnGap: 2, rowGap: 1 }}>
             <Field label="Provider">{log.provider}</Field>
             <Field label="Model">{log.model}</Field>
+            {isOfflineProvider(log.provider) && requestedModel ? <Field label="Stood in for">{requestedModel}</Field> : null}
             <Field label="Attempt">{log.attempt}</Field>
             <Field label="Tokens in / out">
               {formatTokens(log.inputTokens)} / {formatTokens(log.outputTokens)}
@@ -80,6 +85,12 @@ function LogDetailView({ log }: { log: LogDetail }) {
       <JsonSection title="Response" value={log.response} testId="log-response" />
     </Stack>
   );
+}
+
+/** The model the task asked for, as ask() logged it in `request` (an offline row keeps what it stood in for). */
+function requestedModelOf(request: unknown): string | undefined {
+  if (typeof request !== 'object' || request === null || !('requestedModel' in request)) return undefined;
+  return typeof request.requestedModel === 'string' ? request.requestedModel : undefined;
 }
 
 function Field({ label, children }: { label: string; children: ReactNode }) {

@@ -1,5 +1,6 @@
 import { Box, Link, Table, TableBody, TableCell, TableContainer, TableHead, TableRow, TableSortLabel, Typography } from '@mui/material';
 import { Link as RouterLink, useNavigate } from 'react-router';
+import { OfflineChip } from '../../components/offline-chip.js';
 import { StatusChip } from '../../components/status-chip.js';
 import { formatCost, formatDateTime, formatLatency, formatTokens, shortId } from '../../format.js';
 import type { RouterOutputs } from '../../trpc.js';
@@ -69,7 +70,7 @@ export function LogTable({ items, order, onOrderChange }: LogTableProps) {
                 <Box component="span" sx={{ color: 'text.secondary' }}>
                   {log.provider} ·{' '}
                 </Box>
-                {log.model}
+                {log.model} <OfflineChip provider={log.provider} />
               </TableCell>
               <TableCell align="right">{log.attempt}</TableCell>
               <TableCell align="right" sx={{ whiteSpace: 'nowrap' }}>

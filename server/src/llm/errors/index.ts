@@ -1,6 +1,7 @@
 export { AbortedError } from './aborted-error.js';
 export { InvalidChainIdError } from './invalid-chain-id-error.js';
 export { InvalidJsonError } from './invalid-json-error.js';
+export { InvalidResponseBodyError } from './invalid-response-body-error.js';
 export { InvalidTaskInputError } from './invalid-task-input-error.js';
 export { LlmError, type LlmErrorRecord } from './llm-error.js';
 export { LogWriteError } from './log-write-error.js';

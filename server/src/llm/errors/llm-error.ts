@@ -19,7 +19,8 @@ export interface LlmErrorRecord {
 /** The base of every error `ask()` throws; each subclass has its own `code` and a static `isInstance` guard. */
 export class LlmError extends Error {
   static readonly code: string = 'llm_error';
-  readonly [LLM_ERROR] = true;
+  /** The codes of this error's class and of every class it extends, up to LlmError: what `isInstance` matches. */
+  readonly [LLM_ERROR]: readonly string[];
   readonly code: string;
   /** The inference_log row of the attempt that failed, when one was written. */
   logId: string | undefined;
@@ -29,14 +30,21 @@ export class LlmError extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = new.target.code;
+    this[LLM_ERROR] = codesOfClassChain(new.target);
     this.logId = options.logId;
     this.providerStatus = options.providerStatus;
   }
 
-  /** `LlmError.isInstance(e)` matches every LLM error; `RefusalError.isInstance(e)` only refusals. */
+  /**
+   * `LlmError.isInstance(e)` matches every LLM error; `RefusalError.isInstance(e)` only refusals;
+   * `ProviderError.isInstance(e)` provider errors and the classes that extend it (InvalidResponseBodyError).
+   */
   static isInstance<T extends LlmError>(this: { readonly code: string; prototype: T }, error: unknown): error is T {
     if (typeof error !== 'object' || error === null || !(LLM_ERROR in error)) return false;
-    return this.code === LlmError.code || (error as { code?: unknown }).code === this.code;
+    if (this.code === LlmError.code) return true;
+    const codes: unknown = (error as { [LLM_ERROR]: unknown })[LLM_ERROR];
+    // A copy of this module from before the codes were kept marks its errors with `true`: match the own code then.
+    return Array.isArray(codes) ? codes.includes(this.code) : (error as { code?: unknown }).code === this.code;
   }
 
   /** Extra structured facts for the log row; subclasses override. */
@@ -54,4 +62,14 @@ export class LlmError extends Error {
       ...(details === undefined ? {} : { details }),
     };
   }
+}
+
+/** `code` of the class, then of each class it extends, stopping at LlmError. */
+function codesOfClassChain(target: { readonly code: string }): string[] {
+  const codes: string[] = [];
+  for (let current: unknown = target; typeof current === 'function' && 'code' in current; current = Object.getPrototypeOf(current)) {
+    if (typeof current.code === 'string') codes.push(current.code);
+    if (current === LlmError) break;
+  }
+  return codes;
 }

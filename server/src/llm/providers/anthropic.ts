@@ -2,6 +2,7 @@ import Anthropic, { APIConnectionTimeoutError, APIError, APIUserAbortError } fro
 import type { Message, MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages';
 import { type JsonSchema, toAnthropicJsonSchema } from '../strict-json-schema/index.js';
 import type { ProviderAdapter, ProviderCall, ProviderReply } from './provider.js';
+import { fetchKeepingUnparsableBodies, invalidResponseBody } from './response-body.js';
 import { translateSdkError } from './sdk-error.js';
 
 /** `native`: structured outputs (`output_config.format`); `tool`: a forced tool call, for models without them. */
@@ -22,12 +23,13 @@ const anthropicSchemas = new WeakMap<JsonSchema, JsonSchema>();
 
 /** Anthropic Messages through the official SDK. */
 export function createAnthropicAdapter(options: AnthropicAdapterOptions): ProviderAdapter {
-  const client = new Anthropic({ apiKey: options.apiKey ?? null, baseURL: options.baseURL ?? null });
+  const client = new Anthropic({ apiKey: options.apiKey ?? null, baseURL: options.baseURL ?? null, fetch: fetchKeepingUnparsableBodies() });
   return {
     name: options.name,
     async complete(call) {
+      let response: { data: Message; response: Response; request_id: string | null | undefined };
       try {
-        const { data, request_id } = await client.messages
+        response = await client.messages
           .create(buildBody(call, options.structuredOutput), {
             // An explicit timeout also stops the SDK refusing large max_tokens without streaming.
             timeout: call.params.timeoutMs,
@@ -35,10 +37,14 @@ export function createAnthropicAdapter(options: AnthropicAdapterOptions): Provid
             ...(call.signal ? { signal: call.signal } : {}),
           })
           .withResponse();
-        return readReply(data, request_id ?? null);
       } catch (error) {
         throw translateSdkError(error, SDK_ERRORS, { name: options.name, secrets: options.apiKey ? [options.apiKey] : [] }, call.signal);
       }
+      const requestId = response.request_id ?? null;
+      // The SDK's type says Message, but a 200 from a proxy can be anything: text, nothing, other JSON.
+      const invalid = invalidResponseBody(options.name, response.response, response.data, ['content', 'usage'], requestId);
+      if (invalid) throw invalid;
+      return readReply(response.data, requestId);
     },
   };
 }

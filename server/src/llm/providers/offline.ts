@@ -1,7 +1,9 @@
+import { OFFLINE_PROVIDER } from '@chainlog/shared';
 import { generateOfflineValue, hashText } from './offline-value.js';
 import type { ProviderAdapter, ProviderCall } from './provider.js';
 
-export const OFFLINE_PROVIDER = 'offline';
+// Defined in shared/, where the web client reads it too.
+export { OFFLINE_PROVIDER };
 
 /**
  * Needs no key and no network: answers with the task's offline example when it has one, otherwise with a

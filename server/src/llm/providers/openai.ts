@@ -2,6 +2,7 @@ import OpenAI, { APIConnectionTimeoutError, APIError, APIUserAbortError } from '
 import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { ProviderError } from '../errors/index.js';
 import type { ProviderAdapter, ProviderCall, ProviderReply } from './provider.js';
+import { fetchKeepingUnparsableBodies, invalidResponseBody } from './response-body.js';
 import { translateSdkError } from './sdk-error.js';
 
 export type OpenAiStructuredOutput = 'json_schema' | 'json_object';
@@ -25,11 +26,11 @@ const SDK_ERRORS = { APIError, APIConnectionTimeoutError, APIUserAbortError };
 /** OpenAI Chat Completions, and any server that speaks it, through the official SDK. */
 export function createOpenAiAdapter(options: OpenAiAdapterOptions): ProviderAdapter {
   // Local servers such as Ollama need no key, but the SDK refuses to start without one.
-  const client = new OpenAI({ apiKey: options.apiKey ?? 'no-key', baseURL: options.baseURL ?? null });
+  const client = new OpenAI({ apiKey: options.apiKey ?? 'no-key', baseURL: options.baseURL ?? null, fetch: fetchKeepingUnparsableBodies() });
   return {
     name: options.name,
     async complete(call) {
-      let response: { data: OpenAI.Chat.Completions.ChatCompletion; request_id: string | null };
+      let response: { data: OpenAI.Chat.Completions.ChatCompletion; response: Response; request_id: string | null };
       try {
         response = await client.chat.completions
           .create(buildBody(call, options), {
@@ -41,6 +42,9 @@ export function createOpenAiAdapter(options: OpenAiAdapterOptions): ProviderAdap
       } catch (error) {
         throw translateSdkError(error, SDK_ERRORS, { name: options.name, secrets: options.apiKey ? [options.apiKey] : [] }, call.signal);
       }
+      // The SDK's type says ChatCompletion, but a 200 from a proxy can be anything: text, nothing, other JSON.
+      const invalid = invalidResponseBody(options.name, response.response, response.data, ['choices'], response.request_id);
+      if (invalid) throw invalid;
       return readReply(response.data, response.request_id, options.name);
     },
   };

@@ -1,6 +1,7 @@
-import { AbortedError, type LlmError, ProviderError, ProviderTimeoutError } from '../errors/index.js';
+import { AbortedError, InvalidResponseBodyError, type LlmError, ProviderError, ProviderTimeoutError } from '../errors/index.js';
 import { redactSecrets } from '../redact.js';
 import { errorMessage } from '../../error-message.js';
+import { UnparsableBodyError } from './response-body.js';
 
 /** The error classes both official SDKs export under the same names. */
 export interface SdkErrorClasses {
@@ -41,6 +42,14 @@ export function translateSdkError(
         body: redactSecrets(error.error, provider.secrets),
       },
     );
+  }
+  if (error instanceof UnparsableBodyError) {
+    return new InvalidResponseBodyError(providerName, {
+      providerStatus: error.status,
+      providerRequestId: error.requestId,
+      contentType: error.contentType,
+      body: redactSecrets(error.body, provider.secrets),
+    });
   }
   const message = redactSecrets(errorMessage(error), provider.secrets);
   return new ProviderError(`${providerName} call failed: ${message}`);
