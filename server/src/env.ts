@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import { accessTokenSchema, allowedHostsSchema, allowedOriginsSchema } from './http/access-env.js';
 import { modelSpecSchema } from './llm/model-spec.js';
 import { LOG_LEVEL_NAMES } from './log.js';
 
@@ -21,6 +22,9 @@ const envSchema = z.object({
   CHAINLOG_MAX_RUNNING_CHAINS: z.coerce.number().int().min(1).max(256).default(4),
   CHAINLOG_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   CHAINLOG_CLIENT_DIR: optionalText,
+  CHAINLOG_TOKEN: optionalText.pipe(accessTokenSchema.optional()),
+  CHAINLOG_ALLOWED_HOSTS: allowedHostsSchema.default([]),
+  CHAINLOG_ALLOWED_ORIGINS: allowedOriginsSchema.default([]),
   OPENAI_API_KEY: optionalText,
   OPENAI_BASE_URL: optionalText.pipe(z.url().optional()),
   ANTHROPIC_API_KEY: optionalText,

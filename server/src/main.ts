@@ -4,6 +4,8 @@ import { openApp } from './app.js';
 import { markRunningChainsInterrupted } from './db/queries/chains.js';
 import { EnvError, loadDotEnvFile, parseEnv } from './env.js';
 import { DataDirLockedError } from './db/data-dir-lock.js';
+import { accessOptionsFromEnv } from './http/access-control.js';
+import { exposureProblem } from './http/exposure.js';
 import { ConfigFileError } from './llm/config-file.js';
 import { log, setLogLevel } from './log.js';
 import { createChainlogServer } from './server.js';
@@ -16,12 +18,14 @@ async function main(): Promise<void> {
   loadDotEnvFile();
   const env = parseEnv();
   setLogLevel(env.CHAINLOG_LOG_LEVEL);
+  const exposure = exposureProblem(env.HOST, env.CHAINLOG_TOKEN);
+  if (exposure) throw new StartupError(exposure);
   const app = await openApp(env);
   // This process owns the chains it runs; those still `running` were cut off when a previous process stopped.
   const interrupted = await markRunningChainsInterrupted(app.database.db);
   if (interrupted.length > 0) mainLog.warn(`${interrupted.length} chain(s) left running by a stopped server marked interrupted`);
   const dependencies = createAppDependencies({ database: app.database, llm: app.llm, maxRunningChains: env.CHAINLOG_MAX_RUNNING_CHAINS });
-  const server = createChainlogServer(dependencies, { clientDir: env.CHAINLOG_CLIENT_DIR ?? DEFAULT_CLIENT_DIR });
+  const server = createChainlogServer(dependencies, { clientDir: env.CHAINLOG_CLIENT_DIR ?? DEFAULT_CLIENT_DIR, access: accessOptionsFromEnv(env) });
   let url: string;
   try {
     url = await server.listen(env.PORT, env.HOST);
@@ -30,7 +34,7 @@ async function main(): Promise<void> {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new StartupError(`port ${env.PORT} on ${env.HOST} is in use; set PORT to another port`);
     throw error;
   }
-  mainLog.success(`Chainlog listening on ${url} (HTTP and WebSocket), database: ${app.database.kind}`);
+  mainLog.success(`Chainlog listening on ${url} (HTTP and WebSocket, ${env.CHAINLOG_TOKEN ? 'token required' : 'no token'}), database: ${app.database.kind}`);
 
   const stop = createShutdownHandler({
     async close() {

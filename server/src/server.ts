@@ -1,13 +1,16 @@
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { AccessMode } from '@chainlog/shared';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import { WebSocketServer } from 'ws';
+import { type AccessOptions, LOOPBACK_ACCESS, createAccessControl } from './http/access-control.js';
 import { log } from './log.js';
 import { appRouter } from './routers/app.js';
 import { readHealth } from './services/health.js';
 import { createStaticHandler } from './static-files.js';
 import { type AppDependencies, createContextFactory } from './trpc/context.js';
+import { requireConnectionToken } from './trpc/require-token.js';
 
 const serverLog = log.withTag('server');
 const ABORTED_CALLS_GRACE_MS = 2_000;
@@ -15,6 +18,8 @@ const ABORTED_CALLS_GRACE_MS = 2_000;
 export interface ServerOptions {
   /** The built client to serve on the same port; nothing is served when absent. */
   clientDir?: string | undefined;
+  /** Token, Host and Origin rules (README "Access"); loopback only, no token, when absent. */
+  access?: AccessOptions | undefined;
 }
 
 export interface ChainlogServer {
@@ -26,20 +31,27 @@ export interface ChainlogServer {
 /** One node:http server: /healthz, tRPC over HTTP at /trpc, tRPC over WebSocket on the same port, and the client. */
 export function createChainlogServer(dependencies: AppDependencies, options: ServerOptions = {}): ChainlogServer {
   const createContext = createContextFactory(dependencies);
-  const trpcHandler = createHTTPHandler({ router: appRouter, createContext, basePath: '/trpc/', onError: logProcedureError });
+  const access = createAccessControl(options.access ?? LOOPBACK_ACCESS);
+  // The Access-Control-Allow-Origin set by access.admit depends on the Origin: caches must key on it.
+  const responseMeta = () => ({ headers: new Headers({ vary: 'Origin' }) });
+  const trpcHandler = createHTTPHandler({ router: appRouter, createContext, responseMeta, basePath: '/trpc/', onError: logProcedureError });
   const serveStatic = options.clientDir ? createStaticHandler(options.clientDir) : undefined;
 
   const httpServer = createServer((request, response) => {
     const pathname = (request.url ?? '/').split('?')[0] ?? '/';
-    if (pathname === '/healthz') return void answerHealth(dependencies, response);
+    if (pathname === '/healthz') {
+      access.addOpenHeaders(request, response);
+      return void answerHealth(dependencies, response, access.mode);
+    }
+    if (!access.admit(request, response, pathname)) return;
     if (pathname === '/trpc' || pathname.startsWith('/trpc/')) return trpcHandler(request, response);
     if (serveStatic?.(request, response)) return;
     response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `no route for ${pathname}` }));
   });
-  const wss = new WebSocketServer({ server: httpServer });
+  const wss = new WebSocketServer({ server: httpServer, verifyClient: access.verifyUpgrade });
   // ws re-emits the HTTP server's errors (EADDRINUSE); listen() reports them, so they must not go unhandled here.
   wss.on('error', (error) => serverLog.debug('WebSocket server error', error));
-  const wsHandler = applyWSSHandler({ wss, router: appRouter, createContext, onError: logProcedureError, keepAlive: { enabled: true } });
+  const wsHandler = applyWSSHandler({ wss, router: appRouter, createContext: requireConnectionToken(createContext, access.tokenCheck), onError: logProcedureError, keepAlive: { enabled: true } });
 
   return {
     listen(port, host) {
@@ -86,15 +98,16 @@ export function createChainlogServer(dependencies: AppDependencies, options: Ser
   };
 }
 
-async function answerHealth(dependencies: AppDependencies, response: ServerResponse<IncomingMessage>): Promise<void> {
+/** `auth` says whether /trpc asks for a token, so the web app knows to ask for it; the token itself never appears. */
+async function answerHealth(dependencies: AppDependencies, response: ServerResponse<IncomingMessage>, auth: AccessMode): Promise<void> {
   try {
     const health = await readHealth(dependencies);
-    response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(health));
+    response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ...health, auth }));
   } catch (error) {
     serverLog.error('health check failed', error);
     response
       .writeHead(503, { 'content-type': 'application/json' })
-      .end(JSON.stringify({ status: 'unavailable', database: dependencies.databaseKind }));
+      .end(JSON.stringify({ status: 'unavailable', database: dependencies.databaseKind, auth }));
   }
 }
 

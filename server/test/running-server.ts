@@ -2,6 +2,7 @@ import { createAppDependencies } from '../src/app-dependencies.js';
 import { createLogWriterFor } from '../src/db/inference-log-writer.js';
 import type { DatabaseHandle } from '../src/db/client.js';
 import { parseEnv } from '../src/env.js';
+import { accessOptionsFromEnv } from '../src/http/access-control.js';
 import { createLlm } from '../src/llm/ask.js';
 import { buildLlmSettings } from '../src/llm/settings.js';
 import { createChainlogServer } from '../src/server.js';
@@ -19,6 +20,8 @@ export interface RunningServerOptions {
   database?: DatabaseHandle | undefined;
   /** Chains running at once (4 by default). */
   maxRunningChains?: number | undefined;
+  /** More environment, parsed as main.ts parses it (e.g. CHAINLOG_TOKEN, CHAINLOG_ALLOWED_ORIGINS). */
+  env?: Record<string, string> | undefined;
 }
 
 export interface RunningServer {
@@ -37,8 +40,8 @@ const FAKE_ANTHROPIC_KEY = 'sk-ant-test';
 /** The real server on 127.0.0.1, port 0, over a test database of its own (see openTestDatabase). */
 export async function startRunningServer(options: RunningServerOptions = {}): Promise<RunningServer> {
   const { fakeProvider } = options;
-  const env = parseEnv(
-    fakeProvider
+  const env = parseEnv({
+    ...(fakeProvider
       ? {
           OPENAI_API_KEY: FAKE_OPENAI_KEY,
           OPENAI_BASE_URL: fakeProvider.openaiBaseUrl,
@@ -48,8 +51,9 @@ export async function startRunningServer(options: RunningServerOptions = {}): Pr
           CHAINLOG_LLM_MAX_RETRIES: '0',
           CHAINLOG_LLM_TIMEOUT_MS: '10000',
         }
-      : {},
-  );
+      : {}),
+    ...options.env,
+  });
   const ownsDatabase = options.database === undefined;
   const database: DatabaseHandle = options.database ?? (await openTestDatabase());
   const closeDatabase = () => (ownsDatabase ? database.close() : Promise.resolve());
@@ -58,7 +62,7 @@ export async function startRunningServer(options: RunningServerOptions = {}): Pr
     llm: createLlm({ db: database.db, settings: buildLlmSettings(env), tasks: TASKS, logWriter: createLogWriterFor(database) }),
     maxRunningChains: options.maxRunningChains ?? 4,
   });
-  const server = createChainlogServer(dependencies, { clientDir: options.clientDir });
+  const server = createChainlogServer(dependencies, { clientDir: options.clientDir, access: accessOptionsFromEnv(env) });
   let url: string;
   try {
     url = await server.listen(0, '127.0.0.1');
