@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parseOrigin } from './cors.js';
 import { parseHostName } from './host-names.js';
@@ -18,12 +19,17 @@ const commaList = z.string().transform((value) =>
     .filter((item) => item !== ''),
 );
 
+// `name:port` or `[v6]:port`; a bare IPv6 address is all colons and no port.
+function hasPort(entry: string): boolean {
+  return entry.startsWith('[') ? /\]:/.test(entry) : isIP(entry) !== 6 && entry.includes(':');
+}
+
 /** CHAINLOG_ALLOWED_HOSTS: host names or addresses, without a port (the port of a Host header is not compared). */
 export const allowedHostsSchema = commaList.pipe(
   z.array(
     z.string().transform((entry, context) => {
       const parsed = parseHostName(entry);
-      if (parsed && parsed.port === '') return parsed.name;
+      if (parsed && !hasPort(entry)) return parsed.name;
       context.addIssue({ code: 'custom', message: `${JSON.stringify(entry)} is not a host name without a port (e.g. chainlog.example.com)` });
       return z.NEVER;
     }),
