@@ -25,6 +25,7 @@ export type AccessState = { phase: 'checking' } | { phase: 'asking'; refused: bo
 
 let state: AccessState = { phase: 'checking' };
 let closeConnection: (() => void) | undefined;
+let sessionToken: string | null = null;
 let sessionCount = 0;
 const listeners = new Set<() => void>();
 
@@ -37,17 +38,21 @@ function openSession(token: string | null): void {
   closeConnection?.();
   const connection = createTrpcConnection({ token, onUnauthorized: tokenRefused });
   closeConnection = connection.close;
+  sessionToken = token;
   sessionCount += 1;
   setState({ phase: 'open', session: { id: sessionCount, trpcClient: connection.client, queryClient: createQueryClient({ onUnauthorized: tokenRefused }) } });
 }
 
-/** A call or the WebSocket was refused for its token: forget it, stop reconnecting, and ask again. */
+/**
+ * A call or the WebSocket was refused for its token (or for having none, when /healthz could not say one was
+ * needed): forget it, stop reconnecting, and ask.
+ */
 function tokenRefused(): void {
   if (state.phase !== 'open') return;
   sessionStorage.removeItem(STORAGE_KEY);
   closeConnection?.();
   closeConnection = undefined;
-  setState({ phase: 'asking', refused: true });
+  setState({ phase: 'asking', refused: sessionToken !== null });
 }
 
 /** What /healthz says about tokens; undefined when it cannot be read (the server is down: calls will tell). */
