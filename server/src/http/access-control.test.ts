@@ -123,7 +123,7 @@ describe('a server with CHAINLOG_TOKEN', () => {
       },
     });
     try {
-      await Promise.race([closed, new Promise((_resolve, reject) => setTimeout(() => reject(new Error('no close within 5 s')), 5_000))]);
+      await Promise.race([closed, new Promise((_resolve, reject) => setTimeout(() => reject(new Error('no close within 5 s')), 5_000).unref())]);
     } finally {
       await wsClient.close();
     }
