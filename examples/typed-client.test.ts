@@ -11,7 +11,7 @@ const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 function runExample(args: string[], env: Record<string, string> = {}) {
   return runFile(process.execPath, ['--import', 'tsx', 'examples/typed-client.ts', ...args], {
     cwd: REPO_ROOT,
-    env: { ...process.env, CHAINLOG_URL: '', ...env },
+    env: { ...process.env, CHAINLOG_URL: '', CHAINLOG_TOKEN: '', ...env },
     timeout: 20_000,
   });
 }
@@ -49,5 +49,30 @@ describe('the typed client example', () => {
 
     expect(finishedSteps(stdout)).toEqual(['1 intent recognition', '2 entity extraction', '3 reply drafting']);
     expect(stdout).toMatch(/^chain succeeded$/m);
+  });
+});
+
+describe('the typed client example against a server with CHAINLOG_TOKEN', () => {
+  const token = 'example-door-token-3e7a1c9f';
+  let running: RunningServer;
+  beforeAll(async () => {
+    running = await startRunningServer({ env: { CHAINLOG_TOKEN: token } });
+  });
+  afterAll(() => running.close());
+
+  it('follows the chain to the end with the token from CHAINLOG_TOKEN', async () => {
+    const { stdout } = await runExample([running.url], { CHAINLOG_TOKEN: token });
+
+    expect(finishedSteps(stdout)).toEqual(['1 intent recognition', '2 entity extraction', '3 reply drafting']);
+    expect(stdout).toMatch(/^chain succeeded$/m);
+  });
+
+  it('exits 1 saying that the server needs a token when it has none', async () => {
+    const failure = await runExample([running.url]).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+
+    expect(failure).toMatchObject({ code: 1, stderr: expect.stringContaining('needs a token') });
   });
 });

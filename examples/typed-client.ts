@@ -4,7 +4,8 @@
  *
  *   node --import tsx examples/typed-client.ts [server URL]
  *
- * The URL comes from the first argument, else CHAINLOG_URL, else http://127.0.0.1:8800. Exits 0 when the chain
+ * The URL comes from the first argument, else CHAINLOG_URL, else http://127.0.0.1:8800. A server started with
+ * CHAINLOG_TOKEN needs the same value here (CHAINLOG_TOKEN in this process's environment). Exits 0 when the chain
  * succeeded, 1 otherwise.
  */
 import { entityExtractionSchema } from '@chainlog/shared';
@@ -30,15 +31,18 @@ async function main(): Promise<number> {
   const wsUrl = new URL(baseUrl);
   wsUrl.protocol = baseUrl.protocol === 'https:' ? 'wss:' : 'ws:';
 
+  const token = process.env.CHAINLOG_TOKEN || undefined;
+
   // One WebSocket for subscriptions (the server takes it on the same port); queries and mutations go over HTTP.
-  const wsClient = createWSClient({ url: wsUrl.href, WebSocket: NodeWebSocket });
+  // The token goes as a Bearer header on HTTP, and in connectionParams (the socket's first message) on the WebSocket.
+  const wsClient = createWSClient({ url: wsUrl.href, WebSocket: NodeWebSocket, connectionParams: token ? { token } : undefined });
   const client = createTRPCClient<AppRouter>({
     links: [
       splitLink({
         condition: (operation) => operation.type === 'subscription',
         true: wsLink({ client: wsClient }),
         // The server takes at most 10 calls a batch by default (CHAINLOG_MAX_BATCH_CALLS).
-        false: httpBatchLink({ url: new URL('trpc', baseUrl).href, maxItems: 10 }),
+        false: httpBatchLink({ url: new URL('trpc', baseUrl).href, maxItems: 10, headers: token ? { authorization: `Bearer ${token}` } : {} }),
       }),
     ],
   });

@@ -1,6 +1,4 @@
-import { CssBaseline, ThemeProvider, createTheme, useMediaQuery } from '@mui/material';
 import { type QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { useMemo } from 'react';
 import { HashRouter, Outlet, Route, Routes } from 'react-router';
 import { AppShell } from './components/app-shell.js';
 import { NotFoundState } from './components/error-state.js';
@@ -14,36 +12,23 @@ import { type TrpcClient, trpc } from './trpc.js';
 
 /**
  * Providers and routes. A hash router, so the static bundle works from any host (S3/CloudFront) with no rewrite
- * rules: `#/`, `#/chains/:chainId`, `#/logs`, `#/logs/:id`.
+ * rules: `#/`, `#/chains/:chainId`, `#/logs`, `#/logs/:id`. The theme is around it (AppTheme, in main.tsx).
  */
 export function App({ queryClient, trpcClient }: { queryClient: QueryClient; trpcClient: TrpcClient }) {
-  // noSsr: read the preference on the first render, so a dark system never flashes light.
-  const prefersDark = useMediaQuery('(prefers-color-scheme: dark)', { noSsr: true });
-  const theme = useMemo(
-    () =>
-      createTheme({
-        palette: { mode: prefersDark ? 'dark' : 'light', ...(prefersDark ? {} : { background: { default: '#f6f7f9' } }) },
-        shape: { borderRadius: 8 },
-      }),
-    [prefersDark],
-  );
   return (
     <trpc.Provider client={trpcClient} queryClient={queryClient}>
       <QueryClientProvider client={queryClient}>
-        <ThemeProvider theme={theme}>
-          <CssBaseline />
-          <HashRouter>
-            <Routes>
-              <Route element={<Layout />}>
-                <Route index element={<InboxPage />} />
-                <Route path="chains/:chainId" element={<ChainPage />} />
-                <Route path="logs" element={<LogsPage />} />
-                <Route path="logs/:id" element={<LogDetailPage />} />
-                <Route path="*" element={<NotFoundState title="Page not found" message="Nothing lives at this address." backTo={{ label: 'Back to the inbox', to: '/' }} />} />
-              </Route>
-            </Routes>
-          </HashRouter>
-        </ThemeProvider>
+        <HashRouter>
+          <Routes>
+            <Route element={<Layout />}>
+              <Route index element={<InboxPage />} />
+              <Route path="chains/:chainId" element={<ChainPage />} />
+              <Route path="logs" element={<LogsPage />} />
+              <Route path="logs/:id" element={<LogDetailPage />} />
+              <Route path="*" element={<NotFoundState title="Page not found" message="Nothing lives at this address." backTo={{ label: 'Back to the inbox', to: '/' }} />} />
+            </Route>
+          </Routes>
+        </HashRouter>
       </QueryClientProvider>
     </trpc.Provider>
   );

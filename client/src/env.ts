@@ -17,3 +17,6 @@ export const API_HTTP_URL = apiUrl.href.replace(/\/$/, '');
 
 /** The tRPC WebSocket endpoint (subscriptions): the same host and path over ws:// or wss://. */
 export const API_WS_URL = API_HTTP_URL.replace(/^http(s?):/, (_match, secure: string) => `ws${secure}:`);
+
+/** GET /healthz beside the tRPC endpoint (`…/trpc` → `…/healthz`): says, among other things, whether a token is needed. */
+export const API_HEALTH_URL = new URL('healthz', API_HTTP_URL).href;

@@ -1,15 +1,19 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app.js';
-import { createQueryClient, createTrpcClient } from './trpc.js';
+import { AppTheme } from './app-theme.js';
+import { AccessGate } from './features/access/access-gate.js';
+import { startAccess } from './features/access/access-session.js';
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');
-// Created once here, not in a component: StrictMode would otherwise open a second WebSocket in development.
-const queryClient = createQueryClient();
-const trpcClient = createTrpcClient();
+// The clients are made outside components, once per token (access-session.ts): StrictMode would otherwise open a
+// second WebSocket in development.
+void startAccess();
 createRoot(root).render(
   <StrictMode>
-    <App queryClient={queryClient} trpcClient={trpcClient} />
+    <AppTheme>
+      <AccessGate>{(session) => <App key={session.id} queryClient={session.queryClient} trpcClient={session.trpcClient} />}</AccessGate>
+    </AppTheme>
   </StrictMode>,
 );

@@ -133,3 +133,40 @@ describe('the bounds from the environment', () => {
     expect(error.message).toMatch(/^\s*CHAINLOG_TRUST_PROXY: /m);
   });
 });
+
+describe('parseEnv: access variables', () => {
+  it('asks for no token and allows no other host or origin by default', () => {
+    const env = parseEnv({});
+
+    expect(env.CHAINLOG_TOKEN).toBeUndefined();
+    expect(env.CHAINLOG_ALLOWED_HOSTS).toEqual([]);
+    expect(env.CHAINLOG_ALLOWED_ORIGINS).toEqual([]);
+  });
+
+  it('reads comma-separated hosts and origins the way requests spell them', () => {
+    const env = parseEnv({
+      CHAINLOG_ALLOWED_HOSTS: ' Chainlog.Example.com , 10.0.0.5,::1,',
+      CHAINLOG_ALLOWED_ORIGINS: 'https://App.example.com/, http://localhost:5173',
+    });
+
+    expect(env.CHAINLOG_ALLOWED_HOSTS).toEqual(['chainlog.example.com', '10.0.0.5', '[::1]']);
+    expect(env.CHAINLOG_ALLOWED_ORIGINS).toEqual(['https://app.example.com', 'http://localhost:5173']);
+  });
+
+  it('names a host with a port and an origin with a path or a wildcard', () => {
+    const error = parseError({ CHAINLOG_ALLOWED_HOSTS: 'ok.example.com,chainlog.example.com:8800', CHAINLOG_ALLOWED_ORIGINS: 'https://app.example.com/path,*' });
+
+    expect(error.message).toMatch(/^\s*CHAINLOG_ALLOWED_HOSTS\.1: "chainlog\.example\.com:8800"/m);
+    expect(error.message).toMatch(/^\s*CHAINLOG_ALLOWED_ORIGINS\.0: "https:\/\/app\.example\.com\/path"/m);
+    expect(error.message).toMatch(/^\s*CHAINLOG_ALLOWED_ORIGINS\.1: "\*"/m);
+  });
+
+  it('refuses a token shorter than 16 characters without printing it', () => {
+    const shortToken = 'tiny-secret';
+
+    const error = parseError({ CHAINLOG_TOKEN: shortToken });
+
+    expect(error.message).toMatch(/^\s*CHAINLOG_TOKEN: must be at least 16 characters/m);
+    expect(error.message).not.toContain(shortToken);
+  });
+});

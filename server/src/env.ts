@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { DEFAULT_LIMITS } from './http/limits.js';
+import { accessTokenSchema, allowedHostsSchema, allowedOriginsSchema } from './http/access-env.js';
 import { modelSpecSchema } from './llm/model-spec.js';
 import { LOG_LEVEL_NAMES } from './log.js';
 
@@ -38,6 +39,9 @@ const envSchema = z.object({
   CHAINLOG_MAX_SUBMISSIONS_PER_MINUTE: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.maxSubmissionsPerMinute),
   CHAINLOG_MAX_WAITING_CHAINS: z.coerce.number().int().min(0).default(DEFAULT_LIMITS.maxWaitingChains),
   CHAINLOG_TRUST_PROXY: z.enum(['0', '1']).default('0'),
+  CHAINLOG_TOKEN: optionalText.pipe(accessTokenSchema.optional()),
+  CHAINLOG_ALLOWED_HOSTS: allowedHostsSchema.default([]),
+  CHAINLOG_ALLOWED_ORIGINS: allowedOriginsSchema.default([]),
   OPENAI_API_KEY: optionalText,
   OPENAI_BASE_URL: optionalText.pipe(z.url().optional()),
   ANTHROPIC_API_KEY: optionalText,

@@ -4,6 +4,8 @@ import { openApp } from './app.js';
 import { EnvError, loadDotEnvFile, parseEnv } from './env.js';
 import { limitsFromEnv } from './http/limits.js';
 import { DataDirLockedError } from './db/data-dir-lock.js';
+import { accessOptionsFromEnv } from './http/access-control.js';
+import { exposureProblem } from './http/exposure.js';
 import { ConfigFileError } from './llm/config-file.js';
 import { OfflineNotAllowedError } from './llm/offline-policy.js';
 import { log, setLogLevel } from './log.js';
@@ -17,6 +19,8 @@ async function main(): Promise<void> {
   loadDotEnvFile();
   const env = parseEnv();
   setLogLevel(env.CHAINLOG_LOG_LEVEL);
+  const exposure = exposureProblem(env.HOST, env.CHAINLOG_TOKEN);
+  if (exposure) throw new StartupError(exposure);
   const app = await openApp(env, 'server');
   const limits = limitsFromEnv(env);
   const dependencies = createAppDependencies({
@@ -27,7 +31,11 @@ async function main(): Promise<void> {
     maxWaitingChains: limits.maxWaitingChains,
     maxSubmissionsPerMinute: limits.maxSubmissionsPerMinute,
   });
-  const server = createChainlogServer(dependencies, { clientDir: env.CHAINLOG_CLIENT_DIR ?? DEFAULT_CLIENT_DIR, limits });
+  const server = createChainlogServer(dependencies, {
+    clientDir: env.CHAINLOG_CLIENT_DIR ?? DEFAULT_CLIENT_DIR,
+    limits,
+    access: accessOptionsFromEnv(env),
+  });
   let url: string;
   try {
     url = await server.listen(env.PORT, env.HOST);
@@ -47,7 +55,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   // Only once the handlers are in place: a supervisor that signals as soon as it reads this line gets a graceful stop.
-  mainLog.success(`Chainlog listening on ${url} (HTTP and WebSocket), database: ${app.database.kind}`);
+  mainLog.success(`Chainlog listening on ${url} (HTTP and WebSocket, ${env.CHAINLOG_TOKEN ? 'token required' : 'no token'}), database: ${app.database.kind}`);
 }
 
 /** A start-up failure whose message says everything: printed without a stack. */

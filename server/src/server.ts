@@ -1,5 +1,6 @@
 import { type IncomingMessage, type RequestListener, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { AccessMode } from '@chainlog/shared';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import { WebSocketServer } from 'ws';
@@ -7,12 +8,14 @@ import { createWebSocketConnectionLimit } from './http/connection-limit.js';
 import { DEFAULT_LIMITS, type Limits } from './http/limits.js';
 import { createContinueCheck, createRequestSizeLimit } from './http/request-size-limit.js';
 import { isWebSocketProtocolError } from './http/websocket-protocol-error.js';
+import { type AccessOptions, LOOPBACK_ACCESS, createAccessControl } from './http/access-control.js';
 import { log } from './log.js';
 import { appRouter } from './routers/app.js';
 import { readHealth } from './services/health.js';
 import { createStaticHandler } from './static-files.js';
 import { type AppDependencies, createContextFactory } from './trpc/context.js';
 import { retryAfterHeader } from './trpc/retry-after.js';
+import { requireConnectionToken } from './trpc/require-token.js';
 
 const serverLog = log.withTag('server');
 const ABORTED_CALLS_GRACE_MS = 2_000;
@@ -22,6 +25,8 @@ export interface ServerOptions {
   clientDir?: string | undefined;
   /** Bounds on bodies, batches, WebSocket messages, connections and subscriptions; DEFAULT_LIMITS when absent. */
   limits?: Limits | undefined;
+  /** Token, Host and Origin rules (README "Access"); loopback only, no token, when absent. */
+  access?: AccessOptions | undefined;
 }
 
 export interface ChainlogServer {
@@ -34,6 +39,7 @@ export interface ChainlogServer {
 export function createChainlogServer(dependencies: AppDependencies, options: ServerOptions = {}): ChainlogServer {
   const limits = options.limits ?? DEFAULT_LIMITS;
   const createContext = createContextFactory(dependencies, limits);
+  const access = createAccessControl(options.access ?? LOOPBACK_ACCESS);
   const trpcHandler = createHTTPHandler({
     router: appRouter,
     createContext,
@@ -42,24 +48,40 @@ export function createChainlogServer(dependencies: AppDependencies, options: Ser
     // tRPC's own count stops taking a chunked body at the limit; the middleware refuses a declared one before.
     maxBodySize: limits.maxBodyBytes,
     middleware: createRequestSizeLimit(limits),
-    responseMeta: retryAfterHeader,
+    responseMeta: (meta) => {
+      const headers = retryAfterHeader(meta).headers ?? new Headers();
+      // The Access-Control-Allow-Origin set by access.admit depends on the Origin: caches must key on it.
+      headers.set('vary', 'Origin');
+      return { headers };
+    },
   });
   const serveStatic = options.clientDir ? createStaticHandler(options.clientDir) : undefined;
 
   const handleRequest: RequestListener = (request, response) => {
     const pathname = (request.url ?? '/').split('?')[0] ?? '/';
-    if (pathname === '/healthz') return void answerHealth(dependencies, response);
+    if (pathname === '/healthz') {
+      access.addOpenHeaders(request, response);
+      return void answerHealth(dependencies, response, access.mode);
+    }
+    if (!access.admit(request, response, pathname)) return;
     if (pathname === '/trpc' || pathname.startsWith('/trpc/')) return trpcHandler(request, response);
     if (serveStatic?.(request, response)) return;
     response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `no route for ${pathname}` }));
   };
   const httpServer = createServer(handleRequest);
   httpServer.on('checkContinue', createContinueCheck(limits.maxBodyBytes, handleRequest));
-  // A message over maxPayload closes its socket with 1009 (message too big).
-  const wss = new WebSocketServer({ server: httpServer, maxPayload: limits.maxWsMessageBytes, verifyClient: createWebSocketConnectionLimit(limits) });
+  const limitConnections = createWebSocketConnectionLimit(limits);
+  // A message over maxPayload closes its socket with 1009 (message too big). The door is checked before the
+  // per-address count, so a refused upgrade takes no place.
+  const wss = new WebSocketServer({
+    server: httpServer,
+    maxPayload: limits.maxWsMessageBytes,
+    verifyClient: (info, callback) =>
+      access.verifyUpgrade(info, (admitted, ...refusal) => (admitted ? limitConnections(info, callback) : callback(admitted, ...refusal))),
+  });
   // ws re-emits the HTTP server's errors (EADDRINUSE); listen() reports them, so they must not go unhandled here.
   wss.on('error', (error) => serverLog.debug('WebSocket server error', error));
-  const wsHandler = applyWSSHandler({ wss, router: appRouter, createContext, onError: logProcedureError, keepAlive: { enabled: true } });
+  const wsHandler = applyWSSHandler({ wss, router: appRouter, createContext: requireConnectionToken(createContext, access.tokenCheck), onError: logProcedureError, keepAlive: { enabled: true } });
 
   return {
     listen(port, host) {
@@ -106,15 +128,16 @@ export function createChainlogServer(dependencies: AppDependencies, options: Ser
   };
 }
 
-async function answerHealth(dependencies: AppDependencies, response: ServerResponse<IncomingMessage>): Promise<void> {
+/** `auth` says whether /trpc asks for a token, so the web app knows to ask for it; the token itself never appears. */
+async function answerHealth(dependencies: AppDependencies, response: ServerResponse<IncomingMessage>, auth: AccessMode): Promise<void> {
   try {
     const health = await readHealth(dependencies);
-    response.writeHead(health.status === 'ok' ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(health));
+    response.writeHead(health.status === 'ok' ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ ...health, auth }));
   } catch (error) {
     serverLog.error('health check failed', error);
     response
       .writeHead(503, { 'content-type': 'application/json' })
-      .end(JSON.stringify({ status: 'unavailable', database: dependencies.databaseKind, problem: 'the health check failed (see the server log)' }));
+      .end(JSON.stringify({ status: 'unavailable', database: dependencies.databaseKind, auth, problem: 'the health check failed (see the server log)' }));
   }
 }
 

@@ -3,6 +3,7 @@ import { createLogWriterFor } from '../src/db/inference-log-writer.js';
 import type { DatabaseHandle } from '../src/db/client.js';
 import { parseEnv } from '../src/env.js';
 import { DEFAULT_LIMITS, type Limits } from '../src/http/limits.js';
+import { accessOptionsFromEnv } from '../src/http/access-control.js';
 import { createLlm } from '../src/llm/ask.js';
 import type { RetryDelay } from '../src/llm/retry-policy.js';
 import { buildLlmSettings } from '../src/llm/settings.js';
@@ -79,7 +80,7 @@ export async function startRunningServer(options: RunningServerOptions = {}): Pr
     maxSubmissionsPerMinute: limits.maxSubmissionsPerMinute,
     now: options.now,
   });
-  const server = createChainlogServer(dependencies, { clientDir: options.clientDir, limits });
+  const server = createChainlogServer(dependencies, { clientDir: options.clientDir, limits, access: accessOptionsFromEnv(env) });
   let url: string;
   try {
     url = await server.listen(0, '127.0.0.1');

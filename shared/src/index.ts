@@ -1,3 +1,4 @@
+export * from './access.js';
 export * from './chain-steps.js';
 export * from './offline-provider.js';
 export * from './schemas/chain.js';

@@ -1,0 +1,295 @@
+import { UNAUTHORIZED_CLOSE_CODE } from '@chainlog/shared';
+import { TRPCClientError, createTRPCClient, createWSClient, httpBatchLink, wsLink } from '@trpc/client';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { openRawSocket, readUntilClosed, sendRaw } from '../../test/raw-http.js';
+import { type RunningServer, startRunningServer } from '../../test/running-server.js';
+import type { AppRouter } from '../routers/app.js';
+
+// Node 20 has no global WebSocket: the tRPC client gets the ws class (its type lacks the DOM-only dispatchEvent).
+const NodeWebSocket = WebSocket as unknown as typeof globalThis.WebSocket;
+
+const TOKEN = 'door-test-token-4f9c2a7e1b';
+const MESSAGE = { from: 'ada@example.com', subject: 'Order 1042', body: 'Where is my order? It has not arrived yet.' };
+const ALLOWED_ORIGIN = 'https://app.example.com';
+const EVIL_ORIGIN = 'https://evil.example';
+
+function httpClient(url: string, token?: string) {
+  return createTRPCClient<AppRouter>({
+    links: [httpBatchLink({ url: `${url}/trpc`, headers: token === undefined ? {} : { authorization: `Bearer ${token}` } })],
+  });
+}
+
+async function chainCount(server: RunningServer): Promise<number> {
+  const { rows } = await sql<{ count: number }>`select count(*)::int as count from chain`.execute(server.dependencies.db);
+  return rows[0]?.count ?? -1;
+}
+
+/** The tRPC error code of a rejected call. */
+async function codeOf(call: Promise<unknown>): Promise<string | undefined> {
+  const error = await call.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  if (!(error instanceof TRPCClientError)) throw new Error(`expected a TRPCClientError, got ${String(error)}`);
+  const data: unknown = error.data;
+  return typeof data === 'object' && data !== null && 'code' in data && typeof data.code === 'string' ? data.code : undefined;
+}
+
+describe('a server with CHAINLOG_TOKEN', () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startRunningServer({ env: { CHAINLOG_TOKEN: TOKEN } });
+  });
+  afterAll(() => server.close());
+
+  it('answers a /trpc request without a token with 401 and a tRPC UNAUTHORIZED body', async () => {
+    const response = await sendRaw(server.url, { path: '/trpc/health' });
+
+    expect(response.status).toBe(401);
+    expect(response.headers['www-authenticate']).toMatch(/^Bearer/);
+    expect(JSON.parse(response.body)).toMatchObject({ error: { code: -32001, data: { code: 'UNAUTHORIZED', httpStatus: 401 } } });
+    expect(await codeOf(httpClient(server.url).health.query())).toBe('UNAUTHORIZED');
+  });
+
+  it('refuses a wrong token, and starts no chain for a batch of submissions that carries it', async () => {
+    const before = await chainCount(server);
+    const client = httpClient(server.url, 'not-the-token-at-all');
+
+    const codes = await Promise.all([codeOf(client.inbox.submit.mutate(MESSAGE)), codeOf(client.inbox.submit.mutate(MESSAGE))]);
+
+    expect(codes).toEqual(['UNAUTHORIZED', 'UNAUTHORIZED']);
+    expect(await chainCount(server)).toBe(before);
+    const response = await sendRaw(server.url, { path: '/trpc/health', headers: { authorization: 'Bearer not-the-token-at-all' } });
+    expect(response.status).toBe(401);
+    expect(JSON.parse(response.body)).toMatchObject({ error: { message: 'that token was refused' } });
+  });
+
+  it('serves a call that presents the token as a Bearer header', async () => {
+    const health = await httpClient(server.url, TOKEN).health.query();
+
+    expect(health.status).toBe('ok');
+  });
+
+  it('keeps /healthz open, saying that a token is needed without saying it', async () => {
+    const response = await sendRaw(server.url, { path: '/healthz' });
+
+    expect(response.status).toBe(200);
+    expect(JSON.parse(response.body)).toMatchObject({ status: 'ok', auth: 'token' });
+    expect(response.body).not.toContain(TOKEN);
+  });
+
+  it('sends UNAUTHORIZED on a WebSocket without a token, then closes it with 4401', async () => {
+    const outcome = await openRawSocket(server.wsUrl);
+    if (!('opened' in outcome)) throw new Error(`upgrade refused: ${outcome.refused.status}`);
+
+    const { messages, code } = await readUntilClosed(outcome);
+
+    expect(code).toBe(UNAUTHORIZED_CLOSE_CODE);
+    expect(messages.map((message) => JSON.parse(message))).toEqual([
+      { id: null, error: expect.objectContaining({ data: expect.objectContaining({ code: 'UNAUTHORIZED' }) }) },
+    ]);
+  });
+
+  it('closes a WebSocket whose connectionParams carry a wrong token, before it can call anything', async () => {
+    const outcome = await openRawSocket(`${server.wsUrl}/?connectionParams=1`);
+    if (!('opened' in outcome)) throw new Error(`upgrade refused: ${outcome.refused.status}`);
+    const socket = outcome.opened;
+
+    socket.send(JSON.stringify({ method: 'connectionParams', data: { token: 'wrong-token-0123456789' } }));
+    socket.send(JSON.stringify({ id: 1, method: 'query', params: { path: 'logs.facets', input: undefined } }));
+    const { messages, code } = await readUntilClosed(outcome);
+
+    expect(code).toBe(UNAUTHORIZED_CLOSE_CODE);
+    const answers = messages.map((message) => JSON.parse(message) as { id: unknown; result?: unknown; error?: { data?: { code?: string } } });
+    expect(answers.some((answer) => answer.result !== undefined)).toBe(false);
+    expect(answers.map((answer) => answer.error?.data?.code)).toContain('UNAUTHORIZED');
+  });
+
+  it("tells the tRPC client's onClose that the token was refused (code 4401), which is how the web app learns it", async () => {
+    const closeCodes: number[] = [];
+    let resolveClosed: () => void = () => {};
+    const closed = new Promise<void>((resolve) => {
+      resolveClosed = resolve;
+    });
+    const wsClient = createWSClient({
+      url: server.wsUrl,
+      WebSocket: NodeWebSocket,
+      connectionParams: { token: 'wrong-token-0123456789' },
+      onClose: (cause) => {
+        closeCodes.push(cause?.code ?? 0);
+        resolveClosed();
+      },
+    });
+    try {
+      await Promise.race([closed, new Promise((_resolve, reject) => setTimeout(() => reject(new Error('no close within 5 s')), 5_000).unref())]);
+    } finally {
+      await wsClient.close();
+    }
+
+    expect(closeCodes[0]).toBe(UNAUTHORIZED_CLOSE_CODE);
+  });
+
+  it('runs a subscription over a WebSocket whose connectionParams carry the token, to the end of a submitted chain', async () => {
+    const wsClient = createWSClient({ url: server.wsUrl, WebSocket: NodeWebSocket, connectionParams: { token: TOKEN } });
+    const client = createTRPCClient<AppRouter>({ links: [wsLink({ client: wsClient })] });
+    try {
+      const { chainId } = await httpClient(server.url, TOKEN).inbox.submit.mutate(MESSAGE);
+      const types = await new Promise<string[]>((resolve, reject) => {
+        const seen: string[] = [];
+        const timer = setTimeout(() => reject(new Error(`chain not finished within 10 s; saw ${seen.join(', ')}`)), 10_000);
+        const subscription = client.chains.events.subscribe(
+          { chainId },
+          {
+            onData: ({ data }) => seen.push(data.payload.type),
+            onError: reject,
+            onComplete: () => {
+              clearTimeout(timer);
+              subscription.unsubscribe();
+              resolve(seen);
+            },
+          },
+        );
+      });
+
+      expect(types.at(-1)).toBe('chain_finished');
+      expect(types).toContain('step_finished');
+    } finally {
+      await wsClient.close();
+    }
+  });
+});
+
+describe('the Host check (DNS rebinding)', () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startRunningServer({ env: { CHAINLOG_ALLOWED_HOSTS: 'chainlog.internal' } });
+  });
+  afterAll(() => server.close());
+
+  it('refuses /trpc and the WebSocket with 421 and a JSON error when the Host is another name', async () => {
+    const response = await sendRaw(server.url, { path: '/trpc/health', headers: { host: 'attacker.example:8800' } });
+    const upgrade = await openRawSocket(server.wsUrl, { host: 'attacker.example:8800' });
+
+    expect(response.status).toBe(421);
+    expect(JSON.parse(response.body)).toEqual({ error: expect.stringContaining('CHAINLOG_ALLOWED_HOSTS') });
+    expect('refused' in upgrade && upgrade.refused.status).toBe(421);
+    expect('refused' in upgrade && JSON.parse(upgrade.refused.body)).toEqual({ error: expect.stringContaining('attacker.example') });
+  });
+
+  it.each(['localhost:5173', '127.0.0.1', '[::1]:8800', 'chainlog.internal:443', 'CHAINLOG.internal.'])('accepts Host %s', async (host) => {
+    const response = await sendRaw(server.url, { path: '/trpc/health', headers: { host } });
+    const upgrade = await openRawSocket(server.wsUrl, { host });
+    if ('opened' in upgrade) upgrade.opened.close();
+
+    expect(response.status).toBe(200);
+    expect('opened' in upgrade).toBe(true);
+  });
+
+  it('refuses a Host that hides another name in user info', async () => {
+    const response = await sendRaw(server.url, { path: '/trpc/health', headers: { host: 'attacker.example@localhost' } });
+
+    expect(response.status).toBe(421);
+  });
+
+  it('answers /healthz whatever the Host, so probes that address the machine by IP work', async () => {
+    const response = await sendRaw(server.url, { path: '/healthz', headers: { host: '10.1.2.3:8800' } });
+
+    expect(response.status).toBe(200);
+    expect(JSON.parse(response.body)).toMatchObject({ status: 'ok', auth: 'none' });
+  });
+});
+
+describe('the Origin check and CORS', () => {
+  let server: RunningServer;
+  let host: string;
+  beforeAll(async () => {
+    server = await startRunningServer({ env: { CHAINLOG_TOKEN: TOKEN, CHAINLOG_ALLOWED_ORIGINS: `${ALLOWED_ORIGIN}, http://localhost:5173` } });
+    host = new URL(server.url).host;
+  });
+  afterAll(() => server.close());
+
+  const authorized = { authorization: `Bearer ${TOKEN}` };
+
+  it('refuses a /trpc request from another origin with 403 and no CORS headers, even with the token, and stores nothing', async () => {
+    const before = await chainCount(server);
+    const response = await sendRaw(server.url, {
+      method: 'POST',
+      path: '/trpc/inbox.submit',
+      headers: { ...authorized, origin: EVIL_ORIGIN, 'content-type': 'application/json' },
+      body: JSON.stringify(MESSAGE),
+    });
+
+    expect(response.status).toBe(403);
+    expect(JSON.parse(response.body)).toEqual({ error: expect.stringContaining('CHAINLOG_ALLOWED_ORIGINS') });
+    expect(response.headers['access-control-allow-origin']).toBeUndefined();
+    expect(await chainCount(server)).toBe(before);
+  });
+
+  it('answers an allowed origin with its CORS headers', async () => {
+    const response = await sendRaw(server.url, { path: '/trpc/health', headers: { ...authorized, origin: ALLOWED_ORIGIN } });
+
+    expect(response.status).toBe(200);
+    expect(response.headers['access-control-allow-origin']).toBe(ALLOWED_ORIGIN);
+    expect(response.headers.vary).toMatch(/\bOrigin\b/);
+  });
+
+  it('serves the same origin (Origin names the Host) and a request without Origin, with no CORS headers', async () => {
+    const sameOrigin = await sendRaw(server.url, { path: '/trpc/health', headers: { ...authorized, origin: `http://${host}` } });
+    const noOrigin = await sendRaw(server.url, { path: '/trpc/health', headers: authorized });
+
+    expect(sameOrigin.status).toBe(200);
+    expect(noOrigin.status).toBe(200);
+    expect(sameOrigin.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('answers the preflight of an allowed origin with 204 and the methods, headers and max age it needs, without a token', async () => {
+    const response = await sendRaw(server.url, {
+      method: 'OPTIONS',
+      path: '/trpc/inbox.submit',
+      headers: { origin: ALLOWED_ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
+    });
+
+    expect(response.status).toBe(204);
+    expect(response.headers).toMatchObject({
+      'access-control-allow-origin': ALLOWED_ORIGIN,
+      'access-control-allow-methods': expect.stringContaining('POST'),
+      'access-control-max-age': '600',
+      vary: 'Origin',
+    });
+    const allowedHeaders = String(response.headers['access-control-allow-headers']).split(/,\s*/);
+    expect(allowedHeaders).toEqual(expect.arrayContaining(['content-type', 'authorization', 'trpc-accept', 'x-trpc-source']));
+  });
+
+  it('refuses the preflight of another origin with 403 and no CORS headers', async () => {
+    const response = await sendRaw(server.url, {
+      method: 'OPTIONS',
+      path: '/trpc/inbox.submit',
+      headers: { origin: EVIL_ORIGIN, 'access-control-request-method': 'POST' },
+    });
+
+    expect(response.status).toBe(403);
+    expect(response.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('refuses the WebSocket upgrade from another origin with 403, and opens it for an allowed or the same origin', async () => {
+    const evil = await openRawSocket(server.wsUrl, { origin: EVIL_ORIGIN });
+    const allowed = await openRawSocket(server.wsUrl, { origin: ALLOWED_ORIGIN });
+    const same = await openRawSocket(server.wsUrl, { origin: `http://${host}` });
+    for (const outcome of [allowed, same]) if ('opened' in outcome) outcome.opened.close();
+
+    expect('refused' in evil && evil.refused.status).toBe(403);
+    expect('refused' in evil && JSON.parse(evil.refused.body)).toEqual({ error: expect.stringContaining(EVIL_ORIGIN) });
+    expect('opened' in allowed).toBe(true);
+    expect('opened' in same).toBe(true);
+  });
+
+  it('gives /healthz the CORS header of an allowed origin, so a web app on it can learn that a token is needed', async () => {
+    const response = await sendRaw(server.url, { path: '/healthz', headers: { origin: 'http://localhost:5173' } });
+
+    expect(response.status).toBe(200);
+    expect(response.headers['access-control-allow-origin']).toBe('http://localhost:5173');
+    expect(JSON.parse(response.body)).toMatchObject({ auth: 'token' });
+  });
+});
