@@ -17,6 +17,8 @@ interface AttemptSpec {
   status?: 'ok' | 'error' | 'pending';
   error?: ErrorClass;
   latencyMs?: number;
+  /** What the caller asked for, when another model answered (the offline provider standing in). */
+  requested?: string;
 }
 
 /** A chain as a test describes it: its calls in order, each a list of attempts (the last one what the caller got). */
@@ -109,10 +111,10 @@ export const ANALYST_CHAINS = {
     ],
     demo: { status: 'succeeded', triage: true, reply: true },
   },
-  /** `npm run ask` a few minutes ago, offline: no chain row. */
+  /** `npm run ask` a few minutes ago with no OpenAI key, so offline stood in: no chain row. */
   askToday: {
     agoMs: 5 * 60_000,
-    calls: [[{ name: TRIAGE[0], model: 'offline:default', latencyMs: 2 }]],
+    calls: [[{ name: TRIAGE[0], model: 'offline:default', requested: 'openai:gpt-4.1-mini', latencyMs: 2 }]],
   },
   /** A user's own code yesterday: two calls in one chain, the second cut off once; no chain row. */
   askYesterday: {
@@ -181,7 +183,7 @@ function attemptRow(chainId: string, spec: AttemptSpec, attempt: number, created
     model,
     status,
     attempt,
-    request: JSON.stringify({ messages: [{ role: 'user', content: 'seeded' }], requestedModel: spec.model }),
+    request: JSON.stringify({ messages: [{ role: 'user', content: 'seeded' }], requestedModel: spec.requested ?? spec.model }),
     response: status === 'pending' ? null : JSON.stringify({ seeded: true }),
     output: status === 'ok' ? JSON.stringify({ seeded: true }) : null,
     error: spec.error ? JSON.stringify({ class: spec.error, code: spec.error, message: `seeded ${spec.error}`, providerStatus: spec.error === 'ProviderError' ? 503 : null }) : null,
