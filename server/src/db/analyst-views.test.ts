@@ -1,8 +1,10 @@
-import { sql } from 'kysely';
+import { Migrator, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AnalystSeed, seedAnalystData } from '../../test/analyst-seed.js';
 import { openTestDatabase } from '../../test/test-database.js';
 import type { DatabaseHandle } from './client.js';
+import { migrateToLatest } from './migrate.js';
+import { MIGRATIONS } from './migrations.js';
 
 describe('the analyst views', () => {
   let database: DatabaseHandle;
@@ -63,5 +65,29 @@ describe('the analyst views', () => {
              (select sum(cost_usd)::text from task_stats) as cost, (select sum(cost_usd)::text from inference_log) as logged_cost`.execute(database.db);
     expect(rows[0]?.attempts).toBe(rows[0]?.logged);
     expect(rows[0]?.cost).toBe(rows[0]?.logged_cost);
+  });
+});
+
+describe('the analyst views migration', () => {
+  it('drops both views on the way down and makes them again on the way up', async () => {
+    const database = await openTestDatabase();
+    try {
+      const schema = database.schema;
+      const views = async () => (await sql<{ name: string }>`
+        select table_name as name from information_schema.views where table_schema = current_schema() order by table_name`.execute(database.db)).rows.map((view) => view.name);
+      expect(await views()).toEqual(['chain_summary', 'task_stats']);
+      const migrator = new Migrator({
+        db: database.db,
+        provider: { getMigrations: async () => MIGRATIONS },
+        ...(schema ? { migrationTableSchema: schema } : {}),
+      });
+      const { error } = await migrator.migrateTo('2026-12-02T1000-instances');
+      expect(error).toBeUndefined();
+      expect(await views()).toEqual([]);
+      await migrateToLatest(database.db, schema);
+      expect(await views()).toEqual(['chain_summary', 'task_stats']);
+    } finally {
+      await database.close();
+    }
   });
 });
