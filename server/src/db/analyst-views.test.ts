@@ -59,6 +59,24 @@ describe('the analyst views', () => {
     expect(stats?.day.toISOString()).toMatch(/T00:00:00\.000Z$/);
   });
 
+  it('read one chain\'s summary through the chain_id index, directly and in a lateral lookup', async () => {
+    // With sequential scans priced out, a plan without an index condition on chain_id means the filter no longer
+    // reaches the log through the view's grouping: every chain would be summarised to answer for one.
+    const plans = await database.db.transaction().execute(async (transaction) => {
+      await sql`set local enable_seqscan = off`.execute(transaction);
+      const plan = async (query: ReturnType<typeof sql<{ 'QUERY PLAN': string }>>) => (await query.execute(transaction)).rows.map((row) => row['QUERY PLAN']).join('\n');
+      return [
+        await plan(sql`explain select * from chain_summary where chain_id = ${seed.chainIds.replyRetried}`),
+        await plan(sql`explain select s.* from (select distinct chain_id from inference_log where created_at > now() - interval '1 day') as recent
+                       cross join lateral (select * from chain_summary where chain_id = recent.chain_id offset 0) as s`),
+      ];
+    });
+    for (const plan of plans) {
+      expect(plan).toMatch(/Index Cond: \(chain_id = /);
+      expect(plan).not.toMatch(/Seq Scan on inference_log/);
+    }
+  });
+
   it('count every attempt of the log once across task_stats', async () => {
     const { rows } = await sql<{ attempts: number; logged: number; cost: string | null; logged_cost: string | null }>`
       select (select sum(attempts)::int from task_stats) as attempts, (select count(*)::int from inference_log) as logged,
