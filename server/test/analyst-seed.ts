@@ -132,6 +132,14 @@ export const ANALYST_CHAINS = {
     agoMs: 4 * DAY,
     calls: [[{ name: 'sentiment', model: 'anthropic:claude-sonnet-4-5', status: 'error', error: 'ProviderError', latencyMs: 400 }]],
   },
+  /** A user's own code six days ago: a call that failed for good, then another that succeeded; no chain row. */
+  askFailedThenAsked: {
+    agoMs: 6 * DAY,
+    calls: [
+      [{ name: 'sentiment', model: 'openai:gpt-4.1-mini', status: 'error', error: 'ProviderError', latencyMs: 500 }],
+      [{ name: TRIAGE[0], model: 'openai:gpt-4.1-mini', latencyMs: 900 }],
+    ],
+  },
 } satisfies Record<string, ChainSpec>;
 
 export type AnalystChainName = keyof typeof ANALYST_CHAINS;

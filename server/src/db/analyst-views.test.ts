@@ -37,7 +37,7 @@ describe('the analyst views', () => {
   it('list every chain_id of the log as a chain, with or without a chain row', async () => {
     const chains = await database.db.selectFrom('chain_summary').select(['chain_id', 'has_chain_row']).execute();
     expect(chains.map((chain) => chain.chain_id).sort()).toEqual(Object.values(seed.chainIds).sort());
-    expect(chains.filter((chain) => !chain.has_chain_row)).toHaveLength(3);
+    expect(chains.filter((chain) => !chain.has_chain_row)).toHaveLength(4);
   });
 
   it('name a chain without a chain row after its first step and derive its status from the log', async () => {
@@ -45,6 +45,8 @@ describe('the analyst views', () => {
       name: 'intent recognition', status: 'succeeded', input: null, has_chain_row: false, calls: 2, attempts: 3, errors: 1, slowest_step: 'sentiment',
     });
     expect(await summaryOf(seed.chainIds.askFailed)).toMatchObject({ name: 'sentiment', status: 'failed', calls: 1, errors: 1, cost_usd: null });
+    // A call that failed for good fails the chain, whatever came after it.
+    expect(await summaryOf(seed.chainIds.askFailedThenAsked)).toMatchObject({ name: 'sentiment', status: 'failed', calls: 2, attempts: 2, errors: 1 });
     expect(await summaryOf(seed.chainIds.running)).toMatchObject({ status: 'running', calls: 2, attempts: 2 });
   });
 

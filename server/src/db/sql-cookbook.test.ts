@@ -77,7 +77,7 @@ const EXPECTED: Record<string, { columns: string[]; check?: (rows: Row[], seed: 
   'Chains made outside the demo app': {
     columns: ['chain_id', 'first_call_at', 'attempts', 'tasks', 'cost_usd'],
     check: (rows, seed) => expect(rows.map((row) => row.chain_id).sort()).toEqual(
-      [seed.chainIds.askToday, seed.chainIds.askYesterday, seed.chainIds.askFailed].sort(),
+      [seed.chainIds.askToday, seed.chainIds.askYesterday, seed.chainIds.askFailed, seed.chainIds.askFailedThenAsked].sort(),
     ),
   },
   'Calls waiting for their provider right now': {

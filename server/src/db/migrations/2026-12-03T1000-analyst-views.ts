@@ -2,13 +2,16 @@ import { type Kysely, sql } from 'kysely';
 
 // Views for analysts: what the SQL cookbook (docs/sql-cookbook.md) and the Chains and Stats pages read.
 //
-// Plain views, not materialized ones, by measurement (bench/analyst-views.ts: 200,000 attempts in 60,606 chains over
-// 60 days, PostgreSQL 15 on the shared 2-core VM, medians of 7 runs, plain vs materialized): one chain's summary
-// 1.6-2.0 ms vs 0.4 ms (the chain_id index either way); the 50 newest chains, ids first, 4.4 vs 2.6 ms; task_stats
-// over 30 days 305-316 vs 3.5-4.7 ms. Only whole-table reads gain much (the 50 newest chains sorted by the view
-// itself: 1.5-2.5 s vs 0.8 ms), and a materialized view is wrong between refreshes (a running chain's attempts and
-// errors missing) while each refresh recomputes everything: 1.6-2.7 s for chain_summary (2.9-3.8 s concurrently),
-// 0.4-0.7 s for task_stats, growing with the log, on a schedule someone must own on PostgreSQL and on PGlite.
+// Plain views, not materialized ones, by measurement (bench/analyst-views.ts: 200,000 attempts in 60,606 chains
+// over 60 days, PostgreSQL 15 on the shared 2-core VM, medians of 7 reads in each of 3 runs, plain vs materialized):
+// - one chain's summary: 1.6-2.0 ms vs 0.3-0.4 ms (the chain_id index either way);
+// - the 50 newest chains, ids from the log first: 3.6-4.4 vs 2.6-4.3 ms;
+// - task_stats over 30 days: 305-316 vs 3.5-7.2 ms; the 50 newest chains sorted by the view itself: 1.5-2.5 s vs 0.8 ms.
+// Materialized copies win only where the whole log is aggregated, and they are wrong between refreshes (a running
+// chain's attempts and errors missing) while each refresh recomputes everything: 1.2-2.7 s for chain_summary (2.5-3.8 s
+// concurrently), 0.3-0.7 s for task_stats, growing with the log, on a schedule someone would own on PostgreSQL and on
+// PGlite. A third of a second is fine for an analyst's query; a Stats page that must be faster at millions of rows can
+// add a rollup of closed days beside this view.
 //
 // Totals count every attempt, retries included: `calls` are logical calls (each ask() starts at attempt 1),
 // `attempts` every row. Any chain_id in inference_log is a chain; the demo's chain row adds its name, status and
@@ -25,7 +28,7 @@ export async function up(db: Kysely<any>): Promise<void> {
       coalesce(chain.name, chains.first_step) as name,
       coalesce(chain.status, case
         when chains.pending then 'running'
-        when chains.last_status = 'error' then 'failed'
+        when chains.failed then 'failed'
         else 'succeeded' end) as status,
       chain.input,
       chains.first_call_at,
@@ -54,7 +57,7 @@ export async function up(db: Kysely<any>): Promise<void> {
         (array_agg(name order by step_ms desc nulls last, name))[1] as slowest_step,
         max(step_ms) as slowest_step_ms,
         (array_agg(name order by first_call_at, name))[1] as first_step,
-        (array_agg(last_status order by last_started_at desc))[1] as last_status,
+        bool_or(failed) as failed,
         bool_or(pending) as pending
       from (
         select
@@ -62,9 +65,14 @@ export async function up(db: Kysely<any>): Promise<void> {
           name,
           min(created_at) as first_call_at,
           max(coalesce(finished_at, created_at)) as last_call_at,
-          max(created_at) as last_started_at,
-          (array_agg(status order by created_at desc, attempt desc))[1] as last_status,
           bool_or(status = 'pending') as pending,
+          -- A call failed when an attempt failed and no attempt numbered one higher of the same task followed it
+          -- (the rule chains.get applies to a chain only the log knows: shared/src/chain-calls.ts).
+          bool_or(status = 'error' and not exists (
+            select 1 from inference_log as retry
+            where retry.chain_id = attempt_row.chain_id and retry.name = attempt_row.name
+              and retry.attempt = attempt_row.attempt + 1 and retry.created_at >= attempt_row.created_at
+          )) as failed,
           count(*) filter (where attempt = 1) as calls,
           count(*) as attempts,
           count(*) filter (where status = 'error') as errors,
@@ -72,7 +80,7 @@ export async function up(db: Kysely<any>): Promise<void> {
           sum(output_tokens) as output_tokens,
           sum(cost_usd) as cost_usd,
           sum(latency_ms) as step_ms
-        from inference_log
+        from inference_log as attempt_row
         group by chain_id, name
       ) as steps
       group by chain_id
