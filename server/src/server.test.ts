@@ -167,6 +167,14 @@ describe('the server with a built client', () => {
     expect((await fetch(`${running.url}/healthz`)).status).toBe(200);
   });
 
+  it.each(['//', '//x', '//%ff', '/\\', '/\\x'])('answers %s, a path with an empty first segment, with 404 JSON instead of crashing, and keeps serving', async (rawPath) => {
+    const response = await rawGet(running.url, rawPath);
+
+    expect(response.status).toBe(404);
+    expect(response.headers['content-type']).toMatch(/^application\/json/);
+    expect((await fetch(`${running.url}/healthz`)).status).toBe(200);
+  });
+
   it('answers a malformed percent-encoding with 404 JSON instead of crashing, and keeps serving', async () => {
     const response = await rawGet(running.url, '/%E0%A4%A');
 
