@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { WebSocket } from 'ws';
 import { type FakeProvider, startFakeProvider } from '../test/fake-provider.js';
 import { chainRows, onlyRow, rejectionOf, within } from '../test/llm-harness.js';
+import { sendRawUpgrade } from '../test/raw-http.js';
 import { type RunningServer, startRunningServer } from '../test/running-server.js';
 import { openTestDatabase } from '../test/test-database.js';
 import type { DatabaseHandle } from './db/client.js';
@@ -88,6 +89,18 @@ describe('the server over HTTP and WebSocket on one port', () => {
     const health = await client.health.query();
 
     expect(health).toMatchObject({ status: 'ok', database: EXPECTED_DATABASE, tasks: TASKS.map((task) => task.name) });
+  });
+
+  it.each(['//', '//%ff', '/\\'])('refuses a WebSocket upgrade to %s, a URL tRPC cannot read, with 400 and keeps serving', async (target) => {
+    expect(await sendRawUpgrade(running.url, target)).toBe(400);
+    expect((await fetch(`${running.url}/healthz`)).status).toBe(200);
+  });
+
+  it('opens a WebSocket whose path is odd but readable (/%ff, /trpc//x, /\\x)', async () => {
+    expect(await sendRawUpgrade(running.url, '/%ff')).toBe(101);
+    expect(await sendRawUpgrade(running.url, '/trpc//x')).toBe(101);
+    // URL reads it as //x, the host x: tRPC only reads its query, so the socket opens.
+    expect(await sendRawUpgrade(running.url, '/\\x')).toBe(101);
   });
 
   it('serves the health query to a typed client over a WebSocket on the same port', async () => {

@@ -7,6 +7,7 @@ import { WebSocketServer } from 'ws';
 import { createWebSocketConnectionLimit } from './http/connection-limit.js';
 import { DEFAULT_LIMITS, type Limits } from './http/limits.js';
 import { createContinueCheck, createRequestSizeLimit } from './http/request-size-limit.js';
+import { refuseUnreadableUpgradeUrl } from './http/upgrade-url.js';
 import { isWebSocketProtocolError } from './http/websocket-protocol-error.js';
 import { type AccessOptions, LOOPBACK_ACCESS, createAccessControl } from './http/access-control.js';
 import { log } from './log.js';
@@ -71,13 +72,15 @@ export function createChainlogServer(dependencies: AppDependencies, options: Ser
   const httpServer = createServer(handleRequest);
   httpServer.on('checkContinue', createContinueCheck(limits.maxBodyBytes, handleRequest));
   const limitConnections = createWebSocketConnectionLimit(limits);
-  // A message over maxPayload closes its socket with 1009 (message too big). The door is checked before the
-  // per-address count, so a refused upgrade takes no place.
+  // A message over maxPayload closes its socket with 1009 (message too big). The URL tRPC will read, then the door,
+  // are checked before the per-address count, so a refused upgrade takes no place.
   const wss = new WebSocketServer({
     server: httpServer,
     maxPayload: limits.maxWsMessageBytes,
     verifyClient: (info, callback) =>
-      access.verifyUpgrade(info, (admitted, ...refusal) => (admitted ? limitConnections(info, callback) : callback(admitted, ...refusal))),
+      refuseUnreadableUpgradeUrl(info, callback, () =>
+        access.verifyUpgrade(info, (admitted, ...refusal) => (admitted ? limitConnections(info, callback) : callback(admitted, ...refusal))),
+      ),
   });
   // ws re-emits the HTTP server's errors (EADDRINUSE); listen() reports them, so they must not go unhandled here.
   wss.on('error', (error) => serverLog.debug('WebSocket server error', error));
