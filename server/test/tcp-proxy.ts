@@ -9,6 +9,10 @@ export interface TcpProxy {
   cut(): Promise<void>;
   /** Listens again on the same port. */
   restore(): Promise<void>;
+  /** A server that stops answering but drops nothing: connections stay open (new ones too), no byte goes through. */
+  stall(): void;
+  /** Lets the bytes held since `stall` through, and forwards again. */
+  resume(): void;
   close(): Promise<void>;
 }
 
@@ -17,9 +21,12 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   const sockets = new Set<Socket>();
   let server: Server;
   let port = 0;
+  let stalled = false;
 
   function track(socket: Socket): void {
     sockets.add(socket);
+    // A paused socket reads nothing more: what arrives waits in the kernel, as behind a stuck middlebox.
+    if (stalled) socket.pause();
     socket.once('close', () => sockets.delete(socket));
     // A cut connection errors on both sides (ECONNRESET): that is the point, not a test failure.
     socket.on('error', () => socket.destroy());
@@ -65,6 +72,14 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     },
     cut: stop,
     restore: listen,
+    stall() {
+      stalled = true;
+      for (const socket of sockets) socket.pause();
+    },
+    resume() {
+      stalled = false;
+      for (const socket of sockets) socket.resume();
+    },
     async close() {
       if (server.listening) await stop();
     },
