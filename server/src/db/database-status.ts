@@ -27,6 +27,7 @@ export class DatabaseStatus {
   private probeTimer: NodeJS.Timeout | undefined;
   private probing: Promise<void> | undefined;
   private closed = false;
+  private lastRecoveredAt: number | undefined;
 
   constructor(
     private readonly probe: () => Promise<void>,
@@ -36,6 +37,15 @@ export class DatabaseStatus {
 
   isUp(): boolean {
     return this.outage === undefined;
+  }
+
+  /**
+   * How long the database has answered since it last came back, in ms: Infinity when it never went away, 0 while it
+   * is down. Others' heartbeats lapse while nobody can write them, so a lapse seen soon after an outage means little.
+   */
+  upForMs(): number {
+    if (this.outage) return 0;
+    return this.lastRecoveredAt === undefined ? Number.POSITIVE_INFINITY : Date.now() - this.lastRecoveredAt;
   }
 
   /** The current outage, or undefined while the database answers. */
@@ -120,6 +130,7 @@ export class DatabaseStatus {
     }
     const seconds = ((Date.now() - this.outage.since.getTime()) / 1000).toFixed(1);
     this.outage = undefined;
+    this.lastRecoveredAt = Date.now();
     statusLog.info(`database reachable again after ${seconds} s`);
     this.wakeAll();
   }

@@ -115,6 +115,9 @@ export class InstanceLease {
   private async renew(): Promise<void> {
     try {
       await touchInstance(this.options.db, this.options.id);
+      // After an outage every instance's heartbeat looks old until each has had a lease to renew it: a live
+      // instance must not be taken for dead because the database could not hear it.
+      if (this.options.status.upForMs() < this.options.leaseMs) return;
       const swept = await this.sweep();
       if (swept.endedRows > 0 || swept.interruptedChains.length > 0) {
         leaseLog.warn(`ended what a dead instance left: ${swept.endedRows} pending log row(s), ${swept.interruptedChains.length} running chain(s)`);

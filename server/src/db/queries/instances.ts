@@ -30,8 +30,9 @@ export async function markInstanceStopped(db: Db, id: string): Promise<void> {
 /**
  * Which rows count as left behind by a dead process. `exclusive`: this process is the only one that can use the
  * database (PGlite), so every other instance is dead. Otherwise an instance is dead once it said it stopped or its
- * heartbeat is older than the lease; a row with no instance (written before instances existed, or by code that
- * names none) is left behind once it is older than the lease.
+ * heartbeat is older than the lease, counted from the database server's start if that is later; a row with no
+ * instance (written before instances existed, or by code that names none) is left behind once it is older than
+ * the lease.
  */
 export interface DeadInstanceRule {
   self: string;
@@ -48,9 +49,11 @@ function ownedByDeadInstance(rule: DeadInstanceRule) {
   const lease = sql`now() - ${rule.leaseMs}::double precision * interval '1 millisecond'`;
   if (rule.exclusive) return rule.selfStarting ? sql<boolean>`true` : sql<boolean>`instance_id is distinct from ${rule.self}`;
   const earlierLife = rule.selfStarting ? sql`or instance_id = ${rule.self}` : sql``;
+  // A restarted PostgreSQL heard nobody while it was down: the lease counts from its start at the earliest.
   // Parenthesised whole: Kysely joins raw conditions to the others with `and` as they are.
   return sql<boolean>`((instance_id is null and created_at < ${lease}) ${earlierLife} or instance_id in (
-    select id from instance where id <> ${rule.self} and (stopped_at is not null or heartbeat_at < ${lease})))`;
+    select id from instance where id <> ${rule.self}
+      and (stopped_at is not null or greatest(heartbeat_at, pg_postmaster_start_time()) < ${lease})))`;
 }
 
 /** Ends the pending rows of dead instances as errors of class InterruptedError; returns how many. */
