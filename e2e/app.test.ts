@@ -174,7 +174,8 @@ describe('the app in Chromium', () => {
 
     const attempts = page.getByTestId('step-entity extraction').getByTestId('step-attempt');
     await expect.poll(() => attempts.count(), WAIT).toBe(2);
-    expect(await attempts.evaluateAll((rows) => rows.map((row) => row.getAttribute('data-status')))).toEqual(['error', 'ok']);
+    // Read through locators: this project has no DOM lib, so an element inside evaluateAll has no getAttribute type.
+    expect(await Promise.all((await attempts.all()).map((row) => row.getAttribute('data-status')))).toEqual(['error', 'ok']);
     expect(await attempts.first().innerText()).toContain('OutputValidationError');
     await expect.poll(() => page.getByTestId('chain-totals').innerText(), WAIT).toMatch(/^3 calls, 4 attempts · .* in models · 1 failed attempt · \$/);
     await expect.poll(() => page.getByTestId('chain-logs').innerText(), WAIT).toContain('Inference calls (3 calls, 4 attempts)');
