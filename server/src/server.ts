@@ -4,9 +4,11 @@ import type { AccessMode } from '@chainlog/shared';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import { WebSocketServer } from 'ws';
-import { createWebSocketConnectionLimit } from './http/connection-limit.js';
+import { ConnectionCounter, createWebSocketConnectionLimit } from './http/connection-limit.js';
 import { DEFAULT_LIMITS, type Limits } from './http/limits.js';
 import { createContinueCheck, createRequestSizeLimit } from './http/request-size-limit.js';
+import { createStreamLimit } from './http/stream-limit.js';
+import { refuseUnreadableUpgradeUrl } from './http/upgrade-url.js';
 import { isWebSocketProtocolError } from './http/websocket-protocol-error.js';
 import { type AccessOptions, LOOPBACK_ACCESS, createAccessControl } from './http/access-control.js';
 import { log } from './log.js';
@@ -19,6 +21,7 @@ import { requireConnectionToken } from './trpc/require-token.js';
 
 const serverLog = log.withTag('server');
 const ABORTED_CALLS_GRACE_MS = 2_000;
+const TRPC_BASE_PATH = '/trpc/';
 
 export interface ServerOptions {
   /** The built client to serve on the same port; nothing is served when absent. */
@@ -43,7 +46,7 @@ export function createChainlogServer(dependencies: AppDependencies, options: Ser
   const trpcHandler = createHTTPHandler({
     router: appRouter,
     createContext,
-    basePath: '/trpc/',
+    basePath: TRPC_BASE_PATH,
     onError: logProcedureError,
     // tRPC's own count stops taking a chunked body at the limit; the middleware refuses a declared one before.
     maxBodySize: limits.maxBodyBytes,
@@ -55,6 +58,9 @@ export function createChainlogServer(dependencies: AppDependencies, options: Ser
       return { headers };
     },
   });
+  // WebSockets and SSE subscriptions are an address's long-lived connections, counted together.
+  const connections = new ConnectionCounter(limits.maxConnectionsPerAddress);
+  const limitStreams = createStreamLimit(appRouter, TRPC_BASE_PATH, limits, connections);
   const serveStatic = options.clientDir ? createStaticHandler(options.clientDir) : undefined;
 
   const handleRequest: RequestListener = (request, response) => {
@@ -64,20 +70,22 @@ export function createChainlogServer(dependencies: AppDependencies, options: Ser
       return void answerHealth(dependencies, response, access.mode);
     }
     if (!access.admit(request, response, pathname)) return;
-    if (pathname === '/trpc' || pathname.startsWith('/trpc/')) return trpcHandler(request, response);
+    if (pathname === '/trpc' || pathname.startsWith('/trpc/')) return void (limitStreams(request, response) && trpcHandler(request, response));
     if (serveStatic?.(request, response)) return;
     response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `no route for ${pathname}` }));
   };
   const httpServer = createServer(handleRequest);
   httpServer.on('checkContinue', createContinueCheck(limits.maxBodyBytes, handleRequest));
-  const limitConnections = createWebSocketConnectionLimit(limits);
-  // A message over maxPayload closes its socket with 1009 (message too big). The door is checked before the
-  // per-address count, so a refused upgrade takes no place.
+  const limitConnections = createWebSocketConnectionLimit(limits, connections);
+  // A message over maxPayload closes its socket with 1009 (message too big). The URL tRPC will read, then the door,
+  // are checked before the per-address count, so a refused upgrade takes no place.
   const wss = new WebSocketServer({
     server: httpServer,
     maxPayload: limits.maxWsMessageBytes,
     verifyClient: (info, callback) =>
-      access.verifyUpgrade(info, (admitted, ...refusal) => (admitted ? limitConnections(info, callback) : callback(admitted, ...refusal))),
+      refuseUnreadableUpgradeUrl(info, callback, () =>
+        access.verifyUpgrade(info, (admitted, ...refusal) => (admitted ? limitConnections(info, callback) : callback(admitted, ...refusal))),
+      ),
   });
   // ws re-emits the HTTP server's errors (EADDRINUSE); listen() reports them, so they must not go unhandled here.
   wss.on('error', (error) => serverLog.debug('WebSocket server error', error));

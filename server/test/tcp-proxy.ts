@@ -9,6 +9,10 @@ export interface TcpProxy {
   cut(): Promise<void>;
   /** Listens again on the same port. */
   restore(): Promise<void>;
+  /** A server that stops answering but drops nothing: connections stay open (new ones too), no byte goes through. */
+  stall(): void;
+  /** Lets the bytes held since `stall` through, and forwards again. */
+  resume(): void;
   /**
    * The next time a client sends bytes that `matches` accepts, they go through and that client's connection is cut
    * before an answer can come back: a statement (a COMMIT) that ran, with its client never told.
@@ -22,10 +26,13 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   const sockets = new Set<Socket>();
   let server: Server;
   let port = 0;
+  let stalled = false;
   let armed: { matches: (chunk: Buffer) => boolean; done: () => void } | undefined;
 
   function track(socket: Socket): void {
     sockets.add(socket);
+    // A paused socket reads nothing more: what arrives waits in the kernel, as behind a stuck middlebox.
+    if (stalled) socket.pause();
     socket.once('close', () => sockets.delete(socket));
     // A cut connection errors on both sides (ECONNRESET): that is the point, not a test failure.
     socket.on('error', () => socket.destroy());
@@ -85,6 +92,14 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     },
     cut: stop,
     restore: listen,
+    stall() {
+      stalled = true;
+      for (const socket of sockets) socket.pause();
+    },
+    resume() {
+      stalled = false;
+      for (const socket of sockets) socket.resume();
+    },
     cutAfterNext(matches) {
       return new Promise((done) => {
         armed = { matches, done };

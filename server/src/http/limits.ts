@@ -8,7 +8,7 @@ export interface Limits {
   maxBatchCalls: number;
   /** Largest WebSocket message, in bytes; a larger one closes the socket with 1009. */
   maxWsMessageBytes: number;
-  /** WebSocket connections open at once from one client address; one more is refused with 429. */
+  /** WebSocket connections and SSE subscriptions open at once from one client address, together; one more is refused with 429. */
   maxConnectionsPerAddress: number;
   /** Subscriptions open at once on one WebSocket connection; one more is TOO_MANY_REQUESTS. */
   maxSubscriptionsPerConnection: number;

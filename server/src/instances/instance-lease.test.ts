@@ -4,7 +4,7 @@ import { openTestDatabase } from '../../test/test-database.js';
 import type { DatabaseHandle, Db } from '../db/client.js';
 import { findChain, finishChain, insertChain } from '../db/queries/chains.js';
 import { DatabaseStatus } from '../db/database-status.js';
-import { registerInstance } from '../db/queries/instances.js';
+import { listInstances, registerInstance } from '../db/queries/instances.js';
 import type { NewInferenceLog } from '../db/tables/inference-log.js';
 import { newChainId } from '../llm/chain-context.js';
 import { uuidv7 } from '../uuid-v7.js';
@@ -55,11 +55,11 @@ async function waitUntilServerUpFor(db: Db, ms: number): Promise<void> {
 
 const statusOf = async (db: Db, id: string) => (await db.selectFrom('inference_log').select(['status', 'error']).where('id', '=', id).executeTakeFirstOrThrow());
 
-function startLease(options: { exclusive: boolean; heartbeatMs?: number; leaseMs?: number }): Promise<InstanceLease> {
+function startLease(options: { exclusive: boolean; heartbeatMs?: number; leaseMs?: number; id?: string }): Promise<InstanceLease> {
   return InstanceLease.start({
     db: database.db,
     status: database.status,
-    id: uuidv7(),
+    id: options.id ?? uuidv7(),
     role: 'server',
     heartbeatMs: options.heartbeatMs ?? 60_000,
     leaseMs: options.leaseMs ?? 10_000,
@@ -132,6 +132,48 @@ describe('an instance lease, on start', () => {
     await lease.stop();
     await startLease({ exclusive: true }).then((cleaner) => cleaner.stop());
   });
+});
+
+describe('an instance lease under a fixed CHAINLOG_INSTANCE_ID', () => {
+  it('takes over its row when the process starts again with the same id after a clean stop', async () => {
+    const id = uuidv7();
+    const first = await startLease({ exclusive: false, id });
+    await first.stop();
+
+    const second = await startLease({ exclusive: false, id });
+
+    expect((await listInstances(database.db)).filter((instance) => instance.id === id)).toEqual([
+      expect.objectContaining({ id, pid: process.pid, stopped_at: null }),
+    ]);
+    await second.stop();
+  });
+
+  it.each([false, true])(
+    'ends, as it starts again, what the same id left pending and running when its process died (database to itself: %s)',
+    async (exclusive) => {
+      const db = database.db;
+      // The previous life: registered, heartbeat fresh (killed a moment ago), a call and a chain in the middle.
+      const id = uuidv7();
+      await registerInstance(db, { id, role: 'server', hostname: 'here', pid: 4242 });
+      const row = await pendingRow(db, id);
+      const chain = await runningChain(db, id);
+      const alive = await otherInstance(db, { heartbeatAgoMs: 0 });
+      const othersRow = await pendingRow(db, alive);
+
+      const lease = await startLease({ exclusive, id });
+
+      expect(await statusOf(db, row)).toEqual({ status: 'error', error: expect.objectContaining({ class: 'InterruptedError' }) });
+      expect(await findChain(db, chain)).toMatchObject({ status: 'interrupted', error: { class: 'Interrupted' } });
+      // Its own rows of this life are its own again: a later sweep leaves them alone.
+      const own = await pendingRow(db, id);
+      await lease.sweep();
+      expect((await statusOf(db, own)).status).toBe('pending');
+      if (!exclusive) expect((await statusOf(db, othersRow)).status).toBe('pending');
+      await lease.stop();
+      // Leave nothing pending for the other tests of this file.
+      await startLease({ exclusive: true }).then((cleaner) => cleaner.stop());
+    },
+  );
 });
 
 describe('an instance lease, while it runs', () => {
