@@ -5,6 +5,7 @@ import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import { WebSocketServer } from 'ws';
 import { ConnectionCounter, createWebSocketConnectionLimit } from './http/connection-limit.js';
+import { closeConnectionsWithoutParams } from './http/connection-params-deadline.js';
 import { DEFAULT_LIMITS, type Limits } from './http/limits.js';
 import { createContinueCheck, createRequestSizeLimit } from './http/request-size-limit.js';
 import { createStreamLimit } from './http/stream-limit.js';
@@ -87,6 +88,7 @@ export function createChainlogServer(dependencies: AppDependencies, options: Ser
         access.verifyUpgrade(info, (admitted, ...refusal) => (admitted ? limitConnections(info, callback) : callback(admitted, ...refusal))),
       ),
   });
+  closeConnectionsWithoutParams(wss, limits.connectionParamsTimeoutMs);
   // ws re-emits the HTTP server's errors (EADDRINUSE); listen() reports them, so they must not go unhandled here.
   wss.on('error', (error) => serverLog.debug('WebSocket server error', error));
   const wsHandler = applyWSSHandler({ wss, router: appRouter, createContext: requireConnectionToken(createContext, access.tokenCheck), onError: logProcedureError, keepAlive: { enabled: true } });
