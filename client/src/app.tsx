@@ -1,14 +1,18 @@
 import { type QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { Suspense, lazy } from 'react';
 import { HashRouter, Outlet, Route, Routes } from 'react-router';
 import { AppShell } from './components/app-shell.js';
-import { NotFoundState } from './components/error-state.js';
+import { PageLoading } from './components/page-loading.js';
 import { useConnectionStatus } from './connection-status.js';
-import { ChainPage } from './features/chain/chain-page.js';
-import { InboxPage } from './features/inbox/inbox-page.js';
-import { LogDetailPage } from './features/logs/log-detail-page.js';
-import { LogsPage } from './features/logs/logs-page.js';
 import { useLiveUpdates } from './live-updates.js';
 import { type TrpcClient, trpc } from './trpc.js';
+
+// Each page is a chunk of its own, fetched when first shown: the first view loads the shell and one page, not four.
+const InboxPage = lazy(() => import('./features/inbox/inbox-page.js').then((module) => ({ default: module.InboxPage })));
+const ChainPage = lazy(() => import('./features/chain/chain-page.js').then((module) => ({ default: module.ChainPage })));
+const LogsPage = lazy(() => import('./features/logs/logs-page.js').then((module) => ({ default: module.LogsPage })));
+const LogDetailPage = lazy(() => import('./features/logs/log-detail-page.js').then((module) => ({ default: module.LogDetailPage })));
+const NotFoundPage = lazy(() => import('./components/error-state.js').then((module) => ({ default: module.NotFoundPage })));
 
 /**
  * Providers and routes. A hash router, so the static bundle works from any host (S3/CloudFront) with no rewrite
@@ -25,7 +29,7 @@ export function App({ queryClient, trpcClient }: { queryClient: QueryClient; trp
               <Route path="chains/:chainId" element={<ChainPage />} />
               <Route path="logs" element={<LogsPage />} />
               <Route path="logs/:id" element={<LogDetailPage />} />
-              <Route path="*" element={<NotFoundState title="Page not found" message="Nothing lives at this address." backTo={{ label: 'Back to the inbox', to: '/' }} />} />
+              <Route path="*" element={<NotFoundPage />} />
             </Route>
           </Routes>
         </HashRouter>
@@ -39,7 +43,10 @@ function Layout() {
   const connectionStatus = useConnectionStatus();
   return (
     <AppShell connectionStatus={connectionStatus}>
-      <Outlet />
+      {/* Inside the shell: while a page's chunk loads, the app bar and the connection state stay on screen. */}
+      <Suspense fallback={<PageLoading />}>
+        <Outlet />
+      </Suspense>
     </AppShell>
   );
 }

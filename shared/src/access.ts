@@ -1,11 +1,15 @@
-import { z } from 'zod';
+// No zod here: the web client reads /healthz with this in its first view, where zod would cost more than it checks.
 
 /** Whether the server asks every /trpc request and WebSocket for CHAINLOG_TOKEN (`token`) or not (`none`). */
-export const accessModeSchema = z.enum(['token', 'none']);
-export type AccessMode = z.infer<typeof accessModeSchema>;
+export const ACCESS_MODES = ['token', 'none'] as const;
+export type AccessMode = (typeof ACCESS_MODES)[number];
 
-/** The part of GET /healthz that tells a client whether to ask for a token. */
-export const healthzAccessSchema = z.object({ auth: accessModeSchema });
+/** The access mode that a GET /healthz body names in `auth`, or undefined when it names none. */
+export function readHealthzAccessMode(body: unknown): AccessMode | undefined {
+  if (typeof body !== 'object' || body === null || !('auth' in body)) return undefined;
+  const { auth } = body;
+  return ACCESS_MODES.find((mode) => mode === auth);
+}
 
 /**
  * The close code of a WebSocket whose token was missing or refused (4000–4999 is for applications; 4401 echoes

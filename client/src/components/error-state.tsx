@@ -46,3 +46,8 @@ export function NotFoundState({ title, message, backTo }: { title: string; messa
     </Box>
   );
 }
+
+/** The page for an address that names no page. */
+export function NotFoundPage() {
+  return <NotFoundState title="Page not found" message="Nothing lives at this address." backTo={{ label: 'Back to the inbox', to: '/' }} />;
+}

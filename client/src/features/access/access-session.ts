@@ -1,5 +1,5 @@
 import type { AppRouter } from '@chainlog/server/router';
-import { type AccessMode, healthzAccessSchema } from '@chainlog/shared';
+import { type AccessMode, readHealthzAccessMode } from '@chainlog/shared';
 import type { QueryClient } from '@tanstack/react-query';
 import { createTRPCClient, httpLink } from '@trpc/client';
 import { useSyncExternalStore } from 'react';
@@ -59,8 +59,7 @@ function tokenRefused(): void {
 async function readAccessMode(): Promise<AccessMode | undefined> {
   try {
     const response = await fetch(API_HEALTH_URL);
-    const parsed = healthzAccessSchema.safeParse(await response.json());
-    return parsed.success ? parsed.data.auth : undefined;
+    return readHealthzAccessMode(await response.json());
   } catch {
     // Unreachable or not JSON: start with the stored token, if any; a refusal brings the dialog up later.
     return undefined;
