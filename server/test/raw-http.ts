@@ -6,6 +6,8 @@ export interface RawResponse {
   status: number;
   headers: IncomingHttpHeaders;
   body: string;
+  /** The body as received, not decoded (a compressed body stays compressed). */
+  bytes: Buffer;
 }
 
 export interface RawRequest {
@@ -23,7 +25,10 @@ export function sendRaw(baseUrl: string, { method = 'GET', path, headers = {}, b
     const request = httpRequest({ host: hostname, port, path, method, headers, timeout: 5_000 }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      response.on('end', () => {
+        const bytes = Buffer.concat(chunks);
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, body: bytes.toString('utf8'), bytes });
+      });
       response.on('error', reject);
     });
     request.on('timeout', () => request.destroy(new Error(`${method} ${path} timed out`)));
@@ -59,7 +64,8 @@ export function openRawSocket(url: string, headers: Record<string, string> = {})
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () => {
-        resolve({ refused: { status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') } });
+        const bytes = Buffer.concat(chunks);
+        resolve({ refused: { status: response.statusCode ?? 0, headers: response.headers, body: bytes.toString('utf8'), bytes } });
         socket.terminate();
       });
     });
