@@ -24,6 +24,8 @@ export interface ChunkSize {
 export interface FirstLoad {
   firstView: ChunkSize[];
   lazy: ChunkSize[];
+  /** What opening each lazy page adds to the first view: its chunk and the shared chunks only it needs so far. */
+  pages: ChunkSize[];
 }
 
 async function sizeOf(distDir: string, file: string): Promise<ChunkSize> {
@@ -44,11 +46,10 @@ function entryScripts(indexHtml: string): string[] {
   return found;
 }
 
-/** Follows static imports from index.html's scripts; every other .js file of the bundle is lazy. */
-export async function measureFirstLoad(distDir: string): Promise<FirstLoad> {
+/** The files `entries` load at once: themselves and, transitively, their static imports (not dynamic import()s). */
+async function staticClosure(distDir: string, entries: string[]): Promise<Set<string>> {
   await init;
-  const indexHtml = await readFile(path.join(distDir, 'index.html'), 'utf8');
-  const pending = entryScripts(indexHtml);
+  const pending = [...entries];
   const seen = new Set<string>();
   while (pending.length > 0) {
     const file = pending.pop();
@@ -60,9 +61,26 @@ export async function measureFirstLoad(distDir: string): Promise<FirstLoad> {
       if (imported.d === -1 && imported.n?.startsWith('.')) pending.push(path.posix.join(path.posix.dirname(file), imported.n));
     }
   }
+  return seen;
+}
+
+/** Follows static imports from index.html's scripts; every other .js file of the bundle is lazy. */
+export async function measureFirstLoad(distDir: string): Promise<FirstLoad> {
+  const indexHtml = await readFile(path.join(distDir, 'index.html'), 'utf8');
+  const firstViewFiles = await staticClosure(distDir, entryScripts(indexHtml));
   const allScripts = (await readdir(distDir, { recursive: true })).filter((file) => file.endsWith('.js')).map((file) => file.split(path.sep).join('/'));
   const sizes = await Promise.all(allScripts.sort().map((file) => sizeOf(distDir, file)));
-  return { firstView: sizes.filter(({ file }) => seen.has(file)), lazy: sizes.filter(({ file }) => !seen.has(file)) };
+  const lazy = sizes.filter(({ file }) => !firstViewFiles.has(file));
+  // A lazy page (`<name>-page-<hash>.js`) brings its chunk and whatever else it imports that the first view has not.
+  const pages = await Promise.all(
+    lazy
+      .filter(({ file }) => /-page-[\w-]+\.js$/.test(file))
+      .map(async ({ file }) => {
+        const added = [...(await staticClosure(distDir, [file]))].filter((name) => !firstViewFiles.has(name));
+        return { ...total(sizes.filter((size) => added.includes(size.file))), file };
+      }),
+  );
+  return { firstView: sizes.filter(({ file }) => firstViewFiles.has(file)), lazy, pages };
 }
 
 function total(chunks: ChunkSize[]): ChunkSize {
@@ -78,7 +96,7 @@ const kilobytes = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 const row = ({ file, raw, gzip, brotli: br }: ChunkSize) => `${file.padEnd(42)}${kilobytes(raw).padStart(11)}${kilobytes(gzip).padStart(11)}${kilobytes(br).padStart(11)}`;
 
 /** Prints the table; returns false when the first view is over its gzip budget. */
-export function printFirstLoad({ firstView, lazy }: FirstLoad): boolean {
+export function printFirstLoad({ firstView, lazy, pages }: FirstLoad): boolean {
   const firstTotal = total(firstView);
   const lines = [
     `${'first view (index.html + static imports)'.padEnd(42)}${'raw'.padStart(11)}${'gzip'.padStart(11)}${'brotli'.padStart(11)}`,
@@ -86,6 +104,7 @@ export function printFirstLoad({ firstView, lazy }: FirstLoad): boolean {
     row({ ...firstTotal, file: `= first view, ${firstTotal.file}` }),
     ...lazy.map((chunk) => row({ ...chunk, file: `lazy ${chunk.file}` })),
     row({ ...total([...firstView, ...lazy]), file: `= all JavaScript, ${firstView.length + lazy.length} file(s)` }),
+    ...pages.map((page) => row({ ...page, file: `opening ${page.file.replace(/^assets\//, '').replace(/-page-[\w-]+\.js$/, '')} page adds` })),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   const withinBudget = firstTotal.gzip <= FIRST_VIEW_GZIP_BUDGET;

@@ -4,6 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeProvider, type RecordedRequest, startFakeProvider } from '../server/test/fake-provider.js';
 import { type RunningServer, startRunningServer } from '../server/test/running-server.js';
+import { FIRST_VIEW_GZIP_BUDGET, measureFirstLoad } from '../bench/first-load.js';
 import { launchChromium } from './browser.js';
 import { buildClient } from './build-client.js';
 
@@ -124,6 +125,43 @@ describe('the app in Chromium', () => {
     await page.goto(server.url);
     await expect.poll(() => page.getByTestId('inbox-message').first().getAttribute('data-status'), WAIT).toBe('succeeded');
     await screenshot(page, '6-inbox-list');
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  });
+
+  it('loads the first view compressed and within its budget, and the code of each page only when it is first shown', async () => {
+    const { firstView } = await measureFirstLoad(clientDir);
+    const firstViewGzip = firstView.reduce((sum, chunk) => sum + chunk.gzip, 0);
+    expect(firstViewGzip).toBeLessThanOrEqual(FIRST_VIEW_GZIP_BUDGET);
+
+    const page = await browser.newPage({ viewport: DESKTOP });
+    const pageErrors: Error[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error));
+    // Each script fetched: the encoding Chromium accepted and the one it was sent in.
+    const scripts = new Map<string, { accepted: string; sent: string }>();
+    page.on('response', async (response) => {
+      const name = path.posix.basename(new URL(response.url()).pathname);
+      if (!name.endsWith('.js')) return;
+      const [requestHeaders, responseHeaders] = await Promise.all([response.request().allHeaders(), response.allHeaders()]);
+      scripts.set(name, { accepted: requestHeaders['accept-encoding'] ?? '', sent: responseHeaders['content-encoding'] ?? 'identity' });
+    });
+    const loaded = (pageName: string) => [...scripts.keys()].some((name) => name.startsWith(`${pageName}-`));
+
+    await page.goto(server.url);
+    await page.getByRole('button', { name: 'Order not arrived' }).waitFor(WAIT);
+    await expect.poll(() => page.getByTestId('connection-status').getAttribute('data-status'), WAIT).toBe('open');
+    expect(loaded('inbox-page')).toBe(true);
+    expect(['chain-page', 'logs-page', 'log-detail-page'].filter(loaded)).toEqual([]);
+    for (const { file } of firstView) {
+      const script = scripts.get(path.posix.basename(file));
+      expect(script, file).toBeDefined();
+      expect(script?.sent, file).toBe(script?.accepted.includes('br') ? 'br' : 'gzip');
+    }
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Logs' }).click();
+    await page.getByTestId('logs-page').waitFor(WAIT);
+    expect(loaded('logs-page')).toBe(true);
+    expect(loaded('chain-page')).toBe(false);
     expect(pageErrors).toEqual([]);
     await page.close();
   });
