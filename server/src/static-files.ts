@@ -117,7 +117,12 @@ async function sendFile(request: IncomingMessage, response: ServerResponse, { fi
   }
   // pipe() would leave a read error (the file removed since the check, as a rebuild of the client does) unhandled,
   // which ends the process; pipeline ends the response instead.
-  pipeline(createReadStream(sent.path), response, (error) => error && staticLog.warn(`could not send ${sent.path}: ${error.message}`));
+  pipeline(createReadStream(sent.path), response, (error) => {
+    if (!error) return;
+    // The client hanging up mid-body (a tab closed, a page left) is routine, not the server's failure.
+    if ('code' in error && error.code === 'ERR_STREAM_PREMATURE_CLOSE') staticLog.debug(`${sent.path}: the client left before the end`);
+    else staticLog.warn(`could not send ${sent.path}: ${error.message}`);
+  });
 }
 
 interface Representation {
