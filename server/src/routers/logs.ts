@@ -1,4 +1,4 @@
-import { withoutNul } from '@chainlog/shared';
+import { postgresText } from '@chainlog/shared';
 import { z } from 'zod';
 import { getLogDetail, listLogFacets, listLogSummaries } from '../services/logs.js';
 import { notFound } from '../trpc/errors.js';
@@ -10,9 +10,9 @@ export const logsRouter = router({
     .input(
       z
         .object({
-          name: withoutNul(z.string().min(1)).nullish(),
-          model: withoutNul(z.string().min(1)).nullish(),
-          provider: withoutNul(z.string().min(1)).nullish(),
+          name: postgresText(z.string().min(1)).nullish(),
+          model: postgresText(z.string().min(1)).nullish(),
+          provider: postgresText(z.string().min(1)).nullish(),
           status: z.enum(['pending', 'ok', 'error']).nullish(),
           chainId: z.uuid().nullish(),
           /** ISO 8601; inclusive. */
