@@ -6,6 +6,7 @@ import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import { WebSocketServer } from 'ws';
 import { createWebSocketConnectionLimit } from './http/connection-limit.js';
 import { DEFAULT_LIMITS, type Limits } from './http/limits.js';
+import { answerMalformedPath, isMalformedPath } from './http/malformed-path.js';
 import { createContinueCheck, createRequestSizeLimit } from './http/request-size-limit.js';
 import { isWebSocketProtocolError } from './http/websocket-protocol-error.js';
 import { type AccessOptions, LOOPBACK_ACCESS, createAccessControl } from './http/access-control.js';
@@ -64,7 +65,10 @@ export function createChainlogServer(dependencies: AppDependencies, options: Ser
       return void answerHealth(dependencies, response, access.mode);
     }
     if (!access.admit(request, response, pathname)) return;
-    if (pathname === '/trpc' || pathname.startsWith('/trpc/')) return trpcHandler(request, response);
+    if (pathname === '/trpc' || pathname.startsWith('/trpc/')) {
+      if (isMalformedPath(pathname)) return answerMalformedPath(response, pathname);
+      return trpcHandler(request, response);
+    }
     if (serveStatic?.(request, response)) return;
     response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `no route for ${pathname}` }));
   };
