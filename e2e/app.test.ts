@@ -35,6 +35,8 @@ describe('the app in Chromium', () => {
   let clientDir: string;
   // The first step of each chain waits for the test, so pages are seen while the chain is running.
   let firstStepHeld: Promise<void> = Promise.resolve();
+  // How many entity answers to come break the schema (ask() then asks again).
+  let badEntityAnswers = 0;
   let releaseFirstStep: () => void = () => {};
   function holdFirstSteps(): void {
     firstStepHeld = new Promise<void>((resolve) => {
@@ -48,6 +50,10 @@ describe('the app in Chromium', () => {
     fake.respondWith(async (request) => {
       const name = schemaName(request);
       if (name === 'intent_recognition') await firstStepHeld;
+      if (name === 'entity_extraction' && badEntityAnswers > 0) {
+        badEntityAnswers--;
+        return { kind: 'json', value: { orderNumbers: 'A-1042' } };
+      }
       return { kind: 'json', value: ANSWERS[name] ?? {} };
     });
     server = await startRunningServer({ fakeProvider: fake, clientDir });
@@ -157,6 +163,44 @@ describe('the app in Chromium', () => {
 
     await expect.poll(() => page.getByTestId('log-status').getAttribute('data-status'), WAIT).toBe('ok');
     await expect.poll(() => page.getByTestId('log-output').innerText(), WAIT).toContain('order_status');
+    await page.close();
+  });
+
+  it('shows each attempt of a retried step and counts every attempt in the chain totals', async () => {
+    badEntityAnswers = 1;
+    const page = await browser.newPage({ viewport: DESKTOP });
+    await submitExample(page);
+    await expect.poll(() => page.getByTestId('chain-status').getAttribute('data-status'), WAIT).toBe('succeeded');
+
+    const attempts = page.getByTestId('step-entity extraction').getByTestId('step-attempt');
+    await expect.poll(() => attempts.count(), WAIT).toBe(2);
+    expect(await Promise.all((await attempts.all()).map((row) => row.getAttribute('data-status')))).toEqual(['error', 'ok']);
+    expect(await attempts.first().innerText()).toContain('OutputValidationError');
+    await expect.poll(() => page.getByTestId('chain-totals').innerText(), WAIT).toMatch(/^3 calls, 4 attempts · .* in models · 1 failed attempt · \$/);
+    await expect.poll(() => page.getByTestId('chain-logs').innerText(), WAIT).toContain('Inference calls (3 calls, 4 attempts)');
+    await screenshot(page, 'retried-step');
+
+    await attempts.first().getByRole('link').click();
+    await page.waitForURL(/#\/logs\/[0-9a-f-]{36}$/, WAIT);
+    await expect.poll(() => page.getByTestId('log-status').getAttribute('data-status'), WAIT).toBe('error');
+    await page.close();
+  });
+
+  it('opens a chain only the log knows (calls made with ask() directly) with its calls as steps', async () => {
+    const message = { from: 'ann@example.com', subject: 'Where is my order?', body: 'Order A-1042 has not arrived.' };
+    const first = await server.dependencies.llm.ask('intent recognition', message);
+    await server.dependencies.llm.ask('entity extraction', message, { chainId: first.chainId });
+    const page = await browser.newPage({ viewport: DESKTOP });
+
+    await page.goto(`${server.url}/#/chains/${first.chainId}`);
+
+    await expect.poll(() => page.getByTestId('chain-status').getAttribute('data-status'), WAIT).toBe('succeeded');
+    expect(await page.getByTestId('unrecorded-chain').innerText()).toContain('No chain runner recorded this chain');
+    for (const step of ['intent recognition', 'entity extraction']) {
+      await expect.poll(() => page.getByTestId(`step-${step}`).getAttribute('data-status'), WAIT).toBe('succeeded');
+    }
+    expect(await page.getByTestId('chain-totals').innerText()).toMatch(/^2 calls · .* in models · \$/);
+    await screenshot(page, 'chain-of-ask-calls');
     await page.close();
   });
 

@@ -8,6 +8,7 @@ import { buildClient } from './build-client.js';
 
 const SCREENSHOTS = path.join('test-output', 'e2e-offline', process.env.CHAINLOG_TEST_DB ?? 'pglite');
 const WAIT = { timeout: 15_000 };
+// Three pages, each waited for: on a loaded 2-core machine this outlasts the 30 s default.
 const DESKTOP = { width: 1360, height: 900 };
 const STEPS = ['intent recognition', 'entity extraction', 'reply drafting'];
 
@@ -79,5 +80,5 @@ describe('answers of the offline provider in Chromium', () => {
 
     expect(pageErrors).toEqual([]);
     await page.close();
-  });
+  }, 60_000);
 });

@@ -30,6 +30,7 @@ export function createAppDependencies(options: {
     db: database.db,
     databaseKind: database.kind,
     databaseStatus: database.status,
+    outageWaitMs: database.outageWaitMs,
     instanceId: instance?.id ?? null,
     llm,
     bus,

@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { WebSocket } from 'ws';
 import { type FakeProvider, startFakeProvider } from '../test/fake-provider.js';
 import { chainRows, onlyRow, rejectionOf, within } from '../test/llm-harness.js';
+import { sendRawUpgrade } from '../test/raw-http.js';
 import { type RunningServer, startRunningServer } from '../test/running-server.js';
 import { openTestDatabase } from '../test/test-database.js';
 import type { DatabaseHandle } from './db/client.js';
@@ -90,6 +91,18 @@ describe('the server over HTTP and WebSocket on one port', () => {
     expect(health).toMatchObject({ status: 'ok', database: EXPECTED_DATABASE, tasks: TASKS.map((task) => task.name) });
   });
 
+  it.each(['//', '//%ff', '/\\'])('refuses a WebSocket upgrade to %s, a URL tRPC cannot read, with 400 and keeps serving', async (target) => {
+    expect(await sendRawUpgrade(running.url, target)).toBe(400);
+    expect((await fetch(`${running.url}/healthz`)).status).toBe(200);
+  });
+
+  it('opens a WebSocket whose path is odd but readable (/%ff, /trpc//x, /\\x)', async () => {
+    expect(await sendRawUpgrade(running.url, '/%ff')).toBe(101);
+    expect(await sendRawUpgrade(running.url, '/trpc//x')).toBe(101);
+    // URL reads it as //x, the host x: tRPC only reads its query, so the socket opens.
+    expect(await sendRawUpgrade(running.url, '/\\x')).toBe(101);
+  });
+
   it('serves the health query to a typed client over a WebSocket on the same port', async () => {
     expect(new URL(running.wsUrl).port).toBe(new URL(running.url).port);
     const wsClient = createWSClient({ url: running.wsUrl, WebSocket: NodeWebSocket });
@@ -164,6 +177,14 @@ describe('the server with a built client', () => {
   it('ends the response of a file that fails to read instead of crashing, and keeps serving', async () => {
     // The status line went out before the read failed: the client sees the connection cut, not a complete body.
     await expect(rawGet(running.url, '/assets/unreadable.js')).rejects.toThrow();
+    expect((await fetch(`${running.url}/healthz`)).status).toBe(200);
+  });
+
+  it.each(['//', '//x', '//%ff', '/\\', '/\\x'])('answers %s, a path with an empty first segment, with 404 JSON instead of crashing, and keeps serving', async (rawPath) => {
+    const response = await rawGet(running.url, rawPath);
+
+    expect(response.status).toBe(404);
+    expect(response.headers['content-type']).toMatch(/^application\/json/);
     expect((await fetch(`${running.url}/healthz`)).status).toBe(200);
   });
 

@@ -4,10 +4,13 @@ import type { AccessMode } from '@chainlog/shared';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import { WebSocketServer } from 'ws';
-import { createWebSocketConnectionLimit } from './http/connection-limit.js';
+import { ConnectionCounter, createWebSocketConnectionLimit } from './http/connection-limit.js';
+import { closeConnectionsWithoutParams } from './http/connection-params-deadline.js';
 import { DEFAULT_LIMITS, type Limits } from './http/limits.js';
 import { answerMalformedPath, isMalformedPath } from './http/malformed-path.js';
 import { createContinueCheck, createRequestSizeLimit } from './http/request-size-limit.js';
+import { createStreamLimit } from './http/stream-limit.js';
+import { refuseUnreadableUpgradeUrl } from './http/upgrade-url.js';
 import { isWebSocketProtocolError } from './http/websocket-protocol-error.js';
 import { type AccessOptions, LOOPBACK_ACCESS, createAccessControl } from './http/access-control.js';
 import { log } from './log.js';
@@ -20,6 +23,7 @@ import { requireConnectionToken } from './trpc/require-token.js';
 
 const serverLog = log.withTag('server');
 const ABORTED_CALLS_GRACE_MS = 2_000;
+const TRPC_BASE_PATH = '/trpc/';
 
 export interface ServerOptions {
   /** The built client to serve on the same port; nothing is served when absent. */
@@ -44,7 +48,7 @@ export function createChainlogServer(dependencies: AppDependencies, options: Ser
   const trpcHandler = createHTTPHandler({
     router: appRouter,
     createContext,
-    basePath: '/trpc/',
+    basePath: TRPC_BASE_PATH,
     onError: logProcedureError,
     // tRPC's own count stops taking a chunked body at the limit; the middleware refuses a declared one before.
     maxBodySize: limits.maxBodyBytes,
@@ -56,6 +60,9 @@ export function createChainlogServer(dependencies: AppDependencies, options: Ser
       return { headers };
     },
   });
+  // WebSockets and SSE subscriptions are an address's long-lived connections, counted together.
+  const connections = new ConnectionCounter(limits.maxConnectionsPerAddress);
+  const limitStreams = createStreamLimit(appRouter, TRPC_BASE_PATH, limits, connections);
   const serveStatic = options.clientDir ? createStaticHandler(options.clientDir) : undefined;
 
   const handleRequest: RequestListener = (request, response) => {
@@ -67,22 +74,25 @@ export function createChainlogServer(dependencies: AppDependencies, options: Ser
     if (!access.admit(request, response, pathname)) return;
     if (pathname === '/trpc' || pathname.startsWith('/trpc/')) {
       if (isMalformedPath(pathname)) return answerMalformedPath(response, pathname);
-      return trpcHandler(request, response);
+      return void (limitStreams(request, response) && trpcHandler(request, response));
     }
     if (serveStatic?.(request, response)) return;
     response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `no route for ${pathname}` }));
   };
   const httpServer = createServer(handleRequest);
   httpServer.on('checkContinue', createContinueCheck(limits.maxBodyBytes, handleRequest));
-  const limitConnections = createWebSocketConnectionLimit(limits);
-  // A message over maxPayload closes its socket with 1009 (message too big). The door is checked before the
-  // per-address count, so a refused upgrade takes no place.
+  const limitConnections = createWebSocketConnectionLimit(limits, connections);
+  // A message over maxPayload closes its socket with 1009 (message too big). The URL tRPC will read, then the door,
+  // are checked before the per-address count, so a refused upgrade takes no place.
   const wss = new WebSocketServer({
     server: httpServer,
     maxPayload: limits.maxWsMessageBytes,
     verifyClient: (info, callback) =>
-      access.verifyUpgrade(info, (admitted, ...refusal) => (admitted ? limitConnections(info, callback) : callback(admitted, ...refusal))),
+      refuseUnreadableUpgradeUrl(info, callback, () =>
+        access.verifyUpgrade(info, (admitted, ...refusal) => (admitted ? limitConnections(info, callback) : callback(admitted, ...refusal))),
+      ),
   });
+  closeConnectionsWithoutParams(wss, limits.connectionParamsTimeoutMs);
   // ws re-emits the HTTP server's errors (EADDRINUSE); listen() reports them, so they must not go unhandled here.
   wss.on('error', (error) => serverLog.debug('WebSocket server error', error));
   const wsHandler = applyWSSHandler({ wss, router: appRouter, createContext: requireConnectionToken(createContext, access.tokenCheck), onError: logProcedureError, keepAlive: { enabled: true } });

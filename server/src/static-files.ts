@@ -28,14 +28,20 @@ export function createStaticHandler(rootDir: string): ((request: IncomingMessage
   if (!existsSync(indexFile)) return undefined;
   return (request, response) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') return false;
+    const target = request.url ?? '/';
+    // Only a path names a file (not `http://host/…` or `*`). It is read under a fixed origin, not resolved against
+    // one: resolved, `//x` would name the host x and `//` would throw, which here would crash the server.
+    if (!target.startsWith('/')) return false;
     let pathname: string;
     try {
-      pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
+      pathname = decodeURIComponent(new URL(`http://localhost${target}`).pathname);
     } catch (error) {
       // A malformed escape (`/%E0%A4%A`) names no file; thrown here it would crash the server, so the caller answers 404.
       if (error instanceof URIError) return false;
       throw error;
     }
+    // An empty first segment (`//`, `/\x`, which URL reads as `//x`) is neither a file nor a page of the client.
+    if (pathname.startsWith('//')) return false;
     const candidate = path.resolve(root, `.${pathname}`);
     // Anything outside the root, or not a file, gets the app shell: the client routes it.
     const isFile = candidate.startsWith(root + path.sep) && existsSync(candidate) && statSync(candidate).isFile();

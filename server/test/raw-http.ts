@@ -1,4 +1,5 @@
 import { type IncomingHttpHeaders, type OutgoingHttpHeaders, request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { WebSocket } from 'ws';
 
 export interface RawResponse {
@@ -75,4 +76,31 @@ export async function readUntilClosed(socket: OpenedSocket, timeoutMs = 5_000): 
     ),
   ]);
   return { messages: socket.messages, code, reason };
+}
+
+/**
+ * A WebSocket upgrade whose request line carries `target` exactly as written (a client library would normalise it:
+ * `/\\` becomes `//`); resolves with the status of the answer (101 when the socket opened), within 5 s.
+ */
+export function sendRawUpgrade(baseUrl: string, target: string): Promise<number> {
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: hostname, port: Number(port) });
+    socket.setTimeout(5_000, () => socket.destroy(new Error(`the upgrade to ${target} got no answer`)));
+    let received = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => {
+      received += chunk;
+      const statusLine = /^HTTP\/1\.1 (\d{3})/.exec(received);
+      if (!statusLine?.[1]) return;
+      resolve(Number(statusLine[1]));
+      socket.destroy();
+    });
+    socket.on('error', reject);
+    socket.on('close', () => reject(new Error(`the connection closed before the upgrade to ${target} was answered`)));
+    socket.write(
+      `GET ${target} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+    );
+  });
 }

@@ -9,6 +9,15 @@ export interface TcpProxy {
   cut(): Promise<void>;
   /** Listens again on the same port. */
   restore(): Promise<void>;
+  /** A server that stops answering but drops nothing: connections stay open (new ones too), no byte goes through. */
+  stall(): void;
+  /** Lets the bytes held since `stall` through, and forwards again. */
+  resume(): void;
+  /**
+   * The next time a client sends bytes that `matches` accepts, they go through and that client's connection is cut
+   * before an answer can come back: a statement (a COMMIT) that ran, with its client never told.
+   */
+  cutAfterNext(matches: (chunk: Buffer) => boolean): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -17,9 +26,13 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   const sockets = new Set<Socket>();
   let server: Server;
   let port = 0;
+  let stalled = false;
+  let armed: { matches: (chunk: Buffer) => boolean; done: () => void } | undefined;
 
   function track(socket: Socket): void {
     sockets.add(socket);
+    // A paused socket reads nothing more: what arrives waits in the kernel, as behind a stuck middlebox.
+    if (stalled) socket.pause();
     socket.once('close', () => sockets.delete(socket));
     // A cut connection errors on both sides (ECONNRESET): that is the point, not a test failure.
     socket.on('error', () => socket.destroy());
@@ -30,9 +43,23 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       const upstream = createConnection(target);
       track(client);
       track(upstream);
-      client.pipe(upstream);
+      client.on('data', (chunk: Buffer) => {
+        if (!armed?.matches(chunk)) {
+          upstream.write(chunk);
+          return;
+        }
+        const { done } = armed;
+        armed = undefined;
+        // end() delivers the chunk before the FIN, so the server runs it; the client hears nothing back.
+        client.destroy();
+        upstream.end(chunk);
+        done();
+      });
       upstream.pipe(client);
-      client.once('close', () => upstream.destroy());
+      client.once('close', () => {
+        if (upstream.writableEnded) return;
+        upstream.destroy();
+      });
       upstream.once('close', () => client.destroy());
     });
     return new Promise((resolve, reject) => {
@@ -65,6 +92,19 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     },
     cut: stop,
     restore: listen,
+    stall() {
+      stalled = true;
+      for (const socket of sockets) socket.pause();
+    },
+    resume() {
+      stalled = false;
+      for (const socket of sockets) socket.resume();
+    },
+    cutAfterNext(matches) {
+      return new Promise((done) => {
+        armed = { matches, done };
+      });
+    },
     async close() {
       if (server.listening) await stop();
     },

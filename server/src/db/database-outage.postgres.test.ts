@@ -137,6 +137,30 @@ describe('when PostgreSQL goes away under load and comes back', () => {
     expect(pending[0]?.count).toBe(0);
   });
 
+  it('withdraws a submission whose commit ran but whose answer was cut off: the caller is told it failed, and nothing of it stays', async () => {
+    const api = client();
+    const before = await rowsDirect<{ count: number }>((schema) => `select count(*)::int as count from ${schema}.inbox_message`);
+    // The statement text ends in NUL in the wire protocol's Query and Parse messages alike.
+    const cut = proxy.cutAfterNext((chunk) => /\bcommit\0/i.test(chunk.toString('latin1')));
+
+    const refusal = await api.inbox.submit.mutate(MESSAGE).then(() => 'acknowledged', (error: unknown) => codeOf(error));
+    await cut;
+    expect(refusal).toBe('SERVICE_UNAVAILABLE');
+    await expect
+      .poll(async () => (await rowsDirect<{ count: number }>((schema) => `select count(*)::int as count from ${schema}.inbox_message`))[0]?.count, {
+        timeout: 10_000,
+        interval: 100,
+      })
+      .toBe(before[0]?.count);
+    const running = await rowsDirect<{ count: number }>((schema) => `select count(*)::int as count from ${schema}.chain where status = 'running'`);
+    expect(running[0]?.count).toBe(0);
+    // Once the lost connection is replaced, the next submission goes through as usual.
+    await expect.poll(healthStatus, { timeout: 10_000, interval: 100 }).toBe(200);
+    const { chainId } = await api.inbox.submit.mutate(MESSAGE);
+    const [chain] = await waitForChainsToEnd([chainId]);
+    expect(chain?.status).toBe('succeeded');
+  });
+
   it('survives PostgreSQL terminating every connection (as a restart does) and serves again', async () => {
     const api = client();
     await api.logs.list.query({});

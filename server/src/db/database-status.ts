@@ -5,6 +5,8 @@ import { isDatabaseUnreachable } from './connection-errors.js';
 const statusLog = log.withTag('db');
 /** How often a database that went away is tried again, until it answers. */
 export const PROBE_INTERVAL_MS = 500;
+/** How long a probe or the health check waits for `select 1` before the database counts as not answering. */
+export const ANSWER_TIMEOUT_MS = 2_000;
 
 export interface DatabaseOutage {
   /** When the first failure was seen. */
@@ -14,20 +16,36 @@ export interface DatabaseOutage {
 }
 
 /**
- * Whether the database is reachable, as learned from failures: a connection error marks it down, and from then on
- * a probe (`select 1`) runs every PROBE_INTERVAL_MS until it answers. While it is down, procedures answer
- * SERVICE_UNAVAILABLE at once and writers wait for it to come back instead of failing their callers.
+ * Whether the database is reachable, as learned from failures: a connection error, or a check that got no answer in
+ * time, marks it down, and from then on a probe (`select 1`) runs every PROBE_INTERVAL_MS until it answers within
+ * ANSWER_TIMEOUT_MS. While it is down, procedures answer SERVICE_UNAVAILABLE at once and writers wait for it to come
+ * back instead of failing their callers.
  */
 export class DatabaseStatus {
   private outage: DatabaseOutage | undefined;
   private waiters = new Set<() => void>();
   private probeTimer: NodeJS.Timeout | undefined;
+  private probing: Promise<void> | undefined;
   private closed = false;
+  private lastRecoveredAt: number | undefined;
 
-  constructor(private readonly probe: () => Promise<void>, private readonly probeIntervalMs = PROBE_INTERVAL_MS) {}
+  constructor(
+    private readonly probe: () => Promise<void>,
+    private readonly probeIntervalMs = PROBE_INTERVAL_MS,
+    private readonly answerTimeoutMs = ANSWER_TIMEOUT_MS,
+  ) {}
 
   isUp(): boolean {
     return this.outage === undefined;
+  }
+
+  /**
+   * How long the database has answered since it last came back, in ms: Infinity when it never went away, 0 while it
+   * is down. Others' heartbeats lapse while nobody can write them, so a lapse seen soon after an outage means little.
+   */
+  upForMs(): number {
+    if (this.outage) return 0;
+    return this.lastRecoveredAt === undefined ? Number.POSITIVE_INFINITY : Date.now() - this.lastRecoveredAt;
   }
 
   /** The current outage, or undefined while the database answers. */
@@ -38,11 +56,16 @@ export class DatabaseStatus {
   /** Reports an error a statement ended with; returns whether it means the database is unreachable. */
   reportFailure(error: unknown): boolean {
     if (!isDatabaseUnreachable(error)) return false;
-    if (this.outage || this.closed) return true;
-    this.outage = { since: new Date(), reason: describeFailure(error) };
-    statusLog.warn(`database unreachable (${this.outage.reason}); trying again every ${this.probeIntervalMs} ms`);
-    this.scheduleProbe();
+    this.markDown(describeFailure(error));
     return true;
+  }
+
+  /**
+   * Reports a check that got no answer within `waitedMs`. A database that stops answering but keeps its connections
+   * open (a stalled network path, a frozen server) raises no error at all: without this, every caller would wait on it.
+   */
+  reportNoAnswer(waitedMs: number): void {
+    this.markDown(`no answer within ${waitedMs} ms`);
   }
 
   /** Resolves true once the database answers again (at once if it is up), false after `timeoutMs` or on close. */
@@ -68,6 +91,13 @@ export class DatabaseStatus {
     this.wakeAll();
   }
 
+  private markDown(reason: string): void {
+    if (this.outage || this.closed) return;
+    this.outage = { since: new Date(), reason };
+    statusLog.warn(`database unreachable (${reason}); trying again every ${this.probeIntervalMs} ms`);
+    this.scheduleProbe();
+  }
+
   private scheduleProbe(): void {
     this.probeTimer = setTimeout(() => void this.runProbe(), this.probeIntervalMs);
     // A probe never keeps the process alive on its own.
@@ -76,17 +106,31 @@ export class DatabaseStatus {
 
   private async runProbe(): Promise<void> {
     if (this.closed || !this.outage) return;
+    // One probe at a time: one still waiting on a silent database is waited on again, not joined by another query.
+    const probing = (this.probing ??= this.probe().finally(() => {
+      this.probing = undefined;
+    }));
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await this.probe();
+      const silent = new Promise<'silent'>((resolve) => {
+        timer = setTimeout(() => resolve('silent'), this.answerTimeoutMs);
+      });
+      if ((await Promise.race([probing, silent])) === 'silent') {
+        if (!this.closed) this.scheduleProbe();
+        return;
+      }
     } catch (error) {
       if (this.closed) return;
       // Still down (or a failure that is not about reaching it: keep probing, it is what lets callers go on).
       if (!isDatabaseUnreachable(error)) statusLog.debug('database probe failed', error);
       this.scheduleProbe();
       return;
+    } finally {
+      clearTimeout(timer);
     }
     const seconds = ((Date.now() - this.outage.since.getTime()) / 1000).toFixed(1);
     this.outage = undefined;
+    this.lastRecoveredAt = Date.now();
     statusLog.info(`database reachable again after ${seconds} s`);
     this.wakeAll();
   }

@@ -1,9 +1,10 @@
+import type { ChainSummaryView, TaskStatsView } from './tables/analyst-views.js';
 import type { ChainEventTable, ChainTable } from './tables/chain.js';
 import type { InferenceLogTable } from './tables/inference-log.js';
 import type { InstanceTable } from './tables/instance.js';
 import type { InboxMessageTable, ReplyDraftTable, TriageTable } from './tables/support.js';
 
-/** Every table Kysely knows, by its SQL name. */
+/** Every table and view Kysely knows, by its SQL name. */
 export interface Database {
   inference_log: InferenceLogTable;
   chain: ChainTable;
@@ -12,4 +13,6 @@ export interface Database {
   triage: TriageTable;
   reply_draft: ReplyDraftTable;
   instance: InstanceTable;
+  chain_summary: ChainSummaryView;
+  task_stats: TaskStatsView;
 }

@@ -3,6 +3,7 @@ import * as inferenceLog from './migrations/2026-11-25T1100-inference-log.js';
 import * as chains from './migrations/2026-11-25T1200-chains.js';
 import * as logListIndexes from './migrations/2026-11-25T1300-log-list-indexes.js';
 import * as instances from './migrations/2026-12-02T1000-instances.js';
+import * as analystViews from './migrations/2026-12-03T1000-analyst-views.js';
 
 /**
  * Every migration, by the name kysely-ctl gives its file. Listed statically so the server and the tests load
@@ -14,4 +15,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-25T1200-chains': chains,
   '2026-11-25T1300-log-list-indexes': logListIndexes,
   '2026-12-02T1000-instances': instances,
+  '2026-12-03T1000-analyst-views': analystViews,
 };

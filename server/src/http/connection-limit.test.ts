@@ -1,3 +1,4 @@
+import { type ClientRequest, request as httpRequest } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { within } from '../../test/llm-harness.js';
@@ -104,5 +105,79 @@ describe('the WebSocket bounds', () => {
     for (let attempt = 1; attempt < 20 && answer.status !== 101; attempt++) answer = await upgrade(running.wsUrl, client);
     expect(answer.status).toBe(101);
     if ('socket' in answer) sockets.push(answer.socket);
+  });
+});
+
+/** An SSE subscription (what httpSubscriptionLink opens) from `from`: its status, and a way to end it from the client. */
+interface Stream {
+  status: number;
+  body: string;
+  end(): void;
+}
+
+function openStream(baseUrl: string, from: string): Promise<Stream> {
+  const { hostname, port } = new URL(baseUrl);
+  let request: ClientRequest | undefined;
+  return within(
+    new Promise<Stream>((resolve, reject) => {
+      request = httpRequest({ host: hostname, port, path: '/trpc/chains.changes', localAddress: from, headers: { accept: 'text/event-stream' } }, (response) => {
+        const stream: Stream = { status: response.statusCode ?? 0, body: '', end: () => request?.destroy() };
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          stream.body += chunk;
+        });
+        // A refusal is a short body: wait for all of it. A stream answers at once and stays open.
+        if (stream.status === 200) resolve(stream);
+        else response.on('end', () => resolve(stream));
+        response.on('error', () => undefined);
+      });
+      request.on('error', reject);
+      request.end();
+    }),
+    WAIT_MS,
+    'the SSE subscription to answer',
+  );
+}
+
+describe('the SSE subscriptions per address bound', () => {
+  let running: RunningServer;
+  const streams: Stream[] = [];
+  const sockets: WebSocket[] = [];
+  beforeAll(async () => {
+    running = await startRunningServer({ limits: { maxConnectionsPerAddress: MAX_CONNECTIONS } });
+  });
+  afterEach(() => {
+    for (const stream of streams.splice(0)) stream.end();
+    for (const socket of sockets.splice(0)) socket.terminate();
+  });
+  afterAll(() => running.close());
+
+  it('answers one stream past CHAINLOG_MAX_CONNECTIONS_PER_ADDRESS with 429 TOO_MANY_REQUESTS, while other addresses get in', async () => {
+    const client = '127.0.0.5';
+    streams.push(...(await Promise.all(Array.from({ length: MAX_CONNECTIONS }, () => openStream(running.url, client)))));
+    expect(streams.map((stream) => stream.status)).toEqual(Array.from({ length: MAX_CONNECTIONS }, () => 200));
+
+    const refused = await openStream(running.url, client);
+    expect(refused.status).toBe(429);
+    expect(refused.body).toContain('TOO_MANY_REQUESTS');
+    // Streams and WebSockets are the address's long-lived connections together.
+    expect((await upgrade(running.wsUrl, client)).status).toBe(429);
+    const other = await openStream(running.url, '127.0.0.6');
+    streams.push(other);
+    expect(other.status).toBe(200);
+  });
+
+  it('takes a stream again once one of the address ends', async () => {
+    const client = '127.0.0.7';
+    streams.push(...(await Promise.all(Array.from({ length: MAX_CONNECTIONS }, () => openStream(running.url, client)))));
+    expect((await openStream(running.url, client)).status).toBe(429);
+
+    streams.shift()?.end();
+
+    // The server gives the slot back when it sees the stream's connection close, a moment after the client ends it.
+    let answer = await openStream(running.url, client);
+    for (let attempt = 1; attempt < 20 && answer.status !== 200; attempt++) answer = await openStream(running.url, client);
+    streams.push(answer);
+    expect(answer.status).toBe(200);
   });
 });

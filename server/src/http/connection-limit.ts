@@ -7,11 +7,14 @@ const limitLog = log.withTag('limits');
 
 type VerifyCallback = (accept: boolean, code?: number, message?: string) => void;
 
-/** Open connections per client address; an address leaves the map when its last connection closes. */
-class ConnectionCounter {
+/**
+ * Long-lived connections per client address, WebSockets and SSE subscriptions together (one server holds one
+ * counter); an address leaves the map when its last connection closes.
+ */
+export class ConnectionCounter {
   private readonly open = new Map<string, number>();
 
-  constructor(private readonly maxPerAddress: number) {}
+  constructor(readonly maxPerAddress: number) {}
 
   /** Counts a connection in, or answers false when the address already holds the most it may. */
   tryOpen(address: string): boolean {
@@ -33,12 +36,11 @@ class ConnectionCounter {
  * answered 429. The connection is counted from the handshake (so simultaneous upgrades cannot all slip through)
  * until its socket closes, whichever way it ends.
  */
-export function createWebSocketConnectionLimit(limits: Pick<Limits, 'maxConnectionsPerAddress' | 'trustProxy'>) {
-  const counter = new ConnectionCounter(limits.maxConnectionsPerAddress);
+export function createWebSocketConnectionLimit(limits: Pick<Limits, 'trustProxy'>, counter: ConnectionCounter) {
   return function limitWebSocketsPerAddress(info: { req: IncomingMessage }, callback: VerifyCallback): void {
     const address = clientAddressOf(info.req, limits.trustProxy);
     if (!counter.tryOpen(address)) {
-      limitLog.debug(`refused a WebSocket from ${address}: it holds ${limits.maxConnectionsPerAddress} already`);
+      limitLog.debug(`refused a WebSocket from ${address}: it holds ${counter.maxPerAddress} connections already`);
       callback(false, 429, 'Too Many Requests');
       return;
     }

@@ -1,6 +1,7 @@
 import { type Socket, connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { within } from '../../test/llm-harness.js';
+import { sendRaw } from '../../test/raw-http.js';
 import { type RunningServer, startRunningServer } from '../../test/running-server.js';
 import { countMessagesAndChains } from '../../test/stored-rows.js';
 
@@ -195,6 +196,29 @@ describe('the request size bounds', () => {
       })),
     );
     expect(await countMessagesAndChains(running.dependencies.db)).toEqual({ messages: before.messages + 10, chains: before.chains + 10 });
+  });
+
+  // Each URL below is one tRPC runs as a batch of 11 submissions: the bound must read it the same way.
+  it.each([
+    ['a fragment after the query', (paths: string) => `/trpc/${paths}?batch=1#x`],
+    ['the flag after another parameter', (paths: string) => `/trpc/${paths}?x=1&batch=1`],
+    ['a percent-encoded flag', (paths: string) => `/trpc/${paths}?batch=%31`],
+    ['a dot segment in the path', (paths: string) => `/trpc/x/../${paths}?batch=1`],
+    ['a comma encoded in a dot segment', (paths: string) => `/trpc/x,y/../${paths}?batch=1`],
+  ])('refuses 11 calls written with %s, before any call runs', async (_form, url) => {
+    const before = await countMessagesAndChains(running.dependencies.db);
+    const inputs = Object.fromEntries(Array.from({ length: 11 }, (_, index) => [index, { ...MESSAGE, subject: `Odd batch call ${index}` }]));
+
+    const response = await sendRaw(running.url, {
+      method: 'POST',
+      path: url(Array.from({ length: 11 }, () => 'inbox.submit').join(',')),
+      headers: { host: '127.0.0.1', 'content-type': 'application/json' },
+      body: JSON.stringify(inputs),
+    });
+
+    expect(response.status).toBe(400);
+    expect(response.body).toContain('a batch may hold at most 10 calls; this one has 11');
+    expect(await countMessagesAndChains(running.dependencies.db)).toEqual(before);
   });
 
   it('counts calls whose separating commas are percent-encoded, as tRPC decodes them', async () => {

@@ -1,5 +1,6 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { TRPCError } from '@trpc/server';
+import { createURL } from '@trpc/server/adapters/node-http';
 import { log } from '../log.js';
 import type { Limits } from './limits.js';
 
@@ -22,7 +23,7 @@ export function createRequestSizeLimit(limits: Pick<Limits, 'maxBodyBytes' | 'ma
       response.setHeader('connection', 'close');
       return next(bodyTooLarge(`the request body is ${declaredBytes} bytes`, limits.maxBodyBytes));
     }
-    const calls = batchCallCount(request.url ?? '/');
+    const calls = batchCallCount(request);
     if (calls > limits.maxBatchCalls) {
       limitLog.debug(`refused a batch of ${calls} calls (limit ${limits.maxBatchCalls})`);
       return next(
@@ -57,13 +58,24 @@ function declaredBodyBytes(request: IncomingMessage): number | null {
   return header === undefined ? null : Number(header);
 }
 
-/** `/trpc/a,b,c?batch=1` holds three calls; tRPC decodes the path first, so an encoded comma counts too. */
-function batchCallCount(url: string): number {
-  const queryStart = url.indexOf('?');
-  const path = queryStart === -1 ? url : url.slice(0, queryStart);
-  const query = queryStart === -1 ? '' : url.slice(queryStart + 1);
-  if (new URLSearchParams(query).get('batch') !== '1') return 1;
-  return path.split(/,|%2c/i).length;
+/**
+ * `/trpc/a,b,c?batch=1` holds three calls. Read exactly as tRPC reads it: its own createURL (the target resolved
+ * against the Host, so dot segments are resolved and a `#fragment` is no part of the query), `batch=1` in the query,
+ * the decoded path split at commas (an encoded comma counts too). tRPC splits what follows the base path's length;
+ * the whole path has at least its commas, so a count here is never lower than tRPC's.
+ */
+function batchCallCount(request: IncomingMessage): number {
+  let path: string;
+  let url: URL;
+  try {
+    url = createURL(request);
+    path = decodeURIComponent(url.pathname);
+  } catch (error) {
+    // tRPC fails to read such a request in the same way, and then runs none of its calls.
+    if (error instanceof TRPCError || error instanceof URIError) return 0;
+    throw error;
+  }
+  return url.searchParams.get('batch') === '1' ? path.split(',').length : 1;
 }
 
 function stopReadingPast(request: IncomingMessage, response: ServerResponse, maxBodyBytes: number): void {

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase } from '../../test/test-database.js';
 import type { DatabaseHandle, Db } from '../db/client.js';
 import { findChain, finishChain, insertChain } from '../db/queries/chains.js';
-import { registerInstance } from '../db/queries/instances.js';
+import { DatabaseStatus } from '../db/database-status.js';
+import { listInstances, registerInstance } from '../db/queries/instances.js';
 import type { NewInferenceLog } from '../db/tables/inference-log.js';
 import { newChainId } from '../llm/chain-context.js';
 import { uuidv7 } from '../uuid-v7.js';
@@ -47,13 +48,18 @@ async function runningChain(db: Db, instanceId: string | null): Promise<string> 
   return id;
 }
 
+async function waitUntilServerUpFor(db: Db, ms: number): Promise<void> {
+  const { up } = await sql<{ up: number }>`select extract(epoch from now() - pg_postmaster_start_time()) * 1000 as up`.execute(db).then((r) => r.rows[0]!);
+  if (Number(up) < ms) await new Promise((resolve) => setTimeout(resolve, ms - Number(up) + 50));
+}
+
 const statusOf = async (db: Db, id: string) => (await db.selectFrom('inference_log').select(['status', 'error']).where('id', '=', id).executeTakeFirstOrThrow());
 
-function startLease(options: { exclusive: boolean; heartbeatMs?: number; leaseMs?: number }): Promise<InstanceLease> {
+function startLease(options: { exclusive: boolean; heartbeatMs?: number; leaseMs?: number; id?: string }): Promise<InstanceLease> {
   return InstanceLease.start({
     db: database.db,
     status: database.status,
-    id: uuidv7(),
+    id: options.id ?? uuidv7(),
     role: 'server',
     heartbeatMs: options.heartbeatMs ?? 60_000,
     leaseMs: options.leaseMs ?? 10_000,
@@ -66,7 +72,7 @@ describe('an instance lease, on start', () => {
     const db = database.db;
     const lapsed = await otherInstance(db, { heartbeatAgoMs: 60_000 });
     const stopped = await otherInstance(db, { heartbeatAgoMs: 0, stopped: true });
-    const alive = await otherInstance(db, { heartbeatAgoMs: 1_000 });
+    const alive = await otherInstance(db, { heartbeatAgoMs: 100 });
     const rows = {
       lapsed: await pendingRow(db, lapsed),
       stopped: await pendingRow(db, stopped),
@@ -79,7 +85,9 @@ describe('an instance lease, on start', () => {
     const chains = { lapsed: await runningChain(db, lapsed), alive: await runningChain(db, alive), finished: await runningChain(db, lapsed) };
     await finishChain(db, chains.finished, 'succeeded', null);
 
-    const lease = await startLease({ exclusive: false });
+    // A database server that started less than a lease ago heard nobody before: nothing has lapsed yet.
+    await waitUntilServerUpFor(db, 1_000);
+    const lease = await startLease({ exclusive: false, leaseMs: 1_000 });
 
     for (const id of [rows.lapsed, rows.stopped, rows.oldWithoutInstance]) {
       expect(await statusOf(db, id)).toEqual({
@@ -112,6 +120,60 @@ describe('an instance lease, on start', () => {
     expect((await statusOf(db, own)).status).toBe('pending');
     await lease.stop();
   });
+
+  it('counts a lease from the database server’s start when that is later than the heartbeat: a restarted server heard nobody', async () => {
+    const db = database.db;
+    const { upMs } = await sql<{ upMs: number }>`select extract(epoch from now() - pg_postmaster_start_time()) * 1000 as "upMs"`.execute(db).then((r) => r.rows[0]!);
+    const beforeStart = await otherInstance(db, { heartbeatAgoMs: Number(upMs) + 3_600_000 });
+    const row = await pendingRow(db, beforeStart);
+
+    const lease = await startLease({ exclusive: false, leaseMs: Number(upMs) + 60_000 });
+    expect((await statusOf(db, row)).status).toBe('pending');
+    await lease.stop();
+    await startLease({ exclusive: true }).then((cleaner) => cleaner.stop());
+  });
+});
+
+describe('an instance lease under a fixed CHAINLOG_INSTANCE_ID', () => {
+  it('takes over its row when the process starts again with the same id after a clean stop', async () => {
+    const id = uuidv7();
+    const first = await startLease({ exclusive: false, id });
+    await first.stop();
+
+    const second = await startLease({ exclusive: false, id });
+
+    expect((await listInstances(database.db)).filter((instance) => instance.id === id)).toEqual([
+      expect.objectContaining({ id, pid: process.pid, stopped_at: null }),
+    ]);
+    await second.stop();
+  });
+
+  it.each([false, true])(
+    'ends, as it starts again, what the same id left pending and running when its process died (database to itself: %s)',
+    async (exclusive) => {
+      const db = database.db;
+      // The previous life: registered, heartbeat fresh (killed a moment ago), a call and a chain in the middle.
+      const id = uuidv7();
+      await registerInstance(db, { id, role: 'server', hostname: 'here', pid: 4242 });
+      const row = await pendingRow(db, id);
+      const chain = await runningChain(db, id);
+      const alive = await otherInstance(db, { heartbeatAgoMs: 0 });
+      const othersRow = await pendingRow(db, alive);
+
+      const lease = await startLease({ exclusive, id });
+
+      expect(await statusOf(db, row)).toEqual({ status: 'error', error: expect.objectContaining({ class: 'InterruptedError' }) });
+      expect(await findChain(db, chain)).toMatchObject({ status: 'interrupted', error: { class: 'Interrupted' } });
+      // Its own rows of this life are its own again: a later sweep leaves them alone.
+      const own = await pendingRow(db, id);
+      await lease.sweep();
+      expect((await statusOf(db, own)).status).toBe('pending');
+      if (!exclusive) expect((await statusOf(db, othersRow)).status).toBe('pending');
+      await lease.stop();
+      // Leave nothing pending for the other tests of this file.
+      await startLease({ exclusive: true }).then((cleaner) => cleaner.stop());
+    },
+  );
 });
 
 describe('an instance lease, while it runs', () => {
@@ -134,5 +196,26 @@ describe('an instance lease, while it runs', () => {
     await lease.stop();
     const stopped = await db.selectFrom('instance').select('stopped_at').where('id', '=', lease.id).executeTakeFirstOrThrow();
     expect(stopped.stopped_at).toBeInstanceOf(Date);
+  });
+});
+
+describe('an instance lease, after the database was unreachable', () => {
+  it('waits a whole lease after the database came back before it takes an instance whose heartbeat lapsed for dead', async () => {
+    const db = database.db;
+    const status = new DatabaseStatus(async () => {}, 10);
+    const lease = await InstanceLease.start({ db, status, id: uuidv7(), role: 'server', heartbeatMs: 50, leaseMs: 1_500, exclusive: false });
+    status.reportFailure(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+    expect(await status.waitUntilUp(5_000)).toBe(true);
+    // Its heartbeat lapsed during the outage only because nobody could write it.
+    const silent = await otherInstance(db, { heartbeatAgoMs: 5_000 });
+    const row = await pendingRow(db, silent);
+
+    // Several beats go by inside the lease: the row is left alone (the instance may well be alive and renewing).
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect((await statusOf(db, row)).status).toBe('pending');
+    // It never renews: once the database has answered for a lease, its leftovers are ended.
+    await expect.poll(async () => (await statusOf(db, row)).status, { timeout: 10_000, interval: 100 }).toBe('error');
+    await lease.stop();
+    status.close();
   });
 });

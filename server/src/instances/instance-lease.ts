@@ -56,7 +56,8 @@ export class InstanceLease {
     const lease = new InstanceLease(options);
     await registerInstance(options.db, { id: options.id, role: options.role, hostname: hostname(), pid: process.pid });
     await deleteLongGoneInstances(options.db);
-    const swept = await lease.sweep();
+    // Nothing of this life is written yet: what its id holds is an earlier life's (a restart under a fixed id).
+    const swept = await lease.sweepWhere({ ...lease.rule, selfStarting: true });
     if (swept.endedRows > 0) leaseLog.warn(`${swept.endedRows} log row(s) left pending by a stopped process ended as interrupted`);
     if (swept.interruptedChains.length > 0) leaseLog.warn(`${swept.interruptedChains.length} chain(s) left running by a stopped process marked interrupted`);
     lease.timer = setInterval(() => lease.beat(), options.heartbeatMs);
@@ -74,11 +75,15 @@ export class InstanceLease {
   }
 
   /** Ends dead instances' pending rows and running chains now. */
-  async sweep(): Promise<SweepResult> {
+  sweep(): Promise<SweepResult> {
+    return this.sweepWhere(this.rule);
+  }
+
+  private async sweepWhere(rule: DeadInstanceRule): Promise<SweepResult> {
     const { db } = this.options;
-    const endedRows = await endPendingRowsOfDeadInstances(db, this.rule);
+    const endedRows = await endPendingRowsOfDeadInstances(db, rule);
     const interruptedChains: string[] = [];
-    for (const chainId of await listRunningChainsOfDeadInstances(db, this.rule)) {
+    for (const chainId of await listRunningChainsOfDeadInstances(db, rule)) {
       const event = await finishChain(db, chainId, 'interrupted', INTERRUPTED);
       if (!event) continue;
       interruptedChains.push(chainId);
@@ -110,6 +115,9 @@ export class InstanceLease {
   private async renew(): Promise<void> {
     try {
       await touchInstance(this.options.db, this.options.id);
+      // After an outage every instance's heartbeat looks old until each has had a lease to renew it: a live
+      // instance must not be taken for dead because the database could not hear it.
+      if (this.options.status.upForMs() < this.options.leaseMs) return;
       const swept = await this.sweep();
       if (swept.endedRows > 0 || swept.interruptedChains.length > 0) {
         leaseLog.warn(`ended what a dead instance left: ${swept.endedRows} pending log row(s), ${swept.interruptedChains.length} running chain(s)`);

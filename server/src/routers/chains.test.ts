@@ -4,12 +4,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeReply } from '../../test/fake-provider.js';
 import { type FakeProvider, startFakeProvider } from '../../test/fake-provider.js';
 import { eventSequence, followChain } from '../../test/follow-chain.js';
+import { schemaNameOf, triageReply } from '../../test/triage-replies.js';
 import { chainRows, fakeProviderEnv } from '../../test/llm-harness.js';
 import { openTestDatabase } from '../../test/test-database.js';
 import { createAppDependencies } from '../app-dependencies.js';
 import type { DatabaseHandle } from '../db/client.js';
 import { createLogWriterFor } from '../db/inference-log-writer.js';
 import { finishChain, insertChain, listChainEventsAfter } from '../db/queries/chains.js';
+import { sql } from 'kysely';
 import { parseEnv } from '../env.js';
 import { createLlm } from '../llm/ask.js';
 import { newChainId } from '../llm/chain-context.js';
@@ -82,9 +84,17 @@ describe('chains.get', () => {
         // No OpenAI key here: the offline provider stands in (request.requestedModel says for which model).
         model: 'default',
         provider: 'offline',
+        latencyMs: row.latency_ms,
+        inputTokens: row.input_tokens,
+        outputTokens: row.output_tokens,
+        costUsd: row.cost_usd,
+        errorClass: null,
         createdAt: row.created_at.toISOString(),
+        finishedAt: row.finished_at?.toISOString(),
       })),
     );
+    expect(detail.recorded).toBe(true);
+    expect(detail.totals).toMatchObject({ calls: 3, attempts: 3, failedAttempts: 0 });
     expect(detail.steps).toEqual(
       ['intent recognition', 'entity extraction', 'reply drafting'].map((name, index) => ({
         step: index + 1,
@@ -274,5 +284,88 @@ describe('a chain whose model writes text PostgreSQL cannot store', () => {
     expect(detail.steps[2]).toMatchObject({ status: 'succeeded', output: { subject: 'Re: order\uFFFD' } });
     const replyRow = (await chainRows(database.db, chainId)).find((row) => row.name === 'reply drafting');
     expect(replyRow).toMatchObject({ status: 'ok', output: { subject: 'Re: order\uFFFD', body: 'Hi Ada,\uFFFD it ships today.' } });
+  });
+});
+
+describe('chains.get, every attempt counted', () => {
+  const USAGE = { inputTokens: 1_000, outputTokens: 100 };
+
+  it('totals a chain whose step needed a validation retry over both attempts, and groups them under the step', async () => {
+    const settings = buildLlmSettings(fakeProviderEnv(fake), configFileSchema.parse({}));
+    const llm = createLlm({ db: database.db, settings, tasks: TASKS, logWriter: createLogWriterFor(database) });
+    const context = createInnerContext(createAppDependencies({ database, llm, maxRunningChains: 1 }));
+    let entityRequests = 0;
+    fake.respondWith((request) => {
+      // The first entity answer breaks the schema: ask() asks again, and that attempt is paid for too.
+      if (schemaNameOf(request) === 'entity_extraction' && entityRequests++ === 0) return { kind: 'json', value: { orderNumbers: 'A-1042' }, usage: USAGE };
+      const reply = triageReply(request);
+      return reply.kind === 'json' ? { ...reply, usage: USAGE } : reply;
+    });
+    const caller = createCaller(context);
+
+    const { chainId } = await caller.inbox.submit(ORDER_MESSAGE);
+    await followChain(context, chainId);
+    const detail = await caller.chains.get({ chainId });
+
+    const summed = await sql<{ cost: string; latency: number; input: number }>`select sum(cost_usd)::text as cost, sum(latency_ms)::float8 as latency,
+      sum(input_tokens)::int as input from inference_log where chain_id = ${chainId}`.execute(database.db);
+    const fromRows = summed.rows[0]!;
+    expect(detail.totals).toEqual({
+      calls: 3,
+      attempts: 4,
+      failedAttempts: 1,
+      inputTokens: 4 * USAGE.inputTokens,
+      outputTokens: 4 * USAGE.outputTokens,
+      costUsd: fromRows.cost,
+      modelMs: expect.closeTo(fromRows.latency, 6),
+      wallMs: expect.any(Number),
+    });
+    // gpt-4.1-mini: $0.40 and $1.60 a million tokens, four times.
+    expect(detail.totals.costUsd).toBe('0.00224000');
+    expect(detail.logs.map((log) => [log.name, log.attempt, log.status, log.errorClass])).toEqual([
+      ['intent recognition', 1, 'ok', null],
+      ['entity extraction', 1, 'error', 'OutputValidationError'],
+      ['entity extraction', 2, 'ok', null],
+      ['reply drafting', 1, 'ok', null],
+    ]);
+    expect(detail.steps[1]).toMatchObject({ name: 'entity extraction', status: 'succeeded', logId: detail.logs[2]?.id });
+  });
+
+  it('makes a chain of a chain id only the log knows: its calls are its steps, and it counts them all', async () => {
+    const settings = buildLlmSettings(fakeProviderEnv(fake), configFileSchema.parse({}));
+    const llm = createLlm({ db: database.db, settings, tasks: TASKS, logWriter: createLogWriterFor(database) });
+    fake.respondWith((request) => {
+      const reply = triageReply(request);
+      return reply.kind === 'json' ? { ...reply, usage: USAGE } : reply;
+    });
+    fake.enqueue({ kind: 'json', value: { intent: 42 }, usage: USAGE });
+
+    // As `npm run ask` or a user's own code calls it: no chain runner, no chain row.
+    const first = await llm.ask('intent recognition', ORDER_MESSAGE);
+    await llm.ask('entity extraction', ORDER_MESSAGE, { chainId: first.chainId });
+    const detail = await createCaller(offline).chains.get({ chainId: first.chainId });
+
+    expect(detail.recorded).toBe(false);
+    expect(detail.chain).toEqual({
+      id: first.chainId,
+      name: 'intent recognition',
+      status: 'succeeded',
+      input: null,
+      error: null,
+      createdAt: detail.logs[0]?.createdAt,
+      finishedAt: expect.stringMatching(ISO_TIME),
+    });
+    expect(detail.steps.map((step) => [step.step, step.name, step.status, step.logId])).toEqual([
+      [1, 'intent recognition', 'succeeded', detail.logs[1]?.id],
+      [2, 'entity extraction', 'succeeded', detail.logs[2]?.id],
+    ]);
+    expect(detail.steps[0]?.output).toMatchObject({ intent: 'order_status' });
+    expect(detail.logs.map((log) => [log.attempt, log.status, log.errorClass])).toEqual([
+      [1, 'error', 'OutputValidationError'],
+      [2, 'ok', null],
+      [1, 'ok', null],
+    ]);
+    expect(detail.totals).toMatchObject({ calls: 2, attempts: 3, failedAttempts: 1, costUsd: '0.00168000' });
+    expect(detail.lastEventId).toBeNull();
   });
 });

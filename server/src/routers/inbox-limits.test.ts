@@ -65,6 +65,20 @@ describe('the submissions per address and minute bound', () => {
     expect((await submit(running)).status).toBe(200);
   });
 
+  it('does not count an invalid submission (BAD_REQUEST) against the allowance', async () => {
+    const invalid = { ...MESSAGE, body: '' };
+    for (let index = 0; index < PER_MINUTE + 1; index++) {
+      const refused = await fetch(`${running.url}/trpc/inbox.submit`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(invalid),
+      });
+      expect(refused.status).toBe(400);
+    }
+
+    for (let index = 0; index < PER_MINUTE; index++) expect((await submit(running)).status).toBe(200);
+  });
+
   it('counts each address on its own, taken from X-Forwarded-For when the proxy is trusted', async () => {
     const first = { 'x-forwarded-for': '198.51.100.1, 203.0.113.7' };
     for (let index = 0; index < PER_MINUTE; index++) expect((await submit(running, first)).status).toBe(200);
@@ -130,5 +144,17 @@ describe('the chain queue bound', () => {
     }
     expect(await countMessagesAndChains(running.dependencies.db)).toEqual({ messages: before.messages + 3, chains: before.chains + 3 });
     expect(running.dependencies.chains.counts()).toEqual({ running: 1, waiting: MAX_WAITING });
+  });
+
+  it('tells a submission refused for a full queue when to come back: retry-after, and data.retryAfterSeconds', async () => {
+    expect(running.dependencies.chains.counts()).toEqual({ running: 1, waiting: MAX_WAITING });
+
+    const refused = await submit(running);
+
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toMatch(/^[1-9]\d*$/);
+    expect(await refused.json()).toMatchObject({
+      error: { data: { code: 'TOO_MANY_REQUESTS', retryAfterSeconds: Number(refused.headers.get('retry-after')) } },
+    });
   });
 });

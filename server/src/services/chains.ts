@@ -1,4 +1,14 @@
-import { applyStepEvents, type ChainError, type ChainEvent, type ChainStatus, type ChainStep } from '@chainlog/shared';
+import {
+  applyStepEvents,
+  type CallAttempt,
+  type ChainError,
+  type ChainEvent,
+  type ChainStatus,
+  type ChainStep,
+  type ChainTotals,
+  chainTotals,
+  groupIntoCalls,
+} from '@chainlog/shared';
 import { toChainEvent } from '../chains/chain-events.js';
 import type { ChainEventBus } from '../chains/event-bus.js';
 import type { Db } from '../db/client.js';
@@ -21,10 +31,18 @@ export interface ChainSummary {
 
 export interface ChainDetail {
   chain: ChainSummary;
+  /**
+   * Whether a chain runner recorded this chain (its status, input and events). A chain id that only the log knows
+   * (calls made with `npm run ask` or a user's own `ask()`) is a chain too: its steps are its calls, its status
+   * what they say, and it has no events to follow.
+   */
+  recorded: boolean;
   steps: ChainStep[];
   /** The id of the last stored event: subscribe to chains.events from here to miss nothing. */
   lastEventId: string | null;
-  logs: { id: string; name: string; status: string; attempt: number; model: string; provider: string; createdAt: string }[];
+  /** Every attempt of every call, in the order written. */
+  logs: CallAttempt[];
+  totals: ChainTotals;
   domain: {
     messages: { id: string; from: string; subject: string; body: string; createdAt: string }[];
     triages: { id: string; messageId: string; intent: string; confidence: number; urgency: string; entities: unknown }[];
@@ -42,23 +60,18 @@ export async function getChainDetail(db: Db, chainId: string): Promise<ChainDeta
   // Events first: a chain that finishes meanwhile then shows its final status with an older lastEventId (the
   // subscription replays the rest), never a stale status with the final lastEventId.
   const events = await listChainEventsAfter(db, chainId, null);
-  const [chain, logs, domain] = await Promise.all([findChain(db, chainId), listChainLogSummaries(db, chainId), findChainDomainRows(db, chainId)]);
-  if (!chain) return null;
+  const [chain, rows, domain] = await Promise.all([findChain(db, chainId), listChainLogSummaries(db, chainId), findChainDomainRows(db, chainId)]);
+  if (!chain && rows.length === 0) return null;
   const chainEvents = events.map(toChainEvent);
+  const logs = rows.map(toAttempt);
   return {
-    chain: toSummary(chain),
-    // The same rule the client applies to live events.
-    steps: applyStepEvents([], chainEvents),
+    ...(chain
+      ? // The same rule the client applies to live events.
+        { chain: toSummary(chain), recorded: true, steps: applyStepEvents([], chainEvents) }
+      : { ...chainOfCalls(chainId, rows), recorded: false }),
     lastEventId: chainEvents.at(-1)?.id ?? null,
-    logs: logs.map((row) => ({
-      id: row.id,
-      name: row.name,
-      status: row.status,
-      attempt: row.attempt,
-      model: row.model,
-      provider: row.provider,
-      createdAt: row.created_at.toISOString(),
-    })),
+    logs,
+    totals: chainTotals(logs),
     domain: {
       messages: domain.messages.map((row) => ({ id: row.id, from: row.from_address, subject: row.subject, body: row.body, createdAt: row.created_at.toISOString() })),
       triages: domain.triages.map((row) => ({
@@ -78,6 +91,68 @@ export async function getChainDetail(db: Db, chainId: string): Promise<ChainDeta
         needsHuman: row.needs_human,
       })),
     },
+  };
+}
+
+type ChainLogRow = Awaited<ReturnType<typeof listChainLogSummaries>>[number];
+
+function toAttempt(row: ChainLogRow): CallAttempt {
+  return {
+    id: row.id,
+    name: row.name,
+    status: row.status,
+    attempt: row.attempt,
+    provider: row.provider,
+    model: row.model,
+    latencyMs: row.latency_ms,
+    inputTokens: row.input_tokens,
+    outputTokens: row.output_tokens,
+    costUsd: row.cost_usd,
+    errorClass: row.error_class,
+    createdAt: row.created_at.toISOString(),
+    finishedAt: row.finished_at?.toISOString() ?? null,
+  };
+}
+
+const STEP_STATUS = { pending: 'running', ok: 'succeeded', error: 'failed' } as const;
+
+/** A chain only the log knows: each call is a step, shown by its last attempt; it failed if a call's last did. */
+function chainOfCalls(chainId: string, rows: readonly ChainLogRow[]): { chain: ChainSummary; steps: ChainStep[] } {
+  const calls = groupIntoCalls(rows);
+  const steps = calls.map((attempts, index): ChainStep => {
+    const first = attempts[0]!;
+    const last = attempts.at(-1)!;
+    return {
+      step: index + 1,
+      name: last.name,
+      status: STEP_STATUS[last.status],
+      output: last.output,
+      logId: last.id,
+      provider: last.provider,
+      model: last.model,
+      latencyMs: last.latency_ms,
+      inputTokens: last.input_tokens,
+      outputTokens: last.output_tokens,
+      costUsd: last.cost_usd,
+      error: last.status === 'error' ? { class: last.error_class ?? 'Error', message: last.error_message ?? '' } : null,
+      startedAt: first.created_at.toISOString(),
+      finishedAt: last.finished_at?.toISOString() ?? null,
+    };
+  });
+  const status: ChainStatus = steps.some((step) => step.status === 'running') ? 'running' : steps.some((step) => step.status === 'failed') ? 'failed' : 'succeeded';
+  const failed = steps.find((step) => step.status === 'failed');
+  const finishedAt = status === 'running' ? null : Math.max(...rows.map((row) => row.finished_at?.getTime() ?? 0));
+  return {
+    chain: {
+      id: chainId,
+      name: rows[0]!.name,
+      status,
+      input: null,
+      error: failed?.error ?? null,
+      createdAt: rows[0]!.created_at.toISOString(),
+      finishedAt: finishedAt ? new Date(finishedAt).toISOString() : null,
+    },
+    steps,
   };
 }
 

@@ -36,6 +36,12 @@ function ChainView({ chainId }: { chainId: string }) {
           <strong>{live.chain.error.class}</strong>: {live.chain.error.message}
         </Alert>
       ) : null}
+      {live.recorded ? null : (
+        <Alert severity="info" data-testid="unrecorded-chain">
+          No chain runner recorded this chain: its calls were made with <code>ask()</code> directly (<code>npm run ask</code> or your own code). Each
+          call is a step here, and the chain's status is what its calls say.
+        </Alert>
+      )}
       <OfflineStepsAlert steps={live.steps} />
       <Grid container spacing={3}>
         <Grid size={{ xs: 12, md: 7 }}>
@@ -44,7 +50,7 @@ function ChainView({ chainId }: { chainId: string }) {
               <Typography variant="h6" component="h2" gutterBottom>
                 Steps
               </Typography>
-              <StepTimeline steps={live.steps} chainRunning={running} />
+              <StepTimeline steps={live.steps} logs={live.logs} chainRunning={running} />
             </CardContent>
           </Card>
         </Grid>
@@ -69,12 +75,8 @@ function OfflineStepsAlert({ steps }: { steps: ChainDetail['steps'] }) {
 }
 
 function ChainHeader({ detail }: { detail: ChainDetail }) {
-  const { chain, steps } = detail;
+  const { chain, totals } = detail;
   const subject = detail.domain.messages[0]?.subject;
-  const totals = steps.reduce(
-    (sum, step) => ({ latencyMs: sum.latencyMs + (step.latencyMs ?? 0), costUsd: sum.costUsd + Number(step.costUsd ?? 0), priced: sum.priced || step.costUsd !== null }),
-    { latencyMs: 0, costUsd: 0, priced: false },
-  );
   return (
     <Box>
       <Button component={RouterLink} to="/" size="small" startIcon={<ArrowBackIcon />} sx={{ mb: 1, ml: -0.5 }}>
@@ -95,12 +97,19 @@ function ChainHeader({ detail }: { detail: ChainDetail }) {
         <Typography variant="body2" color="text.secondary" title={chain.id}>
           chain <Box component="span" sx={{ fontFamily: 'monospace' }}>{shortId(chain.id)}</Box> · started {formatDateTime(chain.createdAt)}
           {chain.finishedAt ? ` · finished ${formatDateTime(chain.finishedAt)}` : ''}
-          {steps.length > 0 ? ` · ${steps.length} step${steps.length === 1 ? '' : 's'}, ${formatLatency(totals.latencyMs)} in models` : ''}
-          {totals.priced ? ` · ${formatCost(String(totals.costUsd))}` : ''}
+        </Typography>
+        <Typography variant="body2" color="text.secondary" data-testid="chain-totals" title="Every attempt counted, retries included">
+          {totals.attempts > 0 ? `${plural(totals.calls, 'call')}${totals.attempts > totals.calls ? `, ${totals.attempts} attempts` : ''} · ${formatLatency(totals.modelMs)} in models` : 'no calls yet'}
+          {totals.failedAttempts > 0 ? ` · ${plural(totals.failedAttempts, 'failed attempt')}` : ''}
+          {totals.costUsd !== null ? ` · ${formatCost(totals.costUsd)}` : ''}
         </Typography>
       </Box>
     </Box>
   );
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 function ChainSkeleton() {

@@ -53,7 +53,7 @@ export function ChainRecords({ detail }: { detail: ChainDetail }) {
           </Section>
         );
       })}
-      <Section title={`Inference calls (${detail.logs.length})`} testId="chain-logs">
+      <Section title={`Inference calls (${callsAndAttempts(detail.totals)})`} testId="chain-logs">
         {detail.logs.length === 0 ? (
           <Typography variant="body2" color="text.secondary">
             None yet.
@@ -75,4 +75,9 @@ export function ChainRecords({ detail }: { detail: ChainDetail }) {
       </Section>
     </Stack>
   );
+}
+
+/** "3" when no call was retried, "3 calls, 4 attempts" when one was. */
+function callsAndAttempts({ calls, attempts }: { calls: number; attempts: number }): string {
+  return attempts === calls ? String(calls) : `${calls} call${calls === 1 ? '' : 's'}, ${attempts} attempts`;
 }

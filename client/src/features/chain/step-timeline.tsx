@@ -1,7 +1,8 @@
 import CheckCircleIcon from '@mui/icons-material/CheckCircle';
 import ErrorIcon from '@mui/icons-material/Error';
 import ReceiptLongIcon from '@mui/icons-material/ReceiptLong';
-import { Alert, Box, Button, Chip, CircularProgress, LinearProgress, Step, StepContent, StepLabel, Stepper, Typography } from '@mui/material';
+import { type CallAttempt, groupIntoCalls } from '@chainlog/shared';
+import { Alert, Box, Button, Chip, CircularProgress, LinearProgress, Link, Step, StepContent, StepLabel, Stepper, Typography } from '@mui/material';
 import { Link as RouterLink } from 'react-router';
 import { OfflineChip } from '../../components/offline-chip.js';
 import { StatusChip } from '../../components/status-chip.js';
@@ -19,8 +20,10 @@ const STEP_ICONS = {
  * The chain's steps as they run. Each step is `data-testid="step-<name>"` with `data-status` running, succeeded or
  * failed. While the chain runs and no step is, a bar says the next one is on its way.
  */
-export function StepTimeline({ steps, chainRunning }: { steps: readonly ChainStep[]; chainRunning: boolean }) {
+export function StepTimeline({ steps, logs, chainRunning }: { steps: readonly ChainStep[]; logs: readonly CallAttempt[]; chainRunning: boolean }) {
   const waiting = chainRunning && !steps.some((step) => step.status === 'running');
+  const calls = groupIntoCalls(logs);
+  const attemptsOf = (step: ChainStep) => calls.find((call) => call.some((attempt) => attempt.id === step.logId)) ?? [];
   return (
     <Box>
       {steps.length > 0 ? (
@@ -40,7 +43,7 @@ export function StepTimeline({ steps, chainRunning }: { steps: readonly ChainSte
                 </Box>
               </StepLabel>
               <StepContent>
-                <StepDetails step={step} />
+                <StepDetails step={step} attempts={attemptsOf(step)} />
               </StepContent>
             </Step>
           ))}
@@ -63,7 +66,7 @@ export function StepTimeline({ steps, chainRunning }: { steps: readonly ChainSte
   );
 }
 
-function StepDetails({ step }: { step: ChainStep }) {
+function StepDetails({ step, attempts }: { step: ChainStep; attempts: readonly CallAttempt[] }) {
   if (step.status === 'running') {
     return (
       <Box sx={{ py: 1, maxWidth: 360 }}>
@@ -96,6 +99,7 @@ function StepDetails({ step }: { step: ChainStep }) {
           </Button>
         ) : null}
       </Box>
+      {attempts.length > 1 ? <StepAttempts attempts={attempts} /> : null}
       {step.status === 'failed' && step.error ? (
         <Alert severity="error">
           <strong>{step.error.class}</strong>: {step.error.message}
@@ -103,6 +107,34 @@ function StepDetails({ step }: { step: ChainStep }) {
       ) : (
         <StepOutput name={step.name} output={step.output} />
       )}
+    </Box>
+  );
+}
+
+/** A retried step's attempts, each with what it cost and why it failed: the chain's totals count them all. */
+function StepAttempts({ attempts }: { attempts: readonly CallAttempt[] }) {
+  return (
+    <Box data-testid="step-attempts" sx={{ mb: 1.5, pl: 1.5, borderLeft: 2, borderColor: 'divider' }}>
+      <Typography variant="caption" color="text.secondary" component="p" gutterBottom>
+        {attempts.length} attempts, all counted in the chain's totals
+      </Typography>
+      {attempts.map((attempt) => (
+        <Box key={attempt.id} data-testid="step-attempt" data-status={attempt.status} sx={{ display: 'flex', flexWrap: 'wrap', alignItems: 'center', gap: 1, py: 0.25 }}>
+          <Typography variant="body2">attempt {attempt.attempt}</Typography>
+          <StatusChip status={attempt.status} />
+          {attempt.errorClass ? (
+            <Typography variant="body2" color="error">
+              {attempt.errorClass}
+            </Typography>
+          ) : null}
+          <Typography variant="body2" color="text.secondary">
+            {formatLatency(attempt.latencyMs)} · {formatCost(attempt.costUsd)}
+          </Typography>
+          <Link component={RouterLink} to={`/logs/${attempt.id}`} variant="body2" aria-label={`Log of attempt ${attempt.attempt}`}>
+            log
+          </Link>
+        </Box>
+      ))}
     </Box>
   );
 }

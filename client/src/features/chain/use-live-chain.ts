@@ -3,6 +3,8 @@ import { useState } from 'react';
 import { trpc } from '../../trpc.js';
 import { type LiveChainEvent, applyLiveEvents } from './apply-live-events.js';
 
+const UNRECORDED_REFRESH_MS = 2_000;
+
 /** Where the event subscription starts: decided once, from the first snapshot. */
 type Follow = { state: 'undecided' } | { state: 'follow'; lastEventId: string | null } | { state: 'finished' };
 
@@ -14,12 +16,16 @@ type Follow = { state: 'undecided' } | { state: 'follow'; lastEventId: string | 
  */
 export function useLiveChain(chainId: string) {
   const utils = trpc.useUtils();
-  const detail = trpc.chains.get.useQuery({ chainId });
+  // A chain only the log knows has no events to follow: while a call of it is pending, it is read again.
+  const detail = trpc.chains.get.useQuery(
+    { chainId },
+    { refetchInterval: ({ state }) => (state.data && !state.data.recorded && state.data.chain.status === 'running' ? UNRECORDED_REFRESH_MS : false) },
+  );
   const [follow, setFollow] = useState<Follow>({ state: 'undecided' });
   const [events, setEvents] = useState<readonly LiveChainEvent[]>([]);
 
   if (follow.state === 'undecided' && detail.data) {
-    setFollow(detail.data.chain.status === 'running' ? { state: 'follow', lastEventId: detail.data.lastEventId } : { state: 'finished' });
+    setFollow(detail.data.recorded && detail.data.chain.status === 'running' ? { state: 'follow', lastEventId: detail.data.lastEventId } : { state: 'finished' });
   }
 
   const subscription = trpc.chains.events.useSubscription(follow.state === 'follow' ? { chainId, lastEventId: follow.lastEventId } : skipToken, {

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../client.js';
 import type { InferenceLog } from '../tables/inference-log.js';
 
@@ -13,7 +14,23 @@ export async function listChainLogs(db: Db, chainId: string): Promise<InferenceL
 export async function listChainLogSummaries(db: Db, chainId: string) {
   return db
     .selectFrom('inference_log')
-    .select(['id', 'name', 'status', 'attempt', 'provider', 'model', 'created_at'])
+    .select([
+      'id',
+      'name',
+      'status',
+      'attempt',
+      'provider',
+      'model',
+      'latency_ms',
+      'input_tokens',
+      'output_tokens',
+      'cost_usd',
+      'output',
+      sql<string | null>`error->>'class'`.as('error_class'),
+      sql<string | null>`error->>'message'`.as('error_message'),
+      'created_at',
+      'finished_at',
+    ])
     .where('chain_id', '=', chainId)
     .orderBy('created_at')
     .orderBy('id')

@@ -3,8 +3,19 @@ import type { Db } from '../client.js';
 import { toJsonb } from '../jsonb.js';
 import type { InstanceRole, InstanceRow } from '../tables/instance.js';
 
+/**
+ * Registers a process; one that starts again under its configured id (CHAINLOG_INSTANCE_ID) takes over the row its
+ * previous life left, stopped or not: it starts, beats and runs afresh from now.
+ */
 export async function registerInstance(db: Db, instance: { id: string; role: InstanceRole; hostname: string; pid: number }): Promise<void> {
-  await db.insertInto('instance').values(instance).execute();
+  const now = sql<Date>`now()`;
+  await db
+    .insertInto('instance')
+    .values(instance)
+    .onConflict((conflict) =>
+      conflict.column('id').doUpdateSet({ role: instance.role, hostname: instance.hostname, pid: instance.pid, started_at: now, heartbeat_at: now, stopped_at: null }),
+    )
+    .execute();
 }
 
 /** Times are the database's own, so instances on hosts whose clocks differ judge each other alike. */
@@ -19,21 +30,30 @@ export async function markInstanceStopped(db: Db, id: string): Promise<void> {
 /**
  * Which rows count as left behind by a dead process. `exclusive`: this process is the only one that can use the
  * database (PGlite), so every other instance is dead. Otherwise an instance is dead once it said it stopped or its
- * heartbeat is older than the lease; a row with no instance (written before instances existed, or by code that
- * names none) is left behind once it is older than the lease.
+ * heartbeat is older than the lease, counted from the database server's start if that is later; a row with no
+ * instance (written before instances existed, or by code that names none) is left behind once it is older than
+ * the lease.
  */
 export interface DeadInstanceRule {
   self: string;
   leaseMs: number;
   exclusive: boolean;
+  /**
+   * Rows under `self` count as dead too: at start, before this process has written anything, what its id holds was
+   * left by an earlier life of the same configured id (a restart after a crash).
+   */
+  selfStarting?: boolean;
 }
 
 function ownedByDeadInstance(rule: DeadInstanceRule) {
   const lease = sql`now() - ${rule.leaseMs}::double precision * interval '1 millisecond'`;
-  if (rule.exclusive) return sql<boolean>`instance_id is distinct from ${rule.self}`;
+  if (rule.exclusive) return rule.selfStarting ? sql<boolean>`true` : sql<boolean>`instance_id is distinct from ${rule.self}`;
+  const earlierLife = rule.selfStarting ? sql`or instance_id = ${rule.self}` : sql``;
+  // A restarted PostgreSQL heard nobody while it was down: the lease counts from its start at the earliest.
   // Parenthesised whole: Kysely joins raw conditions to the others with `and` as they are.
-  return sql<boolean>`((instance_id is null and created_at < ${lease}) or instance_id in (
-    select id from instance where id <> ${rule.self} and (stopped_at is not null or heartbeat_at < ${lease})))`;
+  return sql<boolean>`((instance_id is null and created_at < ${lease}) ${earlierLife} or instance_id in (
+    select id from instance where id <> ${rule.self}
+      and (stopped_at is not null or greatest(heartbeat_at, pg_postmaster_start_time()) < ${lease})))`;
 }
 
 /** Ends the pending rows of dead instances as errors of class InterruptedError; returns how many. */

@@ -8,7 +8,8 @@ export interface InstanceTable {
   role: InstanceRole;
   hostname: string;
   pid: number;
-  started_at: ColumnType<Date, Date | undefined, never>;
+  // Set again when a process restarts under the same configured id (registerInstance).
+  started_at: ColumnType<Date, Date | undefined, Date>;
   heartbeat_at: ColumnType<Date, Date | undefined, Date>;
   stopped_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }

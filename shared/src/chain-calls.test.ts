@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { type CallAttempt, chainTotals, groupIntoCalls } from './chain-calls.js';
+
+function attempt(name: string, number: number, overrides: Partial<CallAttempt> = {}): CallAttempt {
+  return {
+    id: `${name}#${number}`,
+    name,
+    status: 'ok',
+    attempt: number,
+    provider: 'openai',
+    model: 'gpt-test',
+    latencyMs: 100,
+    inputTokens: 10,
+    outputTokens: 2,
+    costUsd: '0.10000000',
+    errorClass: null,
+    createdAt: '2026-12-03T10:00:00.000Z',
+    finishedAt: '2026-12-03T10:00:01.000Z',
+    ...overrides,
+  };
+}
+
+describe('groupIntoCalls', () => {
+  it('starts a call at each attempt 1 and puts a retry under the call of its name it continues, when calls interleave', () => {
+    const rows = [attempt('a', 1), attempt('b', 1), attempt('a', 2), attempt('a', 1), attempt('b', 2), attempt('a', 2), attempt('a', 3)];
+    expect(groupIntoCalls(rows).map((call) => call.map((row) => row.id))).toEqual([['a#1', 'a#2'], ['b#1', 'b#2'], ['a#1', 'a#2', 'a#3']]);
+  });
+
+  it('keeps an attempt whose earlier ones are missing as a call of its own', () => {
+    expect(groupIntoCalls([attempt('a', 2)]).map((call) => call.length)).toEqual([1]);
+  });
+});
+
+describe('chainTotals', () => {
+  it('counts every attempt, sums costs exactly as decimals, and spans the first start to the last end', () => {
+    const totals = chainTotals([
+      attempt('a', 1, { status: 'error', costUsd: '0.10000000', finishedAt: '2026-12-03T10:00:02.000Z' }),
+      attempt('a', 2, { costUsd: '0.20000000', createdAt: '2026-12-03T10:00:02.500Z', finishedAt: '2026-12-03T10:00:04.000Z' }),
+      attempt('b', 1, { costUsd: null, inputTokens: null }),
+    ]);
+    expect(totals).toEqual({ calls: 2, attempts: 3, failedAttempts: 1, inputTokens: 20, outputTokens: 6, costUsd: '0.30000000', modelMs: 300, wallMs: 4_000 });
+  });
+
+  it('has no cost when nothing was priced and no wall time while an attempt is pending', () => {
+    const totals = chainTotals([attempt('a', 1, { costUsd: null }), attempt('b', 1, { status: 'pending', costUsd: null, finishedAt: null })]);
+    expect(totals).toMatchObject({ costUsd: null, wallMs: null, calls: 2 });
+  });
+});
