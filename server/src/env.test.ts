@@ -95,6 +95,7 @@ describe('the bounds from the environment', () => {
       maxSubmissionsPerMinute: 120,
       maxWaitingChains: 1_000,
       maxExports: 4,
+      connectionParamsTimeoutMs: 10_000,
       trustProxy: false,
     });
   });
@@ -110,6 +111,7 @@ describe('the bounds from the environment', () => {
         CHAINLOG_MAX_SUBMISSIONS_PER_MINUTE: '7',
         CHAINLOG_MAX_WAITING_CHAINS: '0',
         CHAINLOG_MAX_EXPORTS: '2',
+        CHAINLOG_CONNECTION_PARAMS_TIMEOUT_MS: '2500',
         CHAINLOG_TRUST_PROXY: '1',
       }),
     );
@@ -123,6 +125,7 @@ describe('the bounds from the environment', () => {
       maxSubmissionsPerMinute: 7,
       maxWaitingChains: 0,
       maxExports: 2,
+      connectionParamsTimeoutMs: 2_500,
       trustProxy: true,
     });
   });

@@ -1,4 +1,4 @@
-import { chainStatusSchema, withoutNul } from '@chainlog/shared';
+import { chainStatusSchema, postgresText } from '@chainlog/shared';
 import { tracked } from '@trpc/server';
 import { z } from 'zod';
 import { findChain } from '../db/queries/chains.js';
@@ -16,7 +16,7 @@ const eventIdSchema = z
 /** chains.list's filters; GET /export/chains takes the same ones, but `limit`, as query parameters. */
 export const chainListInput = z.object({
   status: chainStatusSchema.nullish(),
-  name: withoutNul(z.string().min(1)).nullish(),
+  name: postgresText(z.string().min(1)).nullish(),
   cursor: z.uuid().nullish(),
   limit: z.number().int().min(1).max(100).default(20),
 });
