@@ -20,3 +20,6 @@ export const API_WS_URL = API_HTTP_URL.replace(/^http(s?):/, (_match, secure: st
 
 /** GET /healthz beside the tRPC endpoint (`…/trpc` → `…/healthz`): says, among other things, whether a token is needed. */
 export const API_HEALTH_URL = new URL('healthz', API_HTTP_URL).href;
+
+/** GET /export/logs and /export/chains beside the tRPC endpoint (`…/trpc` → `…/export/logs`). */
+export const API_EXPORT_URL = new URL('export/', API_HTTP_URL).href;

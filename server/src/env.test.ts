@@ -94,6 +94,7 @@ describe('the bounds from the environment', () => {
       maxSubscriptionsPerConnection: 100,
       maxSubmissionsPerMinute: 120,
       maxWaitingChains: 1_000,
+      maxExports: 4,
       connectionParamsTimeoutMs: 10_000,
       trustProxy: false,
     });
@@ -109,6 +110,7 @@ describe('the bounds from the environment', () => {
         CHAINLOG_MAX_SUBSCRIPTIONS_PER_CONNECTION: '6',
         CHAINLOG_MAX_SUBMISSIONS_PER_MINUTE: '7',
         CHAINLOG_MAX_WAITING_CHAINS: '0',
+        CHAINLOG_MAX_EXPORTS: '2',
         CHAINLOG_CONNECTION_PARAMS_TIMEOUT_MS: '2500',
         CHAINLOG_TRUST_PROXY: '1',
       }),
@@ -122,6 +124,7 @@ describe('the bounds from the environment', () => {
       maxSubscriptionsPerConnection: 6,
       maxSubmissionsPerMinute: 7,
       maxWaitingChains: 0,
+      maxExports: 2,
       connectionParamsTimeoutMs: 2_500,
       trustProxy: true,
     });

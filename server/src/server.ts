@@ -12,10 +12,11 @@ import { createContinueCheck, createRequestSizeLimit } from './http/request-size
 import { createStreamLimit } from './http/stream-limit.js';
 import { refuseUnreadableUpgradeUrl } from './http/upgrade-url.js';
 import { isWebSocketProtocolError } from './http/websocket-protocol-error.js';
-import { type AccessOptions, LOOPBACK_ACCESS, createAccessControl } from './http/access-control.js';
+import { type AccessOptions, LOOPBACK_ACCESS, createAccessControl, isExportPath } from './http/access-control.js';
 import { log } from './log.js';
 import { appRouter } from './routers/app.js';
 import { readHealth } from './services/health.js';
+import { createExportHandler } from './export/export-handler.js';
 import { createStaticHandler } from './static-files.js';
 import { type AppDependencies, createContextFactory } from './trpc/context.js';
 import { retryAfterHeader } from './trpc/retry-after.js';
@@ -64,6 +65,7 @@ export function createChainlogServer(dependencies: AppDependencies, options: Ser
   const connections = new ConnectionCounter(limits.maxConnectionsPerAddress);
   const limitStreams = createStreamLimit(appRouter, TRPC_BASE_PATH, limits, connections);
   const serveStatic = options.clientDir ? createStaticHandler(options.clientDir) : undefined;
+  const answerExport = createExportHandler(dependencies, { maxExports: limits.maxExports });
 
   const handleRequest: RequestListener = (request, response) => {
     const pathname = (request.url ?? '/').split('?')[0] ?? '/';
@@ -76,6 +78,7 @@ export function createChainlogServer(dependencies: AppDependencies, options: Ser
       if (isMalformedPath(pathname)) return answerMalformedPath(response, pathname);
       return void (limitStreams(request, response) && trpcHandler(request, response));
     }
+    if (isExportPath(pathname)) return void answerExport(request, response, new URL(request.url ?? '/', 'http://localhost'));
     if (serveStatic?.(request, response)) return;
     response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `no route for ${pathname}` }));
   };

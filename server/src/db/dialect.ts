@@ -3,6 +3,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { type Dialect, PostgresDialect } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
+import Cursor from 'pg-cursor';
 import { log } from '../log.js';
 import { lockDataDir } from './data-dir-lock.js';
 
@@ -76,7 +77,32 @@ export function createDialect(target: DatabaseTarget, options: DialectOptions = 
   // the client's queries and drops it on release.
   pool.on('error', onConnectionError);
   pool.on('connect', (client) => client.on('error', onConnectionError));
-  return { dialect: new PostgresDialect({ pool }), pool, ready: Promise.resolve(), release: () => {} };
+  // The cursor lets Kysely's .stream() read a large result a chunk at a time (exports).
+  return { dialect: new PostgresDialect({ pool, cursor: ClosableCursor }), pool, ready: Promise.resolve(), release: () => {} };
+}
+
+/**
+ * pg-cursor's close() waits for a ReadyForQuery that a connection cut under the cursor never sends, so Kysely's
+ * stream, which closes its cursor on the way out, would hang on its error instead of passing it on (and keep the
+ * pooled connection). A cursor that failed has nothing left to close (Kysely
+ * awaits close() without a callback).
+ */
+class ClosableCursor<Row> extends Cursor<Row> {
+  private failed = false;
+
+  constructor(text: string, values?: unknown[]) {
+    super(text, values);
+    this.on('error', () => {
+      this.failed = true;
+    });
+  }
+
+  override close(): Promise<void>;
+  override close(callback: (error: Error) => void): undefined;
+  override close(callback?: (error: Error) => void): Promise<void> | undefined {
+    if (callback) return super.close(callback);
+    return this.failed ? Promise.resolve() : super.close();
+  }
 }
 
 /** DATABASE_URL wins; otherwise PGlite under the data directory. */

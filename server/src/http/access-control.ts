@@ -46,7 +46,12 @@ export interface AccessControl {
   verifyUpgrade: VerifyClientCallbackAsync;
 }
 
-/** The door in front of /trpc, the WebSocket and the client files. */
+/** GET /export/…: the API's data as files, behind the same Origin and token checks as /trpc. */
+export function isExportPath(pathname: string): boolean {
+  return pathname === '/export' || pathname.startsWith('/export/');
+}
+
+/** The door in front of /trpc, /export, the WebSocket and the client files. */
 export function createAccessControl(options: AccessOptions): AccessControl {
   const hostAllowed = createHostCheck(options.host, options.allowedHosts);
   const origins = createOriginPolicy(options.allowedOrigins);
@@ -71,7 +76,7 @@ export function createAccessControl(options: AccessOptions): AccessControl {
         refuse(response, 421, hostRefusal(host));
         return false;
       }
-      if (pathname !== '/trpc' && !pathname.startsWith('/trpc/')) return true;
+      if (pathname !== '/trpc' && !pathname.startsWith('/trpc/') && !isExportPath(pathname)) return true;
       if (!origins.allows(origin, host)) {
         accessLog.debug(`refused ${request.method} ${pathname}: Origin ${origin} is not allowed`);
         refuse(response, 403, originRefusal(origin));

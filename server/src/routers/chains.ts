@@ -13,19 +13,18 @@ const eventIdSchema = z
   .regex(/^\d{1,19}$/, 'an event id is a decimal integer')
   .refine((id) => !/^\d+$/.test(id) || BigInt(id) <= 9_223_372_036_854_775_807n, 'an event id fits in 64 bits');
 
+/** chains.list's filters; GET /export/chains takes the same ones, but `limit`, as query parameters. */
+export const chainListInput = z.object({
+  status: chainStatusSchema.nullish(),
+  name: postgresText(z.string().min(1)).nullish(),
+  cursor: z.uuid().nullish(),
+  limit: z.number().int().min(1).max(100).default(20),
+});
+
 export const chainsRouter = router({
   /** Chains newest first, optionally by status or name; `cursor` is the previous page's `nextCursor`. */
   list: publicProcedure
-    .input(
-      z
-        .object({
-          status: chainStatusSchema.nullish(),
-          name: postgresText(z.string().min(1)).nullish(),
-          cursor: z.uuid().nullish(),
-          limit: z.number().int().min(1).max(100).default(20),
-        })
-        .default({ limit: 20 }),
-    )
+    .input(chainListInput.default({ limit: 20 }))
     .query(({ ctx, input }) =>
       listChainSummaries(ctx.db, { status: input.status ?? undefined, name: input.name ?? undefined, cursor: input.cursor ?? undefined, limit: input.limit }),
     ),

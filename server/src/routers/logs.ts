@@ -16,27 +16,26 @@ const instantSchema = z.iso.datetime({ offset: true }).refine((value) => {
   return time >= FIRST_INSTANT && time <= LAST_INSTANT;
 }, 'must be between 0001-01-01 and 9999-12-31 (UTC)');
 
+/** logs.list's filters; GET /export/logs takes the same ones, but `limit`, as query parameters. */
+export const logListInput = z.object({
+  name: postgresText(z.string().min(1)).nullish(),
+  model: postgresText(z.string().min(1)).nullish(),
+  provider: postgresText(z.string().min(1)).nullish(),
+  status: z.enum(['pending', 'ok', 'error']).nullish(),
+  chainId: z.uuid().nullish(),
+  /** ISO 8601; inclusive. */
+  from: instantSchema.nullish(),
+  /** ISO 8601; exclusive. */
+  to: instantSchema.nullish(),
+  order: z.enum(['desc', 'asc']).default('desc'),
+  cursor: z.uuid().nullish(),
+  limit: z.number().int().min(1).max(200).default(50),
+});
+
 export const logsRouter = router({
   /** inference_log rows (list columns) matching every filter given, by time; keyset pagination. */
   list: publicProcedure
-    .input(
-      z
-        .object({
-          name: postgresText(z.string().min(1)).nullish(),
-          model: postgresText(z.string().min(1)).nullish(),
-          provider: postgresText(z.string().min(1)).nullish(),
-          status: z.enum(['pending', 'ok', 'error']).nullish(),
-          chainId: z.uuid().nullish(),
-          /** ISO 8601; inclusive. */
-          from: instantSchema.nullish(),
-          /** ISO 8601; exclusive. */
-          to: instantSchema.nullish(),
-          order: z.enum(['desc', 'asc']).default('desc'),
-          cursor: z.uuid().nullish(),
-          limit: z.number().int().min(1).max(200).default(50),
-        })
-        .default({ order: 'desc', limit: 50 }),
-    )
+    .input(logListInput.default({ order: 'desc', limit: 50 }))
     .query(({ ctx, input }) =>
       listLogSummaries(ctx.db, {
         name: input.name ?? undefined,

@@ -91,6 +91,18 @@ export async function submitToken(token: string): Promise<'accepted' | 'refused'
   return 'accepted';
 }
 
+/**
+ * fetch() with this tab's token (the header the API asks for: a plain link could not send it). A 401 forgets the
+ * token and brings the token dialog up, as a refused tRPC call does.
+ */
+export async function fetchWithToken(url: string, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (sessionToken !== null) headers.set('authorization', `Bearer ${sessionToken}`);
+  const response = await fetch(url, { ...init, headers });
+  if (response.status === 401) tokenRefused();
+  return response;
+}
+
 export function useAccessState(): AccessState {
   return useSyncExternalStore(
     (notify) => {

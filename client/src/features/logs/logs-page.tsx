@@ -4,6 +4,7 @@ import { useLocation, useNavigate } from 'react-router';
 import { EmptyState } from '../../components/empty-state.js';
 import { ErrorState } from '../../components/error-state.js';
 import { trpc } from '../../trpc.js';
+import { ExportMenu } from './export-menu.js';
 import { LogFilterBar } from './log-filter-bar.js';
 import { LogTable } from './log-table.js';
 import { type LogFilters, useLogFilters } from './use-log-filters.js';
@@ -15,9 +16,12 @@ export function LogsPage() {
   const { filters, setFilter, clear, active, key } = useLogFilters();
   return (
     <Stack spacing={2}>
-      <Typography variant="h5" component="h1">
-        Inference logs
-      </Typography>
+      <Box sx={{ display: 'flex', alignItems: 'center', justifyContent: 'space-between', gap: 2 }}>
+        <Typography variant="h5" component="h1">
+          Inference logs
+        </Typography>
+        <ExportMenu filters={filters} />
+      </Box>
       <LogFilterBar filters={filters} setFilter={setFilter} clear={clear} active={active} />
       {/* New filters start again from the first page. */}
       <LogResults key={key} filters={filters} filtered={active} onOrderChange={(order) => setFilter('order', order)} />

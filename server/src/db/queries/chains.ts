@@ -60,9 +60,14 @@ export interface ChainFilters {
 
 /** Newest first. */
 export async function listChains(db: Db, filters: ChainFilters): Promise<ChainRow[]> {
-  let query = db.selectFrom('chain').selectAll();
+  return selectChainsMatching(db, filters).selectAll().limit(filters.limit).execute();
+}
+
+/** Chain rows matching every filter given, after the cursor, newest first; no columns, no limit. */
+export function selectChainsMatching(db: Db, filters: Omit<ChainFilters, 'limit'>) {
+  let query = db.selectFrom('chain');
   if (filters.status) query = query.where('status', '=', filters.status);
   if (filters.name) query = query.where('name', '=', filters.name);
   if (filters.cursor) query = query.where('id', '<', filters.cursor);
-  return query.orderBy('id', 'desc').limit(filters.limit).execute();
+  return query.orderBy('id', 'desc');
 }

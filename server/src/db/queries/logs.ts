@@ -19,13 +19,19 @@ export interface LogFilters {
 
 /** The list columns only: request and response bodies stay for the detail view. */
 export async function listLogs(db: Db, filters: LogFilters) {
-  let query = db
-    .selectFrom('inference_log')
+  return selectLogsMatching(db, filters)
     .select([
       'id', 'chain_id', 'name', 'provider', 'model', 'status', 'attempt', 'input_tokens', 'output_tokens', 'cost_usd',
       'latency_ms', 'created_at', 'finished_at',
       sql<string | null>`error->>'message'`.as('error_message'),
-    ]);
+    ])
+    .limit(filters.limit)
+    .execute();
+}
+
+/** inference_log rows matching every filter given, after the cursor, in id (time) order; no columns, no limit. */
+export function selectLogsMatching(db: Db, filters: Omit<LogFilters, 'limit'>) {
+  let query = db.selectFrom('inference_log');
   if (filters.name) query = query.where('name', '=', filters.name);
   if (filters.model) query = query.where('model', '=', filters.model);
   if (filters.provider) query = query.where('provider', '=', filters.provider);
@@ -34,7 +40,7 @@ export async function listLogs(db: Db, filters: LogFilters) {
   if (filters.from) query = query.where('created_at', '>=', filters.from);
   if (filters.to) query = query.where('created_at', '<', filters.to);
   if (filters.cursor) query = query.where('id', filters.order === 'desc' ? '<' : '>', filters.cursor);
-  return query.orderBy('id', filters.order).limit(filters.limit).execute();
+  return query.orderBy('id', filters.order);
 }
 
 /** The distinct names, models and providers, for the explorer's filter menus. */

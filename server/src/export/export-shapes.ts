@@ -1,0 +1,55 @@
+import type { ChainExportRow, LogExportRow } from '../db/queries/export.js';
+import type { ExportShape } from './export-formats.js';
+
+function errorField(error: unknown, field: 'class' | 'message'): string | null {
+  if (typeof error !== 'object' || error === null || !(field in error)) return null;
+  const value: unknown = Reflect.get(error, field);
+  return typeof value === 'string' ? value : null;
+}
+
+/** numeric arrives as a string (exact); JSON gets a number, which holds numeric(14, 8) exactly enough to round-trip. */
+function numberOrNull(value: string | null): number | null {
+  return value === null ? null : Number(value);
+}
+
+/** inference_log: the columns analysts group and sum in CSV; every column, request and response included, in JSON. */
+export const LOG_EXPORT_SHAPE: ExportShape<LogExportRow> = {
+  csv: [
+    { header: 'id', value: (row) => row.id },
+    { header: 'chain_id', value: (row) => row.chain_id },
+    { header: 'name', value: (row) => row.name, text: true },
+    { header: 'provider', value: (row) => row.provider, text: true },
+    { header: 'model', value: (row) => row.model, text: true },
+    { header: 'status', value: (row) => row.status },
+    { header: 'attempt', value: (row) => row.attempt },
+    { header: 'input_tokens', value: (row) => row.input_tokens },
+    { header: 'output_tokens', value: (row) => row.output_tokens },
+    { header: 'cost_usd', value: (row) => row.cost_usd },
+    { header: 'latency_ms', value: (row) => row.latency_ms },
+    { header: 'created_at', value: (row) => row.created_at },
+    { header: 'finished_at', value: (row) => row.finished_at },
+    { header: 'error_class', value: (row) => errorField(row.error, 'class'), text: true },
+    { header: 'error_message', value: (row) => errorField(row.error, 'message'), text: true },
+  ],
+  json: (row) => ({ ...row, cost_usd: numberOrNull(row.cost_usd) }),
+};
+
+/** chain rows with their totals over every attempt; JSON adds the input and the whole error. */
+export const CHAIN_EXPORT_SHAPE: ExportShape<ChainExportRow> = {
+  csv: [
+    { header: 'id', value: (row) => row.id },
+    { header: 'name', value: (row) => row.name, text: true },
+    { header: 'status', value: (row) => row.status },
+    { header: 'calls', value: (row) => row.calls },
+    { header: 'attempts', value: (row) => row.attempts },
+    { header: 'errors', value: (row) => row.errors },
+    { header: 'input_tokens', value: (row) => row.input_tokens },
+    { header: 'output_tokens', value: (row) => row.output_tokens },
+    { header: 'cost_usd', value: (row) => row.cost_usd },
+    { header: 'created_at', value: (row) => row.created_at },
+    { header: 'finished_at', value: (row) => row.finished_at },
+    { header: 'error_class', value: (row) => errorField(row.error, 'class'), text: true },
+    { header: 'error_message', value: (row) => errorField(row.error, 'message'), text: true },
+  ],
+  json: (row) => ({ ...row, cost_usd: numberOrNull(row.cost_usd) }),
+};
