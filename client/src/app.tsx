@@ -4,6 +4,7 @@ import { AppShell } from './components/app-shell.js';
 import { NotFoundState } from './components/error-state.js';
 import { useConnectionStatus } from './connection-status.js';
 import { ChainPage } from './features/chain/chain-page.js';
+import { ChainsPage } from './features/chains/chains-page.js';
 import { InboxPage } from './features/inbox/inbox-page.js';
 import { LogDetailPage } from './features/logs/log-detail-page.js';
 import { LogsPage } from './features/logs/logs-page.js';
@@ -12,7 +13,7 @@ import { type TrpcClient, trpc } from './trpc.js';
 
 /**
  * Providers and routes. A hash router, so the static bundle works from any host (S3/CloudFront) with no rewrite
- * rules: `#/`, `#/chains/:chainId`, `#/logs`, `#/logs/:id`. The theme is around it (AppTheme, in main.tsx).
+ * rules: `#/`, `#/chains`, `#/chains/:chainId`, `#/logs`, `#/logs/:id`. The theme is around it (AppTheme, in main.tsx).
  */
 export function App({ queryClient, trpcClient }: { queryClient: QueryClient; trpcClient: TrpcClient }) {
   return (
@@ -22,6 +23,7 @@ export function App({ queryClient, trpcClient }: { queryClient: QueryClient; trp
           <Routes>
             <Route element={<Layout />}>
               <Route index element={<InboxPage />} />
+              <Route path="chains" element={<ChainsPage />} />
               <Route path="chains/:chainId" element={<ChainPage />} />
               <Route path="logs" element={<LogsPage />} />
               <Route path="logs/:id" element={<LogDetailPage />} />
