@@ -89,9 +89,9 @@ const MAX_CANDIDATES = 1_000;
  * anything but chain_id would summarise every chain of the log first.
  *
  * A chain with a `chain` row is filtered on that row. A chain only the log knows takes its name from its first call
- * and its status from its calls (chain_summary's rule), so its candidates are narrowed by a condition its rows must
- * meet (a call of that name, an error row…) and checked exactly once summarised; when that leaves the page short,
- * the next candidates are read, until the page is full or the log has no more.
+ * and its status from its calls (chain_summary's rules), so its candidates are found by a condition on its rows and
+ * checked once summarised; when that check leaves the page short, the next candidates are read, until the page is
+ * full or the log has no more.
  */
 export async function listChainsWithTotals(db: Db, filters: ChainFilters): Promise<ChainListRow[]> {
   const found: ChainListRow[] = [];
@@ -116,12 +116,29 @@ async function chainPage(db: Db, filters: ChainFilters): Promise<ChainListRow[]>
       ${filters.name ? sql`and name = ${filters.name}` : sql``}
     order by id desc
     limit ${filters.limit}`;
-  // What every row set of a chain only the log knows has when the filter holds: a call of the name (its first call's
-  // name is its name), an error row (failed), a pending one (running). Such a chain is never interrupted.
+  // Which log rows stand for a chain only the log knows that passes the filter, by chain_summary's rules: a row of
+  // its first call (the name with the earliest call, then the first in order) for a name; an attempt that failed and
+  // was not retried for failed; a pending one for running; an answered one for succeeded (a few such chains turn out
+  // to be failed or running, and are dropped once summarised). Such a chain is never interrupted.
   const logCondition = sql.join(
     [
-      ...(filters.name ? [sql`log.name = ${filters.name}`] : []),
-      ...(filters.status === 'failed' ? [sql`log.status = 'error'`] : []),
+      ...(filters.name
+        ? [
+            sql`log.name = ${filters.name}`,
+            sql`not exists (
+              select 1 from inference_log as earlier
+              where earlier.chain_id = log.chain_id and (earlier.created_at, earlier.name) < (log.created_at, log.name))`,
+          ]
+        : []),
+      ...(filters.status === 'failed'
+        ? [
+            sql`log.status = 'error'`,
+            sql`not exists (
+              select 1 from inference_log as retry
+              where retry.chain_id = log.chain_id and retry.name = log.name
+                and retry.attempt = log.attempt + 1 and retry.created_at >= log.created_at)`,
+          ]
+        : []),
       ...(filters.status === 'running' ? [sql`log.status = 'pending'`] : []),
       ...(filters.status === 'succeeded' ? [sql`log.status = 'ok'`] : []),
       ...(filters.status === 'interrupted' ? [sql`false`] : []),
