@@ -94,6 +94,7 @@ describe('the bounds from the environment', () => {
       maxSubscriptionsPerConnection: 100,
       maxSubmissionsPerMinute: 120,
       maxWaitingChains: 1_000,
+      connectionParamsTimeoutMs: 10_000,
       trustProxy: false,
     });
   });
@@ -108,6 +109,7 @@ describe('the bounds from the environment', () => {
         CHAINLOG_MAX_SUBSCRIPTIONS_PER_CONNECTION: '6',
         CHAINLOG_MAX_SUBMISSIONS_PER_MINUTE: '7',
         CHAINLOG_MAX_WAITING_CHAINS: '0',
+        CHAINLOG_CONNECTION_PARAMS_TIMEOUT_MS: '2500',
         CHAINLOG_TRUST_PROXY: '1',
       }),
     );
@@ -120,6 +122,7 @@ describe('the bounds from the environment', () => {
       maxSubscriptionsPerConnection: 6,
       maxSubmissionsPerMinute: 7,
       maxWaitingChains: 0,
+      connectionParamsTimeoutMs: 2_500,
       trustProxy: true,
     });
   });

@@ -38,6 +38,7 @@ const envSchema = z.object({
   CHAINLOG_MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.maxSubscriptionsPerConnection),
   CHAINLOG_MAX_SUBMISSIONS_PER_MINUTE: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.maxSubmissionsPerMinute),
   CHAINLOG_MAX_WAITING_CHAINS: z.coerce.number().int().min(0).default(DEFAULT_LIMITS.maxWaitingChains),
+  CHAINLOG_CONNECTION_PARAMS_TIMEOUT_MS: z.coerce.number().int().min(100).default(DEFAULT_LIMITS.connectionParamsTimeoutMs),
   CHAINLOG_TRUST_PROXY: z.enum(['0', '1']).default('0'),
   CHAINLOG_TOKEN: optionalText.pipe(accessTokenSchema.optional()),
   CHAINLOG_ALLOWED_HOSTS: allowedHostsSchema.default([]),

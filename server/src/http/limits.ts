@@ -16,6 +16,8 @@ export interface Limits {
   maxSubmissionsPerMinute: number;
   /** Chains accepted but not yet started; past that, `inbox.submit` is TOO_MANY_REQUESTS and stores nothing. */
   maxWaitingChains: number;
+  /** How long a WebSocket opened with `?connectionParams=1` may take to send them before it is closed (4408). */
+  connectionParamsTimeoutMs: number;
   /** The client address is the last X-Forwarded-For entry (the one our proxy appended) instead of the socket's peer. */
   trustProxy: boolean;
 }
@@ -28,6 +30,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   maxSubscriptionsPerConnection: 100,
   maxSubmissionsPerMinute: 120,
   maxWaitingChains: 1_000,
+  connectionParamsTimeoutMs: 10_000,
   trustProxy: false,
 };
 
@@ -40,6 +43,7 @@ export function limitsFromEnv(env: Env): Limits {
     maxSubscriptionsPerConnection: env.CHAINLOG_MAX_SUBSCRIPTIONS_PER_CONNECTION,
     maxSubmissionsPerMinute: env.CHAINLOG_MAX_SUBMISSIONS_PER_MINUTE,
     maxWaitingChains: env.CHAINLOG_MAX_WAITING_CHAINS,
+    connectionParamsTimeoutMs: env.CHAINLOG_CONNECTION_PARAMS_TIMEOUT_MS,
     trustProxy: env.CHAINLOG_TRUST_PROXY === '1',
   };
 }
