@@ -189,17 +189,20 @@ describe('the Chains page and the chain waterfall in Chromium', () => {
   });
 
   it('shows a chain submitted elsewhere without a reload, its running attempt growing until it ends', async () => {
-    firstStepHeld = new Promise<void>((resolve) => {
-      releaseFirstStep = resolve;
-    });
     const list = await browser.newPage({ viewport: DESKTOP });
     await list.goto(`${server.url}/#/chains`);
     await expect.poll(() => list.getByTestId('chain-row').count(), WAIT).toBe(25);
+    // chains.changes does not replay what it did not hear: a chain seen arriving proves the page is listening.
+    const probe = await api.inbox.submit(MESSAGE);
+    await expect.poll(() => attributesOf(list, 'chain-row', 'data-chain-id').then((ids) => ids[0]), WAIT).toBe(probe.chainId);
 
+    firstStepHeld = new Promise<void>((resolve) => {
+      releaseFirstStep = resolve;
+    });
     const { chainId } = await api.inbox.submit(MESSAGE);
+    await expect.poll(() => attributesOf(list, 'chain-row', 'data-chain-id').then((ids) => ids[0]), WAIT).toBe(chainId);
     const row = list.locator(`[data-chain-id="${chainId}"]`);
-    await expect.poll(() => row.getAttribute('data-status'), WAIT).toBe('running');
-    expect((await rowIds(list))[0]).toBe(chainId);
+    expect(await row.getAttribute('data-status')).toBe('running');
 
     const chain = await browser.newPage({ viewport: DESKTOP });
     await chain.goto(`${server.url}/#/chains/${chainId}`);
