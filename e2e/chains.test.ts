@@ -148,6 +148,13 @@ describe('the Chains page and the chain waterfall in Chromium', () => {
     await expect.poll(() => rowIds(page), WAIT).toEqual([chains.askedEntities]);
     expect(await page.getByRole('combobox', { name: 'Name' }).inputValue()).toBe('entity extraction');
 
+    // On a phone the table scrolls inside its card; the page keeps its width.
+    await page.setViewportSize(PHONE);
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await expect.poll(() => page.getByTestId('chains-page').innerText(), WAIT).toBe('Page 1 · 25 chains');
+    await screenshot(page, '2b-chains-phone');
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
+
     expect(pageErrors).toEqual([]);
     await page.close();
   });
