@@ -7,6 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { openDatabase } from '../server/src/db/client.js';
+import { listChainsWithTotals } from '../server/src/db/queries/chains.js';
 import { setLogLevel } from '../server/src/log.js';
 
 const RUNS = 7;
@@ -63,6 +64,28 @@ try {
     const plain = await median(() => admin.query(text.replace('%s', view)));
     const materialized = await median(() => admin.query(text.replace('%s', `mat_${view}`)));
     console.log(`| ${label} | ${plain.toFixed(1)} | ${materialized.toFixed(1)} |`);
+  }
+  // chains.list as the Chains page asks for it (26 rows: a page of 25 and one that says another page exists), on the
+  // plain view: ids first, then one summary per id.
+  const reader = await openDatabase({ kind: 'postgres', url, searchPath: schema, poolSize: 1 });
+  try {
+    const { rows: deep } = await admin.query<{ chain_id: string }>(`select chain_id from inference_log order by chain_id desc offset 100000 limit 1`);
+    const pages = [
+      ['first page', {}],
+      ['a page deep in the log', { cursor: deep[0]?.chain_id }],
+      ['status failed', { status: 'failed' }],
+      ['status succeeded', { status: 'succeeded' }],
+      ['name of a chain row', { name: 'support-inbox triage' }],
+      ['name of a first call', { name: 'intent recognition' }],
+      ['name no chain has (scans every chain id)', { name: 'entity extraction' }],
+    ] as const;
+    console.log(`\n| chains.list, 26 rows | ms |\n|---|---:|`);
+    for (const [label, filters] of pages) {
+      const listed = await median(() => listChainsWithTotals(reader.db, { ...filters, limit: 26 }));
+      console.log(`| ${label} | ${listed.toFixed(1)} |`);
+    }
+  } finally {
+    await reader.close();
   }
   console.log(`\nbuilding mat_chain_summary: ${refreshChains.toFixed(0)} ms; refresh concurrently: ${refreshConcurrently.toFixed(0)} ms`);
   console.log(`building mat_task_stats: ${refreshStats.toFixed(0)} ms`);

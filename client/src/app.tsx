@@ -9,6 +9,7 @@ import { type TrpcClient, trpc } from './trpc.js';
 
 // Each page is a chunk of its own, fetched when first shown: the first view loads the shell and one page, not four.
 const InboxPage = lazy(() => import('./features/inbox/inbox-page.js').then((module) => ({ default: module.InboxPage })));
+const ChainsPage = lazy(() => import('./features/chains/chains-page.js').then((module) => ({ default: module.ChainsPage })));
 const ChainPage = lazy(() => import('./features/chain/chain-page.js').then((module) => ({ default: module.ChainPage })));
 const LogsPage = lazy(() => import('./features/logs/logs-page.js').then((module) => ({ default: module.LogsPage })));
 const LogDetailPage = lazy(() => import('./features/logs/log-detail-page.js').then((module) => ({ default: module.LogDetailPage })));
@@ -16,7 +17,7 @@ const NotFoundPage = lazy(() => import('./components/error-state.js').then((modu
 
 /**
  * Providers and routes. A hash router, so the static bundle works from any host (S3/CloudFront) with no rewrite
- * rules: `#/`, `#/chains/:chainId`, `#/logs`, `#/logs/:id`. The theme is around it (AppTheme, in main.tsx).
+ * rules: `#/`, `#/chains`, `#/chains/:chainId`, `#/logs`, `#/logs/:id`. The theme is around it (AppTheme, in main.tsx).
  */
 export function App({ queryClient, trpcClient }: { queryClient: QueryClient; trpcClient: TrpcClient }) {
   return (
@@ -26,6 +27,7 @@ export function App({ queryClient, trpcClient }: { queryClient: QueryClient; trp
           <Routes>
             <Route element={<Layout />}>
               <Route index element={<InboxPage />} />
+              <Route path="chains" element={<ChainsPage />} />
               <Route path="chains/:chainId" element={<ChainPage />} />
               <Route path="logs" element={<LogsPage />} />
               <Route path="logs/:id" element={<LogDetailPage />} />

@@ -207,19 +207,20 @@ function attemptRow(chainId: string, spec: AttemptSpec, attempt: number, created
 async function insertDemoRows(db: Db, chainId: string, key: string, demo: NonNullable<ChainSpec['demo']>, started: Date, ended: Date): Promise<string> {
   const messageId = randomUUID();
   const input = { from: `${key}@example.com`, subject: `Order ${key}`, body: 'Where is my order A-1042?' };
+  const error = demo.status === 'failed' ? { class: 'RetriesExhaustedError', message: 'seeded failure' } : null;
   await db.insertInto('chain').values({
     id: chainId,
     name: 'support-inbox triage',
     status: demo.status,
     input: JSON.stringify(input),
-    error: demo.status === 'failed' ? JSON.stringify({ class: 'RetriesExhaustedError', message: 'seeded failure' }) : null,
+    error: error === null ? null : JSON.stringify(error),
     created_at: started,
     finished_at: demo.status === 'running' ? null : ended,
   }).execute();
   await db.insertInto('inbox_message').values({ id: messageId, chain_id: chainId, from_address: input.from, subject: input.subject, body: input.body, created_at: started }).execute();
   await db.insertInto('chain_event').values([
     { chain_id: chainId, type: 'chain_started', payload: JSON.stringify({ type: 'chain_started' }), created_at: started },
-    ...(demo.status === 'running' ? [] : [{ chain_id: chainId, type: 'chain_finished', payload: JSON.stringify({ type: 'chain_finished', status: demo.status }), created_at: ended }]),
+    ...(demo.status === 'running' ? [] : [{ chain_id: chainId, type: 'chain_finished', payload: JSON.stringify({ type: 'chain_finished', status: demo.status, error }), created_at: ended }]),
   ]).execute();
   if (demo.triage) {
     await db.insertInto('triage').values({

@@ -6,7 +6,8 @@ import type { ConnectionStatus } from '../connection-status.js';
 import { ConnectionChip } from './connection-chip.js';
 
 const NAV = [
-  { label: 'Inbox', to: '/', isActive: (path: string) => path === '/' || path.startsWith('/chains') },
+  { label: 'Inbox', to: '/', isActive: (path: string) => path === '/' },
+  { label: 'Chains', to: '/chains', isActive: (path: string) => path === '/chains' || path.startsWith('/chains/') },
   { label: 'Logs', to: '/logs', isActive: (path: string) => path.startsWith('/logs') },
 ];
 
@@ -16,10 +17,11 @@ export function AppShell({ connectionStatus, children }: { connectionStatus: Con
   return (
     <Box sx={{ minHeight: '100vh', bgcolor: 'background.default' }}>
       <AppBar position="sticky" elevation={0} sx={{ borderBottom: 1, borderColor: 'divider' }}>
-        <Toolbar sx={{ gap: 2 }}>
-          <Box component={RouterLink} to="/" sx={{ display: 'flex', alignItems: 'center', gap: 1, color: 'inherit', textDecoration: 'none' }}>
+        {/* Three sections and the connection chip fit 375 px: the name gives way to the icon on a phone. */}
+        <Toolbar sx={{ gap: { xs: 1, sm: 2 } }}>
+          <Box component={RouterLink} to="/" aria-label="Chainlog" sx={{ display: 'flex', alignItems: 'center', gap: 1, color: 'inherit', textDecoration: 'none' }}>
             <LinkIcon />
-            <Typography variant="h6" component="span" sx={{ fontWeight: 700, letterSpacing: 0.3 }}>
+            <Typography variant="h6" component="span" sx={{ fontWeight: 700, letterSpacing: 0.3, display: { xs: 'none', sm: 'inline' } }}>
               Chainlog
             </Typography>
           </Box>
@@ -33,7 +35,7 @@ export function AppShell({ connectionStatus, children }: { connectionStatus: Con
                   to={item.to}
                   color="inherit"
                   aria-current={active ? 'page' : undefined}
-                  sx={{ opacity: active ? 1 : 0.8, borderBottom: 2, borderColor: active ? 'currentColor' : 'transparent', borderRadius: 0, transition: 'background-color 250ms' }}
+                  sx={{ minWidth: 0, px: { xs: 1, sm: 1.5 }, opacity: active ? 1 : 0.8, borderBottom: 2, borderColor: active ? 'currentColor' : 'transparent', borderRadius: 0, transition: 'background-color 250ms' }}
                 >
                   {item.label}
                 </Button>

@@ -178,6 +178,15 @@ describe('chains.list', () => {
       error: null,
       createdAt: expect.stringMatching(ISO_TIME),
       finishedAt: expect.stringMatching(ISO_TIME),
+      // Stored without calls: nothing to add up yet.
+      recorded: true,
+      calls: 0,
+      attempts: 0,
+      errors: 0,
+      inputTokens: 0,
+      outputTokens: 0,
+      costUsd: null,
+      wallMs: null,
     });
   });
 

@@ -6,13 +6,14 @@ import {
   type ChainStatus,
   type ChainStep,
   type ChainTotals,
+  chainErrorSchema,
   chainTotals,
   groupIntoCalls,
 } from '@chainlog/shared';
 import { toChainEvent } from '../chains/chain-events.js';
 import type { ChainEventBus } from '../chains/event-bus.js';
 import type { Db } from '../db/client.js';
-import { type ChainFilters, findChain, listChainEventsAfter, listChains } from '../db/queries/chains.js';
+import { type ChainFilters, type ChainListRow, findChain, listChainEventsAfter, listChainsWithTotals } from '../db/queries/chains.js';
 import { listChainLogSummaries } from '../db/queries/inference-log.js';
 import { findChainDomainRows } from '../db/queries/support.js';
 import type { ChainRow } from '../db/tables/chain.js';
@@ -28,6 +29,26 @@ export interface ChainSummary {
   finishedAt: string | null;
 }
 
+/**
+ * A chain in the list, whether a chain runner recorded it or only the log knows it (`createdAt` is then its first
+ * call's start, `input` null), with what its log rows add up to: every attempt counted, retries included.
+ */
+export interface ChainListItem extends ChainSummary {
+  /** Whether the chain has a `chain` row (a chain runner's status, input and events). */
+  recorded: boolean;
+  /** Calls made (attempts numbered 1). */
+  calls: number;
+  /** Log rows: every attempt of every call. */
+  attempts: number;
+  /** Attempts that ended in an error, retried or not. */
+  errors: number;
+  inputTokens: number;
+  outputTokens: number;
+  /** The exact sum of every priced attempt, or null when none was priced. */
+  costUsd: string | null;
+  /** From the first attempt's start to the last one's end (to the last start while one is pending); null without calls. */
+  wallMs: number | null;
+}
 
 export interface ChainDetail {
   chain: ChainSummary;
@@ -50,9 +71,30 @@ export interface ChainDetail {
   };
 }
 
-export async function listChainSummaries(db: Db, filters: ChainFilters): Promise<Page<ChainSummary>> {
-  const rows = await listChains(db, { ...filters, limit: filters.limit + 1 });
-  return pageOf(rows.map(toSummary), filters.limit);
+/** Every chain the log knows, and every recorded one, newest first, with their totals. */
+export async function listChainSummaries(db: Db, filters: ChainFilters): Promise<Page<ChainListItem>> {
+  const rows = await listChainsWithTotals(db, { ...filters, limit: filters.limit + 1 });
+  return pageOf(rows.map(toListItem), filters.limit);
+}
+
+function toListItem(row: ChainListRow): ChainListItem {
+  return {
+    id: row.chain_id,
+    name: row.name,
+    status: row.status,
+    input: row.input,
+    error: row.error === null ? null : chainErrorSchema.parse(row.error),
+    createdAt: row.created_at.toISOString(),
+    finishedAt: row.finished_at?.toISOString() ?? null,
+    recorded: row.recorded,
+    calls: row.calls,
+    attempts: row.attempts,
+    errors: row.errors,
+    inputTokens: row.input_tokens,
+    outputTokens: row.output_tokens,
+    costUsd: row.cost_usd,
+    wallMs: row.wall_ms,
+  };
 }
 
 /** The chain with its steps (folded from its events), its log rows and the domain rows it created; null if unknown. */

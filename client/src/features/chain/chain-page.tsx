@@ -7,6 +7,7 @@ import { ErrorState } from '../../components/error-state.js';
 import { StatusChip } from '../../components/status-chip.js';
 import { formatCost, formatDateTime, formatLatency, shortId } from '../../format.js';
 import type { ChainDetail } from './apply-live-events.js';
+import { AttemptWaterfall } from './attempt-waterfall.js';
 import { ChainRecords } from './chain-records.js';
 import { StepTimeline } from './step-timeline.js';
 import { useLiveChain } from './use-live-chain.js';
@@ -21,7 +22,7 @@ export function ChainPage() {
 function ChainView({ chainId }: { chainId: string }) {
   const { detail, live, subscription } = useLiveChain(chainId);
 
-  if (detail.isError) return <ErrorState error={detail.error} what="chain" id={chainId} backTo={{ label: 'Back to the inbox', to: '/' }} />;
+  if (detail.isError) return <ErrorState error={detail.error} what="chain" id={chainId} backTo={{ label: 'Back to the chains', to: '/chains' }} />;
   if (!live) return <ChainSkeleton />;
 
   const running = live.chain.status === 'running';
@@ -43,6 +44,14 @@ function ChainView({ chainId }: { chainId: string }) {
         </Alert>
       )}
       <OfflineStepsAlert steps={live.steps} />
+      <Card variant="outlined">
+        <CardContent>
+          <Typography variant="h6" component="h2" gutterBottom>
+            Timeline
+          </Typography>
+          <AttemptWaterfall logs={live.logs} steps={live.steps} />
+        </CardContent>
+      </Card>
       <Grid container spacing={3}>
         <Grid size={{ xs: 12, md: 7 }}>
           <Card variant="outlined">
@@ -79,8 +88,8 @@ function ChainHeader({ detail }: { detail: ChainDetail }) {
   const subject = detail.domain.messages[0]?.subject;
   return (
     <Box>
-      <Button component={RouterLink} to="/" size="small" startIcon={<ArrowBackIcon />} sx={{ mb: 1, ml: -0.5 }}>
-        Inbox
+      <Button component={RouterLink} to="/chains" size="small" startIcon={<ArrowBackIcon />} sx={{ mb: 1, ml: -0.5 }}>
+        Chains
       </Button>
       <Box sx={{ display: 'flex', alignItems: 'center', gap: 1.5, flexWrap: 'wrap' }}>
         <Typography variant="h5" component="h1" sx={{ mr: 0.5 }}>

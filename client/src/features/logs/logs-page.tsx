@@ -1,8 +1,8 @@
 import { Box, Button, Card, Divider, LinearProgress, Skeleton, Stack, Typography } from '@mui/material';
 import { keepPreviousData } from '@tanstack/react-query';
-import { useLocation, useNavigate } from 'react-router';
 import { EmptyState } from '../../components/empty-state.js';
 import { ErrorState } from '../../components/error-state.js';
+import { usePageCursors } from '../../page-cursors.js';
 import { trpc } from '../../trpc.js';
 import { ExportMenu } from './export-menu.js';
 import { LogFilterBar } from './log-filter-bar.js';
@@ -30,7 +30,7 @@ export function LogsPage() {
 }
 
 function LogResults({ filters, filtered, onOrderChange }: { filters: LogFilters; filtered: boolean; onOrderChange: (order: LogFilters['order']) => void }) {
-  const [cursors, setCursors] = usePageCursors();
+  const [cursors, setCursors] = usePageCursors('logPageCursors');
   const cursor = cursors[cursors.length - 1] ?? null;
   const logs = trpc.logs.list.useQuery({ ...filters, cursor, limit: PAGE_SIZE }, { placeholderData: keepPreviousData });
   const page = cursors.length;
@@ -72,26 +72,4 @@ function LogResults({ filters, filtered, onOrderChange }: { filters: LogFilters;
       </Box>
     </Card>
   );
-}
-
-type PageCursors = readonly (string | null)[];
-
-/**
- * The cursor of every page visited so far (the last one is shown, "Previous" drops it), kept in the history entry:
- * a page is found again after Back from a log, a reload, and Back/Forward between pages. New filters start afresh.
- */
-function usePageCursors(): [PageCursors, (cursors: PageCursors) => void] {
-  const location = useLocation();
-  const navigate = useNavigate();
-  const setCursors = (cursors: PageCursors) => {
-    void navigate({ pathname: location.pathname, search: location.search }, { state: { logPageCursors: cursors } });
-  };
-  return [pageCursorsOf(location.state), setCursors];
-}
-
-function pageCursorsOf(state: unknown): PageCursors {
-  const cursors: unknown = typeof state === 'object' && state !== null && 'logPageCursors' in state ? state.logPageCursors : undefined;
-  if (!Array.isArray(cursors) || cursors.length === 0) return [null];
-  const typed = cursors.filter((cursor): cursor is string | null => cursor === null || typeof cursor === 'string');
-  return typed.length === cursors.length ? typed : [null];
 }

@@ -1,5 +1,5 @@
 import type { ChainError, ChainEventPayload, ChainStatus } from '@chainlog/shared';
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../client.js';
 import type { ChainEventRow, ChainRow, NewChain } from '../tables/chain.js';
 import { toJsonb } from '../jsonb.js';
@@ -58,9 +58,140 @@ export interface ChainFilters {
   limit: number;
 }
 
-/** Newest first. */
-export async function listChains(db: Db, filters: ChainFilters): Promise<ChainRow[]> {
-  return selectChainsMatching(db, filters).selectAll().limit(filters.limit).execute();
+/** One chain of the list: its `chain` row where one exists, and its log's totals from `chain_summary`. */
+export interface ChainListRow {
+  chain_id: string;
+  name: string;
+  status: ChainStatus;
+  /** The chain row's input; null for a chain only the log knows. */
+  input: unknown;
+  /** The chain row's error; for a chain only the log knows that failed, the error of its first call that failed for good. */
+  error: unknown;
+  /** The chain row's creation, else the first call's start. */
+  created_at: Date;
+  finished_at: Date | null;
+  recorded: boolean;
+  calls: number;
+  attempts: number;
+  errors: number;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: string | null;
+  wall_ms: number | null;
+}
+
+// Candidates asked for at once when a filter may drop some of them (see listChainsWithTotals); doubled per round.
+const MAX_CANDIDATES = 1_000;
+
+/**
+ * Every chain the log or the chain table knows, newest (highest id) first, with its totals. The page of chain ids is
+ * taken first, from the two tables' id indexes, and chain_summary is then asked for each id: filtering the view on
+ * anything but chain_id would summarise every chain of the log first.
+ *
+ * A chain with a `chain` row is filtered on that row. A chain only the log knows takes its name from its first call
+ * and its status from its calls (chain_summary's rules), so its candidates are found by a condition on its rows and
+ * checked once summarised; when that check leaves the page short, the next candidates are read, until the page is
+ * full or the log has no more.
+ */
+export async function listChainsWithTotals(db: Db, filters: ChainFilters): Promise<ChainListRow[]> {
+  const found: ChainListRow[] = [];
+  let cursor = filters.cursor;
+  let candidates = filters.limit;
+  for (;;) {
+    const rows = await chainPage(db, { ...filters, cursor, limit: candidates });
+    found.push(...rows.filter((row) => (!filters.status || row.status === filters.status) && (!filters.name || row.name === filters.name)));
+    if (found.length >= filters.limit || rows.length < candidates) return found.slice(0, filters.limit);
+    cursor = rows.at(-1)?.chain_id;
+    candidates = Math.min(candidates * 2, MAX_CANDIDATES);
+  }
+}
+
+/** `limit` candidates below the cursor, each with its summary; the name and status filters are not yet exact here. */
+async function chainPage(db: Db, filters: ChainFilters): Promise<ChainListRow[]> {
+  const below = (column: RawBuilder<unknown>) => (filters.cursor ? sql`and ${column} < ${filters.cursor}` : sql``);
+  const recorded = sql`
+    select id as chain_id from chain
+    where true ${below(sql.ref('id'))}
+      ${filters.status ? sql`and status = ${filters.status}` : sql``}
+      ${filters.name ? sql`and name = ${filters.name}` : sql``}
+    order by id desc
+    limit ${filters.limit}`;
+  // Which log rows stand for a chain only the log knows that passes the filter, by chain_summary's rules: a row of
+  // its first call (the name with the earliest call, then the first in order) for a name; an attempt that failed and
+  // was not retried for failed; a pending one for running; an answered one for succeeded (a few such chains turn out
+  // to be failed or running, and are dropped once summarised). Such a chain is never interrupted.
+  const logCondition = sql.join(
+    [
+      ...(filters.name
+        ? [
+            sql`log.name = ${filters.name}`,
+            sql`not exists (
+              select 1 from inference_log as earlier
+              where earlier.chain_id = log.chain_id and (earlier.created_at, earlier.name) < (log.created_at, log.name))`,
+          ]
+        : []),
+      ...(filters.status === 'failed'
+        ? [
+            sql`log.status = 'error'`,
+            sql`not exists (
+              select 1 from inference_log as retry
+              where retry.chain_id = log.chain_id and retry.name = log.name
+                and retry.attempt = log.attempt + 1 and retry.created_at >= log.created_at)`,
+          ]
+        : []),
+      ...(filters.status === 'running' ? [sql`log.status = 'pending'`] : []),
+      ...(filters.status === 'succeeded' ? [sql`log.status = 'ok'`] : []),
+      ...(filters.status === 'interrupted' ? [sql`false`] : []),
+      sql`not exists (select 1 from chain where chain.id = log.chain_id)`,
+    ],
+    sql` and `,
+  );
+  const unrecorded = sql`
+    select distinct log.chain_id from inference_log as log
+    where ${logCondition} ${below(sql.ref('log.chain_id'))}
+    order by log.chain_id desc
+    limit ${filters.limit}`;
+  const { rows } = await sql<ChainListRow>`
+    select
+      page.chain_id,
+      coalesce(chain.name, summary.name) as name,
+      coalesce(chain.status, summary.status) as status,
+      chain.input,
+      case when chain.id is not null then chain.error when summary.status = 'failed' then failure.error end as error,
+      coalesce(chain.created_at, summary.first_call_at) as created_at,
+      case when chain.id is not null then chain.finished_at when summary.status <> 'running' then summary.last_call_at end as finished_at,
+      (chain.id is not null) as recorded,
+      coalesce(summary.calls, 0) as calls,
+      coalesce(summary.attempts, 0) as attempts,
+      coalesce(summary.errors, 0) as errors,
+      coalesce(summary.input_tokens, 0) as input_tokens,
+      coalesce(summary.output_tokens, 0) as output_tokens,
+      summary.cost_usd,
+      summary.wall_ms
+    from (
+      select chain_id from ((${recorded}) union (${unrecorded})) as candidates
+      order by chain_id desc
+      limit ${filters.limit}
+    ) as page
+    left join chain on chain.id = page.chain_id
+    -- offset 0 keeps the planner from merging the view into a join that would summarise every chain first.
+    left join lateral (select * from chain_summary where chain_summary.chain_id = page.chain_id offset 0) as summary on true
+    -- The first call that failed for good (chain_summary's rule): what a chain only the log knows failed of.
+    left join lateral (
+      select jsonb_build_object('class', coalesce(failed.error->>'class', 'Error'), 'message', coalesce(failed.error->>'message', '')) as error
+      from inference_log as failed
+      where chain.id is null and summary.status = 'failed'
+        and failed.chain_id = page.chain_id and failed.status = 'error'
+        and not exists (
+          select 1 from inference_log as retry
+          where retry.chain_id = failed.chain_id and retry.name = failed.name
+            and retry.attempt = failed.attempt + 1 and retry.created_at >= failed.created_at
+        )
+      order by failed.created_at, failed.id
+      limit 1
+    ) as failure on true
+    order by page.chain_id desc`.execute(db);
+  return rows;
 }
 
 /** Chain rows matching every filter given, after the cursor, newest first; no columns, no limit. */
