@@ -52,6 +52,21 @@ export function createDialect(target: DatabaseTarget, options: DialectOptions = 
     const pglite = new PGlite(target.dataDir);
     return { dialect: new PGliteDialect(pglite), ready: pglite.waitReady, release };
   }
+  const pool = new pg.Pool({ ...connectionConfig(target, options), max: target.poolSize ?? 20 });
+  const onConnectionError = options.onConnectionError ?? ((error: Error) => dialectLog.warn(`a database connection failed: ${error.message}`));
+  // pg emits a failure on the pool while a connection is idle, but on the client itself while it is checked out
+  // (Kysely holds one for each statement or transaction): unheard, either ends the process. pg has already failed
+  // the client's queries and drops it on release.
+  pool.on('error', onConnectionError);
+  pool.on('connect', (client) => client.on('error', onConnectionError));
+  return { dialect: new PostgresDialect({ pool }), pool, ready: Promise.resolve(), release: () => {} };
+}
+
+/**
+ * How pg connects to a PostgreSQL target: the pool's connections and the notification listener's own connection
+ * use the same settings.
+ */
+export function connectionConfig(target: Extract<DatabaseTarget, { kind: 'postgres' }>, options: Pick<DialectOptions, 'applicationName'> = {}): pg.ClientConfig {
   const settings = [
     ...(target.searchPath ? [`-c search_path=${target.searchPath}`] : []),
     ...(target.synchronousCommit === false ? ['-c synchronous_commit=off'] : []),
@@ -61,22 +76,14 @@ export function createDialect(target: DatabaseTarget, options: DialectOptions = 
   const urlOptions = url.searchParams.get('options');
   url.searchParams.delete('options');
   const settingsOption = [...(urlOptions ? [urlOptions] : []), ...settings].join(' ');
-  const pool = new pg.Pool({
+  return {
     connectionString: url.toString(),
-    max: target.poolSize ?? 20,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     // TCP keepalive finds a connection whose server vanished without closing it (a host that went down).
     keepAlive: true,
     application_name: options.applicationName ?? 'chainlog',
     ...(settingsOption ? { options: settingsOption } : {}),
-  });
-  const onConnectionError = options.onConnectionError ?? ((error: Error) => dialectLog.warn(`a database connection failed: ${error.message}`));
-  // pg emits a failure on the pool while a connection is idle, but on the client itself while it is checked out
-  // (Kysely holds one for each statement or transaction): unheard, either ends the process. pg has already failed
-  // the client's queries and drops it on release.
-  pool.on('error', onConnectionError);
-  pool.on('connect', (client) => client.on('error', onConnectionError));
-  return { dialect: new PostgresDialect({ pool }), pool, ready: Promise.resolve(), release: () => {} };
+  };
 }
 
 /** DATABASE_URL wins; otherwise PGlite under the data directory. */
