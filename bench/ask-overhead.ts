@@ -2,7 +2,8 @@
  * How much does ask() (validation, durable logging) cost over the raw SDK call? Both run in this process against
  * the same fake provider (a process of its own), interleaved round by round so drift hits both sides alike. Two more variants of
  * ask() run in the same rounds to show where the added time goes: log writes that do nothing (ask's own work), and
- * every log statement replaced by `select 1` (one database round trip, the least a durable log can add).
+ * every log statement replaced by `select 1` (one database round trip, the least a durable log can add). On
+ * PostgreSQL a fourth runs ask() with CHAINLOG_LOG_COMMIT=async, beside the synchronous default, for its price.
  *   npm run bench                       PGlite, plus PostgreSQL at BENCH_DATABASE_URL / TEST_DATABASE_URL if set
  *   BENCH_DATABASES=postgres npm run bench   one of them only
  */
@@ -22,7 +23,8 @@ import { setLogLevel } from '../server/src/log.js';
 import { type InferenceLogWriter, createInferenceLogWriter, createLogWriterFor } from '../server/src/db/inference-log-writer.js';
 import type { LogStatement } from '../server/src/db/inference-log-statements.js';
 
-const ROUNDS = 5;
+// BENCH_ROUNDS=1 for a quick look that the bench runs; the figures want the default.
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SCENARIOS = [
   { concurrency: 1, delayMs: 0, callsPerRound: 300 },
   { concurrency: 32, delayMs: 0, callsPerRound: 1_500 },
@@ -88,7 +90,7 @@ async function openBenchDatabase(kind: 'pglite' | 'postgres', url: string | unde
   if (kind === 'pglite') {
     const dir = mkdtempSync(path.join(tmpdir(), 'chainlog-bench-'));
     const handle = await openDatabase({ kind: 'pglite', dataDir: dir });
-    return { handle, cleanup: async () => { await handle.close(); rmSync(dir, { recursive: true, force: true }); } };
+    return { handle, asyncHandle: undefined, cleanup: async () => { await handle.close(); rmSync(dir, { recursive: true, force: true }); } };
   }
   if (!url) throw new Error('no PostgreSQL url');
   const schema = `bench_${process.pid}`;
@@ -96,10 +98,12 @@ async function openBenchDatabase(kind: 'pglite' | 'postgres', url: string | unde
   await admin.connect();
   await admin.query(`drop schema if exists ${schema} cascade; create schema ${schema}`);
   const handle: DatabaseHandle = await openDatabase({ kind: 'postgres', url, searchPath: schema, poolSize: 40 });
+  const asyncHandle = await openDatabase({ kind: 'postgres', url, searchPath: schema, poolSize: 40 }, { migrate: false, logCommit: 'async' });
   return {
     handle,
+    asyncHandle,
     cleanup: async () => {
-      await handle.close();
+      await Promise.all([handle.close(), asyncHandle.close()]);
       await admin.query(`drop schema ${schema} cascade`);
       await admin.end();
     },
@@ -121,17 +125,18 @@ async function startFakeProcess(): Promise<{ child: ChildProcess; openaiBaseUrl:
 }
 
 const ROUND_TRIP: LogStatement = { name: 'bench_round_trip', text: 'select 1', values: [] };
-const VARIANTS = ['raw', 'ask', 'noWrites', 'roundTrip'] as const;
+const VARIANTS = ['raw', 'ask', 'askAsync', 'noWrites', 'roundTrip'] as const;
 type Variant = (typeof VARIANTS)[number];
+type VariantStats = Record<Exclude<Variant, 'askAsync'>, Stats> & { askAsync?: Stats };
 interface ScenarioResult {
   kind: string;
   concurrency: number;
   delayMs: number;
-  stats: Record<Variant, Stats>;
+  stats: VariantStats;
 }
 
 /** The log writers of the ask() variants: the real one, one that writes nothing, one that only makes round trips. */
-function logWriters(handle: DatabaseHandle): Record<Exclude<Variant, 'raw'>, InferenceLogWriter> {
+function logWriters(handle: DatabaseHandle): Record<Exclude<Variant, 'raw' | 'askAsync'>, InferenceLogWriter> {
   return {
     ask: createLogWriterFor(handle),
     noWrites: { write: async () => {} },
@@ -172,8 +177,10 @@ async function main(): Promise<void> {
   console.log('db        conc  delay   raw/s    ask/s   ratio   raw p50  added p50  raw p99  added p99  loop busy raw/ask');
   const results: ScenarioResult[] = [];
   for (const kind of databases) {
-    const { handle, cleanup } = await openBenchDatabase(kind, postgresUrl);
+    const { handle, asyncHandle, cleanup } = await openBenchDatabase(kind, postgresUrl);
     const writers = logWriters(handle);
+    // On PostgreSQL, ask() also runs with CHAINLOG_LOG_COMMIT=async: what the durable default costs beside it.
+    const variants = VARIANTS.filter((variant) => variant !== 'askAsync' || asyncHandle);
     const askWith = (logWriter: InferenceLogWriter) => {
       const llm = createLlm({ db: handle.db, settings, tasks: [task], logWriter });
       return () => llm.ask(task, { text: 'Where is my order A-1042?' });
@@ -181,22 +188,23 @@ async function main(): Promise<void> {
     const calls: Record<Variant, () => Promise<unknown>> = {
       raw: () => raw.chat.completions.create(rawBody),
       ask: askWith(writers.ask),
+      askAsync: asyncHandle ? askWith(createLogWriterFor(asyncHandle)) : () => Promise.reject(new Error('PostgreSQL only')),
       noWrites: askWith(writers.noWrites),
       roundTrip: askWith(writers.roundTrip),
     };
     for (const scenario of SCENARIOS) {
       await fake.setDelay(scenario.delayMs);
-      for (const variant of VARIANTS) await runLoad(50, scenario.concurrency, calls[variant]);
-      const samples = Object.fromEntries(VARIANTS.map((variant) => [variant, [] as Sample[]])) as Record<Variant, Sample[]>;
+      for (const variant of variants) await runLoad(50, scenario.concurrency, calls[variant]);
+      const samples = Object.fromEntries(variants.map((variant) => [variant, [] as Sample[]])) as Record<Variant, Sample[]>;
       for (let round = 0; round < ROUNDS; round++) {
         // Each round starts with the next variant, so the database's after-work (WAL, autovacuum) of one variant
         // does not always land on the same other one.
-        const first = round % VARIANTS.length;
-        for (const variant of [...VARIANTS.slice(first), ...VARIANTS.slice(0, first)]) {
+        const first = round % variants.length;
+        for (const variant of [...variants.slice(first), ...variants.slice(0, first)]) {
           samples[variant].push(await runLoad(scenario.callsPerRound, scenario.concurrency, calls[variant]));
         }
       }
-      const stats = Object.fromEntries(VARIANTS.map((variant) => [variant, summarize(samples[variant])])) as Record<Variant, Stats>;
+      const stats = Object.fromEntries(variants.map((variant) => [variant, summarize(samples[variant])])) as VariantStats;
       results.push({ kind, concurrency: scenario.concurrency, delayMs: scenario.delayMs, stats });
       printAskRow(kind, scenario, stats);
     }
@@ -206,7 +214,7 @@ async function main(): Promise<void> {
   fake.child.disconnect();
 }
 
-function printAskRow(kind: string, scenario: { concurrency: number; delayMs: number }, stats: Record<Variant, Stats>): void {
+function printAskRow(kind: string, scenario: { concurrency: number; delayMs: number }, stats: VariantStats): void {
   const { raw, ask } = stats;
   const values = [
     String(scenario.concurrency), `${scenario.delayMs}ms`, raw.throughput.toFixed(0), ask.throughput.toFixed(0),
@@ -218,12 +226,16 @@ function printAskRow(kind: string, scenario: { concurrency: number; delayMs: num
 
 /** Ratio and added p50 of each ask() variant, measured in the same rounds as the table above. */
 function printBreakdown(results: ScenarioResult[]): void {
-  console.log('\nwhere the added time goes: ask() with log writes that do nothing, with each log statement a `select 1`, and as is');
-  console.log('db        conc  delay   no writes: ratio  added p50   round trip: ratio  added p50   ask(): ratio  added p50');
+  console.log('\nwhere the added time goes: ask() with log writes that do nothing, with each log statement a `select 1`, with');
+  console.log('CHAINLOG_LOG_COMMIT=async (PostgreSQL), and as is (sync, the default)');
+  console.log('db        conc  delay   no writes: ratio  added p50   round trip: ratio  added p50   async log: ratio  added p50   ask(): ratio  added p50');
   for (const { kind, concurrency, delayMs, stats } of results) {
-    const columns = (variant: Variant) => [(stats[variant].throughput / stats.raw.throughput).toFixed(3), ms(stats[variant].p50 - stats.raw.p50)];
+    const columns = (variant: Variant) => {
+      const measured = stats[variant];
+      return measured ? [(measured.throughput / stats.raw.throughput).toFixed(3), ms(measured.p50 - stats.raw.p50)] : ['-', '-'];
+    };
     console.log(
-      `${kind.padEnd(8)} ${cells([String(concurrency), `${delayMs}ms`, ...columns('noWrites'), ...columns('roundTrip'), ...columns('ask')], [5, 6, 17, 10, 19, 10, 14, 10])}`,
+      `${kind.padEnd(8)} ${cells([String(concurrency), `${delayMs}ms`, ...columns('noWrites'), ...columns('roundTrip'), ...columns('askAsync'), ...columns('ask')], [5, 6, 17, 10, 19, 10, 19, 10, 14, 10])}`,
     );
   }
 }

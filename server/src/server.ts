@@ -7,6 +7,7 @@ import { WebSocketServer } from 'ws';
 import { ConnectionCounter, createWebSocketConnectionLimit } from './http/connection-limit.js';
 import { closeConnectionsWithoutParams } from './http/connection-params-deadline.js';
 import { DEFAULT_LIMITS, type Limits } from './http/limits.js';
+import { answerMalformedPath, isMalformedPath } from './http/malformed-path.js';
 import { createContinueCheck, createRequestSizeLimit } from './http/request-size-limit.js';
 import { createStreamLimit } from './http/stream-limit.js';
 import { refuseUnreadableUpgradeUrl } from './http/upgrade-url.js';
@@ -71,7 +72,10 @@ export function createChainlogServer(dependencies: AppDependencies, options: Ser
       return void answerHealth(dependencies, response, access.mode);
     }
     if (!access.admit(request, response, pathname)) return;
-    if (pathname === '/trpc' || pathname.startsWith('/trpc/')) return void (limitStreams(request, response) && trpcHandler(request, response));
+    if (pathname === '/trpc' || pathname.startsWith('/trpc/')) {
+      if (isMalformedPath(pathname)) return answerMalformedPath(response, pathname);
+      return void (limitStreams(request, response) && trpcHandler(request, response));
+    }
     if (serveStatic?.(request, response)) return;
     response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `no route for ${pathname}` }));
   };

@@ -1,11 +1,10 @@
-import type { SupportMessage } from '@chainlog/shared';
+import { type SupportMessage, toPostgresText } from '@chainlog/shared';
 import { uuidv7 } from '../uuid-v7.js';
 import type { Db } from '../db/client.js';
 import { insertReplyDraft, insertTriage } from '../db/queries/support.js';
 import type { AppLlm } from '../tasks/index.js';
 import type { ChainWork } from './chain-runner.js';
 import { toJsonb } from '../db/jsonb.js';
-import { toText } from '../db/text.js';
 
 export const SUPPORT_TRIAGE_CHAIN = 'support-inbox triage';
 
@@ -35,8 +34,8 @@ export function supportTriage(dependencies: { db: Db; llm: AppLlm }, messageId: 
       id: uuidv7(),
       chain_id: chainId,
       message_id: messageId,
-      subject: toText(reply.output.subject),
-      body: toText(reply.output.body),
+      subject: toPostgresText(reply.output.subject),
+      body: toPostgresText(reply.output.body),
       tone: reply.output.tone,
       needs_human: reply.output.needsHuman,
     };

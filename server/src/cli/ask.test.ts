@@ -181,6 +181,22 @@ describe('npm run ask', () => {
     expect(run.stderr).toContain('usage: npm run ask --');
   });
 
+  it.each([
+    ['a lone surrogate', '\\ud800', '\\ud800 at index 6'],
+    ['NUL', '\\u0000', 'NUL character (\\u0000 at index 6)'],
+  ])('exits 2 naming the field when the input holds %s, which PostgreSQL cannot store', ONE_RUN_TEST, async (_what, escape, found) => {
+    // JSON brings the character in as an escape; a command line itself cannot hold either.
+    const input = `{"from":"ada@example.com","body":"Where is my order?","subject":"order ${escape}"}`;
+
+    const run = await runCli(['intent recognition', input], dataDir, database.env);
+
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain(`the input's subject must not contain a`);
+    expect(run.stderr).toContain(found);
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+  });
+
   it('exits 2 with the usage when the input is missing', ONE_RUN_TEST, async () => {
     const run = await runCli(['intent recognition'], dataDir, database.env);
 

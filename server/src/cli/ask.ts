@@ -4,6 +4,7 @@ import { EnvError, loadDotEnvFile, parseEnv } from '../env.js';
 import { ConfigFileError } from '../llm/config-file.js';
 import { LlmError } from '../llm/errors/index.js';
 import { redirectLogStdout, setLogLevel } from '../log.js';
+import { describeNonPostgresInput } from './input-text.js';
 
 const USAGE = `usage: npm run ask -- "<task name>" '<json input>' [--chain <chain id>] [--model <provider>:<model>]`;
 
@@ -25,6 +26,13 @@ async function main(): Promise<number> {
     input = JSON.parse(inputText);
   } catch {
     process.stderr.write(`the input is not valid JSON: ${inputText}\n${USAGE}\n`);
+    return 2;
+  }
+  // JSON brings NUL or half a character in as an escape (the command line itself cannot hold either): refused before
+  // the database opens, as the task's schema may not refuse it and the call's log row could not be written.
+  const unstorable = describeNonPostgresInput(input);
+  if (unstorable) {
+    process.stderr.write(`${unstorable}\n${USAGE}\n`);
     return 2;
   }
   loadDotEnvFile();

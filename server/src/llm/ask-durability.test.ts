@@ -43,6 +43,12 @@ const bigintTask = defineTask({
 
 const NUL = '\u0000';
 const REPLACEMENT = '\uFFFD';
+/** What PostgreSQL cannot store: NUL in text and jsonb, a lone UTF-16 surrogate in jsonb (JSON.stringify escapes it as \ud800). */
+const UNSTORABLE = [
+  ['the NUL character', NUL],
+  ['a lone high surrogate', '\ud800'],
+  ['a lone low surrogate', '\udfff'],
+] as const;
 
 const harness = useLlmHarness();
 
@@ -149,9 +155,9 @@ describe('ask() keeps inference_log durable', () => {
     expect(work).not.toHaveBeenCalled();
   });
 
-  it('logs a prompt and an answer holding the NUL character, with U+FFFD in the jsonb, and the call succeeds', async () => {
+  it.each(UNSTORABLE)('logs a prompt and an answer holding %s, with U+FFFD in the jsonb, and the call succeeds', async (_what, bad) => {
     harness.fake.respondWith(echo);
-    const text = `before${NUL}after`;
+    const text = `before${bad}after`;
     const chainId = newChainId();
 
     const result = await createLlm().ask(echoTask, { text }, { chainId });
@@ -161,13 +167,13 @@ describe('ask() keeps inference_log durable', () => {
     const row = onlyRow(await chainRows(harness.db, chainId));
     expect(row).toMatchObject({ id: result.logId, status: 'ok', output: { echo: `before${REPLACEMENT}after` } });
     expect(messagesOf(row.request).at(-1)?.content).toBe(`before${REPLACEMENT}after`);
-    // OpenAI sends the answer as JSON text: the NUL is an escape sequence there, which jsonb holds as it came.
+    // OpenAI sends the answer as JSON text: the character is an escape sequence there, which jsonb holds as it came.
     expect(row.response).toMatchObject({ choices: [{ message: { content: JSON.stringify({ echo: text }) } }] });
   });
 
-  it('logs a provider body whose parsed answer holds the NUL character, with U+FFFD in the response jsonb', async () => {
+  it.each(UNSTORABLE)('logs a provider body whose parsed answer holds %s, with U+FFFD in the response jsonb', async (_what, bad) => {
     harness.fake.respondWith(echo);
-    const text = `tool${NUL}input`;
+    const text = `tool${bad}input`;
     const chainId = newChainId();
     const llm = harness.createLlm({
       tasks: [echoTask],
@@ -187,10 +193,10 @@ describe('ask() keeps inference_log durable', () => {
     });
   });
 
-  it('logs a provider body with the NUL character in an object key, with U+FFFD in the key, and the call succeeds', async () => {
+  it.each(UNSTORABLE)('logs a provider body with %s in an object key, with U+FFFD in the key, and the call succeeds', async (_what, bad) => {
     const chainId = newChainId();
     // The model fills the forced tool's input; a stray key is its own doing, and the output schema drops it.
-    harness.fake.respondWith(() => ({ kind: 'json', value: { echo: 'fine', [`stray${NUL}key`]: 1 } }));
+    harness.fake.respondWith(() => ({ kind: 'json', value: { echo: 'fine', [`stray${bad}key`]: 1 } }));
     const llm = harness.createLlm({
       tasks: [echoTask],
       config: { providers: { anthropic: { type: 'anthropic', structuredOutput: 'tool' } } },

@@ -1,3 +1,4 @@
+import { describeNonPostgresText } from '@chainlog/shared';
 import { UnknownTaskError } from './errors/index.js';
 import { type StrictJsonSchema, UnsupportedSchemaError, toStrictJsonSchema } from './strict-json-schema/index.js';
 import type { AnyTask } from './task.js';
@@ -24,6 +25,9 @@ export class TaskRegistry {
 
   private register(task: AnyTask): RegisteredTask {
     if (this.byName.has(task.name)) throw new Error(`a task named "${task.name}" is already registered`);
+    const problem = describeNonPostgresText(task.name);
+    // Every log row of the task carries its name: refused here, at start-up, rather than at each call's write.
+    if (problem) throw new Error(`the task name ${JSON.stringify(task.name)} must not contain ${problem}: PostgreSQL cannot store it`);
     const registered = { definition: task, strictOutput: strictOutputOf(task), schemaName: toSchemaName(task.name) };
     this.byName.set(task.name, registered);
     return registered;

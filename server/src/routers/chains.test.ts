@@ -260,8 +260,11 @@ describe('a chain whose step fails', () => {
   });
 });
 
-describe('a chain whose model writes NUL', () => {
-  it('stores the reply draft with U+FFFD in its place and succeeds', async () => {
+describe('a chain whose model writes text PostgreSQL cannot store', () => {
+  it.each([
+    ['NUL', '\u0000'],
+    ['a lone surrogate', '\ud800'],
+  ])('stores the reply draft, its log row and its events with U+FFFD in place of %s and succeeds', async (_what, bad) => {
     // Reply drafting alone goes to the fake (as anthropic); the other tasks run offline.
     const settings = buildLlmSettings(
       fakeProviderEnv(fake, { OPENAI_API_KEY: undefined }),
@@ -269,7 +272,7 @@ describe('a chain whose model writes NUL', () => {
     );
     const llm = createLlm({ db: database.db, settings, tasks: TASKS, logWriter: createLogWriterFor(database) });
     const context = createInnerContext(createAppDependencies({ database, llm, maxRunningChains: 1 }));
-    fake.enqueue({ kind: 'json', value: { subject: 'Re: order\u0000', body: 'Hi Ada,\u0000 it ships today.', tone: 'helpful', needsHuman: false } });
+    fake.enqueue({ kind: 'json', value: { subject: `Re: order${bad}`, body: `Hi Ada,${bad} it ships today.`, tone: 'helpful', needsHuman: false } });
     const caller = createCaller(context);
 
     const { chainId } = await caller.inbox.submit(ORDER_MESSAGE);
@@ -278,6 +281,9 @@ describe('a chain whose model writes NUL', () => {
     const detail = await caller.chains.get({ chainId });
     expect(detail.chain.status).toBe('succeeded');
     expect(detail.domain.replyDrafts).toEqual([expect.objectContaining({ subject: 'Re: order\uFFFD', body: 'Hi Ada,\uFFFD it ships today.' })]);
+    expect(detail.steps[2]).toMatchObject({ status: 'succeeded', output: { subject: 'Re: order\uFFFD' } });
+    const replyRow = (await chainRows(database.db, chainId)).find((row) => row.name === 'reply drafting');
+    expect(replyRow).toMatchObject({ status: 'ok', output: { subject: 'Re: order\uFFFD', body: 'Hi Ada,\uFFFD it ships today.' } });
   });
 });
 

@@ -1,4 +1,4 @@
-import { chainStatusSchema, withoutNul } from '@chainlog/shared';
+import { chainStatusSchema, postgresText } from '@chainlog/shared';
 import { tracked } from '@trpc/server';
 import { z } from 'zod';
 import { findChain } from '../db/queries/chains.js';
@@ -20,7 +20,7 @@ export const chainsRouter = router({
       z
         .object({
           status: chainStatusSchema.nullish(),
-          name: withoutNul(z.string().min(1)).nullish(),
+          name: postgresText(z.string().min(1)).nullish(),
           cursor: z.uuid().nullish(),
           limit: z.number().int().min(1).max(100).default(20),
         })

@@ -4,6 +4,7 @@ import { ZodError } from 'zod';
 import { type FakeProvider, startFakeProvider } from '../../test/fake-provider.js';
 import { eventSequence, followChain } from '../../test/follow-chain.js';
 import { chainRows, fakeProviderEnv } from '../../test/llm-harness.js';
+import { openRawSocket } from '../../test/raw-http.js';
 import { type RunningServer, startRunningServer } from '../../test/running-server.js';
 import { openTestDatabase } from '../../test/test-database.js';
 import { ReplyGate, TRIAGE_ANSWERS } from '../../test/triage-replies.js';
@@ -165,12 +166,20 @@ describe('the inbox procedures', () => {
     expect(Number(await countMessages())).toBe(before);
   });
 
-  it('refuses a message containing a NUL character with BAD_REQUEST, which PostgreSQL text could not store', async () => {
-    const error: unknown = await createCaller(offline)
-      .inbox.submit({ ...ORDER_MESSAGE, body: 'before\u0000after' })
-      .catch((caught: unknown) => caught);
+  it.each([
+    ['a NUL character', 'before\u0000after'],
+    ['a lone high surrogate', 'before\ud800after'],
+    ['a lone low surrogate', 'before\udc00after'],
+  ])('refuses a message containing %s with BAD_REQUEST, which PostgreSQL could not store', async (_what, text) => {
+    for (const field of ['from', 'subject', 'body'] as const) {
+      const error: unknown = await createCaller(offline)
+        .inbox.submit({ ...ORDER_MESSAGE, [field]: text })
+        .catch((caught: unknown) => caught);
 
-    expect(error).toMatchObject({ code: 'BAD_REQUEST' });
+      expect(error, field).toMatchObject({ code: 'BAD_REQUEST', cause: expect.any(ZodError) });
+      const issues = error instanceof TRPCError && error.cause instanceof ZodError ? error.cause.issues : [];
+      expect(issues.map((issue) => issue.path), field).toEqual([[field]]);
+    }
   });
 
   it('answers SERVICE_UNAVAILABLE once the server is shutting down, and stores nothing', async () => {
@@ -219,5 +228,49 @@ describe('inbox.submit over HTTP', () => {
         },
       },
     });
+  });
+
+  // JSON carries a lone surrogate as the escape \ud800; stored as it came, jsonb would refuse it (a 500 before).
+  it('answers a lone surrogate in from, subject or body with 400 and BAD_REQUEST naming the field', async () => {
+    for (const field of ['from', 'subject', 'body'] as const) {
+      const response = await fetch(`${running.url}/trpc/inbox.submit`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ...ORDER_MESSAGE, [field]: 'half a character: \ud800' }),
+      });
+
+      expect(response.status, field).toBe(400);
+      expect(await response.json(), field).toMatchObject({
+        error: { data: { code: 'BAD_REQUEST', issues: [expect.objectContaining({ path: [field], message: expect.stringContaining('lone UTF-16 surrogate') })] } },
+      });
+    }
+    expect((await fetch(`${running.url}/healthz`)).status).toBe(200);
+  });
+
+  it('answers a lone surrogate over a WebSocket with BAD_REQUEST naming the field, and the socket stays open', async () => {
+    const outcome = await openRawSocket(running.wsUrl);
+    if (!('opened' in outcome)) throw new Error(`the upgrade was refused with ${outcome.refused.status}`);
+    try {
+      const fields = ['from', 'subject', 'body'] as const;
+      fields.forEach((field, index) => {
+        const input = { ...ORDER_MESSAGE, [field]: 'half a character: \udfff' };
+        outcome.opened.send(JSON.stringify({ id: index + 1, method: 'mutation', params: { path: 'inbox.submit', input } }));
+      });
+      outcome.opened.send(JSON.stringify({ id: 99, method: 'query', params: { path: 'health', input: null } }));
+      await expect.poll(() => outcome.messages.length, { timeout: 5_000 }).toBe(fields.length + 1);
+
+      const answers: unknown[] = outcome.messages.map((message) => JSON.parse(message));
+      for (const [index, field] of fields.entries()) {
+        expect(answers, field).toContainEqual({
+          id: index + 1,
+          error: expect.objectContaining({
+            data: expect.objectContaining({ code: 'BAD_REQUEST', issues: [expect.objectContaining({ path: [field] })] }),
+          }),
+        });
+      }
+      expect(answers).toContainEqual(expect.objectContaining({ id: 99, result: { type: 'data', data: expect.objectContaining({ status: 'ok' }) } }));
+    } finally {
+      outcome.opened.terminate();
+    }
   });
 });

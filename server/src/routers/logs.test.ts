@@ -171,6 +171,31 @@ describe('logs.list', () => {
   });
 });
 
+describe('logs.list date filters', () => {
+  it.each([
+    ['year 0000', '0000-06-01T00:00:00Z'],
+    ['year 0001 pushed into year 0000 by its offset', '0001-01-01T00:00:00+14:00'],
+    ['year 9999 pushed into year 10000 by its offset', '9999-12-31T23:59:59-23:59'],
+  ])('answers BAD_REQUEST naming the field for %s, which PostgreSQL could not read as given (a 500 on PGlite before)', async (_what, date) => {
+    const caller = createCaller(context);
+
+    for (const field of ['from', 'to'] as const) {
+      const error: unknown = await caller.logs.list({ [field]: date }).catch((caught: unknown) => caught);
+      expect(error, `${field} ${date}`).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('between 0001-01-01 and 9999-12-31') });
+    }
+  });
+
+  it('accepts the first and last instants of years 0001 to 9999 (UTC)', async () => {
+    const caller = createCaller(context);
+
+    const page = await caller.logs.list({ from: '0001-01-01T00:00:00Z', to: '9999-12-31T23:59:59.999Z' });
+    const edges = await caller.logs.list({ from: '0001-01-01T14:00:00+14:00', to: '9999-12-31T00:00:00-23:59' });
+
+    expect(page.items.length).toBeGreaterThanOrEqual(0);
+    expect(edges.items.length).toBeGreaterThanOrEqual(0);
+  });
+});
+
 describe('logs.facets', () => {
   it('lists each name, model and provider in use once', async () => {
     const tag = uuidv7();

@@ -1,8 +1,20 @@
-import { withoutNul } from '@chainlog/shared';
+import { postgresText } from '@chainlog/shared';
 import { z } from 'zod';
 import { getLogDetail, listLogFacets, listLogSummaries } from '../services/logs.js';
 import { notFound } from '../trpc/errors.js';
 import { publicProcedure, router } from '../trpc/init.js';
+
+// Years 0001 to 9999 in UTC: zod takes four-digit years with any offset, but PGlite is sent a Date as its ISO string,
+// which for year 0 or a year pushed past 9999 by an offset (-000001-…, +010000-…) PostgreSQL cannot read (found by
+// fuzzing: a 500). No log row is that old or that far ahead.
+const FIRST_INSTANT = Date.parse('0001-01-01T00:00:00.000Z');
+const LAST_INSTANT = Date.parse('9999-12-31T23:59:59.999Z');
+
+/** An ISO 8601 date-time with an offset, between 0001-01-01 and 9999-12-31 in UTC. */
+const instantSchema = z.iso.datetime({ offset: true }).refine((value) => {
+  const time = Date.parse(value);
+  return time >= FIRST_INSTANT && time <= LAST_INSTANT;
+}, 'must be between 0001-01-01 and 9999-12-31 (UTC)');
 
 export const logsRouter = router({
   /** inference_log rows (list columns) matching every filter given, by time; keyset pagination. */
@@ -10,15 +22,15 @@ export const logsRouter = router({
     .input(
       z
         .object({
-          name: withoutNul(z.string().min(1)).nullish(),
-          model: withoutNul(z.string().min(1)).nullish(),
-          provider: withoutNul(z.string().min(1)).nullish(),
+          name: postgresText(z.string().min(1)).nullish(),
+          model: postgresText(z.string().min(1)).nullish(),
+          provider: postgresText(z.string().min(1)).nullish(),
           status: z.enum(['pending', 'ok', 'error']).nullish(),
           chainId: z.uuid().nullish(),
           /** ISO 8601; inclusive. */
-          from: z.iso.datetime({ offset: true }).nullish(),
+          from: instantSchema.nullish(),
           /** ISO 8601; exclusive. */
-          to: z.iso.datetime({ offset: true }).nullish(),
+          to: instantSchema.nullish(),
           order: z.enum(['desc', 'asc']).default('desc'),
           cursor: z.uuid().nullish(),
           limit: z.number().int().min(1).max(200).default(50),

@@ -1,0 +1,23 @@
+import type { ServerResponse } from 'node:http';
+
+/**
+ * Whether `pathname` is not valid percent-encoding (`/trpc/%ff`, `/trpc/%`): a `%` not followed by two hex digits,
+ * or escapes that do not spell UTF-8. tRPC decodes the procedure path with decodeURIComponent and answers the
+ * URIError as INTERNAL_SERVER_ERROR (500), so such a path is refused before it.
+ */
+export function isMalformedPath(pathname: string): boolean {
+  try {
+    decodeURIComponent(pathname);
+    return false;
+  } catch (error) {
+    if (error instanceof URIError) return true;
+    throw error;
+  }
+}
+
+/** 400 with a tRPC-shaped BAD_REQUEST error, so tRPC clients read it as they read any refusal. */
+export function answerMalformedPath(response: ServerResponse, pathname: string): void {
+  const shown = pathname.length > 200 ? `${pathname.slice(0, 200)}…` : pathname;
+  const error = { message: `the path ${shown} is not valid percent-encoding`, code: -32600, data: { code: 'BAD_REQUEST', httpStatus: 400 } };
+  response.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error }));
+}
