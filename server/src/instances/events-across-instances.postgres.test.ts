@@ -5,12 +5,11 @@ import type { inferRouterOutputs } from '@trpc/server';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { type FakeProvider, startFakeProvider } from '../../test/fake-provider.js';
+import { type FakeProvider, type FakeReply, type RecordedRequest, startFakeProvider } from '../../test/fake-provider.js';
 import { within } from '../../test/llm-harness.js';
 import { type ServerProcess, startServerProcess } from '../../test/server-process.js';
 import { testDatabaseUrl, withAdminClient } from '../../test/test-database.js';
 import { ReplyGate, triageReply } from '../../test/triage-replies.js';
-import type { FakeReply, RecordedRequest } from '../../test/fake-provider.js';
 import type { AppRouter } from '../routers/app.js';
 
 // Three real server processes (`server/src/main.ts`, as `npm start` runs it) on loopback ports, sharing one schema
@@ -108,8 +107,8 @@ class Received<T> {
   readonly items: { data: T; receivedAt: number }[] = [];
   readonly errors: unknown[] = [];
   startedAt = 0;
-  private started!: () => void;
-  private completed!: () => void;
+  private started: () => void = () => undefined;
+  private completed: () => void = () => undefined;
   private readonly waiters: { until: () => boolean; resolve: () => void }[] = [];
   readonly whenStarted = new Promise<void>((resolve) => {
     this.started = resolve;
@@ -183,7 +182,7 @@ describe('chain events across three server processes on one PostgreSQL', () => {
       const changes = followChanges(c);
       await within(changes.received.whenStarted, WAIT_MS, 'the chains.changes subscription on C to start');
       // Held until every subscription is open, so most events are stored while they listen (live, not replayed).
-      let openGate!: () => void;
+      let openGate: () => void = () => undefined;
       hold = new Promise<void>((resolve) => {
         openGate = resolve;
       });
