@@ -1,5 +1,6 @@
 import { ChainRunner } from './chains/chain-runner.js';
 import { toChainEvent } from './chains/chain-events.js';
+import { ChainEventFeed } from './chains/chain-event-feed.js';
 import { ChainEventBus } from './chains/event-bus.js';
 import type { InstanceLease } from './instances/instance-lease.js';
 import type { DatabaseHandle } from './db/client.js';
@@ -24,7 +25,12 @@ export function createAppDependencies(options: {
   startedAt?: Date;
 }): AppDependencies {
   const { database, llm, instance } = options;
-  const bus = new ChainEventBus();
+  // PostgreSQL: events stored by any process reach this one's subscribers through the feed (LISTEN/NOTIFY).
+  // PGlite: this process is the only one, and publishes what it stores itself.
+  const bus = new ChainEventBus(database.listen ? 'database' : 'this-process');
+  if (database.listen && database.schema !== undefined) {
+    new ChainEventFeed({ db: database.db, bus, status: database.status, schema: database.schema, listen: database.listen });
+  }
   instance?.onChainFinished((event) => bus.publish(toChainEvent(event)));
   return {
     db: database.db,

@@ -3,19 +3,32 @@ import type { ChainEvent } from '@chainlog/shared';
 
 const ANY_CHAIN = '*';
 
+/** Where stored events come from: this process alone (PGlite), or the database's announcements (PostgreSQL). */
+export type ChainEventSource = 'this-process' | 'database';
+
 /**
- * In-process fan-out of chain events that are already stored. One server process owns its chains; subscribers
- * replay what they missed from chain_event, so the bus never needs to hold history.
+ * This process's fan-out of chain events that are already stored. Subscribers replay what they missed from
+ * chain_event, so the bus never needs to hold history.
+ *
+ * With one process per database (PGlite) the process that stores an event publishes it here. On PostgreSQL every
+ * process may store events, so none publishes its own: the database announces each stored event to every process
+ * (LISTEN/NOTIFY), and each process's ChainEventFeed reads the rows and delivers them here.
  */
 export class ChainEventBus {
   private readonly emitter = new EventEmitter();
 
-  constructor() {
+  constructor(private readonly source: ChainEventSource = 'this-process') {
     // One listener per open subscription: many browser tabs are normal, not a leak.
     this.emitter.setMaxListeners(0);
   }
 
+  /** Call after storing `event` (after its commit): it reaches this process's subscribers, however they follow it. */
   publish(event: ChainEvent): void {
+    if (this.source === 'this-process') this.deliver(event);
+  }
+
+  /** Hands a stored event to this process's subscribers: each exactly once, in id order within its chain. */
+  deliver(event: ChainEvent): void {
     this.emitter.emit(event.chainId, event);
     this.emitter.emit(ANY_CHAIN, event);
   }
@@ -24,5 +37,20 @@ export class ChainEventBus {
   subscribe(listener: (event: ChainEvent) => void, chainId: string = ANY_CHAIN): () => void {
     this.emitter.on(chainId, listener);
     return () => this.emitter.off(chainId, listener);
+  }
+
+  /** Whether anyone here listens to the chain's events (to it alone, or to every chain's). */
+  wants(chainId: string): boolean {
+    return this.emitter.listenerCount(chainId) > 0 || this.listensToEveryChain();
+  }
+
+  /** Whether anyone here listens to every chain's events (chains.changes). */
+  listensToEveryChain(): boolean {
+    return this.emitter.listenerCount(ANY_CHAIN) > 0;
+  }
+
+  /** The chains someone here follows one by one (chains.events). */
+  followedChains(): string[] {
+    return this.emitter.eventNames().filter((name): name is string => typeof name === 'string' && name !== ANY_CHAIN);
   }
 }

@@ -1,10 +1,11 @@
 import { CompiledQuery, Kysely, sql } from 'kysely';
 import { log } from '../log.js';
 import type { Database } from './database.js';
-import { type DatabaseKind, type DatabaseTarget, createDialect } from './dialect.js';
+import { type DatabaseKind, type DatabaseTarget, connectionConfig, createDialect } from './dialect.js';
 import type { ExecuteLogStatement } from './inference-log-writer.js';
 import { DatabaseStatus, retryWhileUnreachable } from './database-status.js';
 import { migrateToLatest } from './migrate.js';
+import { type NotificationHandlers, NotificationListener } from './notification-listener.js';
 
 const dbLog = log.withTag('db');
 
@@ -31,6 +32,13 @@ export interface DatabaseHandle {
   /** How many log statements may run at once: PGlite runs one at a time, and more would only shrink batches. */
   logConcurrency: number;
   kind: DatabaseKind;
+  /** PostgreSQL: the schema the connections work in (their search_path's first); PGlite: undefined. */
+  schema: string | undefined;
+  /**
+   * PostgreSQL: starts a listener of `channel` on a connection of its own, connected again whenever it is lost,
+   * and closed with the database. PGlite (one process): undefined.
+   */
+  listen: ((channel: string, handlers: NotificationHandlers) => NotificationListener) | undefined;
   /** Whether the database answers; connection failures mark it down until a probe finds it back. */
   status: DatabaseStatus;
   /** How long writers that must not lose a row (log rows, chain events) wait for an unreachable database. */
@@ -62,9 +70,11 @@ export async function openDatabase(target: DatabaseTarget, options: OpenDatabase
   const { dialect, ready, release } = createDialect(target, dialectOptions);
   const db = new Kysely<Database>({ dialect });
   probeDb = db;
+  let schema: string | undefined;
   try {
     await ready;
-    if (options.migrate ?? true) await migrateToLatest(db, target.kind === 'postgres' ? await currentSchema(db) : undefined);
+    schema = target.kind === 'postgres' ? await currentSchema(db) : undefined;
+    if (options.migrate ?? true) await migrateToLatest(db, schema);
   } catch (error) {
     await db.destroy();
     release();
@@ -85,14 +95,29 @@ export async function openDatabase(target: DatabaseTarget, options: OpenDatabase
   const outageWaitMs = options.outageWaitMs ?? DEFAULT_OUTAGE_WAIT_MS;
   // Log statements are upserts keyed by the row's id: one that was cut off mid-flight can safely run again.
   const executeLogStatement: ExecuteLogStatement = (statement) => retryWhileUnreachable(status, outageWaitMs, () => execute(statement));
+  const listeners = new Set<NotificationListener>();
+  const listen =
+    target.kind === 'postgres'
+      ? (channel: string, handlers: NotificationHandlers) => {
+          // The name tells this connection apart in pg_stat_activity (PostgreSQL keeps the first 63 bytes).
+          const config = connectionConfig(target, { applicationName: `${options.applicationName ?? 'chainlog'} listener` });
+          const listener = new NotificationListener(config, channel, handlers);
+          listeners.add(listener);
+          void listener.start();
+          return listener;
+        }
+      : undefined;
   return {
     db,
+    schema,
+    listen,
     executeLogStatement,
     logConcurrency: target.kind === 'pglite' ? 1 : LOG_CONNECTIONS,
     kind: target.kind,
     status,
     outageWaitMs,
     async close() {
+      await Promise.all([...listeners].map((listener) => listener.close()));
       status.close();
       await logPool?.end();
       await db.destroy();

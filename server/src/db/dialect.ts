@@ -53,24 +53,7 @@ export function createDialect(target: DatabaseTarget, options: DialectOptions = 
     const pglite = new PGlite(target.dataDir);
     return { dialect: new PGliteDialect(pglite), ready: pglite.waitReady, release };
   }
-  const settings = [
-    ...(target.searchPath ? [`-c search_path=${target.searchPath}`] : []),
-    ...(target.synchronousCommit === false ? ['-c synchronous_commit=off'] : []),
-  ];
-  // pg lets an `options` parameter in the URL replace the `options` setting, so the two are merged here.
-  const url = new URL(target.url);
-  const urlOptions = url.searchParams.get('options');
-  url.searchParams.delete('options');
-  const settingsOption = [...(urlOptions ? [urlOptions] : []), ...settings].join(' ');
-  const pool = new pg.Pool({
-    connectionString: url.toString(),
-    max: target.poolSize ?? 20,
-    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-    // TCP keepalive finds a connection whose server vanished without closing it (a host that went down).
-    keepAlive: true,
-    application_name: options.applicationName ?? 'chainlog',
-    ...(settingsOption ? { options: settingsOption } : {}),
-  });
+  const pool = new pg.Pool({ ...connectionConfig(target, options), max: target.poolSize ?? 20 });
   const onConnectionError = options.onConnectionError ?? ((error: Error) => dialectLog.warn(`a database connection failed: ${error.message}`));
   // pg emits a failure on the pool while a connection is idle, but on the client itself while it is checked out
   // (Kysely holds one for each statement or transaction): unheard, either ends the process. pg has already failed
@@ -103,6 +86,30 @@ class ClosableCursor<Row> extends Cursor<Row> {
     if (callback) return super.close(callback);
     return this.failed ? Promise.resolve() : super.close();
   }
+}
+
+/**
+ * How pg connects to a PostgreSQL target: the pool's connections and the notification listener's own connection
+ * use the same settings.
+ */
+export function connectionConfig(target: Extract<DatabaseTarget, { kind: 'postgres' }>, options: Pick<DialectOptions, 'applicationName'> = {}): pg.ClientConfig {
+  const settings = [
+    ...(target.searchPath ? [`-c search_path=${target.searchPath}`] : []),
+    ...(target.synchronousCommit === false ? ['-c synchronous_commit=off'] : []),
+  ];
+  // pg lets an `options` parameter in the URL replace the `options` setting, so the two are merged here.
+  const url = new URL(target.url);
+  const urlOptions = url.searchParams.get('options');
+  url.searchParams.delete('options');
+  const settingsOption = [...(urlOptions ? [urlOptions] : []), ...settings].join(' ');
+  return {
+    connectionString: url.toString(),
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    // TCP keepalive finds a connection whose server vanished without closing it (a host that went down).
+    keepAlive: true,
+    application_name: options.applicationName ?? 'chainlog',
+    ...(settingsOption ? { options: settingsOption } : {}),
+  };
 }
 
 /** DATABASE_URL wins; otherwise PGlite under the data directory. */

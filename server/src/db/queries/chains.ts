@@ -46,6 +46,31 @@ export async function listChainEventsAfter(db: Db, chainId: string, afterId: str
   return query.orderBy('id').execute();
 }
 
+/**
+ * The events of several chains, each after its own id (exclusive), in id order: one statement however many chains.
+ * Each `afterId` is a decimal int8.
+ */
+export async function listChainEventsAfterEach(db: Db, windows: readonly { chainId: string; afterId: string }[]): Promise<ChainEventRow[]> {
+  if (windows.length === 0) return [];
+  const chainIds = windows.map((window) => window.chainId);
+  const afterIds = windows.map((window) => window.afterId);
+  const { rows } = await sql<ChainEventRow>`
+    select e.* from chain_event e
+    join unnest(${chainIds}::uuid[], ${afterIds}::bigint[]) as w(chain_id, after_id) on e.chain_id = w.chain_id and e.id > w.after_id
+    order by e.id`.execute(db);
+  return rows;
+}
+
+/** Chains still running, and chains that finished at or after `finishedSince` (when given). */
+export async function listChainIdsActiveSince(db: Db, finishedSince: Date | undefined): Promise<string[]> {
+  const rows = await db
+    .selectFrom('chain')
+    .select('id')
+    .where((where) => (finishedSince ? where.or([where('status', '=', 'running'), where('finished_at', '>=', finishedSince)]) : where('status', '=', 'running')))
+    .execute();
+  return rows.map((row) => row.id);
+}
+
 export async function findChain(db: Db, chainId: string): Promise<ChainRow | undefined> {
   return db.selectFrom('chain').selectAll().where('id', '=', chainId).executeTakeFirst();
 }
