@@ -9,7 +9,7 @@ import type { ChainEventBus } from './event-bus.js';
 
 const feedLog = log.withTag('chains');
 
-/** The channel the chain_event trigger announces each stored event on (migration 2026-12-10T1000-chain-event-notify). */
+/** The channel the chain_event trigger announces each stored event on (migration 2026-12-03T1100-chain-event-notify). */
 export const CHAIN_EVENT_CHANNEL = 'chainlog_chain_event';
 /**
  * After a reconnect, chains that finished up to this long before the connection was lost are read again: it covers
