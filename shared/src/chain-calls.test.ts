@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type CallAttempt, chainTotals, groupIntoCalls } from './chain-calls.js';
+import { type CallAttempt, groupIntoCalls } from './chain-calls.js';
 
 function attempt(name: string, number: number, overrides: Partial<CallAttempt> = {}): CallAttempt {
   return {
@@ -28,21 +28,5 @@ describe('groupIntoCalls', () => {
 
   it('keeps an attempt whose earlier ones are missing as a call of its own', () => {
     expect(groupIntoCalls([attempt('a', 2)]).map((call) => call.length)).toEqual([1]);
-  });
-});
-
-describe('chainTotals', () => {
-  it('counts every attempt, sums costs exactly as decimals, and spans the first start to the last end', () => {
-    const totals = chainTotals([
-      attempt('a', 1, { status: 'error', costUsd: '0.10000000', finishedAt: '2026-12-03T10:00:02.000Z' }),
-      attempt('a', 2, { costUsd: '0.20000000', createdAt: '2026-12-03T10:00:02.500Z', finishedAt: '2026-12-03T10:00:04.000Z' }),
-      attempt('b', 1, { costUsd: null, inputTokens: null }),
-    ]);
-    expect(totals).toEqual({ calls: 2, attempts: 3, failedAttempts: 1, inputTokens: 20, outputTokens: 6, costUsd: '0.30000000', modelMs: 300, wallMs: 4_000 });
-  });
-
-  it('has no cost when nothing was priced and no wall time while an attempt is pending', () => {
-    const totals = chainTotals([attempt('a', 1, { costUsd: null }), attempt('b', 1, { status: 'pending', costUsd: null, finishedAt: null })]);
-    expect(totals).toMatchObject({ costUsd: null, wallMs: null, calls: 2 });
   });
 });

@@ -40,55 +40,17 @@ export interface ChainTotals {
  */
 export function groupIntoCalls<Attempt extends Pick<CallAttempt, 'name' | 'attempt'>>(attempts: readonly Attempt[]): Attempt[][] {
   const calls: Attempt[][] = [];
+  // The newest call of each name, keyed by the attempt that would continue it: one lookup per attempt, so a chain
+  // of many thousand calls is grouped in linear time.
+  const continuedBy = new Map<string, Attempt[]>();
+  const key = (name: string, attempt: number) => `${attempt}\u0000${name}`;
   for (const attempt of attempts) {
-    const continued = calls.findLast((call) => call[0]?.name === attempt.name && call.at(-1)?.attempt === attempt.attempt - 1);
-    if (attempt.attempt > 1 && continued) continued.push(attempt);
-    else calls.push([attempt]);
+    const continued = attempt.attempt > 1 ? continuedBy.get(key(attempt.name, attempt.attempt)) : undefined;
+    const call = continued ?? [];
+    if (continued) continuedBy.delete(key(attempt.name, attempt.attempt));
+    else calls.push(call);
+    call.push(attempt);
+    continuedBy.set(key(attempt.name, attempt.attempt + 1), call);
   }
   return calls;
-}
-
-const COST_SCALE = 8;
-
-export function chainTotals(attempts: readonly CallAttempt[]): ChainTotals {
-  let cost = 0n;
-  let priced = false;
-  let first: number | undefined;
-  let last: number | undefined;
-  let open = false;
-  const totals = { calls: 0, attempts: attempts.length, failedAttempts: 0, inputTokens: 0, outputTokens: 0, modelMs: 0 };
-  for (const attempt of attempts) {
-    if (attempt.attempt === 1) totals.calls++;
-    if (attempt.status === 'error') totals.failedAttempts++;
-    totals.inputTokens += attempt.inputTokens ?? 0;
-    totals.outputTokens += attempt.outputTokens ?? 0;
-    totals.modelMs += attempt.latencyMs ?? 0;
-    if (attempt.costUsd !== null) {
-      cost += toScaled(attempt.costUsd);
-      priced = true;
-    }
-    const started = Date.parse(attempt.createdAt);
-    first = first === undefined ? started : Math.min(first, started);
-    if (attempt.finishedAt === null) open = true;
-    else last = Math.max(last ?? 0, Date.parse(attempt.finishedAt));
-  }
-  return {
-    ...totals,
-    costUsd: priced ? fromScaled(cost) : null,
-    wallMs: open || first === undefined || last === undefined ? null : last - first,
-  };
-}
-
-// Costs are exact decimals with 8 places: summed as integers, so 0.1 + 0.2 stays 0.3.
-function toScaled(decimal: string): bigint {
-  const negative = decimal.startsWith('-');
-  const [whole = '0', fraction = ''] = decimal.replace(/^[-+]/, '').split('.');
-  const scaled = BigInt(whole || '0') * 10n ** BigInt(COST_SCALE) + BigInt((fraction + '0'.repeat(COST_SCALE)).slice(0, COST_SCALE) || '0');
-  return negative ? -scaled : scaled;
-}
-
-function fromScaled(value: bigint): string {
-  const negative = value < 0n;
-  const digits = (negative ? -value : value).toString().padStart(COST_SCALE + 1, '0');
-  return `${negative ? '-' : ''}${digits.slice(0, -COST_SCALE)}.${digits.slice(-COST_SCALE)}`;
 }

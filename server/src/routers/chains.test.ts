@@ -377,4 +377,27 @@ describe('chains.get, every attempt counted', () => {
     expect(detail.totals).toMatchObject({ calls: 2, attempts: 3, failedAttempts: 1, costUsd: '0.00168000' });
     expect(detail.lastEventId).toBeNull();
   });
+  it('shows the first 2,000 attempts of a chain of many and sums all of them in the database', async () => {
+    const chainId = newChainId();
+    await sql`insert into inference_log (id, chain_id, name, provider, model, status, attempt, request, cost_usd, latency_ms, input_tokens, created_at, finished_at)
+      select gen_random_uuid(), ${chainId}::uuid, 'batch item', 'openai', 'gpt-4.1-mini', case when n % 10 = 0 then 'error' else 'ok' end,
+        1, '{}'::jsonb, 0.00000100, 2, 10, now() + n * interval '1 millisecond', now() + n * interval '1 millisecond' + interval '2 milliseconds'
+      from generate_series(1, 2500) as n`.execute(database.db);
+
+    const detail = await createCaller(offline).chains.get({ chainId });
+
+    expect(detail.logs).toHaveLength(2_000);
+    expect(detail.steps).toHaveLength(2_000);
+    expect(detail.chain.status).toBe('failed');
+    expect(detail.totals).toEqual({
+      calls: 2_500,
+      attempts: 2_500,
+      failedAttempts: 250,
+      inputTokens: 25_000,
+      outputTokens: 0,
+      costUsd: '0.00250000',
+      modelMs: 5_000,
+      wallMs: expect.closeTo(2_501, 0),
+    });
+  });
 });

@@ -7,14 +7,13 @@ import {
   type ChainStep,
   type ChainTotals,
   chainErrorSchema,
-  chainTotals,
   groupIntoCalls,
 } from '@chainlog/shared';
 import { toChainEvent } from '../chains/chain-events.js';
 import type { ChainEventBus } from '../chains/event-bus.js';
 import type { Db } from '../db/client.js';
 import { type ChainFilters, type ChainListRow, findChain, listChainEventsAfter, listChainsWithTotals } from '../db/queries/chains.js';
-import { listChainLogSummaries } from '../db/queries/inference-log.js';
+import { findLogOutputs, listChainLogSummaries, sumChainLog } from '../db/queries/inference-log.js';
 import { findChainDomainRows } from '../db/queries/support.js';
 import type { ChainRow } from '../db/tables/chain.js';
 import { type Page, pageOf } from './page.js';
@@ -61,7 +60,7 @@ export interface ChainDetail {
   steps: ChainStep[];
   /** The id of the last stored event: subscribe to chains.events from here to miss nothing. */
   lastEventId: string | null;
-  /** Every attempt of every call, in the order written. */
+  /** Every attempt of every call, in the order written: the first CHAIN_DETAIL_MAX_ATTEMPTS (totals count them all). */
   logs: CallAttempt[];
   totals: ChainTotals;
   domain: {
@@ -97,23 +96,30 @@ function toListItem(row: ChainListRow): ChainListItem {
   };
 }
 
+/** A chain's page shows this many attempts at most; a chain of more (a user's batch under one id) is summed whole. */
+export const CHAIN_DETAIL_MAX_ATTEMPTS = 2_000;
+
 /** The chain with its steps (folded from its events), its log rows and the domain rows it created; null if unknown. */
 export async function getChainDetail(db: Db, chainId: string): Promise<ChainDetail | null> {
   // Events first: a chain that finishes meanwhile then shows its final status with an older lastEventId (the
   // subscription replays the rest), never a stale status with the final lastEventId.
   const events = await listChainEventsAfter(db, chainId, null);
-  const [chain, rows, domain] = await Promise.all([findChain(db, chainId), listChainLogSummaries(db, chainId), findChainDomainRows(db, chainId)]);
+  const [chain, rows, sums, domain] = await Promise.all([
+    findChain(db, chainId),
+    listChainLogSummaries(db, chainId, CHAIN_DETAIL_MAX_ATTEMPTS),
+    sumChainLog(db, chainId),
+    findChainDomainRows(db, chainId),
+  ]);
   if (!chain && rows.length === 0) return null;
   const chainEvents = events.map(toChainEvent);
-  const logs = rows.map(toAttempt);
   return {
     ...(chain
       ? // The same rule the client applies to live events.
         { chain: toSummary(chain), recorded: true, steps: applyStepEvents([], chainEvents) }
-      : { ...chainOfCalls(chainId, rows), recorded: false }),
+      : { ...(await chainOfCalls(db, chainId, rows)), recorded: false }),
     lastEventId: chainEvents.at(-1)?.id ?? null,
-    logs,
-    totals: chainTotals(logs),
+    logs: rows.map(toAttempt),
+    totals: toTotals(sums),
     domain: {
       messages: domain.messages.map((row) => ({ id: row.id, from: row.from_address, subject: row.subject, body: row.body, createdAt: row.created_at.toISOString() })),
       triages: domain.triages.map((row) => ({
@@ -158,9 +164,26 @@ function toAttempt(row: ChainLogRow): CallAttempt {
 
 const STEP_STATUS = { pending: 'running', ok: 'succeeded', error: 'failed' } as const;
 
-/** A chain only the log knows: each call is a step, shown by its last attempt; it failed if a call's last did. */
-function chainOfCalls(chainId: string, rows: readonly ChainLogRow[]): { chain: ChainSummary; steps: ChainStep[] } {
+function toTotals(sums: Awaited<ReturnType<typeof sumChainLog>> | undefined): ChainTotals {
+  return {
+    calls: sums?.calls ?? 0,
+    attempts: sums?.attempts ?? 0,
+    failedAttempts: sums?.failed_attempts ?? 0,
+    inputTokens: Number(sums?.input_tokens ?? 0),
+    outputTokens: Number(sums?.output_tokens ?? 0),
+    costUsd: sums?.cost_usd ?? null,
+    modelMs: Number(sums?.model_ms ?? 0),
+    wallMs: sums?.wall_ms === null || sums?.wall_ms === undefined ? null : Number(sums.wall_ms),
+  };
+}
+
+/**
+ * A chain only the log knows: each call is a step, shown by its last attempt; it failed if a call's last did. Built
+ * from the rows the detail view shows (its first CHAIN_DETAIL_MAX_ATTEMPTS).
+ */
+async function chainOfCalls(db: Db, chainId: string, rows: readonly ChainLogRow[]): Promise<{ chain: ChainSummary; steps: ChainStep[] }> {
   const calls = groupIntoCalls(rows);
+  const outputs = await findLogOutputs(db, calls.map((attempts) => attempts.at(-1)!.id));
   const steps = calls.map((attempts, index): ChainStep => {
     const first = attempts[0]!;
     const last = attempts.at(-1)!;
@@ -168,7 +191,7 @@ function chainOfCalls(chainId: string, rows: readonly ChainLogRow[]): { chain: C
       step: index + 1,
       name: last.name,
       status: STEP_STATUS[last.status],
-      output: last.output,
+      output: outputs.get(last.id) ?? null,
       logId: last.id,
       provider: last.provider,
       model: last.model,
@@ -183,7 +206,9 @@ function chainOfCalls(chainId: string, rows: readonly ChainLogRow[]): { chain: C
   });
   const status: ChainStatus = steps.some((step) => step.status === 'running') ? 'running' : steps.some((step) => step.status === 'failed') ? 'failed' : 'succeeded';
   const failed = steps.find((step) => step.status === 'failed');
-  const finishedAt = status === 'running' ? null : Math.max(...rows.map((row) => row.finished_at?.getTime() ?? 0));
+  let finishedAt = 0;
+  for (const row of rows) finishedAt = Math.max(finishedAt, row.finished_at?.getTime() ?? 0);
+  if (status === 'running') finishedAt = 0;
   return {
     chain: {
       id: chainId,

@@ -60,6 +60,11 @@ export function ChainRecords({ detail }: { detail: ChainDetail }) {
           </Typography>
         ) : (
           <List dense disablePadding sx={{ mx: -2, mb: -1 }}>
+            {detail.logs.length < detail.totals.attempts ? (
+              <Typography variant="caption" color="text.secondary" component="p" sx={{ px: 2, pb: 1 }} data-testid="chain-logs-truncated">
+                The first {detail.logs.length.toLocaleString()} of {detail.totals.attempts.toLocaleString()} attempts; the totals count them all.
+              </Typography>
+            ) : null}
             {detail.logs.map((log) => (
               <ListItemButton key={log.id} component={RouterLink} to={`/logs/${log.id}`} data-testid="chain-log-link" sx={{ gap: 1 }}>
                 <ListItemText

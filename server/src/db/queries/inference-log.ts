@@ -10,8 +10,8 @@ export async function listChainLogs(db: Db, chainId: string): Promise<InferenceL
   return db.selectFrom('inference_log').selectAll().where('chain_id', '=', chainId).orderBy('created_at').orderBy('id').execute();
 }
 
-/** What a chain's detail view shows of its log rows: no request or response bodies. */
-export async function listChainLogSummaries(db: Db, chainId: string) {
+/** What a chain's detail view shows of its first `limit` log rows: no request, response or output bodies. */
+export async function listChainLogSummaries(db: Db, chainId: string, limit: number) {
   return db
     .selectFrom('inference_log')
     .select([
@@ -25,7 +25,6 @@ export async function listChainLogSummaries(db: Db, chainId: string) {
       'input_tokens',
       'output_tokens',
       'cost_usd',
-      'output',
       sql<string | null>`error->>'class'`.as('error_class'),
       sql<string | null>`error->>'message'`.as('error_message'),
       'created_at',
@@ -34,5 +33,41 @@ export async function listChainLogSummaries(db: Db, chainId: string) {
     .where('chain_id', '=', chainId)
     .orderBy('created_at')
     .orderBy('id')
+    .limit(limit)
     .execute();
+}
+
+export async function findLogOutputs(db: Db, ids: readonly string[]): Promise<Map<string, unknown>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.selectFrom('inference_log').select(['id', 'output']).where('id', 'in', ids).execute();
+  return new Map(rows.map((row) => [row.id, row.output]));
+}
+
+/**
+ * What a chain's calls add up to, every attempt counted, summed by the database over all of its rows (however many
+ * the detail view shows); costs as exact numeric sums.
+ */
+export async function sumChainLog(db: Db, chainId: string) {
+  return sql<{
+    calls: number;
+    attempts: number;
+    failed_attempts: number;
+    input_tokens: number;
+    output_tokens: number;
+    cost_usd: string | null;
+    model_ms: number;
+    wall_ms: number | null;
+  }>`select
+      count(*) filter (where attempt = 1)::int as calls,
+      count(*)::int as attempts,
+      count(*) filter (where status = 'error')::int as failed_attempts,
+      coalesce(sum(input_tokens), 0)::int8::float8 as input_tokens,
+      coalesce(sum(output_tokens), 0)::int8::float8 as output_tokens,
+      sum(cost_usd)::text as cost_usd,
+      coalesce(sum(latency_ms), 0)::float8 as model_ms,
+      case when count(*) filter (where finished_at is null) = 0
+        then (extract(epoch from max(finished_at) - min(created_at)) * 1000)::float8 end as wall_ms
+    from inference_log where chain_id = ${chainId}`
+    .execute(db)
+    .then((result) => result.rows[0]);
 }
