@@ -8,6 +8,7 @@ import { ConnectionCounter, createWebSocketConnectionLimit } from './http/connec
 import { closeConnectionsWithoutParams } from './http/connection-params-deadline.js';
 import { DEFAULT_LIMITS, type Limits } from './http/limits.js';
 import { answerMalformedPath, isMalformedPath } from './http/malformed-path.js';
+import { answerUnsupportedMethod, isTrpcMethod } from './http/trpc-method.js';
 import { createContinueCheck, createRequestSizeLimit } from './http/request-size-limit.js';
 import { createStreamLimit } from './http/stream-limit.js';
 import { refuseUnreadableUpgradeUrl } from './http/upgrade-url.js';
@@ -75,6 +76,7 @@ export function createChainlogServer(dependencies: AppDependencies, options: Ser
     }
     if (!access.admit(request, response, pathname)) return;
     if (pathname === '/trpc' || pathname.startsWith('/trpc/')) {
+      if (!isTrpcMethod(request.method)) return answerUnsupportedMethod(response, request.method);
       if (isMalformedPath(pathname)) return answerMalformedPath(response, pathname);
       return void (limitStreams(request, response) && trpcHandler(request, response));
     }

@@ -27,6 +27,18 @@ describe('a WebSocket that announces connectionParams', () => {
     expect(reason).toBe(`connectionParams not sent within ${TIMEOUT_MS} ms`);
   });
 
+  it('is closed all the same when it sends only keep-alive PINGs and PONGs, which tRPC does not take for them', async () => {
+    const socket = await open('/?connectionParams=1');
+    const pinging = setInterval(() => {
+      socket.opened.send('PING');
+      socket.opened.send('PONG');
+    }, TIMEOUT_MS / 6);
+
+    const { code } = await readUntilClosed(socket, 5_000).finally(() => clearInterval(pinging));
+
+    expect(code).toBe(CONNECTION_PARAMS_TIMEOUT_CODE);
+  });
+
   it('stays open past the deadline once it sent them, and answers calls', async () => {
     const socket = await open('/?connectionParams=1');
     socket.opened.send(JSON.stringify({ method: 'connectionParams', data: {} }));

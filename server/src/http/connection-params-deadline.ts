@@ -15,8 +15,16 @@ export function closeConnectionsWithoutParams(wss: WebSocketServer, timeoutMs: n
     // Read as tRPC's handler reads it (it waits for the message exactly when this is "1").
     if (parseUpgradeUrl(request)?.searchParams.get('connectionParams') !== '1') return;
     const timer = setTimeout(() => socket.close(CONNECTION_PARAMS_TIMEOUT_CODE, `connectionParams not sent within ${timeoutMs} ms`), timeoutMs);
-    const settle = () => clearTimeout(timer);
-    socket.once('message', settle);
+    const settle = () => {
+      clearTimeout(timer);
+      socket.off('message', onMessage);
+    };
+    // tRPC answers PING and ignores PONG while it still waits: keep-alive traffic does not count as the params.
+    const onMessage = (data: unknown) => {
+      const text = String(data);
+      if (text !== 'PING' && text !== 'PONG') settle();
+    };
+    socket.on('message', onMessage);
     socket.once('close', settle);
   });
 }

@@ -90,7 +90,7 @@ describe('fuzzing every procedure of the running server', () => {
     const paths = fc.oneof(oddProcedurePath, fc.constantFrom(...PROCEDURES.map((procedure) => procedure.path)));
     await fc.assert(
       fc.asyncProperty(
-        fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'),
+        fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS', 'TRACE'),
         paths,
         oddQueryString,
         fc.option(fc.oneof(inputText(undefined).map((text) => text ?? ''), fc.string({ unit: 'binary' })), { nil: undefined }),

@@ -1,0 +1,17 @@
+import type { ServerResponse } from 'node:http';
+
+/** tRPC answers queries and subscriptions over GET and mutations over POST; OPTIONS is the CORS preflight's. */
+const TRPC_METHODS = new Set(['GET', 'POST']);
+
+export function isTrpcMethod(method: string | undefined): boolean {
+  return method !== undefined && TRPC_METHODS.has(method);
+}
+
+/**
+ * 405 with `allow`, in tRPC's error shape: any other method is refused before tRPC, whose adapter builds a fetch
+ * Request that throws on some (TRACE) and answers that as a 500.
+ */
+export function answerUnsupportedMethod(response: ServerResponse, method: string | undefined): void {
+  const error = { message: `${method ?? 'this method'} is not supported on /trpc: use GET or POST`, code: -32005, data: { code: 'METHOD_NOT_SUPPORTED', httpStatus: 405 } };
+  response.writeHead(405, { 'content-type': 'application/json', allow: 'GET, POST, OPTIONS' }).end(JSON.stringify({ error }));
+}
