@@ -46,6 +46,7 @@ export class InstanceLease {
   private beating: Promise<void> | undefined;
   private chainFinishedListener: ((event: ChainEventRow) => void) | undefined;
   private readonly rule: DeadInstanceRule;
+  private readonly startedAt = Date.now();
 
   private constructor(private readonly options: InstanceLeaseOptions) {
     this.rule = { self: options.id, leaseMs: options.leaseMs, exclusive: options.exclusive };
@@ -116,8 +117,10 @@ export class InstanceLease {
     try {
       await touchInstance(this.options.db, this.options.id);
       // After an outage every instance's heartbeat looks old until each has had a lease to renew it: a live
-      // instance must not be taken for dead because the database could not hear it.
-      if (this.options.status.upForMs() < this.options.leaseMs) return;
+      // instance must not be taken for dead because the database could not hear it. A process that just started
+      // may have been started by that outage, so it waits a lease too.
+      const heardFor = Math.min(this.options.status.upForMs(), Date.now() - this.startedAt);
+      if (heardFor < this.options.leaseMs) return;
       const swept = await this.sweep();
       if (swept.endedRows > 0 || swept.interruptedChains.length > 0) {
         leaseLog.warn(`ended what a dead instance left: ${swept.endedRows} pending log row(s), ${swept.interruptedChains.length} running chain(s)`);

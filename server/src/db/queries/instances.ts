@@ -51,9 +51,11 @@ function ownedByDeadInstance(rule: DeadInstanceRule) {
   const earlierLife = rule.selfStarting ? sql`or instance_id = ${rule.self}` : sql``;
   // A restarted PostgreSQL heard nobody while it was down: the lease counts from its start at the earliest.
   // Parenthesised whole: Kysely joins raw conditions to the others with `and` as they are.
+  // A process just started has not seen the database for a lease: a lapse it finds may be an outage's (one that
+  // restarted it, say) rather than a death, so it ends only what stopped instances and its own earlier life left.
+  const lapsed = rule.selfStarting ? sql`` : sql`or greatest(heartbeat_at, pg_postmaster_start_time()) < ${lease}`;
   return sql<boolean>`((instance_id is null and created_at < ${lease}) ${earlierLife} or instance_id in (
-    select id from instance where id <> ${rule.self}
-      and (stopped_at is not null or greatest(heartbeat_at, pg_postmaster_start_time()) < ${lease})))`;
+    select id from instance where id <> ${rule.self} and (stopped_at is not null ${lapsed})))`;
 }
 
 /** Ends the pending rows of dead instances as errors of class InterruptedError; returns how many. */
