@@ -36,6 +36,7 @@ export function createAppDependencies(options: {
     db: database.db,
     databaseKind: database.kind,
     databaseStatus: database.status,
+    pingDatabase: (timeoutMs) => database.ping(timeoutMs),
     outageWaitMs: database.outageWaitMs,
     instanceId: instance?.id ?? null,
     llm,

@@ -13,6 +13,8 @@ export interface TcpProxy {
   stall(): void;
   /** Lets the bytes held since `stall` through, and forwards again. */
   resume(): void;
+  /** New connections are forwarded again while those open during `stall` stay silent (a failover, a lost NAT). */
+  resumeNewOnly(): void;
   /**
    * The next time a client sends bytes that `matches` accepts, they go through and that client's connection is cut
    * before an answer can come back: a statement (a COMMIT) that ran, with its client never told.
@@ -99,6 +101,9 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     resume() {
       stalled = false;
       for (const socket of sockets) socket.resume();
+    },
+    resumeNewOnly() {
+      stalled = false;
     },
     cutAfterNext(matches) {
       return new Promise((done) => {

@@ -3,8 +3,9 @@ import { log } from '../log.js';
 import type { Database } from './database.js';
 import { type DatabaseKind, type DatabaseTarget, connectionConfig, createDialect } from './dialect.js';
 import type { ExecuteLogStatement } from './inference-log-writer.js';
-import { DatabaseStatus, retryWhileUnreachable } from './database-status.js';
+import { ANSWER_TIMEOUT_MS, DatabaseStatus, retryWhileUnreachable } from './database-status.js';
 import { migrateToLatest } from './migrate.js';
+import { pingServer } from './ping.js';
 import { type NotificationHandlers, NotificationListener } from './notification-listener.js';
 
 const dbLog = log.withTag('db');
@@ -39,6 +40,8 @@ export interface DatabaseHandle {
    * and closed with the database. PGlite (one process): undefined.
    */
   listen: ((channel: string, handlers: NotificationHandlers) => NotificationListener) | undefined;
+  /** `select 1` on a connection of its own (PostgreSQL), within `timeoutMs` (NoAnswerError after). */
+  ping(timeoutMs: number): Promise<void>;
   /** Whether the database answers; connection failures mark it down until a probe finds it back. */
   status: DatabaseStatus;
   /** How long writers that must not lose a row (log rows, chain events) wait for an unreachable database. */
@@ -61,11 +64,16 @@ const DEFAULT_OUTAGE_WAIT_MS = 60_000;
 
 /** Opens the one Kysely instance for the process and brings its schema to the latest migration. */
 export async function openDatabase(target: DatabaseTarget, options: OpenDatabaseOptions = {}): Promise<DatabaseHandle> {
-  // The probe needs the Kysely instance, which needs the dialect, which reports to the status: hence the late binding.
+  // PGlite's probe needs the Kysely instance, which needs the dialect, which reports to the status: hence the late
+  // binding. PostgreSQL is asked on a connection of its own each time, never on a pooled one that may have gone silent.
   let probeDb: Db | undefined;
-  const status = new DatabaseStatus(async () => {
-    if (probeDb) await sql`select 1`.execute(probeDb);
-  });
+  const ping =
+    target.kind === 'postgres'
+      ? (timeoutMs: number) => pingServer(connectionConfig(target, { applicationName: `${options.applicationName ?? 'chainlog'} probe` }), timeoutMs)
+      : async () => {
+          if (probeDb) await sql`select 1`.execute(probeDb);
+        };
+  const status = new DatabaseStatus(() => ping(ANSWER_TIMEOUT_MS));
   const dialectOptions = { onConnectionError: (error: Error) => status.reportFailure(error), applicationName: options.applicationName };
   const { dialect, ready, release } = createDialect(target, dialectOptions);
   const db = new Kysely<Database>({ dialect });
@@ -110,6 +118,7 @@ export async function openDatabase(target: DatabaseTarget, options: OpenDatabase
   return {
     db,
     schema,
+    ping,
     listen,
     executeLogStatement,
     logConcurrency: target.kind === 'pglite' ? 1 : LOG_CONNECTIONS,

@@ -1,4 +1,5 @@
 import { TRPCClientError, createTRPCClient, httpLink } from '@trpc/client';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { within } from '../../test/llm-harness.js';
 import { type RunningServer, startRunningServer } from '../../test/running-server.js';
@@ -54,5 +55,27 @@ describe('when PostgreSQL stops answering but keeps its connections open', () =>
     await expect.poll(healthStatus, { timeout: 10_000, interval: 100 }).toBe(200);
     expect(running.dependencies.databaseStatus.isUp()).toBe(true);
     expect(await api.logs.list.query({})).toMatchObject({ items: expect.any(Array) });
+  });
+
+  it('finds the database back on a new connection while the connections open during the silence stay silent', async () => {
+    // Every pooled connection open and idle, so a probe through the pool would take one of the silent ones.
+    await Promise.all(Array.from({ length: 10 }, () => sql`select pg_sleep(0.05)`.execute(database.db)));
+    proxy.stall();
+    expect(await healthStatus()).toBe(503);
+
+    proxy.resumeNewOnly();
+    // The probe asks on a connection of its own, so the silent pooled ones cannot keep it down.
+    await expect.poll(() => running.dependencies.databaseStatus.isUp(), { timeout: 10_000, interval: 100 }).toBe(true);
+    proxy.resume();
+    await expect.poll(healthStatus, { timeout: 10_000, interval: 100 }).toBe(200);
+  });
+
+  it('takes a pool whose every connection is busy for busy, not for an unreachable database', async () => {
+    // The test database's pool holds 10 connections: each is taken for 3 s, longer than the health check waits.
+    const sleepers = Array.from({ length: 10 }, () => sql`select pg_sleep(3)`.execute(database.db));
+
+    expect(await healthStatus()).toBe(200);
+    expect(running.dependencies.databaseStatus.isUp()).toBe(true);
+    await Promise.all(sleepers);
   });
 });

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from '../db/client.js';
 import { ANSWER_TIMEOUT_MS, type DatabaseStatus } from '../db/database-status.js';
 import type { DatabaseKind } from '../db/dialect.js';
+import { NoAnswerError } from '../db/ping.js';
 
 export type Health =
   | { status: 'ok'; database: DatabaseKind; instanceId: string | null; uptimeSeconds: number; tasks: string[] }
@@ -9,6 +10,8 @@ export type Health =
 
 interface HealthDependencies {
   db: Db;
+  /** `select 1` on a connection of its own: tells a busy pool from a silent database. */
+  pingDatabase(timeoutMs: number): Promise<void>;
   databaseKind: DatabaseKind;
   databaseStatus: DatabaseStatus;
   instanceId: string | null;
@@ -32,7 +35,8 @@ export async function readHealth(dependencies: HealthDependencies): Promise<Heal
   });
   try {
     const answer = await Promise.race([sql`select 1`.execute(dependencies.db), timedOut]);
-    if (answer === 'timeout') {
+    // No pooled connection answered in time: every one may be busy, which is no outage, or the database is silent.
+    if (answer === 'timeout' && !(await answersOnItsOwnConnection(dependencies))) {
       databaseStatus.reportNoAnswer(ANSWER_TIMEOUT_MS);
       return unavailable(checkedAt);
     }
@@ -49,4 +53,14 @@ export async function readHealth(dependencies: HealthDependencies): Promise<Heal
     uptimeSeconds: Math.round((Date.now() - dependencies.startedAt.getTime()) / 1000),
     tasks: dependencies.llm.tasks.names(),
   };
+}
+
+async function answersOnItsOwnConnection(dependencies: HealthDependencies): Promise<boolean> {
+  try {
+    await dependencies.pingDatabase(ANSWER_TIMEOUT_MS);
+    return true;
+  } catch (error) {
+    if (error instanceof NoAnswerError || dependencies.databaseStatus.reportFailure(error)) return false;
+    throw error;
+  }
 }

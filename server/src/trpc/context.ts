@@ -15,6 +15,8 @@ export interface AppDependencies {
   databaseKind: DatabaseKind;
   /** Whether the database answers: while it does not, procedures answer SERVICE_UNAVAILABLE at once. */
   databaseStatus: DatabaseStatus;
+  /** `select 1` on a connection of its own (PostgreSQL), within the time given. */
+  pingDatabase(timeoutMs: number): Promise<void>;
   /** How long work that must not be lost waits for an unreachable database (CHAINLOG_DB_OUTAGE_WAIT_MS). */
   outageWaitMs: number;
   /** This process's instance id (null in tests that run without one): chains it creates carry it. */
