@@ -86,8 +86,9 @@ describe('an instance lease, on start', () => {
     await finishChain(db, chains.finished, 'succeeded', null);
 
     // A database server that started less than a lease ago heard nobody before: nothing has lapsed yet.
-    await waitUntilServerUpFor(db, 1_000);
-    const lease = await startLease({ exclusive: false, leaseMs: 1_000 });
+    // A lease long enough that `alive` (100 ms) stays alive through both sweeps on a loaded machine.
+    await waitUntilServerUpFor(db, 3_000);
+    const lease = await startLease({ exclusive: false, leaseMs: 3_000 });
 
     // At start only what stopped instances left: a lapse may be an outage's, which a new process cannot tell.
     expect((await statusOf(db, rows.stopped)).status).toBe('error');
