@@ -6,7 +6,7 @@ import { type ZodType, z } from 'zod';
 import { type ChainExportFilters, type LogExportFilters, readChainExportPages, readLogExportPages } from '../db/queries/export.js';
 import { log } from '../log.js';
 import { chainListInput } from '../routers/chains.js';
-import { logListInput } from '../routers/logs.js';
+import { logFiltersOf, logListInput } from '../routers/logs.js';
 import type { AppDependencies } from '../trpc/context.js';
 import { EXPORT_CONTENT_TYPES, type ExportFormat, encodeExport, exportFormatSchema } from './export-formats.js';
 import { CHAIN_EXPORT_SHAPE, LOG_EXPORT_SHAPE } from './export-shapes.js';
@@ -64,17 +64,7 @@ export function createExportHandler(dependencies: AppDependencies, options: Expo
     const parsed = parseQuery(logExportInput, params);
     if (!parsed.success) return parsed.error;
     const input = parsed.data;
-    const filters: LogExportFilters = {
-      name: input.name ?? undefined,
-      model: input.model ?? undefined,
-      provider: input.provider ?? undefined,
-      status: input.status ?? undefined,
-      chainId: input.chainId ?? undefined,
-      from: input.from ? new Date(input.from) : undefined,
-      to: input.to ? new Date(input.to) : undefined,
-      order: input.order,
-      cursor: input.cursor ?? undefined,
-    };
+    const filters: LogExportFilters = logFiltersOf(input);
     const chunks = encodeExport(input.format, LOG_EXPORT_SHAPE, readLogExportPages(dependencies.db, dependencies.databaseKind, filters, pageRows));
     return { format: input.format, chunks };
   }

@@ -32,23 +32,27 @@ export const logListInput = z.object({
   limit: z.number().int().min(1).max(200).default(50),
 });
 
+/** The filters of a parsed logs.list (or export) input, as the queries take them. */
+export function logFiltersOf(input: Omit<z.output<typeof logListInput>, 'limit'>) {
+  return {
+    name: input.name ?? undefined,
+    model: input.model ?? undefined,
+    provider: input.provider ?? undefined,
+    status: input.status ?? undefined,
+    chainId: input.chainId ?? undefined,
+    from: input.from ? new Date(input.from) : undefined,
+    to: input.to ? new Date(input.to) : undefined,
+    order: input.order,
+    cursor: input.cursor ?? undefined,
+  };
+}
+
 export const logsRouter = router({
   /** inference_log rows (list columns) matching every filter given, by time; keyset pagination. */
   list: publicProcedure
     .input(logListInput.default({ order: 'desc', limit: 50 }))
     .query(({ ctx, input }) =>
-      listLogSummaries(ctx.db, {
-        name: input.name ?? undefined,
-        model: input.model ?? undefined,
-        provider: input.provider ?? undefined,
-        status: input.status ?? undefined,
-        chainId: input.chainId ?? undefined,
-        from: input.from ? new Date(input.from) : undefined,
-        to: input.to ? new Date(input.to) : undefined,
-        order: input.order,
-        cursor: input.cursor ?? undefined,
-        limit: input.limit,
-      }),
+      listLogSummaries(ctx.db, { ...logFiltersOf(input), limit: input.limit }),
     ),
   /** One full row: request, response, output and error as stored. */
   get: publicProcedure.input(z.object({ id: z.uuid() })).query(async ({ ctx, input }) => {
