@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 import { type ZodType, z } from 'zod';
 import { type ChainExportFilters, type LogExportFilters, readChainExportPages, readLogExportPages } from '../db/queries/export.js';
+import { answerTrpcError } from '../http/trpc-error-response.js';
 import { log } from '../log.js';
 import { chainListInput } from '../routers/chains.js';
 import { logFiltersOf, logListInput } from '../routers/logs.js';
@@ -40,17 +40,17 @@ export function createExportHandler(dependencies: AppDependencies, options: Expo
   let running = 0;
   return async function answerExport(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
     const kind = url.pathname === '/export/logs' ? 'logs' : url.pathname === '/export/chains' ? 'chains' : undefined;
-    if (!kind) return answerError(response, 404, 'NOT_FOUND', `no export at ${url.pathname}: use /export/logs or /export/chains`);
+    if (!kind) return answerTrpcError(response, 404, 'NOT_FOUND', `no export at ${url.pathname}: use /export/logs or /export/chains`, { issues: null });
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.setHeader('allow', 'GET, HEAD');
-      return answerError(response, 405, 'METHOD_NOT_SUPPORTED', `${kind} are exported with GET`);
+      return answerTrpcError(response, 405, 'METHOD_NOT_SUPPORTED', `${kind} are exported with GET`, { issues: null });
     }
     const plan = kind === 'logs' ? planLogExport(url.searchParams) : planChainExport(url.searchParams);
-    if (plan instanceof z.ZodError) return answerError(response, 400, 'BAD_REQUEST', z.prettifyError(plan), plan.issues);
-    if (!dependencies.databaseStatus.isUp()) return answerError(response, 503, 'SERVICE_UNAVAILABLE', 'the database is unreachable; try again shortly');
+    if (plan instanceof z.ZodError) return answerTrpcError(response, 400, 'BAD_REQUEST', z.prettifyError(plan), { issues: plan.issues });
+    if (!dependencies.databaseStatus.isUp()) return answerTrpcError(response, 503, 'SERVICE_UNAVAILABLE', 'the database is unreachable; try again shortly', { issues: null });
     if (running >= options.maxExports) {
       response.setHeader('retry-after', '5');
-      return answerError(response, 429, 'TOO_MANY_REQUESTS', `at most ${options.maxExports} exports run at once; try again shortly`);
+      return answerTrpcError(response, 429, 'TOO_MANY_REQUESTS', `at most ${options.maxExports} exports run at once; try again shortly`, { issues: null });
     }
     running += 1;
     try {
@@ -85,8 +85,8 @@ export function createExportHandler(dependencies: AppDependencies, options: Expo
     } catch (error) {
       const unreachable = dependencies.databaseStatus.reportFailure(error);
       if (!unreachable) exportLog.error(`export of ${what.kind} failed before its first row`, error);
-      return answerError(response, unreachable ? 503 : 500, unreachable ? 'SERVICE_UNAVAILABLE' : 'INTERNAL_SERVER_ERROR',
-        unreachable ? 'the database is unreachable; try again shortly' : 'the export failed (see the server log)');
+      return answerTrpcError(response, unreachable ? 503 : 500, unreachable ? 'SERVICE_UNAVAILABLE' : 'INTERNAL_SERVER_ERROR',
+        unreachable ? 'the database is unreachable; try again shortly' : 'the export failed (see the server log)', { issues: null });
     }
     const date = new Date().toISOString().slice(0, 10);
     response.writeHead(200, {
@@ -139,10 +139,4 @@ function parseQuery<Output>(schema: ZodType<Output>, params: URLSearchParams) {
   const parsed = schema.safeParse(input);
   if (repeated.length === 0) return parsed;
   return { success: false as const, error: new z.ZodError([...repeated, ...(parsed.success ? [] : parsed.error.issues)]) };
-}
-
-/** The body tRPC gives an error, so a client reads `error.data.code` and `error.data.issues` the same way. */
-function answerError(response: ServerResponse, status: number, code: keyof typeof TRPC_ERROR_CODES_BY_KEY, message: string, issues: unknown = null): void {
-  const body = { error: { message, code: TRPC_ERROR_CODES_BY_KEY[code], data: { code, httpStatus: status, issues } } };
-  response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 }

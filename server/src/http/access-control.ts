@@ -1,12 +1,12 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { type AccessMode } from '@chainlog/shared';
-import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 import type { VerifyClientCallbackAsync } from 'ws';
 import type { Env } from '../env.js';
 import { log } from '../log.js';
 import { type TokenCheck, bearerToken, createTokenCheck, tokenProblem } from './access-token.js';
 import { createOriginPolicy } from './cors.js';
 import { createHostCheck } from './host-check.js';
+import { answerTrpcError } from './trpc-error-response.js';
 
 const accessLog = log.withTag('access');
 
@@ -134,8 +134,5 @@ function refuse(response: ServerResponse, status: number, message: string): void
  * object as the answer to every call of a batch.
  */
 function answerUnauthorized(response: ServerResponse, message: string): void {
-  const body = { error: { message, code: TRPC_ERROR_CODES_BY_KEY.UNAUTHORIZED, data: { code: 'UNAUTHORIZED', httpStatus: 401, issues: null } } };
-  response
-    .writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer realm="chainlog"' })
-    .end(JSON.stringify(body));
+  answerTrpcError(response, 401, 'UNAUTHORIZED', message, { issues: null, headers: { 'www-authenticate': 'Bearer realm="chainlog"' } });
 }

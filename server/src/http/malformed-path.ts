@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { answerTrpcError } from './trpc-error-response.js';
 
 /**
  * Whether `pathname` is not valid percent-encoding (`/trpc/%ff`, `/trpc/%`): a `%` not followed by two hex digits,
@@ -18,6 +19,5 @@ export function isMalformedPath(pathname: string): boolean {
 /** 400 with a tRPC-shaped BAD_REQUEST error, so tRPC clients read it as they read any refusal. */
 export function answerMalformedPath(response: ServerResponse, pathname: string): void {
   const shown = pathname.length > 200 ? `${pathname.slice(0, 200)}…` : pathname;
-  const error = { message: `the path ${shown} is not valid percent-encoding`, code: -32600, data: { code: 'BAD_REQUEST', httpStatus: 400 } };
-  response.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error }));
+  answerTrpcError(response, 400, 'BAD_REQUEST', `the path ${shown} is not valid percent-encoding`);
 }

@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type AnyTRPCRouter, TRPCError } from '@trpc/server';
 import { createURL } from '@trpc/server/adapters/node-http';
-import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 import { log } from '../log.js';
 import { clientAddressOf } from './client-address.js';
 import type { ConnectionCounter } from './connection-limit.js';
 import type { Limits } from './limits.js';
+import { answerTrpcError } from './trpc-error-response.js';
 
 const limitLog = log.withTag('limits');
 
@@ -30,8 +30,7 @@ export function createStreamLimit(router: AnyTRPCRouter, basePath: string, limit
     }
     limitLog.debug(`refused an SSE subscription from ${address}: it holds ${counter.maxPerAddress} connections already`);
     const message = `a client address may hold at most ${counter.maxPerAddress} WebSocket connections and SSE subscriptions at once; end one before opening another`;
-    const body = { error: { message, code: TRPC_ERROR_CODES_BY_KEY.TOO_MANY_REQUESTS, data: { code: 'TOO_MANY_REQUESTS', httpStatus: 429, issues: null } } };
-    response.writeHead(429, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    answerTrpcError(response, 429, 'TOO_MANY_REQUESTS', message, { issues: null });
     return false;
   };
 }

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { answerTrpcError } from './trpc-error-response.js';
 
 /** tRPC answers queries and subscriptions over GET and mutations over POST; OPTIONS is the CORS preflight's. */
 const TRPC_METHODS = new Set(['GET', 'POST']);
@@ -12,6 +13,7 @@ export function isTrpcMethod(method: string | undefined): boolean {
  * Request that throws on some (TRACE) and answers that as a 500.
  */
 export function answerUnsupportedMethod(response: ServerResponse, method: string | undefined): void {
-  const error = { message: `${method ?? 'this method'} is not supported on /trpc: use GET or POST`, code: -32005, data: { code: 'METHOD_NOT_SUPPORTED', httpStatus: 405 } };
-  response.writeHead(405, { 'content-type': 'application/json', allow: 'GET, POST, OPTIONS' }).end(JSON.stringify({ error }));
+  answerTrpcError(response, 405, 'METHOD_NOT_SUPPORTED', `${method ?? 'this method'} is not supported on /trpc: use GET or POST`, {
+    headers: { allow: 'GET, POST, OPTIONS' },
+  });
 }
