@@ -86,8 +86,9 @@ describe('an instance lease, on start', () => {
     await finishChain(db, chains.finished, 'succeeded', null);
 
     // A database server that started less than a lease ago heard nobody before: nothing has lapsed yet.
-    // A lease long enough that `alive` (100 ms) stays alive through both sweeps on a loaded machine.
-    await waitUntilServerUpFor(db, 3_000);
+    // A lease long enough that `alive` (100 ms) stays alive through both sweeps on a loaded machine; and a server up
+    // well past one lease, since a lease counts from the server's start (`lapsed` would otherwise be dead by a hair).
+    await waitUntilServerUpFor(db, 4_500);
     const lease = await startLease({ exclusive: false, leaseMs: 3_000 });
 
     // At start only what stopped instances left: a lapse may be an outage's, which a new process cannot tell.
