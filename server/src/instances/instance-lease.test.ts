@@ -70,6 +70,9 @@ function startLease(options: { exclusive: boolean; heartbeatMs?: number; leaseMs
 describe('an instance lease, on start', () => {
   it('ends the pending rows and running chains of instances that stopped, then of those whose heartbeat lapsed, and only theirs', async () => {
     const db = database.db;
+    // A lease counts from the server's start: before any row is made, the server is up well past one, so `lapsed`
+    // is dead by more than a hair when the sweeps run.
+    await waitUntilServerUpFor(db, 4_500);
     const lapsed = await otherInstance(db, { heartbeatAgoMs: 60_000 });
     const stopped = await otherInstance(db, { heartbeatAgoMs: 0, stopped: true });
     const alive = await otherInstance(db, { heartbeatAgoMs: 100 });
@@ -86,9 +89,7 @@ describe('an instance lease, on start', () => {
     await finishChain(db, chains.finished, 'succeeded', null);
 
     // A database server that started less than a lease ago heard nobody before: nothing has lapsed yet.
-    // A lease long enough that `alive` (100 ms) stays alive through both sweeps on a loaded machine; and a server up
-    // well past one lease, since a lease counts from the server's start (`lapsed` would otherwise be dead by a hair).
-    await waitUntilServerUpFor(db, 4_500);
+    // A lease long enough that `alive` (100 ms) stays alive through both sweeps on a loaded machine.
     const lease = await startLease({ exclusive: false, leaseMs: 3_000 });
 
     // At start only what stopped instances left: a lapse may be an outage's, which a new process cannot tell.
