@@ -1,4 +1,7 @@
 import { ChainRunner } from './chains/chain-runner.js';
+import { registered } from './chains/chain-definition.js';
+import { ChainJobs } from './chains/jobs/chain-jobs.js';
+import { supportTriage } from './chains/support-triage.js';
 import { toChainEvent } from './chains/chain-events.js';
 import { ChainEventFeed } from './chains/chain-event-feed.js';
 import { ChainEventBus } from './chains/event-bus.js';
@@ -9,12 +12,17 @@ import { RateLimiter } from './http/rate-limiter.js';
 import type { AppLlm } from './tasks/index.js';
 import type { AppDependencies } from './trpc/context.js';
 
-/** The process-wide services every procedure shares, around an open database and the LLM layer. */
-export function createAppDependencies(options: {
+/**
+ * The process-wide services every procedure shares, around an open database and the LLM layer; the chain runner
+ * starts taking queued chains at once.
+ */
+export async function createAppDependencies(options: {
   database: DatabaseHandle;
   llm: AppLlm;
   /** This process's instance: chains it creates carry its id, and chains it finds abandoned are announced. */
   instance?: InstanceLease | undefined;
+  /** The chain queue; without it, one without pg-boss's maintenance (which the caller would have to stop). */
+  jobs?: ChainJobs | undefined;
   maxRunningChains: number;
   /** Chains waiting to start, at most (CHAINLOG_MAX_WAITING_CHAINS, 1,000 by default). */
   maxWaitingChains?: number;
@@ -23,7 +31,9 @@ export function createAppDependencies(options: {
   /** The clock of the per-minute allowance, in ms (tests pass their own). */
   now?: () => number;
   startedAt?: Date;
-}): AppDependencies {
+  /** How often an idle chain runner looks for queued chains. */
+  chainPollMs?: number | undefined;
+}): Promise<AppDependencies> {
   const { database, llm, instance } = options;
   // PostgreSQL: events stored by any process reach this one's subscribers through the feed (LISTEN/NOTIFY).
   // PGlite: this process is the only one, and publishes what it stores itself.
@@ -32,6 +42,21 @@ export function createAppDependencies(options: {
     new ChainEventFeed({ db: database.db, bus, status: database.status, schema: database.schema, listen: database.listen });
   }
   instance?.onChainFinished((event) => bus.publish(toChainEvent(event)));
+  const jobs = options.jobs ?? (await ChainJobs.start({ db: database.db, appSchema: database.schema, status: database.status, supervise: false }));
+  const chains = new ChainRunner({
+    db: database.db,
+    bus,
+    jobs,
+    llm,
+    chains: [registered(supportTriage(database.db))],
+    instanceId: instance?.id ?? null,
+    maxRunning: options.maxRunningChains,
+    maxWaiting: options.maxWaitingChains ?? DEFAULT_LIMITS.maxWaitingChains,
+    pollMs: options.chainPollMs,
+    databaseStatus: database.status,
+    outageWaitMs: database.outageWaitMs,
+  });
+  chains.start();
   return {
     db: database.db,
     databaseKind: database.kind,
@@ -41,14 +66,7 @@ export function createAppDependencies(options: {
     instanceId: instance?.id ?? null,
     llm,
     bus,
-    chains: new ChainRunner({
-      db: database.db,
-      bus,
-      maxRunning: options.maxRunningChains,
-      maxWaiting: options.maxWaitingChains ?? DEFAULT_LIMITS.maxWaitingChains,
-      databaseStatus: database.status,
-      outageWaitMs: database.outageWaitMs,
-    }),
+    chains,
     submissionLimiter: new RateLimiter({ perMinute: options.maxSubmissionsPerMinute ?? DEFAULT_LIMITS.maxSubmissionsPerMinute, now: options.now }),
     startedAt: options.startedAt ?? new Date(),
   };

@@ -7,6 +7,7 @@ import { loadConfigFile } from './llm/config-file.js';
 import { assertNoOfflineTasks } from './llm/offline-policy.js';
 import { buildLlmSettings } from './llm/settings.js';
 import { InstanceLease } from './instances/instance-lease.js';
+import { ChainJobs } from './chains/jobs/chain-jobs.js';
 import type { InstanceRole } from './db/tables/instance.js';
 import { log } from './log.js';
 import { uuidv7 } from './uuid-v7.js';
@@ -19,6 +20,8 @@ export interface App {
   llm: AppLlm;
   /** This process in the instance table: its heartbeat, and the sweep of what dead instances left. */
   instance: InstanceLease;
+  /** The chain queue (pg-boss); the server's runs its maintenance. */
+  jobs: ChainJobs;
   close(): Promise<void>;
 }
 
@@ -36,9 +39,16 @@ export async function openApp(env: Env, role: InstanceRole): Promise<App> {
     outageWaitMs: env.CHAINLOG_DB_OUTAGE_WAIT_MS,
     applicationName: `chainlog ${role} ${instanceId}`,
   });
+  const jobs = await ChainJobs.start({ db: database.db, appSchema: database.schema, status: database.status, supervise: role === 'server' }).catch(
+    async (error: unknown) => {
+      await database.close();
+      throw error;
+    },
+  );
   let instance: InstanceLease;
   try {
     instance = await InstanceLease.start({
+      jobs,
       db: database.db,
       status: database.status,
       id: instanceId,
@@ -48,6 +58,7 @@ export async function openApp(env: Env, role: InstanceRole): Promise<App> {
       exclusive: database.kind === 'pglite',
     });
   } catch (error) {
+    await jobs.stop();
     await database.close();
     throw error;
   }
@@ -57,8 +68,10 @@ export async function openApp(env: Env, role: InstanceRole): Promise<App> {
     database,
     llm,
     instance,
+    jobs,
     async close() {
       await instance.stop();
+      await jobs.stop();
       await database.close();
     },
   };

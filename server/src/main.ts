@@ -23,10 +23,11 @@ async function main(): Promise<void> {
   if (exposure) throw new StartupError(exposure);
   const app = await openApp(env, 'server');
   const limits = limitsFromEnv(env);
-  const dependencies = createAppDependencies({
+  const dependencies = await createAppDependencies({
     database: app.database,
     llm: app.llm,
     instance: app.instance,
+    jobs: app.jobs,
     maxRunningChains: env.CHAINLOG_MAX_RUNNING_CHAINS,
     maxWaitingChains: limits.maxWaitingChains,
     maxSubmissionsPerMinute: limits.maxSubmissionsPerMinute,

@@ -66,7 +66,7 @@ export async function startRunningServer(options: RunningServerOptions = {}): Pr
   const ownsDatabase = options.database === undefined;
   const database: DatabaseHandle = options.database ?? (await openTestDatabase());
   const closeDatabase = () => (ownsDatabase ? database.close() : Promise.resolve());
-  const dependencies: AppDependencies = createAppDependencies({
+  const dependencies: AppDependencies = await createAppDependencies({
     database,
     llm: createLlm({
       db: database.db,

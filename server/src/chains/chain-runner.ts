@@ -1,71 +1,87 @@
 import type { ChainError } from '@chainlog/shared';
+import { v5 as uuidv5 } from 'uuid';
 import type { Db } from '../db/client.js';
 import { type DatabaseStatus, retryWhileUnreachable } from '../db/database-status.js';
-import { finishChain } from '../db/queries/chains.js';
-import type { AskResult } from '../llm/ask.js';
-import { runInChain } from '../llm/chain-context.js';
+import { claimChains, finishChain, insertChain, removeUnconfirmedChain } from '../db/queries/chains.js';
+import type { NewChain } from '../db/tables/chain.js';
+import { toJsonb } from '../db/jsonb.js';
+import type { AskOptions, AskResult } from '../llm/ask.js';
+import { newChainId, runInChain } from '../llm/chain-context.js';
 import { LlmError } from '../llm/errors/index.js';
+import type { AppLlm } from '../tasks/index.js';
 import { log } from '../log.js';
 import { settleWithin } from '../settle-within.js';
+import { type ChainDefinition, type ChainRun, InvalidChainInputError, type RegisteredChain } from './chain-definition.js';
 import { recordChainEvent, toChainEvent } from './chain-events.js';
+import { ChainChangedError, ChainJournal } from './chain-journal.js';
 import { ChainQueueFullError } from './chain-queue-full-error.js';
 import type { ChainEventBus } from './event-bus.js';
+import type { ChainJobs } from './jobs/chain-jobs.js';
 
 const runnerLog = log.withTag('chains');
 /** Waits before each retry of recording a chain's end: long enough for a dropped connection to be replaced. */
 const END_RETRY_DELAYS_MS = [100, 1_000];
-const STOPPED_BEFORE_START: ChainError = { class: 'Interrupted', message: 'the server stopped before this chain started' };
-
-/** What a chain's work gets: its id and a `step` that reports each call as it starts and ends. */
-export interface ChainRun {
-  chainId: string;
-  /** Runs one named step (usually one `ask()`), recording step_started, then step_finished or step_failed. */
-  step<Output>(name: string, call: () => Promise<AskResult<Output>>): Promise<AskResult<Output>>;
-  /**
-   * Runs one of the chain's own database writes (its domain rows). When the database is unreachable it waits for
-   * it and runs the write again, so the write must be idempotent: an insert of a row whose id was made before,
-   * `on conflict do nothing`.
-   */
-  write(work: () => Promise<void>): Promise<void>;
-}
-
-export type ChainWork = (run: ChainRun) => Promise<void>;
+/** How often an idle runner asks the queue for chains submitted on other instances or handed back. */
+export const DEFAULT_CHAIN_POLL_MS = 1_000;
 
 export interface ChainRunnerOptions {
   db: Db;
   bus: ChainEventBus;
-  /** Chains running at once; the rest wait in submission order. */
+  jobs: ChainJobs;
+  llm: AppLlm;
+  /** Every kind of chain this runner can run (and resume): `registered(definition)` of each. */
+  chains: readonly RegisteredChain[];
+  /** This process's instance id: chains it runs carry it, so another instance resumes them if it dies. */
+  instanceId: string | null;
+  /** Chains running at once in this process; the rest wait in the queue, for this instance or another. */
   maxRunning: number;
+  /** Chains waiting in the queue, at most; past that, `submit` throws ChainQueueFullError. */
+  maxWaiting: number;
+  /** How often an idle runner looks for queued chains (default 1 s); chains submitted here start at once. */
+  pollMs?: number | undefined;
   /**
    * With these, a chain whose event or end cannot be recorded because the database is unreachable waits for it
    * (up to `outageWaitMs`) and goes on, instead of failing.
    */
   databaseStatus?: DatabaseStatus | undefined;
   outageWaitMs?: number | undefined;
-  /** Chains waiting to start, at most (reserved places count); past that, `reserve` throws ChainQueueFullError. */
-  maxWaiting: number;
-}
-
-/** A place held for one chain while its rows are stored: used by `enqueue`, or given back by `cancel`. */
-export interface ChainReservation {
-  /** Queues the stored chain in the place held for it (see ChainRunner.enqueue). */
-  enqueue(chainId: string, work: ChainWork): Promise<boolean>;
-  /** Gives the place back (the chain was not stored); does nothing after `enqueue`. */
-  cancel(): void;
 }
 
 /**
- * Runs submitted chains in the background, at most `maxRunning` at a time, first come first served. The chain row
- * must exist (status running) before `enqueue`; the runner writes its events and its final status.
+ * What `submit` stores besides the chain and its job, in the same transaction (the chain's own first rows), and how
+ * to remove them when the submission is withdrawn.
+ */
+export interface ChainRows {
+  insert(transaction: Db, chainId: string): Promise<void>;
+  remove(transaction: Db, chainId: string): Promise<void>;
+}
+
+/**
+ * Runs chains as jobs of a PostgreSQL queue (pg-boss): `submit` stores a chain and its job in one transaction, and
+ * every instance's runner takes queued chains while it has room, at most `maxRunning` at a time. A chain whose
+ * instance died is handed back to the queue (by the instance sweep) and resumed by whichever runner takes it: its
+ * finished steps are replayed from the journal, the rest run.
  */
 export class ChainRunner {
-  private readonly waiting: { chainId: string; work: ChainWork }[] = [];
-  private readonly active = new Set<Promise<void>>();
-  /** Places held by callers still storing their chain: counted as waiting, so concurrent callers cannot overfill. */
-  private reserved = 0;
+  private readonly active = new Map<string, Promise<void>>();
+  private readonly chains: ReadonlyMap<string, RegisteredChain>;
   private accepting = true;
+  /** Set once draining ran out of time: chains still running are handed back to the queue instead of ending. */
+  private handingBack = false;
+  private filling: Promise<void> | undefined;
+  private fillAgain = false;
+  private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly options: ChainRunnerOptions) {}
+  constructor(private readonly options: ChainRunnerOptions) {
+    this.chains = new Map(options.chains.map((chain) => [chain.name, chain]));
+  }
+
+  /** Starts taking queued chains: those left from before, and from now on every `pollMs`. */
+  start(): void {
+    this.timer = setInterval(() => this.fill(), this.options.pollMs ?? DEFAULT_CHAIN_POLL_MS);
+    this.timer.unref();
+    this.fill();
+  }
 
   /** False once shutdown began: callers refuse new chains before they store anything. */
   isAccepting(): boolean {
@@ -73,141 +89,233 @@ export class ChainRunner {
   }
 
   /**
-   * Holds a place for one chain before the caller stores it, so a full queue refuses it before anything is written.
-   * @throws ChainQueueFullError when `maxWaiting` chains already wait (or hold places) and every run slot is taken.
+   * Stores a chain of `definition` (status running) with its input, the rows `rows` adds, and its job, in one
+   * transaction; this runner then starts it at once if it has room. Returns the chain's id. A transaction cut off
+   * mid-commit may have landed: the caller is told it failed, so once the database answers it is withdrawn.
+   * @throws ShuttingDownError when shutdown began (nothing is stored).
+   * @throws ChainQueueFullError when `maxWaiting` chains already wait (nothing is stored).
    */
-  reserve(): ChainReservation {
-    const { maxRunning, maxWaiting } = this.options;
-    if (this.active.size + this.waiting.length + this.reserved >= maxRunning + maxWaiting) throw new ChainQueueFullError(maxWaiting);
-    this.reserved++;
-    let held = true;
-    const giveBack = () => {
-      if (held) this.reserved--;
-      held = false;
-    };
-    return {
-      enqueue: async (chainId, work) => {
-        if (!held) throw new Error(`the place reserved for chain ${chainId} was already used or cancelled`);
-        giveBack();
-        return this.enqueueReserved(chainId, work);
-      },
-      cancel: giveBack,
-    };
-  }
-
-  /**
-   * Queues a stored chain (`reserve().enqueue`). Once shutdown began (it can begin while the caller stores the
-   * chain), the chain is ended as interrupted instead, so it does not stay running with its subscribers waiting;
-   * resolves to whether it was queued.
-   * @throws ChainQueueFullError as `reserve` does.
-   */
-  async enqueue(chainId: string, work: ChainWork): Promise<boolean> {
-    return this.reserve().enqueue(chainId, work);
-  }
-
-  private async enqueueReserved(chainId: string, work: ChainWork): Promise<boolean> {
-    if (!this.accepting) {
-      await this.end(chainId, 'interrupted', STOPPED_BEFORE_START);
-      return false;
+  async submit<Input>(definition: ChainDefinition<Input>, input: Input, rows?: ChainRows): Promise<string> {
+    if (!this.accepting) throw new ShuttingDownError();
+    if (!this.chains.has(definition.name)) throw new Error(`chain "${definition.name}" is not registered with the runner`);
+    const { db, jobs, maxWaiting, instanceId } = this.options;
+    // Counted before the transaction: concurrent submissions can pass the bound by as many as are in flight.
+    if ((await jobs.queued()) >= maxWaiting) throw new ChainQueueFullError(maxWaiting);
+    const chain: NewChain = { id: newChainId(), name: definition.name, status: 'running', input: toJsonb(definition.input.parse(input)), instance_id: instanceId };
+    try {
+      await db.transaction().execute(async (transaction) => {
+        await insertChain(transaction, chain);
+        await rows?.insert(transaction, chain.id);
+        await jobs.send(transaction, chain.id);
+      });
+    } catch (error) {
+      if (this.options.databaseStatus?.reportFailure(error)) void this.withdraw(chain, rows);
+      throw error;
     }
-    this.waiting.push({ chainId, work });
-    this.startWaiting();
-    return true;
+    this.fill();
+    return chain.id;
   }
 
-  counts(): { running: number; waiting: number } {
-    return { running: this.active.size, waiting: this.waiting.length };
+  private async withdraw(chain: NewChain, rows: ChainRows | undefined): Promise<void> {
+    const { db, jobs } = this.options;
+    try {
+      const landed = await this.whileReachable(() =>
+        removeUnconfirmedChain(db, chain, async (transaction) => {
+          await jobs.remove(transaction, chain.id);
+          await rows?.remove(transaction, chain.id);
+        }),
+      );
+      if (landed) runnerLog.warn(`chain ${chain.id}: its submission committed but the caller was told it failed, so it was withdrawn`);
+    } catch (error) {
+      runnerLog.error(`chain ${chain.id}: a submission whose commit was not confirmed could not be withdrawn`, error);
+    }
+  }
+
+  counts(): { running: number } {
+    return { running: this.active.size };
   }
 
   /**
-   * Stops starting chains, ends the waiting ones as interrupted, and waits for the running ones; false if
-   * `timeoutMs` passed first.
+   * Stops taking chains and waits for the running ones; when `timeoutMs` passes first, false, and from then on a
+   * chain that stops (its calls aborted by the shutdown) is handed back to the queue rather than ended, for another
+   * instance (or this one's next start) to resume.
    */
   async drain(timeoutMs: number): Promise<boolean> {
     this.accepting = false;
-    // Ended together, and within the timeout like the running ones.
-    const endingWaiting = this.waiting.splice(0).map(({ chainId }) => this.end(chainId, 'interrupted', STOPPED_BEFORE_START));
-    const pending = [...endingWaiting, ...this.active];
-    return pending.length === 0 || settleWithin(pending, timeoutMs);
+    clearInterval(this.timer);
+    await this.filling;
+    const running = [...this.active.values()];
+    if (running.length === 0 || (await settleWithin(running, timeoutMs))) return true;
+    this.handingBack = true;
+    return false;
   }
 
-  private startWaiting(): void {
+  /** Takes queued chains while there is room; a call while one runs makes it look once more when done. */
+  private fill(): void {
+    if (this.filling) {
+      this.fillAgain = true;
+      return;
+    }
+    this.filling = this.takeQueued().finally(() => {
+      this.filling = undefined;
+      if (this.fillAgain) {
+        this.fillAgain = false;
+        this.fill();
+      }
+    });
+  }
+
+  private async takeQueued(): Promise<void> {
+    const { db, jobs, instanceId, databaseStatus } = this.options;
     while (this.accepting && this.active.size < this.options.maxRunning) {
-      const next = this.waiting.shift();
-      if (!next) return;
-      const running = this.run(next.chainId, next.work).finally(() => {
-        this.active.delete(running);
-        this.startWaiting();
-      });
-      this.active.add(running);
+      if (databaseStatus && !databaseStatus.isUp()) return;
+      let chainIds: string[];
+      try {
+        // Taken and claimed together: a process that dies in between leaves the jobs queued, not taken by nobody.
+        chainIds = await db.transaction().execute(async (transaction) => {
+          const taken = await jobs.fetch(transaction, this.options.maxRunning - this.active.size);
+          await claimChains(transaction, taken, instanceId);
+          return taken;
+        });
+      } catch (error) {
+        if (!databaseStatus?.reportFailure(error)) runnerLog.warn('could not take queued chains', error);
+        return;
+      }
+      if (chainIds.length === 0) return;
+      for (const chainId of chainIds) {
+        const running = this.run(chainId)
+          .catch((error: unknown) => runnerLog.error(`chain ${chainId}: the runner failed`, error))
+          .finally(() => {
+            this.active.delete(chainId);
+            this.fill();
+          });
+        this.active.set(chainId, running);
+      }
     }
   }
 
-  private async run(chainId: string, work: ChainWork): Promise<void> {
-    const { db, bus } = this.options;
-    // An event insert cut off just as it committed is stored twice when retried: a repeated event is harmless to
-    // subscribers (they fold events by step), a chain failed by a short outage is not.
-    const record = (payload: Parameters<typeof recordChainEvent>[3]) => this.whileReachable(() => recordChainEvent(db, bus, chainId, payload));
-    let stepCount = 0;
-    const whileReachable = <T>(work: () => Promise<T>) => this.whileReachable(work);
-    const run: ChainRun = {
-      chainId,
-      write: (work) => whileReachable(work),
-      async step(name, call) {
-        const step = ++stepCount;
-        await record({ type: 'step_started', step, name });
-        try {
-          const result = await call();
-          await record({
-            type: 'step_finished',
-            step,
-            name,
-            output: result.output,
-            logId: result.logId,
-            provider: result.provider,
-            model: result.model,
-            latencyMs: result.latencyMs,
-            inputTokens: result.usage.inputTokens,
-            outputTokens: result.usage.outputTokens,
-            costUsd: result.costUsd,
-          });
-          return result;
-        } catch (error) {
-          const logId = LlmError.isInstance(error) ? (error.logId ?? null) : null;
-          // The step's own error is what the chain fails with, even if recording it fails too.
-          await record({ type: 'step_failed', step, name, error: toChainError(error), logId }).catch((recordError: unknown) =>
-            runnerLog.error(`chain ${chainId}: could not record step ${step} failing`, recordError),
-          );
-          throw error;
-        }
-      },
-    };
+  private async run(chainId: string): Promise<void> {
+    const { db, jobs } = this.options;
+    const chain = await this.whileReachable(() => db.selectFrom('chain').select(['name', 'status', 'input']).where('id', '=', chainId).executeTakeFirst());
+    // Finished before its job was marked done, or withdrawn: nothing is left to run.
+    if (!chain || chain.status !== 'running') {
+      await jobs.complete([chainId]);
+      return;
+    }
+    const kind = this.chains.get(chain.name);
+    if (!kind) {
+      await this.end(chainId, 'failed', { class: 'UnknownChain', message: `no chain named "${chain.name}" is registered on this server` });
+      return;
+    }
+    const journal = await this.whileReachable(() => ChainJournal.load(db, chainId));
+    if (journal.started) runnerLog.info(`chain ${chainId}: resuming from its journal`);
     let failure: ChainError | null = null;
     try {
-      await record({ type: 'chain_started' });
-      await runInChain(chainId, () => work(run));
+      if (!journal.started) await this.record(chainId, { type: 'chain_started' });
+      await runInChain(chainId, () => kind.start(this.chainRun(chainId, journal), chain.input));
     } catch (error) {
+      if (this.handingBack) {
+        await this.handBack(chainId);
+        return;
+      }
       runnerLog.warn(`chain ${chainId} failed`, error);
       failure = toChainError(error);
     }
     await this.end(chainId, failure ? 'failed' : 'succeeded', failure);
   }
 
+  private chainRun(chainId: string, journal: ChainJournal): ChainRun {
+    const { llm } = this.options;
+    let stepCount = 0;
+    const runner = this;
+    const step = async <Output>(
+      name: string,
+      call: (resume: { firstAttempt: number }) => Promise<AskResult<Output>>,
+      replayOutput: (stored: unknown) => Output,
+    ): Promise<AskResult<Output>> => {
+      const number = ++stepCount;
+      const finished = journal.finished(number, name);
+      if (finished) return replayed(chainId, finished, replayOutput);
+      await runner.record(chainId, { type: 'step_started', step: number, name });
+      try {
+        const result = await call({ firstAttempt: journal.firstAttempt(number, name) });
+        await runner.record(chainId, {
+          type: 'step_finished',
+          step: number,
+          name,
+          output: result.output,
+          logId: result.logId,
+          provider: result.provider,
+          model: result.model,
+          latencyMs: result.latencyMs,
+          inputTokens: result.usage.inputTokens,
+          outputTokens: result.usage.outputTokens,
+          costUsd: result.costUsd,
+        });
+        return result;
+      } catch (error) {
+        // A step stopped by a shutdown is resumed elsewhere, not failed.
+        if (runner.handingBack) throw error;
+        const logId = LlmError.isInstance(error) ? (error.logId ?? null) : null;
+        // The step's own error is what the chain fails with, even if recording it fails too.
+        await runner
+          .record(chainId, { type: 'step_failed', step: number, name, error: toChainError(error), logId })
+          .catch((recordError: unknown) => runnerLog.error(`chain ${chainId}: could not record step ${number} failing`, recordError));
+        throw error;
+      }
+    };
+    // One implementation behind ask()'s typed overloads, as in ask.ts: the task validates input and output either way.
+    const ask = ((task: string | { name: string }, input: unknown, options: AskOptions = {}) => {
+      const name = typeof task === 'string' ? task : task.name;
+      const output = llm.tasks.get(name).definition.output;
+      return step(
+        name,
+        ({ firstAttempt }) => llm.askByName(name, input, { ...options, chainId, firstAttempt }),
+        (stored) => output.parse(stored),
+      );
+    }) as AppLlm['ask'];
+    return {
+      chainId,
+      ask,
+      // The caller's own step: its output is replayed as stored, typed as the caller declared it.
+      step: <Output>(name: string, call: (resume: { firstAttempt: number }) => Promise<AskResult<Output>>) => step(name, call, (stored) => stored as Output),
+      write: (work) => this.whileReachable(work),
+      stableId: (key) => uuidv5(key, chainId),
+    };
+  }
+
+  private record(chainId: string, payload: Parameters<typeof recordChainEvent>[3]): Promise<unknown> {
+    // An event insert cut off just as it committed is stored twice when retried: a repeated event is harmless to
+    // subscribers (they fold events by step), a chain failed by a short outage is not.
+    return this.whileReachable(() => recordChainEvent(this.options.db, this.options.bus, chainId, payload));
+  }
+
+  private async handBack(chainId: string): Promise<void> {
+    try {
+      await this.whileReachable(() => this.options.jobs.handBack([chainId]));
+      runnerLog.info(`chain ${chainId}: handed back to the queue, to be resumed`);
+    } catch (error) {
+      // The instance sweep hands it back once this instance is seen stopped.
+      runnerLog.warn(`chain ${chainId}: could not hand it back to the queue`, error);
+    }
+  }
+
   /**
-   * The final status and chain_finished, stored together, then published. A failure is retried a few times: left
-   * unrecorded, the chain would stay running until the next start and its subscribers would wait till then.
+   * The final status and chain_finished, stored together, then published, then the job done. A failure is retried
+   * a few times: left unrecorded, the chain stays running until an instance sweep hands it back.
    */
-  private async end(chainId: string, status: 'succeeded' | 'failed' | 'interrupted', error: ChainError | null): Promise<void> {
+  private async end(chainId: string, status: 'succeeded' | 'failed', error: ChainError | null): Promise<void> {
     for (const retryDelayMs of [...END_RETRY_DELAYS_MS, undefined]) {
       try {
         // Only a chain still running is finished, so a retry after a commit whose answer was lost changes nothing.
         const event = await this.whileReachable(() => finishChain(this.options.db, chainId, status, error));
         if (event) this.options.bus.publish(toChainEvent(event));
+        await this.whileReachable(() => this.options.jobs.complete([chainId]));
         return;
       } catch (recordError) {
         const what = `chain ${chainId}: could not record that it ${status === 'succeeded' ? 'succeeded' : 'ended'}`;
         if (retryDelayMs === undefined) {
-          runnerLog.error(`${what}; it stays running until the next start`, recordError);
+          runnerLog.error(`${what}; it is resumed when an instance finds it abandoned`, recordError);
           return;
         }
         runnerLog.warn(`${what}; trying again in ${retryDelayMs} ms`, recordError);
@@ -222,13 +330,31 @@ export class ChainRunner {
   }
 }
 
+type StepFinished = Awaited<ReturnType<ChainJournal['finished']>>;
+
+/** A finished step's result as its journal stored it. */
+function replayed<Output>(chainId: string, stored: NonNullable<StepFinished>, output: (stored: unknown) => Output): AskResult<Output> {
+  return {
+    output: output(stored.output),
+    chainId,
+    logId: stored.logId,
+    usage: { inputTokens: stored.inputTokens, outputTokens: stored.outputTokens },
+    costUsd: stored.costUsd,
+    provider: stored.provider,
+    model: stored.model,
+    attempts: 1,
+    latencyMs: stored.latencyMs,
+  };
+}
+
 /** What subscribers and analysts see: our typed LLM errors as they are; anything else only as "internal". */
 function toChainError(error: unknown): ChainError {
   if (LlmError.isInstance(error)) return { class: error.name, message: error.message };
+  if (error instanceof ChainChangedError || error instanceof InvalidChainInputError) return { class: error.name, message: error.message };
   return { class: 'InternalError', message: 'the chain stopped on an internal error (see the server log)' };
 }
 
-/** Refused: the server is shutting down and starts no new chain. */
+/** Refused: the server is shutting down and starts no new chains. */
 export class ShuttingDownError extends Error {
   override name = 'ShuttingDownError';
   constructor() {

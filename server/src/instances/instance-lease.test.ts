@@ -8,11 +8,14 @@ import { listInstances, registerInstance } from '../db/queries/instances.js';
 import type { NewInferenceLog } from '../db/tables/inference-log.js';
 import { newChainId } from '../llm/chain-context.js';
 import { uuidv7 } from '../uuid-v7.js';
+import { ChainJobs } from '../chains/jobs/chain-jobs.js';
 import { InstanceLease } from './instance-lease.js';
 
 let database: DatabaseHandle;
+let jobs: ChainJobs;
 beforeAll(async () => {
   database = await openTestDatabase();
+  jobs = await ChainJobs.start({ db: database.db, appSchema: database.schema, status: database.status, supervise: false });
 });
 afterAll(() => database.close());
 
@@ -57,6 +60,7 @@ const statusOf = async (db: Db, id: string) => (await db.selectFrom('inference_l
 
 function startLease(options: { exclusive: boolean; heartbeatMs?: number; leaseMs?: number; id?: string }): Promise<InstanceLease> {
   return InstanceLease.start({
+    jobs,
     db: database.db,
     status: database.status,
     id: options.id ?? uuidv7(),
@@ -228,7 +232,7 @@ describe('an instance lease, after the database was unreachable', () => {
   it('waits a whole lease after the database came back before it takes an instance whose heartbeat lapsed for dead', async () => {
     const db = database.db;
     const status = new DatabaseStatus(async () => {}, 10);
-    const lease = await InstanceLease.start({ db, status, id: uuidv7(), role: 'server', heartbeatMs: 50, leaseMs: 1_500, exclusive: false });
+    const lease = await InstanceLease.start({ jobs, db, status, id: uuidv7(), role: 'server', heartbeatMs: 50, leaseMs: 1_500, exclusive: false });
     status.reportFailure(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
     expect(await status.waitUntilUp(5_000)).toBe(true);
     // Its heartbeat lapsed during the outage only because nobody could write it.

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import type { ChainJobs } from '../chains/jobs/chain-jobs.js';
 import type { Db } from '../db/client.js';
 import type { DatabaseStatus } from '../db/database-status.js';
 import { finishChain } from '../db/queries/chains.js';
@@ -7,6 +8,7 @@ import {
   deleteLongGoneInstances,
   endPendingRowsOfDeadInstances,
   listRunningChainsOfDeadInstances,
+  lockAbandonedChainJobs,
   markInstanceStopped,
   registerInstance,
   touchInstance,
@@ -20,6 +22,8 @@ const INTERRUPTED = { class: 'Interrupted', message: 'the server stopped before 
 
 export interface InstanceLeaseOptions {
   db: Db;
+  /** The chain queue: a dead instance's running chains are handed back to it, to be resumed. */
+  jobs: ChainJobs;
   status: DatabaseStatus;
   id: string;
   role: InstanceRole;
@@ -33,13 +37,17 @@ export interface InstanceLeaseOptions {
 
 export interface SweepResult {
   endedRows: number;
+  /** Handed back to the queue, to be resumed by whichever instance takes them. */
+  resumedChains: string[];
+  /** Ended as interrupted: they had no job to resume them by. */
   interruptedChains: string[];
 }
 
 /**
  * This process's registration in the instance table: a heartbeat every `heartbeatMs`, and on each beat the
- * leftovers of dead instances ended — their pending log rows as InterruptedError, their running chains as
- * interrupted. Only dead instances' leftovers: several processes can share one database.
+ * leftovers of dead instances taken care of: their pending log rows ended as InterruptedError, their running chains
+ * handed back to the queue to be resumed (or, without a job, ended as interrupted). Only dead instances' leftovers:
+ * several processes can share one database.
  */
 export class InstanceLease {
   private timer: NodeJS.Timeout | undefined;
@@ -60,6 +68,7 @@ export class InstanceLease {
     // Nothing of this life is written yet: what its id holds is an earlier life's (a restart under a fixed id).
     const swept = await lease.sweepWhere({ ...lease.rule, selfStarting: true });
     if (swept.endedRows > 0) leaseLog.warn(`${swept.endedRows} log row(s) left pending by a stopped process ended as interrupted`);
+    if (swept.resumedChains.length > 0) leaseLog.warn(`${swept.resumedChains.length} chain(s) left running by a stopped process handed back to be resumed`);
     if (swept.interruptedChains.length > 0) leaseLog.warn(`${swept.interruptedChains.length} chain(s) left running by a stopped process marked interrupted`);
     lease.timer = setInterval(() => lease.beat(), options.heartbeatMs);
     lease.timer.unref();
@@ -82,15 +91,22 @@ export class InstanceLease {
 
   private async sweepWhere(rule: DeadInstanceRule): Promise<SweepResult> {
     const { db } = this.options;
+    // Rows first: a resumed step numbers its next attempt after the ones that were cut off.
     const endedRows = await endPendingRowsOfDeadInstances(db, rule);
+    const { jobs } = this.options;
+    const resumedChains = await db.transaction().execute(async (transaction) => {
+      const chainIds = await lockAbandonedChainJobs(transaction, rule, jobs.schema);
+      await jobs.handBack(chainIds, transaction);
+      return chainIds;
+    });
     const interruptedChains: string[] = [];
-    for (const chainId of await listRunningChainsOfDeadInstances(db, rule)) {
+    for (const chainId of await listRunningChainsOfDeadInstances(db, rule, jobs.schema)) {
       const event = await finishChain(db, chainId, 'interrupted', INTERRUPTED);
       if (!event) continue;
       interruptedChains.push(chainId);
       this.chainFinishedListener?.(event);
     }
-    return { endedRows, interruptedChains };
+    return { endedRows, resumedChains, interruptedChains };
   }
 
   /** Stops the heartbeat and records that this instance stopped, so others need not wait for its lease to lapse. */
@@ -122,8 +138,10 @@ export class InstanceLease {
       const heardFor = Math.min(this.options.status.upForMs(), Date.now() - this.startedAt);
       if (heardFor < this.options.leaseMs) return;
       const swept = await this.sweep();
-      if (swept.endedRows > 0 || swept.interruptedChains.length > 0) {
-        leaseLog.warn(`ended what a dead instance left: ${swept.endedRows} pending log row(s), ${swept.interruptedChains.length} running chain(s)`);
+      if (swept.endedRows > 0 || swept.resumedChains.length > 0 || swept.interruptedChains.length > 0) {
+        leaseLog.warn(
+          `took care of what a dead instance left: ${swept.endedRows} pending log row(s) ended, ${swept.resumedChains.length} chain(s) handed back to be resumed, ${swept.interruptedChains.length} interrupted`,
+        );
       }
     } catch (error) {
       if (!this.options.status.reportFailure(error)) leaseLog.warn('instance heartbeat failed', error);

@@ -44,6 +44,11 @@ export interface AskOptions {
   params?: InferenceParams | undefined;
   /** Aborts the provider call; the attempt is logged as an error and AbortedError is thrown. */
   signal?: AbortSignal | undefined;
+  /**
+   * The first attempt's number (1 by default): a chain step resumed after its process died goes on from the
+   * attempts that were cut off, so its rows read as one call.
+   */
+  firstAttempt?: number | undefined;
 }
 
 export interface AskResult<Output> {
@@ -149,7 +154,7 @@ export function createLlm<const Tasks extends readonly AnyTask[]>(dependencies: 
     const { signal } = controller;
     const retriesUsed: RetriesUsed = { validation: 0, transient: 0 };
     try {
-      for (let attempt = 1; ; attempt++) {
+      for (let attempt = options.firstAttempt ?? 1; ; attempt++) {
         if (signal.aborted) throw new AbortedError(`"${task.name}" was aborted before attempt ${attempt}`, { cause: signal.reason });
         const outcome = await runAttempt({ logWriter, settings, instanceId, registered, route, params, chainId, attempt, conversation, offlineExample, signal });
         if (outcome.ok) return { ...outcome.result, attempts: attempt };

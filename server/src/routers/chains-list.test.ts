@@ -28,7 +28,7 @@ let queued: string;
 beforeAll(async () => {
   database = await openTestDatabase();
   const llm = createLlm({ db: database.db, settings: buildLlmSettings(parseEnv({})), tasks: TASKS, logWriter: createLogWriterFor(database) });
-  caller = createCaller(createInnerContext(createAppDependencies({ database, llm, maxRunningChains: 1 })));
+  caller = createCaller(createInnerContext(await createAppDependencies({ database, llm, maxRunningChains: 1 })));
   seed = await seedAnalystData(database.db);
   queued = newChainId();
   await insertChain(database.db, { id: queued, name: 'support-inbox triage', status: 'running', input: JSON.stringify({ queued: true }) });

@@ -34,7 +34,7 @@ let offline: Context;
 beforeAll(async () => {
   [database, fake] = await Promise.all([openTestDatabase(), startFakeProvider()]);
   const llm = createLlm({ db: database.db, settings: buildLlmSettings(parseEnv({})), tasks: TASKS, logWriter: createLogWriterFor(database) });
-  offline = createInnerContext(createAppDependencies({ database, llm, maxRunningChains: 4 }));
+  offline = createInnerContext(await createAppDependencies({ database, llm, maxRunningChains: 4 }));
 });
 afterEach(() => {
   fake.reset();
@@ -237,7 +237,7 @@ describe('a chain whose step fails', () => {
       configFileSchema.parse({ tasks: { 'entity extraction': { model: 'anthropic:claude-test' } } }),
     );
     const llm = createLlm({ db: database.db, settings, tasks: TASKS, logWriter: createLogWriterFor(database) });
-    const context = createInnerContext(createAppDependencies({ database, llm, maxRunningChains: 1 }));
+    const context = createInnerContext(await createAppDependencies({ database, llm, maxRunningChains: 1 }));
     fake.enqueue(reply);
     const caller = createCaller(context);
 
@@ -280,7 +280,7 @@ describe('a chain whose model writes text PostgreSQL cannot store', () => {
       configFileSchema.parse({ tasks: { 'reply drafting': { model: 'anthropic:claude-test' } } }),
     );
     const llm = createLlm({ db: database.db, settings, tasks: TASKS, logWriter: createLogWriterFor(database) });
-    const context = createInnerContext(createAppDependencies({ database, llm, maxRunningChains: 1 }));
+    const context = createInnerContext(await createAppDependencies({ database, llm, maxRunningChains: 1 }));
     fake.enqueue({ kind: 'json', value: { subject: `Re: order${bad}`, body: `Hi Ada,${bad} it ships today.`, tone: 'helpful', needsHuman: false } });
     const caller = createCaller(context);
 
@@ -302,7 +302,7 @@ describe('chains.get, every attempt counted', () => {
   it('totals a chain whose step needed a validation retry over both attempts, and groups them under the step', async () => {
     const settings = buildLlmSettings(fakeProviderEnv(fake), configFileSchema.parse({}));
     const llm = createLlm({ db: database.db, settings, tasks: TASKS, logWriter: createLogWriterFor(database) });
-    const context = createInnerContext(createAppDependencies({ database, llm, maxRunningChains: 1 }));
+    const context = createInnerContext(await createAppDependencies({ database, llm, maxRunningChains: 1 }));
     let entityRequests = 0;
     fake.respondWith((request) => {
       // The first entity answer breaks the schema: ask() asks again, and that attempt is paid for too.

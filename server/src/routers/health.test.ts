@@ -22,7 +22,7 @@ describe('the health query', () => {
   it('reports ok, the database kind and the registered task names', async () => {
     const llm = createLlm({ db: database.db, settings: buildLlmSettings(parseEnv({})), tasks: TASKS, logWriter: createLogWriterFor(database) });
     const startedAt = new Date(Date.now() - 90_000);
-    const caller = createCaller(createInnerContext(createAppDependencies({ database, llm, maxRunningChains: 1, startedAt })));
+    const caller = createCaller(createInnerContext(await createAppDependencies({ database, llm, maxRunningChains: 1, startedAt })));
 
     const health = await caller.health();
 

@@ -40,8 +40,8 @@ describe('the inbox procedures', () => {
     const offlineLlm = createLlm({ db: database.db, settings: buildLlmSettings(parseEnv({})), tasks: TASKS, logWriter });
     const fakeSettings = buildLlmSettings(fakeProviderEnv(fake, { CHAINLOG_LLM_MAX_RETRIES: 0 }));
     const fakeLlm = createLlm({ db: database.db, settings: fakeSettings, tasks: TASKS, logWriter });
-    offline = createInnerContext(createAppDependencies({ database, llm: offlineLlm, maxRunningChains: 4 }));
-    viaFake = createInnerContext(createAppDependencies({ database, llm: fakeLlm, maxRunningChains: 4 }));
+    offline = createInnerContext(await createAppDependencies({ database, llm: offlineLlm, maxRunningChains: 4 }));
+    viaFake = createInnerContext(await createAppDependencies({ database, llm: fakeLlm, maxRunningChains: 4 }));
   });
   afterEach(() => {
     fake.reset();
@@ -183,7 +183,7 @@ describe('the inbox procedures', () => {
   });
 
   it('answers SERVICE_UNAVAILABLE once the server is shutting down, and stores nothing', async () => {
-    const shuttingDown = createInnerContext(createAppDependencies({ database, llm: offline.llm, maxRunningChains: 1 }));
+    const shuttingDown = createInnerContext(await createAppDependencies({ database, llm: offline.llm, maxRunningChains: 1 }));
     await shuttingDown.chains.drain(1_000);
     const sender = `late-${Date.now()}@example.com`;
 

@@ -21,7 +21,7 @@ let context: Context;
 beforeAll(async () => {
   database = await openTestDatabase();
   llm = createLlm({ db: database.db, settings: buildLlmSettings(parseEnv({})), tasks: TASKS, logWriter: createLogWriterFor(database) });
-  context = createInnerContext(createAppDependencies({ database, llm, maxRunningChains: 1 }));
+  context = createInnerContext(await createAppDependencies({ database, llm, maxRunningChains: 1 }));
 });
 afterAll(() => database.close());
 

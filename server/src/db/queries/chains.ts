@@ -9,6 +9,27 @@ export async function insertChain(db: Db, chain: NewChain): Promise<void> {
 }
 
 /**
+ * Removes a chain whose submission's commit was sent but never confirmed, with what `removeRows` removes of it (its
+ * domain rows, its job), so a caller told that it failed finds nothing stored. The chain's key is taken first, by an
+ * insert that waits for any transaction still holding it: a commit still under way lands before the removal, not
+ * after it. Returns whether it had landed.
+ */
+export async function removeUnconfirmedChain(db: Db, chain: NewChain, removeRows: (transaction: Db) => Promise<void>): Promise<boolean> {
+  return db.transaction().execute(async (transaction) => {
+    const placeholder = await transaction.insertInto('chain').values(chain).onConflict((conflict) => conflict.column('id').doNothing()).returning('id').executeTakeFirst();
+    await removeRows(transaction);
+    await transaction.deleteFrom('chain').where('id', '=', chain.id).execute();
+    return placeholder === undefined;
+  });
+}
+
+/** Records which instance runs the chains it took from the queue (in the transaction that took them). */
+export async function claimChains(db: Db, chainIds: readonly string[], instanceId: string | null): Promise<void> {
+  if (chainIds.length === 0) return;
+  await db.updateTable('chain').set({ instance_id: instanceId }).where('id', 'in', chainIds).execute();
+}
+
+/**
  * Sets a running chain's final status and stores its chain_finished event, in one transaction: a chain is never
  * over without the event that tells subscribers so. Returns the event, or undefined if the chain was not running.
  */

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { CHAIN_QUEUE } from '../../chains/jobs/jobs-schema.js';
 import type { Db } from '../client.js';
 import { toJsonb } from '../jsonb.js';
 import type { InstanceRole, InstanceRow } from '../tables/instance.js';
@@ -77,9 +78,33 @@ export async function endPendingRowsOfDeadInstances(db: Db, rule: DeadInstanceRu
   return rows.length;
 }
 
-/** Chains still `running` whose process is dead. */
-export async function listRunningChainsOfDeadInstances(db: Db, rule: DeadInstanceRule): Promise<string[]> {
-  const rows = await db.selectFrom('chain').select('id').where('status', '=', 'running').where(ownedByDeadInstance(rule)).orderBy('id').execute();
+/**
+ * Chains still `running` whose process is dead and that have no job to resume them by (made before chains were
+ * jobs, or whose job pg-boss gave up on): they can only end as interrupted.
+ */
+export async function listRunningChainsOfDeadInstances(db: Db, rule: DeadInstanceRule, jobsSchema: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('chain')
+    .select('id')
+    .where('status', '=', 'running')
+    .where(ownedByDeadInstance(rule))
+    .where(sql<boolean>`not exists (select 1 from ${sql.id(jobsSchema, 'job')} as job where job.name = ${CHAIN_QUEUE} and job.id = chain.id and job.state < 'completed')`)
+    .orderBy('id')
+    .execute();
+  return rows.map((row) => row.id);
+}
+
+/**
+ * Running chains whose process is dead while their job is taken (active): to be handed back to the queue. Their jobs
+ * are locked till the caller's transaction ends, so two instances sweeping at once hand each back once.
+ */
+export async function lockAbandonedChainJobs(db: Db, rule: DeadInstanceRule, jobsSchema: string): Promise<string[]> {
+  const { rows } = await sql<{ id: string }>`
+    select chain.id from chain
+    join ${sql.id(jobsSchema, 'job')} as job on job.name = ${CHAIN_QUEUE} and job.id = chain.id
+    where chain.status = 'running' and job.state = 'active' and ${ownedByDeadInstance(rule)}
+    order by chain.id
+    for update of job skip locked`.execute(db);
   return rows.map((row) => row.id);
 }
 

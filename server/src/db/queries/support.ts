@@ -1,24 +1,13 @@
 import type { ChainStatus } from '@chainlog/shared';
 import type { Db } from '../client.js';
-import type { NewChain } from '../tables/chain.js';
 import type { InboxMessageRow, NewInboxMessage, NewReplyDraft, NewTriage, ReplyDraftRow, TriageRow } from '../tables/support.js';
 
 export async function insertInboxMessage(db: Db, message: NewInboxMessage): Promise<void> {
   await db.insertInto('inbox_message').values(message).execute();
 }
 
-/**
- * Removes a submission (its chain and message) whose commit was sent but never confirmed, so a caller told that it
- * failed finds nothing stored. The chain's key is taken first, by an insert that waits for any transaction still
- * holding it: a commit still under way lands before the removal, not after it. Returns whether it had landed.
- */
-export async function removeUnconfirmedSubmission(db: Db, chain: NewChain, messageId: string): Promise<boolean> {
-  return db.transaction().execute(async (transaction) => {
-    const placeholder = await transaction.insertInto('chain').values(chain).onConflict((conflict) => conflict.column('id').doNothing()).returning('id').executeTakeFirst();
-    await transaction.deleteFrom('inbox_message').where('id', '=', messageId).execute();
-    await transaction.deleteFrom('chain').where('id', '=', chain.id).execute();
-    return placeholder === undefined;
-  });
+export async function removeInboxMessage(db: Db, messageId: string): Promise<void> {
+  await db.deleteFrom('inbox_message').where('id', '=', messageId).execute();
 }
 
 /** Idempotent: writing the same triage (same id) again changes nothing. */
