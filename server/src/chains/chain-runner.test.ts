@@ -165,7 +165,7 @@ describe('the chain runner', () => {
       runningNow -= 1;
     };
     const chains = [await submit(runner, work), await submit(runner, work)];
-    await expect.poll(() => runner.counts().running).toBe(2);
+    await expect.poll(async () => (await runner.counts()).running).toBe(2);
     chains.push(await submit(runner, work), await submit(runner, work));
     expect(await jobs.queued()).toBe(2);
 
@@ -207,7 +207,7 @@ describe('the chain runner', () => {
 
     expect(await first.drain(50)).toBe(false);
     cutOff.reject(new Error('aborted by the shutdown'));
-    await expect.poll(() => first.counts().running).toBe(0);
+    await expect.poll(async () => (await first.counts()).running).toBe(0);
     expect(await findChain(database.db, chainId)).toMatchObject({ status: 'running' });
     expect(await jobs.queued()).toBe(1);
 

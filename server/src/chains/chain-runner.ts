@@ -35,7 +35,10 @@ export interface ChainRunnerOptions {
   instanceId: string | null;
   /** Chains running at once in this process; the rest wait in the queue, for this instance or another. */
   maxRunning: number;
-  /** Chains waiting in the queue, at most; past that, `submit` throws ChainQueueFullError. */
+  /**
+   * Chains waiting in the queue beyond those this runner has room to start, at most; past that, `submit` throws
+   * ChainQueueFullError.
+   */
   maxWaiting: number;
   /** How often an idle runner looks for queued chains (default 1 s); chains submitted here start at once. */
   pollMs?: number | undefined;
@@ -98,18 +101,18 @@ export class ChainRunner {
   async submit<Input>(definition: ChainDefinition<Input>, input: Input, rows?: ChainRows): Promise<string> {
     if (!this.accepting) throw new ShuttingDownError();
     if (!this.chains.has(definition.name)) throw new Error(`chain "${definition.name}" is not registered with the runner`);
-    const { db, jobs, maxWaiting, instanceId } = this.options;
-    // Counted before the transaction: concurrent submissions can pass the bound by as many as are in flight.
-    if ((await jobs.queued()) >= maxWaiting) throw new ChainQueueFullError(maxWaiting);
+    const { db, jobs, maxRunning, maxWaiting, instanceId } = this.options;
     const chain: NewChain = { id: newChainId(), name: definition.name, status: 'running', input: toJsonb(definition.input.parse(input)), instance_id: instanceId };
     try {
       await db.transaction().execute(async (transaction) => {
+        const { queued, runningHere } = await jobs.backlogForSubmission(transaction, instanceId);
+        if (queued >= maxWaiting + Math.max(0, maxRunning - runningHere)) throw new ChainQueueFullError(maxWaiting);
         await insertChain(transaction, chain);
         await rows?.insert(transaction, chain.id);
         await jobs.send(transaction, chain.id);
       });
     } catch (error) {
-      if (this.options.databaseStatus?.reportFailure(error)) void this.withdraw(chain, rows);
+      if (!(error instanceof ChainQueueFullError) && this.options.databaseStatus?.reportFailure(error)) void this.withdraw(chain, rows);
       throw error;
     }
     this.fill();
@@ -131,8 +134,9 @@ export class ChainRunner {
     }
   }
 
-  counts(): { running: number } {
-    return { running: this.active.size };
+  /** Chains this runner runs, and chains queued for any instance to take. */
+  async counts(): Promise<{ running: number; waiting: number }> {
+    return { running: this.active.size, waiting: await this.options.jobs.queued() };
   }
 
   /**

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeProvider, startFakeProvider } from '../../test/fake-provider.js';
 import { type ServerProcess, startServerProcess } from '../../test/server-process.js';
 import { testDatabaseUrl, withAdminClient } from '../../test/test-database.js';
-import { triageReply } from '../../test/triage-replies.js';
+import { schemaNameOf, triageReply } from '../../test/triage-replies.js';
 import type { AppRouter } from '../routers/app.js';
 
 const MESSAGE: SupportMessage = { from: 'ada@example.com', subject: 'Where is my order?', body: 'Order A-1042 has not arrived.' };
@@ -69,15 +69,16 @@ const clientOf = (server: ServerProcess) => createTRPCClient<AppRouter>({ links:
 
 describe('a server killed with SIGKILL in the middle of its chains', () => {
   it(
-    'leaves, once restarted, no log row pending and no chain running: each ends as interrupted, saying so',
+    'resumes them once restarted: no finished step is called again, the cut-off call goes on as its next attempt, no row stays pending',
     async () => {
-      // The provider never answers: every chain is stuck in its first step, its row pending, when the process dies.
-      fake.respondWith(() => ({ kind: 'hang' }));
+      // Intent recognition answers; entity extraction never does: every chain is in its second step when the process dies.
+      fake.respondWith((request) => (schemaNameOf(request) === 'entity_extraction' ? { kind: 'hang' } : triageReply(request)));
       const first = await startServer();
       const api = clientOf(first);
+      const subjects = Array.from({ length: CHAINS }, (_, index) => `Where is my order? (${index})`);
       const chainIds: string[] = [];
-      for (let index = 0; index < CHAINS; index++) chainIds.push((await api.inbox.submit.mutate(MESSAGE)).chainId);
-      await expect.poll(async () => (await api.logs.list.query({ status: 'pending' })).items.length, { timeout: 20_000 }).toBe(CHAINS);
+      for (const subject of subjects) chainIds.push((await api.inbox.submit.mutate({ ...MESSAGE, subject })).chainId);
+      await expect.poll(async () => (await api.logs.list.query({ status: 'pending', name: 'entity extraction' })).items.length, { timeout: 20_000 }).toBe(CHAINS);
 
       first.child.kill('SIGKILL');
       expect(await first.exited).toBe('SIGKILL');
@@ -85,15 +86,30 @@ describe('a server killed with SIGKILL in the middle of its chains', () => {
       const second = await startServer();
       const restarted = clientOf(second);
 
-      // PGlite: the restart ends them at once; PostgreSQL: within a lease of the dead process's last heartbeat.
-      await expect.poll(async () => (await restarted.logs.list.query({ status: 'pending' })).items.length, { timeout: 20_000 }).toBe(0);
-      await expect.poll(async () => (await restarted.chains.list.query({ status: 'running' })).items.length, { timeout: 20_000 }).toBe(0);
+      // PGlite: resumed at once; PostgreSQL: within a lease of the dead process's last heartbeat.
       for (const chainId of chainIds) {
+        await expect.poll(async () => (await restarted.chains.get.query({ chainId })).chain.status, { timeout: 30_000 }).toBe('succeeded');
+      }
+      expect((await restarted.logs.list.query({ status: 'pending' })).items).toHaveLength(0);
+      for (const [index, chainId] of chainIds.entries()) {
         const detail = await restarted.chains.get.query({ chainId });
-        expect(detail.chain).toMatchObject({ status: 'interrupted', error: { class: 'Interrupted' } });
-        const [attempt] = detail.logs;
-        const row = await restarted.logs.get.query({ id: attempt?.id ?? '' });
-        expect(row).toMatchObject({ status: 'error', error: { class: 'InterruptedError', code: 'interrupted' } });
+        expect(detail.steps.map((step) => [step.name, step.status])).toEqual([
+          ['intent recognition', 'succeeded'],
+          ['entity extraction', 'succeeded'],
+          ['reply drafting', 'succeeded'],
+        ]);
+        expect(detail.logs.map((attempt) => [attempt.name, attempt.attempt, attempt.status, attempt.errorClass])).toEqual([
+          ['intent recognition', 1, 'ok', null],
+          ['entity extraction', 1, 'error', 'InterruptedError'],
+          ['entity extraction', 2, 'ok', null],
+          ['reply drafting', 1, 'ok', null],
+        ]);
+        expect(detail.domain.triages).toHaveLength(1);
+        expect(detail.domain.replyDrafts).toHaveLength(1);
+        // The provider heard each task of this chain once, but the cut-off one twice.
+        const asked = fake.requests.filter((request) => JSON.stringify(request.body).includes(subjects[index] ?? '')).map(schemaNameOf);
+        expect(asked.filter((name) => name === 'intent_recognition')).toHaveLength(1);
+        expect(asked.filter((name) => name === 'entity_extraction')).toHaveLength(2);
       }
       // The restarted server serves new chains to the end.
       const { chainId } = await restarted.inbox.submit.mutate(MESSAGE);

@@ -68,7 +68,7 @@ describe('chains.get', () => {
       id: chainId,
       name: 'support-inbox triage',
       status: 'succeeded',
-      input: ORDER_MESSAGE,
+      input: { messageId, message: ORDER_MESSAGE },
       error: null,
       createdAt: expect.stringMatching(ISO_TIME),
       finishedAt: expect.stringMatching(ISO_TIME),

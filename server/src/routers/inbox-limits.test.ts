@@ -143,11 +143,11 @@ describe('the chain queue bound', () => {
       });
     }
     expect(await countMessagesAndChains(running.dependencies.db)).toEqual({ messages: before.messages + 3, chains: before.chains + 3 });
-    expect(running.dependencies.chains.counts()).toEqual({ running: 1, waiting: MAX_WAITING });
+    expect(await running.dependencies.chains.counts()).toEqual({ running: 1, waiting: MAX_WAITING });
   });
 
   it('tells a submission refused for a full queue when to come back: retry-after, and data.retryAfterSeconds', async () => {
-    expect(running.dependencies.chains.counts()).toEqual({ running: 1, waiting: MAX_WAITING });
+    expect(await running.dependencies.chains.counts()).toEqual({ running: 1, waiting: MAX_WAITING });
 
     const refused = await submit(running);
 

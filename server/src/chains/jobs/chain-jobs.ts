@@ -1,4 +1,4 @@
-import { CompiledQuery } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import PgBoss from 'pg-boss';
 import type { Db } from '../../db/client.js';
 import type { DatabaseStatus } from '../../db/database-status.js';
@@ -13,6 +13,9 @@ const jobsLog = log.withTag('jobs');
  * chains are handed back by the instance sweep long before.
  */
 const CHAIN_QUEUE_OPTIONS: PgBoss.Queue = { name: CHAIN_QUEUE, retryLimit: 100, retryDelay: 0, expireInHours: 23, retentionDays: 14 };
+
+/** The advisory lock submissions take in turn (any 64-bit number no other code of the database uses). */
+const SUBMISSION_LOCK_KEY = 0x636861696e6c6f67n; // "chainlog"
 
 /** What runs pg-boss's statements: the app's Kysely instance, or a transaction of it. */
 function kyselyExecutor(db: Db): PgBoss.Db {
@@ -81,8 +84,10 @@ export class ChainJobs {
    * as a failed attempt to be retried at once); in the caller's transaction when given.
    */
   async handBack(chainIds: readonly string[], transaction?: Db): Promise<void> {
-    if (chainIds.length === 0) return;
-    await this.boss.fail(CHAIN_QUEUE, [...chainIds], transaction ? { db: kyselyExecutor(transaction) } : {});
+    // pg-boss's typings offer no (ids, data, options) form, and its (ids, options) form takes the options for data:
+    // one id at a time keeps the transaction.
+    const options = transaction ? { db: kyselyExecutor(transaction) } : {};
+    for (const chainId of chainIds) await this.boss.fail(CHAIN_QUEUE, chainId, { reason: 'handed back to be resumed' }, options);
   }
 
   /** Removes the chain's job, in the caller's transaction (a submission withdrawn). */
@@ -93,6 +98,23 @@ export class ChainJobs {
   /** Chains queued and not yet taken. */
   queued(): Promise<number> {
     return this.boss.getQueueSize(CHAIN_QUEUE, { before: 'active' });
+  }
+
+  /**
+   * In the caller's transaction, after waiting for every other submission's to end (an advisory lock, on every
+   * instance alike): the chains queued and not yet taken, and those the instance `instanceId` runs. Read this way,
+   * concurrent submissions cannot pass a bound between the count and their insert.
+   */
+  async backlogForSubmission(transaction: Db, instanceId: string | null): Promise<{ queued: number; runningHere: number }> {
+    await sql`select pg_advisory_xact_lock(${SUBMISSION_LOCK_KEY})`.execute(transaction);
+    const { rows } = await sql<{ queued: number | string; running_here: number | string }>`
+      select
+        count(*) filter (where job.state < 'active') as queued,
+        count(*) filter (where job.state = 'active' and chain.instance_id is not distinct from ${instanceId}) as running_here
+      from ${sql.id(this.schema, 'job')} as job
+      left join chain on chain.id = job.id
+      where job.name = ${CHAIN_QUEUE} and job.state <= 'active'`.execute(transaction);
+    return { queued: Number(rows[0]?.queued ?? 0), runningHere: Number(rows[0]?.running_here ?? 0) };
   }
 
   async stop(): Promise<void> {
