@@ -7,6 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { openDatabase } from '../server/src/db/client.js';
+import { jobsSchemaFor } from '../server/src/chains/jobs/jobs-schema.js';
 import { listChainsWithTotals } from '../server/src/db/queries/chains.js';
 import { setLogLevel } from '../server/src/log.js';
 
@@ -90,7 +91,7 @@ try {
   console.log(`\nbuilding mat_chain_summary: ${refreshChains.toFixed(0)} ms; refresh concurrently: ${refreshConcurrently.toFixed(0)} ms`);
   console.log(`building mat_task_stats: ${refreshStats.toFixed(0)} ms`);
 } finally {
-  await admin.query(`drop schema ${schema} cascade`);
+  await admin.query(`drop schema if exists ${schema}, ${jobsSchemaFor(schema)} cascade`);
   await admin.end();
 }
 

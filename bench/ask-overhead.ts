@@ -16,6 +16,7 @@ import OpenAI from 'openai';
 import pg from 'pg';
 import { z } from 'zod';
 import { type DatabaseHandle, openDatabase } from '../server/src/db/client.js';
+import { jobsSchemaFor } from '../server/src/chains/jobs/jobs-schema.js';
 import { createLlm } from '../server/src/llm/ask.js';
 import { buildLlmSettings } from '../server/src/llm/settings.js';
 import { defineTask } from '../server/src/llm/task.js';
@@ -96,7 +97,7 @@ async function openBenchDatabase(kind: 'pglite' | 'postgres', url: string | unde
   const schema = `bench_${process.pid}`;
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
-  await admin.query(`drop schema if exists ${schema} cascade; create schema ${schema}`);
+  await admin.query(`drop schema if exists ${schema}, ${jobsSchemaFor(schema)} cascade; create schema ${schema}`);
   const handle: DatabaseHandle = await openDatabase({ kind: 'postgres', url, searchPath: schema, poolSize: 40 });
   const asyncHandle = await openDatabase({ kind: 'postgres', url, searchPath: schema, poolSize: 40 }, { migrate: false, logCommit: 'async' });
   return {
@@ -104,7 +105,7 @@ async function openBenchDatabase(kind: 'pglite' | 'postgres', url: string | unde
     asyncHandle,
     cleanup: async () => {
       await Promise.all([handle.close(), asyncHandle.close()]);
-      await admin.query(`drop schema ${schema} cascade`);
+      await admin.query(`drop schema if exists ${schema}, ${jobsSchemaFor(schema)} cascade`);
       await admin.end();
     },
   };

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { openDatabase } from '../server/src/db/client.js';
+import { jobsSchemaFor } from '../server/src/chains/jobs/jobs-schema.js';
 import { seedSyntheticData } from '../server/src/db/synthetic-seed.js';
 import { setLogLevel } from '../server/src/log.js';
 import { startServerProcess } from '../server/test/server-process.js';
@@ -71,6 +72,6 @@ try {
     await server.exited;
   }
 } finally {
-  await admin.query(`drop schema ${schema} cascade`);
+  await admin.query(`drop schema if exists ${schema}, ${jobsSchemaFor(schema)} cascade`);
   await admin.end();
 }

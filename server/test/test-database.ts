@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { jobsSchemaFor } from '../src/chains/jobs/jobs-schema.js';
 import { type DatabaseHandle, type OpenDatabaseOptions, openDatabase } from '../src/db/client.js';
 
 export interface TestDatabaseOptions extends OpenDatabaseOptions {
@@ -29,9 +30,14 @@ export async function openTestDatabase(options: TestDatabaseOptions = {}): Promi
     schema,
     async close() {
       await handle.close();
-      await withAdminClient(url, (client) => client.query(`drop schema ${schema} cascade`));
+      await withAdminClient(url, (client) => client.query(dropSchemaStatement(schema)));
     },
   };
+}
+
+/** Drops a test schema and the schema of its chain queue (pg-boss's tables, beside it). */
+export function dropSchemaStatement(schema: string): string {
+  return `drop schema if exists "${schema}", "${jobsSchemaFor(schema)}" cascade`;
 }
 
 export async function withAdminClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {

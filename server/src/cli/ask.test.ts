@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { type DatabaseHandle, openDatabase } from '../db/client.js';
 import { lockDataDir } from '../db/data-dir-lock.js';
 import { listChainLogs } from '../db/queries/inference-log.js';
+import { dropSchemaStatement } from '../../test/test-database.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CLI = 'server/src/cli/ask.ts';
@@ -98,7 +99,7 @@ async function createCliDatabase(dataDir: string): Promise<CliDatabase> {
   return {
     env: { DATABASE_URL: cliUrl.href },
     open: () => openDatabase({ kind: 'postgres', url, searchPath: schema }, { migrate: false, logCommit: 'sync' }),
-    drop: () => withServerClient(url, (client) => client.query(`drop schema ${client.escapeIdentifier(schema)} cascade`)),
+    drop: () => withServerClient(url, (client) => client.query(dropSchemaStatement(schema))),
   };
 }
 

@@ -10,6 +10,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { openRawSocket, readUntilClosed, sendRaw } from '../../test/raw-http.js';
+import { dropSchemaStatement } from '../../test/test-database.js';
 import { type DatabaseHandle, openDatabase } from '../db/client.js';
 import { targetFromSettings } from '../db/dialect.js';
 import type { AppRouter } from '../routers/app.js';
@@ -46,7 +47,7 @@ async function createServerDatabase(): Promise<ServerDatabase> {
     return {
       env: { DATABASE_URL: withSearchPath.href },
       open: () => openDatabase({ kind: 'postgres', url, searchPath: schema, poolSize: 2 }),
-      remove: () => withAdminClient(url, `drop schema ${schema} cascade`),
+      remove: () => withAdminClient(url, dropSchemaStatement(schema)),
     };
   }
   const dataDir = mkdtempSync(path.join(tmpdir(), 'chainlog-canary-'));

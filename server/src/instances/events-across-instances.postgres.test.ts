@@ -8,7 +8,7 @@ import { WebSocket } from 'ws';
 import { type FakeProvider, type FakeReply, type RecordedRequest, startFakeProvider } from '../../test/fake-provider.js';
 import { within } from '../../test/llm-harness.js';
 import { type ServerProcess, startServerProcess } from '../../test/server-process.js';
-import { testDatabaseUrl, withAdminClient } from '../../test/test-database.js';
+import { dropSchemaStatement, testDatabaseUrl, withAdminClient } from '../../test/test-database.js';
 import { ReplyGate, triageReply } from '../../test/triage-replies.js';
 import type { AppRouter } from '../routers/app.js';
 
@@ -64,7 +64,7 @@ afterAll(async () => {
   for (const { server } of instances) server.child.kill('SIGKILL');
   await Promise.all(instances.map(({ server }) => server.exited));
   await fake?.close();
-  await withAdminClient(testDatabaseUrl(), (admin) => admin.query(`drop schema if exists ${schema} cascade`));
+  await withAdminClient(testDatabaseUrl(), (admin) => admin.query(dropSchemaStatement(schema)));
 });
 
 function answerAfter(request: RecordedRequest, delayMs: number): FakeReply {

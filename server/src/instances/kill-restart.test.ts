@@ -6,7 +6,7 @@ import { createTRPCClient, httpLink } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeProvider, startFakeProvider } from '../../test/fake-provider.js';
 import { type ServerProcess, startServerProcess } from '../../test/server-process.js';
-import { testDatabaseUrl, withAdminClient } from '../../test/test-database.js';
+import { dropSchemaStatement, testDatabaseUrl, withAdminClient } from '../../test/test-database.js';
 import { schemaNameOf, triageReply } from '../../test/triage-replies.js';
 import type { AppRouter } from '../routers/app.js';
 
@@ -44,7 +44,7 @@ async function databaseForProcesses(): Promise<{ env: Record<string, string>; dr
   return {
     env: { DATABASE_URL: withSchema.toString() },
     drop: async () => {
-      await withAdminClient(url, (admin) => admin.query(`drop schema ${schema} cascade`));
+      await withAdminClient(url, (admin) => admin.query(dropSchemaStatement(schema)));
     },
   };
 }
