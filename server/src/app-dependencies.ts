@@ -31,7 +31,7 @@ export function createAppDependencies(options: {
   if (database.listen && database.schema !== undefined) {
     new ChainEventFeed({ db: database.db, bus, status: database.status, schema: database.schema, listen: database.listen });
   }
-  instance?.onChainFinished((event) => bus.publish(toChainEvent(event)));
+  instance?.onChainFinished((event) => bus.publish(toChainEvent(event), event.previous_id));
   return {
     db: database.db,
     databaseKind: database.kind,

@@ -6,8 +6,9 @@ import type { ChainEventBus } from './event-bus.js';
 
 /** Stores the event, then tells live subscribers: an event a subscriber sees can always be replayed. */
 export async function recordChainEvent(db: Db, bus: ChainEventBus, chainId: string, payload: ChainEventPayload): Promise<ChainEvent> {
-  const event = toChainEvent(await insertChainEvent(db, chainId, payload));
-  bus.publish(event);
+  const row = await insertChainEvent(db, chainId, payload);
+  const event = toChainEvent(row);
+  bus.publish(event, row.previous_id);
   return event;
 }
 

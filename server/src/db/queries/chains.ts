@@ -17,7 +17,7 @@ export async function finishChain(
   chainId: string,
   status: Exclude<ChainStatus, 'running'>,
   error: ChainError | null,
-): Promise<ChainEventRow | undefined> {
+): Promise<StoredChainEventRow | undefined> {
   return db.transaction().execute(async (transaction) => {
     const updated = await transaction
       .updateTable('chain')
@@ -31,11 +31,23 @@ export async function finishChain(
   });
 }
 
-export async function insertChainEvent(db: Db, chainId: string, payload: ChainEventPayload): Promise<ChainEventRow> {
+/**
+ * A stored event with the id of the chain's event before it, as the insert saw the table (null for its first): the
+ * process that stored it can tell whether its subscribers have everything up to it (ChainEventFeed).
+ */
+export type StoredChainEventRow = ChainEventRow & { previous_id: string | null };
+
+export async function insertChainEvent(db: Db, chainId: string, payload: ChainEventPayload): Promise<StoredChainEventRow> {
   return db
     .insertInto('chain_event')
     .values({ chain_id: chainId, type: payload.type, payload: toJsonb(payload) })
     .returningAll()
+    // Correlated on the new row's id, so it holds whether or not the statement's snapshot shows the new row.
+    .returning(
+      sql<string | null>`(select max(earlier.id)::text from chain_event as earlier where earlier.chain_id = chain_event.chain_id and earlier.id < chain_event.id)`.as(
+        'previous_id',
+      ),
+    )
     .executeTakeFirstOrThrow();
 }
 
