@@ -2,6 +2,7 @@ import type { ChainError, ChainEventPayload, ChainStatus } from '@chainlog/share
 import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../client.js';
 import type { ChainEventRow, ChainRow, NewChain } from '../tables/chain.js';
+import { CURRENT_PAYLOAD_VERSION } from '../chain-event-payloads.js';
 import { toJsonb } from '../jsonb.js';
 
 export async function insertChain(db: Db, chain: NewChain): Promise<void> {
@@ -40,7 +41,7 @@ export type StoredChainEventRow = ChainEventRow & { previous_id: string | null }
 export async function insertChainEvent(db: Db, chainId: string, payload: ChainEventPayload): Promise<StoredChainEventRow> {
   return db
     .insertInto('chain_event')
-    .values({ chain_id: chainId, type: payload.type, payload: toJsonb(payload) })
+    .values({ chain_id: chainId, type: payload.type, payload: toJsonb(payload), payload_version: CURRENT_PAYLOAD_VERSION })
     .returningAll()
     // Correlated on the new row's id, so it holds whether or not the statement's snapshot shows the new row.
     .returning(
