@@ -9,6 +9,9 @@ import { RateLimiter } from './http/rate-limiter.js';
 import type { AppLlm } from './tasks/index.js';
 import type { AppDependencies } from './trpc/context.js';
 
+/** The lease of instances as CHAINLOG_INSTANCE_LEASE_MS has it by default, for dependencies built without one. */
+const DEFAULT_INSTANCE_LEASE_MS = 10_000;
+
 /** The process-wide services every procedure shares, around an open database and the LLM layer. */
 export function createAppDependencies(options: {
   database: DatabaseHandle;
@@ -39,6 +42,7 @@ export function createAppDependencies(options: {
     pingDatabase: (timeoutMs) => database.ping(timeoutMs),
     outageWaitMs: database.outageWaitMs,
     instanceId: instance?.id ?? null,
+    instanceLeaseMs: instance?.leaseMs ?? DEFAULT_INSTANCE_LEASE_MS,
     llm,
     bus,
     chains: new ChainRunner({

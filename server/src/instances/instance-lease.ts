@@ -69,6 +69,11 @@ export class InstanceLease {
     return this.options.id;
   }
 
+  /** How old a heartbeat may be before its instance counts as dead (CHAINLOG_INSTANCE_LEASE_MS). */
+  get leaseMs(): number {
+    return this.options.leaseMs;
+  }
+
   /** Chains this instance interrupts (another's, found dead) are announced through this listener. */
   onChainFinished(listener: (event: StoredChainEventRow) => void): void {
     this.chainFinishedListener = listener;

@@ -91,3 +91,18 @@ export async function deleteLongGoneInstances(db: Db): Promise<void> {
 export async function listInstances(db: Db): Promise<InstanceRow[]> {
   return db.selectFrom('instance').selectAll().where('stopped_at', 'is', null).orderBy('started_at').execute();
 }
+
+/** An instance as operators see it: its row, and how long ago its heartbeat was by the database's clock. */
+export type InstanceWithAge = InstanceRow & { heartbeat_age_ms: number };
+
+/** Every registered instance, stopped ones included (a day at most: deleteLongGoneInstances), newest start first. */
+export async function listInstancesWithAge(db: Db, limit: number): Promise<InstanceWithAge[]> {
+  return db
+    .selectFrom('instance')
+    .selectAll()
+    .select(sql<number>`round(extract(epoch from (now() - heartbeat_at)) * 1000)::int`.as('heartbeat_age_ms'))
+    .orderBy('started_at', 'desc')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+}
