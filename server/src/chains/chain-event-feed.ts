@@ -101,12 +101,14 @@ export class ChainEventFeed {
       return;
     }
     const cursor = this.cursors.get(chainId);
-    if (cursor && cursor.lastId >= id) return;
     const upTo = cursor ? cursor.lastId : reached?.lastId;
     const previous = previousId === null ? 0n : previousId === undefined ? undefined : BigInt(previousId);
-    if (previous !== undefined && (previous === 0n || (upTo !== undefined && upTo >= previous))) {
-      this.cursors.set(chainId, { lastId: id, finishedAt: finished ? Date.now() : cursor?.finishedAt });
+    const delivered = cursor !== undefined && cursor.lastId >= id;
+    if (delivered || (previous !== undefined && (previous === 0n || (upTo !== undefined && upTo >= previous)))) {
       if (!finished) this.reachedHere.set(chainId, { lastId: id, at: Date.now() });
+      // Already delivered: a read found it, after its announcement came before its insert's answer.
+      if (delivered) return;
+      this.cursors.set(chainId, { lastId: id, finishedAt: finished ? Date.now() : cursor?.finishedAt });
       this.options.bus.deliver(event);
       return;
     }
