@@ -17,7 +17,7 @@ import { type AccessOptions, LOOPBACK_ACCESS, createAccessControl, isExportPath 
 import { log } from './log.js';
 import { appRouter } from './routers/app.js';
 import { readHealth } from './services/health.js';
-import { type InstanceStatus, countInstances, listInstanceStatuses } from './services/instances.js';
+import { type InstanceCounts, type InstanceStatus, countInstances, listInstanceStatuses } from './services/instances.js';
 import { createExportHandler } from './export/export-handler.js';
 import { createStaticHandler } from './static-files.js';
 import { type AppDependencies, createContextFactory } from './trpc/context.js';
@@ -156,9 +156,8 @@ export function createChainlogServer(dependencies: AppDependencies, options: Ser
 async function answerHealth(dependencies: AppDependencies, response: ServerResponse<IncomingMessage>, auth: AccessMode, trusted: boolean): Promise<void> {
   try {
     const health = await readHealth(dependencies);
-    const instances = health.status === 'ok' ? await readInstances(dependencies) : undefined;
-    const shown = instances && { instanceCounts: countInstances(instances), ...(trusted ? { instances } : {}) };
-    response.writeHead(health.status === 'ok' ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ ...health, ...shown, auth }));
+    const instances = health.status === 'ok' ? await readInstances(dependencies, trusted) : undefined;
+    response.writeHead(health.status === 'ok' ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ ...health, ...instances, auth }));
   } catch (error) {
     serverLog.error('health check failed', error);
     response
@@ -167,12 +166,17 @@ async function answerHealth(dependencies: AppDependencies, response: ServerRespo
   }
 }
 
-/** The instances, or undefined when they cannot be read: the database answered the health check, which is what counts. */
-async function readInstances(dependencies: AppDependencies): Promise<InstanceStatus[] | undefined> {
+/**
+ * The instances' counts, and their list for a trusted request; nothing when they cannot be read: the database
+ * answered the health check, which is what a probe asks.
+ */
+async function readInstances(dependencies: AppDependencies, trusted: boolean): Promise<{ instanceCounts: InstanceCounts; instances?: InstanceStatus[] } | undefined> {
+  const { db, instanceLeaseMs: leaseMs, instanceId: self } = dependencies;
   try {
-    return await listInstanceStatuses(dependencies.db, { leaseMs: dependencies.instanceLeaseMs, self: dependencies.instanceId });
+    const [instanceCounts, instances] = await Promise.all([countInstances(db, leaseMs), trusted ? listInstanceStatuses(db, { leaseMs, self }) : undefined]);
+    return instances ? { instanceCounts, instances } : { instanceCounts };
   } catch (error) {
-    serverLog.warn('could not list the instances for /healthz', error);
+    serverLog.warn('could not read the instances for /healthz', error);
     return undefined;
   }
 }

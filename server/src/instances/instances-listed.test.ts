@@ -6,6 +6,7 @@ import { sendRaw } from '../../test/raw-http.js';
 import { type RunningServer, startRunningServer } from '../../test/running-server.js';
 import { markInstanceStopped, registerInstance } from '../db/queries/instances.js';
 import type { AppRouter } from '../routers/app.js';
+import { MAX_LISTED_INSTANCES } from '../services/instances.js';
 
 // Three instances registered on the server's database: one beating, one whose heartbeat is older than the lease,
 // one that said it stopped. /healthz is open and counts them; who passes the door also sees their host names and
@@ -81,5 +82,20 @@ describe('instances on /healthz and instances.list', () => {
     expect(rebound.status).toBe(200);
     expect(rebound.body).not.toContain(alive.hostname);
     expect(JSON.parse(rebound.body)).toMatchObject({ instanceCounts: { alive: 1, lapsed: 1, stopped: 1 } });
+  });
+
+  it('keeps the servers on the list and in the counts after a day of more `npm run ask` runs than the list holds', async () => {
+    const runs = MAX_LISTED_INSTANCES + 20;
+    await server.dependencies.db
+      .insertInto('instance')
+      .values(Array.from({ length: runs }, (_, index) => ({ id: randomUUID(), role: 'cli' as const, hostname: 'laptop', pid: 9000 + index, stopped_at: new Date() })))
+      .execute();
+
+    const listed = await client(TOKEN).instances.list.query();
+
+    expect(listed.items).toHaveLength(MAX_LISTED_INSTANCES);
+    expect(listed.items.slice(0, 2).map((item) => item.id).sort()).toEqual([alive.id, lapsed.id].sort());
+    const health = (await (await fetch(`${server.url}/healthz`)).json()) as { instanceCounts: unknown };
+    expect(health.instanceCounts).toEqual({ alive: 1, lapsed: 1, stopped: runs + 1 });
   });
 });

@@ -1,6 +1,6 @@
 import type { InstanceRole } from '../db/tables/instance.js';
 import type { Db } from '../db/client.js';
-import { listInstancesWithAge } from '../db/queries/instances.js';
+import { countInstancesByState, listInstancesWithAge } from '../db/queries/instances.js';
 
 /** At most this many instances are listed: the table holds a day of them, `npm run ask` processes included. */
 export const MAX_LISTED_INSTANCES = 100;
@@ -32,7 +32,7 @@ export interface InstanceCounts {
   stopped: number;
 }
 
-/** Every registered instance, newest start first, with its state by the lease. */
+/** The registered instances (those that did not stop first, then newest start), each with its state by the lease. */
 export async function listInstanceStatuses(db: Db, options: { leaseMs: number; self: string | null }): Promise<InstanceStatus[]> {
   const rows = await listInstancesWithAge(db, MAX_LISTED_INSTANCES);
   return rows.map((row) => ({
@@ -48,8 +48,7 @@ export async function listInstanceStatuses(db: Db, options: { leaseMs: number; s
   }));
 }
 
-export function countInstances(instances: readonly InstanceStatus[]): InstanceCounts {
-  const counts: InstanceCounts = { alive: 0, lapsed: 0, stopped: 0 };
-  for (const instance of instances) counts[instance.state]++;
-  return counts;
+/** How many instances are in each state, over every registered one (the list stops at MAX_LISTED_INSTANCES). */
+export function countInstances(db: Db, leaseMs: number): Promise<InstanceCounts> {
+  return countInstancesByState(db, leaseMs);
 }
