@@ -1,3 +1,4 @@
+import type { ChainEvent } from '@chainlog/shared';
 import { z } from 'zod';
 import type { Db } from '../db/client.js';
 import type { DatabaseStatus } from '../db/database-status.js';
@@ -5,7 +6,6 @@ import type { ListeningGap, NotificationHandlers, NotificationListener } from '.
 import { listChainEventsAfterEach, listChainIdsActiveSince } from '../db/queries/chains.js';
 import { log } from '../log.js';
 import { toChainEvent } from './chain-events.js';
-import type { ChainEvent } from '@chainlog/shared';
 import type { ChainEventBus } from './event-bus.js';
 
 const feedLog = log.withTag('chains');
@@ -55,6 +55,9 @@ interface Cursor {
  * events (and drops ids it already has), so the feed needs no history: a chain it starts following is read from
  * the first event it is told of. After its connection was lost, the feed reads what it may have missed: the chains
  * followed, and (for chains.changes) the chains running or finished since shortly before the loss.
+ *
+ * The events this process stores itself need no announcement: they are handed to `stored` as they commit, and
+ * delivered at once unless something of their chain may be missing before them (see there).
  */
 export class ChainEventFeed {
   private readonly cursors = new Map<string, Cursor>();
