@@ -12,6 +12,9 @@ import { RateLimiter } from './http/rate-limiter.js';
 import type { AppLlm } from './tasks/index.js';
 import type { AppDependencies } from './trpc/context.js';
 
+/** The lease of instances as CHAINLOG_INSTANCE_LEASE_MS has it by default, for dependencies built without one. */
+const DEFAULT_INSTANCE_LEASE_MS = 10_000;
+
 /**
  * The process-wide services every procedure shares, around an open database and the LLM layer; the chain runner
  * starts taking queued chains at once.
@@ -41,7 +44,7 @@ export async function createAppDependencies(options: {
   if (database.listen && database.schema !== undefined) {
     new ChainEventFeed({ db: database.db, bus, status: database.status, schema: database.schema, listen: database.listen });
   }
-  instance?.onChainFinished((event) => bus.publish(toChainEvent(event)));
+  instance?.onChainFinished((event) => bus.publish(toChainEvent(event), event.previous_id));
   const jobs = options.jobs ?? (await ChainJobs.start({ db: database.db, appSchema: database.schema, status: database.status, supervise: false }));
   const chains = new ChainRunner({
     db: database.db,
@@ -64,6 +67,7 @@ export async function createAppDependencies(options: {
     pingDatabase: (timeoutMs) => database.ping(timeoutMs),
     outageWaitMs: database.outageWaitMs,
     instanceId: instance?.id ?? null,
+    instanceLeaseMs: instance?.leaseMs ?? DEFAULT_INSTANCE_LEASE_MS,
     llm,
     bus,
     chains,

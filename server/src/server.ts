@@ -17,6 +17,7 @@ import { type AccessOptions, LOOPBACK_ACCESS, createAccessControl, isExportPath 
 import { log } from './log.js';
 import { appRouter } from './routers/app.js';
 import { readHealth } from './services/health.js';
+import { type InstanceCounts, type InstanceStatus, countInstances, listInstanceStatuses } from './services/instances.js';
 import { createExportHandler } from './export/export-handler.js';
 import { createStaticHandler } from './static-files.js';
 import { type AppDependencies, createContextFactory } from './trpc/context.js';
@@ -72,7 +73,7 @@ export function createChainlogServer(dependencies: AppDependencies, options: Ser
     const pathname = (request.url ?? '/').split('?')[0] ?? '/';
     if (pathname === '/healthz') {
       access.addOpenHeaders(request, response);
-      return void answerHealth(dependencies, response, access.mode);
+      return void answerHealth(dependencies, response, access.mode, access.isTrusted(request));
     }
     if (!access.admit(request, response, pathname)) return;
     if (pathname === '/trpc' || pathname.startsWith('/trpc/')) {
@@ -148,15 +149,35 @@ export function createChainlogServer(dependencies: AppDependencies, options: Ser
 }
 
 /** `auth` says whether /trpc asks for a token, so the web app knows to ask for it; the token itself never appears. */
-async function answerHealth(dependencies: AppDependencies, response: ServerResponse<IncomingMessage>, auth: AccessMode): Promise<void> {
+/**
+ * /healthz is open (load balancers probe it by IP): it counts the instances alive, lapsed and stopped; their list,
+ * with host names and pids, only to a request that could call /trpc (an allowed Host, and the token when one is set).
+ */
+async function answerHealth(dependencies: AppDependencies, response: ServerResponse<IncomingMessage>, auth: AccessMode, trusted: boolean): Promise<void> {
   try {
     const health = await readHealth(dependencies);
-    response.writeHead(health.status === 'ok' ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ ...health, auth }));
+    const instances = health.status === 'ok' ? await readInstances(dependencies, trusted) : undefined;
+    response.writeHead(health.status === 'ok' ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ ...health, ...instances, auth }));
   } catch (error) {
     serverLog.error('health check failed', error);
     response
       .writeHead(503, { 'content-type': 'application/json' })
       .end(JSON.stringify({ status: 'unavailable', database: dependencies.databaseKind, auth, problem: 'the health check failed (see the server log)' }));
+  }
+}
+
+/**
+ * The instances' counts, and their list for a trusted request; nothing when they cannot be read: the database
+ * answered the health check, which is what a probe asks.
+ */
+async function readInstances(dependencies: AppDependencies, trusted: boolean): Promise<{ instanceCounts: InstanceCounts; instances?: InstanceStatus[] } | undefined> {
+  const { db, instanceLeaseMs: leaseMs, instanceId: self } = dependencies;
+  try {
+    const [instanceCounts, instances] = await Promise.all([countInstances(db, leaseMs), trusted ? listInstanceStatuses(db, { leaseMs, self }) : undefined]);
+    return instances ? { instanceCounts, instances } : { instanceCounts };
+  } catch (error) {
+    serverLog.warn('could not read the instances for /healthz', error);
+    return undefined;
   }
 }
 

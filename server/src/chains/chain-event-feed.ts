@@ -1,3 +1,4 @@
+import type { ChainEvent } from '@chainlog/shared';
 import { z } from 'zod';
 import type { Db } from '../db/client.js';
 import type { DatabaseStatus } from '../db/database-status.js';
@@ -20,6 +21,8 @@ const CATCH_UP_SLACK_MS = 30_000;
 const FINISHED_CURSOR_RETENTION_MS = 120_000;
 /** How often finished chains' cursors are looked over. */
 const FORGET_INTERVAL_MS = 10_000;
+/** How long this process remembers the last event it stored of a chain that did not finish here. */
+const STORED_HERE_RETENTION_MS = 600_000;
 /** Waits before reading again after a read failed for another reason than an unreachable database. */
 const READ_RETRY_MS = 500;
 
@@ -52,9 +55,18 @@ interface Cursor {
  * events (and drops ids it already has), so the feed needs no history: a chain it starts following is read from
  * the first event it is told of. After its connection was lost, the feed reads what it may have missed: the chains
  * followed, and (for chains.changes) the chains running or finished since shortly before the loss.
+ *
+ * The events this process stores itself need no announcement: they are handed to `stored` as they commit, and
+ * delivered at once unless something of their chain may be missing before them (see there).
  */
 export class ChainEventFeed {
   private readonly cursors = new Map<string, Cursor>();
+  /**
+   * Per chain, the last event this process stored such that every event of the chain up to it has reached every
+   * subscriber here: delivered to those that were listening, stored before the others subscribed (their backlog).
+   * With `at`, when (Date.now()) it was stored, so chains that finished elsewhere are forgotten.
+   */
+  private readonly reachedHere = new Map<string, { lastId: bigint; at: number }>();
   /** Chains to read, each after this id unless its cursor is already further. */
   private readonly pending = new Map<string, bigint>();
   private catchUp: { finishedSince: Date | undefined } | undefined;
@@ -67,6 +79,46 @@ export class ChainEventFeed {
       onNotification: (payload) => this.announced(payload),
       onListening: (gap) => this.listening(gap),
     });
+    options.bus.takeOwnEvents((event, previousId) => this.stored(event, previousId));
+  }
+
+  /**
+   * An event this process stored, handed over right after its commit. It is delivered at once when nothing of its
+   * chain can be missing before it: its chain's previous event (`previousId`, as its insert saw the table) is the
+   * last one delivered here, or one this process stored before anyone here followed the chain (see reachedHere),
+   * or it has none. Otherwise there may be a gap (an event stored by another instance that is not yet read here,
+   * an insert retried after its commit's answer was lost), and the table is read after the chain's cursor at once.
+   * Its own announcement arrives later and finds the cursor at or past it: dropped.
+   */
+  stored(event: ChainEvent, previousId: string | null | undefined): void {
+    const { chainId } = event;
+    const id = BigInt(event.id);
+    const finished = event.payload.type === 'chain_finished';
+    const reached = this.reachedHere.get(chainId);
+    this.reachedHere.delete(chainId);
+    this.forgetFinished();
+    if (!this.options.bus.wants(chainId)) {
+      // Nobody here follows it: whoever does later replays up to here from the table first.
+      if (!this.pending.has(chainId)) this.cursors.delete(chainId);
+      if (!finished) this.reachedHere.set(chainId, { lastId: id, at: Date.now() });
+      return;
+    }
+    const cursor = this.cursors.get(chainId);
+    const upTo = cursor ? cursor.lastId : reached?.lastId;
+    const previous = previousId === null ? 0n : previousId === undefined ? undefined : BigInt(previousId);
+    const delivered = cursor !== undefined && cursor.lastId >= id;
+    if (delivered || (previous !== undefined && (previous === 0n || (upTo !== undefined && upTo >= previous)))) {
+      if (!finished) this.reachedHere.set(chainId, { lastId: id, at: Date.now() });
+      // Already delivered: a read found it, after its announcement came before its insert's answer.
+      if (delivered) return;
+      this.cursors.set(chainId, { lastId: id, finishedAt: finished ? Date.now() : cursor?.finishedAt });
+      this.options.bus.deliver(event);
+      return;
+    }
+    // Perhaps a gap. With a cursor, read after it now; without one, the announcement says where to read from.
+    if (!cursor) return;
+    this.add(chainId, cursor.lastId);
+    this.kick();
   }
 
   /** The server process id of the listening connection, undefined while it is away (for operators and tests). */
@@ -173,11 +225,16 @@ export class ChainEventFeed {
     this.forgetFinished();
   }
 
-  /** Drops cursors of chains finished a while ago, only while listening: a catch-up may still need them. */
+  /**
+   * Drops cursors of chains finished a while ago, only while listening: a catch-up may still need them; and what
+   * this process stored of chains it has not stored anything of for long (they finished elsewhere, or wait long:
+   * forgetting only means their next event is read from the table).
+   */
   private forgetFinished(): void {
     const now = Date.now();
     if (this.listener.backendPid() === undefined || now - this.forgotAt < FORGET_INTERVAL_MS) return;
     this.forgotAt = now;
+    for (const [chainId, stored] of this.reachedHere) if (stored.at < now - STORED_HERE_RETENTION_MS) this.reachedHere.delete(chainId);
     const before = now - FINISHED_CURSOR_RETENTION_MS;
     for (const [chainId, cursor] of this.cursors) {
       if (cursor.finishedAt !== undefined && cursor.finishedAt < before && !this.pending.has(chainId)) this.cursors.delete(chainId);

@@ -2,7 +2,7 @@ import type { ChainEventPayload } from '@chainlog/shared';
 import type { Db } from '../db/client.js';
 import { listChainEventsAfter } from '../db/queries/chains.js';
 import { listChainLogSummaries } from '../db/queries/inference-log.js';
-import { chainEventPayloadSchema } from '@chainlog/shared';
+import { toChainEvent } from './chain-events.js';
 
 type StepFinished = Extract<ChainEventPayload, { type: 'step_finished' }>;
 
@@ -39,7 +39,7 @@ export class ChainJournal {
     const steps = new Map<number, { name: string; finished: StepFinished | undefined }>();
     let started = false;
     for (const event of events) {
-      const payload = chainEventPayloadSchema.parse(event.payload);
+      const { payload } = toChainEvent(event);
       if (payload.type === 'chain_started') started = true;
       if (payload.type === 'step_started') steps.set(payload.step, { name: payload.name, finished: undefined });
       if (payload.type === 'step_finished') steps.set(payload.step, { name: payload.name, finished: payload });

@@ -313,7 +313,7 @@ export class ChainRunner {
       try {
         // Only a chain still running is finished, so a retry after a commit whose answer was lost changes nothing.
         const event = await this.whileReachable(() => finishChain(this.options.db, chainId, status, error));
-        if (event) this.options.bus.publish(toChainEvent(event));
+        if (event) this.options.bus.publish(toChainEvent(event), event.previous_id);
         await this.whileReachable(() => this.options.jobs.complete([chainId]));
         return;
       } catch (recordError) {

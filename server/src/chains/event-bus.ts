@@ -7,24 +7,41 @@ const ANY_CHAIN = '*';
 export type ChainEventSource = 'this-process' | 'database';
 
 /**
+ * What the process that stored an event does with it on PostgreSQL (ChainEventFeed.stored): `previousId` is the id
+ * of the chain's event before it as the insert saw the table (null for the first), undefined when not known.
+ */
+export type OwnEventHandler = (event: ChainEvent, previousId: string | null | undefined) => void;
+
+/**
  * This process's fan-out of chain events that are already stored. Subscribers replay what they missed from
  * chain_event, so the bus never needs to hold history.
  *
  * With one process per database (PGlite) the process that stores an event publishes it here. On PostgreSQL every
- * process may store events, so none publishes its own: the database announces each stored event to every process
- * (LISTEN/NOTIFY), and each process's ChainEventFeed reads the rows and delivers them here.
+ * process may store events: the database announces each stored event to every process (LISTEN/NOTIFY), and each
+ * process's ChainEventFeed reads the rows and delivers them here; the process that stored an event hands it to the
+ * feed at once as well, which delivers it without the round trip when nothing of its chain can be missing before it.
  */
 export class ChainEventBus {
   private readonly emitter = new EventEmitter();
+  private ownEvents: OwnEventHandler | undefined;
 
   constructor(private readonly source: ChainEventSource = 'this-process') {
     // One listener per open subscription: many browser tabs are normal, not a leak.
     this.emitter.setMaxListeners(0);
   }
 
-  /** Call after storing `event` (after its commit): it reaches this process's subscribers, however they follow it. */
-  publish(event: ChainEvent): void {
+  /**
+   * Call after storing `event` (after its commit): it reaches this process's subscribers, however they follow it.
+   * `previousId` (see OwnEventHandler) lets a feed deliver it at once; without it, the feed reads it from the table.
+   */
+  publish(event: ChainEvent, previousId?: string | null): void {
     if (this.source === 'this-process') this.deliver(event);
+    else this.ownEvents?.(event, previousId);
+  }
+
+  /** On PostgreSQL, the feed takes the events this process stores (see publish). */
+  takeOwnEvents(handler: OwnEventHandler): void {
+    this.ownEvents = handler;
   }
 
   /** Hands a stored event to this process's subscribers: each exactly once, in id order within its chain. */

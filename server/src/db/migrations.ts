@@ -6,6 +6,7 @@ import * as instances from './migrations/2026-12-02T1000-instances.js';
 import * as analystViews from './migrations/2026-12-03T1000-analyst-views.js';
 import * as chainEventNotify from './migrations/2026-12-03T1100-chain-event-notify.js';
 import * as chainJobs from './migrations/2026-12-03T1200-chain-jobs.js';
+import * as chainEventPayloadVersion from './migrations/2026-12-03T1300-chain-event-payload-version.js';
 
 /**
  * Every migration, by the name kysely-ctl gives its file. Listed statically so the server and the tests load
@@ -20,4 +21,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-12-03T1000-analyst-views': analystViews,
   '2026-12-03T1100-chain-event-notify': chainEventNotify,
   '2026-12-03T1200-chain-jobs': chainJobs,
+  '2026-12-03T1300-chain-event-payload-version': chainEventPayloadVersion,
 };

@@ -42,6 +42,11 @@ export interface AccessControl {
    * refusal or a preflight), true when the request goes on.
    */
   admit(request: IncomingMessage, response: ServerResponse, pathname: string): boolean;
+  /**
+   * Whether the request names an allowed Host and, when a token is set, carries it: what /healthz asks before it
+   * shows operational details (instances' host names and pids) that its open answer leaves out.
+   */
+  isTrusted(request: IncomingMessage): boolean;
   /** The WebSocket upgrade: Host and Origin (the token comes in connectionParams, checked by the tRPC context). */
   verifyUpgrade: VerifyClientCallbackAsync;
 }
@@ -96,6 +101,9 @@ export function createAccessControl(options: AccessOptions): AccessControl {
         return false;
       }
       return true;
+    },
+    isTrusted(request) {
+      return hostAllowed(request.headers.host) && (!tokenCheck || tokenCheck(bearerToken(request.headers.authorization)));
     },
     verifyUpgrade({ req }, callback) {
       const { host, origin } = req.headers;

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { ChainJobs } from '../chains/jobs/chain-jobs.js';
 import type { Db } from '../db/client.js';
 import type { DatabaseStatus } from '../db/database-status.js';
-import { finishChain } from '../db/queries/chains.js';
+import { type StoredChainEventRow, finishChain } from '../db/queries/chains.js';
 import {
   type DeadInstanceRule,
   deleteLongGoneInstances,
@@ -13,7 +13,6 @@ import {
   registerInstance,
   touchInstance,
 } from '../db/queries/instances.js';
-import type { ChainEventRow } from '../db/tables/chain.js';
 import type { InstanceRole } from '../db/tables/instance.js';
 import { log } from '../log.js';
 
@@ -52,7 +51,7 @@ export interface SweepResult {
 export class InstanceLease {
   private timer: NodeJS.Timeout | undefined;
   private beating: Promise<void> | undefined;
-  private chainFinishedListener: ((event: ChainEventRow) => void) | undefined;
+  private chainFinishedListener: ((event: StoredChainEventRow) => void) | undefined;
   private readonly rule: DeadInstanceRule;
   private readonly startedAt = Date.now();
 
@@ -79,8 +78,13 @@ export class InstanceLease {
     return this.options.id;
   }
 
+  /** How old a heartbeat may be before its instance counts as dead (CHAINLOG_INSTANCE_LEASE_MS). */
+  get leaseMs(): number {
+    return this.options.leaseMs;
+  }
+
   /** Chains this instance interrupts (another's, found dead) are announced through this listener. */
-  onChainFinished(listener: (event: ChainEventRow) => void): void {
+  onChainFinished(listener: (event: StoredChainEventRow) => void): void {
     this.chainFinishedListener = listener;
   }
 

@@ -2,12 +2,14 @@ import { createCallerFactory, router } from '../trpc/init.js';
 import { chainsRouter } from './chains.js';
 import { healthProcedure } from './health.js';
 import { inboxRouter } from './inbox.js';
+import { instancesRouter } from './instances.js';
 import { logsRouter } from './logs.js';
 
 export const appRouter = router({
   health: healthProcedure,
   inbox: inboxRouter,
   chains: chainsRouter,
+  instances: instancesRouter,
   logs: logsRouter,
 });
 

@@ -21,6 +21,8 @@ export interface AppDependencies {
   outageWaitMs: number;
   /** This process's instance id (null in tests that run without one): chains it creates carry it. */
   instanceId: string | null;
+  /** How old a heartbeat may be before its instance counts as dead (CHAINLOG_INSTANCE_LEASE_MS). */
+  instanceLeaseMs: number;
   llm: AppLlm;
   /** Runs submitted chains in the background, a bounded number at a time. */
   chains: ChainRunner;

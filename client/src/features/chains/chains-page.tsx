@@ -1,5 +1,7 @@
+import DnsIcon from '@mui/icons-material/Dns';
 import { Box, Button, Card, Divider, LinearProgress, Skeleton, Stack, Typography } from '@mui/material';
 import { keepPreviousData } from '@tanstack/react-query';
+import { Suspense, lazy, useState } from 'react';
 import { EmptyState } from '../../components/empty-state.js';
 import { ErrorState } from '../../components/error-state.js';
 import { usePageCursors } from '../../page-cursors.js';
@@ -7,6 +9,9 @@ import { trpc } from '../../trpc.js';
 import { ChainFilterBar } from './chain-filter-bar.js';
 import { ChainTable } from './chain-table.js';
 import { type ChainFilters, useChainFilters } from './use-chain-filters.js';
+
+// Operators open it now and then: its table and refreshes come with its own chunk, when first opened.
+const InstancesPanel = lazy(() => import('./instances-panel.js').then((module) => ({ default: module.InstancesPanel })));
 
 const PAGE_SIZE = 25;
 // The unfiltered first page, as ChainResults asks for it: one query (and one cache entry) serves both.
@@ -20,11 +25,22 @@ export function ChainsPage() {
   const { filters, setFilter, clear, active, key } = useChainFilters();
   // The names of the newest chains, offered by the name filter (chain names have no facet of their own).
   const names = trpc.chains.list.useQuery(FIRST_PAGE, { select: (page) => [...new Set(page.items.map((chain) => chain.name))] });
+  const [instancesShown, setInstancesShown] = useState(false);
   return (
     <Stack spacing={2}>
-      <Typography variant="h5" component="h1">
-        Chains
-      </Typography>
+      <Box sx={{ display: 'flex', alignItems: 'center', gap: 1 }}>
+        <Typography variant="h5" component="h1" sx={{ flexGrow: 1 }}>
+          Chains
+        </Typography>
+        <Button size="small" variant={instancesShown ? 'contained' : 'outlined'} startIcon={<DnsIcon />} aria-expanded={instancesShown} onClick={() => setInstancesShown(!instancesShown)}>
+          Instances
+        </Button>
+      </Box>
+      {instancesShown ? (
+        <Suspense fallback={<Skeleton variant="rounded" height={96} />}>
+          <InstancesPanel />
+        </Suspense>
+      ) : null}
       <ChainFilterBar filters={filters} setFilter={setFilter} clear={clear} active={active} knownNames={names.data ?? []} />
       {/* New filters start again from the first page. */}
       <ChainResults key={key} filters={filters} filtered={active} />

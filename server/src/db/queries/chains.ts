@@ -2,6 +2,7 @@ import type { ChainError, ChainEventPayload, ChainStatus } from '@chainlog/share
 import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../client.js';
 import type { ChainEventRow, ChainRow, NewChain } from '../tables/chain.js';
+import { CURRENT_PAYLOAD_VERSION } from '../chain-event-payloads.js';
 import { toJsonb } from '../jsonb.js';
 
 export async function insertChain(db: Db, chain: NewChain): Promise<void> {
@@ -38,7 +39,7 @@ export async function finishChain(
   chainId: string,
   status: Exclude<ChainStatus, 'running'>,
   error: ChainError | null,
-): Promise<ChainEventRow | undefined> {
+): Promise<StoredChainEventRow | undefined> {
   return db.transaction().execute(async (transaction) => {
     const updated = await transaction
       .updateTable('chain')
@@ -52,11 +53,23 @@ export async function finishChain(
   });
 }
 
-export async function insertChainEvent(db: Db, chainId: string, payload: ChainEventPayload): Promise<ChainEventRow> {
+/**
+ * A stored event with the id of the chain's event before it, as the insert saw the table (null for its first): the
+ * process that stored it can tell whether its subscribers have everything up to it (ChainEventFeed).
+ */
+export type StoredChainEventRow = ChainEventRow & { previous_id: string | null };
+
+export async function insertChainEvent(db: Db, chainId: string, payload: ChainEventPayload): Promise<StoredChainEventRow> {
   return db
     .insertInto('chain_event')
-    .values({ chain_id: chainId, type: payload.type, payload: toJsonb(payload) })
+    .values({ chain_id: chainId, type: payload.type, payload: toJsonb(payload), payload_version: CURRENT_PAYLOAD_VERSION })
     .returningAll()
+    // Correlated on the new row's id, so it holds whether or not the statement's snapshot shows the new row.
+    .returning(
+      sql<string | null>`(select max(earlier.id)::text from chain_event as earlier where earlier.chain_id = chain_event.chain_id and earlier.id < chain_event.id)`.as(
+        'previous_id',
+      ),
+    )
     .executeTakeFirstOrThrow();
 }
 

@@ -116,3 +116,42 @@ export async function deleteLongGoneInstances(db: Db): Promise<void> {
 export async function listInstances(db: Db): Promise<InstanceRow[]> {
   return db.selectFrom('instance').selectAll().where('stopped_at', 'is', null).orderBy('started_at').execute();
 }
+
+/** An instance as operators see it: its row, and how long ago its heartbeat was by the database's clock. */
+export type InstanceWithAge = InstanceRow & { heartbeat_age_ms: number };
+
+/**
+ * Registered instances, stopped ones included (a day of them at most: deleteLongGoneInstances), those that did not
+ * stop first (a day of `npm run ask` runs must not push a server that started earlier off the list), then by newest
+ * start.
+ */
+export async function listInstancesWithAge(db: Db, limit: number): Promise<InstanceWithAge[]> {
+  return db
+    .selectFrom('instance')
+    .selectAll()
+    .select(heartbeatAgeMs().as('heartbeat_age_ms'))
+    .orderBy(sql`stopped_at is null`, 'desc')
+    .orderBy('started_at', 'desc')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+}
+
+/** How many instances are alive (a heartbeat younger than the lease), lapsed (older) and stopped: all of them. */
+export async function countInstancesByState(db: Db, leaseMs: number): Promise<{ alive: number; lapsed: number; stopped: number }> {
+  const age = heartbeatAgeMs();
+  const row = await db
+    .selectFrom('instance')
+    .select([
+      sql<number>`count(*) filter (where stopped_at is null and ${age} <= ${leaseMs})::int`.as('alive'),
+      sql<number>`count(*) filter (where stopped_at is null and ${age} > ${leaseMs})::int`.as('lapsed'),
+      sql<number>`count(*) filter (where stopped_at is not null)::int`.as('stopped'),
+    ])
+    .executeTakeFirstOrThrow();
+  return { alive: row.alive, lapsed: row.lapsed, stopped: row.stopped };
+}
+
+/** By the database's clock, so instances on hosts whose clocks differ are judged alike. */
+function heartbeatAgeMs() {
+  return sql<number>`round(extract(epoch from (now() - heartbeat_at)) * 1000)::int`;
+}

@@ -26,6 +26,8 @@ export interface ChainEventTable {
   chain_id: string;
   type: string;
   payload: Json;
+  /** The shape `payload` was written in (db/chain-event-payloads.ts reads each one as today's). */
+  payload_version: ColumnType<number, number | undefined, never>;
   created_at: ColumnType<Date, Date | undefined, never>;
 }
 
