@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { log } from '../../server/src/log.js';
 import { createCloudFrontClient, createS3Client } from './aws-clients.js';
 import { type StoredHeaders, listObjects, readStoredHeaders } from './bucket-objects.js';
@@ -16,6 +17,15 @@ const deployLog = log.withTag('deploy');
 
 /** HeadObject requests in flight while comparing: one per build file that is already stored. */
 const HEAD_CONCURRENCY = 8;
+
+/**
+ * The folder a deploy publishes: its own build in `client/dist-deploy`, so the bundle made for a remote API never
+ * replaces the same-origin one `npm start` serves from `client/dist`; with `--no-build`, `client/dist` as
+ * `npm run build` left it (a CI step may have built it with VITE_API_URL).
+ */
+export function deployDistDir(projectRoot: string, build: boolean): string {
+  return path.join(projectRoot, 'client', build ? 'dist-deploy' : 'dist');
+}
 
 export interface DeployOptions {
   /** Where the configuration comes from (`process.env` for the CLI). */

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { log } from '../../server/src/log.js';
-import { deploy } from './deploy.js';
+import { deploy, deployDistDir } from './deploy.js';
 import { DeployError } from './deploy-error.js';
 
 const mainLog = log.withTag('deploy');
@@ -19,12 +19,13 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const envFile = path.join(PROJECT_ROOT, '.env');
   if (existsSync(envFile)) process.loadEnvFile(envFile);
+  const build = !argv.includes('--no-build');
   try {
     await deploy({
       environment: process.env,
       projectRoot: PROJECT_ROOT,
-      distDir: path.join(PROJECT_ROOT, 'client', 'dist'),
-      build: !argv.includes('--no-build'),
+      distDir: deployDistDir(PROJECT_ROOT, build),
+      build,
       dryRun: argv.includes('--dry-run'),
     });
     return 0;

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { log } from '../../server/src/log.js';
-import { deploy } from './deploy.js';
+import { deploy, deployDistDir } from './deploy.js';
 import { parseHookConfig } from './deploy-env.js';
 import { DeployError } from './deploy-error.js';
 import { decidePrePush, parsePushedRefs } from './pre-push-decision.js';
@@ -47,7 +47,7 @@ async function main(): Promise<number> {
       return 1;
     }
     hookLog.info(`deploying ${decision.sha.slice(0, 8)} before the push`);
-    await deploy({ environment: process.env, projectRoot: root, distDir: path.join(root, 'client', 'dist'), build: true, dryRun: false });
+    await deploy({ environment: process.env, projectRoot: root, distDir: deployDistDir(root, true), build: true, dryRun: false });
     return 0;
   } catch (error) {
     hookLog.error(`push stopped: ${DeployError.isInstance(error) ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
