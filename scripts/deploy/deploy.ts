@@ -91,7 +91,8 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
       deployLog.info('dry run: nothing was written');
       return { plan, uploaded: [], deleted: [], invalidationId: undefined };
     }
-    if (plan.uploads.length === 0 && plan.deletions.length === 0) {
+    // Without a manifest (a bucket filled before this tool, or one whose manifest was lost) one is written all the same.
+    if (plan.uploads.length === 0 && plan.deletions.length === 0 && manifestRead.found) {
       deployLog.success('the bucket already holds this build: nothing to do');
       return { plan, uploaded: [], deleted: [], invalidationId: undefined };
     }
