@@ -5,33 +5,10 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import path from 'node:path';
 import { pipeline } from 'node:stream';
 import { type ContentCoding, chooseEncoding, matchesIfNoneMatch } from './http/content-negotiation.js';
+import { PRECOMPRESSED, cacheControlOf, contentTypeOf } from './client-file-policy.js';
 import { log } from './log.js';
 
 const staticLog = log.withTag('static');
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.map': 'application/json',
-};
-
-/** The files the client build writes beside another, precompressed (client/build/precompress.ts). */
-const PRECOMPRESSED = [
-  { coding: 'br', suffix: '.br' },
-  { coding: 'gzip', suffix: '.gz' },
-] as const;
-
-/** Vite's fingerprinted output, `assets/<name>-<hash>.<ext>`: its name changes with its content. */
-const HASHED_ASSET = /^assets\/[^/]+-[A-Za-z0-9_-]{8,}\.[A-Za-z0-9]+$/;
-const IMMUTABLE = 'public, max-age=31536000, immutable';
-// Anything else (index.html, a file from client/public) may change under the same name: cached, but revalidated.
-const REVALIDATE = 'no-cache';
 
 /** More distinct files than a client build has; past it the ETag cache starts over (a long run across many rebuilds). */
 const MAX_CACHED_ETAGS = 2_000;
@@ -70,7 +47,7 @@ export function createStaticHandler(rootDir: string): ((request: IncomingMessage
     const candidateStats = candidate.startsWith(root + path.sep) ? statSync(candidate, { throwIfNoEntry: false }) : undefined;
     const file = candidateStats?.isFile() ? candidate : indexFile;
     const relative = path.relative(root, file).split(path.sep).join('/');
-    const cacheControl = HASHED_ASSET.test(relative) ? IMMUTABLE : REVALIDATE;
+    const cacheControl = cacheControlOf(relative);
     void sendFile(request, response, { file, cacheControl, etags });
     return true;
   };
@@ -107,7 +84,7 @@ async function sendFile(request: IncomingMessage, response: ServerResponse, { fi
   }
   response.writeHead(200, {
     ...validators,
-    'content-type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream',
+    'content-type': contentTypeOf(file),
     'content-length': sent.stats.size,
     ...(coding === 'identity' ? {} : { 'content-encoding': coding }),
   });
