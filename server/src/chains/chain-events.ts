@@ -1,13 +1,26 @@
 import type { ChainEvent, ChainEventPayload } from '@chainlog/shared';
 import { readStoredPayload } from '../db/chain-event-payloads.js';
 import type { Db } from '../db/client.js';
-import { insertChainEvent } from '../db/queries/chains.js';
+import { type ChainOwner, insertChainEvent, insertOwnedChainEvent } from '../db/queries/chains.js';
 import type { ChainEventRow } from '../db/tables/chain.js';
 import type { ChainEventBus } from './event-bus.js';
 
-/** Stores the event, then tells live subscribers: an event a subscriber sees can always be replayed. */
-export async function recordChainEvent(db: Db, bus: ChainEventBus, chainId: string, payload: ChainEventPayload): Promise<ChainEvent> {
-  const row = await insertChainEvent(db, chainId, payload);
+/** The chain was handed to another instance (this one was taken for dead): this run of it must stop. */
+export class ChainTakenOverError extends Error {
+  override name = 'ChainTakenOverError';
+  constructor(chainId: string) {
+    super(`chain ${chainId} is no longer this instance's to run (it was taken for dead and the chain resumed elsewhere)`);
+  }
+}
+
+/**
+ * Stores the event, then tells live subscribers: an event a subscriber sees can always be replayed. With `owner`,
+ * only while the chain still belongs to it.
+ * @throws ChainTakenOverError when the chain no longer belongs to `owner`.
+ */
+export async function recordChainEvent(db: Db, bus: ChainEventBus, chainId: string, payload: ChainEventPayload, owner?: ChainOwner): Promise<ChainEvent> {
+  const row = owner ? await insertOwnedChainEvent(db, chainId, payload, owner) : await insertChainEvent(db, chainId, payload);
+  if (!row) throw new ChainTakenOverError(chainId);
   const event = toChainEvent(row);
   bus.publish(event, row.previous_id);
   return event;

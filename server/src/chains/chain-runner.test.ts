@@ -1,5 +1,5 @@
 import type { ChainEvent } from '@chainlog/shared';
-import { ColumnNode, type KyselyPlugin } from 'kysely';
+import { ColumnNode, type KyselyPlugin, sql } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -228,6 +228,33 @@ describe('the chain runner', () => {
       expect.objectContaining({ type: 'step_finished', step: 2, output: { answer: 2 } }),
       { type: 'chain_finished', status: 'succeeded', error: null },
     ]);
+  });
+
+  it('stops a run whose chain was handed to another instance meanwhile: it records nothing more and leaves the job to the new owner', async () => {
+    const bus = new ChainEventBus();
+    const runner = startRunner({ bus, instanceId: uuidv7() });
+    const stepStarted = deferred();
+    const answer = deferred();
+    const heard: ChainEvent[] = [];
+    bus.subscribe((event) => heard.push(event));
+    const chainId = await submit(runner, async (run) => {
+      await run.step('slow step', async () => {
+        stepStarted.resolve();
+        await answer.promise;
+        return askResult(run.chainId, { answer: 1 });
+      });
+    });
+    await within(stepStarted.promise, 10_000, 'the step to start');
+
+    // As a sweep that took this instance for dead, and another instance's claim, would leave it.
+    await database.db.updateTable('chain').set({ instance_id: uuidv7() }).where('id', '=', chainId).execute();
+    answer.resolve();
+    await expect.poll(async () => (await runner.counts()).running).toBe(0);
+
+    expect(heard.filter((event) => event.chainId === chainId).map((event) => event.payload.type)).toEqual(['chain_started', 'step_started']);
+    expect(await findChain(database.db, chainId)).toMatchObject({ status: 'running', finished_at: null });
+    const job = await sql<{ state: string }>`select state from ${sql.id(jobs.schema, 'job')} where id = ${chainId}`.execute(database.db);
+    expect(job.rows).toEqual([{ state: 'active' }]);
   });
 
   it('fails a resumed chain whose code now makes other steps than its journal holds', async () => {

@@ -2,7 +2,7 @@ import type { ChainError } from '@chainlog/shared';
 import { v5 as uuidv5 } from 'uuid';
 import type { Db } from '../db/client.js';
 import { type DatabaseStatus, retryWhileUnreachable } from '../db/database-status.js';
-import { claimChains, finishChain, insertChain, removeUnconfirmedChain } from '../db/queries/chains.js';
+import { type ChainOwner, claimChains, findChain, finishChain, insertChain, removeUnconfirmedChain } from '../db/queries/chains.js';
 import type { NewChain } from '../db/tables/chain.js';
 import { toJsonb } from '../db/jsonb.js';
 import type { AskOptions, AskResult } from '../llm/ask.js';
@@ -12,7 +12,7 @@ import type { AppLlm } from '../tasks/index.js';
 import { log } from '../log.js';
 import { settleWithin } from '../settle-within.js';
 import { type ChainDefinition, type ChainRun, InvalidChainInputError, type RegisteredChain } from './chain-definition.js';
-import { recordChainEvent, toChainEvent } from './chain-events.js';
+import { ChainTakenOverError, recordChainEvent, toChainEvent } from './chain-events.js';
 import { ChainChangedError, ChainJournal } from './chain-journal.js';
 import { ChainQueueFullError } from './chain-queue-full-error.js';
 import type { ChainEventBus } from './event-bus.js';
@@ -218,6 +218,10 @@ export class ChainRunner {
       if (!journal.started) await this.record(chainId, { type: 'chain_started' });
       await runInChain(chainId, () => kind.start(this.chainRun(chainId, journal), chain.input));
     } catch (error) {
+      if (error instanceof ChainTakenOverError) {
+        runnerLog.warn(error.message);
+        return;
+      }
       if (this.handingBack) {
         await this.handBack(chainId);
         return;
@@ -258,8 +262,8 @@ export class ChainRunner {
         });
         return result;
       } catch (error) {
-        // A step stopped by a shutdown is resumed elsewhere, not failed.
-        if (runner.handingBack) throw error;
+        // A step stopped by a shutdown is resumed elsewhere, not failed; one taken over is already another's.
+        if (runner.handingBack || error instanceof ChainTakenOverError) throw error;
         const logId = LlmError.isInstance(error) ? (error.logId ?? null) : null;
         // The step's own error is what the chain fails with, even if recording it fails too.
         await runner
@@ -291,7 +295,17 @@ export class ChainRunner {
   private record(chainId: string, payload: Parameters<typeof recordChainEvent>[3]): Promise<unknown> {
     // An event insert cut off just as it committed is stored twice when retried: a repeated event is harmless to
     // subscribers (they fold events by step), a chain failed by a short outage is not.
-    return this.whileReachable(() => recordChainEvent(this.options.db, this.options.bus, chainId, payload));
+    return this.whileReachable(() => recordChainEvent(this.options.db, this.options.bus, chainId, payload, this.owner));
+  }
+
+  private get owner(): ChainOwner {
+    return { instanceId: this.options.instanceId };
+  }
+
+  /** Whether the chain still belongs to this runner (ended or not): its job is then this runner's to complete. */
+  private async stillOwns(chainId: string): Promise<boolean> {
+    const chain = await this.whileReachable(() => findChain(this.options.db, chainId));
+    return chain !== undefined && (chain.instance_id ?? null) === this.options.instanceId;
   }
 
   private async handBack(chainId: string): Promise<void> {
@@ -312,8 +326,10 @@ export class ChainRunner {
     for (const retryDelayMs of [...END_RETRY_DELAYS_MS, undefined]) {
       try {
         // Only a chain still running is finished, so a retry after a commit whose answer was lost changes nothing.
-        const event = await this.whileReachable(() => finishChain(this.options.db, chainId, status, error));
+        const event = await this.whileReachable(() => finishChain(this.options.db, chainId, status, error, this.owner));
         if (event) this.options.bus.publish(toChainEvent(event), event.previous_id);
+        // Not ended here: already ended (a retry whose first commit's answer was lost), or another instance's now.
+        else if (!(await this.stillOwns(chainId))) return;
         await this.whileReachable(() => this.options.jobs.complete([chainId]));
         return;
       } catch (recordError) {

@@ -39,15 +39,16 @@ export async function finishChain(
   chainId: string,
   status: Exclude<ChainStatus, 'running'>,
   error: ChainError | null,
+  owner?: ChainOwner,
 ): Promise<StoredChainEventRow | undefined> {
   return db.transaction().execute(async (transaction) => {
-    const updated = await transaction
+    let update = transaction
       .updateTable('chain')
       .set({ status, error: error === null ? null : toJsonb(error), finished_at: new Date() })
       .where('id', '=', chainId)
-      .where('status', '=', 'running')
-      .returning('id')
-      .executeTakeFirst();
+      .where('status', '=', 'running');
+    if (owner) update = update.where(sql<boolean>`instance_id is not distinct from ${owner.instanceId}`);
+    const updated = await update.returning('id').executeTakeFirst();
     if (!updated) return undefined;
     return insertChainEvent(transaction, chainId, { type: 'chain_finished', status, error });
   });
@@ -59,18 +60,49 @@ export async function finishChain(
  */
 export type StoredChainEventRow = ChainEventRow & { previous_id: string | null };
 
+// Correlated on the new row's id, so it holds whether or not the statement's snapshot shows the new row.
+const PREVIOUS_EVENT_ID = sql<string | null>`(select max(earlier.id)::text from chain_event as earlier where earlier.chain_id = chain_event.chain_id and earlier.id < chain_event.id)`.as(
+  'previous_id',
+);
+
+/** The instance a chain's run must still belong to (chain.instance_id) for what it records to be stored. */
+export interface ChainOwner {
+  instanceId: string | null;
+}
+
 export async function insertChainEvent(db: Db, chainId: string, payload: ChainEventPayload): Promise<StoredChainEventRow> {
   return db
     .insertInto('chain_event')
     .values({ chain_id: chainId, type: payload.type, payload: toJsonb(payload), payload_version: CURRENT_PAYLOAD_VERSION })
     .returningAll()
-    // Correlated on the new row's id, so it holds whether or not the statement's snapshot shows the new row.
-    .returning(
-      sql<string | null>`(select max(earlier.id)::text from chain_event as earlier where earlier.chain_id = chain_event.chain_id and earlier.id < chain_event.id)`.as(
-        'previous_id',
-      ),
-    )
+    .returning(PREVIOUS_EVENT_ID)
     .executeTakeFirstOrThrow();
+}
+
+/**
+ * Stores the event only while the chain is running and belongs to `owner`: a run taken for dead and handed to
+ * another instance stores nothing more. Undefined when it was not stored.
+ */
+export async function insertOwnedChainEvent(db: Db, chainId: string, payload: ChainEventPayload, owner: ChainOwner): Promise<StoredChainEventRow | undefined> {
+  return db
+    .insertInto('chain_event')
+    .columns(['chain_id', 'type', 'payload', 'payload_version'])
+    .expression(
+      db
+        .selectFrom('chain')
+        .select([
+          'chain.id',
+          sql<string>`${payload.type}`.as('type'),
+          sql<string>`${toJsonb(payload)}::jsonb`.as('payload'),
+          sql<number>`${CURRENT_PAYLOAD_VERSION}::smallint`.as('payload_version'),
+        ])
+        .where('chain.id', '=', chainId)
+        .where('chain.status', '=', 'running')
+        .where(sql<boolean>`chain.instance_id is not distinct from ${owner.instanceId}`),
+    )
+    .returningAll()
+    .returning(PREVIOUS_EVENT_ID)
+    .executeTakeFirst();
 }
 
 /** A chain's events after `afterId` (exclusive), in order. Ids compare as int8, not as text. */
