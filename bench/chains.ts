@@ -1,0 +1,162 @@
+/**
+ * Durable chains on several instances: real server processes (as `npm start` runs them) sharing one scratch schema of
+ * a PostgreSQL server, the fake provider answering every call after 200 ms.
+ * - Throughput: N demo chains (3 calls each) submitted round robin to 1 and to 3 instances; chains/s from the first
+ *   submission to the last chain's end, and the ratio.
+ * - Resume: one instance runs 20 chains in their second step and is killed with SIGKILL; the time until the other two
+ *   have finished them all, beside the lease they wait out.
+ *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npx tsx bench/chains.ts [chains]
+ */
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { jobsSchemaFor } from '../server/src/chains/jobs/jobs-schema.js';
+import { type FakeReply, startFakeProvider } from '../server/test/fake-provider.js';
+import { type ServerProcess, startServerProcess } from '../server/test/server-process.js';
+import { schemaNameOf, triageReply } from '../server/test/triage-replies.js';
+
+const url = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const CHAINS = Number(process.argv[2] ?? 240);
+const RUNNING_PER_INSTANCE = 16;
+const PROVIDER_DELAY_MS = 200;
+const LEASE_MS = 2_000;
+const HEARTBEAT_MS = 500;
+
+let entityHangs = false;
+const fake = await startFakeProvider({
+  respond: (request): FakeReply => {
+    if (entityHangs && schemaNameOf(request) === 'entity_extraction') return { kind: 'hang' };
+    const reply = triageReply(request);
+    return reply.kind === 'json' ? { ...reply, delayMs: PROVIDER_DELAY_MS } : reply;
+  },
+});
+const admin = new pg.Client({ connectionString: url });
+await admin.connect();
+
+interface Instance {
+  server: ServerProcess;
+  submit(subject: string): Promise<string>;
+}
+
+async function withSchema<T>(work: (schema: string) => Promise<T>): Promise<T> {
+  const schema = `bench_chains_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  await admin.query(`create schema ${schema}`);
+  try {
+    return await work(schema);
+  } finally {
+    await admin.query(`drop schema if exists ${schema}, ${jobsSchemaFor(schema)} cascade`);
+  }
+}
+
+async function startInstance(schema: string, started: ServerProcess[]): Promise<Instance> {
+  const databaseUrl = new URL(url);
+  databaseUrl.searchParams.set('options', `-c search_path=${schema}`);
+  const server = await startServerProcess({
+    DATABASE_URL: databaseUrl.toString(),
+    CHAINLOG_INSTANCE_ID: randomUUID(),
+    OPENAI_API_KEY: 'sk-bench',
+    OPENAI_BASE_URL: fake.openaiBaseUrl,
+    ANTHROPIC_API_KEY: 'sk-ant-bench',
+    ANTHROPIC_BASE_URL: fake.anthropicBaseUrl,
+    CHAINLOG_LLM_MAX_RETRIES: '0',
+    CHAINLOG_MAX_RUNNING_CHAINS: String(RUNNING_PER_INSTANCE),
+    CHAINLOG_MAX_WAITING_CHAINS: '100000',
+    CHAINLOG_MAX_SUBMISSIONS_PER_MINUTE: '1000000',
+    CHAINLOG_INSTANCE_HEARTBEAT_MS: String(HEARTBEAT_MS),
+    CHAINLOG_INSTANCE_LEASE_MS: String(LEASE_MS),
+    CHAINLOG_LOG_LEVEL: 'warn',
+  });
+  started.push(server);
+  return {
+    server,
+    async submit(subject) {
+      const response = await fetch(`${server.url}/trpc/inbox.submit`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ from: 'ada@example.com', subject, body: 'Order A-1042 has not arrived.' }),
+      });
+      if (!response.ok) throw new Error(`inbox.submit answered ${response.status}: ${await response.text()}`);
+      const { result } = (await response.json()) as { result: { data: { chainId: string } } };
+      return result.data.chainId;
+    },
+  };
+}
+
+async function stopAll(servers: ServerProcess[]): Promise<void> {
+  for (const server of servers) server.child.kill('SIGKILL');
+  await Promise.all(servers.map((server) => server.exited));
+}
+
+async function countSucceeded(schema: string): Promise<number> {
+  const { rows } = await admin.query<{ count: string }>(`select count(*) from ${schema}.chain where status = 'succeeded'`);
+  return Number(rows[0]?.count ?? 0);
+}
+
+async function waitForSucceeded(schema: string, count: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await countSucceeded(schema)) < count) {
+    if (Date.now() > deadline) throw new Error(`fewer than ${count} chains succeeded within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Chains per second over `instanceCount` instances, from the first submission to the last chain's end. */
+async function throughput(instanceCount: number): Promise<number> {
+  return withSchema(async (schema) => {
+    const servers: ServerProcess[] = [];
+    try {
+      // One first, so only one process creates the schema's tables.
+      const instances = [await startInstance(schema, servers)];
+      instances.push(...(await Promise.all(Array.from({ length: instanceCount - 1 }, () => startInstance(schema, servers)))));
+      const startedAt = Date.now();
+      await Promise.all(Array.from({ length: CHAINS }, (_, index) => instances[index % instanceCount]!.submit(`Where is my order? (${index})`)));
+      await waitForSucceeded(schema, CHAINS, 300_000);
+      const { rows } = await admin.query<{ last: Date }>(`select max(finished_at) as last from ${schema}.chain`);
+      const seconds = ((rows[0]?.last.getTime() ?? Date.now()) - startedAt) / 1000;
+      return CHAINS / seconds;
+    } finally {
+      await stopAll(servers);
+    }
+  });
+}
+
+/** Ms from SIGKILL of the instance running 20 chains to the last of them finished by the two others. */
+async function resumeDelay(): Promise<number> {
+  return withSchema(async (schema) => {
+    const servers: ServerProcess[] = [];
+    try {
+      entityHangs = true;
+      const a = await startInstance(schema, servers);
+      for (let index = 0; index < 20; index++) await a.submit(`Resume me (${index})`);
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const { rows } = await admin.query<{ count: string }>(`select count(*) from ${schema}.inference_log where status = 'pending' and name = 'entity extraction'`);
+        if (Number(rows[0]?.count) === 20) break;
+        if (Date.now() > deadline) throw new Error('the 20 chains did not reach their second step');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await Promise.all([startInstance(schema, servers), startInstance(schema, servers)]);
+      const killedAt = Date.now();
+      a.server.child.kill('SIGKILL');
+      await a.server.exited;
+      entityHangs = false;
+      await waitForSucceeded(schema, 20, 120_000);
+      return Date.now() - killedAt;
+    } finally {
+      entityHangs = false;
+      await stopAll(servers);
+    }
+  });
+}
+
+try {
+  console.log(`durable chains on PostgreSQL, fake provider answering in ${PROVIDER_DELAY_MS} ms, 3 calls a chain, ${RUNNING_PER_INSTANCE} chains at once per instance (node ${process.version})`);
+  const one = await throughput(1);
+  console.log(`  1 instance : ${one.toFixed(1)} chains/s (${CHAINS} chains)`);
+  const three = await throughput(3);
+  console.log(`  3 instances: ${three.toFixed(1)} chains/s (${CHAINS} chains), ${(three / one).toFixed(2)}x one instance`);
+  const delay = await resumeDelay();
+  console.log(`  resume after SIGKILL of the instance running 20 chains: all finished ${delay} ms after the kill (lease ${LEASE_MS} ms, heartbeat ${HEARTBEAT_MS} ms)`);
+} finally {
+  await admin.end();
+  await fake.close();
+}
