@@ -10,7 +10,7 @@ export default defineConfig({
     projects: databases.map((database) => ({
       test: {
         name: database,
-        include: ['server/**/*.test.ts', 'shared/**/*.test.ts', 'client/src/**/*.test.ts', 'examples/**/*.test.ts', 'e2e/**/*.test.ts'],
+        include: ['server/**/*.test.ts', 'bench/**/*.test.ts', 'shared/**/*.test.ts', 'client/src/**/*.test.ts', 'examples/**/*.test.ts', 'e2e/**/*.test.ts'],
         exclude: [...configDefaults.exclude, ...(database === 'postgres' ? [] : ['**/*.postgres.test.ts'])],
         env: { CHAINLOG_TEST_DB: database },
         setupFiles: ['server/test/quiet-logs.ts'],
