@@ -10,6 +10,8 @@
  *   npm run bench                       PGlite, plus PostgreSQL at BENCH_DATABASE_URL / TEST_DATABASE_URL if set
  *   BENCH_DATABASES=postgres npm run bench   one of them only
  *   BENCH_ROUNDS=1                      a quick look that the bench runs; the figures want the default
+ *   BENCH_WAYS='raw,postgres ask' BENCH_SCENARIOS=c32-20ms   some ways and scenarios only (for a profile, say);
+ *                                       bench/results.json is then left as it was
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
@@ -34,12 +36,15 @@ import {
 } from './report.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const SCENARIOS: Scenario[] = [
+const ALL_SCENARIOS: Scenario[] = [
   { concurrency: 1, delayMs: 0, callsPerRound: 300 },
   { concurrency: 32, delayMs: 0, callsPerRound: 1_500 },
   { concurrency: 1, delayMs: 20, callsPerRound: 60 },
   { concurrency: 32, delayMs: 20, callsPerRound: 1_500 },
 ];
+const scenarioLabel = (scenario: Scenario) => `c${scenario.concurrency}-${scenario.delayMs}ms`;
+const chosen = (variable: string | undefined, name: string) => !variable || variable.split(',').includes(name);
+const SCENARIOS = ALL_SCENARIOS.filter((scenario) => chosen(process.env.BENCH_SCENARIOS, scenarioLabel(scenario)));
 const RESULTS_FILE = new URL('./results.json', import.meta.url);
 
 const SYSTEM_PROMPT = 'Classify the intent.';
@@ -147,19 +152,21 @@ async function main(): Promise<void> {
   const postgresUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
   const available: DatabaseKind[] = postgresUrl ? ['pglite', 'postgres'] : ['pglite'];
   // BENCH_DATABASES=postgres (or pglite) runs one of them, for a quicker look.
-  const kinds = available.filter((kind) => !process.env.BENCH_DATABASES || process.env.BENCH_DATABASES.split(',').includes(kind));
+  const kinds = available.filter((kind) => chosen(process.env.BENCH_DATABASES, kind));
   const fake = await startFakeProcess();
   const databases = new Map<DatabaseKind, BenchDatabase>();
   for (const kind of kinds) databases.set(kind, await openBenchDatabase(kind, postgresUrl));
   // Every way's window reads the PostgreSQL backends, so a way that does not use them shows the noise floor.
   const backends = databases.get('postgres')?.backends;
   const calls = ways(fake.openaiBaseUrl, databases);
+  for (const name of calls.keys()) if (!chosen(process.env.BENCH_WAYS, name)) calls.delete(name);
   const names = [...calls.keys()];
   console.log(`ask() and its peers, same fake provider (own process), ${ROUNDS} interleaved rounds per scenario (node ${process.version}, ${os.cpus().length} cores)`);
   const results: ScenarioResult[] = [];
   for (const scenario of SCENARIOS) {
     await fake.setDelay(scenario.delayMs);
-    for (const call of calls.values()) await runLoad(50, scenario.concurrency, call);
+    // Warm-up: the JIT, and at 32 at a time the connections each way opens, before any round counts.
+    for (const call of calls.values()) await runLoad(Math.min(scenario.callsPerRound, 300), scenario.concurrency, call);
     const samples = new Map(names.map((name) => [name, [] as Sample[]]));
     for (let round = 0; round < ROUNDS; round++) {
       // Each round starts with the next way, so the database's after-work (WAL, autovacuum) of one way does not
@@ -180,6 +187,7 @@ async function main(): Promise<void> {
   printAskRows(results, kinds);
   printBreakdown(results, kinds);
   console.log(`\n${peersMarkdown(results)}`);
+  if (process.env.BENCH_WAYS || process.env.BENCH_SCENARIOS) return;
   writeResults(RESULTS_FILE, results, { rounds: ROUNDS, databases: kinds, startedAt, loadAverageAtStart });
   console.log(`\n(written to ${path.relative(process.cwd(), RESULTS_FILE.pathname)})`);
 }
