@@ -19,14 +19,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { z } from 'zod';
 import { type DatabaseHandle, openDatabase } from '../server/src/db/client.js';
 import { createLlm } from '../server/src/llm/ask.js';
-import { buildLlmSettings } from '../server/src/llm/settings.js';
-import { defineTask } from '../server/src/llm/task.js';
 import { setLogLevel } from '../server/src/log.js';
 import { type InferenceLogWriter, createInferenceLogWriter, createLogWriterFor } from '../server/src/db/inference-log-writer.js';
 import type { LogStatement } from '../server/src/db/inference-log-statements.js';
+import { SYSTEM_PROMPT, USER_TEXT, benchLlmSettings, benchTask, outputSchema } from './bench-task.js';
 import { type Sample, runLoad, summarize } from './load.js';
 import { peerCalls } from './peers.js';
 import { backendCpuReader } from './postgres-backends.js';
@@ -46,24 +44,6 @@ const scenarioLabel = (scenario: Scenario) => `c${scenario.concurrency}-${scenar
 const chosen = (variable: string | undefined, name: string) => !variable || variable.split(',').includes(name);
 const SCENARIOS = ALL_SCENARIOS.filter((scenario) => chosen(process.env.BENCH_SCENARIOS, scenarioLabel(scenario)));
 const RESULTS_FILE = new URL('./results.json', import.meta.url);
-
-const SYSTEM_PROMPT = 'Classify the intent.';
-const USER_TEXT = 'Where is my order A-1042?';
-const outputSchema = z.object({
-  intent: z.enum(['order_status', 'refund_request', 'other']),
-  confidence: z.number().min(0).max(1),
-  entities: z.array(z.object({ kind: z.string(), value: z.string() })),
-});
-const task = defineTask({
-  name: 'bench intent',
-  input: z.object({ text: z.string() }),
-  output: outputSchema,
-  model: 'openai:gpt-4.1-mini',
-  prompt: (input) => [
-    { role: 'system', content: SYSTEM_PROMPT },
-    { role: 'user', content: input.text },
-  ],
-});
 
 // Every connection of the bench is named so, so its PostgreSQL backends can be found (and their CPU read).
 const APPLICATION_NAME = `chainlog-bench-${process.pid}`;
@@ -121,16 +101,10 @@ const ROUND_TRIP: LogStatement = { name: 'bench_round_trip', text: 'select 1', v
 
 /** Every way of calling, by name: the peers, ask() without writes, and ask()'s variants on each database. */
 function ways(baseUrl: string, databases: Map<DatabaseKind, BenchDatabase>): Map<WayName, () => Promise<unknown>> {
-  const settings = buildLlmSettings({
-    OPENAI_API_KEY: 'sk-bench',
-    OPENAI_BASE_URL: baseUrl,
-    CHAINLOG_LLM_TIMEOUT_MS: 30_000,
-    CHAINLOG_LLM_MAX_RETRIES: 0,
-    CHAINLOG_VALIDATION_RETRIES: 0,
-  });
+  const settings = benchLlmSettings(baseUrl);
   const askWith = (handle: DatabaseHandle, logWriter: InferenceLogWriter) => {
-    const llm = createLlm({ db: handle.db, settings, tasks: [task], logWriter });
-    return () => llm.ask(task, { text: USER_TEXT });
+    const llm = createLlm({ db: handle.db, settings, tasks: [benchTask], logWriter });
+    return () => llm.ask(benchTask, { text: USER_TEXT });
   };
   const peers = peerCalls(baseUrl, outputSchema, { system: SYSTEM_PROMPT, user: USER_TEXT });
   const all = new Map<WayName, () => Promise<unknown>>([['raw', peers.raw], ['parse', peers.parse], ['generateObject', peers.generateObject]]);
