@@ -36,6 +36,8 @@ interface Variant {
   synchronousCommit: boolean;
   /** Write the pending row first (the provider answered after the pending rows' window), or the finished only. */
   pendingFirst: boolean;
+  /** The pending row goes over a second connection whose commits do not wait for the WAL flush. */
+  pendingAsync?: boolean;
   request?: (request: string) => string;
 }
 
@@ -43,6 +45,7 @@ const VARIANTS: Variant[] = [
   { name: 'as ask() writes it (pending, then finished)', schema: 'full', synchronousCommit: true, pendingFirst: true },
   { name: 'finished row only (answer within 2 ms)', schema: 'full', synchronousCommit: true, pendingFirst: false },
   { name: 'asynchronous commit', schema: 'full', synchronousCommit: false, pendingFirst: true },
+  { name: 'pending row with asynchronous commit', schema: 'full', synchronousCommit: true, pendingFirst: true, pendingAsync: true },
   { name: 'primary key only (no other index)', schema: 'keyOnly', synchronousCommit: true, pendingFirst: true },
   { name: 'request without the output schema', schema: 'full', synchronousCommit: true, pendingFirst: true, request: withoutSchema },
 ];
@@ -71,34 +74,39 @@ async function main(): Promise<void> {
   const statementFor = createLogStatements();
   const runners = await Promise.all(
     VARIANTS.map(async (variant) => {
-      const client = new pg.Client({
-        connectionString: url,
-        options: `-c search_path=${schemas[variant.schema]}${variant.synchronousCommit ? '' : ' -c synchronous_commit=off'}`,
-      });
-      await client.connect();
-      const { rows } = await client.query<{ pid: number }>('select pg_backend_pid() as pid');
-      const pid = rows[0]?.pid ?? 0;
+      const connect = async (synchronousCommit: boolean) => {
+        const client = new pg.Client({
+          connectionString: url,
+          options: `-c search_path=${schemas[variant.schema]}${synchronousCommit ? '' : ' -c synchronous_commit=off'}`,
+        });
+        await client.connect();
+        const { rows } = await client.query<{ pid: number }>('select pg_backend_pid() as pid');
+        return { client, pid: rows[0]?.pid ?? 0 };
+      };
+      const connections = [await connect(variant.synchronousCommit), ...(variant.pendingAsync ? [await connect(false)] : [])];
       const request = variant.request ? variant.request(String(pending.request)) : pending.request;
       const call = async () => {
         const id = uuidv7();
         const write = async (row: NewInferenceLog) => {
           const { name, text, values } = statementFor([{ ...row, id, request, created_at: new Date() }]);
-          await client.query({ name, text, values });
+          const connection = row.status === 'pending' ? (connections[1] ?? connections[0]) : connections[0];
+          await connection?.client.query({ name, text, values });
         };
         if (variant.pendingFirst) await write(pending);
         await write(finished);
       };
-      return { variant, client, pid, call, cpuMs: 0, wallMs: 0, calls: 0 };
+      const cpuMs = () => connections.reduce((total, { pid }) => total + (readProcessCpuMs(pid) ?? Number.NaN), 0);
+      return { variant, connections, cpuMs, call, backendCpuMs: 0, wallMs: 0, calls: 0 };
     }),
   );
   for (const runner of runners) for (let index = 0; index < 50; index++) await runner.call();
   for (let round = 0; round < ROUNDS; round++) {
     for (const runner of [...runners.slice(round % runners.length), ...runners.slice(0, round % runners.length)]) {
-      const cpuBefore = readProcessCpuMs(runner.pid) ?? Number.NaN;
+      const cpuBefore = runner.cpuMs();
       const started = performance.now();
       for (let index = 0; index < CALLS_PER_ROUND; index++) await runner.call();
       runner.wallMs += performance.now() - started;
-      runner.cpuMs += (readProcessCpuMs(runner.pid) ?? Number.NaN) - cpuBefore;
+      runner.backendCpuMs += runner.cpuMs() - cpuBefore;
       runner.calls += CALLS_PER_ROUND;
     }
   }
@@ -106,9 +114,9 @@ async function main(): Promise<void> {
   console.log(`inference_log writes, one call at a time, ${ROUNDS} x ${CALLS_PER_ROUND} calls per variant; jsonb of the finished row: ${bytes(finished)} characters`);
   console.log(`${'variant'.padEnd(46)} backend CPU ms/call  wall ms/call`);
   for (const runner of runners) {
-    console.log(`${runner.variant.name.padEnd(46)} ${(runner.cpuMs / runner.calls).toFixed(3).padStart(19)} ${(runner.wallMs / runner.calls).toFixed(3).padStart(13)}`);
+    console.log(`${runner.variant.name.padEnd(46)} ${(runner.backendCpuMs / runner.calls).toFixed(3).padStart(19)} ${(runner.wallMs / runner.calls).toFixed(3).padStart(13)}`);
   }
-  await Promise.all(runners.map((runner) => runner.client.end()));
+  await Promise.all(runners.flatMap((runner) => runner.connections.map(({ client }) => client.end())));
   await admin.query(`drop schema ${schemas.full} cascade; drop schema ${schemas.keyOnly} cascade`);
   await admin.end();
 }

@@ -3,11 +3,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import type { Stats } from './load.js';
 
-export type DatabaseKind = 'pglite' | 'postgres';
+const DATABASE_KINDS = ['pglite', 'postgres'] as const;
+export type DatabaseKind = (typeof DATABASE_KINDS)[number];
 
 /** Every way of calling, measured in the same rounds. The ask variants are per database, except `noWrites`. */
 export const PEERS = ['raw', 'parse', 'generateObject'] as const;
-export type AskVariant = 'ask' | 'askAsync' | 'roundTrip';
+const ASK_VARIANTS = ['ask', 'askAsync', 'roundTrip'] as const;
+type AskVariant = (typeof ASK_VARIANTS)[number];
 export type WayName = (typeof PEERS)[number] | 'noWrites' | `${DatabaseKind} ${AskVariant}`;
 
 export interface Scenario {
@@ -28,6 +30,26 @@ const PEER_ROWS: { way: WayName; label: string }[] = [
   { way: 'pglite ask', label: 'Chainlog ask(), PGlite' },
 ];
 
+const DATABASE_LABELS: Record<DatabaseKind, string> = { pglite: 'PGlite', postgres: 'PostgreSQL' };
+const VARIANT_LABELS: Record<AskVariant, string> = {
+  ask: 'as is',
+  askAsync: 'CHAINLOG_LOG_COMMIT=async',
+  roundTrip: 'each log statement a select 1',
+};
+
+/** The peers first, then the other ways measured in the same rounds. */
+function rowsOf(stats: ScenarioResult['stats']): { way: WayName; label: string }[] {
+  const rows = PEER_ROWS.filter(({ way }) => stats[way]);
+  if (stats.noWrites) rows.push({ way: 'noWrites', label: 'ask(), log writes that do nothing' });
+  for (const kind of DATABASE_KINDS) {
+    for (const variant of ASK_VARIANTS) {
+      const way: WayName = `${kind} ${variant}`;
+      if (variant !== 'ask' && stats[way]) rows.push({ way, label: `ask(), ${DATABASE_LABELS[kind]}, ${VARIANT_LABELS[variant]}` });
+    }
+  }
+  return rows;
+}
+
 const ms = (value: number) => `${value.toFixed(2)}ms`;
 
 function cells(values: string[], widths: number[]): string {
@@ -46,8 +68,8 @@ export function printPeers(results: ScenarioResult[], rounds: number): void {
     const raw = result.stats.raw;
     if (!raw) continue;
     console.log(`\nfake at ${result.delayMs} ms, ${result.concurrency} at a time, ${rounds} x ${result.callsPerRound} calls`);
-    console.log(`${'way'.padEnd(38)}  calls/s  ratio  added p50  added p99    CPU  + backends`);
-    for (const { way, label } of PEER_ROWS) {
+    console.log(`${'way'.padEnd(46)}  calls/s  ratio  added p50  added p99    CPU  + backends`);
+    for (const { way, label } of rowsOf(result.stats)) {
       const stats = result.stats[way];
       if (!stats) continue;
       const backend = stats.backendCpuMsPerCall === undefined ? '-' : stats.backendCpuMsPerCall.toFixed(2);
@@ -55,7 +77,7 @@ export function printPeers(results: ScenarioResult[], rounds: number): void {
         stats.throughput.toFixed(0), ratio(stats, raw).toFixed(3), ms(stats.p50 - raw.p50), ms(stats.p99 - raw.p99),
         stats.cpuMsPerCall.toFixed(2), backend,
       ];
-      console.log(`${label.padEnd(38)} ${cells(values, [8, 6, 10, 10, 6, 10])}`);
+      console.log(`${label.padEnd(46)} ${cells(values, [8, 6, 10, 10, 6, 10])}`);
     }
   }
 }
