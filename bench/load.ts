@@ -1,6 +1,13 @@
 /** Runs one way of calling under a fixed concurrency and sums up what it cost: latency, throughput, CPU. */
+import { PerformanceObserver } from 'node:perf_hooks';
 import type { CpuSnapshot } from './process-cpu.js';
 import { cpuBetween } from './process-cpu.js';
+
+// Garbage collection pauses of this process so far, in milliseconds (the main thread's share of the GC's work).
+let gcMs = 0;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) gcMs += entry.duration;
+}).observe({ entryTypes: ['gc'] });
 
 export interface Sample {
   calls: number;
@@ -10,6 +17,8 @@ export interface Sample {
   loopBusyMs: number;
   /** CPU of this process, every thread (user + system). */
   cpuMs: number;
+  /** Garbage collection pauses of the main thread. */
+  gcMs: number;
   /** CPU of the PostgreSQL backends of the bench's connections; undefined when they cannot be read. */
   backendCpuMs: number | undefined;
 }
@@ -29,6 +38,7 @@ export async function runLoad(
   const backendsBefore = await backends?.();
   const loopBefore = performance.eventLoopUtilization();
   const cpuBefore = process.cpuUsage();
+  const gcBefore = gcMs;
   const started = performance.now();
   const worker = async () => {
     while (next < calls) {
@@ -41,10 +51,12 @@ export async function runLoad(
   await Promise.all(Array.from({ length: concurrency }, worker));
   const wallMs = performance.now() - started;
   const cpu = process.cpuUsage(cpuBefore);
+  // GC entries arrive after the pause, in a later turn: the next window may get the last few of this one.
+  const gcPausedMs = gcMs - gcBefore;
   const loopBusyMs = performance.eventLoopUtilization(loopBefore).active;
   const backendsAfter = await backends?.();
   const backendCpuMs = backendsBefore && backendsAfter ? cpuBetween(backendsBefore, backendsAfter) : undefined;
-  return { calls, wallMs, latencies, loopBusyMs, cpuMs: (cpu.user + cpu.system) / 1000, backendCpuMs };
+  return { calls, wallMs, latencies, loopBusyMs, cpuMs: (cpu.user + cpu.system) / 1000, gcMs: gcPausedMs, backendCpuMs };
 }
 
 export interface Stats {
@@ -58,6 +70,8 @@ export interface Stats {
   /** CPU milliseconds per call: this process, and the PostgreSQL backends (undefined when not read). */
   cpuMsPerCall: number;
   backendCpuMsPerCall: number | undefined;
+  /** Milliseconds per call of garbage-collection pauses of the main thread (wall time: inflated on a busy machine). */
+  gcMsPerCall: number;
 }
 
 export function summarize(samples: Sample[]): Stats {
@@ -73,6 +87,7 @@ export function summarize(samples: Sample[]): Stats {
     loopBusy: sum((sample) => sample.loopBusyMs) / wallMs,
     cpuMsPerCall: sum((sample) => sample.cpuMs) / calls,
     backendCpuMsPerCall: backendRead ? sum((sample) => sample.backendCpuMs ?? 0) / calls : undefined,
+    gcMsPerCall: sum((sample) => sample.gcMs) / calls,
   };
 }
 

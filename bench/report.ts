@@ -62,22 +62,22 @@ function ratio(stats: Stats, raw: Stats): number {
 
 /** One block per scenario: each peer and ask() beside the raw call, with CPU per call. */
 export function printPeers(results: ScenarioResult[], rounds: number): void {
-  console.log('\npeers: the same schema and prompt, interleaved in the same rounds; CPU = ms per call of this process (+ the');
-  console.log('PostgreSQL backends of its connections, read from /proc)');
+  console.log('\npeers: the same schema and prompt, interleaved in the same rounds; CPU = ms per call of this process (GC: its');
+  console.log('main thread\'s garbage collection pauses, part of it) + the PostgreSQL backends of its connections (from /proc)');
   for (const result of results) {
     const raw = result.stats.raw;
     if (!raw) continue;
     console.log(`\nfake at ${result.delayMs} ms, ${result.concurrency} at a time, ${rounds} x ${result.callsPerRound} calls`);
-    console.log(`${'way'.padEnd(46)}  calls/s  ratio  added p50  added p99    CPU  + backends`);
+    console.log(`${'way'.padEnd(46)}  calls/s  ratio  added p50  added p99    CPU  (GC)  + backends`);
     for (const { way, label } of rowsOf(result.stats)) {
       const stats = result.stats[way];
       if (!stats) continue;
       const backend = stats.backendCpuMsPerCall === undefined ? '-' : stats.backendCpuMsPerCall.toFixed(2);
       const values = [
         stats.throughput.toFixed(0), ratio(stats, raw).toFixed(3), ms(stats.p50 - raw.p50), ms(stats.p99 - raw.p99),
-        stats.cpuMsPerCall.toFixed(2), backend,
+        stats.cpuMsPerCall.toFixed(2), `(${stats.gcMsPerCall.toFixed(2)})`, backend,
       ];
-      console.log(`${label.padEnd(46)} ${cells(values, [8, 6, 10, 10, 6, 10])}`);
+      console.log(`${label.padEnd(46)} ${cells(values, [8, 6, 10, 10, 6, 6, 11])}`);
     }
   }
 }
@@ -188,6 +188,7 @@ export function writeResults(file: URL, results: ScenarioResult[], run: RunInfo)
             addedP99Ms: stats.raw ? round(measured.p99 - stats.raw.p99) : null,
             cpuMsPerCall: round(measured.cpuMsPerCall),
             backendCpuMsPerCall: round(measured.backendCpuMsPerCall),
+            gcMsPerCall: round(measured.gcMsPerCall),
             loopBusy: round(measured.loopBusy),
           },
         ]),
