@@ -111,7 +111,9 @@ async function main(): Promise<void> {
     }
   }
   const bytes = (row: NewInferenceLog) => [row.request, row.response, row.output].reduce((total, json) => total + (json?.length ?? 0), 0);
+  const request = String(pending.request);
   console.log(`inference_log writes, one call at a time, ${ROUNDS} x ${CALLS_PER_ROUND} calls per variant; jsonb of the finished row: ${bytes(finished)} characters`);
+  console.log(`(its request: ${request.length} characters, ${withoutSchema(request).length} without the output schema)`);
   console.log(`${'variant'.padEnd(46)} backend CPU ms/call  wall ms/call`);
   for (const runner of runners) {
     console.log(`${runner.variant.name.padEnd(46)} ${(runner.backendCpuMs / runner.calls).toFixed(3).padStart(19)} ${(runner.wallMs / runner.calls).toFixed(3).padStart(13)}`);
