@@ -5,6 +5,7 @@
  * from /proc and the wall time per call.
  *   BENCH_DATABASE_URL=postgres://... npx tsx bench/log-write-cost.ts     (or TEST_DATABASE_URL; BENCH_ROUNDS)
  */
+import { setTimeout } from 'node:timers/promises';
 import pg from 'pg';
 import { z } from 'zod';
 import { type Db, openDatabase } from '../server/src/db/client.js';
@@ -38,6 +39,8 @@ interface Variant {
   pendingFirst: boolean;
   /** The pending row goes over a second connection whose commits do not wait for the WAL flush. */
   pendingAsync?: boolean;
+  /** Waits this long between the pending and the finished row, as a provider would (the backend idles meanwhile). */
+  providerMs?: number;
   request?: (request: string) => string;
 }
 
@@ -45,6 +48,7 @@ const VARIANTS: Variant[] = [
   { name: 'as ask() writes it (pending, then finished)', schema: 'full', synchronousCommit: true, pendingFirst: true },
   { name: 'finished row only (answer within 2 ms)', schema: 'full', synchronousCommit: true, pendingFirst: false },
   { name: 'asynchronous commit', schema: 'full', synchronousCommit: false, pendingFirst: true },
+  { name: 'as ask() writes it, provider answering in 20 ms', schema: 'full', synchronousCommit: true, pendingFirst: true, providerMs: 20 },
   { name: 'pending row with asynchronous commit', schema: 'full', synchronousCommit: true, pendingFirst: true, pendingAsync: true },
   { name: 'primary key only (no other index)', schema: 'keyOnly', synchronousCommit: true, pendingFirst: true },
   { name: 'request without the output schema', schema: 'full', synchronousCommit: true, pendingFirst: true, request: withoutSchema },
@@ -93,6 +97,7 @@ async function main(): Promise<void> {
           await connection?.client.query({ name, text, values });
         };
         if (variant.pendingFirst) await write(pending);
+        if (variant.providerMs) await setTimeout(variant.providerMs);
         await write(finished);
       };
       const cpuMs = () => connections.reduce((total, { pid }) => total + (readProcessCpuMs(pid) ?? Number.NaN), 0);
@@ -114,9 +119,9 @@ async function main(): Promise<void> {
   const request = String(pending.request);
   console.log(`inference_log writes, one call at a time, ${ROUNDS} x ${CALLS_PER_ROUND} calls per variant; jsonb of the finished row: ${bytes(finished)} characters`);
   console.log(`(its request: ${request.length} characters, ${withoutSchema(request).length} without the output schema)`);
-  console.log(`${'variant'.padEnd(46)} backend CPU ms/call  wall ms/call`);
+  console.log(`${'variant'.padEnd(50)} backend CPU ms/call  wall ms/call`);
   for (const runner of runners) {
-    console.log(`${runner.variant.name.padEnd(46)} ${(runner.backendCpuMs / runner.calls).toFixed(3).padStart(19)} ${(runner.wallMs / runner.calls).toFixed(3).padStart(13)}`);
+    console.log(`${runner.variant.name.padEnd(50)} ${(runner.backendCpuMs / runner.calls).toFixed(3).padStart(19)} ${(runner.wallMs / runner.calls).toFixed(3).padStart(13)}`);
   }
   await Promise.all(runners.flatMap((runner) => runner.connections.map(({ client }) => client.end())));
   await admin.query(`drop schema ${schemas.full} cascade; drop schema ${schemas.keyOnly} cascade`);
