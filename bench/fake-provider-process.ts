@@ -3,14 +3,14 @@
  * spends its CPU only on the SDK and on ask(). The parent sets the answer delay over IPC.
  */
 import { startFakeProvider } from '../server/test/fake-provider.js';
+import { BENCH_ANSWER } from './bench-task.js';
 
-const answer = { intent: 'order_status', confidence: 0.9, entities: [{ kind: 'order', value: 'A-1042' }] };
 const fake = await startFakeProvider();
 let delayMs = 0;
 fake.respondWith(() => {
   // The recorded requests would grow without bound over a benchmark.
   fake.requests.length = 0;
-  return { kind: 'json', value: answer, delayMs };
+  return { kind: 'json', value: BENCH_ANSWER, delayMs };
 });
 process.on('message', (message: unknown) => {
   if (typeof message === 'object' && message !== null && 'delayMs' in message && typeof message.delayMs === 'number') {

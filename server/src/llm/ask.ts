@@ -28,6 +28,7 @@ import { costUsd } from './pricing.js';
 import { createProviderAdapters } from './providers/index.js';
 import type { ProviderAdapter, ProviderReply, ProviderUsage } from './providers/provider.js';
 import { redactSecrets } from './redact.js';
+import { requestJson } from './request-json.js';
 import { type RetriesUsed, type RetryDelay, decideRetry, waitUnlessAborted } from './retry-policy.js';
 import type { LlmSettings } from './settings.js';
 import type { AnyTask, TaskInput, TaskOutput } from './task.js';
@@ -259,7 +260,7 @@ async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
     model: route.model,
     status: 'pending',
     attempt,
-    request: toJsonb({ messages, output, params, requestedModel: route.requested }),
+    request: requestJson(registered, messages, params, route.requested),
     instance_id: instanceId,
     created_at: new Date(),
   };

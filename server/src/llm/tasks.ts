@@ -1,4 +1,5 @@
 import { describeNonPostgresText } from '@chainlog/shared';
+import { toJsonb } from '../db/jsonb.js';
 import { UnknownTaskError } from './errors/index.js';
 import { type StrictJsonSchema, UnsupportedSchemaError, toStrictJsonSchema } from './strict-json-schema/index.js';
 import type { AnyTask } from './task.js';
@@ -13,6 +14,11 @@ export interface RegisteredTask {
   strictOutput: StrictJsonSchema;
   /** A provider-safe identifier (OpenAI: ^[a-zA-Z0-9_-]{1,64}$). */
   schemaName: string;
+  /**
+   * `{ name: schemaName, schema: strictOutput.schema }` as jsonb text: the same in every request row of the task,
+   * so serialized once here rather than at every call (requestJson).
+   */
+  outputJson: string;
 }
 
 /** The tasks a process knows, by short name. */
@@ -28,7 +34,10 @@ export class TaskRegistry {
     const problem = describeNonPostgresText(task.name);
     // Every log row of the task carries its name: refused here, at start-up, rather than at each call's write.
     if (problem) throw new Error(`the task name ${JSON.stringify(task.name)} must not contain ${problem}: PostgreSQL cannot store it`);
-    const registered = { definition: task, strictOutput: strictOutputOf(task), schemaName: toSchemaName(task.name) };
+    const strictOutput = strictOutputOf(task);
+    const schemaName = toSchemaName(task.name);
+    const outputJson = toJsonb({ name: schemaName, schema: strictOutput.schema });
+    const registered = { definition: task, strictOutput, schemaName, outputJson };
     this.byName.set(task.name, registered);
     return registered;
   }

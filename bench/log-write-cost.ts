@@ -1,0 +1,131 @@
+/**
+ * Where the PostgreSQL backend's time goes when ask() writes its log row, one call at a time: the row ask() writes
+ * for the bench's task (captured from a real ask() against the fake provider) goes through the writer's own
+ * statements in variants that each take one thing away, interleaved round by round, with the backend's CPU read
+ * from /proc and the wall time per call.
+ *   BENCH_DATABASE_URL=postgres://... npx tsx bench/log-write-cost.ts     (or TEST_DATABASE_URL; BENCH_ROUNDS)
+ */
+import { setTimeout } from 'node:timers/promises';
+import pg from 'pg';
+import { z } from 'zod';
+import { type Db, openDatabase } from '../server/src/db/client.js';
+import { createLogStatements } from '../server/src/db/inference-log-statements.js';
+import type { NewInferenceLog } from '../server/src/db/tables/inference-log.js';
+import { createLlm } from '../server/src/llm/ask.js';
+import { setLogLevel } from '../server/src/log.js';
+import { uuidv7 } from '../server/src/uuid-v7.js';
+import { startFakeProvider } from '../server/test/fake-provider.js';
+import { BENCH_ANSWER, USER_TEXT, benchLlmSettings, benchTask } from './bench-task.js';
+import { readProcessCpuMs } from './process-cpu.js';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const CALLS_PER_ROUND = 200;
+
+/** The pending and the finished row of one real ask(). */
+async function captureRows(db: Db): Promise<NewInferenceLog[]> {
+  const fake = await startFakeProvider({ respond: () => ({ kind: 'json', value: BENCH_ANSWER }) });
+  const rows: NewInferenceLog[] = [];
+  const llm = createLlm({ db, settings: benchLlmSettings(fake.openaiBaseUrl), tasks: [benchTask], logWriter: { write: async (row) => void rows.push(row) } });
+  await llm.ask(benchTask, { text: USER_TEXT });
+  await fake.close();
+  return rows;
+}
+
+interface Variant {
+  name: string;
+  schema: 'full' | 'keyOnly';
+  synchronousCommit: boolean;
+  /** Write the pending row first (the provider answered after the pending rows' window), or the finished only. */
+  pendingFirst: boolean;
+  /** The pending row goes over a second connection whose commits do not wait for the WAL flush. */
+  pendingAsync?: boolean;
+  /** Waits this long between the pending and the finished row, as a provider would (the backend idles meanwhile). */
+  providerMs?: number;
+  request?: (request: string) => string;
+}
+
+const VARIANTS: Variant[] = [
+  { name: 'as ask() writes it (pending, then finished)', schema: 'full', synchronousCommit: true, pendingFirst: true },
+  { name: 'finished row only (answer within 2 ms)', schema: 'full', synchronousCommit: true, pendingFirst: false },
+  { name: 'asynchronous commit', schema: 'full', synchronousCommit: false, pendingFirst: true },
+  { name: 'as ask() writes it, provider answering in 20 ms', schema: 'full', synchronousCommit: true, pendingFirst: true, providerMs: 20 },
+  { name: 'pending row with asynchronous commit', schema: 'full', synchronousCommit: true, pendingFirst: true, pendingAsync: true },
+  { name: 'primary key only (no other index)', schema: 'keyOnly', synchronousCommit: true, pendingFirst: true },
+  { name: 'request without the output schema', schema: 'full', synchronousCommit: true, pendingFirst: true, request: withoutSchema },
+];
+
+function withoutSchema(request: string): string {
+  const parsed = z.object({ output: z.object({ name: z.string() }).loose() }).loose().parse(JSON.parse(request));
+  return JSON.stringify({ ...parsed, output: { name: parsed.output.name } });
+}
+
+async function main(): Promise<void> {
+  setLogLevel('warn');
+  const url = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+  if (!url) throw new Error('log-write-cost needs BENCH_DATABASE_URL or TEST_DATABASE_URL');
+  const schemas = { full: `logcost_${process.pid}`, keyOnly: `logcost_${process.pid}_key` };
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`create schema ${schemas.full}; create schema ${schemas.keyOnly}`);
+  const migrated = await openDatabase({ kind: 'postgres', url, searchPath: schemas.full, poolSize: 1 });
+  const [pending, finished] = await captureRows(migrated.db);
+  await migrated.close();
+  if (!pending || !finished) throw new Error('ask() wrote fewer than two rows');
+  await admin.query(
+    `create table ${schemas.keyOnly}.inference_log (like ${schemas.full}.inference_log including defaults including constraints);` +
+      `alter table ${schemas.keyOnly}.inference_log add primary key (id)`,
+  );
+  const statementFor = createLogStatements();
+  const runners = await Promise.all(
+    VARIANTS.map(async (variant) => {
+      const connect = async (synchronousCommit: boolean) => {
+        const client = new pg.Client({
+          connectionString: url,
+          options: `-c search_path=${schemas[variant.schema]}${synchronousCommit ? '' : ' -c synchronous_commit=off'}`,
+        });
+        await client.connect();
+        const { rows } = await client.query<{ pid: number }>('select pg_backend_pid() as pid');
+        return { client, pid: rows[0]?.pid ?? 0 };
+      };
+      const connections = [await connect(variant.synchronousCommit), ...(variant.pendingAsync ? [await connect(false)] : [])];
+      const request = variant.request ? variant.request(String(pending.request)) : pending.request;
+      const call = async () => {
+        const id = uuidv7();
+        const write = async (row: NewInferenceLog) => {
+          const { name, text, values } = statementFor([{ ...row, id, request, created_at: new Date() }]);
+          const connection = row.status === 'pending' ? (connections[1] ?? connections[0]) : connections[0];
+          await connection?.client.query({ name, text, values });
+        };
+        if (variant.pendingFirst) await write(pending);
+        if (variant.providerMs) await setTimeout(variant.providerMs);
+        await write(finished);
+      };
+      const cpuMs = () => connections.reduce((total, { pid }) => total + (readProcessCpuMs(pid) ?? Number.NaN), 0);
+      return { variant, connections, cpuMs, call, backendCpuMs: 0, wallMs: 0, calls: 0 };
+    }),
+  );
+  for (const runner of runners) for (let index = 0; index < 50; index++) await runner.call();
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const runner of [...runners.slice(round % runners.length), ...runners.slice(0, round % runners.length)]) {
+      const cpuBefore = runner.cpuMs();
+      const started = performance.now();
+      for (let index = 0; index < CALLS_PER_ROUND; index++) await runner.call();
+      runner.wallMs += performance.now() - started;
+      runner.backendCpuMs += runner.cpuMs() - cpuBefore;
+      runner.calls += CALLS_PER_ROUND;
+    }
+  }
+  const bytes = (row: NewInferenceLog) => [row.request, row.response, row.output].reduce((total, json) => total + (json?.length ?? 0), 0);
+  const request = String(pending.request);
+  console.log(`inference_log writes, one call at a time, ${ROUNDS} x ${CALLS_PER_ROUND} calls per variant; jsonb of the finished row: ${bytes(finished)} characters`);
+  console.log(`(its request: ${request.length} characters, ${withoutSchema(request).length} without the output schema)`);
+  console.log(`${'variant'.padEnd(50)} backend CPU ms/call  wall ms/call`);
+  for (const runner of runners) {
+    console.log(`${runner.variant.name.padEnd(50)} ${(runner.backendCpuMs / runner.calls).toFixed(3).padStart(19)} ${(runner.wallMs / runner.calls).toFixed(3).padStart(13)}`);
+  }
+  await Promise.all(runners.flatMap((runner) => runner.connections.map(({ client }) => client.end())));
+  await admin.query(`drop schema ${schemas.full} cascade; drop schema ${schemas.keyOnly} cascade`);
+  await admin.end();
+}
+
+await main();
