@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { within } from '../../test/llm-harness.js';
 import { openTestDatabase } from '../../test/test-database.js';
 import type { DatabaseHandle } from '../db/client.js';
-import { findChain, finishChain, insertChain, listChainEventsAfter } from '../db/queries/chains.js';
+import { findChain, insertChain, listChainEventsAfter } from '../db/queries/chains.js';
 import type { AskResult } from '../llm/ask.js';
 import { newChainId } from '../llm/chain-context.js';
 import { ChainQueueFullError } from './chain-queue-full-error.js';
@@ -111,7 +111,7 @@ describe('the chain runner', () => {
     const hasStarted = (chain: typeof a) => within(chain.started.promise, 5_000, `chain ${chain.id} to start`);
     const finishedAll = Promise.all(chains.map((chain) => chainFinished(bus, chain.id)));
 
-    for (const chain of chains) runner.enqueue(chain.id, work);
+    for (const chain of chains) void runner.enqueue(chain.id, work);
     await Promise.all([hasStarted(a), hasStarted(b)]);
 
     expect(runner.counts()).toEqual({ running: 2, waiting: 3 });
@@ -155,7 +155,7 @@ describe('the chain runner', () => {
     };
     const finished = chainFinished(bus, chainId);
 
-    runner.enqueue(chainId, work);
+    void runner.enqueue(chainId, work);
     await finished;
     unsubscribe();
 
@@ -186,10 +186,10 @@ describe('the chain runner', () => {
     const unsubscribe = bus.subscribe((event) => heard.push(event), failing);
     const finished = Promise.all([chainFinished(bus, failing), chainFinished(bus, next)]);
 
-    runner.enqueue(failing, async (run) => {
+    void runner.enqueue(failing, async (run) => {
       await run.step('broken step', () => Promise.reject(new TypeError('the step broke')));
     });
-    runner.enqueue(next, async () => undefined);
+    void runner.enqueue(next, async () => undefined);
     const [failed, succeeded] = await finished;
     unsubscribe();
 
@@ -212,11 +212,11 @@ describe('the chain runner', () => {
     const started = deferred();
     const release = deferred();
     const waitingFinished = chainFinished(bus, waitingChain);
-    runner.enqueue(runningChain, async () => {
+    void runner.enqueue(runningChain, async () => {
       started.resolve();
       await release.promise;
     });
-    runner.enqueue(waitingChain, async () => {
+    void runner.enqueue(waitingChain, async () => {
       throw new Error('a waiting chain must not start during shutdown');
     });
     await started.promise;
