@@ -69,8 +69,9 @@ describe('a TypeScript project consuming the API through dist/api', () => {
   beforeAll(async () => {
     consumerDir = mkdtempSync(path.join(tmpdir(), 'chainlog-consumer-'));
     running = await startRunningServer();
-    await runFile(process.execPath, ['--import', 'tsx', 'server/build/api-types.ts'], { cwd: REPO_ROOT, timeout: SETUP_TIMEOUT_MS });
-    const { stdout } = await runFile('npm', ['pack', path.join(REPO_ROOT, 'dist/api'), '--pack-destination', consumerDir], { cwd: consumerDir });
+    const apiDir = path.join(consumerDir, 'api');
+    await runFile(process.execPath, ['--import', 'tsx', 'server/build/api-types.ts', apiDir], { cwd: REPO_ROOT, timeout: SETUP_TIMEOUT_MS });
+    const { stdout } = await runFile('npm', ['pack', apiDir, '--pack-destination', consumerDir], { cwd: consumerDir });
     writeFileSync(path.join(consumerDir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
     // What README "The typed API" says to install.
     const trpc = API_PACKAGE.trpcVersion;

@@ -9,7 +9,8 @@ import { API_PACKAGE } from './api-package.js';
 // the SDKs or the server's compiler flags (the context, which holds the database and SDK clients, becomes `object`).
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ROUTER_FILE = path.join(REPO_ROOT, 'server/src/routers/app.ts');
-const OUT_DIR = path.join(REPO_ROOT, 'dist/api');
+// dist/api, or the folder given as the first argument (a test writes its own, beside other runs).
+const OUT_DIR = path.resolve(process.argv[2] ?? path.join(REPO_ROOT, 'dist/api'));
 
 const configPath = path.join(REPO_ROOT, 'server/tsconfig.json');
 const config = ts.getParsedCommandLineOfConfigFile(configPath, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
