@@ -1,11 +1,14 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
 import { precompress } from './build/precompress.js';
+import { quietProxyLogging } from './build/quiet-proxy-logger.js';
 
 // `npm run dev`: the Vite dev server proxies the API to the server that the same command starts on PORT.
 const apiTarget = `http://127.0.0.1:${process.env.PORT ?? '8800'}`;
+const { customLogger, configure } = quietProxyLogging(apiTarget);
 
 export default defineConfig({
+  customLogger,
   // precompress: `.br` and `.gz` beside each file, which `npm start` sends to browsers that accept them.
   plugins: [react(), precompress()],
   // Relative asset URLs keep the bundle flat, so it can be served from any prefix (S3, a CDN, or the server).
@@ -25,5 +28,5 @@ export default defineConfig({
       },
     },
   },
-  server: { proxy: { '/trpc': { target: apiTarget, ws: true }, '/healthz': apiTarget } },
+  server: { proxy: { '/trpc': { target: apiTarget, ws: true, configure }, '/healthz': { target: apiTarget, changeOrigin: true, configure } } },
 });

@@ -1,15 +1,21 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serverBundleOptions } from '../build/bundle-options.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MAIN = 'server/src/main.ts';
 // tsx, PGlite start-up and migrations took up to 30 s on a busy 2-core machine; the kill bound stays under the test's.
 const RUN_TIMEOUT_MS = 90_000;
 const RUN_TEST = { timeout: RUN_TIMEOUT_MS + 15_000 };
+// npm ci of the production dependencies from npm's cache: 14 s on the 2-core machine.
+const INSTALL_TIMEOUT_MS = 120_000;
+const runFile = promisify(execFile);
 
 let configDir: string;
 
@@ -22,13 +28,25 @@ afterAll(() => {
   rmSync(configDir, { recursive: true, force: true });
 });
 
-/** `npm start`'s server process with no provider key, on an in-memory database and a free port. */
-function startServer(extraEnv: Record<string, string>): { child: ChildProcess; output: () => string } {
+/** How to start the server: by default its TypeScript source through tsx, from the repository. */
+interface StartCommand {
+  command: string;
+  args: string[];
+  cwd: string;
+}
+
+/** The server process with no provider key, on an in-memory database and a free port. */
+function startServer(
+  extraEnv: Record<string, string>,
+  start: StartCommand = { command: process.execPath, args: ['--import', 'tsx', MAIN], cwd: REPO_ROOT },
+): { child: ChildProcess; output: () => string } {
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !/^(CHAINLOG_|DATABASE_URL$|OPENAI_|ANTHROPIC_|NODE_ENV$|PORT$|HOST$)/.test(name)),
   );
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-    cwd: REPO_ROOT,
+  const child = spawn(start.command, start.args, {
+    cwd: start.cwd,
+    // Its own process group, which a test can stop whole.
+    detached: true,
     env: {
       ...inherited,
       NODE_ENV: 'production',
@@ -48,11 +66,16 @@ function startServer(extraEnv: Record<string, string>): { child: ChildProcess; o
   return { child, output: () => output };
 }
 
+/** Signals the process and what it started (npm's script, for one). */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, signal);
+}
+
 /** Resolves with the exit code and signal; kills the process and rejects after RUN_TIMEOUT_MS. */
 function exitOf(child: ChildProcess, output: () => string): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      child.kill('SIGKILL');
+      killGroup(child, 'SIGKILL');
       reject(new Error(`the server did not exit within ${RUN_TIMEOUT_MS} ms; output:\n${output()}`));
     }, RUN_TIMEOUT_MS);
     child.on('exit', (code, signal) => {
@@ -76,7 +99,7 @@ function outputContaining(child: ChildProcess, output: () => string, text: strin
     };
     const timer = setTimeout(() => {
       finish();
-      child.kill('SIGKILL');
+      killGroup(child, 'SIGKILL');
       reject(new Error(`no "${text}" within ${RUN_TIMEOUT_MS} ms; output:\n${output()}`));
     }, RUN_TIMEOUT_MS);
     function finish() {
@@ -125,6 +148,51 @@ describe('start-up with NODE_ENV=production', () => {
       // Sent as soon as the line is read: the signal handlers must already be in place (a graceful stop, exit 0).
       child.kill('SIGTERM');
       expect(await exited).toEqual({ code: 0, signal: null });
+    }
+  });
+});
+
+describe('a production install: npm ci --omit=dev, then npm start', () => {
+  // The repository's manifests and lockfile, the built server and its launcher: what a deployment has after
+  // `npm ci && npm run build && npm prune --omit=dev`. Installed from npm's cache (`npm ci` filled it).
+  let installDir: string;
+  beforeAll(async () => {
+    installDir = mkdtempSync(path.join(tmpdir(), 'chainlog-install-'));
+    for (const file of ['package.json', 'package-lock.json', 'server/package.json', 'server/start.js', 'client/package.json', 'shared/package.json']) {
+      mkdirSync(path.dirname(path.join(installDir, file)), { recursive: true });
+      copyFileSync(path.join(REPO_ROOT, file), path.join(installDir, file));
+    }
+    await build({ ...serverBundleOptions, outfile: path.join(installDir, 'server/dist/main.js') });
+    await runFile('npm', ['ci', '--omit=dev', '--offline', '--no-audit', '--no-fund'], { cwd: installDir, timeout: INSTALL_TIMEOUT_MS });
+  }, INSTALL_TIMEOUT_MS + 30_000);
+
+  afterAll(() => {
+    rmSync(installDir, { recursive: true, force: true });
+  });
+
+  it('has none of the development tools installed', () => {
+    for (const tool of ['tsx', 'turbo', 'esbuild', 'vite', 'vitest', '@biomejs/biome', '@mui/material']) {
+      expect(existsSync(path.join(installDir, 'node_modules', tool)), tool).toBe(false);
+    }
+  });
+
+  it('serves the API, printing nothing but npm’s command and Chainlog’s own lines', RUN_TEST, async () => {
+    const { child, output } = startServer({ CHAINLOG_ALLOW_OFFLINE: '1' }, { command: 'npm', args: ['start'], cwd: installDir });
+    try {
+      await outputContaining(child, output, 'listening on');
+      const url = /listening on (http:\/\/\S+)/.exec(output())?.[1];
+      const health = await fetch(`${url}/healthz`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toMatchObject({ status: 'ok', database: 'pglite' });
+      const lines = output().split('\n').filter((line) => line.trim() !== '');
+      // npm echoes the script it runs; every other line is one of Chainlog's tagged loggers.
+      expect(lines.filter((line) => !line.startsWith('> ') && !/^\[[a-z-]+\] /.test(line))).toEqual([]);
+      expect(output()).not.toMatch(/turbo|telemetry|install-scripts|Packages in scope/i);
+    } finally {
+      const exited = exitOf(child, output);
+      // npm does not pass a signal on to the script: stop the whole process group, as a supervisor would.
+      killGroup(child, 'SIGTERM');
+      await exited;
     }
   });
 });

@@ -5,7 +5,7 @@ import type { DatabaseHandle, Db } from '../src/db/client.js';
 import { listChainLogs } from '../src/db/queries/inference-log.js';
 import type { InferenceLog } from '../src/db/tables/inference-log.js';
 import { type Llm, createLlm } from '../src/llm/ask.js';
-import { LlmError } from '../src/llm/errors/index.js';
+import type { LlmError } from '../src/llm/errors/index.js';
 import { type LlmEnv, type LlmSettings, buildLlmSettings, configFileSchema } from '../src/llm/settings.js';
 import type { RetryDelay } from '../src/llm/retry-policy.js';
 import type { AnyTask } from '../src/llm/task.js';

@@ -95,7 +95,13 @@ export async function startRunningServer(options: RunningServerOptions = {}): Pr
     wsUrl: url.replace(/^http/, 'ws'),
     dependencies,
     close(timeoutMs = 5_000) {
-      closing ??= server.close(timeoutMs).finally(closeDatabase);
+      closing ??= (async () => {
+        try {
+          await server.close(timeoutMs);
+        } finally {
+          await closeDatabase();
+        }
+      })();
       return closing;
     },
   };

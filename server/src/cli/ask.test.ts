@@ -185,9 +185,9 @@ describe('npm run ask', () => {
   it.each([
     ['a lone surrogate', '\\ud800', '\\ud800 at index 6'],
     ['NUL', '\\u0000', 'NUL character (\\u0000 at index 6)'],
-  ])('exits 2 naming the field when the input holds %s, which PostgreSQL cannot store', ONE_RUN_TEST, async (_what, escape, found) => {
+  ])('exits 2 naming the field when the input holds %s, which PostgreSQL cannot store', ONE_RUN_TEST, async (_what, escaped, found) => {
     // JSON brings the character in as an escape; a command line itself cannot hold either.
-    const input = `{"from":"ada@example.com","body":"Where is my order?","subject":"order ${escape}"}`;
+    const input = `{"from":"ada@example.com","body":"Where is my order?","subject":"order ${escaped}"}`;
 
     const run = await runCli(['intent recognition', input], dataDir, database.env);
 

@@ -107,9 +107,10 @@ export class DatabaseStatus {
   private async runProbe(): Promise<void> {
     if (this.closed || !this.outage) return;
     // One probe at a time: one still waiting on a silent database is waited on again, not joined by another query.
-    const probing = (this.probing ??= this.probe().finally(() => {
+    this.probing ??= this.probe().finally(() => {
       this.probing = undefined;
-    }));
+    });
+    const probing = this.probing;
     let timer: NodeJS.Timeout | undefined;
     try {
       const silent = new Promise<'silent'>((resolve) => {

@@ -1,5 +1,5 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { type AccessMode } from '@chainlog/shared';
+import type { AccessMode } from '@chainlog/shared';
 import type { VerifyClientCallbackAsync } from 'ws';
 import type { Env } from '../env.js';
 import { log } from '../log.js';

@@ -21,14 +21,14 @@ export function createRequestSizeLimit(limits: Pick<Limits, 'maxBodyBytes' | 'ma
       limitLog.debug(`refused a ${declaredBytes}-byte body (limit ${limits.maxBodyBytes})`);
       request.pause();
       response.setHeader('connection', 'close');
-      return next(bodyTooLarge(`the request body is ${declaredBytes} bytes`, limits.maxBodyBytes));
+      next(bodyTooLarge(`the request body is ${declaredBytes} bytes`, limits.maxBodyBytes));
+      return;
     }
     const calls = batchCallCount(request);
     if (calls > limits.maxBatchCalls) {
       limitLog.debug(`refused a batch of ${calls} calls (limit ${limits.maxBatchCalls})`);
-      return next(
-        new TRPCError({ code: 'BAD_REQUEST', message: `a batch may hold at most ${limits.maxBatchCalls} calls; this one has ${calls}` }),
-      );
+      next(new TRPCError({ code: 'BAD_REQUEST', message: `a batch may hold at most ${limits.maxBatchCalls} calls; this one has ${calls}` }));
+      return;
     }
     // tRPC reads no body from a GET or HEAD either.
     if (declaredBytes === null && request.method !== 'GET' && request.method !== 'HEAD') stopReadingPast(request, response, limits.maxBodyBytes);

@@ -26,7 +26,10 @@ export function parseUpgradeUrl(request: IncomingMessage): URL | undefined {
  * would end the process, so an upgrade whose URL it cannot read is answered 400 here instead.
  */
 export function refuseUnreadableUpgradeUrl(info: { req: IncomingMessage }, callback: VerifyCallback, next: () => void): void {
-  if (parseUpgradeUrl(info.req)) return next();
+  if (parseUpgradeUrl(info.req)) {
+    next();
+    return;
+  }
   upgradeLog.debug(`refused a WebSocket: its URL ${JSON.stringify(info.req.url)} cannot be parsed`);
   callback(false, 400, JSON.stringify({ error: 'the WebSocket URL cannot be parsed' }), { 'Content-Type': 'application/json' });
 }

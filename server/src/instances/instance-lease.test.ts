@@ -52,8 +52,14 @@ async function runningChain(db: Db, instanceId: string | null): Promise<string> 
 }
 
 async function waitUntilServerUpFor(db: Db, ms: number): Promise<void> {
-  const { up } = await sql<{ up: number }>`select extract(epoch from now() - pg_postmaster_start_time()) * 1000 as up`.execute(db).then((r) => r.rows[0]!);
-  if (Number(up) < ms) await new Promise((resolve) => setTimeout(resolve, ms - Number(up) + 50));
+  const up = await serverUpMs(db);
+  if (up < ms) await new Promise((resolve) => setTimeout(resolve, ms - up + 50));
+}
+
+/** How long the database server has been up, in ms. */
+async function serverUpMs(db: Db): Promise<number> {
+  const { rows } = await sql<{ up: number }>`select extract(epoch from now() - pg_postmaster_start_time()) * 1000 as up`.execute(db);
+  return Number(rows[0]?.up);
 }
 
 const statusOf = async (db: Db, id: string) => (await db.selectFrom('inference_log').select(['status', 'error']).where('id', '=', id).executeTakeFirstOrThrow());
@@ -135,11 +141,11 @@ describe('an instance lease, on start', () => {
 
   it('counts a lease from the database server’s start when that is later than the heartbeat: a restarted server heard nobody', async () => {
     const db = database.db;
-    const { upMs } = await sql<{ upMs: number }>`select extract(epoch from now() - pg_postmaster_start_time()) * 1000 as "upMs"`.execute(db).then((r) => r.rows[0]!);
-    const beforeStart = await otherInstance(db, { heartbeatAgoMs: Number(upMs) + 3_600_000 });
+    const upMs = await serverUpMs(db);
+    const beforeStart = await otherInstance(db, { heartbeatAgoMs: upMs + 3_600_000 });
     const row = await pendingRow(db, beforeStart);
 
-    const lease = await startLease({ exclusive: false, leaseMs: Number(upMs) + 60_000 });
+    const lease = await startLease({ exclusive: false, leaseMs: upMs + 60_000 });
     expect((await statusOf(db, row)).status).toBe('pending');
     await lease.stop();
     await startLease({ exclusive: true }).then((cleaner) => cleaner.stop());

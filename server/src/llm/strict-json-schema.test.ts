@@ -465,6 +465,7 @@ describe('toStrictJsonSchema', () => {
         z.object({ flags: z.record(z.boolean().transform(String), z.boolean()) }),
         '$.flags{key}',
       ],
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the path names a template-literal key so.
       ['a record keyed by string or number', z.record(z.union([z.string(), z.number()]), z.int()), '${key}'],
       [
         'a record keyed by boolean literals',

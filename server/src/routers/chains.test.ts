@@ -318,7 +318,8 @@ describe('chains.get, every attempt counted', () => {
 
     const summed = await sql<{ cost: string; latency: number; input: number }>`select sum(cost_usd)::text as cost, sum(latency_ms)::float8 as latency,
       sum(input_tokens)::int as input from inference_log where chain_id = ${chainId}`.execute(database.db);
-    const fromRows = summed.rows[0]!;
+    const [fromRows] = summed.rows;
+    if (!fromRows) throw new Error('the sum over the chain returned no row');
     expect(detail.totals).toEqual({
       calls: 3,
       attempts: 4,

@@ -182,12 +182,17 @@ function toTotals(sums: Awaited<ReturnType<typeof sumChainLog>> | undefined): Ch
  * from the rows the detail view shows (its first CHAIN_DETAIL_MAX_ATTEMPTS).
  */
 async function chainOfCalls(db: Db, chainId: string, rows: readonly ChainLogRow[]): Promise<{ chain: ChainSummary; steps: ChainStep[] }> {
+  const [firstRow] = rows;
+  if (!firstRow) throw new Error(`chain ${chainId} has no log rows to show`);
   const calls = groupIntoCalls(rows);
-  const outputs = await findLogOutputs(db, calls.map((attempts) => attempts.at(-1)!.id));
-  const steps = calls.map((attempts, index): ChainStep => {
-    const first = attempts[0]!;
-    const last = attempts.at(-1)!;
-    return {
+  const outputs = await findLogOutputs(db, calls.flatMap((attempts) => attempts.at(-1)?.id ?? []));
+  const steps: ChainStep[] = [];
+  for (const [index, attempts] of calls.entries()) {
+    // groupIntoCalls makes no empty call.
+    const first = attempts[0];
+    const last = attempts.at(-1);
+    if (!first || !last) continue;
+    steps.push({
       step: index + 1,
       name: last.name,
       status: STEP_STATUS[last.status],
@@ -202,8 +207,8 @@ async function chainOfCalls(db: Db, chainId: string, rows: readonly ChainLogRow[
       error: last.status === 'error' ? { class: last.error_class ?? 'Error', message: last.error_message ?? '' } : null,
       startedAt: first.created_at.toISOString(),
       finishedAt: last.finished_at?.toISOString() ?? null,
-    };
-  });
+    });
+  }
   const status: ChainStatus = steps.some((step) => step.status === 'running') ? 'running' : steps.some((step) => step.status === 'failed') ? 'failed' : 'succeeded';
   const failed = steps.find((step) => step.status === 'failed');
   let finishedAt = 0;
@@ -212,11 +217,11 @@ async function chainOfCalls(db: Db, chainId: string, rows: readonly ChainLogRow[
   return {
     chain: {
       id: chainId,
-      name: rows[0]!.name,
+      name: firstRow.name,
       status,
       input: null,
       error: failed?.error ?? null,
-      createdAt: rows[0]!.created_at.toISOString(),
+      createdAt: firstRow.created_at.toISOString(),
       finishedAt: finishedAt ? new Date(finishedAt).toISOString() : null,
     },
     steps,

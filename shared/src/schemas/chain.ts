@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { CHAIN_STATUSES } from '../value-lists.js';
 
-export const CHAIN_STATUSES = ['running', 'succeeded', 'failed', 'interrupted'] as const;
 export const chainStatusSchema = z.enum(CHAIN_STATUSES);
 export type ChainStatus = z.infer<typeof chainStatusSchema>;
 

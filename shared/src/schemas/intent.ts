@@ -1,21 +1,9 @@
 import { z } from 'zod';
-
-export const INTENTS = [
-  'order_status',
-  'refund_request',
-  'cancellation',
-  'product_question',
-  'billing',
-  'account_access',
-  'complaint',
-  'feedback',
-  'other',
-] as const;
+import { INTENTS, URGENCIES } from '../value-lists.js';
 
 export const intentSchema = z.enum(INTENTS);
 export type Intent = z.infer<typeof intentSchema>;
 
-export const URGENCIES = ['low', 'normal', 'high'] as const;
 export const urgencySchema = z.enum(URGENCIES);
 export type Urgency = z.infer<typeof urgencySchema>;
 

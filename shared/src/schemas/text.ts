@@ -3,6 +3,7 @@ import type { z } from 'zod';
 // Without the `u` flag a regex sees UTF-16 code units: NUL, a high surrogate not followed by a low one, or a low one
 // not preceded by a high one. PostgreSQL text and jsonb hold neither NUL nor half a character (JSON.stringify writes
 // a lone surrogate as the escape \ud800, which jsonb refuses).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is what this regex is for.
 const NOT_POSTGRES_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const NOT_POSTGRES_TEXT_ALL = new RegExp(NOT_POSTGRES_TEXT.source, 'g');
 const REPLACEMENT_CHARACTER = '\uFFFD';
@@ -25,10 +26,10 @@ export function describeNonPostgresText(text: string): string | undefined {
   const found = NOT_POSTGRES_TEXT.exec(text);
   if (!found) return undefined;
   const character = found[0];
-  const escape = `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  const escaped = `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`;
   return character === '\u0000'
-    ? `a NUL character (${escape} at index ${found.index})`
-    : `a lone UTF-16 surrogate (${escape} at index ${found.index}, half of a character)`;
+    ? `a NUL character (${escaped} at index ${found.index})`
+    : `a lone UTF-16 surrogate (${escaped} at index ${found.index}, half of a character)`;
 }
 
 /**

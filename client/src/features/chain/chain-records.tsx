@@ -1,4 +1,4 @@
-import { entityExtractionSchema } from '@chainlog/shared';
+import { isEntityExtraction } from '@chainlog/shared';
 import { Card, CardContent, CardHeader, Divider, List, ListItemButton, ListItemText, Stack, Typography } from '@mui/material';
 import type { ReactNode } from 'react';
 import { Link as RouterLink } from 'react-router';
@@ -44,12 +44,12 @@ export function ChainRecords({ detail }: { detail: ChainDetail }) {
         </Section>
       ))}
       {triages.map((triage) => {
-        const entities = entityExtractionSchema.safeParse(triage.entities);
+        const { entities } = triage;
         return (
           <Section key={triage.id} title="Triage" testId="chain-triage">
             <IntentSummary intent={triage.intent} urgency={triage.urgency} confidence={triage.confidence} />
             <Divider sx={{ my: 1.5 }} />
-            {entities.success ? <EntityList entities={entities.data} /> : <JsonTree value={triage.entities} label="entities" />}
+            {isEntityExtraction(entities) ? <EntityList entities={entities} /> : <JsonTree value={entities} label="entities" />}
           </Section>
         );
       })}

@@ -52,7 +52,7 @@ export function EntityList({ entities }: { entities: EntityExtraction }) {
           </Typography>
           <Box component="dd" sx={{ m: 0, display: 'flex', flexWrap: 'wrap', gap: 0.5 }}>
             {entities[key].map((value, index) => (
-              // A model may name the same entity twice: the index keeps the keys apart.
+              // biome-ignore lint/suspicious/noArrayIndexKey: a model may name the same entity twice: the index keeps the keys apart.
               <Chip key={`${index}-${value}`} label={value} size="small" variant="outlined" sx={{ fontFamily: key === 'orderNumbers' ? 'monospace' : undefined }} />
             ))}
           </Box>

@@ -1,7 +1,8 @@
 import { useSearchParams } from 'react-router';
 import type { RouterInputs } from '../../trpc.js';
 
-type ListInput = Exclude<RouterInputs['logs']['list'], void | undefined>;
+// tRPC types an optional input as `void | input`: keep the object.
+type ListInput = Extract<RouterInputs['logs']['list'], object>;
 export type LogStatus = NonNullable<ListInput['status']>;
 export type LogOrder = NonNullable<ListInput['order']>;
 

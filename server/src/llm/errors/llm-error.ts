@@ -39,6 +39,7 @@ export class LlmError extends Error {
    * `LlmError.isInstance(e)` matches every LLM error; `RefusalError.isInstance(e)` only refusals;
    * `ProviderError.isInstance(e)` provider errors and the classes that extend it (InvalidResponseBodyError).
    */
+  // biome-ignore-start lint/complexity/noThisInStatic: `this` is the class it is called on (RefusalError.isInstance), not LlmError.
   static isInstance<T extends LlmError>(this: { readonly code: string; prototype: T }, error: unknown): error is T {
     if (typeof error !== 'object' || error === null || !(LLM_ERROR in error)) return false;
     if (this.code === LlmError.code) return true;
@@ -46,6 +47,7 @@ export class LlmError extends Error {
     // A copy of this module from before the codes were kept marks its errors with `true`: match the own code then.
     return Array.isArray(codes) ? codes.includes(this.code) : (error as { code?: unknown }).code === this.code;
   }
+  // biome-ignore-end lint/complexity/noThisInStatic: end of isInstance.
 
   /** Extra structured facts for the log row; subclasses override. */
   protected details(): unknown {

@@ -86,5 +86,5 @@ function fixedKeysOf(propertyNames: JsonSchema): string[] | undefined {
     return keys;
   }
   const values = literalValuesOf(propertyNames);
-  return values !== undefined && values.every(isString) ? values : undefined;
+  return values?.every(isString) ? values : undefined;
 }
