@@ -3,12 +3,14 @@ import { chainsRouter } from './chains.js';
 import { healthProcedure } from './health.js';
 import { inboxRouter } from './inbox.js';
 import { logsRouter } from './logs.js';
+import { statsRouter } from './stats.js';
 
 export const appRouter = router({
   health: healthProcedure,
   inbox: inboxRouter,
   chains: chainsRouter,
   logs: logsRouter,
+  stats: statsRouter,
 });
 
 /** The API's whole type; clients import it with `import type`, never at run time. */
