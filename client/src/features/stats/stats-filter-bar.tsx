@@ -1,0 +1,68 @@
+import { Box, MenuItem, TextField, ToggleButton, ToggleButtonGroup } from '@mui/material';
+import { trpc } from '../../trpc.js';
+import { RANGE_PRESETS, type StatsFilterKey, type StatsFilters } from './use-stats-filters.js';
+
+interface StatsFilterBarProps {
+  filters: StatsFilters;
+  setDays: (days: number) => void;
+  setFilter: (key: StatsFilterKey, value: string | null) => void;
+}
+
+/** A preset range or two UTC days, and the task and model menus (from logs.facets). */
+export function StatsFilterBar({ filters, setDays, setFilter }: StatsFilterBarProps) {
+  const facets = trpc.logs.facets.useQuery();
+  const menu = (key: 'name' | 'model', label: string, options: readonly string[] | undefined) => (
+    <TextField
+      select
+      size="small"
+      label={label}
+      value={filters[key] ?? ''}
+      onChange={(event) => setFilter(key, event.target.value)}
+      sx={{ minWidth: 180 }}
+      slotProps={{ select: { displayEmpty: true }, inputLabel: { shrink: true } }}
+    >
+      <MenuItem value="">
+        <em>Any</em>
+      </MenuItem>
+      {[...new Set([...(options ?? []), ...(filters[key] ? [filters[key]] : [])])].map((option) => (
+        <MenuItem key={option} value={option}>
+          {option}
+        </MenuItem>
+      ))}
+    </TextField>
+  );
+  const day = (key: 'from' | 'to', label: string) => (
+    <TextField
+      size="small"
+      type="date"
+      label={label}
+      value={filters[key]}
+      onChange={(event) => setFilter(key, event.target.value)}
+      slotProps={{ inputLabel: { shrink: true }, htmlInput: { 'aria-label': `${label} (UTC day)` } }}
+      sx={{ width: 160 }}
+    />
+  );
+  return (
+    <Box role="search" aria-label="Stats filters" sx={{ display: 'flex', flexWrap: 'wrap', gap: 1.5, alignItems: 'center' }}>
+      <ToggleButtonGroup
+        size="small"
+        exclusive
+        value={filters.days}
+        onChange={(_event, value: unknown) => {
+          if (typeof value === 'number') setDays(value);
+        }}
+        aria-label="Range"
+      >
+        {RANGE_PRESETS.map((days) => (
+          <ToggleButton key={days} value={days} sx={{ px: 1.5 }}>
+            {days} days
+          </ToggleButton>
+        ))}
+      </ToggleButtonGroup>
+      {day('from', 'From')}
+      {day('to', 'To')}
+      {menu('name', 'Task', facets.data?.names)}
+      {menu('model', 'Model', facets.data?.models)}
+    </Box>
+  );
+}
