@@ -15,6 +15,7 @@ const SCREENSHOTS = path.join('test-output', 'e2e', process.env.CHAINLOG_TEST_DB
 const WAIT = { timeout: 15_000 };
 const DESKTOP = { width: 1360, height: 900 };
 const PHONE = { width: 375, height: 800 };
+// Pages ask for reduced motion, which the charts honour: screenshots show the bars drawn, not growing.
 const CHARTS = ['chart-calls', 'chart-errors', 'chart-latency-tasks', 'chart-latency-models', 'chart-cost', 'chart-tokens'];
 
 /** What each chart card drew: its legend's labels and how many marks (bars, lines) its SVG holds. */
@@ -66,7 +67,7 @@ describe('the Stats page in Chromium', () => {
   });
 
   it('draws every chart from stats.overview, loading the charts code only when the page is opened', async () => {
-    const page = await browser.newPage({ viewport: DESKTOP });
+    const page = await browser.newPage({ viewport: DESKTOP, reducedMotion: 'reduce' });
     const pageErrors: Error[] = [];
     page.on('pageerror', (error) => pageErrors.push(error));
     const scripts: string[] = [];
@@ -99,7 +100,7 @@ describe('the Stats page in Chromium', () => {
   });
 
   it('narrows to a preset range and a task, kept in the address', async () => {
-    const page = await browser.newPage({ viewport: DESKTOP });
+    const page = await browser.newPage({ viewport: DESKTOP, reducedMotion: 'reduce' });
     await page.goto(`${server.url}/#/stats`);
     await page.getByTestId('stats-totals').waitFor(WAIT);
     await page.getByRole('button', { name: '7 days' }).click();
@@ -117,7 +118,7 @@ describe('the Stats page in Chromium', () => {
   });
 
   it('stacks the charts in one column on a phone without widening the page', async () => {
-    const page = await browser.newPage({ viewport: PHONE });
+    const page = await browser.newPage({ viewport: PHONE, reducedMotion: 'reduce' });
     await page.goto(`${server.url}/#/stats`);
     await expect.poll(async () => (await drawnCharts(page)).every((chart) => chart.marks > 0), WAIT).toBe(true);
     await page.screenshot({ path: path.join(SCREENSHOTS, '3-stats-phone.png'), fullPage: true });
