@@ -5,6 +5,7 @@ import * as logListIndexes from './migrations/2026-11-25T1300-log-list-indexes.j
 import * as instances from './migrations/2026-12-02T1000-instances.js';
 import * as analystViews from './migrations/2026-12-03T1000-analyst-views.js';
 import * as chainEventNotify from './migrations/2026-12-03T1100-chain-event-notify.js';
+import * as logSearch from './migrations/2026-12-03T1200-log-search.js';
 
 /**
  * Every migration, by the name kysely-ctl gives its file. Listed statically so the server and the tests load
@@ -18,4 +19,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-12-02T1000-instances': instances,
   '2026-12-03T1000-analyst-views': analystViews,
   '2026-12-03T1100-chain-event-notify': chainEventNotify,
+  '2026-12-03T1200-log-search': logSearch,
 };

@@ -16,6 +16,16 @@ const instantSchema = z.iso.datetime({ offset: true }).refine((value) => {
   return time >= FIRST_INSTANT && time <= LAST_INSTANT;
 }, 'must be between 0001-01-01 and 9999-12-31 (UTC)');
 
+/**
+ * A number from 0 to `max`, or its decimal text: GET /export/logs takes the same filters as query parameters, which
+ * are text. No exponent, sign or spaces: `1e3`, `-0` or ` 5` are refused rather than read some way.
+ */
+function boundSchema(max: number) {
+  return z
+    .union([z.number(), z.string().regex(/^\d{1,15}(\.\d{1,15})?$/, 'a decimal number, like 1500 or 0.25').transform(Number)])
+    .pipe(z.number().min(0).max(max));
+}
+
 /** logs.list's filters; GET /export/logs takes the same ones, but `limit`, as query parameters. */
 export const logListInput = z.object({
   name: postgresText(z.string().min(1)).nullish(),
@@ -27,6 +37,13 @@ export const logListInput = z.object({
   from: instantSchema.nullish(),
   /** ISO 8601; exclusive. */
   to: instantSchema.nullish(),
+  /** Full-text search of the request's messages and the output: words (stemmed, English), "a phrase", or, -word. */
+  q: postgresText(z.string().trim().min(1).max(500)).nullish(),
+  /** Latency bounds in milliseconds, both inclusive (rows without a latency, still pending, then match neither). */
+  minLatencyMs: boundSchema(86_400_000).nullish(),
+  maxLatencyMs: boundSchema(86_400_000).nullish(),
+  /** At least this cost in US dollars (rows without a cost do not match). */
+  minCostUsd: boundSchema(1_000_000).nullish(),
   order: z.enum(['desc', 'asc']).default('desc'),
   cursor: z.uuid().nullish(),
   limit: z.number().int().min(1).max(200).default(50),
@@ -42,6 +59,11 @@ export function logFiltersOf(input: Omit<z.output<typeof logListInput>, 'limit'>
     chainId: input.chainId ?? undefined,
     from: input.from ? new Date(input.from) : undefined,
     to: input.to ? new Date(input.to) : undefined,
+    q: input.q ?? undefined,
+    minLatencyMs: input.minLatencyMs ?? undefined,
+    maxLatencyMs: input.maxLatencyMs ?? undefined,
+    // As decimal text, which numeric reads exactly (a double's 0.1 is not 0.1).
+    minCostUsd: input.minCostUsd === null || input.minCostUsd === undefined ? undefined : String(input.minCostUsd),
     order: input.order,
     cursor: input.cursor ?? undefined,
   };
