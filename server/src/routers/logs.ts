@@ -1,6 +1,6 @@
 import { postgresText } from '@chainlog/shared';
 import { z } from 'zod';
-import { getLogDetail, listLogFacets, listLogSummaries } from '../services/logs.js';
+import { countLogs, getLogDetail, listLogFacets, listLogSummaries } from '../services/logs.js';
 import { notFound } from '../trpc/errors.js';
 import { publicProcedure, router } from '../trpc/init.js';
 
@@ -76,6 +76,16 @@ export const logsRouter = router({
     .query(({ ctx, input }) =>
       listLogSummaries(ctx.db, { ...logFiltersOf(input), limit: input.limit }),
     ),
+  /**
+   * How many rows logs.list's filters match: `{ count, exact }`, exact under 10,000 rows, else the planner's estimate
+   * (cheap at any size; see countLogs).
+   */
+  count: publicProcedure
+    .input(logListInput.omit({ order: true, cursor: true, limit: true }).prefault({}))
+    .query(({ ctx, input }) => {
+      const { order: _order, cursor: _cursor, ...filters } = logFiltersOf({ ...input, order: 'desc' });
+      return countLogs(ctx.db, ctx.databaseKind, filters);
+    }),
   /** One full row: request, response, output and error as stored. */
   get: publicProcedure.input(z.object({ id: z.uuid() })).query(async ({ ctx, input }) => {
     const detail = await getLogDetail(ctx.db, input.id);
