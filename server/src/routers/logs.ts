@@ -77,8 +77,8 @@ export const logsRouter = router({
       listLogSummaries(ctx.db, { ...logFiltersOf(input), limit: input.limit }),
     ),
   /**
-   * How many rows logs.list's filters match: `{ count, exact }`, exact under 10,000 rows, else the planner's estimate
-   * (cheap at any size; see countLogs).
+   * How many rows logs.list's filters match: `{ count, precision }`, exact under 10,000 rows, else the planner's
+   * estimate, or 'at least' 10,000 where the estimate is lower (cheap at any size; see countLogs).
    */
   count: publicProcedure
     .input(logListInput.omit({ order: true, cursor: true, limit: true }).prefault({}))

@@ -3,7 +3,7 @@ import { keepPreviousData } from '@tanstack/react-query';
 import { EmptyState } from '../../components/empty-state.js';
 import { ErrorState } from '../../components/error-state.js';
 import { usePageCursors } from '../../page-cursors.js';
-import { trpc } from '../../trpc.js';
+import { type RouterOutputs, trpc } from '../../trpc.js';
 import { ExportMenu } from './export-menu.js';
 import { LogFilterBar } from './log-filter-bar.js';
 import { LogTable } from './log-table.js';
@@ -12,9 +12,10 @@ import { type LogFilters, useLogFilters } from './use-log-filters.js';
 const PAGE_SIZE = 25;
 const compact = new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 });
 
-/** "18", or "about 1.2M" for the server's estimate. */
-function describeTotal({ count, exact }: { count: number; exact: boolean }): string {
-  return exact ? count.toLocaleString() : `about ${compact.format(count)}`;
+/** "18", "about 1.2M" for the server's estimate, "more than 10,000" for its floor. */
+function describeTotal({ count, precision }: RouterOutputs['logs']['count']): string {
+  if (precision === 'exact') return count.toLocaleString();
+  return precision === 'estimate' ? `about ${compact.format(count)}` : `more than ${count.toLocaleString()}`;
 }
 
 /** `#/logs`: the inference_log explorer. Filters live in the address; pages are keyset cursors. */

@@ -21,10 +21,12 @@ const planRowsSchema = z.array(
 
 export type LogCountFilters = Omit<LogFilters, 'cursor' | 'order' | 'limit'>;
 
+/** How far `count` is to be taken: as is, as the planner's estimate, or as a floor (more rows match). */
+export type CountPrecision = 'exact' | 'estimate' | 'at least';
+
 export interface LogCount {
   count: number;
-  /** False when `count` is the planner's estimate. */
-  exact: boolean;
+  precision: CountPrecision;
 }
 
 /**
@@ -32,13 +34,14 @@ export interface LogCount {
  * rows read: table statistics, which the planner scales by the table's current size), and an exact count when that
  * estimate is under EXACT_COUNT_BELOW. The exact count stops at one row past that bound, and on PostgreSQL after
  * EXACT_COUNT_TIMEOUT_MS (a filter no index serves, matching few of many rows, scans the table): then the estimate,
- * or the bound passed, stands.
+ * or the bound passed, stands. PGlite has no autovacuum, so its tables may have no statistics, and its planner then
+ * guesses (a third of the table for a range): there the capped count is always made, whatever the estimate.
  */
 export async function countLogs(db: Db, kind: DatabaseKind, filters: LogCountFilters): Promise<LogCount> {
   const matching = () => selectLogsMatching(db, { ...filters, order: 'desc' }).clearOrderBy();
   const plan = planRowsSchema.parse(await matching().select(sql<number>`1`.as('one')).explain('json'));
   const estimate = Math.round(plan[0]?.['QUERY PLAN'][0].Plan['Plan Rows'] ?? 0);
-  if (estimate >= EXACT_COUNT_BELOW) return { count: estimate, exact: false };
+  if (kind === 'postgres' && estimate >= EXACT_COUNT_BELOW) return { count: estimate, precision: 'estimate' };
   const counted = await db.transaction().execute(async (transaction) => {
     if (kind === 'postgres') await sql`set local statement_timeout = ${sql.lit(EXACT_COUNT_TIMEOUT_MS)}`.execute(transaction);
     const capped = selectLogsMatching(transaction, { ...filters, order: 'desc' }).clearOrderBy().select(sql<number>`1`.as('one')).limit(EXACT_COUNT_BELOW + 1);
@@ -50,8 +53,9 @@ export async function countLogs(db: Db, kind: DatabaseKind, filters: LogCountFil
       throw error;
     }
   });
-  if (counted === null) return { count: estimate, exact: false };
-  return counted > EXACT_COUNT_BELOW ? { count: Math.max(estimate, counted), exact: false } : { count: counted, exact: true };
+  if (counted === null) return { count: estimate, precision: 'estimate' };
+  if (counted <= EXACT_COUNT_BELOW) return { count: counted, precision: 'exact' };
+  return estimate > EXACT_COUNT_BELOW ? { count: estimate, precision: 'estimate' } : { count: EXACT_COUNT_BELOW, precision: 'at least' };
 }
 
 function isStatementTimeout(error: unknown): boolean {
