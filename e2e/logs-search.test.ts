@@ -1,17 +1,9 @@
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startRunningServer } from '../server/test/running-server.js';
-import { openTestDatabase } from '../server/test/test-database.js';
-import type { DatabaseHandle } from '../server/src/db/client.js';
-import { seedSyntheticData } from '../server/src/db/synthetic-seed.js';
-import { createCaller } from '../server/src/routers/app.js';
-import { createInnerContext } from '../server/src/trpc/context.js';
-import { launchChromium } from './browser.js';
-import { buildClient } from './build-client.js';
+import { type SeededApp, startSeededApp } from './seeded-app.js';
 
-const SCREENSHOTS = path.join('test-output', 'e2e', process.env.CHAINLOG_TEST_DB ?? 'pglite', 'logs-search');
 const WAIT = { timeout: 15_000 };
 const DESKTOP = { width: 1360, height: 900 };
 
@@ -23,29 +15,18 @@ const shownIds = (page: Page) =>
   page.evaluate<string[]>(`[...document.querySelectorAll('[data-testid="log-row"]')].map((row) => row.getAttribute('data-log-id') ?? '')`);
 
 describe('searching and narrowing the Logs page in Chromium', () => {
-  let database: DatabaseHandle;
-  let server: RunningServer;
-  let browser: Browser;
-  let clientDir: string;
-  let api: ReturnType<typeof createCaller>;
+  let app: SeededApp;
+  let server: SeededApp['server'];
+  let browser: SeededApp['browser'];
+  let api: SeededApp['api'];
 
   beforeAll(async () => {
-    clientDir = await buildClient();
-    database = await openTestDatabase();
-    await seedSyntheticData(database.db, { logs: 2_000 });
-    server = await startRunningServer({ database, clientDir });
-    api = createCaller(createInnerContext(server.dependencies));
-    browser = await launchChromium();
-    rmSync(SCREENSHOTS, { recursive: true, force: true });
-    mkdirSync(SCREENSHOTS, { recursive: true });
+    // Two thousand attempts over the last 60 days: several tasks, models, retries and failures.
+    app = await startSeededApp({ logs: 2_000, suite: 'logs-search' });
+    ({ server, browser, api } = app);
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await database?.close();
-    rmSync(clientDir, { recursive: true, force: true });
-  });
+  afterAll(() => app?.close());
 
   it('searches prompts and outputs, filters by latency and cost, shows the total, and exports the same selection', async () => {
     const page = await browser.newPage({ viewport: DESKTOP, acceptDownloads: true });
@@ -67,7 +48,7 @@ describe('searching and narrowing the Logs page in Chromium', () => {
     expect(total.count).toBeLessThan(all.count);
     await expect.poll(() => shownIds(page), WAIT).toEqual(expected.items.map((item) => item.id));
     await expect.poll(() => page.getByTestId('logs-page').innerText(), WAIT).toMatch(new RegExp(`of ${total.count.toLocaleString('en-US')}$`));
-    await page.screenshot({ path: path.join(SCREENSHOTS, '1-search-and-filters.png'), fullPage: true });
+    await page.screenshot({ path: path.join(app.screenshots, '1-search-and-filters.png'), fullPage: true });
 
     await page.getByTestId('logs-export').click();
     const [download] = await Promise.all([page.waitForEvent('download', WAIT), page.getByTestId('logs-export-csv').click()]);

@@ -1,17 +1,8 @@
-import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startRunningServer } from '../server/test/running-server.js';
-import { openTestDatabase } from '../server/test/test-database.js';
-import type { DatabaseHandle } from '../server/src/db/client.js';
-import { seedSyntheticData } from '../server/src/db/synthetic-seed.js';
-import { createCaller } from '../server/src/routers/app.js';
-import { createInnerContext } from '../server/src/trpc/context.js';
-import { launchChromium } from './browser.js';
-import { buildClient } from './build-client.js';
+import { type SeededApp, startSeededApp } from './seeded-app.js';
 
-const SCREENSHOTS = path.join('test-output', 'e2e', process.env.CHAINLOG_TEST_DB ?? 'pglite', 'stats');
 const WAIT = { timeout: 15_000 };
 const DESKTOP = { width: 1360, height: 900 };
 const PHONE = { width: 375, height: 800 };
@@ -41,30 +32,18 @@ async function drawnCharts(page: Page): Promise<DrawnChart[]> {
 }
 
 describe('the Stats page in Chromium', () => {
-  let database: DatabaseHandle;
-  let server: RunningServer;
-  let browser: Browser;
-  let clientDir: string;
-  let api: ReturnType<typeof createCaller>;
+  let app: SeededApp;
+  let server: SeededApp['server'];
+  let browser: SeededApp['browser'];
+  let api: SeededApp['api'];
 
   beforeAll(async () => {
-    clientDir = await buildClient();
-    database = await openTestDatabase();
     // Two thousand attempts over the last 60 days: several tasks, models, retries and failures.
-    await seedSyntheticData(database.db, { logs: 2_000 });
-    server = await startRunningServer({ database, clientDir });
-    api = createCaller(createInnerContext(server.dependencies));
-    browser = await launchChromium();
-    rmSync(SCREENSHOTS, { recursive: true, force: true });
-    mkdirSync(SCREENSHOTS, { recursive: true });
+    app = await startSeededApp({ logs: 2_000, suite: 'stats' });
+    ({ server, browser, api } = app);
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await database?.close();
-    rmSync(clientDir, { recursive: true, force: true });
-  });
+  afterAll(() => app?.close());
 
   it('draws every chart from stats.overview, loading the charts code only when the page is opened', async () => {
     const page = await browser.newPage({ viewport: DESKTOP, reducedMotion: 'reduce' });
@@ -94,7 +73,7 @@ describe('the Stats page in Chromium', () => {
     for (const chart of charts) expect(chart.width).toBeGreaterThan(450);
     const totals = await page.getByTestId('stats-totals').innerText();
     expect(totals).toContain(new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 }).format(overview.totals.calls));
-    await page.screenshot({ path: path.join(SCREENSHOTS, '1-stats-30-days.png'), fullPage: true });
+    await page.screenshot({ path: path.join(app.screenshots, '1-stats-30-days.png'), fullPage: true });
     expect(pageErrors).toEqual([]);
     await page.close();
   });
@@ -113,7 +92,7 @@ describe('the Stats page in Chromium', () => {
     const latency = (await drawnCharts(page)).find((chart) => chart.testId === 'chart-latency-models');
     expect(overview.latency.models.length).toBeGreaterThan(0);
     expect(latency?.marks).toBeGreaterThanOrEqual(overview.latency.models.length);
-    await page.screenshot({ path: path.join(SCREENSHOTS, '2-stats-7-days-reply-drafting.png'), fullPage: true });
+    await page.screenshot({ path: path.join(app.screenshots, '2-stats-7-days-reply-drafting.png'), fullPage: true });
     await page.close();
   });
 
@@ -121,7 +100,7 @@ describe('the Stats page in Chromium', () => {
     const page = await browser.newPage({ viewport: PHONE, reducedMotion: 'reduce' });
     await page.goto(`${server.url}/#/stats`);
     await expect.poll(async () => (await drawnCharts(page)).every((chart) => chart.marks > 0), WAIT).toBe(true);
-    await page.screenshot({ path: path.join(SCREENSHOTS, '3-stats-phone.png'), fullPage: true });
+    await page.screenshot({ path: path.join(app.screenshots, '3-stats-phone.png'), fullPage: true });
     expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
     await page.close();
   });

@@ -2,6 +2,7 @@ import ClearIcon from '@mui/icons-material/Clear';
 import SearchIcon from '@mui/icons-material/Search';
 import { Box, Button, InputAdornment, MenuItem, TextField } from '@mui/material';
 import { useEffect, useState } from 'react';
+import { FacetMenu } from '../../components/facet-menu.js';
 import { trpc } from '../../trpc.js';
 import { DraftField } from './draft-field.js';
 import { LOG_STATUSES, type LogFilterKey, type LogFilters, isDecimal, isUuid } from './use-log-filters.js';
@@ -25,25 +26,7 @@ export function LogFilterBar({ filters, setFilter, clear, active }: LogFilterBar
   const [resets, setResets] = useState(0);
   const [chainIdUnapplied, setChainIdUnapplied] = useState(false);
   const menu = (key: 'name' | 'model' | 'provider', label: string, options: readonly string[] | undefined) => (
-    <TextField
-      select
-      size="small"
-      label={label}
-      value={filters[key] ?? ''}
-      onChange={(event) => setFilter(key, event.target.value)}
-      sx={{ minWidth: 170 }}
-      slotProps={{ select: { displayEmpty: true }, inputLabel: { shrink: true } }}
-    >
-      <MenuItem value="">
-        <em>Any</em>
-      </MenuItem>
-      {/* Keep a value from the address selectable even before (or without) the facet that lists it. */}
-      {[...new Set([...(options ?? []), ...(filters[key] ? [filters[key]] : [])])].map((option) => (
-        <MenuItem key={option} value={option}>
-          {option}
-        </MenuItem>
-      ))}
-    </TextField>
+    <FacetMenu label={label} value={filters[key]} options={options} onChange={(value) => setFilter(key, value)} />
   );
 
   return (

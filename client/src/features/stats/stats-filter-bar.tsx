@@ -1,4 +1,5 @@
-import { Box, MenuItem, TextField, ToggleButton, ToggleButtonGroup } from '@mui/material';
+import { Box, TextField, ToggleButton, ToggleButtonGroup } from '@mui/material';
+import { FacetMenu } from '../../components/facet-menu.js';
 import { trpc } from '../../trpc.js';
 import { RANGE_PRESETS, type StatsFilterKey, type StatsFilters } from './use-stats-filters.js';
 
@@ -12,24 +13,7 @@ interface StatsFilterBarProps {
 export function StatsFilterBar({ filters, setDays, setFilter }: StatsFilterBarProps) {
   const facets = trpc.logs.facets.useQuery();
   const menu = (key: 'name' | 'model', label: string, options: readonly string[] | undefined) => (
-    <TextField
-      select
-      size="small"
-      label={label}
-      value={filters[key] ?? ''}
-      onChange={(event) => setFilter(key, event.target.value)}
-      sx={{ minWidth: 180 }}
-      slotProps={{ select: { displayEmpty: true }, inputLabel: { shrink: true } }}
-    >
-      <MenuItem value="">
-        <em>Any</em>
-      </MenuItem>
-      {[...new Set([...(options ?? []), ...(filters[key] ? [filters[key]] : [])])].map((option) => (
-        <MenuItem key={option} value={option}>
-          {option}
-        </MenuItem>
-      ))}
-    </TextField>
+    <FacetMenu label={label} value={filters[key]} options={options} onChange={(value) => setFilter(key, value)} minWidth={180} />
   );
   const day = (key: 'from' | 'to', label: string) => (
     <TextField
