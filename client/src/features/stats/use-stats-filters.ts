@@ -3,6 +3,8 @@ import { useSearchParams } from 'react-router';
 /** The preset ranges the Stats page offers, in days ending today (UTC). */
 export const RANGE_PRESETS = [7, 30, 90] as const;
 const DEFAULT_DAYS = 30;
+/** What stats.overview takes at most (MAX_STATS_DAYS on the server). */
+const MAX_DAYS = 366;
 const DAY_MS = 86_400_000;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -26,8 +28,11 @@ export function utcDay(time: number): string {
   return new Date(time).toISOString().slice(0, 10);
 }
 
+const maxDay = (left: string, right: string) => (left > right ? left : right);
+
 function dayOrNull(value: string | null): string | null {
-  return value !== null && DAY.test(value) && !Number.isNaN(Date.parse(value)) ? value : null;
+  // PostgreSQL has no year 0.
+  return value !== null && DAY.test(value) && value >= '0001-01-01' && !Number.isNaN(Date.parse(value)) ? value : null;
 }
 
 function textOrNull(value: string | null): string | null {
@@ -42,9 +47,13 @@ export function useStatsFilters() {
   const preset = RANGE_PRESETS.find((days) => String(days) === params.get('days')) ?? null;
   const fixed = preset === null && (from !== null || to !== null);
   const days = fixed ? null : (preset ?? DEFAULT_DAYS);
+  const fixedTo = to ?? today;
+  const fixedFrom = from ?? utcDay(Date.parse(fixedTo) - (DEFAULT_DAYS - 1) * DAY_MS);
+  // Two days picked in either order are a range; one longer than the server takes keeps its last days.
+  const [first, last] = fixedFrom <= fixedTo ? [fixedFrom, fixedTo] : [fixedTo, fixedFrom];
   const filters: StatsFilters = {
-    to: fixed ? (to ?? today) : today,
-    from: fixed ? (from ?? utcDay(Date.parse(to ?? today) - (DEFAULT_DAYS - 1) * DAY_MS)) : utcDay(Date.now() - ((days ?? DEFAULT_DAYS) - 1) * DAY_MS),
+    to: fixed ? last : today,
+    from: fixed ? maxDay(first, utcDay(Date.parse(last) - (MAX_DAYS - 1) * DAY_MS)) : utcDay(Date.now() - ((days ?? DEFAULT_DAYS) - 1) * DAY_MS),
     days,
     name: textOrNull(params.get('name')),
     model: textOrNull(params.get('model')),
