@@ -62,7 +62,7 @@ export function logFiltersOf(input: Omit<z.output<typeof logListInput>, 'limit'>
     q: input.q ?? undefined,
     minLatencyMs: input.minLatencyMs ?? undefined,
     maxLatencyMs: input.maxLatencyMs ?? undefined,
-    // As decimal text, which numeric reads exactly (a double's 0.1 is not 0.1).
+    // As decimal text, as the numeric column is compared (the double's shortest text: 0.1 is '0.1').
     minCostUsd: input.minCostUsd === null || input.minCostUsd === undefined ? undefined : String(input.minCostUsd),
     order: input.order,
     cursor: input.cursor ?? undefined,
