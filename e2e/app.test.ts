@@ -151,7 +151,7 @@ describe('the app in Chromium', () => {
     await page.getByRole('button', { name: 'Order not arrived' }).waitFor(WAIT);
     await expect.poll(() => page.getByTestId('connection-status').getAttribute('data-status'), WAIT).toBe('open');
     expect(loaded('inbox-page')).toBe(true);
-    expect(['chain-page', 'logs-page', 'log-detail-page'].filter(loaded)).toEqual([]);
+    expect(['chain-page', 'logs-page', 'log-detail-page', 'stats-page'].filter(loaded)).toEqual([]);
     for (const { file } of firstView) {
       const script = scripts.get(path.posix.basename(file));
       expect(script, file).toBeDefined();

@@ -12,12 +12,13 @@ const InboxPage = lazy(() => import('./features/inbox/inbox-page.js').then((modu
 const ChainsPage = lazy(() => import('./features/chains/chains-page.js').then((module) => ({ default: module.ChainsPage })));
 const ChainPage = lazy(() => import('./features/chain/chain-page.js').then((module) => ({ default: module.ChainPage })));
 const LogsPage = lazy(() => import('./features/logs/logs-page.js').then((module) => ({ default: module.LogsPage })));
+const StatsPage = lazy(() => import('./features/stats/stats-page.js').then((module) => ({ default: module.StatsPage })));
 const LogDetailPage = lazy(() => import('./features/logs/log-detail-page.js').then((module) => ({ default: module.LogDetailPage })));
 const NotFoundPage = lazy(() => import('./components/error-state.js').then((module) => ({ default: module.NotFoundPage })));
 
 /**
  * Providers and routes. A hash router, so the static bundle works from any host (S3/CloudFront) with no rewrite
- * rules: `#/`, `#/chains`, `#/chains/:chainId`, `#/logs`, `#/logs/:id`. The theme is around it (AppTheme, in main.tsx).
+ * rules: `#/`, `#/chains`, `#/chains/:chainId`, `#/logs`, `#/logs/:id`, `#/stats`. The theme is around it (AppTheme, in main.tsx).
  */
 export function App({ queryClient, trpcClient }: { queryClient: QueryClient; trpcClient: TrpcClient }) {
   return (
@@ -31,6 +32,7 @@ export function App({ queryClient, trpcClient }: { queryClient: QueryClient; trp
               <Route path="chains/:chainId" element={<ChainPage />} />
               <Route path="logs" element={<LogsPage />} />
               <Route path="logs/:id" element={<LogDetailPage />} />
+              <Route path="stats" element={<StatsPage />} />
               <Route path="*" element={<NotFoundPage />} />
             </Route>
           </Routes>

@@ -27,7 +27,11 @@ export function useLiveUpdates(): void {
       void utils.logs.list.invalidate();
       // A step ending finishes its log row: a log detail on screen (pending until then) refetches.
       if (change.type === 'step_finished' || change.type === 'step_failed') void utils.logs.get.invalidate();
-      if (change.type === 'chain_finished') void utils.logs.facets.invalidate();
+      // A chain's rows are all written by its end: totals and facets refresh once per chain, not per step.
+      if (change.type === 'chain_finished') {
+        void utils.logs.facets.invalidate();
+        void utils.logs.count.invalidate();
+      }
     },
   });
 

@@ -9,6 +9,7 @@ const NAV = [
   { label: 'Inbox', to: '/', isActive: (path: string) => path === '/' },
   { label: 'Chains', to: '/chains', isActive: (path: string) => path === '/chains' || path.startsWith('/chains/') },
   { label: 'Logs', to: '/logs', isActive: (path: string) => path.startsWith('/logs') },
+  { label: 'Stats', to: '/stats', isActive: (path: string) => path === '/stats' },
 ];
 
 /** The app bar (name, navigation, connection state) above the current screen. */
@@ -17,7 +18,7 @@ export function AppShell({ connectionStatus, children }: { connectionStatus: Con
   return (
     <Box sx={{ minHeight: '100vh', bgcolor: 'background.default' }}>
       <AppBar position="sticky" elevation={0} sx={{ borderBottom: 1, borderColor: 'divider' }}>
-        {/* Three sections and the connection chip fit 375 px: the name gives way to the icon on a phone. */}
+        {/* Four sections and the connection chip fit 375 px: the name gives way to the icon on a phone. */}
         <Toolbar sx={{ gap: { xs: 1, sm: 2 } }}>
           <Box component={RouterLink} to="/" aria-label="Chainlog" sx={{ display: 'flex', alignItems: 'center', gap: 1, color: 'inherit', textDecoration: 'none' }}>
             <LinkIcon />
@@ -35,7 +36,7 @@ export function AppShell({ connectionStatus, children }: { connectionStatus: Con
                   to={item.to}
                   color="inherit"
                   aria-current={active ? 'page' : undefined}
-                  sx={{ minWidth: 0, px: { xs: 1, sm: 1.5 }, opacity: active ? 1 : 0.8, borderBottom: 2, borderColor: active ? 'currentColor' : 'transparent', borderRadius: 0, transition: 'background-color 250ms' }}
+                  sx={{ minWidth: 0, px: { xs: 0.75, sm: 1.5 }, opacity: active ? 1 : 0.8, borderBottom: 2, borderColor: active ? 'currentColor' : 'transparent', borderRadius: 0, transition: 'background-color 250ms' }}
                 >
                   {item.label}
                 </Button>

@@ -121,6 +121,21 @@ describe('GET /export/logs and /export/chains, on the real server with a token',
     expect(ranged.every((row) => (row.created_at ?? '') >= from && (row.created_at ?? '') < to)).toBe(true);
   });
 
+  it('applies logs.list\'s search, latency and cost filters', async () => {
+    const rows = records(parseCsv(await (await get('/export/logs?format=csv&q=refund&minLatencyMs=1000&maxLatencyMs=4000.5&minCostUsd=0.0005')).text()));
+    // Every row whose prompts or output hold the word, found here without the search index.
+    const expected = await sqlRows<{ id: string }>(`
+      select id from inference_log
+      where ((request->'messages')::text ilike '%refund%' or output::text ilike '%refund%')
+        and latency_ms between 1000 and 4000.5 and cost_usd >= 0.0005
+      order by id desc`);
+    expect(expected.length).toBeGreaterThan(5);
+    expect(rows.map((row) => row.id)).toEqual(expected.map((row) => row.id));
+
+    const refused = await get('/export/logs?format=csv&minLatencyMs=-5');
+    expect(refused.status).toBe(400);
+  });
+
   it('writes JSON as one array of whole rows, and NDJSON as one row per line', async () => {
     const path = `/export/logs?chainId=${seed.chainIds.anthropicToday}`;
     const json = await get(`${path}&format=json`);

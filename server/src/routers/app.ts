@@ -4,6 +4,7 @@ import { healthProcedure } from './health.js';
 import { inboxRouter } from './inbox.js';
 import { instancesRouter } from './instances.js';
 import { logsRouter } from './logs.js';
+import { statsRouter } from './stats.js';
 
 export const appRouter = router({
   health: healthProcedure,
@@ -11,6 +12,7 @@ export const appRouter = router({
   chains: chainsRouter,
   instances: instancesRouter,
   logs: logsRouter,
+  stats: statsRouter,
 });
 
 /** The API's whole type; clients import it with `import type`, never at run time. */

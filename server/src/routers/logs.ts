@@ -1,6 +1,6 @@
 import { postgresText } from '@chainlog/shared';
 import { z } from 'zod';
-import { getLogDetail, listLogFacets, listLogSummaries } from '../services/logs.js';
+import { countLogs, getLogDetail, listLogFacets, listLogSummaries } from '../services/logs.js';
 import { notFound } from '../trpc/errors.js';
 import { publicProcedure, router } from '../trpc/init.js';
 
@@ -16,6 +16,16 @@ const instantSchema = z.iso.datetime({ offset: true }).refine((value) => {
   return time >= FIRST_INSTANT && time <= LAST_INSTANT;
 }, 'must be between 0001-01-01 and 9999-12-31 (UTC)');
 
+/**
+ * A number from 0 to `max`, or its decimal text: GET /export/logs takes the same filters as query parameters, which
+ * are text. No exponent, sign or spaces: `1e3`, `-0` or ` 5` are refused rather than read some way.
+ */
+function boundSchema(max: number) {
+  return z
+    .union([z.number(), z.string().regex(/^\d{1,15}(\.\d{1,15})?$/, 'a decimal number, like 1500 or 0.25').transform(Number)])
+    .pipe(z.number().min(0).max(max));
+}
+
 /** logs.list's filters; GET /export/logs takes the same ones, but `limit`, as query parameters. */
 export const logListInput = z.object({
   name: postgresText(z.string().min(1)).nullish(),
@@ -27,6 +37,13 @@ export const logListInput = z.object({
   from: instantSchema.nullish(),
   /** ISO 8601; exclusive. */
   to: instantSchema.nullish(),
+  /** Full-text search of the request's messages and the output: words (stemmed, English), "a phrase", or, -word. */
+  q: postgresText(z.string().trim().min(1).max(500)).nullish(),
+  /** Latency bounds in milliseconds, both inclusive (rows without a latency, still pending, then match neither). */
+  minLatencyMs: boundSchema(86_400_000).nullish(),
+  maxLatencyMs: boundSchema(86_400_000).nullish(),
+  /** At least this cost in US dollars (rows without a cost do not match). */
+  minCostUsd: boundSchema(1_000_000).nullish(),
   order: z.enum(['desc', 'asc']).default('desc'),
   cursor: z.uuid().nullish(),
   limit: z.number().int().min(1).max(200).default(50),
@@ -42,6 +59,11 @@ export function logFiltersOf(input: Omit<z.output<typeof logListInput>, 'limit'>
     chainId: input.chainId ?? undefined,
     from: input.from ? new Date(input.from) : undefined,
     to: input.to ? new Date(input.to) : undefined,
+    q: input.q ?? undefined,
+    minLatencyMs: input.minLatencyMs ?? undefined,
+    maxLatencyMs: input.maxLatencyMs ?? undefined,
+    // As decimal text, as the numeric column is compared (the double's shortest text: 0.1 is '0.1').
+    minCostUsd: input.minCostUsd === null || input.minCostUsd === undefined ? undefined : String(input.minCostUsd),
     order: input.order,
     cursor: input.cursor ?? undefined,
   };
@@ -54,6 +76,16 @@ export const logsRouter = router({
     .query(({ ctx, input }) =>
       listLogSummaries(ctx.db, { ...logFiltersOf(input), limit: input.limit }),
     ),
+  /**
+   * How many rows logs.list's filters match: `{ count, precision }`, exact under 10,000 rows, else the planner's
+   * estimate, or 'at least' 10,000 where the estimate is lower (cheap at any size; see countLogs).
+   */
+  count: publicProcedure
+    .input(logListInput.omit({ order: true, cursor: true, limit: true }).prefault({}))
+    .query(({ ctx, input }) => {
+      const { order: _order, cursor: _cursor, ...filters } = logFiltersOf({ ...input, order: 'desc' });
+      return countLogs(ctx.db, ctx.databaseKind, filters);
+    }),
   /** One full row: request, response, output and error as stored. */
   get: publicProcedure.input(z.object({ id: z.uuid() })).query(async ({ ctx, input }) => {
     const detail = await getLogDetail(ctx.db, input.id);

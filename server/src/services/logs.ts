@@ -1,6 +1,7 @@
 import type { InferenceLog, InferenceStatus } from '../db/tables/inference-log.js';
 import type { Db } from '../db/client.js';
 import { findLog } from '../db/queries/inference-log.js';
+import { countLogs } from '../db/queries/log-count.js';
 import { type LogFilters, listLogs, listLogFacets } from '../db/queries/logs.js';
 import { type Page, pageOf } from './page.js';
 
@@ -76,4 +77,4 @@ export async function getLogDetail(db: Db, id: string): Promise<LogDetail | null
   };
 }
 
-export { listLogFacets };
+export { countLogs, listLogFacets };

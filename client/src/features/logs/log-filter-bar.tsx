@@ -1,8 +1,13 @@
 import ClearIcon from '@mui/icons-material/Clear';
-import { Box, Button, MenuItem, TextField } from '@mui/material';
+import SearchIcon from '@mui/icons-material/Search';
+import { Box, Button, InputAdornment, MenuItem, TextField } from '@mui/material';
 import { useEffect, useState } from 'react';
+import { FacetMenu } from '../../components/facet-menu.js';
 import { trpc } from '../../trpc.js';
-import { LOG_STATUSES, type LogFilterKey, type LogFilters, isUuid } from './use-log-filters.js';
+import { DraftField } from './draft-field.js';
+import { LOG_STATUSES, type LogFilterKey, type LogFilters, isDecimal, isUuid } from './use-log-filters.js';
+
+const notDecimal = (draft: string) => (isDecimal(draft) ? null : 'A number, like 1500 or 0.25');
 
 interface LogFilterBarProps {
   filters: LogFilters;
@@ -11,36 +16,36 @@ interface LogFilterBarProps {
   active: boolean;
 }
 
-/** Name, model and provider menus come from logs.facets; status, chain id and time range narrow further. */
+/**
+ * Words to search for in prompts and outputs; name, model and provider menus from logs.facets; status, chain id,
+ * time range, latency and cost narrow further.
+ */
 export function LogFilterBar({ filters, setFilter, clear, active }: LogFilterBarProps) {
   const facets = trpc.logs.facets.useQuery();
   // Clearing must also empty the chain id field when what it held was never applied (not a UUID).
   const [resets, setResets] = useState(0);
   const [chainIdUnapplied, setChainIdUnapplied] = useState(false);
   const menu = (key: 'name' | 'model' | 'provider', label: string, options: readonly string[] | undefined) => (
-    <TextField
-      select
-      size="small"
-      label={label}
-      value={filters[key] ?? ''}
-      onChange={(event) => setFilter(key, event.target.value)}
-      sx={{ minWidth: 170 }}
-      slotProps={{ select: { displayEmpty: true }, inputLabel: { shrink: true } }}
-    >
-      <MenuItem value="">
-        <em>Any</em>
-      </MenuItem>
-      {/* Keep a value from the address selectable even before (or without) the facet that lists it. */}
-      {[...new Set([...(options ?? []), ...(filters[key] ? [filters[key]] : [])])].map((option) => (
-        <MenuItem key={option} value={option}>
-          {option}
-        </MenuItem>
-      ))}
-    </TextField>
+    <FacetMenu label={label} value={filters[key]} options={options} onChange={(value) => setFilter(key, value)} />
   );
 
   return (
     <Box role="search" aria-label="Log filters" sx={{ display: 'flex', flexWrap: 'wrap', gap: 1.5, alignItems: 'flex-start' }}>
+      <DraftField
+        key={`q-${resets}`}
+        size="small"
+        label="Search prompts and outputs"
+        placeholder='refund, "charged twice", -test'
+        value={filters.q}
+        onApply={(value) => setFilter('q', value)}
+        problemWith={(draft) => (draft.length > 500 ? 'At most 500 characters' : null)}
+        sx={{ width: { xs: '100%', sm: 340 } }}
+        slotProps={{
+          inputLabel: { shrink: true },
+          htmlInput: { 'data-testid': 'logs-search' },
+          input: { startAdornment: <InputAdornment position="start"><SearchIcon fontSize="small" /></InputAdornment> },
+        }}
+      />
       {menu('name', 'Name', facets.data?.names)}
       {menu('model', 'Model', facets.data?.models)}
       {menu('provider', 'Provider', facets.data?.providers)}
@@ -65,6 +70,22 @@ export function LogFilterBar({ filters, setFilter, clear, active }: LogFilterBar
       <ChainIdField key={resets} chainId={filters.chainId} onChange={(value) => setFilter('chainId', value)} onUnapplied={setChainIdUnapplied} />
       <TimeField label="Since" iso={filters.from} onChange={(value) => setFilter('from', value)} />
       <TimeField label="Until" iso={filters.to} onChange={(value) => setFilter('to', value)} />
+      {([
+        ['minLatencyMs', 'Latency ≥ (ms)'],
+        ['maxLatencyMs', 'Latency ≤ (ms)'],
+        ['minCostUsd', 'Cost ≥ ($)'],
+      ] as const).map(([key, label]) => (
+        <DraftField
+          key={`${key}-${resets}`}
+          size="small"
+          label={label}
+          value={filters[key]}
+          onApply={(value) => setFilter(key, value)}
+          problemWith={notDecimal}
+          sx={{ width: 140 }}
+          slotProps={{ inputLabel: { shrink: true }, htmlInput: { inputMode: 'decimal', 'data-testid': `logs-${key}` } }}
+        />
+      ))}
       {active || chainIdUnapplied ? (
         <Button
           onClick={() => {

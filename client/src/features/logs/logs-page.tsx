@@ -3,13 +3,20 @@ import { keepPreviousData } from '@tanstack/react-query';
 import { EmptyState } from '../../components/empty-state.js';
 import { ErrorState } from '../../components/error-state.js';
 import { usePageCursors } from '../../page-cursors.js';
-import { trpc } from '../../trpc.js';
+import { type RouterOutputs, trpc } from '../../trpc.js';
 import { ExportMenu } from './export-menu.js';
 import { LogFilterBar } from './log-filter-bar.js';
 import { LogTable } from './log-table.js';
 import { type LogFilters, useLogFilters } from './use-log-filters.js';
 
 const PAGE_SIZE = 25;
+const compact = new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 });
+
+/** "18", "about 1.2M" for the server's estimate, "more than 10,000" for its floor. */
+function describeTotal({ count, precision }: RouterOutputs['logs']['count']): string {
+  if (precision === 'exact') return count.toLocaleString();
+  return precision === 'estimate' ? `about ${compact.format(count)}` : `more than ${count.toLocaleString()}`;
+}
 
 /** `#/logs`: the inference_log explorer. Filters live in the address; pages are keyset cursors. */
 export function LogsPage() {
@@ -33,6 +40,8 @@ function LogResults({ filters, filtered, onOrderChange }: { filters: LogFilters;
   const [cursors, setCursors] = usePageCursors('logPageCursors');
   const cursor = cursors[cursors.length - 1] ?? null;
   const logs = trpc.logs.list.useQuery({ ...filters, cursor, limit: PAGE_SIZE }, { placeholderData: keepPreviousData });
+  const { order: _order, ...countFilters } = filters;
+  const total = trpc.logs.count.useQuery(countFilters);
   const page = cursors.length;
 
   if (logs.isPending) {
@@ -62,6 +71,7 @@ function LogResults({ filters, filtered, onOrderChange }: { filters: LogFilters;
         <Typography variant="body2" color="text.secondary" sx={{ mr: 'auto' }} data-testid="logs-page">
           Page {page}
           {items.length > 0 ? ` · ${items.length} row${items.length === 1 ? '' : 's'}` : ''}
+          {total.data && items.length > 0 ? ` of ${describeTotal(total.data)}` : ''}
         </Typography>
         <Button size="small" disabled={page === 1} onClick={() => setCursors(cursors.slice(0, -1))}>
           Previous

@@ -18,12 +18,34 @@ export interface LogFilters {
   /** ISO datetimes: `from` inclusive, `to` exclusive. */
   from: string | null;
   to: string | null;
+  /** Full-text search of the prompts and the output. */
+  q: string | null;
+  /** Decimal text, as in the address: latency bounds in ms, the least cost in US dollars. */
+  minLatencyMs: string | null;
+  maxLatencyMs: string | null;
+  minCostUsd: string | null;
   order: LogOrder;
 }
 
 export type LogFilterKey = keyof LogFilters;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const DECIMAL = /^\d{1,15}(\.\d{1,15})?$/;
+
+/** What logs.list takes as a bound: plain decimal text, no sign or exponent. */
+export function isDecimal(value: string): boolean {
+  return DECIMAL.test(value);
+}
+
+function decimalOrNull(value: string | null): string | null {
+  return value !== null && isDecimal(value) ? value : null;
+}
+
+function searchOrNull(value: string | null): string | null {
+  const trimmed = value?.trim() ?? '';
+  return trimmed !== '' && trimmed.length <= 500 && !trimmed.includes('\u0000') ? trimmed : null;
+}
 
 export function isUuid(value: string): boolean {
   return UUID.test(value);
@@ -50,6 +72,10 @@ export function useLogFilters() {
     chainId: chainId !== null && isUuid(chainId) ? chainId : null,
     from: isoOrNull(params.get('from')),
     to: isoOrNull(params.get('to')),
+    q: searchOrNull(params.get('q')),
+    minLatencyMs: decimalOrNull(params.get('minLatencyMs')),
+    maxLatencyMs: decimalOrNull(params.get('maxLatencyMs')),
+    minCostUsd: decimalOrNull(params.get('minCostUsd')),
     order: params.get('order') === 'asc' ? 'asc' : 'desc',
   };
 

@@ -10,6 +10,13 @@ export interface LogFilters {
   chainId?: string | undefined;
   from?: Date | undefined;
   to?: Date | undefined;
+  /** Words to find in the request's messages or the output (websearch syntax: "a phrase", or, -not). */
+  q?: string | undefined;
+  /** Provider round trip bounds, in milliseconds, both inclusive. */
+  minLatencyMs?: number | undefined;
+  maxLatencyMs?: number | undefined;
+  /** At least this cost, in US dollars (a decimal string: numeric compares it exactly). */
+  minCostUsd?: string | undefined;
   /** Newest first (default) or oldest first. */
   order: 'desc' | 'asc';
   /** The last id of the previous page: log ids are UUID v7, so id order is time order. */
@@ -39,6 +46,11 @@ export function selectLogsMatching(db: Db, filters: Omit<LogFilters, 'limit'>) {
   if (filters.chainId) query = query.where('chain_id', '=', filters.chainId);
   if (filters.from) query = query.where('created_at', '>=', filters.from);
   if (filters.to) query = query.where('created_at', '<', filters.to);
+  // The same expression as inference_log_document_idx (migration 2026-12-03T1400-log-search), so the GIN index serves it.
+  if (filters.q) query = query.where(sql<boolean>`inference_log_document(request, output) @@ websearch_to_tsquery('english', ${filters.q})`);
+  if (filters.minLatencyMs !== undefined) query = query.where('latency_ms', '>=', filters.minLatencyMs);
+  if (filters.maxLatencyMs !== undefined) query = query.where('latency_ms', '<=', filters.maxLatencyMs);
+  if (filters.minCostUsd !== undefined) query = query.where('cost_usd', '>=', filters.minCostUsd);
   if (filters.cursor) query = query.where('id', filters.order === 'desc' ? '<' : '>', filters.cursor);
   return query.orderBy('id', filters.order);
 }

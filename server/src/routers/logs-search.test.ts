@@ -1,0 +1,131 @@
+import { TRPCError } from '@trpc/server';
+import { v7 as uuidv7 } from 'uuid';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestDatabase } from '../../test/test-database.js';
+import { createAppDependencies } from '../app-dependencies.js';
+import type { DatabaseHandle } from '../db/client.js';
+import { createLogWriterFor } from '../db/inference-log-writer.js';
+import { parseEnv } from '../env.js';
+import { createLlm } from '../llm/ask.js';
+import { newChainId } from '../llm/chain-context.js';
+import { buildLlmSettings } from '../llm/settings.js';
+import { TASKS } from '../tasks/index.js';
+import { createInnerContext } from '../trpc/context.js';
+import { createCaller } from './app.js';
+
+type Caller = ReturnType<typeof createCaller>;
+
+let database: DatabaseHandle;
+let caller: Caller;
+const chainId = newChainId();
+let clock = Date.parse('2026-03-01T09:00:00.000Z');
+
+interface Row {
+  system?: string;
+  user: string;
+  output?: unknown;
+  latencyMs?: number | null;
+  costUsd?: string | null;
+}
+
+/** A log row of this file's chain with these prompts and output; ids follow the order of the calls. */
+async function store(row: Row): Promise<string> {
+  clock += 1_000;
+  const id = uuidv7({ msecs: clock });
+  await database.db
+    .insertInto('inference_log')
+    .values({
+      id, chain_id: chainId, name: 'intent recognition', provider: 'openai', model: 'gpt-4.1-mini', status: 'ok', attempt: 1,
+      request: JSON.stringify({
+        messages: [{ role: 'system', content: row.system ?? 'Classify the message.' }, { role: 'user', content: row.user }],
+        // The output schema goes with every request: its words must not make every row match.
+        output: { name: 'intent_recognition', schema: { type: 'object', properties: { intent: { description: 'the customer wants a shipment tracked' } } } },
+      }),
+      output: row.output === undefined ? null : JSON.stringify(row.output),
+      latency_ms: row.latencyMs === undefined ? 500 : row.latencyMs,
+      cost_usd: row.costUsd === undefined ? '0.00010000' : row.costUsd,
+      created_at: new Date(clock),
+    })
+    .execute();
+  return id;
+}
+
+const rows: Record<string, string> = {};
+
+beforeAll(async () => {
+  database = await openTestDatabase();
+  const llm = createLlm({ db: database.db, settings: buildLlmSettings(parseEnv({})), tasks: TASKS, logWriter: createLogWriterFor(database) });
+  caller = createCaller(createInnerContext(createAppDependencies({ database, llm, maxRunningChains: 1 })));
+  rows.refund = await store({ user: 'I was charged twice and want my money refunded.', output: { intent: 'billing', confidence: 0.93 }, latencyMs: 1_200, costUsd: '0.00250000' });
+  rows.blender = await store({ user: 'The blender arrived broken.', output: { intent: 'complaint', orderNumbers: ['A-7731'] }, latencyMs: 3_000, costUsd: '0.00090000' });
+  rows.refundOutput = await store({ user: 'Where is my parcel?', output: { intent: 'refund', note: 'Refunding is policy for late parcels' }, latencyMs: 800, costUsd: '0.00100000' });
+  rows.systemPrompt = await store({ system: 'You triage messages about refunds.', user: 'Hello there', output: null, latencyMs: null, costUsd: null });
+  rows.number = await store({ user: 'A question', output: { orderNumber: 4242, intent: 'other' }, latencyMs: 500, costUsd: '0.00000100' });
+});
+afterAll(() => database.close());
+
+const idsOf = async (input: Parameters<Caller['logs']['list']>[0]) => (await caller.logs.list({ ...input, chainId })).items.map((item) => item.id);
+
+describe('logs.list full-text search (q)', () => {
+  it('finds words in the prompts and the output, by their stem, newest first', async () => {
+    // refunded, refund, Refunding, refunds: one stem.
+    expect(await idsOf({ q: 'refund' })).toEqual([rows.systemPrompt, rows.refundOutput, rows.refund]);
+    expect(await idsOf({ q: 'broken blenders' })).toEqual([rows.blender]);
+    // A number in the output, and an order number in an array of it.
+    expect(await idsOf({ q: '4242' })).toEqual([rows.number]);
+    expect(await idsOf({ q: 'A-7731' })).toEqual([rows.blender]);
+  });
+
+  it('reads web search syntax: "a phrase", or, and -word', async () => {
+    expect(await idsOf({ q: '"charged twice"' })).toEqual([rows.refund]);
+    expect(await idsOf({ q: '"twice charged"' })).toEqual([]);
+    expect(await idsOf({ q: 'blender or parcel' })).toEqual([rows.refundOutput, rows.blender]);
+    expect(await idsOf({ q: 'refund -parcel' })).toEqual([rows.systemPrompt, rows.refund]);
+  });
+
+  it('leaves out the output schema sent with every request, and keys of the output', async () => {
+    expect(await idsOf({ q: 'shipment tracked' })).toEqual([]);
+    expect(await idsOf({ q: 'confidence' })).toEqual([]);
+  });
+
+  it('matches nothing for stop words alone or unknown words, and pages through matches with the cursor', async () => {
+    expect(await idsOf({ q: 'the and of' })).toEqual([]);
+    expect(await idsOf({ q: 'zebra' })).toEqual([]);
+    const first = await caller.logs.list({ chainId, q: 'refund', limit: 2 });
+    expect(first.items.map((item) => item.id)).toEqual([rows.systemPrompt, rows.refundOutput]);
+    const second = await caller.logs.list({ chainId, q: 'refund', limit: 2, cursor: first.nextCursor });
+    expect(second).toMatchObject({ items: [{ id: rows.refund }], nextCursor: null });
+  });
+});
+
+describe('logs.list latency and cost filters', () => {
+  it('keeps rows within the latency bounds, both inclusive, and leaves out rows without a latency', async () => {
+    expect(await idsOf({ minLatencyMs: 1_200 })).toEqual([rows.blender, rows.refund]);
+    expect(await idsOf({ maxLatencyMs: 800 })).toEqual([rows.number, rows.refundOutput]);
+    expect(await idsOf({ minLatencyMs: 800, maxLatencyMs: 1_200 })).toEqual([rows.refundOutput, rows.refund]);
+    expect(await idsOf({ minLatencyMs: 0 })).not.toContain(rows.systemPrompt);
+  });
+
+  it('keeps rows costing at least the minimum, compared exactly, and combines with search', async () => {
+    expect(await idsOf({ minCostUsd: 0.001 })).toEqual([rows.refundOutput, rows.refund]);
+    expect(await idsOf({ minCostUsd: 0.0000001 })).toEqual([rows.number, rows.refundOutput, rows.blender, rows.refund]);
+    expect(await idsOf({ q: 'refund', minCostUsd: 0.002, maxLatencyMs: 2_000 })).toEqual([rows.refund]);
+  });
+
+  it('takes bounds as decimal text too, as the export\'s query parameters carry them', async () => {
+    expect(await idsOf({ minLatencyMs: '1200' as unknown as number, minCostUsd: '0.0025' as unknown as number })).toEqual([rows.refund]);
+  });
+
+  it.each([
+    ['a negative latency', { minLatencyMs: -1 }],
+    ['a latency past a day', { maxLatencyMs: 86_400_001 }],
+    ['an exponent in text', { minLatencyMs: '1e3' }],
+    ['a signed text', { minCostUsd: '-0' }],
+    ['an empty text', { minCostUsd: '' }],
+    ['an empty search', { q: '   ' }],
+    ['a search past 500 characters', { q: 'refund '.repeat(80) }],
+    ['a NUL in the search', { q: 'refund\u0000' }],
+  ])('refuses %s with BAD_REQUEST', async (_what, input) => {
+    await expect(caller.logs.list(input as never)).rejects.toSatisfy((error) => error instanceof TRPCError && error.code === 'BAD_REQUEST');
+  });
+});
