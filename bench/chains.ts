@@ -108,7 +108,13 @@ async function throughput(instanceCount: number): Promise<number> {
       const instances = [await startInstance(schema, servers)];
       instances.push(...(await Promise.all(Array.from({ length: instanceCount - 1 }, () => startInstance(schema, servers)))));
       const startedAt = Date.now();
-      await Promise.all(Array.from({ length: CHAINS }, (_, index) => instances[index % instanceCount]!.submit(`Where is my order? (${index})`)));
+      await Promise.all(
+        Array.from({ length: CHAINS }, (_, index) => {
+          const instance = instances[index % instanceCount];
+          if (!instance) throw new Error('no instance to submit to');
+          return instance.submit(`Where is my order? (${index})`);
+        }),
+      );
       await waitForSucceeded(schema, CHAINS, 300_000);
       const { rows } = await admin.query<{ last: Date }>(`select max(finished_at) as last from ${schema}.chain`);
       const seconds = ((rows[0]?.last.getTime() ?? Date.now()) - startedAt) / 1000;

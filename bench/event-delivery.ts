@@ -15,7 +15,7 @@ import { type DatabaseHandle, openDatabase } from '../server/src/db/client.js';
 import { insertChain } from '../server/src/db/queries/chains.js';
 import { setLogLevel } from '../server/src/log.js';
 
-const url = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+const url: string = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? '';
 if (!url) throw new Error('set BENCH_DATABASE_URL (or TEST_DATABASE_URL) to a PostgreSQL database');
 const CHAINS = Number(process.argv[2] ?? 40);
 const EVENTS = Number(process.argv[3] ?? 8);
@@ -71,7 +71,7 @@ try {
 }
 
 async function openInstance(): Promise<{ handle: DatabaseHandle; bus: ChainEventBus }> {
-  const handle = await openDatabase({ kind: 'postgres', url: url!, searchPath: schema, poolSize: 10 });
+  const handle = await openDatabase({ kind: 'postgres', url, searchPath: schema, poolSize: 10 });
   const bus = new ChainEventBus('database');
   if (!handle.listen || handle.schema === undefined) throw new Error('PostgreSQL has a listener');
   new ChainEventFeed({ db: handle.db, bus, status: handle.status, schema: handle.schema, listen: handle.listen });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Dirent } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { PRECOMPRESSED, cacheControlOf, contentTypeOf, isHashedAsset } from '../../server/src/client-file-policy.js';
@@ -41,7 +42,7 @@ function isPrecompressedCopy(relativePath: string, all: ReadonlySet<string>): bo
  * @throws DeployError (build) when the folder or its index.html is missing.
  */
 export async function readBuildFiles(distDir: string, prefix: string): Promise<BuildFile[]> {
-  let entries;
+  let entries: Dirent[];
   try {
     entries = await readdir(distDir, { withFileTypes: true, recursive: true });
   } catch (error) {

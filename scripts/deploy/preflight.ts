@@ -9,6 +9,7 @@ export function describeS3(config: DeployConfig, region: string): string {
 
 async function resolveRegion(s3: S3Client): Promise<string> {
   try {
+    // biome-ignore lint/nursery/useAwaitThenable: the SDK types region as a Provider<string>, a function returning a promise
     return await s3.config.region();
   } catch (error) {
     throw new DeployError('configuration', 'cannot deploy: no AWS region: set AWS_REGION (or a region in the AWS_PROFILE config)', {

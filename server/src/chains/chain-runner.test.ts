@@ -259,7 +259,7 @@ describe('the chain runner', () => {
 
   it('fails a resumed chain whose code now makes other steps than its journal holds', async () => {
     const bus = new ChainEventBus();
-    const runner = startRunner({ bus });
+    startRunner({ bus });
     const name = uuidv7();
     works.set(name, async (run) => {
       await run.step('renamed step', async () => askResult(run.chainId, { answer: 1 }));

@@ -156,7 +156,7 @@ export class ChainRunner {
 
   /** Takes queued chains while there is room; a call while one runs makes it look once more when done. */
   private fill(): void {
-    if (this.filling) {
+    if (this.filling !== undefined) {
       this.fillAgain = true;
       return;
     }
@@ -202,7 +202,7 @@ export class ChainRunner {
     const { db, jobs } = this.options;
     const chain = await this.whileReachable(() => db.selectFrom('chain').select(['name', 'status', 'input']).where('id', '=', chainId).executeTakeFirst());
     // Finished before its job was marked done, or withdrawn: nothing is left to run.
-    if (!chain || chain.status !== 'running') {
+    if (chain?.status !== 'running') {
       await jobs.complete([chainId]);
       return;
     }
@@ -235,7 +235,6 @@ export class ChainRunner {
   private chainRun(chainId: string, journal: ChainJournal): ChainRun {
     const { llm } = this.options;
     let stepCount = 0;
-    const runner = this;
     const step = async <Output>(
       name: string,
       call: (resume: { firstAttempt: number }) => Promise<AskResult<Output>>,
@@ -244,10 +243,10 @@ export class ChainRunner {
       const number = ++stepCount;
       const finished = journal.finished(number, name);
       if (finished) return replayed(chainId, finished, replayOutput);
-      await runner.record(chainId, { type: 'step_started', step: number, name });
+      await this.record(chainId, { type: 'step_started', step: number, name });
       try {
         const result = await call({ firstAttempt: journal.firstAttempt(number, name) });
-        await runner.record(chainId, {
+        await this.record(chainId, {
           type: 'step_finished',
           step: number,
           name,
@@ -263,12 +262,10 @@ export class ChainRunner {
         return result;
       } catch (error) {
         // A step stopped by a shutdown is resumed elsewhere, not failed; one taken over is already another's.
-        if (runner.handingBack || error instanceof ChainTakenOverError) throw error;
+        if (this.handingBack || error instanceof ChainTakenOverError) throw error;
         const logId = LlmError.isInstance(error) ? (error.logId ?? null) : null;
         // The step's own error is what the chain fails with, even if recording it fails too.
-        await runner
-          .record(chainId, { type: 'step_failed', step: number, name, error: toChainError(error), logId })
-          .catch((recordError: unknown) => runnerLog.error(`chain ${chainId}: could not record step ${number} failing`, recordError));
+        await this.record(chainId, { type: 'step_failed', step: number, name, error: toChainError(error), logId }).catch((recordError: unknown) => runnerLog.error(`chain ${chainId}: could not record step ${number} failing`, recordError));
         throw error;
       }
     };

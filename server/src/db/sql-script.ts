@@ -7,7 +7,7 @@ export function splitSqlScript(script: string): string[] {
   let start = 0;
   let index = 0;
   while (index < script.length) {
-    const char = script[index]!;
+    const char = script.charAt(index);
     if (char === "'" || char === '"') {
       index = script.indexOf(char, index + 1);
       // A doubled quote inside is an escaped one: the scan goes on past it.

@@ -138,9 +138,9 @@ describe('a rolling restart of three instances under a steady stream of submissi
   it(
     'finishes every acknowledged chain, each once, and followers that reconnect with lastEventId miss no event and see none twice',
     async () => {
-      const ids = [uuidv7(), uuidv7(), uuidv7()];
-      await startInstance(ids[0]!);
-      await Promise.all([startInstance(ids[1]!), startInstance(ids[2]!)]);
+      const ids: [string, string, string] = [uuidv7(), uuidv7(), uuidv7()];
+      await startInstance(ids[0]);
+      await Promise.all([startInstance(ids[1]), startInstance(ids[2])]);
 
       const acknowledged: string[] = [];
       let refused = 0;

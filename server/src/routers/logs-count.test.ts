@@ -24,7 +24,7 @@ let caller: Caller;
 beforeAll(async () => {
   database = await openTestDatabase();
   const llm = createLlm({ db: database.db, settings: buildLlmSettings(parseEnv({})), tasks: TASKS, logWriter: createLogWriterFor(database) });
-  caller = createCaller(createInnerContext(createAppDependencies({ database, llm, maxRunningChains: 1 })));
+  caller = createCaller(createInnerContext(await createAppDependencies({ database, llm, maxRunningChains: 1 })));
   await seedSyntheticData(database.db, { logs: LOGS });
   // Statistics as of now, kept (autovacuum would refresh them after the bulk insert of the last test).
   await sql`alter table inference_log set (autovacuum_enabled = false)`.execute(database.db);

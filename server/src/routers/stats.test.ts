@@ -27,7 +27,7 @@ let rows: InferenceLog[];
 beforeAll(async () => {
   database = await openTestDatabase();
   const llm = createLlm({ db: database.db, settings: buildLlmSettings(parseEnv({})), tasks: TASKS, logWriter: createLogWriterFor(database) });
-  caller = createCaller(createInnerContext(createAppDependencies({ database, llm, maxRunningChains: 1 })));
+  caller = createCaller(createInnerContext(await createAppDependencies({ database, llm, maxRunningChains: 1 })));
   await seedAnalystData(database.db, NOW);
   rows = await database.db.selectFrom('inference_log').selectAll().execute();
 });
