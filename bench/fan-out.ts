@@ -1,0 +1,162 @@
+/**
+ * Fan-out: SUBSCRIBERS WebSocket subscribers of one chain's events, spread over 3 real server processes sharing a
+ * scratch schema of a PostgreSQL server (the per-address bounds raised, as the bench's sockets all come from
+ * 127.0.0.1). Each socket speaks tRPC's JSON messages and subscribes to chains.events; once all have started, the
+ * chain runs, and each event's delay from its commit (its created_at) to each socket is recorded.
+ * Prints p50/p99/max of event stored → received, and each server's resident memory per subscriber (RSS after the
+ * subscriptions opened minus before, from /proc).
+ *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npx tsx bench/fan-out.ts [subscribers]
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import pg from 'pg';
+import { WebSocket } from 'ws';
+import { jobsSchemaFor } from '../server/src/chains/jobs/jobs-schema.js';
+import { type FakeReply, startFakeProvider } from '../server/test/fake-provider.js';
+import { type ServerProcess, startServerProcess } from '../server/test/server-process.js';
+import { triageReply } from '../server/test/triage-replies.js';
+
+const url = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const SUBSCRIBERS = Number(process.argv[2] ?? 10_000);
+const INSTANCES = 3;
+const CONNECT_AT_ONCE = 200;
+
+let release: () => void = () => undefined;
+const released = new Promise<void>((resolve) => {
+  release = resolve;
+});
+const fake = await startFakeProvider({
+  respond: async (request): Promise<FakeReply> => {
+    await released;
+    return triageReply(request);
+  },
+});
+const admin = new pg.Client({ connectionString: url });
+await admin.connect();
+const schema = `bench_fanout_${process.pid}`;
+await admin.query(`create schema ${schema}`);
+const servers: ServerProcess[] = [];
+const sockets: WebSocket[] = [];
+
+function residentKb(pid: number | undefined): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN);
+}
+
+async function startInstance(): Promise<ServerProcess> {
+  const databaseUrl = new URL(url);
+  databaseUrl.searchParams.set('options', `-c search_path=${schema}`);
+  const server = await startServerProcess({
+    DATABASE_URL: databaseUrl.toString(),
+    CHAINLOG_INSTANCE_ID: randomUUID(),
+    OPENAI_API_KEY: 'sk-bench',
+    OPENAI_BASE_URL: fake.openaiBaseUrl,
+    ANTHROPIC_API_KEY: 'sk-ant-bench',
+    ANTHROPIC_BASE_URL: fake.anthropicBaseUrl,
+    CHAINLOG_MAX_CONNECTIONS_PER_ADDRESS: String(SUBSCRIBERS + 100),
+    CHAINLOG_LOG_LEVEL: 'warn',
+  });
+  servers.push(server);
+  return server;
+}
+
+interface Subscriber {
+  started: Promise<void>;
+  finished: Promise<void>;
+  /** Event id → when it arrived (Date.now()). */
+  arrivals: Map<string, number>;
+}
+
+function subscribe(server: ServerProcess, chainId: string): Promise<Subscriber> {
+  return new Promise((resolveOpen, rejectOpen) => {
+    const socket = new WebSocket(`${server.url.replace(/^http/, 'ws')}/trpc`);
+    sockets.push(socket);
+    const arrivals = new Map<string, number>();
+    let started: () => void = () => undefined;
+    let finished: () => void = () => undefined;
+    const subscriber: Subscriber = {
+      arrivals,
+      started: new Promise((resolve) => {
+        started = resolve;
+      }),
+      finished: new Promise((resolve) => {
+        finished = resolve;
+      }),
+    };
+    socket.on('error', rejectOpen);
+    socket.on('open', () => {
+      socket.send(JSON.stringify({ id: 1, method: 'subscription', params: { path: 'chains.events', input: { chainId } } }));
+      resolveOpen(subscriber);
+    });
+    socket.on('message', (raw) => {
+      const now = Date.now();
+      const message = JSON.parse(String(raw)) as { result?: { type: string; id?: string; data?: { payload: { type: string } } } };
+      if (message.result?.type === 'started') started();
+      if (message.result?.type === 'data' && message.result.id) {
+        arrivals.set(message.result.id, now);
+        if (message.result.data?.payload.type === 'chain_finished') finished();
+      }
+      if (message.result?.type === 'stopped') finished();
+    });
+  });
+}
+
+function percentile(sorted: readonly number[], fraction: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] ?? Number.NaN;
+}
+
+try {
+  const first = await startInstance();
+  await Promise.all(Array.from({ length: INSTANCES - 1 }, () => startInstance()));
+  const response = await fetch(`${first.url}/trpc/inbox.submit`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ from: 'ada@example.com', subject: 'Where is my order?', body: 'Order A-1042 has not arrived.' }),
+  });
+  const { result } = (await response.json()) as { result: { data: { chainId: string } } };
+  const chainId = result.data.chainId;
+  // Let the first events (chain_started, step_started) land before anyone listens: what is measured is live delivery.
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  const before = servers.map((server) => residentKb(server.child.pid));
+
+  const subscribers: Subscriber[] = [];
+  const openedAt = Date.now();
+  for (let index = 0; index < SUBSCRIBERS; index += CONNECT_AT_ONCE) {
+    const batch = Array.from({ length: Math.min(CONNECT_AT_ONCE, SUBSCRIBERS - index) }, (_, offset) => {
+      const server = servers[(index + offset) % INSTANCES];
+      if (!server) throw new Error('no server');
+      return subscribe(server, chainId);
+    });
+    subscribers.push(...(await Promise.all(batch)));
+  }
+  await Promise.all(subscribers.map((subscriber) => subscriber.started));
+  console.log(`${SUBSCRIBERS} subscribers of one chain over ${INSTANCES} instances, started in ${Date.now() - openedAt} ms`);
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  const after = servers.map((server) => residentKb(server.child.pid));
+  const perSubscriberKb = after.map((kb, index) => ((kb - (before[index] ?? kb)) * INSTANCES) / SUBSCRIBERS);
+
+  release();
+  await Promise.all(subscribers.map((subscriber) => subscriber.finished));
+  const { rows } = await admin.query<{ id: string; created_at: Date }>(`select id::text as id, created_at from ${schema}.chain_event where chain_id = $1 order by ${schema}.chain_event.id`, [chainId]);
+  const stored = new Map(rows.map((row) => [row.id, row.created_at.getTime()]));
+  const delays: number[] = [];
+  for (const subscriber of subscribers) {
+    for (const [eventId, arrivedAt] of subscriber.arrivals) {
+      const storedAt = stored.get(eventId);
+      // Only events stored after every subscription had started: the earlier ones were replayed, not delivered.
+      if (storedAt !== undefined && storedAt > openedAt) delays.push(arrivedAt - storedAt);
+    }
+  }
+  delays.sort((left, right) => left - right);
+  console.log(
+    `event stored → received: ${delays.length} deliveries, p50 ${percentile(delays, 0.5)} ms, p99 ${percentile(delays, 0.99)} ms, max ${delays.at(-1)} ms`,
+  );
+  console.log(`server memory per subscriber (RSS after − before): ${perSubscriberKb.map((kb) => `${kb.toFixed(1)} KB`).join(', ')}`);
+} finally {
+  for (const socket of sockets) socket.terminate();
+  for (const server of servers) server.child.kill('SIGKILL');
+  await Promise.all(servers.map((server) => server.exited));
+  await admin.query(`drop schema if exists ${schema}, ${jobsSchemaFor(schema)} cascade`);
+  await admin.end();
+  await fake.close();
+}
