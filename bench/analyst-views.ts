@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { openDatabase } from '../server/src/db/client.js';
-import { jobsSchemaFor } from '../server/src/chains/jobs/jobs-schema.js';
+import { jobsSchemaFor } from '../server/src/db/jobs-schema.js';
 import { listChainsWithTotals } from '../server/src/db/queries/chains.js';
 import { setLogLevel } from '../server/src/log.js';
 

@@ -20,7 +20,7 @@ import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { type DatabaseHandle, openDatabase } from '../server/src/db/client.js';
-import { jobsSchemaFor } from '../server/src/chains/jobs/jobs-schema.js';
+import { jobsSchemaFor } from '../server/src/db/jobs-schema.js';
 import { createLlm } from '../server/src/llm/ask.js';
 import { setLogLevel } from '../server/src/log.js';
 import { type InferenceLogWriter, createInferenceLogWriter, createLogWriterFor } from '../server/src/db/inference-log-writer.js';

@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { jobsSchemaFor } from '../server/src/chains/jobs/jobs-schema.js';
+import { jobsSchemaFor } from '../server/src/db/jobs-schema.js';
 import { type FakeReply, startFakeProvider } from '../server/test/fake-provider.js';
 import { type ServerProcess, startServerProcess } from '../server/test/server-process.js';
 import { schemaNameOf, triageReply } from '../server/test/triage-replies.js';

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { openDatabase } from '../server/src/db/client.js';
-import { jobsSchemaFor } from '../server/src/chains/jobs/jobs-schema.js';
+import { jobsSchemaFor } from '../server/src/db/jobs-schema.js';
 import { seedSyntheticData } from '../server/src/db/synthetic-seed.js';
 import { setLogLevel } from '../server/src/log.js';
 import { startServerProcess } from '../server/test/server-process.js';

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { WebSocket } from 'ws';
-import { jobsSchemaFor } from '../server/src/chains/jobs/jobs-schema.js';
+import { jobsSchemaFor } from '../server/src/db/jobs-schema.js';
 import { type FakeReply, startFakeProvider } from '../server/test/fake-provider.js';
 import { type ServerProcess, startServerProcess } from '../server/test/server-process.js';
 import { triageReply } from '../server/test/triage-replies.js';

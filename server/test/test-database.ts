@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { jobsSchemaFor } from '../src/chains/jobs/jobs-schema.js';
+import { jobsSchemaFor } from '../src/db/jobs-schema.js';
 import { type DatabaseHandle, type OpenDatabaseOptions, openDatabase } from '../src/db/client.js';
 
 export interface TestDatabaseOptions extends OpenDatabaseOptions {

@@ -1,7 +1,7 @@
 import type { ChainEventPayload } from '@chainlog/shared';
 import type { Db } from '../db/client.js';
 import { listChainEventsAfter } from '../db/queries/chains.js';
-import { listChainLogSummaries } from '../db/queries/inference-log.js';
+import { type JournalLogRow, listChainJournalRows } from '../db/queries/inference-log.js';
 import { toChainEvent } from './chain-events.js';
 
 type StepFinished = Extract<ChainEventPayload, { type: 'step_finished' }>;
@@ -14,28 +14,25 @@ export class ChainChangedError extends Error {
   }
 }
 
-/** How many log rows of a chain a resume reads to number a step's next attempt: a demo-sized chain has a handful. */
-const JOURNAL_LOG_ROWS = 10_000;
+/** What a stored step gives a resumed run: its finished call, or the attempt number its call goes on from. */
+export type JournaledStep = { kind: 'finished'; finished: StepFinished } | { kind: 'run'; firstAttempt: number };
 
 /**
  * What a chain stored before this run of it, read once as it starts: the inference log and the chain's events are
  * its journal. A step that finished is replayed from its step_finished event (its output, log id, usage and cost)
- * instead of being called again; a step that started and did not finish is called again, numbered after its
- * attempts that were cut off.
+ * instead of being called again. A step that started and did not finish is replayed from its call's `ok` log row
+ * when the call finished (the process died before it stored step_finished); otherwise it is called again, numbered
+ * after its attempts that were cut off. A step's log rows are those of its task's name that no finished step claims.
  */
 export class ChainJournal {
   private constructor(
     readonly started: boolean,
     private readonly steps: ReadonlyMap<number, { name: string; finished: StepFinished | undefined }>,
-    private readonly lastAttempts: ReadonlyMap<string, { attempt: number; ok: boolean }>,
+    private readonly unclaimedRows: readonly JournalLogRow[],
   ) {}
 
-  static empty(): ChainJournal {
-    return new ChainJournal(false, new Map(), new Map());
-  }
-
   static async load(db: Db, chainId: string): Promise<ChainJournal> {
-    const [events, rows] = await Promise.all([listChainEventsAfter(db, chainId, null), listChainLogSummaries(db, chainId, JOURNAL_LOG_ROWS)]);
+    const [events, rows] = await Promise.all([listChainEventsAfter(db, chainId, null), listChainJournalRows(db, chainId)]);
     const steps = new Map<number, { name: string; finished: StepFinished | undefined }>();
     let started = false;
     for (const event of events) {
@@ -44,25 +41,48 @@ export class ChainJournal {
       if (payload.type === 'step_started') steps.set(payload.step, { name: payload.name, finished: undefined });
       if (payload.type === 'step_finished') steps.set(payload.step, { name: payload.name, finished: payload });
     }
-    const lastAttempts = new Map<string, { attempt: number; ok: boolean }>();
-    for (const row of rows) lastAttempts.set(row.name, { attempt: row.attempt, ok: row.status === 'ok' });
-    return new ChainJournal(started, steps, lastAttempts);
+    const claimed = new Set([...steps.values()].flatMap((step) => (step.finished ? [step.finished.logId] : [])));
+    return new ChainJournal(
+      started,
+      steps,
+      rows.filter((row) => !claimed.has(row.id)),
+    );
+  }
+
+  /** Whether the step's step_finished is stored. */
+  hasFinished(step: number): boolean {
+    return this.steps.get(step)?.finished !== undefined;
   }
 
   /**
-   * The stored end of step `step` when it finished before; undefined when it must run.
+   * How step `step` named `name` goes on: replayed from what finished before, or run from an attempt number.
    * @throws ChainChangedError when the stored run's step of that number had another name.
    */
-  finished(step: number, name: string): StepFinished | undefined {
+  step(step: number, name: string): JournaledStep {
     const recorded = this.steps.get(step);
     if (recorded && recorded.name !== name) throw new ChainChangedError(step, recorded.name, name);
-    return recorded?.finished;
+    if (recorded?.finished) return { kind: 'finished', finished: recorded.finished };
+    if (!recorded) return { kind: 'run', firstAttempt: 1 };
+    const rows = this.unclaimedRows.filter((row) => row.name === name);
+    const answered = rows.findLast((row) => row.status === 'ok');
+    if (answered) return { kind: 'finished', finished: finishedFrom(step, name, answered) };
+    return { kind: 'run', firstAttempt: Math.max(0, ...rows.map((row) => row.attempt)) + 1 };
   }
+}
 
-  /** The attempt number a step runs from: after the cut-off attempts of a step that started before, else 1. */
-  firstAttempt(step: number, name: string): number {
-    if (!this.steps.has(step)) return 1;
-    const last = this.lastAttempts.get(name);
-    return last && !last.ok ? last.attempt + 1 : 1;
-  }
+/** The step_finished its run never stored, from its call's `ok` log row. */
+function finishedFrom(step: number, name: string, row: JournalLogRow): StepFinished {
+  return {
+    type: 'step_finished',
+    step,
+    name,
+    output: row.output,
+    logId: row.id,
+    provider: row.provider,
+    model: row.model,
+    latencyMs: row.latency_ms ?? 0,
+    inputTokens: row.input_tokens,
+    outputTokens: row.output_tokens,
+    costUsd: row.cost_usd,
+  };
 }

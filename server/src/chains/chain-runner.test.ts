@@ -6,11 +6,13 @@ import { z } from 'zod';
 import { within } from '../../test/llm-harness.js';
 import { openTestDatabase } from '../../test/test-database.js';
 import type { DatabaseHandle } from '../db/client.js';
+import type { NewInferenceLog } from '../db/tables/inference-log.js';
 import { createLogWriterFor } from '../db/inference-log-writer.js';
 import { findChain, insertChain, listChainEventsAfter } from '../db/queries/chains.js';
 import { parseEnv } from '../env.js';
 import { type AskResult, createLlm } from '../llm/ask.js';
 import { newChainId } from '../llm/chain-context.js';
+import { AbortedError } from '../llm/errors/index.js';
 import { buildLlmSettings } from '../llm/settings.js';
 import { TASKS } from '../tasks/index.js';
 import { type ChainRun, defineChain, registered } from './chain-definition.js';
@@ -206,7 +208,7 @@ describe('the chain runner', () => {
     await within(secondStepStarted.promise, 10_000, 'the second step to start');
 
     expect(await first.drain(50)).toBe(false);
-    cutOff.reject(new Error('aborted by the shutdown'));
+    cutOff.reject(new AbortedError('aborted by the shutdown'));
     await expect.poll(async () => (await first.counts()).running).toBe(0);
     expect(await findChain(database.db, chainId)).toMatchObject({ status: 'running' });
     expect(await jobs.queued()).toBe(1);
@@ -255,6 +257,93 @@ describe('the chain runner', () => {
     expect(await findChain(database.db, chainId)).toMatchObject({ status: 'running', finished_at: null });
     const job = await sql<{ state: string }>`select state from ${sql.id(jobs.schema, 'job')} where id = ${chainId}`.execute(database.db);
     expect(job.rows).toEqual([{ state: 'active' }]);
+  });
+
+  /** A chain as a run that died left it: stored, running, with these events and log rows, and its job queued. */
+  async function leftByADeadRun(work: (run: ChainRun) => Promise<void>, events: object[], rows: Partial<NewInferenceLog>[]): Promise<string> {
+    const name = uuidv7();
+    works.set(name, work);
+    const chainId = newChainId();
+    await insertChain(database.db, { id: chainId, name: testChain.name, status: 'running', input: JSON.stringify({ work: name }), instance_id: null });
+    for (const payload of [{ type: 'chain_started' }, ...events]) {
+      await database.db.insertInto('chain_event').values({ chain_id: chainId, type: String((payload as { type: string }).type), payload: JSON.stringify(payload) }).execute();
+    }
+    for (const row of rows) {
+      await database.db
+        .insertInto('inference_log')
+        .values({ id: uuidv7(), chain_id: chainId, name: 'intent recognition', provider: 'offline', model: 'default', status: 'ok', attempt: 1, request: JSON.stringify({ messages: [] }), instance_id: null, created_at: new Date(), ...row })
+        .execute();
+    }
+    return chainId;
+  }
+
+  const ORDER_MESSAGE = { from: 'ada@example.com', subject: 'Where is my order?', body: 'Order A-1042 has not arrived.' };
+  const INTENT = { intent: 'order_status', confidence: 0.9, urgency: 'normal', rationale: 'asks where the order is' };
+
+  it('replays a step whose call finished ok before its process died, from its log row, without calling it again', async () => {
+    const bus = new ChainEventBus();
+    startRunner({ bus });
+    const outputs: unknown[] = [];
+    const answered = uuidv7();
+    const chainId = await leftByADeadRun(
+      async (run) => {
+        outputs.push((await run.ask('intent recognition', ORDER_MESSAGE)).output);
+      },
+      [{ type: 'step_started', step: 1, name: 'intent recognition' }],
+      [{ id: answered, output: JSON.stringify(INTENT), input_tokens: 12, output_tokens: 5, cost_usd: '0.000100', latency_ms: 40, finished_at: new Date() }],
+    );
+    const finished = chainFinished(bus, chainId);
+    await database.db.transaction().execute((transaction) => jobs.send(transaction, chainId));
+
+    expect((await finished).payload).toEqual({ type: 'chain_finished', status: 'succeeded', error: null });
+    expect(outputs).toEqual([INTENT]);
+    const rows = await database.db.selectFrom('inference_log').select('id').where('chain_id', '=', chainId).execute();
+    expect(rows.map((row) => row.id)).toEqual([answered]);
+    const events = (await listChainEventsAfter(database.db, chainId, null)).map((row) => row.payload);
+    expect(events.at(-2)).toMatchObject({ type: 'step_finished', step: 1, logId: answered, output: INTENT, costUsd: '0.00010000' });
+  });
+
+  it('calls a step cut off mid-call again as its next attempt, after the attempts that were cut off', async () => {
+    const bus = new ChainEventBus();
+    startRunner({ bus });
+    const chainId = await leftByADeadRun(
+      async (run) => {
+        await run.ask('intent recognition', ORDER_MESSAGE);
+      },
+      [{ type: 'step_started', step: 1, name: 'intent recognition' }],
+      [{ status: 'error', error: JSON.stringify({ class: 'InterruptedError', code: 'interrupted', message: 'cut off' }), finished_at: new Date() }],
+    );
+    const finished = chainFinished(bus, chainId);
+    await database.db.transaction().execute((transaction) => jobs.send(transaction, chainId));
+
+    expect((await finished).payload).toMatchObject({ type: 'chain_finished', status: 'succeeded' });
+    const rows = await database.db.selectFrom('inference_log').select(['attempt', 'status']).where('chain_id', '=', chainId).orderBy('attempt').execute();
+    expect(rows).toEqual([
+      { attempt: 1, status: 'error' },
+      { attempt: 2, status: 'ok' },
+    ]);
+  });
+
+  it('hands back a chain it took and no longer runs (a run that failed on the way), and runs it again', async () => {
+    const bus = new ChainEventBus();
+    const instanceId = uuidv7();
+    const name = uuidv7();
+    works.set(name, async (run) => {
+      await run.step('only step', async () => askResult(run.chainId, { answer: 1 }));
+    });
+    const chainId = newChainId();
+    await insertChain(database.db, { id: chainId, name: testChain.name, status: 'running', input: JSON.stringify({ work: name }), instance_id: null });
+    await database.db.transaction().execute((transaction) => jobs.send(transaction, chainId));
+    // Taken and claimed under this instance's id, as a run that then failed leaves it.
+    await database.db.transaction().execute(async (transaction) => {
+      expect(await jobs.fetch(transaction, 1)).toEqual([chainId]);
+      await transaction.updateTable('chain').set({ instance_id: instanceId }).where('id', '=', chainId).execute();
+    });
+    const finished = chainFinished(bus, chainId);
+
+    startRunner({ bus, instanceId });
+
+    expect((await finished).payload).toEqual({ type: 'chain_finished', status: 'succeeded', error: null });
   });
 
   it('fails a resumed chain whose code now makes other steps than its journal holds', async () => {

@@ -1,13 +1,13 @@
-import type { ChainError } from '@chainlog/shared';
+import type { ChainError, ChainEventPayload } from '@chainlog/shared';
 import { v5 as uuidv5 } from 'uuid';
 import type { Db } from '../db/client.js';
 import { type DatabaseStatus, retryWhileUnreachable } from '../db/database-status.js';
-import { type ChainOwner, claimChains, findChain, finishChain, insertChain, removeUnconfirmedChain } from '../db/queries/chains.js';
+import { type ChainOwner, claimChains, findChain, finishChain, insertChain, lockRunningChainOf, removeUnconfirmedChain } from '../db/queries/chains.js';
 import type { NewChain } from '../db/tables/chain.js';
 import { toJsonb } from '../db/jsonb.js';
 import type { AskOptions, AskResult } from '../llm/ask.js';
 import { newChainId, runInChain } from '../llm/chain-context.js';
-import { LlmError } from '../llm/errors/index.js';
+import { AbortedError, LlmError } from '../llm/errors/index.js';
 import type { AppLlm } from '../tasks/index.js';
 import { log } from '../log.js';
 import { settleWithin } from '../settle-within.js';
@@ -23,6 +23,8 @@ const runnerLog = log.withTag('chains');
 const END_RETRY_DELAYS_MS = [100, 1_000];
 /** How often an idle runner asks the queue for chains submitted on other instances or handed back. */
 export const DEFAULT_CHAIN_POLL_MS = 1_000;
+/** Every this many polls, the runner looks for chains it took and no longer runs (a run that failed), and hands them back. */
+const ORPHAN_CHECK_EVERY = 10;
 
 export interface ChainRunnerOptions {
   db: Db;
@@ -81,7 +83,11 @@ export class ChainRunner {
 
   /** Starts taking queued chains: those left from before, and from now on every `pollMs`. */
   start(): void {
-    this.timer = setInterval(() => this.fill(), this.options.pollMs ?? DEFAULT_CHAIN_POLL_MS);
+    let ticks = 0;
+    this.timer = setInterval(() => {
+      this.fill();
+      if (++ticks % ORPHAN_CHECK_EVERY === 0) void this.handBackOrphans();
+    }, this.options.pollMs ?? DEFAULT_CHAIN_POLL_MS);
     this.timer.unref();
     this.fill();
   }
@@ -124,12 +130,17 @@ export class ChainRunner {
     try {
       const landed = await this.whileReachable(() =>
         removeUnconfirmedChain(db, chain, async (transaction) => {
-          await jobs.remove(transaction, chain.id);
+          // Taken already (an instance polled the queue first): it runs, and its rows are not pulled from under it.
+          if (!(await jobs.removeQueued(transaction, chain.id))) throw new AlreadyRunningError();
           await rows?.remove(transaction, chain.id);
         }),
       );
       if (landed) runnerLog.warn(`chain ${chain.id}: its submission committed but the caller was told it failed, so it was withdrawn`);
     } catch (error) {
+      if (error instanceof AlreadyRunningError) {
+        runnerLog.warn(`chain ${chain.id}: its submission committed but the caller was told it failed; an instance already runs it, so it stays`);
+        return;
+      }
       runnerLog.error(`chain ${chain.id}: a submission whose commit was not confirmed could not be withdrawn`, error);
     }
   }
@@ -188,7 +199,10 @@ export class ChainRunner {
       if (chainIds.length === 0) return;
       for (const chainId of chainIds) {
         const running = this.run(chainId)
-          .catch((error: unknown) => runnerLog.error(`chain ${chainId}: the runner failed`, error))
+          .catch(async (error: unknown) => {
+            runnerLog.error(`chain ${chainId}: the runner failed; handing it back to the queue`, error);
+            await this.handBack(chainId);
+          })
           .finally(() => {
             this.active.delete(chainId);
             this.fill();
@@ -203,7 +217,7 @@ export class ChainRunner {
     const chain = await this.whileReachable(() => db.selectFrom('chain').select(['name', 'status', 'input']).where('id', '=', chainId).executeTakeFirst());
     // Finished before its job was marked done, or withdrawn: nothing is left to run.
     if (chain?.status !== 'running') {
-      await jobs.complete([chainId]);
+      await this.whileReachable(() => jobs.complete(chainId));
       return;
     }
     const kind = this.chains.get(chain.name);
@@ -222,7 +236,7 @@ export class ChainRunner {
         runnerLog.warn(error.message);
         return;
       }
-      if (this.handingBack) {
+      if (this.stoppedByShutdown(error)) {
         await this.handBack(chainId);
         return;
       }
@@ -241,11 +255,15 @@ export class ChainRunner {
       replayOutput: (stored: unknown) => Output,
     ): Promise<AskResult<Output>> => {
       const number = ++stepCount;
-      const finished = journal.finished(number, name);
-      if (finished) return replayed(chainId, finished, replayOutput);
+      const journaled = journal.step(number, name);
+      if (journaled.kind === 'finished') {
+        // Its call finished but its end was never stored (the process died in between): stored now, then replayed.
+        if (!journal.hasFinished(number)) await this.record(chainId, journaled.finished);
+        return replayed(chainId, journaled.finished, replayOutput);
+      }
       await this.record(chainId, { type: 'step_started', step: number, name });
       try {
-        const result = await call({ firstAttempt: journal.firstAttempt(number, name) });
+        const result = await call({ firstAttempt: journaled.firstAttempt });
         await this.record(chainId, {
           type: 'step_finished',
           step: number,
@@ -262,7 +280,7 @@ export class ChainRunner {
         return result;
       } catch (error) {
         // A step stopped by a shutdown is resumed elsewhere, not failed; one taken over is already another's.
-        if (this.handingBack || error instanceof ChainTakenOverError) throw error;
+        if (this.stoppedByShutdown(error) || error instanceof ChainTakenOverError) throw error;
         const logId = LlmError.isInstance(error) ? (error.logId ?? null) : null;
         // The step's own error is what the chain fails with, even if recording it fails too.
         await this.record(chainId, { type: 'step_failed', step: number, name, error: toChainError(error), logId }).catch((recordError: unknown) => runnerLog.error(`chain ${chainId}: could not record step ${number} failing`, recordError));
@@ -305,13 +323,41 @@ export class ChainRunner {
     return chain !== undefined && (chain.instance_id ?? null) === this.options.instanceId;
   }
 
+  /** A step's error that a shutdown caused (its call aborted once draining ran out of time): the chain is resumed, not failed. */
+  private stoppedByShutdown(error: unknown): boolean {
+    return this.handingBack && AbortedError.isInstance(error);
+  }
+
+  /**
+   * Puts the chain's job back in the queue, if the chain is still this instance's and running (a job another
+   * instance took meanwhile is never touched), to be resumed by whichever instance takes it.
+   */
   private async handBack(chainId: string): Promise<void> {
+    const { db, jobs } = this.options;
     try {
-      await this.whileReachable(() => this.options.jobs.handBack([chainId]));
-      runnerLog.info(`chain ${chainId}: handed back to the queue, to be resumed`);
+      const handedBack = await this.whileReachable(() =>
+        db.transaction().execute(async (transaction) => {
+          if (!(await lockRunningChainOf(transaction, chainId, this.owner))) return false;
+          await jobs.handBack([chainId], transaction);
+          return true;
+        }),
+      );
+      if (handedBack) runnerLog.info(`chain ${chainId}: handed back to the queue, to be resumed`);
     } catch (error) {
-      // The instance sweep hands it back once this instance is seen stopped.
+      // This instance's next look for orphans, or the sweep of another once this one is seen stopped, hands it back.
       runnerLog.warn(`chain ${chainId}: could not hand it back to the queue`, error);
+    }
+  }
+
+  /** Chains this runner took and no longer runs (a run that failed on the way): handed back to the queue. */
+  private async handBackOrphans(): Promise<void> {
+    if (!this.accepting || (this.options.databaseStatus && !this.options.databaseStatus.isUp())) return;
+    try {
+      const orphans = await this.options.jobs.orphans(this.options.instanceId, [...this.active.keys()]);
+      // Taken between the query and now: it is running after all.
+      for (const chainId of orphans) if (!this.active.has(chainId)) await this.handBack(chainId);
+    } catch (error) {
+      if (!this.options.databaseStatus?.reportFailure(error)) runnerLog.warn('could not look for chains left by a failed run', error);
     }
   }
 
@@ -323,16 +369,19 @@ export class ChainRunner {
     for (const retryDelayMs of [...END_RETRY_DELAYS_MS, undefined]) {
       try {
         // Only a chain still running is finished, so a retry after a commit whose answer was lost changes nothing.
-        const event = await this.whileReachable(() => finishChain(this.options.db, chainId, status, error, this.owner));
+        // The job is done in the transaction that ends the chain: a chain is never over with its job still taken.
+        const event = await this.whileReachable(() =>
+          finishChain(this.options.db, chainId, status, error, this.owner, (transaction) => this.options.jobs.complete(chainId, transaction)),
+        );
         if (event) this.options.bus.publish(toChainEvent(event), event.previous_id);
         // Not ended here: already ended (a retry whose first commit's answer was lost), or another instance's now.
-        else if (!(await this.stillOwns(chainId))) return;
-        await this.whileReachable(() => this.options.jobs.complete([chainId]));
+        else if (await this.stillOwns(chainId)) await this.whileReachable(() => this.options.jobs.complete(chainId));
         return;
       } catch (recordError) {
         const what = `chain ${chainId}: could not record that it ${status === 'succeeded' ? 'succeeded' : 'ended'}`;
         if (retryDelayMs === undefined) {
-          runnerLog.error(`${what}; it is resumed when an instance finds it abandoned`, recordError);
+          runnerLog.error(`${what}; handing it back to the queue, to be resumed`, recordError);
+          await this.handBack(chainId);
           return;
         }
         runnerLog.warn(`${what}; trying again in ${retryDelayMs} ms`, recordError);
@@ -347,10 +396,8 @@ export class ChainRunner {
   }
 }
 
-type StepFinished = Awaited<ReturnType<ChainJournal['finished']>>;
-
 /** A finished step's result as its journal stored it. */
-function replayed<Output>(chainId: string, stored: NonNullable<StepFinished>, output: (stored: unknown) => Output): AskResult<Output> {
+function replayed<Output>(chainId: string, stored: Extract<ChainEventPayload, { type: 'step_finished' }>, output: (stored: unknown) => Output): AskResult<Output> {
   return {
     output: output(stored.output),
     chainId,
@@ -369,6 +416,11 @@ function toChainError(error: unknown): ChainError {
   if (LlmError.isInstance(error)) return { class: error.name, message: error.message };
   if (error instanceof ChainChangedError || error instanceof InvalidChainInputError) return { class: error.name, message: error.message };
   return { class: 'InternalError', message: 'the chain stopped on an internal error (see the server log)' };
+}
+
+/** A withdrawal that found the chain's job already taken: the transaction is rolled back and the chain runs. */
+class AlreadyRunningError extends Error {
+  override name = 'AlreadyRunningError';
 }
 
 /** Refused: the server is shutting down and starts no new chains. */

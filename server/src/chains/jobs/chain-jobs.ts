@@ -1,9 +1,11 @@
-import { CompiledQuery, sql } from 'kysely';
+import { CompiledQuery } from 'kysely';
 import PgBoss from 'pg-boss';
 import type { Db } from '../../db/client.js';
 import type { DatabaseStatus } from '../../db/database-status.js';
+import { countChainBacklog, listOrphanedChainJobs, removeQueuedChainJob } from '../../db/queries/chain-jobs.js';
+import { splitSqlScript } from '../../db/sql-script.js';
 import { log } from '../../log.js';
-import { CHAIN_QUEUE, jobsSchemaFor } from './jobs-schema.js';
+import { CHAIN_QUEUE, jobsSchemaFor } from '../../db/jobs-schema.js';
 
 const jobsLog = log.withTag('jobs');
 
@@ -12,17 +14,26 @@ const jobsLog = log.withTag('jobs');
  * after 23 hours (pg-boss's limit is 24) is failed by pg-boss's maintenance as a last resort, since a dead instance's
  * chains are handed back by the instance sweep long before.
  */
-const CHAIN_QUEUE_OPTIONS: PgBoss.Queue = { name: CHAIN_QUEUE, retryLimit: 100, retryDelay: 0, expireInHours: 23, retentionDays: 14 };
+const CHAIN_QUEUE_OPTIONS: PgBoss.Queue = { name: CHAIN_QUEUE, retryLimit: 20, retryDelay: 0, expireInHours: 23, retentionDays: 14 };
 
-/** The advisory lock submissions take in turn (any 64-bit number no other code of the database uses). */
-const SUBMISSION_LOCK_KEY = 0x636861696e6c6f67n; // "chainlog"
-
-/** What runs pg-boss's statements: the app's Kysely instance, or a transaction of it. */
+/**
+ * What runs pg-boss's statements: the app's Kysely instance, or a transaction of it. pg-boss sends its maintenance as
+ * one script (`BEGIN; SET LOCAL …; …; COMMIT`), which PGlite's one-statement-per-call protocol refuses: a script is
+ * run a statement at a time on one connection held for it, so nothing else runs inside its transaction.
+ */
 function kyselyExecutor(db: Db): PgBoss.Db {
   return {
     async executeSql(text, values) {
-      const result = await db.executeQuery(CompiledQuery.raw(text, values ?? []));
-      return { rows: [...result.rows] };
+      const statements = values && values.length > 0 ? [text] : splitSqlScript(text);
+      if (statements.length <= 1) {
+        const result = await db.executeQuery(CompiledQuery.raw(text, values ?? []));
+        return { rows: [...result.rows] };
+      }
+      return db.connection().execute(async (connection) => {
+        let rows: unknown[] = [];
+        for (const statement of statements) rows = [...(await connection.executeQuery(CompiledQuery.raw(statement, []))).rows];
+        return { rows };
+      });
     },
   };
 }
@@ -36,6 +47,7 @@ function kyselyExecutor(db: Db): PgBoss.Db {
 export class ChainJobs {
   private constructor(
     private readonly boss: PgBoss,
+    private readonly db: Db,
     /** The schema of pg-boss's tables. */
     readonly schema: string,
   ) {}
@@ -60,7 +72,7 @@ export class ChainJobs {
     await boss.start();
     await boss.createQueue(CHAIN_QUEUE, CHAIN_QUEUE_OPTIONS);
     await boss.updateQueue(CHAIN_QUEUE, CHAIN_QUEUE_OPTIONS);
-    return new ChainJobs(boss, schema);
+    return new ChainJobs(boss, options.db, schema);
   }
 
   /** Queues the chain, in the caller's transaction: the chain's row and its job commit together. */
@@ -69,14 +81,15 @@ export class ChainJobs {
   }
 
   /** Takes up to `count` queued chains (oldest first), in the caller's transaction; their ids. */
+  /** Takes up to `count` queued chains (oldest first), in the caller's transaction; their ids. */
   async fetch(transaction: Db, count: number): Promise<string[]> {
     const jobs = await this.boss.fetch<{ chainId: string }>(CHAIN_QUEUE, { batchSize: count, db: kyselyExecutor(transaction) });
     return jobs.map((job) => job.id);
   }
 
-  /** The chains' jobs are done: they ran to their end, or there was nothing left to run. */
-  async complete(chainIds: readonly string[]): Promise<void> {
-    if (chainIds.length > 0) await this.boss.complete(CHAIN_QUEUE, [...chainIds]);
+  /** The chain's job is done: it ran to its end, or there was nothing left to run; in the caller's transaction when given. */
+  async complete(chainId: string, transaction?: Db): Promise<void> {
+    await this.boss.complete(CHAIN_QUEUE, chainId, {}, transaction ? { db: kyselyExecutor(transaction) } : {});
   }
 
   /**
@@ -90,9 +103,14 @@ export class ChainJobs {
     for (const chainId of chainIds) await this.boss.fail(CHAIN_QUEUE, chainId, { reason: 'handed back to be resumed' }, options);
   }
 
-  /** Removes the chain's job, in the caller's transaction (a submission withdrawn). */
-  async remove(transaction: Db, chainId: string): Promise<void> {
-    await this.boss.deleteJob(CHAIN_QUEUE, chainId, { db: kyselyExecutor(transaction) });
+  /** Removes the chain's job if no instance took it yet, in the caller's transaction (a submission withdrawn); whether it did. */
+  removeQueued(transaction: Db, chainId: string): Promise<boolean> {
+    return removeQueuedChainJob(transaction, this.schema, chainId);
+  }
+
+  /** Taken jobs whose chain names `instanceId` as its runner while it runs none of them (see listOrphanedChainJobs). */
+  orphans(instanceId: string | null, running: readonly string[]): Promise<string[]> {
+    return listOrphanedChainJobs(this.db, this.schema, instanceId, running);
   }
 
   /** Chains queued and not yet taken. */
@@ -100,21 +118,14 @@ export class ChainJobs {
     return this.boss.getQueueSize(CHAIN_QUEUE, { before: 'active' });
   }
 
-  /**
-   * In the caller's transaction, after waiting for every other submission's to end (an advisory lock, on every
-   * instance alike): the chains queued and not yet taken, and those the instance `instanceId` runs. Read this way,
-   * concurrent submissions cannot pass a bound between the count and their insert.
-   */
-  async backlogForSubmission(transaction: Db, instanceId: string | null): Promise<{ queued: number; runningHere: number }> {
-    await sql`select pg_advisory_xact_lock(${SUBMISSION_LOCK_KEY})`.execute(transaction);
-    const { rows } = await sql<{ queued: number | string; running_here: number | string }>`
-      select
-        count(*) filter (where job.state < 'active') as queued,
-        count(*) filter (where job.state = 'active' and chain.instance_id is not distinct from ${instanceId}) as running_here
-      from ${sql.id(this.schema, 'job')} as job
-      left join chain on chain.id = job.id
-      where job.name = ${CHAIN_QUEUE} and job.state <= 'active'`.execute(transaction);
-    return { queued: Number(rows[0]?.queued ?? 0), runningHere: Number(rows[0]?.running_here ?? 0) };
+  /** See countChainBacklog: in the caller's transaction, after every other submission's. */
+  backlogForSubmission(transaction: Db, instanceId: string | null): Promise<{ queued: number; runningHere: number }> {
+    return countChainBacklog(transaction, this.schema, instanceId);
+  }
+
+  /** pg-boss's maintenance now (failing expired jobs, archiving and dropping old ones), as `supervise` runs it on a timer. */
+  async maintain(): Promise<void> {
+    await this.boss.maintain();
   }
 
   async stop(): Promise<void> {

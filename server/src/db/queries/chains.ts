@@ -24,6 +24,19 @@ export async function removeUnconfirmedChain(db: Db, chain: NewChain, removeRows
   });
 }
 
+/** Locks the chain's row if it is running and belongs to `owner`; whether it does. */
+export async function lockRunningChainOf(transaction: Db, chainId: string, owner: ChainOwner): Promise<boolean> {
+  const row = await transaction
+    .selectFrom('chain')
+    .select('id')
+    .where('id', '=', chainId)
+    .where('status', '=', 'running')
+    .where(sql<boolean>`instance_id is not distinct from ${owner.instanceId}`)
+    .forUpdate()
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 /** Records which instance runs the chains it took from the queue (in the transaction that took them). */
 export async function claimChains(db: Db, chainIds: readonly string[], instanceId: string | null): Promise<void> {
   if (chainIds.length === 0) return;
@@ -40,6 +53,8 @@ export async function finishChain(
   status: Exclude<ChainStatus, 'running'>,
   error: ChainError | null,
   owner?: ChainOwner,
+  /** Runs in the same transaction once the chain is finished (the chain's job marked done). */
+  alsoWhenFinished?: (transaction: Db) => Promise<void>,
 ): Promise<StoredChainEventRow | undefined> {
   return db.transaction().execute(async (transaction) => {
     let update = transaction
@@ -50,7 +65,9 @@ export async function finishChain(
     if (owner) update = update.where(sql<boolean>`instance_id is not distinct from ${owner.instanceId}`);
     const updated = await update.returning('id').executeTakeFirst();
     if (!updated) return undefined;
-    return insertChainEvent(transaction, chainId, { type: 'chain_finished', status, error });
+    const event = await insertChainEvent(transaction, chainId, { type: 'chain_finished', status, error });
+    await alsoWhenFinished?.(transaction);
+    return event;
   });
 }
 

@@ -37,6 +37,23 @@ export async function listChainLogSummaries(db: Db, chainId: string, limit: numb
     .execute();
 }
 
+/** How many log rows of a chain a resume reads: a chain of more (a user's batch under one id) replays from its events. */
+const JOURNAL_LOG_ROWS = 10_000;
+
+/** What a resumed chain reads of its log rows: enough to replay a call that finished, or number the next attempt. */
+export async function listChainJournalRows(db: Db, chainId: string) {
+  return db
+    .selectFrom('inference_log')
+    .select(['id', 'name', 'status', 'attempt', 'output', 'provider', 'model', 'latency_ms', 'input_tokens', 'output_tokens', 'cost_usd'])
+    .where('chain_id', '=', chainId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .limit(JOURNAL_LOG_ROWS)
+    .execute();
+}
+
+export type JournalLogRow = Awaited<ReturnType<typeof listChainJournalRows>>[number];
+
 export async function findLogOutputs(db: Db, ids: readonly string[]): Promise<Map<string, unknown>> {
   if (ids.length === 0) return new Map();
   const rows = await db.selectFrom('inference_log').select(['id', 'output']).where('id', 'in', ids).execute();

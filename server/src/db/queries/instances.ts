@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { CHAIN_QUEUE } from '../../chains/jobs/jobs-schema.js';
+import { CHAIN_QUEUE } from '../jobs-schema.js';
 import type { Db } from '../client.js';
 import { toJsonb } from '../jsonb.js';
 import type { InstanceRole, InstanceRow } from '../tables/instance.js';
