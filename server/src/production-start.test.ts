@@ -153,12 +153,12 @@ describe('start-up with NODE_ENV=production', () => {
 });
 
 describe('a production install: npm ci --omit=dev, then npm start', () => {
-  // The repository's manifests and lockfile, the built server and its launcher: what a deployment has after
+  // The repository's manifests and lockfile, the built server and its launcher, and the git-hook installer `prepare` runs: what a deployment has after
   // `npm ci && npm run build && npm prune --omit=dev`. Installed from npm's cache (`npm ci` filled it).
   let installDir: string;
   beforeAll(async () => {
     installDir = mkdtempSync(path.join(tmpdir(), 'chainlog-install-'));
-    for (const file of ['package.json', 'package-lock.json', 'server/package.json', 'server/start.js', 'client/package.json', 'shared/package.json']) {
+    for (const file of ['package.json', 'package-lock.json', 'server/package.json', 'server/start.js', 'client/package.json', 'shared/package.json', 'scripts/git-hooks/install.mjs']) {
       mkdirSync(path.dirname(path.join(installDir, file)), { recursive: true });
       copyFileSync(path.join(REPO_ROOT, file), path.join(installDir, file));
     }
