@@ -1,7 +1,7 @@
 import type { ChainEvent } from '@chainlog/shared';
 import type { ChainEventBus } from '../src/chains/event-bus.js';
 import type { Db } from '../src/db/client.js';
-import { streamChainEvents } from '../src/services/chains.js';
+import { streamChainEvents } from '../src/chains/chain-event-stream.js';
 
 /**
  * Every event of a chain, in order, from the stream behind chains.events (stored ones, then live ones) until it

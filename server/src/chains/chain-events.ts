@@ -1,4 +1,4 @@
-import type { ChainEvent, ChainEventPayload } from '@chainlog/shared';
+import type { ChainError, ChainEvent, ChainEventPayload } from '@chainlog/shared';
 import { readStoredPayload } from '../db/chain-event-payloads.js';
 import type { Db } from '../db/client.js';
 import { type ChainOwner, insertChainEvent, insertOwnedChainEvent } from '../db/queries/chains.js';
@@ -25,6 +25,16 @@ export async function recordChainEvent(db: Db, bus: ChainEventBus, chainId: stri
   bus.publish(event, row.previous_id);
   return event;
 }
+
+export type ChainFinished = Extract<ChainEventPayload, { type: 'chain_finished' }>;
+
+/** The event that ends a chain, and says how: stored with its final status (finishChain). */
+export function chainFinished(status: ChainFinished['status'], error: ChainError | null): ChainFinished {
+  return { type: 'chain_finished', status, error };
+}
+
+/** How a chain ends when its process died and it has no job to be resumed by (made before chains were jobs). */
+export const INTERRUPTED: ChainError = { class: 'Interrupted', message: 'the server stopped before this chain finished' };
 
 /** A stored event as subscribers get it: its payload read as today's wire shape, whatever version stored it. */
 export function toChainEvent(row: ChainEventRow): ChainEvent {

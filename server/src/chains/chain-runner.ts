@@ -12,7 +12,7 @@ import type { AppLlm } from '../tasks/index.js';
 import { log } from '../log.js';
 import { settleWithin } from '../settle-within.js';
 import { type ChainDefinition, type ChainRun, InvalidChainInputError, type RegisteredChain } from './chain-definition.js';
-import { ChainTakenOverError, recordChainEvent, toChainEvent } from './chain-events.js';
+import { ChainTakenOverError, chainFinished, recordChainEvent, toChainEvent } from './chain-events.js';
 import { ChainChangedError, ChainJournal } from './chain-journal.js';
 import { ChainQueueFullError } from './chain-queue-full-error.js';
 import type { ChainEventBus } from './event-bus.js';
@@ -371,7 +371,7 @@ export class ChainRunner {
         // Only a chain still running is finished, so a retry after a commit whose answer was lost changes nothing.
         // The job is done in the transaction that ends the chain: a chain is never over with its job still taken.
         const event = await this.whileReachable(() =>
-          finishChain(this.options.db, chainId, status, error, this.owner, (transaction) => this.options.jobs.complete(chainId, transaction)),
+          finishChain(this.options.db, chainId, chainFinished(status, error), this.owner, (transaction) => this.options.jobs.complete(chainId, transaction)),
         );
         if (event) this.options.bus.publish(toChainEvent(event), event.previous_id);
         // Not ended here: already ended (a retry whose first commit's answer was lost), or another instance's now.

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase } from '../../test/test-database.js';
 import type { DatabaseHandle, Db } from '../db/client.js';
+import { chainFinished } from '../chains/chain-events.js';
 import { findChain, finishChain, insertChain } from '../db/queries/chains.js';
 import { DatabaseStatus } from '../db/database-status.js';
 import { listInstances, registerInstance } from '../db/queries/instances.js';
@@ -96,7 +97,7 @@ describe('an instance lease, on start', () => {
     const finishedRow = await pendingRow(db, lapsed);
     await db.updateTable('inference_log').set({ status: 'ok', output: JSON.stringify({ done: true }) }).where('id', '=', finishedRow).execute();
     const chains = { lapsed: await runningChain(db, lapsed), alive: await runningChain(db, alive), finished: await runningChain(db, lapsed) };
-    await finishChain(db, chains.finished, 'succeeded', null);
+    await finishChain(db, chains.finished, chainFinished('succeeded', null));
 
     // A database server that started less than a lease ago heard nobody before: nothing has lapsed yet.
     // A lease long enough that `alive` (100 ms) stays alive through both sweeps on a loaded machine.

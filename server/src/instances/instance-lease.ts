@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { INTERRUPTED, chainFinished } from '../chains/chain-events.js';
 import type { ChainJobs } from '../chains/jobs/chain-jobs.js';
 import type { Db } from '../db/client.js';
 import type { DatabaseStatus } from '../db/database-status.js';
@@ -17,7 +18,6 @@ import type { InstanceRole } from '../db/tables/instance.js';
 import { log } from '../log.js';
 
 const leaseLog = log.withTag('instance');
-const INTERRUPTED = { class: 'Interrupted', message: 'the server stopped before this chain finished' };
 
 export interface InstanceLeaseOptions {
   db: Db;
@@ -105,7 +105,7 @@ export class InstanceLease {
     });
     const interruptedChains: string[] = [];
     for (const chainId of await listRunningChainsOfDeadInstances(db, rule, jobs.schema)) {
-      const event = await finishChain(db, chainId, 'interrupted', INTERRUPTED);
+      const event = await finishChain(db, chainId, chainFinished('interrupted', INTERRUPTED));
       if (!event) continue;
       interruptedChains.push(chainId);
       this.chainFinishedListener?.(event);

@@ -7,7 +7,7 @@ import { eventSequence, followChain } from '../../test/follow-chain.js';
 import { within } from '../../test/llm-harness.js';
 import { type RunningServer, startRunningServer } from '../../test/running-server.js';
 import { ReplyGate, triageReply } from '../../test/triage-replies.js';
-import { recordChainEvent } from '../chains/chain-events.js';
+import { INTERRUPTED, chainFinished, recordChainEvent } from '../chains/chain-events.js';
 import { finishChain, insertChain, listChainEventsAfter } from '../db/queries/chains.js';
 import { newChainId } from '../llm/chain-context.js';
 import type { AppRouter } from './app.js';
@@ -215,7 +215,7 @@ describe('chain events over a WebSocket', () => {
     await recordChainEvent(db, bus, chainId, { type: 'chain_started' });
     await recordChainEvent(db, bus, chainId, { type: 'step_started', step: 1, name: 'intent recognition' });
     // What the instance sweep does at start-up to a chain a dead process left running.
-    await finishChain(db, chainId, 'interrupted', { class: 'Interrupted', message: 'the server stopped before this chain finished' });
+    await finishChain(db, chainId, chainFinished('interrupted', INTERRUPTED));
 
     const replay = new Received();
     connectClient().chains.events.subscribe({ chainId }, replay.tracked);

@@ -10,6 +10,7 @@ import { openTestDatabase } from '../../test/test-database.js';
 import { createAppDependencies } from '../app-dependencies.js';
 import type { DatabaseHandle } from '../db/client.js';
 import { createLogWriterFor } from '../db/inference-log-writer.js';
+import { chainFinished } from '../chains/chain-events.js';
 import { finishChain, insertChain, listChainEventsAfter } from '../db/queries/chains.js';
 import { sql } from 'kysely';
 import { parseEnv } from '../env.js';
@@ -50,7 +51,7 @@ async function storeChains(name: string, statuses: readonly ChainStatus[]): Prom
   for (const status of statuses) {
     const id = newChainId();
     await insertChain(database.db, { id, name, status: 'running', input: JSON.stringify({ for: name }) });
-    if (status !== 'running') await finishChain(database.db, id, status, status === 'succeeded' ? null : { class: 'Error', message: status });
+    if (status !== 'running') await finishChain(database.db, id, chainFinished(status, status === 'succeeded' ? null : { class: 'Error', message: status }));
     ids.push(id);
   }
   return ids;

@@ -1,8 +1,8 @@
 import { chainStatusSchema, postgresText } from '@chainlog/shared';
 import { tracked } from '@trpc/server';
 import { z } from 'zod';
-import { findChain } from '../db/queries/chains.js';
-import { getChainDetail, listChainSummaries, streamAllChainEvents, streamChainEvents } from '../services/chains.js';
+import { UnknownChainError } from '../chains/chain-event-stream.js';
+import { followAllChains, followChain, getChainDetail, listChainSummaries } from '../services/chains.js';
 import { notFound } from '../trpc/errors.js';
 import { publicProcedure, router } from '../trpc/init.js';
 import { subscriptionProcedure } from '../trpc/subscription-limit.js';
@@ -41,14 +41,16 @@ export const chainsRouter = router({
   events: subscriptionProcedure
     .input(z.object({ chainId: z.uuid(), lastEventId: eventIdSchema.nullish() }))
     .subscription(async function* ({ ctx, input, signal }) {
-      if (!(await findChain(ctx.db, input.chainId))) throw notFound('chain', input.chainId);
-      for await (const event of streamChainEvents(ctx, input.chainId, input.lastEventId ?? null, signal)) {
-        yield tracked(event.id, event);
+      try {
+        for await (const event of followChain(ctx, input.chainId, input.lastEventId ?? null, signal)) yield tracked(event.id, event);
+      } catch (error) {
+        if (error instanceof UnknownChainError) throw notFound('chain', input.chainId);
+        throw error;
       }
     }),
   /** What changed in any chain, live, so lists can update without polling: the event's kind, not its payload. */
   changes: subscriptionProcedure.subscription(async function* ({ ctx, signal }) {
-    for await (const event of streamAllChainEvents(ctx.bus, signal)) {
+    for await (const event of followAllChains(ctx.bus, signal)) {
       yield { eventId: event.id, chainId: event.chainId, type: event.payload.type, status: event.payload.type === 'chain_finished' ? event.payload.status : null };
     }
   }),

@@ -10,6 +10,7 @@ import {
   groupIntoCalls,
 } from '@chainlog/shared';
 import { toChainEvent } from '../chains/chain-events.js';
+import { streamAllChainEvents, streamChainEvents } from '../chains/chain-event-stream.js';
 import type { ChainEventBus } from '../chains/event-bus.js';
 import type { Db } from '../db/client.js';
 import { type ChainFilters, type ChainListRow, findChain, listChainEventsAfter, listChainsWithTotals } from '../db/queries/chains.js';
@@ -241,81 +242,19 @@ function toSummary(row: ChainRow): ChainSummary {
 }
 
 /**
- * Every event of a chain after `lastEventId`: the stored ones, then live ones, each exactly once, ending after
- * chain_finished. Listens before it replays, so an event stored in between is not lost; drops ids already sent.
+ * A chain's events after `lastEventId`, stored then live, until chain_finished (see streamChainEvents).
+ * @throws UnknownChainError when no chain has this id.
  */
-export async function* streamChainEvents(
+export function followChain(
   dependencies: { db: Db; bus: ChainEventBus },
   chainId: string,
   lastEventId: string | null,
   signal: AbortSignal | undefined,
 ): AsyncGenerator<ChainEvent> {
-  const live = new LiveQueue(signal);
-  const unsubscribe = dependencies.bus.subscribe((event) => live.push(event), chainId);
-  try {
-    let lastSent = lastEventId === null ? -1n : BigInt(lastEventId);
-    // Read before the backlog: a chain that is over writes nothing more, so the backlog is all there is (a resume
-    // from chain_finished's own id would otherwise wait for an event that never comes).
-    const over = await isChainOver(dependencies.db, chainId);
-    const stored = (await listChainEventsAfter(dependencies.db, chainId, lastEventId)).map(toChainEvent);
-    if (over) {
-      yield* stored;
-      return;
-    }
-    for await (const event of live.after(stored)) {
-      if (BigInt(event.id) <= lastSent) continue;
-      lastSent = BigInt(event.id);
-      yield event;
-      if (event.payload.type === 'chain_finished') return;
-    }
-  } finally {
-    unsubscribe();
-  }
+  return streamChainEvents(dependencies, chainId, lastEventId, signal);
 }
 
-/** True when nothing more will be stored for the chain: its final status and chain_finished commit together. */
-async function isChainOver(db: Db, chainId: string): Promise<boolean> {
-  const chain = await findChain(db, chainId);
-  return chain !== undefined && chain.status !== 'running';
-}
-
-/** Events of every chain, live, for lists that update themselves. */
-export async function* streamAllChainEvents(bus: ChainEventBus, signal: AbortSignal | undefined): AsyncGenerator<ChainEvent> {
-  const live = new LiveQueue(signal);
-  const unsubscribe = bus.subscribe((event) => live.push(event));
-  try {
-    yield* live.after([]);
-  } finally {
-    unsubscribe();
-  }
-}
-
-/** Buffers pushed events and hands them out after a backlog, until the signal aborts. */
-class LiveQueue {
-  private readonly buffer: ChainEvent[] = [];
-  private wake: (() => void) | undefined;
-
-  constructor(private readonly signal: AbortSignal | undefined) {
-    signal?.addEventListener('abort', () => this.wake?.(), { once: true });
-  }
-
-  push(event: ChainEvent): void {
-    this.buffer.push(event);
-    this.wake?.();
-  }
-
-  async *after(backlog: readonly ChainEvent[]): AsyncGenerator<ChainEvent> {
-    yield* backlog;
-    while (!this.signal?.aborted) {
-      const next = this.buffer.shift();
-      if (next) {
-        yield next;
-        continue;
-      }
-      await new Promise<void>((resolve) => {
-        this.wake = resolve;
-      });
-      this.wake = undefined;
-    }
-  }
+/** Every chain's events, live, for lists that update themselves. */
+export function followAllChains(bus: ChainEventBus, signal: AbortSignal | undefined): AsyncGenerator<ChainEvent> {
+  return streamAllChainEvents(bus, signal);
 }

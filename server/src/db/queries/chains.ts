@@ -1,4 +1,4 @@
-import type { ChainError, ChainEventPayload, ChainStatus } from '@chainlog/shared';
+import type { ChainEventPayload, ChainStatus } from '@chainlog/shared';
 import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../client.js';
 import type { ChainEventRow, ChainRow, NewChain } from '../tables/chain.js';
@@ -44,18 +44,19 @@ export async function claimChains(db: Db, chainIds: readonly string[], instanceI
 }
 
 /**
- * Sets a running chain's final status and stores its chain_finished event, in one transaction: a chain is never
- * over without the event that tells subscribers so. Returns the event, or undefined if the chain was not running.
+ * Sets a running chain's final status and stores its chain_finished event (which says the status), in one
+ * transaction: a chain is never over without the event that tells subscribers so. Returns the event, or undefined if
+ * the chain was not running (or, with `owner`, not its).
  */
 export async function finishChain(
   db: Db,
   chainId: string,
-  status: Exclude<ChainStatus, 'running'>,
-  error: ChainError | null,
+  finished: Extract<ChainEventPayload, { type: 'chain_finished' }>,
   owner?: ChainOwner,
   /** Runs in the same transaction once the chain is finished (the chain's job marked done). */
   alsoWhenFinished?: (transaction: Db) => Promise<void>,
 ): Promise<StoredChainEventRow | undefined> {
+  const { status, error } = finished;
   return db.transaction().execute(async (transaction) => {
     let update = transaction
       .updateTable('chain')
@@ -65,7 +66,7 @@ export async function finishChain(
     if (owner) update = update.where(sql<boolean>`instance_id is not distinct from ${owner.instanceId}`);
     const updated = await update.returning('id').executeTakeFirst();
     if (!updated) return undefined;
-    const event = await insertChainEvent(transaction, chainId, { type: 'chain_finished', status, error });
+    const event = await insertChainEvent(transaction, chainId, finished);
     await alsoWhenFinished?.(transaction);
     return event;
   });
