@@ -59,6 +59,8 @@ async function startServer(): Promise<ServerProcess> {
     CHAINLOG_LLM_MAX_RETRIES: '0',
     CHAINLOG_INSTANCE_HEARTBEAT_MS: '200',
     CHAINLOG_INSTANCE_LEASE_MS: '1000',
+    // Shorter than a chain whose call hangs: a SIGTERM aborts it and hands its chain back.
+    CHAINLOG_SHUTDOWN_TIMEOUT_MS: '500',
     CHAINLOG_LOG_LEVEL: 'info',
   });
   processes.push(server);
@@ -114,6 +116,40 @@ describe('a server killed with SIGKILL in the middle of its chains', () => {
       // The restarted server serves new chains to the end.
       const { chainId } = await restarted.inbox.submit.mutate(MESSAGE);
       await expect.poll(async () => (await restarted.chains.get.query({ chainId })).chain.status, { timeout: 20_000 }).toBe('succeeded');
+
+      second.child.kill('SIGTERM');
+      expect(await second.exited).toBe(0);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'stopped with SIGTERM while its chains wait on a call (the drain runs out) and started again: finishes them, the aborted call made again as its next attempt',
+    async () => {
+      fake.respondWith((request) => (schemaNameOf(request) === 'entity_extraction' ? { kind: 'hang' } : triageReply(request)));
+      const first = await startServer();
+      const api = clientOf(first);
+      const chainIds: string[] = [];
+      for (let index = 0; index < CHAINS; index++) chainIds.push((await api.inbox.submit.mutate({ ...MESSAGE, subject: `Stopped gracefully (${index})` })).chainId);
+      await expect.poll(async () => (await api.logs.list.query({ status: 'pending', name: 'entity extraction' })).items.length, { timeout: 20_000 }).toBe(CHAINS);
+
+      first.child.kill('SIGTERM');
+      expect(await first.exited).toBe(0);
+      fake.respondWith(triageReply);
+      const second = await startServer();
+      const restarted = clientOf(second);
+
+      for (const chainId of chainIds) {
+        await expect.poll(async () => (await restarted.chains.get.query({ chainId })).chain.status, { timeout: 30_000 }).toBe('succeeded');
+        const detail = await restarted.chains.get.query({ chainId });
+        expect(detail.logs.map((attempt) => [attempt.name, attempt.attempt, attempt.status, attempt.errorClass])).toEqual([
+          ['intent recognition', 1, 'ok', null],
+          ['entity extraction', 1, 'error', 'AbortedError'],
+          ['entity extraction', 2, 'ok', null],
+          ['reply drafting', 1, 'ok', null],
+        ]);
+      }
+      expect((await restarted.logs.list.query({ status: 'pending' })).items).toHaveLength(0);
 
       second.child.kill('SIGTERM');
       expect(await second.exited).toBe(0);
