@@ -324,6 +324,20 @@ describe('the chain runner', () => {
     ]);
   });
 
+  it('runs a chain inside runInChain: an ask() deep in a step, given no chain id, joins the chain', async () => {
+    const bus = new ChainEventBus();
+    const llm = createLlm({ db: database.db, settings: buildLlmSettings(parseEnv({})), tasks: TASKS, logWriter: createLogWriterFor(database) });
+    const name = uuidv7();
+    works.set(name, async (run) => {
+      await run.step('intent recognition', async () => llm.ask('intent recognition', ORDER_MESSAGE));
+    });
+    const chainId = await startRunner({ bus, llm }).submit(testChain, { work: name });
+    await chainFinished(bus, chainId);
+
+    const rows = await database.db.selectFrom('inference_log').select(['chain_id', 'name', 'status']).where('chain_id', '=', chainId).execute();
+    expect(rows).toEqual([{ chain_id: chainId, name: 'intent recognition', status: 'ok' }]);
+  });
+
   it('hands back a chain it took and no longer runs (a run that failed on the way), and runs it again', async () => {
     const bus = new ChainEventBus();
     const instanceId = uuidv7();
