@@ -11,7 +11,8 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { jobsSchemaFor } from '../server/src/db/jobs-schema.js';
 import { type FakeReply, startFakeProvider } from '../server/test/fake-provider.js';
-import { type ServerProcess, startServerProcess } from '../server/test/server-process.js';
+import type { ServerProcess } from '../server/test/server-process.js';
+import { startSchemaInstance } from '../server/test/shared-schema-instance.js';
 import { schemaNameOf, triageReply } from '../server/test/triage-replies.js';
 
 const url = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -48,22 +49,19 @@ async function withSchema<T>(work: (schema: string) => Promise<T>): Promise<T> {
 }
 
 async function startInstance(schema: string, started: ServerProcess[]): Promise<Instance> {
-  const databaseUrl = new URL(url);
-  databaseUrl.searchParams.set('options', `-c search_path=${schema}`);
-  const server = await startServerProcess({
-    DATABASE_URL: databaseUrl.toString(),
-    CHAINLOG_INSTANCE_ID: randomUUID(),
-    OPENAI_API_KEY: 'sk-bench',
-    OPENAI_BASE_URL: fake.openaiBaseUrl,
-    ANTHROPIC_API_KEY: 'sk-ant-bench',
-    ANTHROPIC_BASE_URL: fake.anthropicBaseUrl,
-    CHAINLOG_LLM_MAX_RETRIES: '0',
-    CHAINLOG_MAX_RUNNING_CHAINS: String(RUNNING_PER_INSTANCE),
-    CHAINLOG_MAX_WAITING_CHAINS: '100000',
-    CHAINLOG_MAX_SUBMISSIONS_PER_MINUTE: '1000000',
-    CHAINLOG_INSTANCE_HEARTBEAT_MS: String(HEARTBEAT_MS),
-    CHAINLOG_INSTANCE_LEASE_MS: String(LEASE_MS),
-    CHAINLOG_LOG_LEVEL: 'warn',
+  const server = await startSchemaInstance({
+    databaseUrl: url,
+    schema,
+    fake,
+    instanceId: randomUUID(),
+    env: {
+      CHAINLOG_MAX_RUNNING_CHAINS: String(RUNNING_PER_INSTANCE),
+      CHAINLOG_MAX_WAITING_CHAINS: '100000',
+      CHAINLOG_MAX_SUBMISSIONS_PER_MINUTE: '1000000',
+      CHAINLOG_INSTANCE_HEARTBEAT_MS: String(HEARTBEAT_MS),
+      CHAINLOG_INSTANCE_LEASE_MS: String(LEASE_MS),
+      CHAINLOG_LOG_LEVEL: 'warn',
+    },
   });
   started.push(server);
   return {

@@ -13,7 +13,8 @@ import pg from 'pg';
 import { WebSocket } from 'ws';
 import { jobsSchemaFor } from '../server/src/db/jobs-schema.js';
 import { type FakeReply, startFakeProvider } from '../server/test/fake-provider.js';
-import { type ServerProcess, startServerProcess } from '../server/test/server-process.js';
+import type { ServerProcess } from '../server/test/server-process.js';
+import { startSchemaInstance } from '../server/test/shared-schema-instance.js';
 import { triageReply } from '../server/test/triage-replies.js';
 
 const url = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -44,17 +45,12 @@ function residentKb(pid: number | undefined): number {
 }
 
 async function startInstance(): Promise<ServerProcess> {
-  const databaseUrl = new URL(url);
-  databaseUrl.searchParams.set('options', `-c search_path=${schema}`);
-  const server = await startServerProcess({
-    DATABASE_URL: databaseUrl.toString(),
-    CHAINLOG_INSTANCE_ID: randomUUID(),
-    OPENAI_API_KEY: 'sk-bench',
-    OPENAI_BASE_URL: fake.openaiBaseUrl,
-    ANTHROPIC_API_KEY: 'sk-ant-bench',
-    ANTHROPIC_BASE_URL: fake.anthropicBaseUrl,
-    CHAINLOG_MAX_CONNECTIONS_PER_ADDRESS: String(SUBSCRIBERS + 100),
-    CHAINLOG_LOG_LEVEL: 'warn',
+  const server = await startSchemaInstance({
+    databaseUrl: url,
+    schema,
+    fake,
+    instanceId: randomUUID(),
+    env: { CHAINLOG_MAX_CONNECTIONS_PER_ADDRESS: String(SUBSCRIBERS + 100), CHAINLOG_LOG_LEVEL: 'warn' },
   });
   servers.push(server);
   return server;

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { type FakeProvider, type FakeReply, type RecordedRequest, startFakeProvider } from '../../test/fake-provider.js';
 import { within } from '../../test/llm-harness.js';
-import { type ServerProcess, startServerProcess } from '../../test/server-process.js';
+import type { ServerProcess } from '../../test/server-process.js';
+import { startSchemaInstance } from '../../test/shared-schema-instance.js';
 import { dropSchemaStatement, testDatabaseUrl, withAdminClient } from '../../test/test-database.js';
 import { ReplyGate, triageReply } from '../../test/triage-replies.js';
 import type { AppRouter } from '../routers/app.js';
@@ -74,19 +75,7 @@ function answerAfter(request: RecordedRequest, delayMs: number): FakeReply {
 
 async function startInstance(): Promise<Instance> {
   const id = randomUUID();
-  const url = new URL(testDatabaseUrl());
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  const server = await startServerProcess({
-    DATABASE_URL: url.toString(),
-    CHAINLOG_INSTANCE_ID: id,
-    OPENAI_API_KEY: 'sk-test-openai',
-    OPENAI_BASE_URL: fake.openaiBaseUrl,
-    ANTHROPIC_API_KEY: 'sk-ant-test',
-    ANTHROPIC_BASE_URL: fake.anthropicBaseUrl,
-    CHAINLOG_LLM_MAX_RETRIES: '0',
-    CHAINLOG_MAX_RUNNING_CHAINS: String(CHAINS),
-    CHAINLOG_LOG_LEVEL: 'info',
-  });
+  const server = await startSchemaInstance({ databaseUrl: testDatabaseUrl(), schema, fake, instanceId: id, env: { CHAINLOG_MAX_RUNNING_CHAINS: String(CHAINS) } });
   const wsClient = createWSClient({ url: `${server.url.replace(/^http/, 'ws')}/trpc`, WebSocket: NodeWebSocket });
   const api = createTRPCClient<AppRouter>({
     links: [

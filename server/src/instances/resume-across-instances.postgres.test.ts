@@ -3,7 +3,8 @@ import type { SupportMessage } from '@chainlog/shared';
 import { type TRPCClient, createTRPCClient, httpBatchLink } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeProvider, type FakeReply, startFakeProvider } from '../../test/fake-provider.js';
-import { type ServerProcess, startServerProcess } from '../../test/server-process.js';
+import type { ServerProcess } from '../../test/server-process.js';
+import { querySchema, startSchemaInstance } from '../../test/shared-schema-instance.js';
 import { dropSchemaStatement, testDatabaseUrl, withAdminClient } from '../../test/test-database.js';
 import { schemaNameOf, triageReply } from '../../test/triage-replies.js';
 import type { AppRouter } from '../routers/app.js';
@@ -49,20 +50,12 @@ afterAll(async () => {
 
 async function startInstance(): Promise<Instance> {
   const id = randomUUID();
-  const url = new URL(testDatabaseUrl());
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  const server = await startServerProcess({
-    DATABASE_URL: url.toString(),
-    CHAINLOG_INSTANCE_ID: id,
-    OPENAI_API_KEY: 'sk-test-openai',
-    OPENAI_BASE_URL: fake.openaiBaseUrl,
-    ANTHROPIC_API_KEY: 'sk-ant-test',
-    ANTHROPIC_BASE_URL: fake.anthropicBaseUrl,
-    CHAINLOG_LLM_MAX_RETRIES: '0',
-    CHAINLOG_MAX_RUNNING_CHAINS: String(CHAINS),
-    CHAINLOG_INSTANCE_HEARTBEAT_MS: '200',
-    CHAINLOG_INSTANCE_LEASE_MS: String(LEASE_MS),
-    CHAINLOG_LOG_LEVEL: 'info',
+  const server = await startSchemaInstance({
+    databaseUrl: testDatabaseUrl(),
+    schema,
+    fake,
+    instanceId: id,
+    env: { CHAINLOG_MAX_RUNNING_CHAINS: String(CHAINS), CHAINLOG_INSTANCE_HEARTBEAT_MS: '200', CHAINLOG_INSTANCE_LEASE_MS: String(LEASE_MS) },
   });
   const api = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${server.url}/trpc` })] });
   const instance = { id, server, api };
@@ -70,13 +63,7 @@ async function startInstance(): Promise<Instance> {
   return instance;
 }
 
-/** Rows read straight from the schema, as an analyst would. */
-async function query<Row>(text: string, values: unknown[] = []): Promise<Row[]> {
-  return withAdminClient(testDatabaseUrl(), async (admin) => {
-    await admin.query(`set search_path = ${schema}`);
-    return (await admin.query(text, values)).rows as Row[];
-  });
-}
+const query = <Row>(text: string, values: unknown[] = []) => querySchema<Row>(testDatabaseUrl(), schema, text, values);
 
 describe('an instance killed with SIGKILL while it runs 20 chains', () => {
   it(

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { type FakeProvider, type FakeReply, startFakeProvider } from '../../test/fake-provider.js';
 import { within } from '../../test/llm-harness.js';
-import { type ServerProcess, startServerProcess } from '../../test/server-process.js';
+import type { ServerProcess } from '../../test/server-process.js';
+import { querySchema, startSchemaInstance } from '../../test/shared-schema-instance.js';
 import { dropSchemaStatement, testDatabaseUrl, withAdminClient } from '../../test/test-database.js';
 import { triageReply } from '../../test/triage-replies.js';
 import type { AppRouter } from '../routers/app.js';
@@ -52,21 +53,12 @@ afterAll(async () => {
 });
 
 async function startInstance(id: string): Promise<Instance> {
-  const url = new URL(testDatabaseUrl());
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  const server = await startServerProcess({
-    DATABASE_URL: url.toString(),
-    CHAINLOG_INSTANCE_ID: id,
-    OPENAI_API_KEY: 'sk-test-openai',
-    OPENAI_BASE_URL: fake.openaiBaseUrl,
-    ANTHROPIC_API_KEY: 'sk-ant-test',
-    ANTHROPIC_BASE_URL: fake.anthropicBaseUrl,
-    CHAINLOG_LLM_MAX_RETRIES: '0',
-    CHAINLOG_MAX_RUNNING_CHAINS: '16',
-    CHAINLOG_SHUTDOWN_TIMEOUT_MS: '300',
-    CHAINLOG_INSTANCE_HEARTBEAT_MS: '200',
-    CHAINLOG_INSTANCE_LEASE_MS: '1000',
-    CHAINLOG_LOG_LEVEL: 'info',
+  const server = await startSchemaInstance({
+    databaseUrl: testDatabaseUrl(),
+    schema,
+    fake,
+    instanceId: id,
+    env: { CHAINLOG_MAX_RUNNING_CHAINS: '16', CHAINLOG_SHUTDOWN_TIMEOUT_MS: '300', CHAINLOG_INSTANCE_HEARTBEAT_MS: '200', CHAINLOG_INSTANCE_LEASE_MS: '1000' },
   });
   everyProcess.push(server);
   const instance = { id, server };
@@ -127,12 +119,7 @@ function follow(chainId: string): { events: ChainEvent[]; errors: unknown[]; don
   return { events, errors, done, close: () => wsClient.close() };
 }
 
-async function query<Row>(text: string, values: unknown[] = []): Promise<Row[]> {
-  return withAdminClient(testDatabaseUrl(), async (admin) => {
-    await admin.query(`set search_path = ${schema}`);
-    return (await admin.query(text, values)).rows as Row[];
-  });
-}
+const query = <Row>(text: string, values: unknown[] = []) => querySchema<Row>(testDatabaseUrl(), schema, text, values);
 
 describe('a rolling restart of three instances under a steady stream of submissions', () => {
   it(
