@@ -8,6 +8,7 @@
  *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npx tsx bench/chains.ts [chains]
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { jobsSchemaFor } from '../server/src/db/jobs-schema.js';
 import { type FakeReply, startFakeProvider } from '../server/test/fake-provider.js';
@@ -48,19 +49,18 @@ async function withSchema<T>(work: (schema: string) => Promise<T>): Promise<T> {
   }
 }
 
-async function startInstance(schema: string, started: ServerProcess[]): Promise<Instance> {
+async function startInstance(schema: string, started: ServerProcess[], runningAtOnce = RUNNING_PER_INSTANCE): Promise<Instance> {
   const server = await startSchemaInstance({
     databaseUrl: url,
     schema,
     fake,
     instanceId: randomUUID(),
     env: {
-      CHAINLOG_MAX_RUNNING_CHAINS: String(RUNNING_PER_INSTANCE),
+      CHAINLOG_MAX_RUNNING_CHAINS: String(runningAtOnce),
       CHAINLOG_MAX_WAITING_CHAINS: '100000',
       CHAINLOG_MAX_SUBMISSIONS_PER_MINUTE: '1000000',
       CHAINLOG_INSTANCE_HEARTBEAT_MS: String(HEARTBEAT_MS),
       CHAINLOG_INSTANCE_LEASE_MS: String(LEASE_MS),
-      CHAINLOG_LOG_LEVEL: 'warn',
     },
   });
   started.push(server);
@@ -97,8 +97,24 @@ async function waitForSucceeded(schema: string, count: number, timeoutMs: number
   }
 }
 
+/** The machine's CPU time so far (every process: servers, PostgreSQL, the fake, this bench), in ms, and its cores. */
+function machineCpu(): { busyMs: number; cores: number } {
+  const lines = readFileSync('/proc/stat', 'utf8').split('\n');
+  const [, user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0] = (lines[0] ?? '').trim().split(/\s+/).map(Number);
+  const ticks = user + nice + system + irq + softirq;
+  return { busyMs: (ticks * 1000) / 100, cores: lines.filter((line) => /^cpu\d/.test(line)).length };
+}
+
+interface Throughput {
+  chainsPerSecond: number;
+  /** Of all the machine's cores, how busy they were over the run. */
+  busy: number;
+  /** CPU time of the whole machine per chain, in ms. */
+  cpuMsPerChain: number;
+}
+
 /** Chains per second over `instanceCount` instances, from the first submission to the last chain's end. */
-async function throughput(instanceCount: number): Promise<number> {
+async function throughput(instanceCount: number): Promise<Throughput> {
   return withSchema(async (schema) => {
     const servers: ServerProcess[] = [];
     try {
@@ -106,6 +122,7 @@ async function throughput(instanceCount: number): Promise<number> {
       const instances = [await startInstance(schema, servers)];
       instances.push(...(await Promise.all(Array.from({ length: instanceCount - 1 }, () => startInstance(schema, servers)))));
       const startedAt = Date.now();
+      const cpuBefore = machineCpu();
       await Promise.all(
         Array.from({ length: CHAINS }, (_, index) => {
           const instance = instances[index % instanceCount];
@@ -115,8 +132,11 @@ async function throughput(instanceCount: number): Promise<number> {
       );
       await waitForSucceeded(schema, CHAINS, 300_000);
       const { rows } = await admin.query<{ last: Date }>(`select max(finished_at) as last from ${schema}.chain`);
+      const cpuAfter = machineCpu();
+      const wallMs = Date.now() - startedAt;
       const seconds = ((rows[0]?.last.getTime() ?? Date.now()) - startedAt) / 1000;
-      return CHAINS / seconds;
+      const busyMs = cpuAfter.busyMs - cpuBefore.busyMs;
+      return { chainsPerSecond: CHAINS / seconds, busy: busyMs / (wallMs * cpuAfter.cores), cpuMsPerChain: busyMs / CHAINS };
     } finally {
       await stopAll(servers);
     }
@@ -129,7 +149,7 @@ async function resumeDelay(): Promise<number> {
     const servers: ServerProcess[] = [];
     try {
       entityHangs = true;
-      const a = await startInstance(schema, servers);
+      const a = await startInstance(schema, servers, 20);
       for (let index = 0; index < 20; index++) await a.submit(`Resume me (${index})`);
       const deadline = Date.now() + 60_000;
       for (;;) {
@@ -154,10 +174,16 @@ async function resumeDelay(): Promise<number> {
 
 try {
   console.log(`durable chains on PostgreSQL, fake provider answering in ${PROVIDER_DELAY_MS} ms, 3 calls a chain, ${RUNNING_PER_INSTANCE} chains at once per instance (node ${process.version})`);
+  const describe = (result: Throughput) =>
+    `${result.chainsPerSecond.toFixed(1)} chains/s (${CHAINS} chains), CPU ${(result.busy * 100).toFixed(0)} % of the machine's cores busy, ${result.cpuMsPerChain.toFixed(1)} ms CPU per chain (servers, PostgreSQL, fake, bench)`;
   const one = await throughput(1);
-  console.log(`  1 instance : ${one.toFixed(1)} chains/s (${CHAINS} chains)`);
+  console.log(`  1 instance : ${describe(one)}`);
   const three = await throughput(3);
-  console.log(`  3 instances: ${three.toFixed(1)} chains/s (${CHAINS} chains), ${(three / one).toFixed(2)}x one instance`);
+  console.log(`  3 instances: ${describe(three)}; ${(three.chainsPerSecond / one.chainsPerSecond).toFixed(2)}x one instance`);
+  const { cores } = machineCpu();
+  console.log(
+    `  this machine's ceiling at the 3-instance CPU cost: ${((cores * 1000) / three.cpuMsPerChain).toFixed(1)} chains/s (${cores} cores); the provider's ceiling for 3 x ${RUNNING_PER_INSTANCE} chains at once: ${((3 * RUNNING_PER_INSTANCE * 1000) / (3 * PROVIDER_DELAY_MS)).toFixed(1)} chains/s`,
+  );
   const delay = await resumeDelay();
   console.log(`  resume after SIGKILL of the instance running 20 chains: all finished ${delay} ms after the kill (lease ${LEASE_MS} ms, heartbeat ${HEARTBEAT_MS} ms)`);
 } finally {

@@ -50,7 +50,7 @@ async function startInstance(): Promise<ServerProcess> {
     schema,
     fake,
     instanceId: randomUUID(),
-    env: { CHAINLOG_MAX_CONNECTIONS_PER_ADDRESS: String(SUBSCRIBERS + 100), CHAINLOG_LOG_LEVEL: 'warn' },
+    env: { CHAINLOG_MAX_CONNECTIONS_PER_ADDRESS: String(SUBSCRIBERS + 100) },
   });
   servers.push(server);
   return server;
