@@ -86,11 +86,12 @@ function subscribe(server: ServerProcess, chainId: string): Promise<Subscriber> 
     });
     socket.on('message', (raw) => {
       const now = Date.now();
-      const message = JSON.parse(String(raw)) as { result?: { type: string; id?: string; data?: { payload: { type: string } } } };
+      // A tracked() event arrives as { type: 'data', id, data: { id, data: event } }.
+      const message = JSON.parse(String(raw)) as { result?: { type: string; id?: string; data?: { data?: { payload: { type: string } } } } };
       if (message.result?.type === 'started') started();
       if (message.result?.type === 'data' && message.result.id) {
         arrivals.set(message.result.id, now);
-        if (message.result.data?.payload.type === 'chain_finished') finished();
+        if (message.result.data?.data?.payload.type === 'chain_finished') finished();
       }
       if (message.result?.type === 'stopped') finished();
     });
@@ -144,9 +145,16 @@ try {
     }
   }
   delays.sort((left, right) => left - right);
+  // Per event, first socket to last: how long one event takes to cross every socket of every instance and reach this
+  // process, on this machine's cores (the servers, PostgreSQL and this bench share them).
+  const spreads = [...stored.keys()].flatMap((eventId) => {
+    const arrivals = subscribers.flatMap((subscriber) => subscriber.arrivals.get(eventId) ?? []);
+    return arrivals.length === SUBSCRIBERS && (stored.get(eventId) ?? 0) > openedAt ? [Math.max(...arrivals) - Math.min(...arrivals)] : [];
+  });
   console.log(
     `event stored → received: ${delays.length} deliveries, p50 ${percentile(delays, 0.5)} ms, p99 ${percentile(delays, 0.99)} ms, max ${delays.at(-1)} ms`,
   );
+  console.log(`one event, first socket → last socket: ${spreads.map((spread) => `${spread} ms`).join(', ')}`);
   console.log(`server memory per subscriber (RSS after − before): ${perSubscriberKb.map((kb) => `${kb.toFixed(1)} KB`).join(', ')}`);
 } finally {
   for (const socket of sockets) socket.terminate();
