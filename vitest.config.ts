@@ -10,7 +10,15 @@ export default defineConfig({
     projects: databases.map((database) => ({
       test: {
         name: database,
-        include: ['server/**/*.test.ts', 'shared/**/*.test.ts', 'client/src/**/*.test.ts', 'examples/**/*.test.ts', 'e2e/**/*.test.ts', 'scripts/**/*.test.ts', 'bench/**/*.test.ts'],
+        include: [
+          'server/**/*.test.ts',
+          'shared/**/*.test.ts',
+          'client/src/**/*.test.ts',
+          'examples/**/*.test.ts',
+          'e2e/**/*.test.ts',
+          'scripts/**/*.test.ts',
+          'bench/**/*.test.ts',
+        ],
         // scripts/ (the deploy and its git hook) use no database: once, in the PGlite project, is enough.
         exclude: [...configDefaults.exclude, ...(database === 'postgres' ? ['scripts/**'] : ['**/*.postgres.test.ts'])],
         env: { CHAINLOG_TEST_DB: database },

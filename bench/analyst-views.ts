@@ -31,7 +31,9 @@ try {
     `select count(*)::int as attempts, count(distinct chain_id)::int as chains from inference_log`,
   );
   console.log(`seeded ${counts[0]?.attempts} attempts in ${counts[0]?.chains} chains over 60 days`);
-  const { rows: sample } = await admin.query<{ chain_id: string }>(`select chain_id from inference_log order by created_at desc offset 500 limit 1`);
+  const { rows: sample } = await admin.query<{ chain_id: string }>(
+    `select chain_id from inference_log order by created_at desc offset 500 limit 1`,
+  );
   const chainId = sample[0]?.chain_id;
 
   const refreshChains = await time(async () => {
@@ -46,17 +48,22 @@ try {
   });
   await admin.query(`create index on mat_task_stats (day)`);
   await admin.query(`analyze`);
-  const refreshConcurrently = await median(() => admin.query(`refresh materialized view concurrently mat_chain_summary`));
+  const refreshConcurrently = await median(() =>
+    admin.query(`refresh materialized view concurrently mat_chain_summary`),
+  );
 
   const reads = [
-    ['one chain\'s summary', `select * from %s where chain_id = '${chainId}'`, 'chain_summary'],
+    ["one chain's summary", `select * from %s where chain_id = '${chainId}'`, 'chain_summary'],
     ['the 50 newest chains', `select * from %s order by first_call_at desc limit 50`, 'chain_summary'],
     // The cookbook's way to list chains: ids from the created_at index, then one summary per id. `offset 0` keeps the
     // lateral subquery from being flattened into a join, which would aggregate the whole log.
-    ['the 50 newest chains of the last day, ids first',
+    [
+      'the 50 newest chains of the last day, ids first',
       `select s.* from (select chain_id, min(created_at) as started from inference_log where created_at > now() - interval '1 day'
                         group by chain_id order by started desc limit 50) ids
-       cross join lateral (select * from %s where chain_id = ids.chain_id offset 0) s`, 'chain_summary'],
+       cross join lateral (select * from %s where chain_id = ids.chain_id offset 0) s`,
+      'chain_summary',
+    ],
     ['task_stats, last 30 days', `select * from %s where day >= now() - interval '30 days'`, 'task_stats'],
     ['task_stats, whole log', `select * from %s`, 'task_stats'],
   ] as const;
@@ -70,7 +77,9 @@ try {
   // plain view: ids first, then one summary per id.
   const reader = await openDatabase({ kind: 'postgres', url, searchPath: schema, poolSize: 1 });
   try {
-    const { rows: deep } = await admin.query<{ chain_id: string }>(`select chain_id from inference_log order by chain_id desc offset 100000 limit 1`);
+    const { rows: deep } = await admin.query<{ chain_id: string }>(
+      `select chain_id from inference_log order by chain_id desc offset 100000 limit 1`,
+    );
     const pages = [
       ['first page', {}],
       ['a page deep in the log', { cursor: deep[0]?.chain_id }],
@@ -88,7 +97,9 @@ try {
   } finally {
     await reader.close();
   }
-  console.log(`\nbuilding mat_chain_summary: ${refreshChains.toFixed(0)} ms; refresh concurrently: ${refreshConcurrently.toFixed(0)} ms`);
+  console.log(
+    `\nbuilding mat_chain_summary: ${refreshChains.toFixed(0)} ms; refresh concurrently: ${refreshConcurrently.toFixed(0)} ms`,
+  );
   console.log(`building mat_task_stats: ${refreshStats.toFixed(0)} ms`);
 } finally {
   await admin.query(`drop schema if exists ${schema}, ${jobsSchemaFor(schema)} cascade`);

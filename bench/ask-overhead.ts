@@ -23,7 +23,11 @@ import { type DatabaseHandle, openDatabase } from '../server/src/db/client.js';
 import { jobsSchemaFor } from '../server/src/db/jobs-schema.js';
 import { createLlm } from '../server/src/llm/ask.js';
 import { setLogLevel } from '../server/src/log.js';
-import { type InferenceLogWriter, createInferenceLogWriter, createLogWriterFor } from '../server/src/db/inference-log-writer.js';
+import {
+  type InferenceLogWriter,
+  createInferenceLogWriter,
+  createLogWriterFor,
+} from '../server/src/db/inference-log-writer.js';
 import type { LogStatement } from '../server/src/db/inference-log-statements.js';
 import { SYSTEM_PROMPT, USER_TEXT, benchLlmSettings, benchTask, outputSchema } from './bench-task.js';
 import { type Sample, runLoad, summarize } from './load.js';
@@ -31,7 +35,15 @@ import { peerCalls } from './peers.js';
 import { backendCpuReader } from './postgres-backends.js';
 import type { CpuSnapshot } from './process-cpu.js';
 import {
-  type DatabaseKind, type Scenario, type ScenarioResult, type WayName, peersMarkdown, printAskRows, printBreakdown, printPeers, writeResults,
+  type DatabaseKind,
+  type Scenario,
+  type ScenarioResult,
+  type WayName,
+  peersMarkdown,
+  printAskRows,
+  printBreakdown,
+  printPeers,
+  writeResults,
 } from './report.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -62,7 +74,15 @@ async function openBenchDatabase(kind: DatabaseKind, url: string | undefined): P
   if (kind === 'pglite') {
     const dir = mkdtempSync(path.join(tmpdir(), 'chainlog-bench-'));
     const handle = await openDatabase({ kind: 'pglite', dataDir: dir });
-    return { handle, asyncHandle: undefined, backends: undefined, cleanup: async () => { await handle.close(); rmSync(dir, { recursive: true, force: true }); } };
+    return {
+      handle,
+      asyncHandle: undefined,
+      backends: undefined,
+      cleanup: async () => {
+        await handle.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
   }
   if (!url) throw new Error('no PostgreSQL url');
   const schema = `bench_${process.pid}`;
@@ -71,7 +91,11 @@ async function openBenchDatabase(kind: DatabaseKind, url: string | undefined): P
   await admin.query(`drop schema if exists ${schema}, ${jobsSchemaFor(schema)} cascade; create schema ${schema}`);
   const target = { kind: 'postgres', url, searchPath: schema, poolSize: 40 } as const;
   const handle = await openDatabase(target, { applicationName: APPLICATION_NAME });
-  const asyncHandle = await openDatabase(target, { migrate: false, logCommit: 'async', applicationName: APPLICATION_NAME });
+  const asyncHandle = await openDatabase(target, {
+    migrate: false,
+    logCommit: 'async',
+    applicationName: APPLICATION_NAME,
+  });
   return {
     handle,
     asyncHandle,
@@ -84,7 +108,11 @@ async function openBenchDatabase(kind: DatabaseKind, url: string | undefined): P
   };
 }
 
-async function startFakeProcess(): Promise<{ child: ChildProcess; openaiBaseUrl: string; setDelay(delayMs: number): Promise<void> }> {
+async function startFakeProcess(): Promise<{
+  child: ChildProcess;
+  openaiBaseUrl: string;
+  setDelay(delayMs: number): Promise<void>;
+}> {
   const child = fork(new URL('./fake-provider-process.ts', import.meta.url), { execArgv: ['--import', 'tsx'] });
   const [ready] = (await once(child, 'message')) as [{ openaiBaseUrl: string }];
   return {
@@ -108,13 +136,19 @@ function ways(baseUrl: string, databases: Map<DatabaseKind, BenchDatabase>): Map
     return () => llm.ask(benchTask, { text: USER_TEXT });
   };
   const peers = peerCalls(baseUrl, outputSchema, { system: SYSTEM_PROMPT, user: USER_TEXT });
-  const all = new Map<WayName, () => Promise<unknown>>([['raw', peers.raw], ['parse', peers.parse], ['generateObject', peers.generateObject]]);
+  const all = new Map<WayName, () => Promise<unknown>>([
+    ['raw', peers.raw],
+    ['parse', peers.parse],
+    ['generateObject', peers.generateObject],
+  ]);
   for (const [kind, { handle, asyncHandle }] of databases) {
     // ask() does not touch the database but through its log writer: one run without writes serves both databases.
     if (!all.has('noWrites')) all.set('noWrites', askWith(handle, { write: async () => {} }));
     all.set(`${kind} ask`, askWith(handle, createLogWriterFor(handle)));
     if (asyncHandle) all.set(`${kind} askAsync`, askWith(asyncHandle, createLogWriterFor(asyncHandle)));
-    const roundTrip = createInferenceLogWriter(() => handle.executeLogStatement(ROUND_TRIP), { concurrency: handle.logConcurrency });
+    const roundTrip = createInferenceLogWriter(() => handle.executeLogStatement(ROUND_TRIP), {
+      concurrency: handle.logConcurrency,
+    });
     all.set(`${kind} roundTrip`, askWith(handle, roundTrip));
   }
   return all;
@@ -136,7 +170,9 @@ async function main(): Promise<void> {
   const calls = ways(fake.openaiBaseUrl, databases);
   for (const name of calls.keys()) if (!chosen(process.env.BENCH_WAYS, name)) calls.delete(name);
   const names = [...calls.keys()];
-  console.log(`ask() and its peers, same fake provider (own process), ${ROUNDS} interleaved rounds per scenario (node ${process.version}, ${os.cpus().length} cores)`);
+  console.log(
+    `ask() and its peers, same fake provider (own process), ${ROUNDS} interleaved rounds per scenario (node ${process.version}, ${os.cpus().length} cores)`,
+  );
   const results: ScenarioResult[] = [];
   for (const scenario of SCENARIOS) {
     await fake.setDelay(scenario.delayMs);

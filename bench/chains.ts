@@ -16,7 +16,8 @@ import type { ServerProcess } from '../server/test/server-process.js';
 import { startSchemaInstance } from '../server/test/shared-schema-instance.js';
 import { schemaNameOf, triageReply } from '../server/test/triage-replies.js';
 
-const url = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const url =
+  process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const CHAINS = Number(process.argv[2] ?? 240);
 const RUNNING_PER_INSTANCE = 16;
 const PROVIDER_DELAY_MS = 200;
@@ -49,7 +50,11 @@ async function withSchema<T>(work: (schema: string) => Promise<T>): Promise<T> {
   }
 }
 
-async function startInstance(schema: string, started: ServerProcess[], runningAtOnce = RUNNING_PER_INSTANCE): Promise<Instance> {
+async function startInstance(
+  schema: string,
+  started: ServerProcess[],
+  runningAtOnce = RUNNING_PER_INSTANCE,
+): Promise<Instance> {
   const server = await startSchemaInstance({
     databaseUrl: url,
     schema,
@@ -85,7 +90,9 @@ async function stopAll(servers: ServerProcess[]): Promise<void> {
 }
 
 async function countSucceeded(schema: string): Promise<number> {
-  const { rows } = await admin.query<{ count: string }>(`select count(*) from ${schema}.chain where status = 'succeeded'`);
+  const { rows } = await admin.query<{ count: string }>(
+    `select count(*) from ${schema}.chain where status = 'succeeded'`,
+  );
   return Number(rows[0]?.count ?? 0);
 }
 
@@ -120,7 +127,9 @@ async function throughput(instanceCount: number): Promise<Throughput> {
     try {
       // One first, so only one process creates the schema's tables.
       const instances = [await startInstance(schema, servers)];
-      instances.push(...(await Promise.all(Array.from({ length: instanceCount - 1 }, () => startInstance(schema, servers)))));
+      instances.push(
+        ...(await Promise.all(Array.from({ length: instanceCount - 1 }, () => startInstance(schema, servers)))),
+      );
       const startedAt = Date.now();
       const cpuBefore = machineCpu();
       await Promise.all(
@@ -136,7 +145,11 @@ async function throughput(instanceCount: number): Promise<Throughput> {
       const wallMs = Date.now() - startedAt;
       const seconds = ((rows[0]?.last.getTime() ?? Date.now()) - startedAt) / 1000;
       const busyMs = cpuAfter.busyMs - cpuBefore.busyMs;
-      return { chainsPerSecond: CHAINS / seconds, busy: busyMs / (wallMs * cpuAfter.cores), cpuMsPerChain: busyMs / CHAINS };
+      return {
+        chainsPerSecond: CHAINS / seconds,
+        busy: busyMs / (wallMs * cpuAfter.cores),
+        cpuMsPerChain: busyMs / CHAINS,
+      };
     } finally {
       await stopAll(servers);
     }
@@ -153,7 +166,9 @@ async function resumeDelay(): Promise<number> {
       for (let index = 0; index < 20; index++) await a.submit(`Resume me (${index})`);
       const deadline = Date.now() + 60_000;
       for (;;) {
-        const { rows } = await admin.query<{ count: string }>(`select count(*) from ${schema}.inference_log where status = 'pending' and name = 'entity extraction'`);
+        const { rows } = await admin.query<{ count: string }>(
+          `select count(*) from ${schema}.inference_log where status = 'pending' and name = 'entity extraction'`,
+        );
         if (Number(rows[0]?.count) === 20) break;
         if (Date.now() > deadline) throw new Error('the 20 chains did not reach their second step');
         await new Promise((resolve) => setTimeout(resolve, 50));
@@ -173,19 +188,25 @@ async function resumeDelay(): Promise<number> {
 }
 
 try {
-  console.log(`durable chains on PostgreSQL, fake provider answering in ${PROVIDER_DELAY_MS} ms, 3 calls a chain, ${RUNNING_PER_INSTANCE} chains at once per instance (node ${process.version})`);
+  console.log(
+    `durable chains on PostgreSQL, fake provider answering in ${PROVIDER_DELAY_MS} ms, 3 calls a chain, ${RUNNING_PER_INSTANCE} chains at once per instance (node ${process.version})`,
+  );
   const describe = (result: Throughput) =>
     `${result.chainsPerSecond.toFixed(1)} chains/s (${CHAINS} chains), CPU ${(result.busy * 100).toFixed(0)} % of the machine's cores busy, ${result.cpuMsPerChain.toFixed(1)} ms CPU per chain (servers, PostgreSQL, fake, bench)`;
   const one = await throughput(1);
   console.log(`  1 instance : ${describe(one)}`);
   const three = await throughput(3);
-  console.log(`  3 instances: ${describe(three)}; ${(three.chainsPerSecond / one.chainsPerSecond).toFixed(2)}x one instance`);
+  console.log(
+    `  3 instances: ${describe(three)}; ${(three.chainsPerSecond / one.chainsPerSecond).toFixed(2)}x one instance`,
+  );
   const { cores } = machineCpu();
   console.log(
     `  this machine's ceiling at the 3-instance CPU cost: ${((cores * 1000) / three.cpuMsPerChain).toFixed(1)} chains/s (${cores} cores); the provider's ceiling for 3 x ${RUNNING_PER_INSTANCE} chains at once: ${((3 * RUNNING_PER_INSTANCE * 1000) / (3 * PROVIDER_DELAY_MS)).toFixed(1)} chains/s`,
   );
   const delay = await resumeDelay();
-  console.log(`  resume after SIGKILL of the instance running 20 chains: all finished ${delay} ms after the kill (lease ${LEASE_MS} ms, heartbeat ${HEARTBEAT_MS} ms)`);
+  console.log(
+    `  resume after SIGKILL of the instance running 20 chains: all finished ${delay} ms after the kill (lease ${LEASE_MS} ms, heartbeat ${HEARTBEAT_MS} ms)`,
+  );
 } finally {
   await admin.end();
   await fake.close();

@@ -37,7 +37,10 @@ try {
     done = resolve;
   });
   const chainIds = Array.from({ length: CHAINS }, () => randomUUID());
-  for (const [where, instance] of [['origin', origin], ['other', other]] as const) {
+  for (const [where, instance] of [
+    ['origin', origin],
+    ['other', other],
+  ] as const) {
     for (const chainId of chainIds) {
       instance.bus.subscribe((event) => {
         received[where].push(Date.now() - Date.parse(event.createdAt));
@@ -50,18 +53,30 @@ try {
     chainIds.map(async (chainId) => {
       await insertChain(origin.handle.db, { id: chainId, name: 'bench', status: 'running', input: '{}' });
       for (let step = 1; step <= EVENTS; step++) {
-        await recordChainEvent(origin.handle.db, origin.bus, chainId, step === EVENTS ? { type: 'chain_finished', status: 'succeeded', error: null } : { type: 'step_started', step, name: 'bench' });
+        await recordChainEvent(
+          origin.handle.db,
+          origin.bus,
+          chainId,
+          step === EVENTS
+            ? { type: 'chain_finished', status: 'succeeded', error: null }
+            : { type: 'step_started', step, name: 'bench' },
+        );
         await new Promise((resolve) => setTimeout(resolve, STEP_MS));
       }
     }),
   );
   await Promise.race([allReceived, new Promise((resolve) => setTimeout(resolve, 20_000))]);
   const seconds = (performance.now() - started) / 1000;
-  console.log(`${CHAINS} chains × ${EVENTS} events stored on one instance in ${seconds.toFixed(1)} s (node ${process.version})`);
+  console.log(
+    `${CHAINS} chains × ${EVENTS} events stored on one instance in ${seconds.toFixed(1)} s (node ${process.version})`,
+  );
   for (const where of ['origin', 'other'] as const) {
     const sorted = received[where].sort((left, right) => left - right);
-    const at = (fraction: number) => (sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] ?? Number.NaN).toFixed(1);
-    console.log(`stored → received on ${where === 'origin' ? 'the instance that stored it' : 'another instance'}: ${sorted.length}/${expected} events, p50 ${at(0.5)} ms, p99 ${at(0.99)} ms`);
+    const at = (fraction: number) =>
+      (sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] ?? Number.NaN).toFixed(1);
+    console.log(
+      `stored → received on ${where === 'origin' ? 'the instance that stored it' : 'another instance'}: ${sorted.length}/${expected} events, p50 ${at(0.5)} ms, p99 ${at(0.99)} ms`,
+    );
   }
 } finally {
   await origin.handle.close();
@@ -84,7 +99,10 @@ async function warmUp(): Promise<void> {
     const chainId = randomUUID();
     const seen = new Set<string>();
     const heard = new Promise<void>((resolve) => {
-      for (const [name, instance] of [['origin', origin], ['other', other]] as const) {
+      for (const [name, instance] of [
+        ['origin', origin],
+        ['other', other],
+      ] as const) {
         instance.bus.subscribe(() => {
           seen.add(name);
           if (seen.size === 2) resolve();
@@ -93,6 +111,12 @@ async function warmUp(): Promise<void> {
     });
     await insertChain(origin.handle.db, { id: chainId, name: 'warm-up', status: 'running', input: '{}' });
     await recordChainEvent(origin.handle.db, origin.bus, chainId, { type: 'chain_started' });
-    if (await Promise.race([heard.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 500))])) return;
+    if (
+      await Promise.race([
+        heard.then(() => true),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 500)),
+      ])
+    )
+      return;
   }
 }

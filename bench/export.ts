@@ -35,8 +35,10 @@ try {
   const counts = await seedSyntheticData(database.db, { logs });
   const seedSeconds = (performance.now() - seedStarted) / 1000;
   await database.close();
-  console.log(`seeded ${counts.logs.toLocaleString('en-US')} logs in ${counts.chains.toLocaleString('en-US')} chains ` +
-    `(${counts.chainRows.toLocaleString('en-US')} chain rows, ${counts.chainEvents.toLocaleString('en-US')} events) in ${seedSeconds.toFixed(1)} s`);
+  console.log(
+    `seeded ${counts.logs.toLocaleString('en-US')} logs in ${counts.chains.toLocaleString('en-US')} chains ` +
+      `(${counts.chainRows.toLocaleString('en-US')} chain rows, ${counts.chainEvents.toLocaleString('en-US')} events) in ${seedSeconds.toFixed(1)} s`,
+  );
   await admin.query(`analyze ${schema}.inference_log`);
 
   const serverUrl = new URL(url);
@@ -63,9 +65,13 @@ try {
     const seconds = (performance.now() - started) / 1000;
     clearInterval(sampler);
     const rows = lines - 1;
-    console.log(`\n| export | rows | MiB | s | rows/s | server RSS idle (MiB) | peak RSS sampled (MiB) | VmHWM (MiB) |\n|---|---:|---:|---:|---:|---:|---:|---:|`);
-    console.log(`| /export/logs?format=csv | ${rows.toLocaleString('en-US')} | ${(bytes / MB).toFixed(0)} | ${seconds.toFixed(1)} | ` +
-      `${Math.round(rows / seconds).toLocaleString('en-US')} | ${idle.toFixed(0)} | ${sampledPeak.toFixed(0)} | ${memoryOf(pid, 'VmHWM').toFixed(0)} |`);
+    console.log(
+      `\n| export | rows | MiB | s | rows/s | server RSS idle (MiB) | peak RSS sampled (MiB) | VmHWM (MiB) |\n|---|---:|---:|---:|---:|---:|---:|---:|`,
+    );
+    console.log(
+      `| /export/logs?format=csv | ${rows.toLocaleString('en-US')} | ${(bytes / MB).toFixed(0)} | ${seconds.toFixed(1)} | ` +
+        `${Math.round(rows / seconds).toLocaleString('en-US')} | ${idle.toFixed(0)} | ${sampledPeak.toFixed(0)} | ${memoryOf(pid, 'VmHWM').toFixed(0)} |`,
+    );
     if (rows !== counts.logs) throw new Error(`the export has ${rows} rows, the log ${counts.logs}`);
   } finally {
     server.child.kill('SIGTERM');

@@ -17,7 +17,8 @@ import type { ServerProcess } from '../server/test/server-process.js';
 import { startSchemaInstance } from '../server/test/shared-schema-instance.js';
 import { triageReply } from '../server/test/triage-replies.js';
 
-const url = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const url =
+  process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const SUBSCRIBERS = Number(process.argv[2] ?? 10_000);
 const INSTANCES = 3;
 const CONNECT_AT_ONCE = 200;
@@ -81,13 +82,17 @@ function subscribe(server: ServerProcess, chainId: string): Promise<Subscriber> 
     };
     socket.on('error', rejectOpen);
     socket.on('open', () => {
-      socket.send(JSON.stringify({ id: 1, method: 'subscription', params: { path: 'chains.events', input: { chainId } } }));
+      socket.send(
+        JSON.stringify({ id: 1, method: 'subscription', params: { path: 'chains.events', input: { chainId } } }),
+      );
       resolveOpen(subscriber);
     });
     socket.on('message', (raw) => {
       const now = Date.now();
       // A tracked() event arrives as { type: 'data', id, data: { id, data: event } }.
-      const message = JSON.parse(String(raw)) as { result?: { type: string; id?: string; data?: { data?: { payload: { type: string } } } } };
+      const message = JSON.parse(String(raw)) as {
+        result?: { type: string; id?: string; data?: { data?: { payload: { type: string } } } };
+      };
       if (message.result?.type === 'started') started();
       if (message.result?.type === 'data' && message.result.id) {
         arrivals.set(message.result.id, now);
@@ -108,7 +113,11 @@ try {
   const response = await fetch(`${first.url}/trpc/inbox.submit`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ from: 'ada@example.com', subject: 'Where is my order?', body: 'Order A-1042 has not arrived.' }),
+    body: JSON.stringify({
+      from: 'ada@example.com',
+      subject: 'Where is my order?',
+      body: 'Order A-1042 has not arrived.',
+    }),
   });
   const { result } = (await response.json()) as { result: { data: { chainId: string } } };
   const chainId = result.data.chainId;
@@ -127,14 +136,19 @@ try {
     subscribers.push(...(await Promise.all(batch)));
   }
   await Promise.all(subscribers.map((subscriber) => subscriber.started));
-  console.log(`${SUBSCRIBERS} subscribers of one chain over ${INSTANCES} instances, started in ${Date.now() - openedAt} ms`);
+  console.log(
+    `${SUBSCRIBERS} subscribers of one chain over ${INSTANCES} instances, started in ${Date.now() - openedAt} ms`,
+  );
   await new Promise((resolve) => setTimeout(resolve, 1_000));
   const after = servers.map((server) => residentKb(server.child.pid));
   const perSubscriberKb = after.map((kb, index) => ((kb - (before[index] ?? kb)) * INSTANCES) / SUBSCRIBERS);
 
   release();
   await Promise.all(subscribers.map((subscriber) => subscriber.finished));
-  const { rows } = await admin.query<{ id: string; created_at: Date }>(`select id::text as id, created_at from ${schema}.chain_event where chain_id = $1 order by ${schema}.chain_event.id`, [chainId]);
+  const { rows } = await admin.query<{ id: string; created_at: Date }>(
+    `select id::text as id, created_at from ${schema}.chain_event where chain_id = $1 order by ${schema}.chain_event.id`,
+    [chainId],
+  );
   const stored = new Map(rows.map((row) => [row.id, row.created_at.getTime()]));
   const delays: number[] = [];
   for (const subscriber of subscribers) {
@@ -149,13 +163,17 @@ try {
   // process, on this machine's cores (the servers, PostgreSQL and this bench share them).
   const spreads = [...stored.keys()].flatMap((eventId) => {
     const arrivals = subscribers.flatMap((subscriber) => subscriber.arrivals.get(eventId) ?? []);
-    return arrivals.length === SUBSCRIBERS && (stored.get(eventId) ?? 0) > openedAt ? [Math.max(...arrivals) - Math.min(...arrivals)] : [];
+    return arrivals.length === SUBSCRIBERS && (stored.get(eventId) ?? 0) > openedAt
+      ? [Math.max(...arrivals) - Math.min(...arrivals)]
+      : [];
   });
   console.log(
     `event stored → received: ${delays.length} deliveries, p50 ${percentile(delays, 0.5)} ms, p99 ${percentile(delays, 0.99)} ms, max ${delays.at(-1)} ms`,
   );
   console.log(`one event, first socket → last socket: ${spreads.map((spread) => `${spread} ms`).join(', ')}`);
-  console.log(`server memory per subscriber (RSS after − before): ${perSubscriberKb.map((kb) => `${kb.toFixed(1)} KB`).join(', ')}`);
+  console.log(
+    `server memory per subscriber (RSS after − before): ${perSubscriberKb.map((kb) => `${kb.toFixed(1)} KB`).join(', ')}`,
+  );
 } finally {
   for (const socket of sockets) socket.terminate();
   for (const server of servers) server.child.kill('SIGKILL');

@@ -58,7 +58,8 @@ async function staticClosure(distDir: string, entries: string[]): Promise<Set<st
     const [imports] = parse(await readFile(path.join(distDir, file), 'utf8'));
     for (const imported of imports) {
       // d === -1: a static import or re-export; dynamic import() (d >= 0) and import.meta (d === -2) are not fetched now.
-      if (imported.d === -1 && imported.n?.startsWith('.')) pending.push(path.posix.join(path.posix.dirname(file), imported.n));
+      if (imported.d === -1 && imported.n?.startsWith('.'))
+        pending.push(path.posix.join(path.posix.dirname(file), imported.n));
     }
   }
   return seen;
@@ -68,7 +69,9 @@ async function staticClosure(distDir: string, entries: string[]): Promise<Set<st
 export async function measureFirstLoad(distDir: string): Promise<FirstLoad> {
   const indexHtml = await readFile(path.join(distDir, 'index.html'), 'utf8');
   const firstViewFiles = await staticClosure(distDir, entryScripts(indexHtml));
-  const allScripts = (await readdir(distDir, { recursive: true })).filter((file) => file.endsWith('.js')).map((file) => file.split(path.sep).join('/'));
+  const allScripts = (await readdir(distDir, { recursive: true }))
+    .filter((file) => file.endsWith('.js'))
+    .map((file) => file.split(path.sep).join('/'));
   const sizes = await Promise.all(allScripts.sort().map((file) => sizeOf(distDir, file)));
   const lazy = sizes.filter(({ file }) => !firstViewFiles.has(file));
   // A lazy page (`<name>-page-<hash>.js`) brings its chunk and whatever else it imports that the first view has not.
@@ -84,16 +87,25 @@ export async function measureFirstLoad(distDir: string): Promise<FirstLoad> {
 }
 
 function total(chunks: ChunkSize[]): ChunkSize {
-  return chunks.reduce((sum, chunk) => ({ file: sum.file, raw: sum.raw + chunk.raw, gzip: sum.gzip + chunk.gzip, brotli: sum.brotli + chunk.brotli }), {
-    file: `${chunks.length} file(s)`,
-    raw: 0,
-    gzip: 0,
-    brotli: 0,
-  });
+  return chunks.reduce(
+    (sum, chunk) => ({
+      file: sum.file,
+      raw: sum.raw + chunk.raw,
+      gzip: sum.gzip + chunk.gzip,
+      brotli: sum.brotli + chunk.brotli,
+    }),
+    {
+      file: `${chunks.length} file(s)`,
+      raw: 0,
+      gzip: 0,
+      brotli: 0,
+    },
+  );
 }
 
 const kilobytes = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
-const row = ({ file, raw, gzip, brotli: br }: ChunkSize) => `${file.padEnd(42)}${kilobytes(raw).padStart(11)}${kilobytes(gzip).padStart(11)}${kilobytes(br).padStart(11)}`;
+const row = ({ file, raw, gzip, brotli: br }: ChunkSize) =>
+  `${file.padEnd(42)}${kilobytes(raw).padStart(11)}${kilobytes(gzip).padStart(11)}${kilobytes(br).padStart(11)}`;
 
 /** Prints the table; returns false when the first view is over its gzip budget. */
 export function printFirstLoad({ firstView, lazy, pages }: FirstLoad): boolean {
@@ -104,11 +116,18 @@ export function printFirstLoad({ firstView, lazy, pages }: FirstLoad): boolean {
     row({ ...firstTotal, file: `= first view, ${firstTotal.file}` }),
     ...lazy.map((chunk) => row({ ...chunk, file: `lazy ${chunk.file}` })),
     row({ ...total([...firstView, ...lazy]), file: `= all JavaScript, ${firstView.length + lazy.length} file(s)` }),
-    ...pages.map((page) => row({ ...page, file: `opening ${page.file.replace(/^assets\//, '').replace(/-page-[\w-]+\.js$/, '')} page adds` })),
+    ...pages.map((page) =>
+      row({
+        ...page,
+        file: `opening ${page.file.replace(/^assets\//, '').replace(/-page-[\w-]+\.js$/, '')} page adds`,
+      }),
+    ),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   const withinBudget = firstTotal.gzip <= FIRST_VIEW_GZIP_BUDGET;
-  process.stdout.write(`first view gzip ${kilobytes(firstTotal.gzip)}: ${withinBudget ? 'within' : 'OVER'} the ${kilobytes(FIRST_VIEW_GZIP_BUDGET)} budget\n\n`);
+  process.stdout.write(
+    `first view gzip ${kilobytes(firstTotal.gzip)}: ${withinBudget ? 'within' : 'OVER'} the ${kilobytes(FIRST_VIEW_GZIP_BUDGET)} budget\n\n`,
+  );
   return withinBudget;
 }
 

@@ -56,7 +56,15 @@ export async function runLoad(
   const loopBusyMs = performance.eventLoopUtilization(loopBefore).active;
   const backendsAfter = await backends?.();
   const backendCpuMs = backendsBefore && backendsAfter ? cpuBetween(backendsBefore, backendsAfter) : undefined;
-  return { calls, wallMs, latencies, loopBusyMs, cpuMs: (cpu.user + cpu.system) / 1000, gcMs: gcPausedMs, backendCpuMs };
+  return {
+    calls,
+    wallMs,
+    latencies,
+    loopBusyMs,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    gcMs: gcPausedMs,
+    backendCpuMs,
+  };
 }
 
 export interface Stats {

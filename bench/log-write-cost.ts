@@ -25,7 +25,12 @@ const CALLS_PER_ROUND = 200;
 async function captureRows(db: Db): Promise<NewInferenceLog[]> {
   const fake = await startFakeProvider({ respond: () => ({ kind: 'json', value: BENCH_ANSWER }) });
   const rows: NewInferenceLog[] = [];
-  const llm = createLlm({ db, settings: benchLlmSettings(fake.openaiBaseUrl), tasks: [benchTask], logWriter: { write: async (row) => void rows.push(row) } });
+  const llm = createLlm({
+    db,
+    settings: benchLlmSettings(fake.openaiBaseUrl),
+    tasks: [benchTask],
+    logWriter: { write: async (row) => void rows.push(row) },
+  });
   await llm.ask(benchTask, { text: USER_TEXT });
   await fake.close();
   return rows;
@@ -48,14 +53,35 @@ const VARIANTS: Variant[] = [
   { name: 'as ask() writes it (pending, then finished)', schema: 'full', synchronousCommit: true, pendingFirst: true },
   { name: 'finished row only (answer within 2 ms)', schema: 'full', synchronousCommit: true, pendingFirst: false },
   { name: 'asynchronous commit', schema: 'full', synchronousCommit: false, pendingFirst: true },
-  { name: 'as ask() writes it, provider answering in 20 ms', schema: 'full', synchronousCommit: true, pendingFirst: true, providerMs: 20 },
-  { name: 'pending row with asynchronous commit', schema: 'full', synchronousCommit: true, pendingFirst: true, pendingAsync: true },
+  {
+    name: 'as ask() writes it, provider answering in 20 ms',
+    schema: 'full',
+    synchronousCommit: true,
+    pendingFirst: true,
+    providerMs: 20,
+  },
+  {
+    name: 'pending row with asynchronous commit',
+    schema: 'full',
+    synchronousCommit: true,
+    pendingFirst: true,
+    pendingAsync: true,
+  },
   { name: 'primary key only (no other index)', schema: 'keyOnly', synchronousCommit: true, pendingFirst: true },
-  { name: 'request without the output schema', schema: 'full', synchronousCommit: true, pendingFirst: true, request: withoutSchema },
+  {
+    name: 'request without the output schema',
+    schema: 'full',
+    synchronousCommit: true,
+    pendingFirst: true,
+    request: withoutSchema,
+  },
 ];
 
 function withoutSchema(request: string): string {
-  const parsed = z.object({ output: z.object({ name: z.string() }).loose() }).loose().parse(JSON.parse(request));
+  const parsed = z
+    .object({ output: z.object({ name: z.string() }).loose() })
+    .loose()
+    .parse(JSON.parse(request));
   return JSON.stringify({ ...parsed, output: { name: parsed.output.name } });
 }
 
@@ -87,7 +113,10 @@ async function main(): Promise<void> {
         const { rows } = await client.query<{ pid: number }>('select pg_backend_pid() as pid');
         return { client, pid: rows[0]?.pid ?? 0 };
       };
-      const connections = [await connect(variant.synchronousCommit), ...(variant.pendingAsync ? [await connect(false)] : [])];
+      const connections = [
+        await connect(variant.synchronousCommit),
+        ...(variant.pendingAsync ? [await connect(false)] : []),
+      ];
       const request = variant.request ? variant.request(String(pending.request)) : pending.request;
       const call = async () => {
         const id = uuidv7();
@@ -115,13 +144,20 @@ async function main(): Promise<void> {
       runner.calls += CALLS_PER_ROUND;
     }
   }
-  const bytes = (row: NewInferenceLog) => [row.request, row.response, row.output].reduce((total, json) => total + (json?.length ?? 0), 0);
+  const bytes = (row: NewInferenceLog) =>
+    [row.request, row.response, row.output].reduce((total, json) => total + (json?.length ?? 0), 0);
   const request = String(pending.request);
-  console.log(`inference_log writes, one call at a time, ${ROUNDS} x ${CALLS_PER_ROUND} calls per variant; jsonb of the finished row: ${bytes(finished)} characters`);
-  console.log(`(its request: ${request.length} characters, ${withoutSchema(request).length} without the output schema)`);
+  console.log(
+    `inference_log writes, one call at a time, ${ROUNDS} x ${CALLS_PER_ROUND} calls per variant; jsonb of the finished row: ${bytes(finished)} characters`,
+  );
+  console.log(
+    `(its request: ${request.length} characters, ${withoutSchema(request).length} without the output schema)`,
+  );
   console.log(`${'variant'.padEnd(50)} backend CPU ms/call  wall ms/call`);
   for (const runner of runners) {
-    console.log(`${runner.variant.name.padEnd(50)} ${(runner.backendCpuMs / runner.calls).toFixed(3).padStart(19)} ${(runner.wallMs / runner.calls).toFixed(3).padStart(13)}`);
+    console.log(
+      `${runner.variant.name.padEnd(50)} ${(runner.backendCpuMs / runner.calls).toFixed(3).padStart(19)} ${(runner.wallMs / runner.calls).toFixed(3).padStart(13)}`,
+    );
   }
   await Promise.all(runners.flatMap((runner) => runner.connections.map(({ client }) => client.end())));
   await admin.query(`drop schema ${schemas.full} cascade; drop schema ${schemas.keyOnly} cascade`);

@@ -28,7 +28,10 @@ export function peerCalls(baseUrl: string, schema: z.ZodObject, prompt: PeerProm
   const rawBody = {
     model: 'gpt-4.1-mini',
     messages,
-    response_format: { type: 'json_schema' as const, json_schema: { name: SCHEMA_NAME, strict: true, schema: z.toJSONSchema(schema) } },
+    response_format: {
+      type: 'json_schema' as const,
+      json_schema: { name: SCHEMA_NAME, strict: true, schema: z.toJSONSchema(schema) },
+    },
     max_completion_tokens: MAX_OUTPUT_TOKENS,
   };
   // Built once, as a user of the helper would keep it beside the schema.
@@ -37,7 +40,12 @@ export function peerCalls(baseUrl: string, schema: z.ZodObject, prompt: PeerProm
   return {
     raw: () => client.chat.completions.create(rawBody),
     parse: async () => {
-      const completion = await client.chat.completions.parse({ model: 'gpt-4.1-mini', messages, response_format: responseFormat, max_completion_tokens: MAX_OUTPUT_TOKENS });
+      const completion = await client.chat.completions.parse({
+        model: 'gpt-4.1-mini',
+        messages,
+        response_format: responseFormat,
+        max_completion_tokens: MAX_OUTPUT_TOKENS,
+      });
       return completion.choices[0]?.message.parsed;
     },
     generateObject: async () => {

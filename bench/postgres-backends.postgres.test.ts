@@ -18,7 +18,7 @@ afterAll(async () => {
   await Promise.all([admin?.end(), worker?.end()]);
 });
 
-describe('the CPU of the bench\'s PostgreSQL backends', () => {
+describe("the CPU of the bench's PostgreSQL backends", () => {
   it('reads the backends named with the prefix, not the others, and sees their work', async () => {
     const read = await backendCpuReader(admin, PREFIX);
     const { rows } = await worker.query<{ pid: number }>('select pg_backend_pid() as pid');

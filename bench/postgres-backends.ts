@@ -7,9 +7,15 @@ import { type CpuSnapshot, readProcessName, snapshotCpu } from './process-cpu.js
  * undefined when they are not processes of this machine (a PostgreSQL elsewhere, or in a container of its own:
  * its pids would name unrelated local processes, or none).
  */
-export async function backendCpuReader(admin: pg.Client, prefix: string): Promise<(() => Promise<CpuSnapshot>) | undefined> {
+export async function backendCpuReader(
+  admin: pg.Client,
+  prefix: string,
+): Promise<(() => Promise<CpuSnapshot>) | undefined> {
   const pids = async () => {
-    const { rows } = await admin.query<{ pid: number }>('select pid from pg_stat_activity where starts_with(application_name, $1)', [prefix]);
+    const { rows } = await admin.query<{ pid: number }>(
+      'select pid from pg_stat_activity where starts_with(application_name, $1)',
+      [prefix],
+    );
     return rows.map((row) => row.pid);
   };
   const { rows } = await admin.query<{ pid: number }>('select pg_backend_pid() as pid');

@@ -27,8 +27,15 @@ describe('process CPU from /proc', () => {
   });
 
   it('counts the whole CPU of a process that appears between two snapshots, and the difference of the others', () => {
-    const before = new Map([[1, 10], [2, 50]]);
-    const after = new Map([[1, 15], [2, 50], [3, 7]]);
+    const before = new Map([
+      [1, 10],
+      [2, 50],
+    ]);
+    const after = new Map([
+      [1, 15],
+      [2, 50],
+      [3, 7],
+    ]);
     expect(cpuBetween(before, after)).toBe(12);
   });
 });

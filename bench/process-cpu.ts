@@ -42,7 +42,8 @@ function readFirstLine(file: string): string | undefined {
     return readFileSync(file, 'utf8').split('\n', 1)[0];
   } catch (error) {
     // ENOENT: gone (the backend exited) or no /proc (not Linux); ESRCH: exiting as we read. Nothing to count.
-    if (error instanceof Error && 'code' in error && (error.code === 'ENOENT' || error.code === 'ESRCH')) return undefined;
+    if (error instanceof Error && 'code' in error && (error.code === 'ENOENT' || error.code === 'ESRCH'))
+      return undefined;
     throw error;
   }
 }

@@ -44,7 +44,8 @@ function rowsOf(stats: ScenarioResult['stats']): { way: WayName; label: string }
   for (const kind of DATABASE_KINDS) {
     for (const variant of ASK_VARIANTS) {
       const way: WayName = `${kind} ${variant}`;
-      if (variant !== 'ask' && stats[way]) rows.push({ way, label: `ask(), ${DATABASE_LABELS[kind]}, ${VARIANT_LABELS[variant]}` });
+      if (variant !== 'ask' && stats[way])
+        rows.push({ way, label: `ask(), ${DATABASE_LABELS[kind]}, ${VARIANT_LABELS[variant]}` });
     }
   }
   return rows;
@@ -62,20 +63,31 @@ function ratio(stats: Stats, raw: Stats): number {
 
 /** One block per scenario: each peer and ask() beside the raw call, with CPU per call. */
 export function printPeers(results: ScenarioResult[], rounds: number): void {
-  console.log('\npeers: the same schema and prompt, interleaved in the same rounds; CPU = ms per call of this process (GC: its');
-  console.log('main thread\'s garbage collection pauses, part of it) + the PostgreSQL backends of its connections (from /proc)');
+  console.log(
+    '\npeers: the same schema and prompt, interleaved in the same rounds; CPU = ms per call of this process (GC: its',
+  );
+  console.log(
+    "main thread's garbage collection pauses, part of it) + the PostgreSQL backends of its connections (from /proc)",
+  );
   for (const result of results) {
     const raw = result.stats.raw;
     if (!raw) continue;
-    console.log(`\nfake at ${result.delayMs} ms, ${result.concurrency} at a time, ${rounds} x ${result.callsPerRound} calls`);
+    console.log(
+      `\nfake at ${result.delayMs} ms, ${result.concurrency} at a time, ${rounds} x ${result.callsPerRound} calls`,
+    );
     console.log(`${'way'.padEnd(46)}  calls/s  ratio  added p50  added p99    CPU  (GC)  + backends`);
     for (const { way, label } of rowsOf(result.stats)) {
       const stats = result.stats[way];
       if (!stats) continue;
       const backend = stats.backendCpuMsPerCall === undefined ? '-' : stats.backendCpuMsPerCall.toFixed(2);
       const values = [
-        stats.throughput.toFixed(0), ratio(stats, raw).toFixed(3), ms(stats.p50 - raw.p50), ms(stats.p99 - raw.p99),
-        stats.cpuMsPerCall.toFixed(2), `(${stats.gcMsPerCall.toFixed(2)})`, backend,
+        stats.throughput.toFixed(0),
+        ratio(stats, raw).toFixed(3),
+        ms(stats.p50 - raw.p50),
+        ms(stats.p99 - raw.p99),
+        stats.cpuMsPerCall.toFixed(2),
+        `(${stats.gcMsPerCall.toFixed(2)})`,
+        backend,
       ];
       console.log(`${label.padEnd(46)} ${cells(values, [8, 6, 10, 10, 6, 6, 11])}`);
     }
@@ -84,16 +96,25 @@ export function printPeers(results: ScenarioResult[], rounds: number): void {
 
 /** ask() beside the raw call, per database: the table `npm run bench` has always printed. */
 export function printAskRows(results: ScenarioResult[], kinds: DatabaseKind[]): void {
-  console.log('\nask() vs raw openai SDK; loop busy: how much of the wall time this process\'s event loop ran code');
-  console.log('db        conc  delay   raw/s    ask/s   ratio   raw p50  added p50  raw p99  added p99  loop busy raw/ask');
+  console.log("\nask() vs raw openai SDK; loop busy: how much of the wall time this process's event loop ran code");
+  console.log(
+    'db        conc  delay   raw/s    ask/s   ratio   raw p50  added p50  raw p99  added p99  loop busy raw/ask',
+  );
   for (const kind of kinds) {
     for (const { concurrency, delayMs, stats } of results) {
       const { raw } = stats;
       const ask = stats[`${kind} ask`];
       if (!raw || !ask) continue;
       const values = [
-        String(concurrency), `${delayMs}ms`, raw.throughput.toFixed(0), ask.throughput.toFixed(0), ratio(ask, raw).toFixed(3),
-        ms(raw.p50), ms(ask.p50 - raw.p50), ms(raw.p99), ms(ask.p99 - raw.p99),
+        String(concurrency),
+        `${delayMs}ms`,
+        raw.throughput.toFixed(0),
+        ask.throughput.toFixed(0),
+        ratio(ask, raw).toFixed(3),
+        ms(raw.p50),
+        ms(ask.p50 - raw.p50),
+        ms(raw.p99),
+        ms(ask.p99 - raw.p99),
         `${(raw.loopBusy * 100).toFixed(0)}%/${(ask.loopBusy * 100).toFixed(0)}%`,
       ];
       console.log(`${kind.padEnd(8)} ${cells(values, [5, 6, 8, 8, 7, 9, 10, 8, 10, 18])}`);
@@ -103,9 +124,13 @@ export function printAskRows(results: ScenarioResult[], kinds: DatabaseKind[]): 
 
 /** Ratio and added p50 of each ask() variant, measured in the same rounds. */
 export function printBreakdown(results: ScenarioResult[], kinds: DatabaseKind[]): void {
-  console.log('\nwhere the added time goes: ask() with log writes that do nothing, with each log statement a `select 1`, with');
+  console.log(
+    '\nwhere the added time goes: ask() with log writes that do nothing, with each log statement a `select 1`, with',
+  );
   console.log('CHAINLOG_LOG_COMMIT=async (PostgreSQL), and as is (sync, the default)');
-  console.log('db        conc  delay   no writes: ratio  added p50   round trip: ratio  added p50   async log: ratio  added p50   ask(): ratio  added p50');
+  console.log(
+    'db        conc  delay   no writes: ratio  added p50   round trip: ratio  added p50   async log: ratio  added p50   ask(): ratio  added p50',
+  );
   for (const kind of kinds) {
     for (const { concurrency, delayMs, stats } of results) {
       const { raw } = stats;
@@ -115,7 +140,11 @@ export function printBreakdown(results: ScenarioResult[], kinds: DatabaseKind[])
         return measured ? [ratio(measured, raw).toFixed(3), ms(measured.p50 - raw.p50)] : ['-', '-'];
       };
       const values = [
-        String(concurrency), `${delayMs}ms`, ...columns('noWrites'), ...columns(`${kind} roundTrip`), ...columns(`${kind} askAsync`),
+        String(concurrency),
+        `${delayMs}ms`,
+        ...columns('noWrites'),
+        ...columns(`${kind} roundTrip`),
+        ...columns(`${kind} askAsync`),
         ...columns(`${kind} ask`),
       ];
       console.log(`${kind.padEnd(8)} ${cells(values, [5, 6, 17, 10, 19, 10, 19, 10, 14, 10])}`);
@@ -132,7 +161,10 @@ export function peersMarkdown(results: ScenarioResult[]): string {
       const measured = stats[way];
       const raw = stats.raw;
       if (!measured || !raw) return '-';
-      const backend = measured.backendCpuMsPerCall === undefined || !way.startsWith('postgres') ? '' : ` + ${measured.backendCpuMsPerCall.toFixed(2)}`;
+      const backend =
+        measured.backendCpuMsPerCall === undefined || !way.startsWith('postgres')
+          ? ''
+          : ` + ${measured.backendCpuMsPerCall.toFixed(2)}`;
       return `${ratio(measured, raw).toFixed(2)} / ${(measured.p50 - raw.p50).toFixed(2)} ms / ${measured.cpuMsPerCall.toFixed(2)}${backend}`;
     });
     lines.push(`| ${label} | ${columns.join(' | ')} |`);
@@ -143,7 +175,9 @@ export function peersMarkdown(results: ScenarioResult[]): string {
 function packageVersion(name: string): string {
   const file = new URL(`../node_modules/${name}/package.json`, import.meta.url);
   const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
-  return typeof parsed === 'object' && parsed !== null && 'version' in parsed && typeof parsed.version === 'string' ? parsed.version : 'unknown';
+  return typeof parsed === 'object' && parsed !== null && 'version' in parsed && typeof parsed.version === 'string'
+    ? parsed.version
+    : 'unknown';
 }
 
 export interface RunInfo {
@@ -169,7 +203,12 @@ export function writeResults(file: URL, results: ScenarioResult[], run: RunInfo)
       loadAverageAtStart: run.loadAverageAtStart.map((value) => round(value, 2)),
       loadAverageAtEnd: os.loadavg().map((value) => round(value, 2)),
     },
-    versions: Object.fromEntries(['openai', 'ai', '@ai-sdk/openai', 'zod', 'pg', '@electric-sql/pglite'].map((name) => [name, packageVersion(name)])),
+    versions: Object.fromEntries(
+      ['openai', 'ai', '@ai-sdk/openai', 'zod', 'pg', '@electric-sql/pglite'].map((name) => [
+        name,
+        packageVersion(name),
+      ]),
+    ),
     rounds: run.rounds,
     databases: run.databases,
     scenarios: results.map(({ concurrency, delayMs, callsPerRound, stats }) => ({

@@ -28,5 +28,10 @@ export default defineConfig({
       },
     },
   },
-  server: { proxy: { '/trpc': { target: apiTarget, ws: true, configure }, '/healthz': { target: apiTarget, changeOrigin: true, configure } } },
+  server: {
+    proxy: {
+      '/trpc': { target: apiTarget, ws: true, configure },
+      '/healthz': { target: apiTarget, changeOrigin: true, configure },
+    },
+  },
 });

@@ -14,9 +14,19 @@ const TOKEN = 'e2e-door-token-5b8d0f3a9c';
 
 // What the fake OpenAI answers for each task of the demo chain, picked by the json_schema name we send.
 const ANSWERS: Record<string, unknown> = {
-  intent_recognition: { intent: 'order_status', confidence: 0.92, urgency: 'normal', rationale: 'The sender asks where order A-1042 is.' },
+  intent_recognition: {
+    intent: 'order_status',
+    confidence: 0.92,
+    urgency: 'normal',
+    rationale: 'The sender asks where order A-1042 is.',
+  },
   entity_extraction: { orderNumbers: ['A-1042'], products: [], people: ['Ann Lee'], dates: [], amounts: [] },
-  reply_drafting: { subject: 'Re: your order A-1042', body: 'Hi Ann,\n\nOrder A-1042 is on its way.\n\nBest,\nSupport', tone: 'helpful', needsHuman: false },
+  reply_drafting: {
+    subject: 'Re: your order A-1042',
+    body: 'Hi Ann,\n\nOrder A-1042 is on its way.\n\nBest,\nSupport',
+    tone: 'helpful',
+    needsHuman: false,
+  },
 };
 
 function schemaName(request: RecordedRequest): string {
@@ -86,16 +96,22 @@ describe('the app in Chromium, against a server with CHAINLOG_TOKEN', () => {
     await page.getByRole('button', { name: 'Order not arrived' }).click();
     await page.getByRole('button', { name: 'Submit' }).click();
     await page.waitForURL(/#\/chains\/[0-9a-f-]{36}$/, WAIT);
-    await expect.poll(() => page.getByTestId('step-intent recognition').getAttribute('data-status'), WAIT).toBe('running');
+    await expect
+      .poll(() => page.getByTestId('step-intent recognition').getAttribute('data-status'), WAIT)
+      .toBe('running');
 
     releaseFirstStep();
     await expect.poll(() => page.getByTestId('chain-status').getAttribute('data-status'), WAIT).toBe('succeeded');
-    await expect.poll(() => page.getByTestId('chain-reply-draft').innerText(), WAIT).toContain('Order A-1042 is on its way');
+    await expect
+      .poll(() => page.getByTestId('chain-reply-draft').innerText(), WAIT)
+      .toContain('Order A-1042 is on its way');
     await screenshot(page, '3-chain-finished-with-token');
 
     // Kept for the session: a reload goes straight to the inbox.
     await page.goto(server.url);
-    await expect.poll(() => page.getByTestId('inbox-message').first().getAttribute('data-status'), WAIT).toBe('succeeded');
+    await expect
+      .poll(() => page.getByTestId('inbox-message').first().getAttribute('data-status'), WAIT)
+      .toBe('succeeded');
     expect(await page.getByTestId('token-dialog').count()).toBe(0);
     expect(pageErrors).toEqual([]);
     await page.close();

@@ -14,8 +14,19 @@ const DESKTOP = { width: 1360, height: 900 };
 
 // What the fake OpenAI answers for each task of the demo chain, picked by the json_schema name we send.
 const ANSWERS: Record<string, unknown> = {
-  intent_recognition: { intent: 'order_status', confidence: 0.92, urgency: 'normal', rationale: 'The sender asks where order A-1042 is.' },
-  entity_extraction: { orderNumbers: ['A-1042'], products: ['Trailhead Backpack'], people: ['Ann Lee'], dates: ['Nov 12'], amounts: [] },
+  intent_recognition: {
+    intent: 'order_status',
+    confidence: 0.92,
+    urgency: 'normal',
+    rationale: 'The sender asks where order A-1042 is.',
+  },
+  entity_extraction: {
+    orderNumbers: ['A-1042'],
+    products: ['Trailhead Backpack'],
+    people: ['Ann Lee'],
+    dates: ['Nov 12'],
+    amounts: [],
+  },
   reply_drafting: {
     subject: 'Re: your order A-1042',
     body: 'Hi Ann,\n\nOrder A-1042 is on its way; we have asked the carrier for an update.\n\nBest,\nSupport',
@@ -105,7 +116,9 @@ describe('the app in Chromium', () => {
       await expect.poll(() => page.getByTestId(`step-${step}`).getAttribute('data-status'), WAIT).toBe('succeeded');
     }
     await expect.poll(() => page.getByTestId('chain-status').getAttribute('data-status'), WAIT).toBe('succeeded');
-    await expect.poll(() => page.getByTestId('chain-reply-draft').innerText(), WAIT).toContain('Order A-1042 is on its way');
+    await expect
+      .poll(() => page.getByTestId('chain-reply-draft').innerText(), WAIT)
+      .toContain('Order A-1042 is on its way');
     await screenshot(page, '3-chain-finished');
     // Answers of a real provider (the fake OpenAI) carry no offline label.
     expect(await page.getByTestId('offline-chip').count()).toBe(0);
@@ -123,7 +136,9 @@ describe('the app in Chromium', () => {
     await screenshot(page, '5-log-detail');
 
     await page.goto(server.url);
-    await expect.poll(() => page.getByTestId('inbox-message').first().getAttribute('data-status'), WAIT).toBe('succeeded');
+    await expect
+      .poll(() => page.getByTestId('inbox-message').first().getAttribute('data-status'), WAIT)
+      .toBe('succeeded');
     await screenshot(page, '6-inbox-list');
     expect(pageErrors).toEqual([]);
     await page.close();
@@ -142,8 +157,14 @@ describe('the app in Chromium', () => {
     page.on('response', async (response) => {
       const name = path.posix.basename(new URL(response.url()).pathname);
       if (!name.endsWith('.js')) return;
-      const [requestHeaders, responseHeaders] = await Promise.all([response.request().allHeaders(), response.allHeaders()]);
-      scripts.set(name, { accepted: requestHeaders['accept-encoding'] ?? '', sent: responseHeaders['content-encoding'] ?? 'identity' });
+      const [requestHeaders, responseHeaders] = await Promise.all([
+        response.request().allHeaders(),
+        response.allHeaders(),
+      ]);
+      scripts.set(name, {
+        accepted: requestHeaders['accept-encoding'] ?? '',
+        sent: responseHeaders['content-encoding'] ?? 'identity',
+      });
     });
     const loaded = (pageName: string) => [...scripts.keys()].some((name) => name.startsWith(`${pageName}-`));
 
@@ -212,10 +233,17 @@ describe('the app in Chromium', () => {
 
     const attempts = page.getByTestId('step-entity extraction').getByTestId('step-attempt');
     await expect.poll(() => attempts.count(), WAIT).toBe(2);
-    expect(await Promise.all((await attempts.all()).map((row) => row.getAttribute('data-status')))).toEqual(['error', 'ok']);
+    expect(await Promise.all((await attempts.all()).map((row) => row.getAttribute('data-status')))).toEqual([
+      'error',
+      'ok',
+    ]);
     expect(await attempts.first().innerText()).toContain('OutputValidationError');
-    await expect.poll(() => page.getByTestId('chain-totals').innerText(), WAIT).toMatch(/^3 calls, 4 attempts · .* in models · 1 failed attempt · \$/);
-    await expect.poll(() => page.getByTestId('chain-logs').innerText(), WAIT).toContain('Inference calls (3 calls, 4 attempts)');
+    await expect
+      .poll(() => page.getByTestId('chain-totals').innerText(), WAIT)
+      .toMatch(/^3 calls, 4 attempts · .* in models · 1 failed attempt · \$/);
+    await expect
+      .poll(() => page.getByTestId('chain-logs').innerText(), WAIT)
+      .toContain('Inference calls (3 calls, 4 attempts)');
     await screenshot(page, 'retried-step');
 
     await attempts.first().getByRole('link').click();
@@ -258,7 +286,9 @@ describe('the app in Chromium', () => {
     const unfiltered = await browser.newPage();
     await unfiltered.goto(`${server.url}/#/logs`);
     await expect.poll(() => unfiltered.getByTestId('log-row').count(), WAIT).toBeGreaterThan(0);
-    await expect.poll(() => page.getByTestId('log-row').count(), WAIT).toBe(await unfiltered.getByTestId('log-row').count());
+    await expect
+      .poll(() => page.getByTestId('log-row').count(), WAIT)
+      .toBe(await unfiltered.getByTestId('log-row').count());
     await screenshot(page, '8-logs-half-typed-chain-id');
     await page.getByRole('button', { name: 'Clear filters' }).click();
     await expect.poll(() => chainIdField.inputValue(), WAIT).toBe('');
@@ -273,7 +303,9 @@ describe('the app in Chromium', () => {
     await page.route('**/trpc/inbox.submit**', (route) => route.abort('connectionrefused'));
     await page.getByRole('button', { name: 'Submit' }).click();
 
-    await expect.poll(() => page.getByRole('alert').innerText(), WAIT).toContain('could not be reached, so the message was not sent');
+    await expect
+      .poll(() => page.getByRole('alert').innerText(), WAIT)
+      .toContain('could not be reached, so the message was not sent');
     expect(page.url()).not.toMatch(/#\/chains\//);
     await page.close();
   });
@@ -282,7 +314,11 @@ describe('the app in Chromium', () => {
     // More rows than one page (25) holds, whatever the other tests logged.
     const llm = server.dependencies.llm;
     for (let index = 0; index < 26; index++) {
-      await llm.ask('intent recognition', { from: 'ann@example.com', subject: `Paging ${index}`, body: 'Where is my order A-1042?' });
+      await llm.ask('intent recognition', {
+        from: 'ann@example.com',
+        subject: `Paging ${index}`,
+        body: 'Where is my order A-1042?',
+      });
     }
     const page = await browser.newPage({ viewport: DESKTOP });
     await page.goto(`${server.url}/#/logs`);

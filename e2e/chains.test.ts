@@ -14,13 +14,27 @@ const SCREENSHOTS = path.join('test-output', 'e2e', process.env.CHAINLOG_TEST_DB
 const WAIT = { timeout: 15_000 };
 const DESKTOP = { width: 1360, height: 900 };
 const PHONE = { width: 375, height: 800 };
-const MESSAGE = { from: 'ann@example.com', subject: 'Order A-1042 has not arrived', body: 'Hi, order A-1042 has not arrived yet. Ann' };
+const MESSAGE = {
+  from: 'ann@example.com',
+  subject: 'Order A-1042 has not arrived',
+  body: 'Hi, order A-1042 has not arrived yet. Ann',
+};
 
 // What the fake OpenAI answers for each task of the demo chain, picked by the json_schema name we send.
 const ANSWERS: Record<string, unknown> = {
-  intent_recognition: { intent: 'order_status', confidence: 0.92, urgency: 'normal', rationale: 'The sender asks where order A-1042 is.' },
+  intent_recognition: {
+    intent: 'order_status',
+    confidence: 0.92,
+    urgency: 'normal',
+    rationale: 'The sender asks where order A-1042 is.',
+  },
   entity_extraction: { orderNumbers: ['A-1042'], products: [], people: ['Ann'], dates: [], amounts: [] },
-  reply_drafting: { subject: 'Re: your order A-1042', body: 'Hi Ann,\n\nA-1042 is on its way.\n\nSupport', tone: 'helpful', needsHuman: false },
+  reply_drafting: {
+    subject: 'Re: your order A-1042',
+    body: 'Hi Ann,\n\nA-1042 is on its way.\n\nSupport',
+    tone: 'helpful',
+    needsHuman: false,
+  },
 };
 
 function schemaName(request: RecordedRequest): string {
@@ -71,7 +85,9 @@ describe('the Chains page and the chain waterfall in Chromium', () => {
     // More chains than one page (25) holds: plain ask() calls (no chain row), one of them starting with entity
     // extraction, and two demo chains: one whose entity step is retried, one whose reply fails.
     for (let index = 0; index < 25; index++) {
-      chains.asked.push((await server.dependencies.llm.ask('intent recognition', { ...MESSAGE, subject: `Paging ${index}` })).chainId);
+      chains.asked.push(
+        (await server.dependencies.llm.ask('intent recognition', { ...MESSAGE, subject: `Paging ${index}` })).chainId,
+      );
     }
     chains.askedEntities = (await server.dependencies.llm.ask('entity extraction', MESSAGE)).chainId;
     badEntityAnswers = 1;
@@ -171,7 +187,12 @@ describe('the Chains page and the chain waterfall in Chromium', () => {
     // Four attempts, in the order of their calls, the failed first try of entity extraction before its retry.
     const attempts = page.getByTestId('waterfall-attempt');
     await expect.poll(() => attempts.count(), WAIT).toBe(4);
-    expect(await attributesOf(page, 'waterfall-attempt', 'data-name')).toEqual(['intent recognition', 'entity extraction', 'entity extraction', 'reply drafting']);
+    expect(await attributesOf(page, 'waterfall-attempt', 'data-name')).toEqual([
+      'intent recognition',
+      'entity extraction',
+      'entity extraction',
+      'reply drafting',
+    ]);
     expect(await attributesOf(page, 'waterfall-attempt', 'data-attempt')).toEqual(['1', '1', '2', '1']);
     expect(await attributesOf(page, 'waterfall-attempt', 'data-status')).toEqual(['ok', 'error', 'ok', 'ok']);
     expect(await attempts.nth(1).innerText()).toContain('OutputValidationError');
@@ -182,7 +203,9 @@ describe('the Chains page and the chain waterfall in Chromium', () => {
       const previous = boxes[index - 1];
       const current = boxes[index];
       if (!previous || !current) throw new Error('a waterfall bar is not shown');
-      expect(current.x, `bar ${index + 1} starts after bar ${index} ends`).toBeGreaterThanOrEqual(previous.x + previous.width - 1);
+      expect(current.x, `bar ${index + 1} starts after bar ${index} ends`).toBeGreaterThanOrEqual(
+        previous.x + previous.width - 1,
+      );
     }
     await screenshot(page, '3-chain-waterfall');
 
@@ -201,7 +224,9 @@ describe('the Chains page and the chain waterfall in Chromium', () => {
     await expect.poll(() => list.getByTestId('chain-row').count(), WAIT).toBe(25);
     // chains.changes does not replay what it did not hear: a chain seen arriving proves the page is listening.
     const probe = await api.inbox.submit(MESSAGE);
-    await expect.poll(() => attributesOf(list, 'chain-row', 'data-chain-id').then((ids) => ids[0]), WAIT).toBe(probe.chainId);
+    await expect
+      .poll(() => attributesOf(list, 'chain-row', 'data-chain-id').then((ids) => ids[0]), WAIT)
+      .toBe(probe.chainId);
 
     firstStepHeld = new Promise<void>((resolve) => {
       releaseFirstStep = resolve;

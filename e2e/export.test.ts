@@ -11,7 +11,7 @@ import { buildClient } from './build-client.js';
 const WAIT = { timeout: 15_000 };
 const TOKEN = 'e2e-export-token-7c2d9e4a1f';
 
-describe('the Logs page\'s Export button, in Chromium, against a server with CHAINLOG_TOKEN', () => {
+describe("the Logs page's Export button, in Chromium, against a server with CHAINLOG_TOKEN", () => {
   let database: DatabaseHandle;
   let server: RunningServer;
   let browser: Browser;
@@ -41,12 +41,17 @@ describe('the Logs page\'s Export button, in Chromium, against a server with CHA
     await expect.poll(() => page.getByTestId('logs-page').innerText(), WAIT).toMatch(/Page 1/);
 
     await page.getByTestId('logs-export').click();
-    const [download] = await Promise.all([page.waitForEvent('download', WAIT), page.getByTestId('logs-export-csv').click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download', WAIT),
+      page.getByTestId('logs-export-csv').click(),
+    ]);
     expect(download.suggestedFilename()).toMatch(/^chainlog-logs-\d{4}-\d{2}-\d{2}\.csv$/);
     const file = await download.path();
     const lines = readFileSync(file, 'utf8').split('\r\n');
     expect(lines.pop()).toBe('');
-    expect(lines[0]).toBe('id,chain_id,name,provider,model,status,attempt,input_tokens,output_tokens,cost_usd,latency_ms,created_at,finished_at,error_class,error_message');
+    expect(lines[0]).toBe(
+      'id,chain_id,name,provider,model,status,attempt,input_tokens,output_tokens,cost_usd,latency_ms,created_at,finished_at,error_class,error_message',
+    );
     const rows = lines.slice(1).map((line) => line.split(','));
     // The seed's two failed reply drafts (a validation retry, broken JSON): the filters of the page, not every log.
     expect(rows.map((row) => row[1]).sort()).toEqual([seed.chainIds.replyRetried, seed.chainIds.tenDaysAgo].sort());

@@ -34,7 +34,11 @@ describe('the Instances panel of the Chains page in Chromium', () => {
     server = await startRunningServer({ clientDir });
     const { db } = server.dependencies;
     for (const instance of [...beating, lapsed]) await registerInstance(db, instance);
-    await db.updateTable('instance').set({ heartbeat_at: sql<Date>`now() - interval '5 minutes'` }).where('id', '=', lapsed.id).execute();
+    await db
+      .updateTable('instance')
+      .set({ heartbeat_at: sql<Date>`now() - interval '5 minutes'` })
+      .where('id', '=', lapsed.id)
+      .execute();
     browser = await launchChromium();
     rmSync(SCREENSHOTS, { recursive: true, force: true });
     mkdirSync(SCREENSHOTS, { recursive: true });
@@ -61,7 +65,8 @@ describe('the Instances panel of the Chains page in Chromium', () => {
     await page.getByTestId('instances-panel').waitFor(WAIT);
     expect(panelLoaded()).toBe(true);
     await expect.poll(() => page.getByTestId('instance-row').count(), WAIT).toBe(3);
-    const state = (id: string) => page.locator(`[data-testid="instance-row"][data-instance-id="${id}"]`).getAttribute('data-state');
+    const state = (id: string) =>
+      page.locator(`[data-testid="instance-row"][data-instance-id="${id}"]`).getAttribute('data-state');
     for (const { id } of beating) expect(await state(id)).toBe('alive');
     expect(await state(lapsed.id)).toBe('lapsed');
     const panelText = await page.getByTestId('instances-panel').innerText();
@@ -80,7 +85,7 @@ describe('the Instances panel of the Chains page in Chromium', () => {
     await page.close();
   });
 
-  it('keeps the page\'s width on a phone with the panel open (the table scrolls in its card)', async () => {
+  it("keeps the page's width on a phone with the panel open (the table scrolls in its card)", async () => {
     const page = await browser.newPage({ viewport: PHONE });
     await page.goto(`${server.url}/#/chains`);
     await page.getByRole('button', { name: 'Instances' }).click();

@@ -9,10 +9,13 @@ const DESKTOP = { width: 1360, height: 900 };
 
 /** The log ids the table shows, read in one evaluate (a string: the root tsconfig has no DOM types). */
 /** The Logs page's filters in the address, as an object (their order follows the order they were applied in). */
-const addressFilters = (page: Page) => Object.fromEntries(new URLSearchParams(new URL(page.url()).hash.split('?')[1] ?? ''));
+const addressFilters = (page: Page) =>
+  Object.fromEntries(new URLSearchParams(new URL(page.url()).hash.split('?')[1] ?? ''));
 
 const shownIds = (page: Page) =>
-  page.evaluate<string[]>(`[...document.querySelectorAll('[data-testid="log-row"]')].map((row) => row.getAttribute('data-log-id') ?? '')`);
+  page.evaluate<string[]>(
+    `[...document.querySelectorAll('[data-testid="log-row"]')].map((row) => row.getAttribute('data-log-id') ?? '')`,
+  );
 
 describe('searching and narrowing the Logs page in Chromium', () => {
   let app: SeededApp;
@@ -34,7 +37,9 @@ describe('searching and narrowing the Logs page in Chromium', () => {
     page.on('pageerror', (error) => pageErrors.push(error));
     await page.goto(`${server.url}/#/logs`);
     const all = await api.logs.count();
-    await expect.poll(() => page.getByTestId('logs-page').innerText(), WAIT).toBe(`Page 1 · 25 rows of ${all.count.toLocaleString('en-US')}`);
+    await expect
+      .poll(() => page.getByTestId('logs-page').innerText(), WAIT)
+      .toBe(`Page 1 · 25 rows of ${all.count.toLocaleString('en-US')}`);
 
     await page.getByTestId('logs-search').fill('refund');
     await page.getByTestId('logs-minLatencyMs').fill('2500');
@@ -47,12 +52,19 @@ describe('searching and narrowing the Logs page in Chromium', () => {
     expect(total.count).toBeGreaterThan(0);
     expect(total.count).toBeLessThan(all.count);
     await expect.poll(() => shownIds(page), WAIT).toEqual(expected.items.map((item) => item.id));
-    await expect.poll(() => page.getByTestId('logs-page').innerText(), WAIT).toMatch(new RegExp(`of ${total.count.toLocaleString('en-US')}$`));
+    await expect
+      .poll(() => page.getByTestId('logs-page').innerText(), WAIT)
+      .toMatch(new RegExp(`of ${total.count.toLocaleString('en-US')}$`));
     await page.screenshot({ path: path.join(app.screenshots, '1-search-and-filters.png'), fullPage: true });
 
     await page.getByTestId('logs-export').click();
-    const [download] = await Promise.all([page.waitForEvent('download', WAIT), page.getByTestId('logs-export-csv').click()]);
-    const lines = readFileSync(await download.path(), 'utf8').split('\r\n').filter((line) => line !== '');
+    const [download] = await Promise.all([
+      page.waitForEvent('download', WAIT),
+      page.getByTestId('logs-export-csv').click(),
+    ]);
+    const lines = readFileSync(await download.path(), 'utf8')
+      .split('\r\n')
+      .filter((line) => line !== '');
     expect(lines.length - 1).toBe(total.count);
     const header = lines[0]?.split(',') ?? [];
     const latency = header.indexOf('latency_ms');

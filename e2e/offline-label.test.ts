@@ -61,8 +61,12 @@ describe('answers of the offline provider in Chromium', () => {
       await expect.poll(() => page.getByTestId(`step-${step}`).getByTestId('offline-chip').count(), WAIT).toBe(1);
     }
     await expect.poll(() => page.getByTestId('chain-log-link').getByTestId('offline-chip').count(), WAIT).toBe(3);
-    await expect.poll(() => page.getByTestId('offline-alert').innerText(), WAIT).toContain('Every step of this chain was answered by the offline provider');
-    expect(await offlineTooltip(page, page.getByTestId('step-intent recognition').getByTestId('offline-chip'))).toContain('deterministic stand-in, not a model answer');
+    await expect
+      .poll(() => page.getByTestId('offline-alert').innerText(), WAIT)
+      .toContain('Every step of this chain was answered by the offline provider');
+    expect(
+      await offlineTooltip(page, page.getByTestId('step-intent recognition').getByTestId('offline-chip')),
+    ).toContain('deterministic stand-in, not a model answer');
     await screenshot(page, '1-chain-offline');
 
     await page.getByRole('link', { name: /view logs/i }).click();

@@ -7,7 +7,14 @@ const WAIT = { timeout: 15_000 };
 const DESKTOP = { width: 1360, height: 900 };
 const PHONE = { width: 375, height: 800 };
 // Pages ask for reduced motion, which the charts honour: screenshots show the bars drawn, not growing.
-const CHARTS = ['chart-calls', 'chart-errors', 'chart-latency-tasks', 'chart-latency-models', 'chart-cost', 'chart-tokens'];
+const CHARTS = [
+  'chart-calls',
+  'chart-errors',
+  'chart-latency-tasks',
+  'chart-latency-models',
+  'chart-cost',
+  'chart-tokens',
+];
 
 /** What each chart card drew: its legend's labels and how many marks (bars, lines) its SVG holds. */
 interface DrawnChart {
@@ -72,7 +79,9 @@ describe('the Stats page in Chromium', () => {
     // Two columns of charts side by side on a desktop.
     for (const chart of charts) expect(chart.width).toBeGreaterThan(450);
     const totals = await page.getByTestId('stats-totals').innerText();
-    expect(totals).toContain(new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 }).format(overview.totals.calls));
+    expect(totals).toContain(
+      new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 }).format(overview.totals.calls),
+    );
     await page.screenshot({ path: path.join(app.screenshots, '1-stats-30-days.png'), fullPage: true });
     expect(pageErrors).toEqual([]);
     await page.close();
@@ -87,8 +96,13 @@ describe('the Stats page in Chromium', () => {
     await page.getByRole('option', { name: 'reply drafting' }).click();
 
     await expect.poll(() => new URL(page.url()).hash, WAIT).toBe('#/stats?days=7&name=reply+drafting');
-    await expect.poll(async () => (await drawnCharts(page)).find((chart) => chart.testId === 'chart-calls')?.legend, WAIT).toEqual(['reply drafting']);
-    const overview = await api.stats.overview({ from: new Date(Date.now() - 6 * 86_400_000).toISOString().slice(0, 10), name: 'reply drafting' });
+    await expect
+      .poll(async () => (await drawnCharts(page)).find((chart) => chart.testId === 'chart-calls')?.legend, WAIT)
+      .toEqual(['reply drafting']);
+    const overview = await api.stats.overview({
+      from: new Date(Date.now() - 6 * 86_400_000).toISOString().slice(0, 10),
+      name: 'reply drafting',
+    });
     const latency = (await drawnCharts(page)).find((chart) => chart.testId === 'chart-latency-models');
     expect(overview.latency.models.length).toBeGreaterThan(0);
     expect(latency?.marks).toBeGreaterThanOrEqual(overview.latency.models.length);

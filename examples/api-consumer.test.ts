@@ -70,19 +70,41 @@ describe('a TypeScript project consuming the API through dist/api', () => {
     consumerDir = mkdtempSync(path.join(tmpdir(), 'chainlog-consumer-'));
     running = await startRunningServer();
     const apiDir = path.join(consumerDir, 'api');
-    await runFile(process.execPath, ['--import', 'tsx', 'server/build/api-types.ts', apiDir], { cwd: REPO_ROOT, timeout: SETUP_TIMEOUT_MS });
-    const { stdout } = await runFile('npm', ['pack', apiDir, '--pack-destination', consumerDir], { cwd: consumerDir });
-    writeFileSync(path.join(consumerDir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-    // What README "The typed API" says to install.
-    const trpc = API_PACKAGE.trpcVersion;
-    await runFile('npm', ['install', `./${stdout.trim()}`, `@trpc/client@${trpc}`, `@trpc/server@${trpc}`, '@types/node@20', '--prefer-offline', '--no-audit', '--no-fund'], {
-      cwd: consumerDir,
+    await runFile(process.execPath, ['--import', 'tsx', 'server/build/api-types.ts', apiDir], {
+      cwd: REPO_ROOT,
       timeout: SETUP_TIMEOUT_MS,
     });
+    const { stdout } = await runFile('npm', ['pack', apiDir, '--pack-destination', consumerDir], { cwd: consumerDir });
+    writeFileSync(
+      path.join(consumerDir, 'package.json'),
+      JSON.stringify({ name: 'consumer', private: true, type: 'module' }),
+    );
+    // What README "The typed API" says to install.
+    const trpc = API_PACKAGE.trpcVersion;
+    await runFile(
+      'npm',
+      [
+        'install',
+        `./${stdout.trim()}`,
+        `@trpc/client@${trpc}`,
+        `@trpc/server@${trpc}`,
+        '@types/node@20',
+        '--prefer-offline',
+        '--no-audit',
+        '--no-fund',
+      ],
+      {
+        cwd: consumerDir,
+        timeout: SETUP_TIMEOUT_MS,
+      },
+    );
     writeFileSync(path.join(consumerDir, 'tsconfig.json'), JSON.stringify(TSCONFIG));
     writeFileSync(path.join(consumerDir, 'client.ts'), CLIENT);
     writeFileSync(path.join(consumerDir, 'wrong.ts'), WRONG);
-    copyFileSync(path.join(consumerDir, 'node_modules/@chainlog/api/index.d.ts'), path.join(consumerDir, 'api-check.ts'));
+    copyFileSync(
+      path.join(consumerDir, 'node_modules/@chainlog/api/index.d.ts'),
+      path.join(consumerDir, 'api-check.ts'),
+    );
   }, SETUP_TIMEOUT_MS);
 
   afterAll(async () => {
@@ -90,9 +112,14 @@ describe('a TypeScript project consuming the API through dist/api', () => {
     rmSync(consumerDir, { recursive: true, force: true });
   });
 
-  it('types a client: calls compile under exactOptionalPropertyTypes, wrong inputs and outputs do not; the client runs', { timeout: 120_000 }, async () => {
+  it('types a client: calls compile under exactOptionalPropertyTypes, wrong inputs and outputs do not; the client runs', {
+    timeout: 120_000,
+  }, async () => {
     const tsc = path.join(REPO_ROOT, 'node_modules/typescript/bin/tsc');
-    const compiled = await runFile(process.execPath, [tsc, '-p', 'tsconfig.json', '--pretty', 'false', '--listFiles'], { cwd: consumerDir, timeout: 90_000 }).then(
+    const compiled = await runFile(process.execPath, [tsc, '-p', 'tsconfig.json', '--pretty', 'false', '--listFiles'], {
+      cwd: consumerDir,
+      timeout: 90_000,
+    }).then(
       ({ stdout }) => ({ code: 0, stdout }),
       (error: { code?: number; stdout?: string }) => ({ code: error.code ?? -1, stdout: error.stdout ?? '' }),
     );
@@ -104,11 +131,21 @@ describe('a TypeScript project consuming the API through dist/api', () => {
     expect(errors.filter((line) => !line.startsWith('wrong.ts('))).toEqual([]);
     expect([...new Set(errors.map((line) => Number(/^wrong\.ts\((\d+),/.exec(line)?.[1])))]).toEqual(WRONG_LINES);
     // Neither the server's source nor the SDKs, zod or Kysely: tRPC's types, Node's and the lib.
-    expect(files.filter((file) => /\/(server|shared)\/src\/|openai|anthropic|kysely|zod|pglite/.test(file))).toEqual([]);
+    expect(files.filter((file) => /\/(server|shared)\/src\/|openai|anthropic|kysely|zod|pglite/.test(file))).toEqual(
+      [],
+    );
     console.log(`consumer tsc read ${files.length} files`);
 
-    const { stdout } = await runFile(process.execPath, ['out/client.js', running.url], { cwd: consumerDir, timeout: 20_000 });
+    const { stdout } = await runFile(process.execPath, ['out/client.js', running.url], {
+      cwd: consumerDir,
+      timeout: 20_000,
+    });
     const result: unknown = JSON.parse(stdout);
-    expect(result).toMatchObject({ status: 'ok', chainId: expect.stringMatching(/^[0-9a-f-]{36}$/), steps: expect.any(Number), refusal: 'BAD_REQUEST 400' });
+    expect(result).toMatchObject({
+      status: 'ok',
+      chainId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      steps: expect.any(Number),
+      refusal: 'BAD_REQUEST 400',
+    });
   });
 });

@@ -35,14 +35,22 @@ async function main(): Promise<number> {
 
   // One WebSocket for subscriptions (the server takes it on the same port); queries and mutations go over HTTP.
   // The token goes as a Bearer header on HTTP, and in connectionParams (the socket's first message) on the WebSocket.
-  const wsClient = createWSClient({ url: wsUrl.href, WebSocket: NodeWebSocket, connectionParams: token ? { token } : undefined });
+  const wsClient = createWSClient({
+    url: wsUrl.href,
+    WebSocket: NodeWebSocket,
+    connectionParams: token ? { token } : undefined,
+  });
   const client = createTRPCClient<AppRouter>({
     links: [
       splitLink({
         condition: (operation) => operation.type === 'subscription',
         true: wsLink({ client: wsClient }),
         // The server takes at most 10 calls a batch by default (CHAINLOG_MAX_BATCH_CALLS).
-        false: httpBatchLink({ url: new URL('trpc', baseUrl).href, maxItems: 10, headers: token ? { authorization: `Bearer ${token}` } : {} }),
+        false: httpBatchLink({
+          url: new URL('trpc', baseUrl).href,
+          maxItems: 10,
+          headers: token ? { authorization: `Bearer ${token}` } : {},
+        }),
       }),
     ],
   });
@@ -83,12 +91,18 @@ function followChain(client: Client, chainId: string): Promise<ChainOutcome> {
               `step ${payload.step} ${payload.name}: done in ${Math.round(payload.latencyMs)} ms on ${payload.provider} ${payload.model} (${tokens}, ${cost}); log ${payload.logId}`,
             );
           }
-          if (payload.type === 'step_failed') console.log(`step ${payload.step} ${payload.name}: FAILED ${payload.error.class}: ${payload.error.message}`);
+          if (payload.type === 'step_failed')
+            console.log(
+              `step ${payload.step} ${payload.name}: FAILED ${payload.error.class}: ${payload.error.message}`,
+            );
           if (payload.type === 'chain_finished') outcome = { status: payload.status, error: payload.error };
         },
         onError: reject,
         // The server completes the subscription right after chain_finished.
-        onComplete: () => (outcome ? resolve(outcome) : reject(new Error(`the subscription to chain ${chainId} ended before the chain finished`))),
+        onComplete: () =>
+          outcome
+            ? resolve(outcome)
+            : reject(new Error(`the subscription to chain ${chainId} ended before the chain finished`)),
       },
     );
   });

@@ -21,7 +21,9 @@ if (existsSync(TURBO)) {
     process.exit(1);
   }
 } else if (!existsSync(SERVER_BUNDLE)) {
-  process.stderr.write('npm start: server/dist/main.js is missing: run `npm run build` before `npm prune --omit=dev`\n');
+  process.stderr.write(
+    'npm start: server/dist/main.js is missing: run `npm run build` before `npm prune --omit=dev`\n',
+  );
   process.exit(1);
 }
 

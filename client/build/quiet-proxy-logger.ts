@@ -5,7 +5,9 @@ import { createLogger, type Logger, type ProxyOptions } from 'vite';
 const RESTART_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE']);
 
 function errorCode(error: unknown): string {
-  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : '';
+  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
+    ? error.code
+    : '';
 }
 
 /**
@@ -24,7 +26,10 @@ export function quietProxyLogging(apiTarget: string): { customLogger: Logger; co
       }
       if (saidDown) return;
       saidDown = true;
-      logger.warn(`the API server at ${apiTarget} is not answering (restarting?): the proxy retries with each request`, { timestamp: true });
+      logger.warn(
+        `the API server at ${apiTarget} is not answering (restarting?): the proxy retries with each request`,
+        { timestamp: true },
+      );
     },
   };
   const configure: ProxyOptions['configure'] = (proxy) => {

@@ -8,7 +8,10 @@ export function AppTheme({ children }: { children: ReactNode }) {
   const theme = useMemo(
     () =>
       createTheme({
-        palette: { mode: prefersDark ? 'dark' : 'light', ...(prefersDark ? {} : { background: { default: '#f6f7f9' } }) },
+        palette: {
+          mode: prefersDark ? 'dark' : 'light',
+          ...(prefersDark ? {} : { background: { default: '#f6f7f9' } }),
+        },
         shape: { borderRadius: 8 },
       }),
     [prefersDark],

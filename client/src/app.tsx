@@ -8,13 +8,25 @@ import { useLiveUpdates } from './live-updates.js';
 import { type TrpcClient, trpc } from './trpc.js';
 
 // Each page is a chunk of its own, fetched when first shown: the first view loads the shell and one page, not four.
-const InboxPage = lazy(() => import('./features/inbox/inbox-page.js').then((module) => ({ default: module.InboxPage })));
-const ChainsPage = lazy(() => import('./features/chains/chains-page.js').then((module) => ({ default: module.ChainsPage })));
-const ChainPage = lazy(() => import('./features/chain/chain-page.js').then((module) => ({ default: module.ChainPage })));
+const InboxPage = lazy(() =>
+  import('./features/inbox/inbox-page.js').then((module) => ({ default: module.InboxPage })),
+);
+const ChainsPage = lazy(() =>
+  import('./features/chains/chains-page.js').then((module) => ({ default: module.ChainsPage })),
+);
+const ChainPage = lazy(() =>
+  import('./features/chain/chain-page.js').then((module) => ({ default: module.ChainPage })),
+);
 const LogsPage = lazy(() => import('./features/logs/logs-page.js').then((module) => ({ default: module.LogsPage })));
-const StatsPage = lazy(() => import('./features/stats/stats-page.js').then((module) => ({ default: module.StatsPage })));
-const LogDetailPage = lazy(() => import('./features/logs/log-detail-page.js').then((module) => ({ default: module.LogDetailPage })));
-const NotFoundPage = lazy(() => import('./components/error-state.js').then((module) => ({ default: module.NotFoundPage })));
+const StatsPage = lazy(() =>
+  import('./features/stats/stats-page.js').then((module) => ({ default: module.StatsPage })),
+);
+const LogDetailPage = lazy(() =>
+  import('./features/logs/log-detail-page.js').then((module) => ({ default: module.LogDetailPage })),
+);
+const NotFoundPage = lazy(() =>
+  import('./components/error-state.js').then((module) => ({ default: module.NotFoundPage })),
+);
 
 /**
  * Providers and routes. A hash router, so the static bundle works from any host (S3/CloudFront) with no rewrite

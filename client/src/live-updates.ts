@@ -16,7 +16,10 @@ const CHAIN_LIST_REFRESH_MS = 1_000;
  */
 export function useLiveUpdates(): void {
   const utils = trpc.useUtils();
-  const refreshChainLists = useMemo(() => throttle(() => void utils.chains.list.invalidate(), CHAIN_LIST_REFRESH_MS), [utils]);
+  const refreshChainLists = useMemo(
+    () => throttle(() => void utils.chains.list.invalidate(), CHAIN_LIST_REFRESH_MS),
+    [utils],
+  );
   useEffect(() => () => refreshChainLists.cancel(), [refreshChainLists]);
 
   trpc.chains.changes.useSubscription(undefined, {

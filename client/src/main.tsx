@@ -13,7 +13,9 @@ void startAccess();
 createRoot(root).render(
   <StrictMode>
     <AppTheme>
-      <AccessGate>{(session) => <App key={session.id} queryClient={session.queryClient} trpcClient={session.trpcClient} />}</AccessGate>
+      <AccessGate>
+        {(session) => <App key={session.id} queryClient={session.queryClient} trpcClient={session.trpcClient} />}
+      </AccessGate>
     </AppTheme>
   </StrictMode>,
 );

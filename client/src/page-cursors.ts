@@ -17,7 +17,8 @@ export function usePageCursors(stateKey: string): [PageCursors, (cursors: PageCu
 }
 
 function pageCursorsOf(state: unknown, stateKey: string): PageCursors {
-  const cursors: unknown = typeof state === 'object' && state !== null && stateKey in state ? Reflect.get(state, stateKey) : undefined;
+  const cursors: unknown =
+    typeof state === 'object' && state !== null && stateKey in state ? Reflect.get(state, stateKey) : undefined;
   if (!Array.isArray(cursors) || cursors.length === 0) return [null];
   const typed = cursors.filter((cursor): cursor is string | null => cursor === null || typeof cursor === 'string');
   return typed.length === cursors.length ? typed : [null];

@@ -52,7 +52,11 @@ export function createTrpcConnection({ token, onUnauthorized }: TrpcConnectionOp
         condition: (operation) => operation.type === 'subscription',
         true: wsLink({ client: wsClient }),
         // The server refuses a batch of more than CHAINLOG_MAX_BATCH_CALLS (10 by default): more go in further requests.
-        false: httpBatchLink({ url: API_HTTP_URL, maxItems: 10, headers: token === null ? {} : { authorization: `Bearer ${token}` } }),
+        false: httpBatchLink({
+          url: API_HTTP_URL,
+          maxItems: 10,
+          headers: token === null ? {} : { authorization: `Bearer ${token}` },
+        }),
       }),
     ],
   });

@@ -34,9 +34,14 @@ export async function buildClient({ projectRoot, outDir, apiUrl, environment }: 
     child.once('error', reject);
     child.once('close', resolve);
   }).catch((error: unknown) => {
-    throw new DeployError('build', `cannot deploy: cannot run npm to build the client: ${error instanceof Error ? error.message : String(error)}`, {
-      cause: error,
-    });
+    throw new DeployError(
+      'build',
+      `cannot deploy: cannot run npm to build the client: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        cause: error,
+      },
+    );
   });
-  if (code !== 0) throw new DeployError('build', `cannot deploy: the client build failed (exit ${code}):\n${output.trim()}`);
+  if (code !== 0)
+    throw new DeployError('build', `cannot deploy: the client build failed (exit ${code}):\n${output.trim()}`);
 }

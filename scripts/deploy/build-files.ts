@@ -34,7 +34,9 @@ export const ENTRY_PAGE = 'index.html';
  * CloudFront compresses on its edge instead ("Compress objects automatically").
  */
 function isPrecompressedCopy(relativePath: string, all: ReadonlySet<string>): boolean {
-  return PRECOMPRESSED.some(({ suffix }) => relativePath.endsWith(suffix) && all.has(relativePath.slice(0, -suffix.length)));
+  return PRECOMPRESSED.some(
+    ({ suffix }) => relativePath.endsWith(suffix) && all.has(relativePath.slice(0, -suffix.length)),
+  );
 }
 
 /**
@@ -53,7 +55,8 @@ export async function readBuildFiles(distDir: string, prefix: string): Promise<B
     .map((entry) => path.relative(distDir, path.join(entry.parentPath, entry.name)).split(path.sep).join('/'))
     .sort();
   const all = new Set(relativePaths);
-  if (!all.has(ENTRY_PAGE)) throw new DeployError('build', `cannot deploy: ${distDir} has no ${ENTRY_PAGE} (build the client first)`);
+  if (!all.has(ENTRY_PAGE))
+    throw new DeployError('build', `cannot deploy: ${distDir} has no ${ENTRY_PAGE} (build the client first)`);
   return Promise.all(
     relativePaths
       .filter((relativePath) => !isPrecompressedCopy(relativePath, all))

@@ -12,18 +12,28 @@ const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
 // S3's rules for new buckets (no uppercase, no underscore), which are also the only ones path-style and virtual-host
 // addressing both accept.
 const bucketName = z
-  .string({ error: (issue) => (issue.input === undefined ? 'is not set: name the S3 bucket that serves the client' : 'must be text') })
+  .string({
+    error: (issue) =>
+      issue.input === undefined ? 'is not set: name the S3 bucket that serves the client' : 'must be text',
+  })
   .trim()
-  .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'is not an S3 bucket name (3 to 63 lowercase letters, digits, dots and hyphens)');
+  .regex(
+    /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+    'is not an S3 bucket name (3 to 63 lowercase letters, digits, dots and hyphens)',
+  );
 
 /** `app`, `/app/`, `app/v2` → `app/`, `app/v2/`; blank → '' (the bucket's root). */
 const keyPrefix = z
   .string()
   .trim()
   .transform((value) => value.replace(/^\/+|\/+$/g, ''))
-  .refine((value) => value.split('/').every((segment) => segment !== '.' && segment !== '..' && (value === '' || segment !== '')), {
-    message: 'must be a key prefix such as app/ (no empty, . or .. segments)',
-  })
+  .refine(
+    (value) =>
+      value.split('/').every((segment) => segment !== '.' && segment !== '..' && (value === '' || segment !== '')),
+    {
+      message: 'must be a key prefix such as app/ (no empty, . or .. segments)',
+    },
+  )
   .transform((value) => (value === '' ? '' : `${value}/`));
 
 const deployEnvSchema = z
@@ -31,7 +41,10 @@ const deployEnvSchema = z
     CHAINLOG_DEPLOY_BUCKET: bucketName,
     CHAINLOG_DEPLOY_PREFIX: keyPrefix.default(''),
     CHAINLOG_DEPLOY_DISTRIBUTION_ID: optionalText.pipe(
-      z.string().regex(/^[A-Z0-9]{8,20}$/, 'is not a CloudFront distribution id (such as E2QWRUHAPOMQZL)').optional(),
+      z
+        .string()
+        .regex(/^[A-Z0-9]{8,20}$/, 'is not a CloudFront distribution id (such as E2QWRUHAPOMQZL)')
+        .optional(),
     ),
     CHAINLOG_DEPLOY_API_URL: optionalText.pipe(httpUrl.optional()),
     AWS_REGION: optionalText,
@@ -45,10 +58,18 @@ const deployEnvSchema = z
   .superRefine((env, context) => {
     // One half of a key pair is a mistake, not a request for the SDK's other credential sources.
     if (env.AWS_ACCESS_KEY_ID && !env.AWS_SECRET_ACCESS_KEY) {
-      context.addIssue({ code: 'custom', path: ['AWS_SECRET_ACCESS_KEY'], message: 'is not set, but AWS_ACCESS_KEY_ID is' });
+      context.addIssue({
+        code: 'custom',
+        path: ['AWS_SECRET_ACCESS_KEY'],
+        message: 'is not set, but AWS_ACCESS_KEY_ID is',
+      });
     }
     if (env.AWS_SECRET_ACCESS_KEY && !env.AWS_ACCESS_KEY_ID) {
-      context.addIssue({ code: 'custom', path: ['AWS_ACCESS_KEY_ID'], message: 'is not set, but AWS_SECRET_ACCESS_KEY is' });
+      context.addIssue({
+        code: 'custom',
+        path: ['AWS_ACCESS_KEY_ID'],
+        message: 'is not set, but AWS_SECRET_ACCESS_KEY is',
+      });
     }
   });
 
@@ -70,7 +91,9 @@ export interface DeployConfig {
 
 function withoutBlanks(source: NodeJS.ProcessEnv): Record<string, string> {
   return Object.fromEntries(
-    Object.entries(source).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1].trim() !== ''),
+    Object.entries(source).filter(
+      (entry): entry is [string, string] => entry[1] !== undefined && entry[1].trim() !== '',
+    ),
   );
 }
 

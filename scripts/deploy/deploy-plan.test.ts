@@ -27,7 +27,11 @@ function storedAt(keys: Record<string, Date>): Map<string, StoredObject> {
 
 function manifest(previousFiles: string[], objects: string[]): StoredManifest {
   return {
-    manifest: { version: 1, deploys: [{ at: PREVIOUS_DEPLOY.toISOString(), apiUrl: null, files: previousFiles }], objects },
+    manifest: {
+      version: 1,
+      deploys: [{ at: PREVIOUS_DEPLOY.toISOString(), apiUrl: null, files: previousFiles }],
+      objects,
+    },
     writtenAt: PREVIOUS_DEPLOY,
   };
 }
@@ -39,7 +43,12 @@ describe('planning a deploy', () => {
   test('uploads go fingerprinted assets first, other files next, index.html last', () => {
     const files = [file('index.html'), file('favicon.svg'), file('assets/b-BBBBBBBB.js'), file('assets/a-AAAAAAAA.js')];
     const plan = planDeploy({ files, stored: new Map(), storedHeaders: new Map(), previous: undefined });
-    expect(plan.uploads.map(({ file: planned }) => planned.key)).toEqual(['assets/a-AAAAAAAA.js', 'assets/b-BBBBBBBB.js', 'favicon.svg', 'index.html']);
+    expect(plan.uploads.map(({ file: planned }) => planned.key)).toEqual([
+      'assets/a-AAAAAAAA.js',
+      'assets/b-BBBBBBBB.js',
+      'favicon.svg',
+      'index.html',
+    ]);
   });
 
   test('a stored file with the same hash but other headers is uploaded again; one without our hash is replaced', () => {
@@ -49,7 +58,12 @@ describe('planning a deploy', () => {
       [same.key, { sha256: same.sha256, contentType: 'text/html', cacheControl: 'no-cache' }],
       [asset.key, { sha256: undefined, contentType: asset.contentType, cacheControl: asset.cacheControl }],
     ]);
-    const plan = planDeploy({ files: [same, asset], stored: storedAt({ [same.key]: BEFORE, [asset.key]: BEFORE }), storedHeaders: headers, previous: undefined });
+    const plan = planDeploy({
+      files: [same, asset],
+      stored: storedAt({ [same.key]: BEFORE, [asset.key]: BEFORE }),
+      storedHeaders: headers,
+      previous: undefined,
+    });
     expect(plan.uploads.map(({ file: planned, reason }) => [planned.key, reason])).toEqual([
       ['assets/a-AAAAAAAA.js', 'not written by a deploy'],
       ['index.html', 'headers changed'],
@@ -65,19 +79,40 @@ describe('planning a deploy', () => {
       'assets/same-second-EEEEEEEE.js': PREVIOUS_DEPLOY,
       'notes/not-ours.txt': BEFORE,
     });
-    const objects = ['assets/previous-BBBBBBBB.js', 'assets/older-AAAAAAAA.js', 'assets/rewritten-DDDDDDDD.js', 'assets/same-second-EEEEEEEE.js', 'assets/gone-FFFFFFFF.js'];
-    const plan = planDeploy({ files, stored, storedHeaders: new Map(), previous: manifest(['index.html', 'assets/previous-BBBBBBBB.js'], objects) });
+    const objects = [
+      'assets/previous-BBBBBBBB.js',
+      'assets/older-AAAAAAAA.js',
+      'assets/rewritten-DDDDDDDD.js',
+      'assets/same-second-EEEEEEEE.js',
+      'assets/gone-FFFFFFFF.js',
+    ];
+    const plan = planDeploy({
+      files,
+      stored,
+      storedHeaders: new Map(),
+      previous: manifest(['index.html', 'assets/previous-BBBBBBBB.js'], objects),
+    });
     expect(plan.deletions).toEqual(['assets/older-AAAAAAAA.js', 'assets/same-second-EEEEEEEE.js']);
     expect(plan.kept).toEqual([
       { key: 'assets/previous-BBBBBBBB.js', reason: 'in the previous deploy' },
       { key: 'assets/rewritten-DDDDDDDD.js', reason: 'written since the previous deploy' },
     ]);
     // An object no deploy wrote is never touched, and one already gone is forgotten.
-    expect(plan.objects.sort()).toEqual(['assets/new-CCCCCCCC.js', 'assets/previous-BBBBBBBB.js', 'assets/rewritten-DDDDDDDD.js', 'index.html']);
+    expect(plan.objects.sort()).toEqual([
+      'assets/new-CCCCCCCC.js',
+      'assets/previous-BBBBBBBB.js',
+      'assets/rewritten-DDDDDDDD.js',
+      'index.html',
+    ]);
   });
 
   test('without a manifest nothing is deleted', () => {
-    const plan = planDeploy({ files: [file('index.html')], stored: storedAt({ 'assets/old-AAAAAAAA.js': BEFORE }), storedHeaders: new Map(), previous: undefined });
+    const plan = planDeploy({
+      files: [file('index.html')],
+      stored: storedAt({ 'assets/old-AAAAAAAA.js': BEFORE }),
+      storedHeaders: new Map(),
+      previous: undefined,
+    });
     expect(plan.deletions).toEqual([]);
   });
 });

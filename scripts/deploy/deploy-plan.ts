@@ -34,7 +34,11 @@ export interface PlanInput {
   previous: StoredManifest | undefined;
 }
 
-function uploadReason(file: BuildFile, stored: StoredObject | undefined, headers: StoredHeaders | undefined): UploadReason | undefined {
+function uploadReason(
+  file: BuildFile,
+  stored: StoredObject | undefined,
+  headers: StoredHeaders | undefined,
+): UploadReason | undefined {
   if (!stored || !headers) return 'new';
   if (headers.sha256 === undefined) return 'not written by a deploy';
   if (headers.sha256 !== file.sha256) return 'changed';
@@ -60,7 +64,10 @@ export function planDeploy({ files, stored, storedHeaders, previous }: PlanInput
     if (reason) uploads.push({ file, reason });
     else unchanged.push(file.key);
   }
-  uploads.sort((a, b) => UPLOAD_ORDER.indexOf(a.file.role) - UPLOAD_ORDER.indexOf(b.file.role) || a.file.key.localeCompare(b.file.key));
+  uploads.sort(
+    (a, b) =>
+      UPLOAD_ORDER.indexOf(a.file.role) - UPLOAD_ORDER.indexOf(b.file.role) || a.file.key.localeCompare(b.file.key),
+  );
 
   const current = new Set(files.map((file) => file.key));
   const previousFiles = new Set(previous?.manifest.deploys[0]?.files ?? []);
@@ -70,7 +77,8 @@ export function planDeploy({ files, stored, storedHeaders, previous }: PlanInput
     const object = stored.get(key);
     if (current.has(key) || !object) continue;
     if (previousFiles.has(key)) kept.push({ key, reason: 'in the previous deploy' });
-    else if (previous && object.lastModified.getTime() > previous.writtenAt.getTime()) kept.push({ key, reason: 'written since the previous deploy' });
+    else if (previous && object.lastModified.getTime() > previous.writtenAt.getTime())
+      kept.push({ key, reason: 'written since the previous deploy' });
     else deletions.push(key);
   }
   return {

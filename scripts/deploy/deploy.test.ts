@@ -45,7 +45,14 @@ function environment(bucket: string, extra: NodeJS.ProcessEnv = {}): NodeJS.Proc
 }
 
 function options(bucket: string, distDir: string, overrides: Partial<DeployOptions> = {}): DeployOptions {
-  return { environment: environment(bucket), projectRoot: PROJECT_ROOT, distDir, build: false, dryRun: false, ...overrides };
+  return {
+    environment: environment(bucket),
+    projectRoot: PROJECT_ROOT,
+    distDir,
+    build: false,
+    dryRun: false,
+    ...overrides,
+  };
 }
 
 /** The keys PUT into `bucket` since request number `since`, in the order the server received them. */
@@ -84,20 +91,31 @@ describe('npm run deploy against a local S3 and a fake CloudFront', () => {
     expect(await storedKeys('real-build')).toEqual([...built, '.chainlog-deploy.json'].sort());
     for (const key of built) {
       const head = await s3.client.send(new HeadObjectCommand({ Bucket: 'real-build', Key: key }));
-      const expected = key === 'index.html' ? ['text/html; charset=utf-8', 'no-cache'] : key.endsWith('.js') ? ['text/javascript; charset=utf-8', IMMUTABLE] : undefined;
+      const expected =
+        key === 'index.html'
+          ? ['text/html; charset=utf-8', 'no-cache']
+          : key.endsWith('.js')
+            ? ['text/javascript; charset=utf-8', IMMUTABLE]
+            : undefined;
       if (expected) expect([key, head.ContentType, head.CacheControl]).toEqual([key, ...expected]);
       expect(head.ContentType).not.toBe('application/octet-stream');
     }
     const entry = await s3.client.send(new GetObjectCommand({ Bucket: 'real-build', Key: 'index.html' }));
     expect(await entry.Body?.transformToString()).toBe(readFileSync(path.join(distDir, 'index.html'), 'utf8'));
-    const bakedIn = built.filter((key) => key.endsWith('.js') && readFileSync(path.join(distDir, key), 'utf8').includes(apiUrl));
+    const bakedIn = built.filter(
+      (key) => key.endsWith('.js') && readFileSync(path.join(distDir, key), 'utf8').includes(apiUrl),
+    );
     expect(bakedIn.length).toBeGreaterThan(0);
 
     const puts = putsSince('real-build', since);
     expect(puts.length).toBe(built.length + 1);
     expect(puts.slice(-2)).toEqual(['index.html', '.chainlog-deploy.json']);
     expect(result.uploaded.at(-1)).toBe('index.html');
-    expect(cloudFront.invalidations.at(-1)).toMatchObject({ distributionId: DISTRIBUTION_ID, paths: ['/index.html'], signedForCloudFront: true });
+    expect(cloudFront.invalidations.at(-1)).toMatchObject({
+      distributionId: DISTRIBUTION_ID,
+      paths: ['/index.html'],
+      signedForCloudFront: true,
+    });
     expect(result.invalidationId).toMatch(/^I\d+$/);
 
     // The same build again: nothing is written, nothing invalidated.
@@ -113,12 +131,20 @@ describe('npm run deploy against a local S3 and a fake CloudFront', () => {
   test('a changed build uploads only its changed files, keeps the previous deploy’s assets for open tabs, and deletes them one deploy later', async () => {
     const prefixed = (keys: string[]): string[] => keys.map((key) => `app/${key}`);
     const env = (): NodeJS.ProcessEnv => environment('changes', { CHAINLOG_DEPLOY_PREFIX: '/app/' });
-    const first = await deploy({ ...options('changes', writeSyntheticBuild(viteLikeBuild('AAAAAAAA'))), environment: env() });
+    const first = await deploy({
+      ...options('changes', writeSyntheticBuild(viteLikeBuild('AAAAAAAA'))),
+      environment: env(),
+    });
     expect(first.uploaded.length).toBe(4);
 
     const sinceSecond = s3.requests.length;
-    const second = await deploy({ ...options('changes', writeSyntheticBuild(viteLikeBuild('BBBBBBBB'))), environment: env() });
-    expect(putsSince('changes', sinceSecond)).toEqual(prefixed(['assets/app-BBBBBBBB.js', 'index.html', '.chainlog-deploy.json']));
+    const second = await deploy({
+      ...options('changes', writeSyntheticBuild(viteLikeBuild('BBBBBBBB'))),
+      environment: env(),
+    });
+    expect(putsSince('changes', sinceSecond)).toEqual(
+      prefixed(['assets/app-BBBBBBBB.js', 'index.html', '.chainlog-deploy.json']),
+    );
     expect(second.plan.unchanged.sort()).toEqual(prefixed(['assets/vendor-VVVVVVVV.js', 'favicon.svg']));
     expect(second.plan.kept).toEqual([{ key: 'app/assets/app-AAAAAAAA.js', reason: 'in the previous deploy' }]);
     expect(second.deleted).toEqual([]);
@@ -126,7 +152,10 @@ describe('npm run deploy against a local S3 and a fake CloudFront', () => {
     expect(await storedKeys('changes')).toContain('app/assets/app-AAAAAAAA.js');
 
     const sinceThird = s3.requests.length;
-    const third = await deploy({ ...options('changes', writeSyntheticBuild(viteLikeBuild('CCCCCCCC'))), environment: env() });
+    const third = await deploy({
+      ...options('changes', writeSyntheticBuild(viteLikeBuild('CCCCCCCC'))),
+      environment: env(),
+    });
     expect(third.deleted).toEqual(['app/assets/app-AAAAAAAA.js']);
     expect(third.plan.kept).toEqual([{ key: 'app/assets/app-BBBBBBBB.js', reason: 'in the previous deploy' }]);
     expect(writesSince('changes', sinceThird)).toEqual([
@@ -136,7 +165,14 @@ describe('npm run deploy against a local S3 and a fake CloudFront', () => {
       'PUT /changes/app/.chainlog-deploy.json',
     ]);
     expect(await storedKeys('changes')).toEqual(
-      prefixed(['.chainlog-deploy.json', 'assets/app-BBBBBBBB.js', 'assets/app-CCCCCCCC.js', 'assets/vendor-VVVVVVVV.js', 'favicon.svg', 'index.html']),
+      prefixed([
+        '.chainlog-deploy.json',
+        'assets/app-BBBBBBBB.js',
+        'assets/app-CCCCCCCC.js',
+        'assets/vendor-VVVVVVVV.js',
+        'favicon.svg',
+        'index.html',
+      ]),
     );
   });
 
@@ -170,7 +206,15 @@ describe('a deploy that cannot succeed stops before writing anything', () => {
 
   test('without credentials the deploy says which variables to set and sends no request', async () => {
     // The SDK's own chain reads the process environment: take away everything it could find on a developer's machine.
-    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_CONTAINER_CREDENTIALS_FULL_URI']) {
+    for (const name of [
+      'AWS_ACCESS_KEY_ID',
+      'AWS_SECRET_ACCESS_KEY',
+      'AWS_SESSION_TOKEN',
+      'AWS_PROFILE',
+      'AWS_WEB_IDENTITY_TOKEN_FILE',
+      'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+      'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+    ]) {
       vi.stubEnv(name, undefined);
     }
     vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', path.join(tmpdir(), 'chainlog-no-such-credentials'));
@@ -178,16 +222,27 @@ describe('a deploy that cannot succeed stops before writing anything', () => {
     vi.stubEnv('AWS_EC2_METADATA_DISABLED', 'true');
     const since = s3.requests.length;
     const env = environment('refused', { AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined });
-    const failure = await deploy({ ...options('refused', writeSyntheticBuild(viteLikeBuild('AAAAAAAA'))), environment: env }).catch((error: unknown) => error);
+    const failure = await deploy({
+      ...options('refused', writeSyntheticBuild(viteLikeBuild('AAAAAAAA'))),
+      environment: env,
+    }).catch((error: unknown) => error);
     expect(DeployError.isInstance(failure) && failure.problem).toBe('credentials');
-    expect(failure instanceof Error && failure.message).toMatch(/^cannot deploy: no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE/);
+    expect(failure instanceof Error && failure.message).toMatch(
+      /^cannot deploy: no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE/,
+    );
     expect(s3.requests.length).toBe(since);
   });
 
   test('credentials the bucket refuses are reported as such, with nothing written', async () => {
     const since = s3.requests.length;
-    const env = environment('refused', { AWS_ACCESS_KEY_ID: 'AKIAUNKNOWNKEY', AWS_SECRET_ACCESS_KEY: 'not-a-secret-of-s3rver' });
-    const failure = await deploy({ ...options('refused', writeSyntheticBuild(viteLikeBuild('AAAAAAAA'))), environment: env }).catch((error: unknown) => error);
+    const env = environment('refused', {
+      AWS_ACCESS_KEY_ID: 'AKIAUNKNOWNKEY',
+      AWS_SECRET_ACCESS_KEY: 'not-a-secret-of-s3rver',
+    });
+    const failure = await deploy({
+      ...options('refused', writeSyntheticBuild(viteLikeBuild('AAAAAAAA'))),
+      environment: env,
+    }).catch((error: unknown) => error);
     expect(DeployError.isInstance(failure) && failure.problem).toBe('credentials');
     expect(failure instanceof Error && failure.message).toContain('the AWS credentials may not use bucket refused');
     expect(failure instanceof Error && failure.message).not.toContain('not-a-secret-of-s3rver');
@@ -198,7 +253,10 @@ describe('a deploy that cannot succeed stops before writing anything', () => {
   test('a missing CHAINLOG_DEPLOY_BUCKET is named before any request', async () => {
     const since = s3.requests.length;
     const env = environment('refused', { CHAINLOG_DEPLOY_BUCKET: undefined });
-    const failure = await deploy({ ...options('refused', writeSyntheticBuild(viteLikeBuild('AAAAAAAA'))), environment: env }).catch((error: unknown) => error);
+    const failure = await deploy({
+      ...options('refused', writeSyntheticBuild(viteLikeBuild('AAAAAAAA'))),
+      environment: env,
+    }).catch((error: unknown) => error);
     expect(DeployError.isInstance(failure) && [failure.problem, failure.message]).toEqual([
       'configuration',
       'cannot deploy:\n  CHAINLOG_DEPLOY_BUCKET is not set: name the S3 bucket that serves the client',

@@ -60,21 +60,35 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
   const s3 = createS3Client(config);
   try {
     const region = await checkBucket(s3, config);
-    deployLog.info(`publishing to bucket ${config.bucket}${config.prefix ? ` under ${config.prefix}` : ''} at ${describeS3(config, region)}`);
+    deployLog.info(
+      `publishing to bucket ${config.bucket}${config.prefix ? ` under ${config.prefix}` : ''} at ${describeS3(config, region)}`,
+    );
     if (options.build) {
-      if (!config.apiUrl) deployLog.warn('CHAINLOG_DEPLOY_API_URL is not set: the client will call /trpc on its own origin');
-      await buildClient({ projectRoot: options.projectRoot, outDir: options.distDir, apiUrl: config.apiUrl, environment: options.environment });
+      if (!config.apiUrl)
+        deployLog.warn('CHAINLOG_DEPLOY_API_URL is not set: the client will call /trpc on its own origin');
+      await buildClient({
+        projectRoot: options.projectRoot,
+        outDir: options.distDir,
+        apiUrl: config.apiUrl,
+        environment: options.environment,
+      });
       deployLog.info(`built the client for ${config.apiUrl ?? 'its own origin'} into ${options.distDir}`);
     }
     const files = await readBuildFiles(options.distDir, config.prefix);
     const manifestKey = config.prefix + MANIFEST_NAME;
-    const [stored, manifestRead] = await Promise.all([listObjects(s3, config.bucket, config.prefix), readManifest(s3, config.bucket, manifestKey)]);
+    const [stored, manifestRead] = await Promise.all([
+      listObjects(s3, config.bucket, config.prefix),
+      readManifest(s3, config.bucket, manifestKey),
+    ]);
     stored.delete(manifestKey);
     if (manifestRead.problem) deployLog.warn(`${manifestRead.problem}: nothing will be deleted this time`);
     const headers = await mapWithLimit(
       files.filter((file) => stored.has(file.key)),
       HEAD_CONCURRENCY,
-      async (file): Promise<[string, StoredHeaders]> => [file.key, await readStoredHeaders(s3, config.bucket, file.key)],
+      async (file): Promise<[string, StoredHeaders]> => [
+        file.key,
+        await readStoredHeaders(s3, config.bucket, file.key),
+      ],
     );
     const plan = planDeploy({ files, stored, storedHeaders: new Map(headers), previous: manifestRead.found });
 
@@ -99,8 +113,17 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
 
     const uploaded = await uploadPlanned(s3, config.bucket, plan);
     const failed = await deletePlanned(s3, config.bucket, plan.deletions);
-    const thisDeploy = { at: new Date().toISOString(), apiUrl: config.apiUrl ?? null, files: files.map((file) => file.key) };
-    await writeManifest(s3, config.bucket, manifestKey, nextManifest(manifestRead.found?.manifest, thisDeploy, [...plan.objects, ...failed]));
+    const thisDeploy = {
+      at: new Date().toISOString(),
+      apiUrl: config.apiUrl ?? null,
+      files: files.map((file) => file.key),
+    };
+    await writeManifest(
+      s3,
+      config.bucket,
+      manifestKey,
+      nextManifest(manifestRead.found?.manifest, thisDeploy, [...plan.objects, ...failed]),
+    );
     if (failed.length > 0) deployLog.warn(`could not delete ${failed.join(', ')}: the next deploy tries again`);
     const deleted = plan.deletions.filter((key) => !failed.includes(key));
 

@@ -7,7 +7,8 @@ function kilobytes(bytes: number): string {
 /** The plan as lines for a person: each upload with its type and caching, then deletions and what is kept. */
 export function describePlan(plan: DeployPlan, invalidation: string | undefined): string[] {
   const lines = plan.uploads.map(
-    ({ file, reason }) => `upload ${file.key} (${reason}; ${kilobytes(file.body.length)}; ${file.contentType}; ${file.cacheControl})`,
+    ({ file, reason }) =>
+      `upload ${file.key} (${reason}; ${kilobytes(file.body.length)}; ${file.contentType}; ${file.cacheControl})`,
   );
   lines.push(...plan.deletions.map((key) => `delete ${key} (in neither this build nor the previous deploy)`));
   lines.push(...plan.kept.map(({ key, reason }) => `keep ${key} (${reason})`));

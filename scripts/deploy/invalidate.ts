@@ -15,7 +15,11 @@ export function invalidationPath(prefix: string): string {
  * Asks CloudFront to drop its cached entry page. Returns the invalidation's id; CloudFront completes it within minutes.
  * @throws DeployError (invalidation); the files are published by then, and index.html is `no-cache` anyway.
  */
-export async function invalidateEntryPage(cloudFront: CloudFrontClient, distributionId: string, path: string): Promise<string> {
+export async function invalidateEntryPage(
+  cloudFront: CloudFrontClient,
+  distributionId: string,
+  path: string,
+): Promise<string> {
   try {
     const result = await cloudFront.send(
       new CreateInvalidationCommand({

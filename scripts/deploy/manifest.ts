@@ -56,12 +56,20 @@ export async function readManifest(s3: S3Client, bucket: string, key: string): P
     return { found: undefined, problem: `${key} is not JSON` };
   }
   const parsed = manifestSchema.safeParse(json);
-  if (!parsed.success) return { found: undefined, problem: `${key} is not a deploy manifest: ${parsed.error.issues[0]?.message ?? 'invalid'}` };
+  if (!parsed.success)
+    return {
+      found: undefined,
+      problem: `${key} is not a deploy manifest: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+    };
   return { found: { manifest: parsed.data, writtenAt }, problem: undefined };
 }
 
 /** The manifest after a deploy: this deploy first, older ones trimmed, `objects` as the deploy left them. */
-export function nextManifest(previous: Manifest | undefined, deploy: Manifest['deploys'][number], objects: readonly string[]): Manifest {
+export function nextManifest(
+  previous: Manifest | undefined,
+  deploy: Manifest['deploys'][number],
+  objects: readonly string[],
+): Manifest {
   return {
     version: 1,
     deploys: [deploy, ...(previous?.deploys ?? [])].slice(0, KEPT_DEPLOYS),

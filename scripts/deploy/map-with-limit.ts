@@ -1,5 +1,9 @@
 /** Runs `task` over `items`, at most `limit` at a time; the results in the order of `items`. Rejects on the first failure. */
-export async function mapWithLimit<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapWithLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = [];
   // One iterator shared by the workers: each next() hands out a different item.
   const queue = items.entries();

@@ -7,12 +7,22 @@ const ZERO = '0000000000000000000000000000000000000000';
 
 /** The facts of a push whose stdin is `lines`, as git writes them. */
 function facts(lines: string, overrides: Partial<PrePushFacts> = {}): PrePushFacts {
-  return { refs: parsePushedRefs(lines), branch: 'main', bucketSet: true, headSha: HEAD, changedBundleFiles: [], ...overrides };
+  return {
+    refs: parsePushedRefs(lines),
+    branch: 'main',
+    bucketSet: true,
+    headSha: HEAD,
+    changedBundleFiles: [],
+    ...overrides,
+  };
 }
 
 describe('the pre-push hook decides from what git writes on its stdin', () => {
   test('a push of main with a bucket set deploys the pushed commit', () => {
-    expect(decidePrePush(facts(`refs/heads/main ${HEAD} refs/heads/main ${OTHER}\n`))).toEqual({ action: 'deploy', sha: HEAD });
+    expect(decidePrePush(facts(`refs/heads/main ${HEAD} refs/heads/main ${OTHER}\n`))).toEqual({
+      action: 'deploy',
+      sha: HEAD,
+    });
   });
 
   test('a first push of main (no remote commit yet) deploys', () => {
@@ -28,7 +38,10 @@ describe('the pre-push hook decides from what git writes on its stdin', () => {
 
   test('a push of other branches does not deploy, and names them', () => {
     const lines = `refs/heads/feature ${HEAD} refs/heads/feature ${ZERO}\nrefs/tags/v1 ${OTHER} refs/tags/v1 ${ZERO}\n`;
-    expect(decidePrePush(facts(lines))).toEqual({ action: 'skip', reason: 'this push updates feature, refs/tags/v1, not main (CHAINLOG_DEPLOY_BRANCH)' });
+    expect(decidePrePush(facts(lines))).toEqual({
+      action: 'skip',
+      reason: 'this push updates feature, refs/tags/v1, not main (CHAINLOG_DEPLOY_BRANCH)',
+    });
   });
 
   test('a local branch pushed to the remote main deploys: the remote ref decides', () => {
@@ -38,7 +51,10 @@ describe('the pre-push hook decides from what git writes on its stdin', () => {
   test('CHAINLOG_DEPLOY_BRANCH names the branch that deploys', () => {
     const lines = `refs/heads/main ${HEAD} refs/heads/main ${OTHER}\n`;
     expect(decidePrePush(facts(lines, { branch: 'production' })).action).toBe('skip');
-    expect(decidePrePush(facts(`refs/heads/production ${HEAD} refs/heads/production ${OTHER}\n`, { branch: 'production' })).action).toBe('deploy');
+    expect(
+      decidePrePush(facts(`refs/heads/production ${HEAD} refs/heads/production ${OTHER}\n`, { branch: 'production' }))
+        .action,
+    ).toBe('deploy');
   });
 
   test('deleting the remote main deploys nothing', () => {
@@ -46,7 +62,10 @@ describe('the pre-push hook decides from what git writes on its stdin', () => {
   });
 
   test('an empty push (everything up to date) deploys nothing', () => {
-    expect(decidePrePush(facts(''))).toEqual({ action: 'skip', reason: 'this push updates nothing, not main (CHAINLOG_DEPLOY_BRANCH)' });
+    expect(decidePrePush(facts(''))).toEqual({
+      action: 'skip',
+      reason: 'this push updates nothing, not main (CHAINLOG_DEPLOY_BRANCH)',
+    });
   });
 
   test('pushing main from a work tree at another commit stops the push: the deploy would build the wrong files', () => {
@@ -58,7 +77,11 @@ describe('the pre-push hook decides from what git writes on its stdin', () => {
   });
 
   test('uncommitted changes to the client stop the push, named', () => {
-    const decision = decidePrePush(facts(`refs/heads/main ${HEAD} refs/heads/main ${OTHER}\n`, { changedBundleFiles: ['client/src/app.tsx'] }));
-    expect(decision.action === 'refuse' && decision.reason).toMatch(/^uncommitted changes would go into the bundle \(client\/src\/app\.tsx\)/);
+    const decision = decidePrePush(
+      facts(`refs/heads/main ${HEAD} refs/heads/main ${OTHER}\n`, { changedBundleFiles: ['client/src/app.tsx'] }),
+    );
+    expect(decision.action === 'refuse' && decision.reason).toMatch(
+      /^uncommitted changes would go into the bundle \(client\/src\/app\.tsx\)/,
+    );
   });
 });

@@ -12,7 +12,9 @@ const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 // simple-git-hooks is CommonJS and typeless: the one function the test calls, checked at the boundary.
 const simpleGitHooks = z
-  .object({ setHooksFromConfig: z.custom<(projectRoot: string) => Promise<unknown>>((value) => typeof value === 'function') })
+  .object({
+    setHooksFromConfig: z.custom<(projectRoot: string) => Promise<unknown>>((value) => typeof value === 'function'),
+  })
   .parse(createRequire(import.meta.url)('simple-git-hooks'));
 
 let s3: LocalS3;
@@ -54,7 +56,10 @@ async function localHead(): Promise<string> {
 }
 
 function remoteHead(branch: string): string {
-  return execFileSync('git', ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`], { cwd: remote, encoding: 'utf8' }).trim();
+  return execFileSync('git', ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`], {
+    cwd: remote,
+    encoding: 'utf8',
+  }).trim();
 }
 
 beforeAll(async () => {
@@ -67,10 +72,13 @@ beforeAll(async () => {
   await run(['init', '-q', '-b', 'main']);
   await run(['remote', 'add', 'origin', remote]);
   // A project whose hook config is this repository's, with its scripts and installed packages.
-  const { 'simple-git-hooks': hooks } = z.object({ 'simple-git-hooks': z.record(z.string(), z.unknown()) }).parse(
-    JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')),
+  const { 'simple-git-hooks': hooks } = z
+    .object({ 'simple-git-hooks': z.record(z.string(), z.unknown()) })
+    .parse(JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')));
+  writeFileSync(
+    path.join(repo, 'package.json'),
+    JSON.stringify({ name: 'hook-test', private: true, 'simple-git-hooks': hooks }),
   );
-  writeFileSync(path.join(repo, 'package.json'), JSON.stringify({ name: 'hook-test', private: true, 'simple-git-hooks': hooks }));
   symlinkSync(path.join(PROJECT_ROOT, 'scripts'), path.join(repo, 'scripts'));
   symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(repo, 'node_modules'));
   writeFileSync(path.join(repo, '.gitignore'), 'node_modules\nscripts\n');
@@ -111,7 +119,9 @@ describe('the pre-push hook that npm install sets up', () => {
       AWS_ENDPOINT_URL_S3: s3.endpoint,
     });
     expect(pushed.status).not.toBe(0);
-    expect(pushed.output).toContain(`push stopped: cannot deploy: bucket no-such-bucket does not exist at the S3 endpoint ${s3.endpoint}`);
+    expect(pushed.output).toContain(
+      `push stopped: cannot deploy: bucket no-such-bucket does not exist at the S3 endpoint ${s3.endpoint}`,
+    );
     expect(remoteHead('main')).toBe(before);
     expect(s3.writes()).toEqual([]);
   }, 60_000);

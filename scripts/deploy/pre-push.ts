@@ -47,10 +47,18 @@ async function main(): Promise<number> {
       return 1;
     }
     hookLog.info(`deploying ${decision.sha.slice(0, 8)} before the push`);
-    await deploy({ environment: process.env, projectRoot: root, distDir: deployDistDir(root, true), build: true, dryRun: false });
+    await deploy({
+      environment: process.env,
+      projectRoot: root,
+      distDir: deployDistDir(root, true),
+      build: true,
+      dryRun: false,
+    });
     return 0;
   } catch (error) {
-    hookLog.error(`push stopped: ${DeployError.isInstance(error) ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    hookLog.error(
+      `push stopped: ${DeployError.isInstance(error) ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
     return 1;
   }
 }

@@ -12,9 +12,13 @@ async function resolveRegion(s3: S3Client): Promise<string> {
     // biome-ignore lint/nursery/useAwaitThenable: the SDK types region as a Provider<string>, a function returning a promise
     return await s3.config.region();
   } catch (error) {
-    throw new DeployError('configuration', 'cannot deploy: no AWS region: set AWS_REGION (or a region in the AWS_PROFILE config)', {
-      cause: error,
-    });
+    throw new DeployError(
+      'configuration',
+      'cannot deploy: no AWS region: set AWS_REGION (or a region in the AWS_PROFILE config)',
+      {
+        cause: error,
+      },
+    );
   }
 }
 
@@ -46,16 +50,24 @@ export async function checkBucket(s3: S3Client, config: DeployConfig): Promise<s
     return region;
   } catch (error) {
     if (!(error instanceof S3ServiceException)) {
-      throw new DeployError('bucket', `cannot deploy: cannot reach ${where}: ${error instanceof Error ? error.message : String(error)}`, {
-        cause: error,
-      });
+      throw new DeployError(
+        'bucket',
+        `cannot deploy: cannot reach ${where}: ${error instanceof Error ? error.message : String(error)}`,
+        {
+          cause: error,
+        },
+      );
     }
     const status = error.$metadata.httpStatusCode;
     const answer = `${status ?? 'no status'} ${error.name}`;
     if (status === 404) {
-      throw new DeployError('bucket', `cannot deploy: bucket ${config.bucket} does not exist at ${where} (CHAINLOG_DEPLOY_BUCKET)`, {
-        cause: error,
-      });
+      throw new DeployError(
+        'bucket',
+        `cannot deploy: bucket ${config.bucket} does not exist at ${where} (CHAINLOG_DEPLOY_BUCKET)`,
+        {
+          cause: error,
+        },
+      );
     }
     if (status === 403) {
       throw new DeployError(
@@ -66,10 +78,16 @@ export async function checkBucket(s3: S3Client, config: DeployConfig): Promise<s
       );
     }
     if (status === 301 || status === 400) {
-      throw new DeployError('bucket', `cannot deploy: bucket ${config.bucket} is not in ${region} (${answer}): set AWS_REGION to its region`, {
-        cause: error,
-      });
+      throw new DeployError(
+        'bucket',
+        `cannot deploy: bucket ${config.bucket} is not in ${region} (${answer}): set AWS_REGION to its region`,
+        {
+          cause: error,
+        },
+      );
     }
-    throw new DeployError('bucket', `cannot deploy: ${where} answered ${answer} for bucket ${config.bucket}`, { cause: error });
+    throw new DeployError('bucket', `cannot deploy: ${where} answered ${answer} for bucket ${config.bucket}`, {
+      cause: error,
+    });
   }
 }

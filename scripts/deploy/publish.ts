@@ -23,7 +23,11 @@ async function upload(s3: S3Client, bucket: string, file: BuildFile): Promise<vo
       }),
     );
   } catch (error) {
-    throw new DeployError('upload', `upload of ${file.key} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new DeployError(
+      'upload',
+      `upload of ${file.key} failed: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   }
 }
 
@@ -50,7 +54,12 @@ export async function deletePlanned(s3: S3Client, bucket: string, keys: readonly
   const failed: string[] = [];
   for (let start = 0; start < keys.length; start += DELETE_BATCH) {
     const batch = keys.slice(start, start + DELETE_BATCH);
-    const result = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch.map((key) => ({ Key: key })), Quiet: true } }));
+    const result = await s3.send(
+      new DeleteObjectsCommand({
+        Bucket: bucket,
+        Delete: { Objects: batch.map((key) => ({ Key: key })), Quiet: true },
+      }),
+    );
     for (const error of result.Errors ?? []) if (error.Key) failed.push(error.Key);
   }
   return failed;

@@ -13,16 +13,24 @@ const ROUTER_FILE = path.join(REPO_ROOT, 'server/src/routers/app.ts');
 const OUT_DIR = path.resolve(process.argv[2] ?? path.join(REPO_ROOT, 'dist/api'));
 
 const configPath = path.join(REPO_ROOT, 'server/tsconfig.json');
-const config = ts.getParsedCommandLineOfConfigFile(configPath, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
-  throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
-} });
+const config = ts.getParsedCommandLineOfConfigFile(
+  configPath,
+  {},
+  {
+    ...ts.sys,
+    onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
+      throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
+    },
+  },
+);
 if (!config) throw new Error(`cannot read ${configPath}`);
 const program = ts.createProgram([ROUTER_FILE], config.options);
 const checker = program.getTypeChecker();
 
 const routerSource = program.getSourceFile(ROUTER_FILE);
 const routerSymbol = routerSource && checker.getSymbolAtLocation(routerSource);
-const appRouterExport = routerSymbol && checker.getExportsOfModule(routerSymbol).find((symbol) => symbol.name === 'AppRouter');
+const appRouterExport =
+  routerSymbol && checker.getExportsOfModule(routerSymbol).find((symbol) => symbol.name === 'AppRouter');
 if (!appRouterExport) throw new Error(`${ROUTER_FILE} exports no AppRouter`);
 const appRouter = checker.getDeclaredTypeOfSymbol(appRouterExport);
 
@@ -33,11 +41,18 @@ function property(type: ts.Type, name: string, where: string): ts.Type {
 }
 
 function isFromDefaultLibrary(symbol: ts.Symbol | undefined): boolean {
-  return symbol?.declarations?.some((declaration) => program.isSourceFileDefaultLibrary(declaration.getSourceFile())) ?? false;
+  return (
+    symbol?.declarations?.some((declaration) => program.isSourceFileDefaultLibrary(declaration.getSourceFile())) ??
+    false
+  );
 }
 
 function isFromPackage(symbol: ts.Symbol | undefined, name: string): boolean {
-  return symbol?.declarations?.some((declaration) => declaration.getSourceFile().fileName.includes(`/node_modules/${name}/`)) ?? false;
+  return (
+    symbol?.declarations?.some((declaration) =>
+      declaration.getSourceFile().fileName.includes(`/node_modules/${name}/`),
+    ) ?? false
+  );
 }
 
 function propertyName(name: string): string {
@@ -55,7 +70,19 @@ function print(type: ts.Type, where: string, indent: string, printing: ReadonlyS
   }
   const flags = type.flags;
   if (flags & ts.TypeFlags.Any || flags & ts.TypeFlags.Unknown) return 'unknown';
-  if (flags & (ts.TypeFlags.String | ts.TypeFlags.Number | ts.TypeFlags.Boolean | ts.TypeFlags.BigInt | ts.TypeFlags.Null | ts.TypeFlags.Undefined | ts.TypeFlags.Void | ts.TypeFlags.Never | ts.TypeFlags.ESSymbol | ts.TypeFlags.NonPrimitive)) {
+  if (
+    flags &
+    (ts.TypeFlags.String |
+      ts.TypeFlags.Number |
+      ts.TypeFlags.Boolean |
+      ts.TypeFlags.BigInt |
+      ts.TypeFlags.Null |
+      ts.TypeFlags.Undefined |
+      ts.TypeFlags.Void |
+      ts.TypeFlags.Never |
+      ts.TypeFlags.ESSymbol |
+      ts.TypeFlags.NonPrimitive)
+  ) {
     return checker.typeToString(type);
   }
   if (type.isStringLiteral()) return JSON.stringify(type.value);
@@ -63,8 +90,12 @@ function print(type: ts.Type, where: string, indent: string, printing: ReadonlyS
   if (flags & ts.TypeFlags.BooleanLiteral || flags & ts.TypeFlags.TemplateLiteral) return checker.typeToString(type);
   if (type.isUnion()) {
     const members = type.types;
-    const hasTrue = members.some((member) => member.flags & ts.TypeFlags.BooleanLiteral && checker.typeToString(member) === 'true');
-    const hasFalse = members.some((member) => member.flags & ts.TypeFlags.BooleanLiteral && checker.typeToString(member) === 'false');
+    const hasTrue = members.some(
+      (member) => member.flags & ts.TypeFlags.BooleanLiteral && checker.typeToString(member) === 'true',
+    );
+    const hasFalse = members.some(
+      (member) => member.flags & ts.TypeFlags.BooleanLiteral && checker.typeToString(member) === 'false',
+    );
     const printed = members
       .filter((member) => !(hasTrue && hasFalse && member.flags & ts.TypeFlags.BooleanLiteral))
       .map((member) => inner(member, where));
@@ -78,30 +109,44 @@ function print(type: ts.Type, where: string, indent: string, printing: ReadonlyS
     return `Array<${inner(element, `${where}[]`)}>`;
   }
   if (checker.isTupleType(type)) {
-    return `[${checker.getTypeArguments(type as ts.TypeReference).map((element, index) => inner(element, `${where}[${index}]`)).join(', ')}]`;
+    return `[${checker
+      .getTypeArguments(type as ts.TypeReference)
+      .map((element, index) => inner(element, `${where}[${index}]`))
+      .join(', ')}]`;
   }
   const symbol = type.getSymbol();
   if (isFromDefaultLibrary(symbol) && symbol) {
     const args = (type as ts.TypeReference).target ? checker.getTypeArguments(type as ts.TypeReference) : [];
-    return args.length > 0 ? `${symbol.name}<${args.map((argument) => inner(argument, where)).join(', ')}>` : symbol.name;
+    return args.length > 0
+      ? `${symbol.name}<${args.map((argument) => inner(argument, where)).join(', ')}>`
+      : symbol.name;
   }
-  if (printing.has(type)) throw new Error(`${where}: a recursive type (${checker.typeToString(type)}) cannot be written out`);
+  if (printing.has(type))
+    throw new Error(`${where}: a recursive type (${checker.typeToString(type)}) cannot be written out`);
   if (type.getCallSignatures().length > 0 || type.getConstructSignatures().length > 0) {
     throw new Error(`${where}: a function (${checker.typeToString(type)}) cannot cross the API`);
   }
   const nested = new Set(printing).add(type);
   const lines: string[] = [];
   for (const info of checker.getIndexInfosOfType(type)) {
-    lines.push(`${next}[key: ${checker.typeToString(info.keyType)}]: ${print(info.type, `${where}[key]`, next, nested)};`);
+    lines.push(
+      `${next}[key: ${checker.typeToString(info.keyType)}]: ${print(info.type, `${where}[key]`, next, nested)};`,
+    );
   }
   for (const member of checker.getPropertiesOfType(type)) {
     const optional = member.flags & ts.SymbolFlags.Optional ? '?' : '';
-    lines.push(`${next}${propertyName(member.name)}${optional}: ${print(checker.getTypeOfSymbol(member), `${where}.${member.name}`, next, nested)};`);
+    lines.push(
+      `${next}${propertyName(member.name)}${optional}: ${print(checker.getTypeOfSymbol(member), `${where}.${member.name}`, next, nested)};`,
+    );
   }
   return lines.length > 0 ? `{\n${lines.join('\n')}\n${indent}}` : '{}';
 }
 
-const PROCEDURE_TYPES: Record<string, string> = { query: 'TRPCQueryProcedure', mutation: 'TRPCMutationProcedure', subscription: 'TRPCSubscriptionProcedure' };
+const PROCEDURE_TYPES: Record<string, string> = {
+  query: 'TRPCQueryProcedure',
+  mutation: 'TRPCMutationProcedure',
+  subscription: 'TRPCSubscriptionProcedure',
+};
 
 /** A router record: each procedure as tRPC's procedure type over its written-out input and output. */
 function printRecord(record: ts.Type, where: string, indent: string): string {
@@ -110,7 +155,8 @@ function printRecord(record: ts.Type, where: string, indent: string): string {
     const value = checker.getTypeOfSymbol(member);
     const at = where ? `${where}.${member.name}` : member.name;
     const definition = checker.getPropertyOfType(value, '_def') && property(value, '_def', at);
-    if (!definition || !checker.getPropertyOfType(definition, 'procedure')) return `${next}${propertyName(member.name)}: ${printRecord(value, at, next)};`;
+    if (!definition || !checker.getPropertyOfType(definition, 'procedure'))
+      return `${next}${propertyName(member.name)}: ${printRecord(value, at, next)};`;
     const kind = checker.typeToString(property(definition, 'type', at)).replaceAll('"', '');
     const procedureType = PROCEDURE_TYPES[kind];
     if (!procedureType) throw new Error(`${at}: unknown procedure type ${kind}`);

@@ -42,10 +42,18 @@ export async function createAppDependencies(options: {
   // PGlite: this process is the only one, and publishes what it stores itself.
   const bus = new ChainEventBus(database.listen ? 'database' : 'this-process');
   if (database.listen && database.schema !== undefined) {
-    new ChainEventFeed({ db: database.db, bus, status: database.status, schema: database.schema, listen: database.listen });
+    new ChainEventFeed({
+      db: database.db,
+      bus,
+      status: database.status,
+      schema: database.schema,
+      listen: database.listen,
+    });
   }
   instance?.onChainFinished((event) => bus.publish(toChainEvent(event), event.previous_id));
-  const jobs = options.jobs ?? (await ChainJobs.start({ db: database.db, appSchema: database.schema, status: database.status, supervise: false }));
+  const jobs =
+    options.jobs ??
+    (await ChainJobs.start({ db: database.db, appSchema: database.schema, status: database.status, supervise: false }));
   const chains = new ChainRunner({
     db: database.db,
     bus,
@@ -71,7 +79,10 @@ export async function createAppDependencies(options: {
     llm,
     bus,
     chains,
-    submissionLimiter: new RateLimiter({ perMinute: options.maxSubmissionsPerMinute ?? DEFAULT_LIMITS.maxSubmissionsPerMinute, now: options.now }),
+    submissionLimiter: new RateLimiter({
+      perMinute: options.maxSubmissionsPerMinute ?? DEFAULT_LIMITS.maxSubmissionsPerMinute,
+      now: options.now,
+    }),
     startedAt: options.startedAt ?? new Date(),
   };
 }

@@ -34,17 +34,23 @@ export async function openApp(env: Env, role: InstanceRole): Promise<App> {
   // Before the database opens: a refused start-up leaves nothing behind.
   assertNoOfflineTasks(settings, TASKS);
   const instanceId = env.CHAINLOG_INSTANCE_ID ?? uuidv7();
-  const database = await openDatabase(targetFromSettings({ databaseUrl: env.DATABASE_URL, dataDir: env.CHAINLOG_DATA_DIR }), {
-    logCommit: env.CHAINLOG_LOG_COMMIT,
-    outageWaitMs: env.CHAINLOG_DB_OUTAGE_WAIT_MS,
-    applicationName: `chainlog ${role} ${instanceId}`,
-  });
-  const jobs = await ChainJobs.start({ db: database.db, appSchema: database.schema, status: database.status, supervise: role === 'server' }).catch(
-    async (error: unknown) => {
-      await database.close();
-      throw error;
+  const database = await openDatabase(
+    targetFromSettings({ databaseUrl: env.DATABASE_URL, dataDir: env.CHAINLOG_DATA_DIR }),
+    {
+      logCommit: env.CHAINLOG_LOG_COMMIT,
+      outageWaitMs: env.CHAINLOG_DB_OUTAGE_WAIT_MS,
+      applicationName: `chainlog ${role} ${instanceId}`,
     },
   );
+  const jobs = await ChainJobs.start({
+    db: database.db,
+    appSchema: database.schema,
+    status: database.status,
+    supervise: role === 'server',
+  }).catch(async (error: unknown) => {
+    await database.close();
+    throw error;
+  });
   let instance: InstanceLease;
   try {
     instance = await InstanceLease.start({
@@ -62,7 +68,13 @@ export async function openApp(env: Env, role: InstanceRole): Promise<App> {
     await database.close();
     throw error;
   }
-  const llm: Llm<typeof TASKS> = createLlm({ db: database.db, settings, tasks: TASKS, logWriter: createLogWriterFor(database), instanceId });
+  const llm: Llm<typeof TASKS> = createLlm({
+    db: database.db,
+    settings,
+    tasks: TASKS,
+    logWriter: createLogWriterFor(database),
+    instanceId,
+  });
   for (const line of llm.router.describeFallbacks(TASKS)) appLog.warn(line);
   return {
     database,

@@ -16,7 +16,12 @@ describe('parseEnv', () => {
   it('defaults to 127.0.0.1:8800 and ./.chainlog when nothing is set', () => {
     const env = parseEnv({});
 
-    expect(env).toMatchObject({ HOST: '127.0.0.1', PORT: 8800, CHAINLOG_DATA_DIR: './.chainlog', CHAINLOG_LOG_LEVEL: 'info' });
+    expect(env).toMatchObject({
+      HOST: '127.0.0.1',
+      PORT: 8800,
+      CHAINLOG_DATA_DIR: './.chainlog',
+      CHAINLOG_LOG_LEVEL: 'info',
+    });
     expect(env.DATABASE_URL).toBeUndefined();
     expect(env.OPENAI_API_KEY).toBeUndefined();
   });
@@ -54,7 +59,12 @@ describe('parseEnv', () => {
     const openaiKey = 'sk-proj-SECRET-openai-0123456789';
     const anthropicKey = 'sk-ant-SECRET-anthropic-0123456789';
 
-    const error = parseError({ OPENAI_API_KEY: openaiKey, ANTHROPIC_API_KEY: anthropicKey, PORT: 'eighty', CHAINLOG_LOG_LEVEL: 'loud' });
+    const error = parseError({
+      OPENAI_API_KEY: openaiKey,
+      ANTHROPIC_API_KEY: anthropicKey,
+      PORT: 'eighty',
+      CHAINLOG_LOG_LEVEL: 'loud',
+    });
 
     expect(error.message).toMatch(/^\s*PORT: /m);
     expect(error.message).toMatch(/^\s*CHAINLOG_LOG_LEVEL: /m);
@@ -75,8 +85,14 @@ describe('parseEnv', () => {
 
   it('reads NODE_ENV as development, production or test (development when unset) and CHAINLOG_ALLOW_OFFLINE as 0 or 1', () => {
     expect(parseEnv({})).toMatchObject({ NODE_ENV: 'development', CHAINLOG_ALLOW_OFFLINE: false });
-    expect(parseEnv({ NODE_ENV: 'production', CHAINLOG_ALLOW_OFFLINE: '1' })).toMatchObject({ NODE_ENV: 'production', CHAINLOG_ALLOW_OFFLINE: true });
-    expect(parseEnv({ NODE_ENV: 'test', CHAINLOG_ALLOW_OFFLINE: '0' })).toMatchObject({ NODE_ENV: 'test', CHAINLOG_ALLOW_OFFLINE: false });
+    expect(parseEnv({ NODE_ENV: 'production', CHAINLOG_ALLOW_OFFLINE: '1' })).toMatchObject({
+      NODE_ENV: 'production',
+      CHAINLOG_ALLOW_OFFLINE: true,
+    });
+    expect(parseEnv({ NODE_ENV: 'test', CHAINLOG_ALLOW_OFFLINE: '0' })).toMatchObject({
+      NODE_ENV: 'test',
+      CHAINLOG_ALLOW_OFFLINE: false,
+    });
 
     const error = parseError({ NODE_ENV: 'prod', CHAINLOG_ALLOW_OFFLINE: 'yes' });
     expect(error.message).toMatch(/^\s*NODE_ENV: /m);
@@ -131,7 +147,12 @@ describe('the bounds from the environment', () => {
   });
 
   it('names every bound that is not a whole number in range', () => {
-    const error = parseError({ CHAINLOG_MAX_BODY_BYTES: '1MB', CHAINLOG_MAX_BATCH_CALLS: '0', CHAINLOG_MAX_WAITING_CHAINS: '-1', CHAINLOG_TRUST_PROXY: 'yes' });
+    const error = parseError({
+      CHAINLOG_MAX_BODY_BYTES: '1MB',
+      CHAINLOG_MAX_BATCH_CALLS: '0',
+      CHAINLOG_MAX_WAITING_CHAINS: '-1',
+      CHAINLOG_TRUST_PROXY: 'yes',
+    });
 
     expect(error.message).toMatch(/^\s*CHAINLOG_MAX_BODY_BYTES: /m);
     expect(error.message).toMatch(/^\s*CHAINLOG_MAX_BATCH_CALLS: /m);
@@ -160,7 +181,10 @@ describe('parseEnv: access variables', () => {
   });
 
   it('names a host with a port and an origin with a path or a wildcard', () => {
-    const error = parseError({ CHAINLOG_ALLOWED_HOSTS: 'ok.example.com,chainlog.example.com:8800', CHAINLOG_ALLOWED_ORIGINS: 'https://app.example.com/path,*' });
+    const error = parseError({
+      CHAINLOG_ALLOWED_HOSTS: 'ok.example.com,chainlog.example.com:8800',
+      CHAINLOG_ALLOWED_ORIGINS: 'https://app.example.com/path,*',
+    });
 
     expect(error.message).toMatch(/^\s*CHAINLOG_ALLOWED_HOSTS\.1: "chainlog\.example\.com:8800"/m);
     expect(error.message).toMatch(/^\s*CHAINLOG_ALLOWED_ORIGINS\.0: "https:\/\/app\.example\.com\/path"/m);

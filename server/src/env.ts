@@ -8,50 +8,67 @@ import { LOG_LEVEL_NAMES } from './log.js';
 // Blank values never get here: parseEnv treats them as unset.
 const optionalText = z.string().trim().optional();
 
-const envSchema = z.object({
-  /** production refuses to start when a task would answer offline (llm/offline-policy.ts). */
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  /** 1: production may start with tasks on the offline provider (their rows still say provider 'offline'). */
-  CHAINLOG_ALLOW_OFFLINE: z.enum(['0', '1']).default('0').transform((value) => value === '1'),
-  HOST: z.string().default('127.0.0.1'),
-  PORT: z.coerce.number().int().min(0).max(65_535).default(8800),
-  CHAINLOG_DATA_DIR: z.string().default('./.chainlog'),
-  DATABASE_URL: optionalText.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
-  CHAINLOG_CONFIG: optionalText,
-  CHAINLOG_LOG_COMMIT: z.enum(['async', 'sync']).default('sync'),
-  CHAINLOG_DB_OUTAGE_WAIT_MS: z.coerce.number().int().min(0).default(60_000),
-  CHAINLOG_INSTANCE_ID: optionalText.pipe(z.uuid().optional()),
-  CHAINLOG_INSTANCE_HEARTBEAT_MS: z.coerce.number().int().min(100).default(2_000),
-  CHAINLOG_INSTANCE_LEASE_MS: z.coerce.number().int().min(500).default(10_000),
-  CHAINLOG_MODEL: optionalText.pipe(modelSpecSchema.optional()),
-  CHAINLOG_LOG_LEVEL: z.enum(LOG_LEVEL_NAMES).default('info'),
-  CHAINLOG_LLM_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
-  CHAINLOG_LLM_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
-  CHAINLOG_VALIDATION_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
-  CHAINLOG_MAX_RUNNING_CHAINS: z.coerce.number().int().min(1).max(256).default(4),
-  CHAINLOG_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
-  CHAINLOG_CLIENT_DIR: optionalText,
-  CHAINLOG_MAX_BODY_BYTES: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.maxBodyBytes),
-  CHAINLOG_MAX_BATCH_CALLS: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.maxBatchCalls),
-  CHAINLOG_MAX_WS_MESSAGE_BYTES: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.maxWsMessageBytes),
-  CHAINLOG_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.maxConnectionsPerAddress),
-  CHAINLOG_MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.maxSubscriptionsPerConnection),
-  CHAINLOG_MAX_SUBMISSIONS_PER_MINUTE: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.maxSubmissionsPerMinute),
-  CHAINLOG_MAX_WAITING_CHAINS: z.coerce.number().int().min(0).default(DEFAULT_LIMITS.maxWaitingChains),
-  CHAINLOG_MAX_EXPORTS: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.maxExports),
-  CHAINLOG_CONNECTION_PARAMS_TIMEOUT_MS: z.coerce.number().int().min(100).default(DEFAULT_LIMITS.connectionParamsTimeoutMs),
-  CHAINLOG_TRUST_PROXY: z.enum(['0', '1']).default('0'),
-  CHAINLOG_TOKEN: optionalText.pipe(accessTokenSchema.optional()),
-  CHAINLOG_ALLOWED_HOSTS: allowedHostsSchema.default([]),
-  CHAINLOG_ALLOWED_ORIGINS: allowedOriginsSchema.default([]),
-  OPENAI_API_KEY: optionalText,
-  OPENAI_BASE_URL: optionalText.pipe(z.url().optional()),
-  ANTHROPIC_API_KEY: optionalText,
-  ANTHROPIC_BASE_URL: optionalText.pipe(z.url().optional()),
-})
+const envSchema = z
+  .object({
+    /** production refuses to start when a task would answer offline (llm/offline-policy.ts). */
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    /** 1: production may start with tasks on the offline provider (their rows still say provider 'offline'). */
+    CHAINLOG_ALLOW_OFFLINE: z
+      .enum(['0', '1'])
+      .default('0')
+      .transform((value) => value === '1'),
+    HOST: z.string().default('127.0.0.1'),
+    PORT: z.coerce.number().int().min(0).max(65_535).default(8800),
+    CHAINLOG_DATA_DIR: z.string().default('./.chainlog'),
+    DATABASE_URL: optionalText.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
+    CHAINLOG_CONFIG: optionalText,
+    CHAINLOG_LOG_COMMIT: z.enum(['async', 'sync']).default('sync'),
+    CHAINLOG_DB_OUTAGE_WAIT_MS: z.coerce.number().int().min(0).default(60_000),
+    CHAINLOG_INSTANCE_ID: optionalText.pipe(z.uuid().optional()),
+    CHAINLOG_INSTANCE_HEARTBEAT_MS: z.coerce.number().int().min(100).default(2_000),
+    CHAINLOG_INSTANCE_LEASE_MS: z.coerce.number().int().min(500).default(10_000),
+    CHAINLOG_MODEL: optionalText.pipe(modelSpecSchema.optional()),
+    CHAINLOG_LOG_LEVEL: z.enum(LOG_LEVEL_NAMES).default('info'),
+    CHAINLOG_LLM_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+    CHAINLOG_LLM_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+    CHAINLOG_VALIDATION_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+    CHAINLOG_MAX_RUNNING_CHAINS: z.coerce.number().int().min(1).max(256).default(4),
+    CHAINLOG_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+    CHAINLOG_CLIENT_DIR: optionalText,
+    CHAINLOG_MAX_BODY_BYTES: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.maxBodyBytes),
+    CHAINLOG_MAX_BATCH_CALLS: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.maxBatchCalls),
+    CHAINLOG_MAX_WS_MESSAGE_BYTES: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.maxWsMessageBytes),
+    CHAINLOG_MAX_CONNECTIONS_PER_ADDRESS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(DEFAULT_LIMITS.maxConnectionsPerAddress),
+    CHAINLOG_MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(DEFAULT_LIMITS.maxSubscriptionsPerConnection),
+    CHAINLOG_MAX_SUBMISSIONS_PER_MINUTE: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.maxSubmissionsPerMinute),
+    CHAINLOG_MAX_WAITING_CHAINS: z.coerce.number().int().min(0).default(DEFAULT_LIMITS.maxWaitingChains),
+    CHAINLOG_MAX_EXPORTS: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.maxExports),
+    CHAINLOG_CONNECTION_PARAMS_TIMEOUT_MS: z.coerce
+      .number()
+      .int()
+      .min(100)
+      .default(DEFAULT_LIMITS.connectionParamsTimeoutMs),
+    CHAINLOG_TRUST_PROXY: z.enum(['0', '1']).default('0'),
+    CHAINLOG_TOKEN: optionalText.pipe(accessTokenSchema.optional()),
+    CHAINLOG_ALLOWED_HOSTS: allowedHostsSchema.default([]),
+    CHAINLOG_ALLOWED_ORIGINS: allowedOriginsSchema.default([]),
+    OPENAI_API_KEY: optionalText,
+    OPENAI_BASE_URL: optionalText.pipe(z.url().optional()),
+    ANTHROPIC_API_KEY: optionalText,
+    ANTHROPIC_BASE_URL: optionalText.pipe(z.url().optional()),
+  })
 
   .refine((env) => env.CHAINLOG_INSTANCE_LEASE_MS > env.CHAINLOG_INSTANCE_HEARTBEAT_MS, {
-    message: 'must be longer than CHAINLOG_INSTANCE_HEARTBEAT_MS, or a live instance would look dead between heartbeats',
+    message:
+      'must be longer than CHAINLOG_INSTANCE_HEARTBEAT_MS, or a live instance would look dead between heartbeats',
     path: ['CHAINLOG_INSTANCE_LEASE_MS'],
   });
 
@@ -67,7 +84,9 @@ export class EnvError extends Error {
  */
 export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
   // `PORT=` in a .env file means "not set", not "port 0" or an empty data directory.
-  const setValues = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value.trim() !== ''));
+  const setValues = Object.fromEntries(
+    Object.entries(source).filter(([, value]) => value !== undefined && value.trim() !== ''),
+  );
   const result = envSchema.safeParse(setValues);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);

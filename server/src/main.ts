@@ -42,7 +42,8 @@ async function main(): Promise<void> {
     url = await server.listen(env.PORT, env.HOST);
   } catch (error) {
     await app.close();
-    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new StartupError(`port ${env.PORT} on ${env.HOST} is in use; set PORT to another port`);
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
+      throw new StartupError(`port ${env.PORT} on ${env.HOST} is in use; set PORT to another port`);
     throw error;
   }
   const stop = createShutdownHandler({
@@ -56,7 +57,9 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   // Only once the handlers are in place: a supervisor that signals as soon as it reads this line gets a graceful stop.
-  mainLog.success(`Chainlog listening on ${url} (HTTP and WebSocket, ${env.CHAINLOG_TOKEN ? 'token required' : 'no token'}), database: ${app.database.kind}`);
+  mainLog.success(
+    `Chainlog listening on ${url} (HTTP and WebSocket, ${env.CHAINLOG_TOKEN ? 'token required' : 'no token'}), database: ${app.database.kind}`,
+  );
 }
 
 /** A start-up failure whose message says everything: printed without a stack. */
@@ -65,10 +68,14 @@ class StartupError extends Error {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof EnvError || error instanceof ConfigFileError || error instanceof StartupError || error instanceof DataDirLockedError || error instanceof OfflineNotAllowedError) {
+  if (
+    error instanceof EnvError ||
+    error instanceof ConfigFileError ||
+    error instanceof StartupError ||
+    error instanceof DataDirLockedError ||
+    error instanceof OfflineNotAllowedError
+  ) {
     mainLog.error(error.message);
-  }
-  else mainLog.error('start-up failed', error);
+  } else mainLog.error('start-up failed', error);
   process.exit(1);
 });
-

@@ -41,7 +41,9 @@ function startServer(
   start: StartCommand = { command: process.execPath, args: ['--import', 'tsx', MAIN], cwd: REPO_ROOT },
 ): { child: ChildProcess; output: () => string } {
   const inherited = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !/^(CHAINLOG_|DATABASE_URL$|OPENAI_|ANTHROPIC_|NODE_ENV$|PORT$|HOST$)/.test(name)),
+    Object.entries(process.env).filter(
+      ([name]) => !/^(CHAINLOG_|DATABASE_URL$|OPENAI_|ANTHROPIC_|NODE_ENV$|PORT$|HOST$)/.test(name),
+    ),
   );
   const child = spawn(start.command, start.args, {
     cwd: start.cwd,
@@ -72,7 +74,10 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 }
 
 /** Resolves with the exit code and signal; kills the process and rejects after RUN_TIMEOUT_MS. */
-function exitOf(child: ChildProcess, output: () => string): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+function exitOf(
+  child: ChildProcess,
+  output: () => string,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       killGroup(child, 'SIGKILL');
@@ -116,19 +121,23 @@ function outputContaining(child: ChildProcess, output: () => string, text: strin
 }
 
 describe('start-up with NODE_ENV=production', () => {
-  it('refuses to start when tasks would answer offline, naming each task and the missing variable, without a stack', RUN_TEST, async () => {
-    const { child, output } = startServer({});
+  it(
+    'refuses to start when tasks would answer offline, naming each task and the missing variable, without a stack',
+    RUN_TEST,
+    async () => {
+      const { child, output } = startServer({});
 
-    const exit = await exitOf(child, output);
+      const exit = await exitOf(child, output);
 
-    expect(exit).toEqual({ code: 1, signal: null });
-    expect(output()).toContain('"intent recognition" uses openai:gpt-4.1-mini but OPENAI_API_KEY is not set');
-    expect(output()).toContain('"entity extraction" uses openai:gpt-4.1-mini but OPENAI_API_KEY is not set');
-    expect(output()).toContain('"reply drafting" uses openai:gpt-4.1-mini but OPENAI_API_KEY is not set');
-    expect(output()).toContain('CHAINLOG_ALLOW_OFFLINE=1');
-    expect(output()).not.toMatch(/\bat .+\(.+:\d+:\d+\)/);
-    expect(output()).not.toContain('listening');
-  });
+      expect(exit).toEqual({ code: 1, signal: null });
+      expect(output()).toContain('"intent recognition" uses openai:gpt-4.1-mini but OPENAI_API_KEY is not set');
+      expect(output()).toContain('"entity extraction" uses openai:gpt-4.1-mini but OPENAI_API_KEY is not set');
+      expect(output()).toContain('"reply drafting" uses openai:gpt-4.1-mini but OPENAI_API_KEY is not set');
+      expect(output()).toContain('CHAINLOG_ALLOW_OFFLINE=1');
+      expect(output()).not.toMatch(/\bat .+\(.+:\d+:\d+\)/);
+      expect(output()).not.toContain('listening');
+    },
+  );
 
   it('names the variable of the provider a task is moved to by CHAINLOG_MODEL', RUN_TEST, async () => {
     const { child, output } = startServer({ CHAINLOG_MODEL: 'anthropic:claude-haiku-4-5' });
@@ -158,12 +167,23 @@ describe('a production install: npm ci --omit=dev, then npm start', () => {
   let installDir: string;
   beforeAll(async () => {
     installDir = mkdtempSync(path.join(tmpdir(), 'chainlog-install-'));
-    for (const file of ['package.json', 'package-lock.json', 'server/package.json', 'server/start.js', 'client/package.json', 'shared/package.json', 'scripts/git-hooks/install.mjs']) {
+    for (const file of [
+      'package.json',
+      'package-lock.json',
+      'server/package.json',
+      'server/start.js',
+      'client/package.json',
+      'shared/package.json',
+      'scripts/git-hooks/install.mjs',
+    ]) {
       mkdirSync(path.dirname(path.join(installDir, file)), { recursive: true });
       copyFileSync(path.join(REPO_ROOT, file), path.join(installDir, file));
     }
     await build({ ...serverBundleOptions, outfile: path.join(installDir, 'server/dist/main.js') });
-    await runFile('npm', ['ci', '--omit=dev', '--offline', '--no-audit', '--no-fund'], { cwd: installDir, timeout: INSTALL_TIMEOUT_MS });
+    await runFile('npm', ['ci', '--omit=dev', '--offline', '--no-audit', '--no-fund'], {
+      cwd: installDir,
+      timeout: INSTALL_TIMEOUT_MS,
+    });
   }, INSTALL_TIMEOUT_MS + 30_000);
 
   afterAll(() => {
@@ -177,14 +197,19 @@ describe('a production install: npm ci --omit=dev, then npm start', () => {
   });
 
   it('serves the API, printing nothing but npm’s command and Chainlog’s own lines', RUN_TEST, async () => {
-    const { child, output } = startServer({ CHAINLOG_ALLOW_OFFLINE: '1' }, { command: 'npm', args: ['start'], cwd: installDir });
+    const { child, output } = startServer(
+      { CHAINLOG_ALLOW_OFFLINE: '1' },
+      { command: 'npm', args: ['start'], cwd: installDir },
+    );
     try {
       await outputContaining(child, output, 'listening on');
       const url = /listening on (http:\/\/\S+)/.exec(output())?.[1];
       const health = await fetch(`${url}/healthz`);
       expect(health.status).toBe(200);
       expect(await health.json()).toMatchObject({ status: 'ok', database: 'pglite' });
-      const lines = output().split('\n').filter((line) => line.trim() !== '');
+      const lines = output()
+        .split('\n')
+        .filter((line) => line.trim() !== '');
       // npm echoes the script it runs; every other line is one of Chainlog's tagged loggers.
       expect(lines.filter((line) => !line.startsWith('> ') && !/^\[[a-z-]+\] /.test(line))).toEqual([]);
       expect(output()).not.toMatch(/turbo|telemetry|install-scripts|Packages in scope/i);

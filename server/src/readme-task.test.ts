@@ -20,7 +20,8 @@ function sectionSnippets(readme: string, heading: string): { file: string; code:
   const section = readme.slice(start, end < 0 ? undefined : end);
   return [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map(([, block = '']) => {
     const file = /^\/\/ ([\w./-]+\.ts)\b/.exec(block)?.[1];
-    if (!file) throw new Error(`a TypeScript block of "${heading}" does not start with the file it belongs in:\n${block}`);
+    if (!file)
+      throw new Error(`a TypeScript block of "${heading}" does not start with the file it belongs in:\n${block}`);
     return { file, code: block };
   });
 }
@@ -30,7 +31,9 @@ afterAll(() => {
 });
 
 describe('README "Adding a task"', () => {
-  it('names the file of every block, and its blocks typecheck in the repository with their output typed from the schema', { timeout: TSC_TIMEOUT_MS + 10_000 }, async () => {
+  it('names the file of every block, and its blocks typecheck in the repository with their output typed from the schema', {
+    timeout: TSC_TIMEOUT_MS + 10_000,
+  }, async () => {
     const snippets = sectionSnippets(readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8'), 'Adding a task');
     expect(snippets.map((snippet) => snippet.file)).toEqual([
       'shared/src/schemas/sentiment.ts',
@@ -75,10 +78,14 @@ export const intentIsTyped: Equal<Checked['intent'], import('@chainlog/shared').
     );
 
     const tsc = path.join(REPO_ROOT, 'node_modules/typescript/bin/tsc');
-    const result = await runFile(process.execPath, [tsc, '-p', path.join(SCRATCH, 'tsconfig.json'), '--pretty', 'false'], {
-      cwd: SCRATCH,
-      timeout: TSC_TIMEOUT_MS,
-    }).then(
+    const result = await runFile(
+      process.execPath,
+      [tsc, '-p', path.join(SCRATCH, 'tsconfig.json'), '--pretty', 'false'],
+      {
+        cwd: SCRATCH,
+        timeout: TSC_TIMEOUT_MS,
+      },
+    ).then(
       ({ stdout }) => ({ ok: true, output: stdout }),
       (error: { stdout?: string; message: string }) => ({ ok: false, output: error.stdout || error.message }),
     );

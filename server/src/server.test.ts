@@ -24,7 +24,11 @@ import { TASKS } from './tasks/index.js';
 const NodeWebSocket = WebSocket as unknown as typeof globalThis.WebSocket;
 
 const EXPECTED_DATABASE = process.env.CHAINLOG_TEST_DB === 'postgres' ? 'postgres' : 'pglite';
-const ORDER_MESSAGE = { from: 'ada@example.com', subject: 'Order 1042', body: 'Where is my order? It has not arrived yet.' };
+const ORDER_MESSAGE = {
+  from: 'ada@example.com',
+  subject: 'Order 1042',
+  body: 'Where is my order? It has not arrived yet.',
+};
 
 interface RawResponse {
   status: number;
@@ -50,7 +54,11 @@ function rawGet(baseUrl: string, rawPath: string): Promise<RawResponse> {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () =>
-        resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }),
+        resolve({
+          status: response.statusCode ?? 0,
+          headers: response.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        }),
       );
       response.on('error', reject);
     });
@@ -91,10 +99,13 @@ describe('the server over HTTP and WebSocket on one port', () => {
     expect(health).toMatchObject({ status: 'ok', database: EXPECTED_DATABASE, tasks: TASKS.map((task) => task.name) });
   });
 
-  it.each(['//', '//%ff', '/\\'])('refuses a WebSocket upgrade to %s, a URL tRPC cannot read, with 400 and keeps serving', async (target) => {
-    expect(await sendRawUpgrade(running.url, target)).toBe(400);
-    expect((await fetch(`${running.url}/healthz`)).status).toBe(200);
-  });
+  it.each(['//', '//%ff', '/\\'])(
+    'refuses a WebSocket upgrade to %s, a URL tRPC cannot read, with 400 and keeps serving',
+    async (target) => {
+      expect(await sendRawUpgrade(running.url, target)).toBe(400);
+      expect((await fetch(`${running.url}/healthz`)).status).toBe(200);
+    },
+  );
 
   it('opens a WebSocket whose path is odd but readable (/%ff, /trpc//x, /\\x)', async () => {
     expect(await sendRawUpgrade(running.url, '/%ff')).toBe(101);
@@ -110,7 +121,11 @@ describe('the server over HTTP and WebSocket on one port', () => {
     try {
       const health = await client.health.query();
 
-      expect(health).toMatchObject({ status: 'ok', database: EXPECTED_DATABASE, tasks: TASKS.map((task) => task.name) });
+      expect(health).toMatchObject({
+        status: 'ok',
+        database: EXPECTED_DATABASE,
+        tasks: TASKS.map((task) => task.name),
+      });
     } finally {
       await wsClient.close();
     }
@@ -163,16 +178,19 @@ describe('the server with a built client', () => {
     expect(await procedure.json()).toMatchObject({ result: { data: { status: 'ok' } } });
   });
 
-  it.each(['/../secret.txt', '/%2e%2e/secret.txt', '/..%2fsecret.txt', '/assets/..%2f..%2fsecret.txt', '/../../package.json'])(
-    'does not let %s escape the client folder',
-    async (rawPath) => {
-      const response = await rawGet(running.url, rawPath);
+  it.each([
+    '/../secret.txt',
+    '/%2e%2e/secret.txt',
+    '/..%2fsecret.txt',
+    '/assets/..%2f..%2fsecret.txt',
+    '/../../package.json',
+  ])('does not let %s escape the client folder', async (rawPath) => {
+    const response = await rawGet(running.url, rawPath);
 
-      expect(response.body).not.toContain('outside the client folder');
-      expect(response.body).not.toContain('"workspaces"');
-      expect(response.body).toContain('<title>Chainlog shell</title>');
-    },
-  );
+    expect(response.body).not.toContain('outside the client folder');
+    expect(response.body).not.toContain('"workspaces"');
+    expect(response.body).toContain('<title>Chainlog shell</title>');
+  });
 
   it('answers 500 JSON for a file that fails to read instead of crashing, and keeps serving', async () => {
     // The file is read for its ETag before the status line goes out, so the failure can still be told as such.
@@ -183,13 +201,16 @@ describe('the server with a built client', () => {
     expect((await fetch(`${running.url}/healthz`)).status).toBe(200);
   });
 
-  it.each(['//', '//x', '//%ff', '/\\', '/\\x'])('answers %s, a path with an empty first segment, with 404 JSON instead of crashing, and keeps serving', async (rawPath) => {
-    const response = await rawGet(running.url, rawPath);
+  it.each(['//', '//x', '//%ff', '/\\', '/\\x'])(
+    'answers %s, a path with an empty first segment, with 404 JSON instead of crashing, and keeps serving',
+    async (rawPath) => {
+      const response = await rawGet(running.url, rawPath);
 
-    expect(response.status).toBe(404);
-    expect(response.headers['content-type']).toMatch(/^application\/json/);
-    expect((await fetch(`${running.url}/healthz`)).status).toBe(200);
-  });
+      expect(response.status).toBe(404);
+      expect(response.headers['content-type']).toMatch(/^application\/json/);
+      expect((await fetch(`${running.url}/healthz`)).status).toBe(200);
+    },
+  );
 
   it('answers a malformed percent-encoding with 404 JSON instead of crashing, and keeps serving', async () => {
     const response = await rawGet(running.url, '/%E0%A4%A');
@@ -200,7 +221,11 @@ describe('the server with a built client', () => {
   });
 });
 
-const SHUTDOWN_MESSAGE = { from: 'grace@example.com', subject: 'Order 2051', body: 'Where is my order? It has not arrived yet.' };
+const SHUTDOWN_MESSAGE = {
+  from: 'grace@example.com',
+  subject: 'Order 2051',
+  body: 'Where is my order? It has not arrived yet.',
+};
 
 describe('closing the server', () => {
   let fake: FakeProvider;
@@ -223,7 +248,12 @@ describe('closing the server', () => {
   it('lets an ask in flight finish with a complete ok row, refuses new connections and closes WebSocket clients', async () => {
     const server = await startRunningServer({ fakeProvider: fake, database });
     running = server;
-    const answer = { intent: 'order_status', confidence: 0.93, urgency: 'normal', rationale: 'The sender asks where the order is.' };
+    const answer = {
+      intent: 'order_status',
+      confidence: 0.93,
+      urgency: 'normal',
+      rationale: 'The sender asks where the order is.',
+    };
     fake.enqueue({ kind: 'json', value: answer, delayMs: 300 });
     const socket = new WebSocket(server.wsUrl);
     await nextEvent(socket, 'open', 5_000);
@@ -231,7 +261,10 @@ describe('closing the server', () => {
 
     const events: string[] = [];
     const ask = server.dependencies.llm.ask('intent recognition', ORDER_MESSAGE);
-    void ask.then(() => events.push('ask settled'), () => events.push('ask settled'));
+    void ask.then(
+      () => events.push('ask settled'),
+      () => events.push('ask settled'),
+    );
     await vi.waitFor(() => expect(fake.requests).toHaveLength(1), { timeout: 5_000 });
     expect(server.dependencies.llm.inFlight()).toBe(1);
 
@@ -265,7 +298,9 @@ describe('closing the server', () => {
     await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
   });
 
-  it('ends a WebSocket client that never answers the close frame once the timeout has passed', { timeout: 15_000 }, async () => {
+  it('ends a WebSocket client that never answers the close frame once the timeout has passed', {
+    timeout: 15_000,
+  }, async () => {
     const server = await startRunningServer({ database });
     running = server;
     // A bare upgrade, so nothing answers the server's close frame (the ws package would answer it).
@@ -293,7 +328,10 @@ describe('closing the server', () => {
     fake.respondWith(() => ({ kind: 'hang' }));
     const chainId = newChainId();
 
-    const aborted = rejectionOf(server.dependencies.llm.ask('intent recognition', SHUTDOWN_MESSAGE, { chainId }), AbortedError);
+    const aborted = rejectionOf(
+      server.dependencies.llm.ask('intent recognition', SHUTDOWN_MESSAGE, { chainId }),
+      AbortedError,
+    );
     await vi.waitFor(() => expect(fake.requests).toHaveLength(1), { timeout: 5_000 });
     expect(server.dependencies.llm.inFlight()).toBe(1);
 
@@ -311,5 +349,4 @@ describe('closing the server', () => {
     });
     expect(row.finished_at).toBeInstanceOf(Date);
   });
-
 });

@@ -17,7 +17,12 @@ import { type AccessOptions, LOOPBACK_ACCESS, createAccessControl, isExportPath 
 import { log } from './log.js';
 import { appRouter } from './routers/app.js';
 import { readHealth } from './services/health.js';
-import { type InstanceCounts, type InstanceStatus, countInstances, listInstanceStatuses } from './services/instances.js';
+import {
+  type InstanceCounts,
+  type InstanceStatus,
+  countInstances,
+  listInstanceStatuses,
+} from './services/instances.js';
 import { createExportHandler } from './export/export-handler.js';
 import { createStaticHandler } from './static-files.js';
 import { type AppDependencies, createContextFactory } from './trpc/context.js';
@@ -81,9 +86,12 @@ export function createChainlogServer(dependencies: AppDependencies, options: Ser
       if (isMalformedPath(pathname)) return answerMalformedPath(response, pathname);
       return void (limitStreams(request, response) && trpcHandler(request, response));
     }
-    if (isExportPath(pathname)) return void answerExport(request, response, new URL(request.url ?? '/', 'http://localhost'));
+    if (isExportPath(pathname))
+      return void answerExport(request, response, new URL(request.url ?? '/', 'http://localhost'));
     if (serveStatic?.(request, response)) return;
-    response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `no route for ${pathname}` }));
+    response
+      .writeHead(404, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ error: `no route for ${pathname}` }));
   };
   const httpServer = createServer(handleRequest);
   httpServer.on('checkContinue', createContinueCheck(limits.maxBodyBytes, handleRequest));
@@ -95,13 +103,21 @@ export function createChainlogServer(dependencies: AppDependencies, options: Ser
     maxPayload: limits.maxWsMessageBytes,
     verifyClient: (info, callback) =>
       refuseUnreadableUpgradeUrl(info, callback, () =>
-        access.verifyUpgrade(info, (admitted, ...refusal) => (admitted ? limitConnections(info, callback) : callback(admitted, ...refusal))),
+        access.verifyUpgrade(info, (admitted, ...refusal) =>
+          admitted ? limitConnections(info, callback) : callback(admitted, ...refusal),
+        ),
       ),
   });
   closeConnectionsWithoutParams(wss, limits.connectionParamsTimeoutMs);
   // ws re-emits the HTTP server's errors (EADDRINUSE); listen() reports them, so they must not go unhandled here.
   wss.on('error', (error) => serverLog.debug('WebSocket server error', error));
-  const wsHandler = applyWSSHandler({ wss, router: appRouter, createContext: requireConnectionToken(createContext, access.tokenCheck), onError: logProcedureError, keepAlive: { enabled: true } });
+  const wsHandler = applyWSSHandler({
+    wss,
+    router: appRouter,
+    createContext: requireConnectionToken(createContext, access.tokenCheck),
+    onError: logProcedureError,
+    keepAlive: { enabled: true },
+  });
 
   return {
     listen(port, host) {
@@ -120,14 +136,20 @@ export function createChainlogServer(dependencies: AppDependencies, options: Ser
       httpServer.closeIdleConnections();
       // Tell WebSocket clients to go elsewhere now, but close them only after the drain, so answers in flight arrive.
       wsHandler.broadcastReconnectNotification();
-      const [chainsDrained, callsDrained] = await Promise.all([dependencies.chains.drain(timeoutMs), dependencies.llm.drain(timeoutMs)]);
+      const [chainsDrained, callsDrained] = await Promise.all([
+        dependencies.chains.drain(timeoutMs),
+        dependencies.llm.drain(timeoutMs),
+      ]);
       const drained = chainsDrained && callsDrained;
       if (!drained) {
         serverLog.warn(`${dependencies.llm.inFlight()} LLM call(s) still running after ${timeoutMs} ms; aborting them`);
         // Aborted calls still write their rows as errors: give them a moment, so no row is left pending.
         dependencies.llm.abortAll('the server is shutting down');
         // The chains of those calls then record their failure: wait for that too, before the database closes.
-        await Promise.all([dependencies.llm.drain(ABORTED_CALLS_GRACE_MS), dependencies.chains.drain(ABORTED_CALLS_GRACE_MS)]);
+        await Promise.all([
+          dependencies.llm.drain(ABORTED_CALLS_GRACE_MS),
+          dependencies.chains.drain(ABORTED_CALLS_GRACE_MS),
+        ]);
       }
       for (const client of wss.clients) client.close(1001, 'server shutting down');
       httpServer.closeIdleConnections();
@@ -153,16 +175,28 @@ export function createChainlogServer(dependencies: AppDependencies, options: Ser
  * /healthz is open (load balancers probe it by IP): it counts the instances alive, lapsed and stopped; their list,
  * with host names and pids, only to a request that could call /trpc (an allowed Host, and the token when one is set).
  */
-async function answerHealth(dependencies: AppDependencies, response: ServerResponse<IncomingMessage>, auth: AccessMode, trusted: boolean): Promise<void> {
+async function answerHealth(
+  dependencies: AppDependencies,
+  response: ServerResponse<IncomingMessage>,
+  auth: AccessMode,
+  trusted: boolean,
+): Promise<void> {
   try {
     const health = await readHealth(dependencies);
     const instances = health.status === 'ok' ? await readInstances(dependencies, trusted) : undefined;
-    response.writeHead(health.status === 'ok' ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ ...health, ...instances, auth }));
+    response
+      .writeHead(health.status === 'ok' ? 200 : 503, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ ...health, ...instances, auth }));
   } catch (error) {
     serverLog.error('health check failed', error);
-    response
-      .writeHead(503, { 'content-type': 'application/json' })
-      .end(JSON.stringify({ status: 'unavailable', database: dependencies.databaseKind, auth, problem: 'the health check failed (see the server log)' }));
+    response.writeHead(503, { 'content-type': 'application/json' }).end(
+      JSON.stringify({
+        status: 'unavailable',
+        database: dependencies.databaseKind,
+        auth,
+        problem: 'the health check failed (see the server log)',
+      }),
+    );
   }
 }
 
@@ -170,10 +204,16 @@ async function answerHealth(dependencies: AppDependencies, response: ServerRespo
  * The instances' counts, and their list for a trusted request; nothing when they cannot be read: the database
  * answered the health check, which is what a probe asks.
  */
-async function readInstances(dependencies: AppDependencies, trusted: boolean): Promise<{ instanceCounts: InstanceCounts; instances?: InstanceStatus[] } | undefined> {
+async function readInstances(
+  dependencies: AppDependencies,
+  trusted: boolean,
+): Promise<{ instanceCounts: InstanceCounts; instances?: InstanceStatus[] } | undefined> {
   const { db, instanceLeaseMs: leaseMs, instanceId: self } = dependencies;
   try {
-    const [instanceCounts, instances] = await Promise.all([countInstances(db, leaseMs), trusted ? listInstanceStatuses(db, { leaseMs, self }) : undefined]);
+    const [instanceCounts, instances] = await Promise.all([
+      countInstances(db, leaseMs),
+      trusted ? listInstanceStatuses(db, { leaseMs, self }) : undefined,
+    ]);
     return instances ? { instanceCounts, instances } : { instanceCounts };
   } catch (error) {
     serverLog.warn('could not read the instances for /healthz', error);
@@ -182,6 +222,7 @@ async function readInstances(dependencies: AppDependencies, trusted: boolean): P
 }
 
 function logProcedureError({ error, path }: { error: Error & { code?: string }; path?: string | undefined }): void {
-  if (error.code === 'INTERNAL_SERVER_ERROR' && !isWebSocketProtocolError(error.cause)) serverLog.error(`procedure ${path ?? '(unknown)'} failed`, error);
+  if (error.code === 'INTERNAL_SERVER_ERROR' && !isWebSocketProtocolError(error.cause))
+    serverLog.error(`procedure ${path ?? '(unknown)'} failed`, error);
   else serverLog.debug(`procedure ${path ?? '(unknown)'}: ${error.message}`);
 }

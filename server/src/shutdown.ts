@@ -27,7 +27,9 @@ export function createShutdownHandler(options: ShutdownOptions): (signal: string
     stopping = true;
     shutdownLog.info(`${signal}: shutting down`);
     const backstop = setTimeout(() => {
-      shutdownLog.error(`shutdown did not finish within ${options.drainTimeoutMs + SHUTDOWN_BACKSTOP_MARGIN_MS} ms; exiting`);
+      shutdownLog.error(
+        `shutdown did not finish within ${options.drainTimeoutMs + SHUTDOWN_BACKSTOP_MARGIN_MS} ms; exiting`,
+      );
       options.exit(1);
     }, options.drainTimeoutMs + SHUTDOWN_BACKSTOP_MARGIN_MS);
     backstop.unref();

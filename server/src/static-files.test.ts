@@ -66,7 +66,12 @@ describe('the client files, as npm start serves them', () => {
     });
 
     it('sends the file as is when the client accepts no encoding we store, still varying on Accept-Encoding', async () => {
-      const cases: Record<string, string>[] = [{}, { 'accept-encoding': 'identity' }, { 'accept-encoding': 'deflate' }, { 'accept-encoding': '*;q=0' }];
+      const cases: Record<string, string>[] = [
+        {},
+        { 'accept-encoding': 'identity' },
+        { 'accept-encoding': 'deflate' },
+        { 'accept-encoding': '*;q=0' },
+      ];
       for (const headers of cases) {
         const response = await get(HASHED, headers);
 

@@ -21,7 +21,9 @@ const MAX_CACHED_ETAGS = 2_000;
  * (brotli first), else as is; with a strong ETag (a hash of the bytes sent) and a 304 for a matching If-None-Match;
  * cached for a year when Vite fingerprinted its name, revalidated otherwise. HEAD answers the same headers.
  */
-export function createStaticHandler(rootDir: string): ((request: IncomingMessage, response: ServerResponse) => boolean) | undefined {
+export function createStaticHandler(
+  rootDir: string,
+): ((request: IncomingMessage, response: ServerResponse) => boolean) | undefined {
   const root = path.resolve(rootDir);
   const indexFile = path.join(root, 'index.html');
   if (!existsSync(indexFile)) return undefined;
@@ -44,7 +46,9 @@ export function createStaticHandler(rootDir: string): ((request: IncomingMessage
     if (pathname.startsWith('//')) return false;
     const candidate = path.resolve(root, `.${pathname}`);
     // Anything outside the root, or not a file, gets the app shell: the client routes it.
-    const candidateStats = candidate.startsWith(root + path.sep) ? statSync(candidate, { throwIfNoEntry: false }) : undefined;
+    const candidateStats = candidate.startsWith(root + path.sep)
+      ? statSync(candidate, { throwIfNoEntry: false })
+      : undefined;
     const file = candidateStats?.isFile() ? candidate : indexFile;
     const relative = path.relative(root, file).split(path.sep).join('/');
     const cacheControl = cacheControlOf(relative);
@@ -59,7 +63,11 @@ interface SendOptions {
   etags: EtagCache;
 }
 
-async function sendFile(request: IncomingMessage, response: ServerResponse, { file, cacheControl, etags }: SendOptions): Promise<void> {
+async function sendFile(
+  request: IncomingMessage,
+  response: ServerResponse,
+  { file, cacheControl, etags }: SendOptions,
+): Promise<void> {
   const representations = storedRepresentations(file);
   const coding = chooseEncoding(
     request.headers['accept-encoding'],
@@ -73,7 +81,9 @@ async function sendFile(request: IncomingMessage, response: ServerResponse, { fi
   } catch (error) {
     // Unreadable (removed by a rebuild since the check, or an I/O error): nothing has been sent yet, so say so.
     staticLog.warn(`could not read ${file}: ${error instanceof Error ? error.message : String(error)}`);
-    response.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'could not read the file' }));
+    response
+      .writeHead(500, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ error: 'could not read the file' }));
     return;
   }
   // Every answer for this path depends on Accept-Encoding, the identity one too: caches must key on it.
@@ -97,7 +107,8 @@ async function sendFile(request: IncomingMessage, response: ServerResponse, { fi
   pipeline(createReadStream(sent.path), response, (error) => {
     if (!error) return;
     // The client hanging up mid-body (a tab closed, a page left) is routine, not the server's failure.
-    if ('code' in error && error.code === 'ERR_STREAM_PREMATURE_CLOSE') staticLog.debug(`${sent.path}: the client left before the end`);
+    if ('code' in error && error.code === 'ERR_STREAM_PREMATURE_CLOSE')
+      staticLog.debug(`${sent.path}: the client left before the end`);
     else staticLog.warn(`could not send ${sent.path}: ${error.message}`);
   });
 }
@@ -118,7 +129,8 @@ function storedRepresentations(file: string): Representation[] {
   const representations: Representation[] = [{ coding: 'identity', path: file, stats }];
   for (const { coding, suffix } of PRECOMPRESSED) {
     const encodedStats = statSync(file + suffix, { throwIfNoEntry: false });
-    if (encodedStats?.isFile() && encodedStats.mtimeMs >= stats.mtimeMs) representations.push({ coding, path: file + suffix, stats: encodedStats });
+    if (encodedStats?.isFile() && encodedStats.mtimeMs >= stats.mtimeMs)
+      representations.push({ coding, path: file + suffix, stats: encodedStats });
   }
   return representations;
 }
@@ -136,7 +148,10 @@ function createEtagCache(): EtagCache {
       const known = cache.get(key);
       if (known) return known;
       // The bytes' own hash, not size and time: the same build served by two instances gets the same ETags.
-      const etag = `"${createHash('sha256').update(await readFile(file)).digest('base64url').slice(0, 27)}"`;
+      const etag = `"${createHash('sha256')
+        .update(await readFile(file))
+        .digest('base64url')
+        .slice(0, 27)}"`;
       if (cache.size >= MAX_CACHED_ETAGS) cache.clear();
       cache.set(key, etag);
       return etag;

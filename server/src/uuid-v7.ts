@@ -24,7 +24,8 @@ export function uuidv7(): string {
   if (now > lastMsecs) {
     lastMsecs = now;
     // uuid's v7 seeds the counter from these bytes too, leaving its top bit clear so increments cannot overflow soon.
-    sequence = (((random[6] ?? 0) & 0x7f) << 24) | ((random[7] ?? 0) << 16) | ((random[8] ?? 0) << 8) | (random[9] ?? 0);
+    sequence =
+      (((random[6] ?? 0) & 0x7f) << 24) | ((random[7] ?? 0) << 16) | ((random[8] ?? 0) << 8) | (random[9] ?? 0);
   } else {
     sequence = (sequence + 1) | 0;
     if (sequence === 0) lastMsecs++;

@@ -7,7 +7,13 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
 type Model = 'openai:gpt-4.1-mini' | 'openai:gpt-4.1' | 'anthropic:claude-sonnet-4-5' | 'offline:default';
-type ErrorClass = 'OutputValidationError' | 'InvalidJsonError' | 'ProviderError' | 'InvalidResponseBodyError' | 'RefusalError' | 'TruncationError';
+type ErrorClass =
+  | 'OutputValidationError'
+  | 'InvalidJsonError'
+  | 'ProviderError'
+  | 'InvalidResponseBodyError'
+  | 'RefusalError'
+  | 'TruncationError';
 
 /** One attempt as a test describes it; the seed fills in the rest the way ask() would. */
 interface AttemptSpec {
@@ -52,7 +58,13 @@ export const ANALYST_CHAINS = {
       [{ name: TRIAGE[0], model: 'openai:gpt-4.1-mini', latencyMs: 900 }],
       [{ name: TRIAGE[1], model: 'openai:gpt-4.1-mini', latencyMs: 1_100 }],
       [
-        { name: TRIAGE[2], model: 'openai:gpt-4.1-mini', status: 'error', error: 'OutputValidationError', latencyMs: 2_400 },
+        {
+          name: TRIAGE[2],
+          model: 'openai:gpt-4.1-mini',
+          status: 'error',
+          error: 'OutputValidationError',
+          latencyMs: 2_400,
+        },
         { name: TRIAGE[2], model: 'openai:gpt-4.1-mini', latencyMs: 2_600 },
       ],
     ],
@@ -64,7 +76,13 @@ export const ANALYST_CHAINS = {
     calls: [
       [{ name: TRIAGE[0], model: 'anthropic:claude-sonnet-4-5', latencyMs: 1_300 }],
       [
-        { name: TRIAGE[1], model: 'anthropic:claude-sonnet-4-5', status: 'error', error: 'InvalidResponseBodyError', latencyMs: 300 },
+        {
+          name: TRIAGE[1],
+          model: 'anthropic:claude-sonnet-4-5',
+          status: 'error',
+          error: 'InvalidResponseBodyError',
+          latencyMs: 300,
+        },
         { name: TRIAGE[1], model: 'anthropic:claude-sonnet-4-5', latencyMs: 3_900 },
       ],
       [{ name: TRIAGE[2], model: 'anthropic:claude-sonnet-4-5', latencyMs: 2_900 }],
@@ -86,7 +104,17 @@ export const ANALYST_CHAINS = {
   /** Two days ago: the first step was refused. */
   failedAtFirstStep: {
     agoMs: 2 * DAY,
-    calls: [[{ name: TRIAGE[0], model: 'anthropic:claude-sonnet-4-5', status: 'error', error: 'RefusalError', latencyMs: 600 }]],
+    calls: [
+      [
+        {
+          name: TRIAGE[0],
+          model: 'anthropic:claude-sonnet-4-5',
+          status: 'error',
+          error: 'RefusalError',
+          latencyMs: 600,
+        },
+      ],
+    ],
     demo: { status: 'failed', triage: false, reply: false },
   },
   /** Started a minute ago; entity extraction is still with the provider. */
@@ -122,7 +150,13 @@ export const ANALYST_CHAINS = {
     calls: [
       [{ name: TRIAGE[0], model: 'openai:gpt-4.1-mini', latencyMs: 1_000 }],
       [
-        { name: 'sentiment', model: 'openai:gpt-4.1-mini', status: 'error', error: 'TruncationError', latencyMs: 1_200 },
+        {
+          name: 'sentiment',
+          model: 'openai:gpt-4.1-mini',
+          status: 'error',
+          error: 'TruncationError',
+          latencyMs: 1_200,
+        },
         { name: 'sentiment', model: 'openai:gpt-4.1-mini', latencyMs: 1_400 },
       ],
     ],
@@ -130,7 +164,17 @@ export const ANALYST_CHAINS = {
   /** A user's own call four days ago whose only attempt failed: a failed chain without a chain row. */
   askFailed: {
     agoMs: 4 * DAY,
-    calls: [[{ name: 'sentiment', model: 'anthropic:claude-sonnet-4-5', status: 'error', error: 'ProviderError', latencyMs: 400 }]],
+    calls: [
+      [
+        {
+          name: 'sentiment',
+          model: 'anthropic:claude-sonnet-4-5',
+          status: 'error',
+          error: 'ProviderError',
+          latencyMs: 400,
+        },
+      ],
+    ],
   },
   /** A user's own code six days ago: a call that failed for good, then another that succeeded; no chain row. */
   askFailedThenAsked: {
@@ -179,7 +223,11 @@ function attemptRow(chainId: string, spec: AttemptSpec, attempt: number, created
   const status = spec.status ?? 'ok';
   const finished = status === 'pending' ? null : new Date(createdAt.getTime() + (spec.latencyMs ?? 0));
   // A provider that failed before answering reports no usage.
-  const answered = status === 'ok' || spec.error === 'OutputValidationError' || spec.error === 'InvalidJsonError' || spec.error === 'TruncationError';
+  const answered =
+    status === 'ok' ||
+    spec.error === 'OutputValidationError' ||
+    spec.error === 'InvalidJsonError' ||
+    spec.error === 'TruncationError';
   const inputTokens = answered ? 350 + 120 * attempt : null;
   const outputTokens = answered ? 80 + (spec.latencyMs ?? 0) / 20 : null;
   const price = PRICES[spec.model];
@@ -191,48 +239,116 @@ function attemptRow(chainId: string, spec: AttemptSpec, attempt: number, created
     model,
     status,
     attempt,
-    request: JSON.stringify({ messages: [{ role: 'user', content: 'seeded' }], requestedModel: spec.requested ?? spec.model }),
+    request: JSON.stringify({
+      messages: [{ role: 'user', content: 'seeded' }],
+      requestedModel: spec.requested ?? spec.model,
+    }),
     response: status === 'pending' ? null : JSON.stringify({ seeded: true }),
     output: status === 'ok' ? JSON.stringify({ seeded: true }) : null,
-    error: spec.error ? JSON.stringify({ class: spec.error, code: spec.error, message: `seeded ${spec.error}`, providerStatus: spec.error === 'ProviderError' ? 503 : null }) : null,
+    error: spec.error
+      ? JSON.stringify({
+          class: spec.error,
+          code: spec.error,
+          message: `seeded ${spec.error}`,
+          providerStatus: spec.error === 'ProviderError' ? 503 : null,
+        })
+      : null,
     input_tokens: inputTokens,
     output_tokens: outputTokens === null ? null : Math.round(outputTokens),
-    cost_usd: inputTokens === null || outputTokens === null ? null : (inputTokens * price.input + Math.round(outputTokens) * price.output).toFixed(8),
+    cost_usd:
+      inputTokens === null || outputTokens === null
+        ? null
+        : (inputTokens * price.input + Math.round(outputTokens) * price.output).toFixed(8),
     latency_ms: status === 'pending' ? null : (spec.latencyMs ?? 0),
     created_at: createdAt,
     finished_at: finished,
   };
 }
 
-async function insertDemoRows(db: Db, chainId: string, key: string, demo: NonNullable<ChainSpec['demo']>, started: Date, ended: Date): Promise<string> {
+async function insertDemoRows(
+  db: Db,
+  chainId: string,
+  key: string,
+  demo: NonNullable<ChainSpec['demo']>,
+  started: Date,
+  ended: Date,
+): Promise<string> {
   const messageId = randomUUID();
   const input = { from: `${key}@example.com`, subject: `Order ${key}`, body: 'Where is my order A-1042?' };
   const error = demo.status === 'failed' ? { class: 'RetriesExhaustedError', message: 'seeded failure' } : null;
-  await db.insertInto('chain').values({
-    id: chainId,
-    name: 'support-inbox triage',
-    status: demo.status,
-    input: JSON.stringify(input),
-    error: error === null ? null : JSON.stringify(error),
-    created_at: started,
-    finished_at: demo.status === 'running' ? null : ended,
-  }).execute();
-  await db.insertInto('inbox_message').values({ id: messageId, chain_id: chainId, from_address: input.from, subject: input.subject, body: input.body, created_at: started }).execute();
-  await db.insertInto('chain_event').values([
-    { chain_id: chainId, type: 'chain_started', payload: JSON.stringify({ type: 'chain_started' }), created_at: started },
-    ...(demo.status === 'running' ? [] : [{ chain_id: chainId, type: 'chain_finished', payload: JSON.stringify({ type: 'chain_finished', status: demo.status, error }), created_at: ended }]),
-  ]).execute();
+  await db
+    .insertInto('chain')
+    .values({
+      id: chainId,
+      name: 'support-inbox triage',
+      status: demo.status,
+      input: JSON.stringify(input),
+      error: error === null ? null : JSON.stringify(error),
+      created_at: started,
+      finished_at: demo.status === 'running' ? null : ended,
+    })
+    .execute();
+  await db
+    .insertInto('inbox_message')
+    .values({
+      id: messageId,
+      chain_id: chainId,
+      from_address: input.from,
+      subject: input.subject,
+      body: input.body,
+      created_at: started,
+    })
+    .execute();
+  await db
+    .insertInto('chain_event')
+    .values([
+      {
+        chain_id: chainId,
+        type: 'chain_started',
+        payload: JSON.stringify({ type: 'chain_started' }),
+        created_at: started,
+      },
+      ...(demo.status === 'running'
+        ? []
+        : [
+            {
+              chain_id: chainId,
+              type: 'chain_finished',
+              payload: JSON.stringify({ type: 'chain_finished', status: demo.status, error }),
+              created_at: ended,
+            },
+          ]),
+    ])
+    .execute();
   if (demo.triage) {
-    await db.insertInto('triage').values({
-      id: randomUUID(), chain_id: chainId, message_id: messageId, intent: 'order_status', confidence: 0.91,
-      urgency: key === 'anthropicToday' ? 'high' : 'normal', entities: JSON.stringify({ orderNumbers: ['A-1042'] }), created_at: ended,
-    }).execute();
+    await db
+      .insertInto('triage')
+      .values({
+        id: randomUUID(),
+        chain_id: chainId,
+        message_id: messageId,
+        intent: 'order_status',
+        confidence: 0.91,
+        urgency: key === 'anthropicToday' ? 'high' : 'normal',
+        entities: JSON.stringify({ orderNumbers: ['A-1042'] }),
+        created_at: ended,
+      })
+      .execute();
   }
   if (demo.reply) {
-    await db.insertInto('reply_draft').values({
-      id: randomUUID(), chain_id: chainId, message_id: messageId, subject: `Re: ${input.subject}`, body: 'It is on its way.',
-      tone: 'helpful', needs_human: key === 'anthropicToday', created_at: ended,
-    }).execute();
+    await db
+      .insertInto('reply_draft')
+      .values({
+        id: randomUUID(),
+        chain_id: chainId,
+        message_id: messageId,
+        subject: `Re: ${input.subject}`,
+        body: 'It is on its way.',
+        tone: 'helpful',
+        needs_human: key === 'anthropicToday',
+        created_at: ended,
+      })
+      .execute();
   }
   return messageId;
 }

@@ -305,7 +305,10 @@ describe('the fake provider, called by the real Anthropic SDK', () => {
   });
 
   it("answers 400 when the forced tool's input schema breaks the Anthropic rules, naming the tool's index", async () => {
-    const schema = { ...ANSWER_SCHEMA, properties: { answer: { type: 'array', items: { type: 'string' }, minItems: 2 } } };
+    const schema = {
+      ...ANSWER_SCHEMA,
+      properties: { answer: { type: 'array', items: { type: 'string' }, minItems: 2 } },
+    };
 
     const error: unknown = await anthropic({ maxRetries: 0 })
       .messages.create({
@@ -342,10 +345,7 @@ describe('the fake provider, called by the real Anthropic SDK', () => {
   });
 
   it('lets the SDK retry a 429 that carries retry-after-ms, then succeeds with a request id', async () => {
-    fake.enqueue(
-      { kind: 'status', status: 429, headers: { 'retry-after-ms': '1' } },
-      { kind: 'text', text: 'hello' },
-    );
+    fake.enqueue({ kind: 'status', status: 429, headers: { 'retry-after-ms': '1' } }, { kind: 'text', text: 'hello' });
 
     const { data, request_id } = await anthropic()
       .messages.create({ model: 'claude-test', max_tokens: 1024, messages: MESSAGES })

@@ -33,7 +33,8 @@ export interface FaultInjectorOptions {
   answer: (request: RecordedRequest) => FakeReply;
 }
 
-const PROXY_PAGE = '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>';
+const PROXY_PAGE =
+  '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>';
 
 /**
  * A responder that answers `faultRate` of requests with a fault. Whether a request gets one, and which, is drawn
@@ -71,7 +72,12 @@ function faultReply(kind: FaultKind): FakeReply {
       return { kind: 'status', status: 500, message: 'fake provider: injected server error' };
     case 'http 429 with retry-after':
       // Whole seconds, as most servers send it; the SDKs honour values under 60 s.
-      return { kind: 'status', status: 429, message: 'fake provider: injected rate limit', headers: { 'retry-after': '1' } };
+      return {
+        kind: 'status',
+        status: 429,
+        message: 'fake provider: injected rate limit',
+        headers: { 'retry-after': '1' },
+      };
     case 'http 429 without retry-after':
       return { kind: 'status', status: 429, message: 'fake provider: injected rate limit' };
     case 'connection reset':

@@ -8,9 +8,14 @@ import { streamChainEvents } from '../src/chains/chain-event-stream.js';
  * ends after chain_finished. Rejects, naming the events seen, when the chain has not finished within `timeoutMs`:
  * the stream ends when its signal aborts.
  */
-export async function followChain(dependencies: { db: Db; bus: ChainEventBus }, chainId: string, timeoutMs = 10_000): Promise<ChainEvent[]> {
+export async function followChain(
+  dependencies: { db: Db; bus: ChainEventBus },
+  chainId: string,
+  timeoutMs = 10_000,
+): Promise<ChainEvent[]> {
   const events: ChainEvent[] = [];
-  for await (const event of streamChainEvents(dependencies, chainId, null, AbortSignal.timeout(timeoutMs))) events.push(event);
+  for await (const event of streamChainEvents(dependencies, chainId, null, AbortSignal.timeout(timeoutMs)))
+    events.push(event);
   if (events.at(-1)?.payload.type !== 'chain_finished') {
     const seen = events.map((event) => event.payload.type).join(', ') || 'none';
     throw new Error(`chain ${chainId} did not finish within ${timeoutMs} ms; events seen: ${seen}`);

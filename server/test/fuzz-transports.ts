@@ -27,23 +27,34 @@ export interface HttpRequestText {
 /** One HTTP request; a stream is cut after its first chunk. Rejects when no answer comes within 10 s. */
 export function sendHttp(baseUrl: string, { method, path, body, contentType }: HttpRequestText): Promise<HttpAnswer> {
   const { hostname, port } = new URL(baseUrl);
-  const headers = body === undefined ? {} : { 'content-type': contentType ?? 'application/json', 'content-length': Buffer.byteLength(body) };
+  const headers =
+    body === undefined
+      ? {}
+      : { 'content-type': contentType ?? 'application/json', 'content-length': Buffer.byteLength(body) };
   return new Promise((resolve, reject) => {
-    const request = httpRequest({ host: hostname, port, path, method, headers, timeout: ANSWER_TIMEOUT_MS }, (response) => {
-      const answer = { status: response.statusCode ?? 0, contentType: String(response.headers['content-type'] ?? '') };
-      const chunks: Buffer[] = [];
-      if (answer.contentType.startsWith('text/event-stream')) {
-        response.once('data', (chunk: Buffer) => {
-          resolve({ ...answer, body: chunk.toString('utf8') });
-          request.destroy();
-        });
-        return;
-      }
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => resolve({ ...answer, body: Buffer.concat(chunks).toString('utf8') }));
-      response.on('error', reject);
-    });
-    request.on('timeout', () => request.destroy(new Error(`${method} ${path.slice(0, 200)} got no answer within ${ANSWER_TIMEOUT_MS} ms`)));
+    const request = httpRequest(
+      { host: hostname, port, path, method, headers, timeout: ANSWER_TIMEOUT_MS },
+      (response) => {
+        const answer = {
+          status: response.statusCode ?? 0,
+          contentType: String(response.headers['content-type'] ?? ''),
+        };
+        const chunks: Buffer[] = [];
+        if (answer.contentType.startsWith('text/event-stream')) {
+          response.once('data', (chunk: Buffer) => {
+            resolve({ ...answer, body: chunk.toString('utf8') });
+            request.destroy();
+          });
+          return;
+        }
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve({ ...answer, body: Buffer.concat(chunks).toString('utf8') }));
+        response.on('error', reject);
+      },
+    );
+    request.on('timeout', () =>
+      request.destroy(new Error(`${method} ${path.slice(0, 200)} got no answer within ${ANSWER_TIMEOUT_MS} ms`)),
+    );
     request.on('error', reject);
     request.end(body);
   });
@@ -67,9 +78,13 @@ export function httpRequestFor(calls: readonly ProcedureCall[], batch: boolean):
   const first = calls[0];
   if (!first) throw new Error('no call to send');
   const path = `/trpc/${calls.map((call) => call.path).join(',')}`;
-  const inputText = batch ? `{${calls.flatMap((call, index) => (call.input === undefined ? [] : [`"${index}":${call.input}`])).join(',')}}` : first.input;
+  const inputText = batch
+    ? `{${calls.flatMap((call, index) => (call.input === undefined ? [] : [`"${index}":${call.input}`])).join(',')}}`
+    : first.input;
   if (first.type === 'mutation') return { method: 'POST', path: batch ? `${path}?batch=1` : path, body: inputText };
-  const query = [batch ? 'batch=1' : '', inputText === undefined ? '' : `input=${encodeURIComponent(inputText)}`].filter(Boolean).join('&');
+  const query = [batch ? 'batch=1' : '', inputText === undefined ? '' : `input=${encodeURIComponent(inputText)}`]
+    .filter(Boolean)
+    .join('&');
   return { method: 'GET', path: query ? `${path}?${query}` : path };
 }
 
@@ -130,7 +145,11 @@ export class WsSession {
    * Sends a request with this id and resolves with the first message answering it; rejects after 10 s. When the
    * input text makes the message malformed JSON, no answer can name the id: it resolves with undefined at once.
    */
-  request(id: number, method: string, params: { path: string; inputText: string | undefined }): Promise<WsAnswer | undefined> {
+  request(
+    id: number,
+    method: string,
+    params: { path: string; inputText: string | undefined },
+  ): Promise<WsAnswer | undefined> {
     const input = params.inputText === undefined ? '' : `,"input":${params.inputText}`;
     const message = `{"id":${id},"method":${JSON.stringify(method)},"params":{"path":${JSON.stringify(params.path)}${input}}}`;
     if (!isJson(message)) {
@@ -140,7 +159,11 @@ export class WsSession {
     const answered = new Promise<WsAnswer>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters.delete(id);
-        reject(new Error(`no answer to ${method} ${params.path} (id ${id}) within ${ANSWER_TIMEOUT_MS} ms; closed: ${JSON.stringify(this.closedWith)}`));
+        reject(
+          new Error(
+            `no answer to ${method} ${params.path} (id ${id}) within ${ANSWER_TIMEOUT_MS} ms; closed: ${JSON.stringify(this.closedWith)}`,
+          ),
+        );
       }, ANSWER_TIMEOUT_MS);
       this.waiters.set(id, (answer) => {
         clearTimeout(timer);
@@ -196,5 +219,9 @@ function isJson(text: string): boolean {
 
 /** Whether a tRPC error answer (HTTP body or WebSocket message) is the server's own failure. */
 export function isServerFailure(answer: WsAnswer): boolean {
-  return answer.error?.data?.code === 'INTERNAL_SERVER_ERROR' || (answer.error?.data?.httpStatus ?? 0) >= 500 || answer.error?.code === -32603;
+  return (
+    answer.error?.data?.code === 'INTERNAL_SERVER_ERROR' ||
+    (answer.error?.data?.httpStatus ?? 0) >= 500 ||
+    answer.error?.code === -32603
+  );
 }

@@ -121,7 +121,8 @@ export function chainRows(db: Db, chainId: string): Promise<InferenceLog[]> {
 /** The one row of a list, failing the test when there are none or several. */
 export function onlyRow(rows: readonly InferenceLog[]): InferenceLog {
   const [row, ...others] = rows;
-  if (row === undefined || others.length > 0) throw new Error(`expected exactly one inference_log row, found ${rows.length}`);
+  if (row === undefined || others.length > 0)
+    throw new Error(`expected exactly one inference_log row, found ${rows.length}`);
   return row;
 }
 
@@ -160,12 +161,16 @@ interface LlmErrorClass<T extends LlmError> {
 }
 
 /** The error a call rejected with, narrowed to `errorClass`; fails when the call succeeded or threw anything else. */
-export async function rejectionOf<T extends LlmError>(promise: Promise<unknown>, errorClass: LlmErrorClass<T>): Promise<T> {
+export async function rejectionOf<T extends LlmError>(
+  promise: Promise<unknown>,
+  errorClass: LlmErrorClass<T>,
+): Promise<T> {
   const outcome = await promise.then(
     (value) => ({ fulfilled: true as const, value }),
     (error: unknown) => ({ fulfilled: false as const, error }),
   );
-  if (outcome.fulfilled) throw new Error(`expected ${errorClass.name}, but the call returned ${JSON.stringify(outcome.value)}`);
+  if (outcome.fulfilled)
+    throw new Error(`expected ${errorClass.name}, but the call returned ${JSON.stringify(outcome.value)}`);
   if (!errorClass.isInstance(outcome.error)) throw new Error(`expected ${errorClass.name}`, { cause: outcome.error });
   return outcome.error;
 }

@@ -44,7 +44,16 @@ export async function startPrivatePostgres(port: number): Promise<PrivatePostgre
   const dataDir = path.join(root, 'data');
   await tool('initdb', ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '--no-sync']);
   const start = async () => {
-    await tool('pg_ctl', ['-D', dataDir, '-w', '-l', path.join(root, 'server.log'), '-o', `-p ${port} -k ${root} -c listen_addresses=127.0.0.1`, 'start']);
+    await tool('pg_ctl', [
+      '-D',
+      dataDir,
+      '-w',
+      '-l',
+      path.join(root, 'server.log'),
+      '-o',
+      `-p ${port} -k ${root} -c listen_addresses=127.0.0.1`,
+      'start',
+    ]);
   };
   const stop = async (mode: 'fast' | 'immediate') => {
     await tool('pg_ctl', ['-D', dataDir, '-w', '-m', mode, 'stop']);

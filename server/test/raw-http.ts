@@ -19,7 +19,10 @@ export interface RawRequest {
 }
 
 /** One HTTP request to the server at `baseUrl`, with exactly the headers given; rejects after 5 s. */
-export function sendRaw(baseUrl: string, { method = 'GET', path, headers = {}, body }: RawRequest): Promise<RawResponse> {
+export function sendRaw(
+  baseUrl: string,
+  { method = 'GET', path, headers = {}, body }: RawRequest,
+): Promise<RawResponse> {
   const { hostname, port } = new URL(baseUrl);
   return new Promise((resolve, reject) => {
     const request = httpRequest({ host: hostname, port, path, method, headers, timeout: 5_000 }, (response) => {
@@ -65,7 +68,9 @@ export function openRawSocket(url: string, headers: Record<string, string> = {})
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () => {
         const bytes = Buffer.concat(chunks);
-        resolve({ refused: { status: response.statusCode ?? 0, headers: response.headers, body: bytes.toString('utf8'), bytes } });
+        resolve({
+          refused: { status: response.statusCode ?? 0, headers: response.headers, body: bytes.toString('utf8'), bytes },
+        });
         socket.terminate();
       });
     });
@@ -74,11 +79,20 @@ export function openRawSocket(url: string, headers: Record<string, string> = {})
 }
 
 /** Every message of a socket and how it closed; rejects when it is still open after `timeoutMs`. */
-export async function readUntilClosed(socket: OpenedSocket, timeoutMs = 5_000): Promise<{ messages: string[]; code: number; reason: string }> {
+export async function readUntilClosed(
+  socket: OpenedSocket,
+  timeoutMs = 5_000,
+): Promise<{ messages: string[]; code: number; reason: string }> {
   const { code, reason } = await Promise.race([
     socket.closed,
     new Promise<never>((_resolve, reject) =>
-      setTimeout(() => reject(new Error(`the socket was still open after ${timeoutMs} ms; messages: ${socket.messages.join(' | ')}`)), timeoutMs).unref(),
+      setTimeout(
+        () =>
+          reject(
+            new Error(`the socket was still open after ${timeoutMs} ms; messages: ${socket.messages.join(' | ')}`),
+          ),
+        timeoutMs,
+      ).unref(),
     ),
   ]);
   return { messages: socket.messages, code, reason };

@@ -80,7 +80,11 @@ export async function startRunningServer(options: RunningServerOptions = {}): Pr
     maxSubmissionsPerMinute: limits.maxSubmissionsPerMinute,
     now: options.now,
   });
-  const server = createChainlogServer(dependencies, { clientDir: options.clientDir, limits, access: accessOptionsFromEnv(env) });
+  const server = createChainlogServer(dependencies, {
+    clientDir: options.clientDir,
+    limits,
+    access: accessOptionsFromEnv(env),
+  });
   let url: string;
   try {
     url = await server.listen(0, '127.0.0.1');

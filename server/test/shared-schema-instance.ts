@@ -30,7 +30,12 @@ export function startSchemaInstance(options: {
 }
 
 /** Rows read straight from one schema, as an analyst would, on a connection of their own. */
-export function querySchema<Row>(databaseUrl: string, schema: string, text: string, values: unknown[] = []): Promise<Row[]> {
+export function querySchema<Row>(
+  databaseUrl: string,
+  schema: string,
+  text: string,
+  values: unknown[] = [],
+): Promise<Row[]> {
   return withAdminClient(databaseUrl, async (admin) => {
     await admin.query(`set search_path = ${schema}`);
     return (await admin.query(text, values)).rows as Row[];

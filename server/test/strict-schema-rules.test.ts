@@ -23,7 +23,9 @@ describe('the OpenAI strict rules', () => {
       '$.tags: an object without properties',
     ]);
     expect(openaiStrictViolations(z.toJSONSchema(Union, { io: 'input' }))).toContain('$: keyword oneOf is not allowed');
-    expect(openaiStrictViolations(z.toJSONSchema(Union, { io: 'input' }))).toContain('$: the root is not of type object');
+    expect(openaiStrictViolations(z.toJSONSchema(Union, { io: 'input' }))).toContain(
+      '$: the root is not of type object',
+    );
   });
 
   it('refuse string lengths and formats strict mode does not know', () => {

@@ -168,7 +168,8 @@ export function anthropicViolations(schema: unknown): string[] {
   return violations(schema, (node, path, violations) => {
     const type = Array.isArray(node.type) ? node.type.join('|') : typeof node.type === 'string' ? node.type : 'untyped';
     for (const key of keywordsOf(node, path)) {
-      if (!ANTHROPIC_KEYWORDS.has(key)) violations.push(`${path}: for '${type}' type, property '${key}' is not supported`);
+      if (!ANTHROPIC_KEYWORDS.has(key))
+        violations.push(`${path}: for '${type}' type, property '${key}' is not supported`);
     }
     if (typeof node.format === 'string' && !ANTHROPIC_FORMATS.has(node.format)) {
       violations.push(`${path}: format '${node.format}' is not supported`);
@@ -177,7 +178,8 @@ export function anthropicViolations(schema: unknown): string[] {
       violations.push(`${path}: minItems ${JSON.stringify(node.minItems)} is not supported (only 0 or 1)`);
     }
     for (const literal of [...(Array.isArray(node.enum) ? node.enum : []), ...('const' in node ? [node.const] : [])]) {
-      if (typeof literal === 'object' && literal !== null) violations.push(`${path}: enum and const take only primitives`);
+      if (typeof literal === 'object' && literal !== null)
+        violations.push(`${path}: enum and const take only primitives`);
     }
     if (describesObject(node) && node.additionalProperties !== false) {
       violations.push(`${path}: additionalProperties is not false`);

@@ -18,13 +18,19 @@ export function testDatabaseUrl(): string {
  * A migrated database of its own for one test file: an in-memory PGlite, or (project "postgres") a fresh schema
  * in the PostgreSQL at TEST_DATABASE_URL, dropped on close.
  */
-export async function openTestDatabase(options: TestDatabaseOptions = {}): Promise<DatabaseHandle & { schema?: string }> {
+export async function openTestDatabase(
+  options: TestDatabaseOptions = {},
+): Promise<DatabaseHandle & { schema?: string }> {
   const { connectThrough, ...openOptions } = options;
-  if (process.env.CHAINLOG_TEST_DB !== 'postgres') return openDatabase({ kind: 'pglite', dataDir: 'memory://' }, openOptions);
+  if (process.env.CHAINLOG_TEST_DB !== 'postgres')
+    return openDatabase({ kind: 'pglite', dataDir: 'memory://' }, openOptions);
   const url = testDatabaseUrl();
   const schema = `test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
   await withAdminClient(url, (client) => client.query(`create schema ${schema}`));
-  const handle = await openDatabase({ kind: 'postgres', url: connectThrough ? connectThrough(url) : url, searchPath: schema, poolSize: 10 }, openOptions);
+  const handle = await openDatabase(
+    { kind: 'postgres', url: connectThrough ? connectThrough(url) : url, searchPath: schema, poolSize: 10 },
+    openOptions,
+  );
   return {
     ...handle,
     schema,

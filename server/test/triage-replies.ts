@@ -10,7 +10,13 @@ export const TRIAGE_ANSWERS = {
     urgency: 'normal',
     rationale: 'The sender asks where the order is.',
   } satisfies IntentRecognition,
-  entity_extraction: { orderNumbers: ['A-1042'], products: [], people: ['Ada'], dates: [], amounts: [] } satisfies EntityExtraction,
+  entity_extraction: {
+    orderNumbers: ['A-1042'],
+    products: [],
+    people: ['Ada'],
+    dates: [],
+    amounts: [],
+  } satisfies EntityExtraction,
   reply_drafting: {
     subject: 'Re: Where is my order?',
     body: 'Hi Ada,\n\nOrder A-1042 is on its way; we will send the tracking link today.\n\nThe Support Team',
@@ -70,7 +76,11 @@ export class ReplyGate {
   next(timeoutMs = 5_000): Promise<HeldRequest> {
     const held = this.arrived.shift();
     if (held) return Promise.resolve(held);
-    return within(new Promise<HeldRequest>((resolve) => this.waiting.push(resolve)), timeoutMs, 'the next provider request');
+    return within(
+      new Promise<HeldRequest>((resolve) => this.waiting.push(resolve)),
+      timeoutMs,
+      'the next provider request',
+    );
   }
 
   /** Takes the next request and answers it with its triage answer; resolves with what was released. */

@@ -7,7 +7,10 @@ describe('readHealthzAccessMode', () => {
     expect(readHealthzAccessMode({ status: 'ok', auth: 'none' })).toBe('none');
   });
 
-  it.each([null, undefined, 'token', 42, [], {}, { auth: 'TOKEN' }, { auth: null }, { auth: ['token'] }])('names no mode for %j', (body) => {
-    expect(readHealthzAccessMode(body)).toBeUndefined();
-  });
+  it.each([null, undefined, 'token', 42, [], {}, { auth: 'TOKEN' }, { auth: null }, { auth: ['token'] }])(
+    'names no mode for %j',
+    (body) => {
+      expect(readHealthzAccessMode(body)).toBeUndefined();
+    },
+  );
 });

@@ -22,8 +22,20 @@ function attempt(name: string, number: number, overrides: Partial<CallAttempt> =
 
 describe('groupIntoCalls', () => {
   it('starts a call at each attempt 1 and puts a retry under the call of its name it continues, when calls interleave', () => {
-    const rows = [attempt('a', 1), attempt('b', 1), attempt('a', 2), attempt('a', 1), attempt('b', 2), attempt('a', 2), attempt('a', 3)];
-    expect(groupIntoCalls(rows).map((call) => call.map((row) => row.id))).toEqual([['a#1', 'a#2'], ['b#1', 'b#2'], ['a#1', 'a#2', 'a#3']]);
+    const rows = [
+      attempt('a', 1),
+      attempt('b', 1),
+      attempt('a', 2),
+      attempt('a', 1),
+      attempt('b', 2),
+      attempt('a', 2),
+      attempt('a', 3),
+    ];
+    expect(groupIntoCalls(rows).map((call) => call.map((row) => row.id))).toEqual([
+      ['a#1', 'a#2'],
+      ['b#1', 'b#2'],
+      ['a#1', 'a#2', 'a#3'],
+    ]);
   });
 
   it('keeps an attempt whose earlier ones are missing as a call of its own', () => {

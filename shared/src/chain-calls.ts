@@ -38,7 +38,9 @@ export interface ChainTotals {
  * The attempts grouped into calls, in the order they were written: an attempt numbered 1 starts a call, and a later
  * attempt joins the newest call of its name that it continues (calls of one chain may run side by side).
  */
-export function groupIntoCalls<Attempt extends Pick<CallAttempt, 'name' | 'attempt'>>(attempts: readonly Attempt[]): Attempt[][] {
+export function groupIntoCalls<Attempt extends Pick<CallAttempt, 'name' | 'attempt'>>(
+  attempts: readonly Attempt[],
+): Attempt[][] {
   const calls: Attempt[][] = [];
   // The newest call of each name, keyed by the attempt that would continue it: one lookup per attempt, so a chain
   // of many thousand calls is grouped in linear time.

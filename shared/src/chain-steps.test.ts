@@ -11,7 +11,22 @@ describe('applyStepEvents', () => {
       [],
       [
         event({ type: 'step_started', step: 1, name: 'intent recognition' }, 1),
-        event({ type: 'step_finished', step: 1, name: 'intent recognition', output: { intent: 'other' }, logId: 'log-1', provider: 'offline', model: 'default', latencyMs: 3, inputTokens: 10, outputTokens: 4, costUsd: '0' }, 2),
+        event(
+          {
+            type: 'step_finished',
+            step: 1,
+            name: 'intent recognition',
+            output: { intent: 'other' },
+            logId: 'log-1',
+            provider: 'offline',
+            model: 'default',
+            latencyMs: 3,
+            inputTokens: 10,
+            outputTokens: 4,
+            costUsd: '0',
+          },
+          2,
+        ),
         event({ type: 'step_started', step: 2, name: 'entity extraction' }, 3),
       ],
     );
@@ -27,11 +42,23 @@ describe('applyStepEvents', () => {
     const running = applyStepEvents([], [event({ type: 'step_started', step: 1, name: 'reply drafting' }, 1)]);
 
     const steps = applyStepEvents(running, [
-      event({ type: 'chain_finished', status: 'interrupted', error: { class: 'Interrupted', message: 'the server stopped' } }, 4),
+      event(
+        {
+          type: 'chain_finished',
+          status: 'interrupted',
+          error: { class: 'Interrupted', message: 'the server stopped' },
+        },
+        4,
+      ),
     ]);
 
     expect(steps).toEqual([
-      expect.objectContaining({ step: 1, status: 'failed', finishedAt: at(4), error: { class: 'Interrupted', message: 'the chain stopped before this step finished' } }),
+      expect.objectContaining({
+        step: 1,
+        status: 'failed',
+        finishedAt: at(4),
+        error: { class: 'Interrupted', message: 'the chain stopped before this step finished' },
+      }),
     ]);
     expect(running[0]?.status).toBe('running');
   });

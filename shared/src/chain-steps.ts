@@ -50,9 +50,13 @@ export function applyStepEvents(
     }
     if (payload.type === 'chain_finished' && payload.status !== 'succeeded') {
       // A step still running when its chain ended never finished: say so rather than spin forever.
-      const stopped = { class: 'Interrupted', message: `the chain ${payload.status === 'failed' ? 'failed' : 'stopped'} before this step finished` };
+      const stopped = {
+        class: 'Interrupted',
+        message: `the chain ${payload.status === 'failed' ? 'failed' : 'stopped'} before this step finished`,
+      };
       for (const [number, running] of byNumber) {
-        if (running.status === 'running') byNumber.set(number, { ...running, status: 'failed', error: stopped, finishedAt: createdAt });
+        if (running.status === 'running')
+          byNumber.set(number, { ...running, status: 'failed', error: stopped, finishedAt: createdAt });
       }
       continue;
     }
@@ -60,10 +64,28 @@ export function applyStepEvents(
     if (!step) continue;
     if (payload.type === 'step_finished') {
       const { output, logId, provider, model, latencyMs, inputTokens, outputTokens, costUsd } = payload;
-      byNumber.set(step.step, { ...step, status: 'succeeded', output, logId, provider, model, latencyMs, inputTokens, outputTokens, costUsd, finishedAt: createdAt });
+      byNumber.set(step.step, {
+        ...step,
+        status: 'succeeded',
+        output,
+        logId,
+        provider,
+        model,
+        latencyMs,
+        inputTokens,
+        outputTokens,
+        costUsd,
+        finishedAt: createdAt,
+      });
     }
     if (payload.type === 'step_failed') {
-      byNumber.set(step.step, { ...step, status: 'failed', error: payload.error, logId: payload.logId, finishedAt: createdAt });
+      byNumber.set(step.step, {
+        ...step,
+        status: 'failed',
+        error: payload.error,
+        logId: payload.logId,
+        finishedAt: createdAt,
+      });
     }
   }
   return [...byNumber.values()].sort((left, right) => left.step - right.step);

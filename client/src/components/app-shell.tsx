@@ -20,9 +20,18 @@ export function AppShell({ connectionStatus, children }: { connectionStatus: Con
       <AppBar position="sticky" elevation={0} sx={{ borderBottom: 1, borderColor: 'divider' }}>
         {/* Four sections and the connection chip fit 375 px: the name gives way to the icon on a phone. */}
         <Toolbar sx={{ gap: { xs: 1, sm: 2 } }}>
-          <Box component={RouterLink} to="/" aria-label="Chainlog" sx={{ display: 'flex', alignItems: 'center', gap: 1, color: 'inherit', textDecoration: 'none' }}>
+          <Box
+            component={RouterLink}
+            to="/"
+            aria-label="Chainlog"
+            sx={{ display: 'flex', alignItems: 'center', gap: 1, color: 'inherit', textDecoration: 'none' }}
+          >
             <LinkIcon />
-            <Typography variant="h6" component="span" sx={{ fontWeight: 700, letterSpacing: 0.3, display: { xs: 'none', sm: 'inline' } }}>
+            <Typography
+              variant="h6"
+              component="span"
+              sx={{ fontWeight: 700, letterSpacing: 0.3, display: { xs: 'none', sm: 'inline' } }}
+            >
               Chainlog
             </Typography>
           </Box>
@@ -36,7 +45,15 @@ export function AppShell({ connectionStatus, children }: { connectionStatus: Con
                   to={item.to}
                   color="inherit"
                   aria-current={active ? 'page' : undefined}
-                  sx={{ minWidth: 0, px: { xs: 0.75, sm: 1.5 }, opacity: active ? 1 : 0.8, borderBottom: 2, borderColor: active ? 'currentColor' : 'transparent', borderRadius: 0, transition: 'background-color 250ms' }}
+                  sx={{
+                    minWidth: 0,
+                    px: { xs: 0.75, sm: 1.5 },
+                    opacity: active ? 1 : 0.8,
+                    borderBottom: 2,
+                    borderColor: active ? 'currentColor' : 'transparent',
+                    borderRadius: 0,
+                    transition: 'background-color 250ms',
+                  }}
                 >
                   {item.label}
                 </Button>

@@ -12,7 +12,12 @@ const Tooltip = lazy(() => import('@mui/material/Tooltip'));
 const LOOKS = {
   connecting: { label: 'Connecting…', color: 'default', icon: <CloudSyncIcon />, hint: 'Opening the live connection' },
   open: { label: 'Live', color: 'success', icon: <CloudDoneIcon />, hint: 'WebSocket connected: updates arrive live' },
-  reconnecting: { label: 'Reconnecting…', color: 'warning', icon: <CloudOffIcon />, hint: 'WebSocket lost: retrying; updates resume when it is back' },
+  reconnecting: {
+    label: 'Reconnecting…',
+    color: 'warning',
+    icon: <CloudOffIcon />,
+    hint: 'WebSocket lost: retrying; updates resume when it is back',
+  },
 } as const;
 
 /** The WebSocket's state; `data-status` is connecting, open or reconnecting. */

@@ -28,7 +28,15 @@ export function ErrorState({ error, what, id, backTo }: ErrorStateProps) {
   );
 }
 
-export function NotFoundState({ title, message, backTo }: { title: string; message: string; backTo?: { label: string; to: string } | undefined }) {
+export function NotFoundState({
+  title,
+  message,
+  backTo,
+}: {
+  title: string;
+  message: string;
+  backTo?: { label: string; to: string } | undefined;
+}) {
   return (
     <Box data-testid="not-found" sx={{ py: 8, textAlign: 'center' }}>
       <SearchOffIcon sx={{ fontSize: 56, color: 'text.secondary' }} />
@@ -49,5 +57,11 @@ export function NotFoundState({ title, message, backTo }: { title: string; messa
 
 /** The page for an address that names no page. */
 export function NotFoundPage() {
-  return <NotFoundState title="Page not found" message="Nothing lives at this address." backTo={{ label: 'Back to the inbox', to: '/' }} />;
+  return (
+    <NotFoundState
+      title="Page not found"
+      message="Nothing lives at this address."
+      backTo={{ label: 'Back to the inbox', to: '/' }}
+    />
+  );
 }

@@ -14,7 +14,11 @@ interface JsonTreeProps {
 /** Any JSON value as an indented tree whose objects and arrays open and close; strings keep their line breaks. */
 export function JsonTree({ value, expandDepth = 2, label = 'value' }: JsonTreeProps) {
   return (
-    <Box role="tree" aria-label={label} sx={{ fontFamily: 'ui-monospace, SFMono-Regular, Menlo, Consolas, monospace', fontSize: 13, lineHeight: 1.6 }}>
+    <Box
+      role="tree"
+      aria-label={label}
+      sx={{ fontFamily: 'ui-monospace, SFMono-Regular, Menlo, Consolas, monospace', fontSize: 13, lineHeight: 1.6 }}
+    >
       <JsonNode name={null} value={value} depth={0} expandDepth={expandDepth} path={label} />
     </Box>
   );
@@ -31,11 +35,12 @@ interface JsonNodeProps {
 function JsonNode({ name, value, depth, expandDepth, path }: JsonNodeProps) {
   const entries = childrenOf(value);
   const [open, setOpen] = useState(depth < expandDepth);
-  const key = name === null ? null : (
-    <Box component="span" sx={{ color: 'text.secondary', mr: 0.75, flexShrink: 0 }}>
-      {name}:
-    </Box>
-  );
+  const key =
+    name === null ? null : (
+      <Box component="span" sx={{ color: 'text.secondary', mr: 0.75, flexShrink: 0 }}>
+        {name}:
+      </Box>
+    );
   if (!entries) {
     return (
       <Box role="treeitem" sx={{ pl: 3.5, display: 'flex', alignItems: 'baseline' }}>
@@ -46,7 +51,9 @@ function JsonNode({ name, value, depth, expandDepth, path }: JsonNodeProps) {
   }
   const isArray = Array.isArray(value);
   const [opening, closing] = isArray ? ['[', ']'] : ['{', '}'];
-  const summary = isArray ? `${entries.length} item${entries.length === 1 ? '' : 's'}` : `${entries.length} key${entries.length === 1 ? '' : 's'}`;
+  const summary = isArray
+    ? `${entries.length} item${entries.length === 1 ? '' : 's'}`
+    : `${entries.length} key${entries.length === 1 ? '' : 's'}`;
   if (entries.length === 0) {
     return (
       <Box role="treeitem" sx={{ pl: 3.5 }}>
@@ -58,7 +65,12 @@ function JsonNode({ name, value, depth, expandDepth, path }: JsonNodeProps) {
   return (
     <Box role="treeitem" aria-expanded={open}>
       <Box sx={{ display: 'flex', alignItems: 'center' }}>
-        <IconButton size="small" aria-label={`${open ? 'Collapse' : 'Expand'} ${path}`} onClick={() => setOpen(!open)} sx={{ p: 0.25, mr: 0.25 }}>
+        <IconButton
+          size="small"
+          aria-label={`${open ? 'Collapse' : 'Expand'} ${path}`}
+          onClick={() => setOpen(!open)}
+          sx={{ p: 0.25, mr: 0.25 }}
+        >
           {open ? <ExpandMoreIcon fontSize="small" /> : <ChevronRightIcon fontSize="small" />}
         </IconButton>
         <Box component="span" onClick={() => setOpen(!open)} sx={{ cursor: 'pointer', userSelect: 'none' }}>
@@ -76,7 +88,14 @@ function JsonNode({ name, value, depth, expandDepth, path }: JsonNodeProps) {
         <>
           <Box role="group" sx={{ ml: 1.25, pl: 1, borderLeft: 1, borderColor: 'divider' }}>
             {entries.map(([childName, childValue]) => (
-              <JsonNode key={childName} name={childName} value={childValue} depth={depth + 1} expandDepth={expandDepth} path={`${path}.${childName}`} />
+              <JsonNode
+                key={childName}
+                name={childName}
+                value={childValue}
+                depth={depth + 1}
+                expandDepth={expandDepth}
+                path={`${path}.${childName}`}
+              />
             ))}
           </Box>
           <Box sx={{ pl: 3.5 }}>{closing}</Box>
@@ -101,8 +120,23 @@ function Scalar({ value }: { value: unknown }) {
       </Box>
     );
   }
-  if (typeof value === 'number') return <Box component="span" sx={{ color: 'info.main' }}>{String(value)}</Box>;
-  if (typeof value === 'boolean') return <Box component="span" sx={{ color: 'secondary.main' }}>{String(value)}</Box>;
-  if (value === null || value === undefined) return <Box component="span" sx={{ color: 'text.disabled' }}>null</Box>;
+  if (typeof value === 'number')
+    return (
+      <Box component="span" sx={{ color: 'info.main' }}>
+        {String(value)}
+      </Box>
+    );
+  if (typeof value === 'boolean')
+    return (
+      <Box component="span" sx={{ color: 'secondary.main' }}>
+        {String(value)}
+      </Box>
+    );
+  if (value === null || value === undefined)
+    return (
+      <Box component="span" sx={{ color: 'text.disabled' }}>
+        null
+      </Box>
+    );
   return <Box component="span">{String(value)}</Box>;
 }

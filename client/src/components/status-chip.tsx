@@ -35,7 +35,14 @@ export function StatusChip({ status, testId }: { status: string | null | undefin
       icon={look?.icon}
       data-testid={testId}
       data-status={label}
-      sx={label === 'running' ? { '& .MuiChip-icon': { animation: 'chainlog-spin 1.2s linear infinite' }, '@keyframes chainlog-spin': { to: { transform: 'rotate(360deg)' } } } : undefined}
+      sx={
+        label === 'running'
+          ? {
+              '& .MuiChip-icon': { animation: 'chainlog-spin 1.2s linear infinite' },
+              '@keyframes chainlog-spin': { to: { transform: 'rotate(360deg)' } },
+            }
+          : undefined
+      }
     />
   );
 }

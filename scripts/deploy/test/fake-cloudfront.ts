@@ -42,7 +42,9 @@ export async function startFakeCloudFront(): Promise<FakeCloudFront> {
       const match = CREATE_INVALIDATION.exec(request.url ?? '');
       if (request.method !== 'POST' || !match?.[1]) {
         response.writeHead(404, { 'content-type': 'text/xml' });
-        response.end(`<?xml version="1.0"?><ErrorResponse xmlns="${NAMESPACE}"><Error><Type>Sender</Type><Code>NoSuchResource</Code><Message>not faked</Message></Error></ErrorResponse>`);
+        response.end(
+          `<?xml version="1.0"?><ErrorResponse xmlns="${NAMESPACE}"><Error><Type>Sender</Type><Code>NoSuchResource</Code><Message>not faked</Message></Error></ErrorResponse>`,
+        );
         return;
       }
       const distributionId = match[1];
@@ -53,11 +55,16 @@ export async function startFakeCloudFront(): Promise<FakeCloudFront> {
         path: request.url ?? '',
         distributionId,
         paths,
-        signedForCloudFront: /^AWS4-HMAC-SHA256 Credential=[^/]+\/\d{8}\/us-east-1\/cloudfront\/aws4_request/.test(authorization),
+        signedForCloudFront: /^AWS4-HMAC-SHA256 Credential=[^/]+\/\d{8}\/us-east-1\/cloudfront\/aws4_request/.test(
+          authorization,
+        ),
       });
       const id = `I${String(invalidations.length).padStart(13, '0')}`;
       const items = paths.map((item) => `<Path>${item}</Path>`).join('');
-      response.writeHead(201, { 'content-type': 'text/xml', location: `https://cloudfront.amazonaws.com/2020-05-31/distribution/${distributionId}/invalidation/${id}` });
+      response.writeHead(201, {
+        'content-type': 'text/xml',
+        location: `https://cloudfront.amazonaws.com/2020-05-31/distribution/${distributionId}/invalidation/${id}`,
+      });
       response.end(
         `<?xml version="1.0"?><Invalidation xmlns="${NAMESPACE}"><Id>${id}</Id><Status>InProgress</Status>` +
           `<CreateTime>${new Date().toISOString()}</CreateTime><InvalidationBatch><Paths><Quantity>${paths.length}</Quantity>` +

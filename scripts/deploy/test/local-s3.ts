@@ -54,7 +54,12 @@ export async function startLocalS3(buckets: readonly string[]): Promise<LocalS3>
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const client = new S3Client({ endpoint, forcePathStyle: true, region: 'us-east-1', credentials: LOCAL_S3_CREDENTIALS });
+  const client = new S3Client({
+    endpoint,
+    forcePathStyle: true,
+    region: 'us-east-1',
+    credentials: LOCAL_S3_CREDENTIALS,
+  });
   return {
     endpoint,
     requests,

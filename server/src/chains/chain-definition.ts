@@ -16,7 +16,10 @@ export interface ChainRun {
    * then step_finished or step_failed. On resume a finished step returns its stored result, its output as stored
    * (JSON). `firstAttempt` numbers the call's attempts after those of a run that was cut off: pass it to `ask()`.
    */
-  step<Output>(name: string, call: (resume: { firstAttempt: number }) => Promise<AskResult<Output>>): Promise<AskResult<Output>>;
+  step<Output>(
+    name: string,
+    call: (resume: { firstAttempt: number }) => Promise<AskResult<Output>>,
+  ): Promise<AskResult<Output>>;
   /**
    * Runs one of the chain's own database writes (its domain rows). It may run again (when the database was
    * unreachable, or when the chain resumes after dying mid-write), so it must be idempotent: insert rows whose ids

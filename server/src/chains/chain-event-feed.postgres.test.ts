@@ -26,7 +26,13 @@ beforeAll(async () => {
   const { listen, schema } = database;
   if (!listen || schema === undefined) throw new Error('a PostgreSQL database listens');
   bus = new ChainEventBus('database');
-  feed = new ChainEventFeed({ db: database.db, bus, status: database.status, schema, listen: (_channel, handlers) => listen(CHANNEL, handlers) });
+  feed = new ChainEventFeed({
+    db: database.db,
+    bus,
+    status: database.status,
+    schema,
+    listen: (_channel, handlers) => listen(CHANNEL, handlers),
+  });
   await vi.waitFor(() => expect(feed.listenerBackendPid()).toBeDefined(), { timeout: WAIT_MS });
 });
 
@@ -86,7 +92,19 @@ describe('the chain event feed of a process on PostgreSQL', () => {
     const followed = follow(chainId);
     await recordChainEvent(database.db, bus, chainId, { type: 'chain_started' });
     await storeElsewhere(chainId);
-    await recordChainEvent(database.db, bus, chainId, { type: 'step_finished', step: 1, name: 'intent recognition', output: {}, logId: newChainId(), provider: 'offline', model: 'default', latencyMs: 1, inputTokens: null, outputTokens: null, costUsd: null });
+    await recordChainEvent(database.db, bus, chainId, {
+      type: 'step_finished',
+      step: 1,
+      name: 'intent recognition',
+      output: {},
+      logId: newChainId(),
+      provider: 'offline',
+      model: 'default',
+      latencyMs: 1,
+      inputTokens: null,
+      outputTokens: null,
+      costUsd: null,
+    });
     await followed.receive(3);
     expect(followed.ids).toEqual(await storedIds(chainId));
     followed.stop();
@@ -104,7 +122,7 @@ describe('the chain event feed of a process on PostgreSQL', () => {
     followed.stop();
   });
 
-  it('delivers at once a chain\'s event when the ones before it were stored here before anyone here followed it', async () => {
+  it("delivers at once a chain's event when the ones before it were stored here before anyone here followed it", async () => {
     const chainId = await newChain();
     await recordChainEvent(database.db, bus, chainId, { type: 'chain_started' });
     await recordChainEvent(database.db, bus, chainId, STEP);

@@ -200,7 +200,10 @@ export class ChainEventFeed {
   private async readPending(): Promise<void> {
     const batch = [...this.pending];
     this.pending.clear();
-    const windows = batch.map(([chainId, afterId]) => ({ chainId, afterId: String(this.cursors.get(chainId)?.lastId ?? afterId) }));
+    const windows = batch.map(([chainId, afterId]) => ({
+      chainId,
+      afterId: String(this.cursors.get(chainId)?.lastId ?? afterId),
+    }));
     let rows: Awaited<ReturnType<typeof listChainEventsAfterEach>>;
     try {
       rows = await listChainEventsAfterEach(this.options.db, windows);
@@ -219,7 +222,10 @@ export class ChainEventFeed {
       } catch (error) {
         feedLog.error(`chain ${chainId}: stored event ${id} does not parse; subscribers here skip it`, error);
       }
-      this.cursors.set(chainId, { lastId: id, finishedAt: row.type === 'chain_finished' ? Date.now() : cursor?.finishedAt });
+      this.cursors.set(chainId, {
+        lastId: id,
+        finishedAt: row.type === 'chain_finished' ? Date.now() : cursor?.finishedAt,
+      });
       if (event) this.options.bus.deliver(event);
     }
     this.forgetFinished();
@@ -234,10 +240,12 @@ export class ChainEventFeed {
     const now = Date.now();
     if (this.listener.backendPid() === undefined || now - this.forgotAt < FORGET_INTERVAL_MS) return;
     this.forgotAt = now;
-    for (const [chainId, stored] of this.reachedHere) if (stored.at < now - STORED_HERE_RETENTION_MS) this.reachedHere.delete(chainId);
+    for (const [chainId, stored] of this.reachedHere)
+      if (stored.at < now - STORED_HERE_RETENTION_MS) this.reachedHere.delete(chainId);
     const before = now - FINISHED_CURSOR_RETENTION_MS;
     for (const [chainId, cursor] of this.cursors) {
-      if (cursor.finishedAt !== undefined && cursor.finishedAt < before && !this.pending.has(chainId)) this.cursors.delete(chainId);
+      if (cursor.finishedAt !== undefined && cursor.finishedAt < before && !this.pending.has(chainId))
+        this.cursors.delete(chainId);
     }
   }
 }

@@ -50,7 +50,10 @@ export async function* streamChainEvents(
 }
 
 /** Events of every chain, live, for lists that update themselves. */
-export async function* streamAllChainEvents(bus: ChainEventBus, signal: AbortSignal | undefined): AsyncGenerator<ChainEvent> {
+export async function* streamAllChainEvents(
+  bus: ChainEventBus,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<ChainEvent> {
   const live = new LiveQueue(signal);
   const unsubscribe = bus.subscribe((event) => live.push(event));
   try {

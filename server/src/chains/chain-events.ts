@@ -9,7 +9,9 @@ import type { ChainEventBus } from './event-bus.js';
 export class ChainTakenOverError extends Error {
   override name = 'ChainTakenOverError';
   constructor(chainId: string) {
-    super(`chain ${chainId} is no longer this instance's to run (it was taken for dead and the chain resumed elsewhere)`);
+    super(
+      `chain ${chainId} is no longer this instance's to run (it was taken for dead and the chain resumed elsewhere)`,
+    );
   }
 }
 
@@ -18,8 +20,16 @@ export class ChainTakenOverError extends Error {
  * only while the chain still belongs to it.
  * @throws ChainTakenOverError when the chain no longer belongs to `owner`.
  */
-export async function recordChainEvent(db: Db, bus: ChainEventBus, chainId: string, payload: ChainEventPayload, owner?: ChainOwner): Promise<ChainEvent> {
-  const row = owner ? await insertOwnedChainEvent(db, chainId, payload, owner) : await insertChainEvent(db, chainId, payload);
+export async function recordChainEvent(
+  db: Db,
+  bus: ChainEventBus,
+  chainId: string,
+  payload: ChainEventPayload,
+  owner?: ChainOwner,
+): Promise<ChainEvent> {
+  const row = owner
+    ? await insertOwnedChainEvent(db, chainId, payload, owner)
+    : await insertChainEvent(db, chainId, payload);
   if (!row) throw new ChainTakenOverError(chainId);
   const event = toChainEvent(row);
   bus.publish(event, row.previous_id);
@@ -34,9 +44,17 @@ export function chainFinished(status: ChainFinished['status'], error: ChainError
 }
 
 /** How a chain ends when its process died and it has no job to be resumed by (made before chains were jobs). */
-export const INTERRUPTED: ChainError = { class: 'Interrupted', message: 'the server stopped before this chain finished' };
+export const INTERRUPTED: ChainError = {
+  class: 'Interrupted',
+  message: 'the server stopped before this chain finished',
+};
 
 /** A stored event as subscribers get it: its payload read as today's wire shape, whatever version stored it. */
 export function toChainEvent(row: ChainEventRow): ChainEvent {
-  return { id: String(row.id), chainId: row.chain_id, createdAt: row.created_at.toISOString(), payload: readStoredPayload(row.payload_version, row.payload) };
+  return {
+    id: String(row.id),
+    chainId: row.chain_id,
+    createdAt: row.created_at.toISOString(),
+    payload: readStoredPayload(row.payload_version, row.payload),
+  };
 }

@@ -10,7 +10,9 @@ type StepFinished = Extract<ChainEventPayload, { type: 'step_finished' }>;
 export class ChainChangedError extends Error {
   override name = 'ChainChangedError';
   constructor(step: number, recorded: string, asked: string) {
-    super(`step ${step} was "${recorded}" when this chain ran before, and is now "${asked}": the chain's code changed, so it cannot resume`);
+    super(
+      `step ${step} was "${recorded}" when this chain ran before, and is now "${asked}": the chain's code changed, so it cannot resume`,
+    );
   }
 }
 
@@ -32,7 +34,10 @@ export class ChainJournal {
   ) {}
 
   static async load(db: Db, chainId: string): Promise<ChainJournal> {
-    const [events, rows] = await Promise.all([listChainEventsAfter(db, chainId, null), listChainJournalRows(db, chainId)]);
+    const [events, rows] = await Promise.all([
+      listChainEventsAfter(db, chainId, null),
+      listChainJournalRows(db, chainId),
+    ]);
     const steps = new Map<number, { name: string; finished: StepFinished | undefined }>();
     let started = false;
     for (const event of events) {

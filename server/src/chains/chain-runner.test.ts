@@ -39,7 +39,17 @@ function deferred<T = void>(): Deferred<T> {
 
 /** A step result as ask() would return it, without calling a model. */
 function askResult<Output>(chainId: string, output: Output): AskResult<Output> {
-  return { output, chainId, logId: uuidv7(), usage: { inputTokens: 10, outputTokens: 2 }, costUsd: null, provider: 'test', model: 'test-model', attempts: 1, latencyMs: 5 };
+  return {
+    output,
+    chainId,
+    logId: uuidv7(),
+    usage: { inputTokens: 10, outputTokens: 2 },
+    costUsd: null,
+    provider: 'test',
+    model: 'test-model',
+    attempts: 1,
+    latencyMs: 5,
+  };
 }
 
 /** Resolves with the chain's chain_finished event, published on `bus` after the call. */
@@ -71,7 +81,12 @@ describe('the chain runner', () => {
   const runners: ChainRunner[] = [];
   beforeAll(async () => {
     database = await openTestDatabase();
-    jobs = await ChainJobs.start({ db: database.db, appSchema: database.schema, status: database.status, supervise: false });
+    jobs = await ChainJobs.start({
+      db: database.db,
+      appSchema: database.schema,
+      status: database.status,
+      supervise: false,
+    });
   });
   afterEach(async () => {
     await Promise.all(runners.splice(0).map((runner) => runner.drain(5_000)));
@@ -79,7 +94,12 @@ describe('the chain runner', () => {
   afterAll(() => database.close());
 
   function startRunner(options: Partial<ChainRunnerOptions> = {}): ChainRunner {
-    const llm = createLlm({ db: database.db, settings: buildLlmSettings(parseEnv({})), tasks: TASKS, logWriter: createLogWriterFor(database) });
+    const llm = createLlm({
+      db: database.db,
+      settings: buildLlmSettings(parseEnv({})),
+      tasks: TASKS,
+      logWriter: createLogWriterFor(database),
+    });
     const runner = new ChainRunner({
       db: database.db,
       bus: new ChainEventBus(),
@@ -122,12 +142,26 @@ describe('the chain runner', () => {
     unsubscribe();
 
     const rows = await Promise.all(readBacks);
-    expect(heard.map((event) => event.payload.type)).toEqual(['chain_started', 'step_started', 'step_finished', 'step_started', 'step_finished', 'chain_finished']);
-    expect(rows).toEqual(heard.map((event) => expect.objectContaining({ chain_id: chainId, type: event.payload.type, payload: event.payload })));
+    expect(heard.map((event) => event.payload.type)).toEqual([
+      'chain_started',
+      'step_started',
+      'step_finished',
+      'step_started',
+      'step_finished',
+      'chain_finished',
+    ]);
+    expect(rows).toEqual(
+      heard.map((event) =>
+        expect.objectContaining({ chain_id: chainId, type: event.payload.type, payload: event.payload }),
+      ),
+    );
     const stored = await listChainEventsAfter(database.db, chainId, null);
     // int8 reads back as a string on pg, a number on PGlite.
     expect(stored.map((row) => String(row.id))).toEqual(heard.map((event) => event.id));
-    expect(await findChain(database.db, chainId)).toMatchObject({ status: 'succeeded', input: { work: expect.any(String) } });
+    expect(await findChain(database.db, chainId)).toMatchObject({
+      status: 'succeeded',
+      input: { work: expect.any(String) },
+    });
   });
 
   it('records a step that throws as step_failed and the chain as failed, and keeps running the next chain', async () => {
@@ -171,9 +205,15 @@ describe('the chain runner', () => {
     chains.push(await submit(runner, work), await submit(runner, work));
     expect(await jobs.queued()).toBe(2);
 
-    const before = await database.db.selectFrom('chain').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow();
+    const before = await database.db
+      .selectFrom('chain')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .executeTakeFirstOrThrow();
     await expect(submit(runner, work)).rejects.toThrow(new ChainQueueFullError(2));
-    const after = await database.db.selectFrom('chain').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow();
+    const after = await database.db
+      .selectFrom('chain')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .executeTakeFirstOrThrow();
     expect(Number(after.count)).toBe(Number(before.count));
 
     const finished = Promise.all(chains.map((chainId) => chainFinished(bus, chainId)));
@@ -253,31 +293,69 @@ describe('the chain runner', () => {
     answer.resolve();
     await expect.poll(async () => (await runner.counts()).running).toBe(0);
 
-    expect(heard.filter((event) => event.chainId === chainId).map((event) => event.payload.type)).toEqual(['chain_started', 'step_started']);
+    expect(heard.filter((event) => event.chainId === chainId).map((event) => event.payload.type)).toEqual([
+      'chain_started',
+      'step_started',
+    ]);
     expect(await findChain(database.db, chainId)).toMatchObject({ status: 'running', finished_at: null });
-    const job = await sql<{ state: string }>`select state from ${sql.id(jobs.schema, 'job')} where id = ${chainId}`.execute(database.db);
+    const job = await sql<{
+      state: string;
+    }>`select state from ${sql.id(jobs.schema, 'job')} where id = ${chainId}`.execute(database.db);
     expect(job.rows).toEqual([{ state: 'active' }]);
   });
 
   /** A chain as a run that died left it: stored, running, with these events and log rows, and its job queued. */
-  async function leftByADeadRun(work: (run: ChainRun) => Promise<void>, events: object[], rows: Partial<NewInferenceLog>[]): Promise<string> {
+  async function leftByADeadRun(
+    work: (run: ChainRun) => Promise<void>,
+    events: object[],
+    rows: Partial<NewInferenceLog>[],
+  ): Promise<string> {
     const name = uuidv7();
     works.set(name, work);
     const chainId = newChainId();
-    await insertChain(database.db, { id: chainId, name: testChain.name, status: 'running', input: JSON.stringify({ work: name }), instance_id: null });
+    await insertChain(database.db, {
+      id: chainId,
+      name: testChain.name,
+      status: 'running',
+      input: JSON.stringify({ work: name }),
+      instance_id: null,
+    });
     for (const payload of [{ type: 'chain_started' }, ...events]) {
-      await database.db.insertInto('chain_event').values({ chain_id: chainId, type: String((payload as { type: string }).type), payload: JSON.stringify(payload) }).execute();
+      await database.db
+        .insertInto('chain_event')
+        .values({
+          chain_id: chainId,
+          type: String((payload as { type: string }).type),
+          payload: JSON.stringify(payload),
+        })
+        .execute();
     }
     for (const row of rows) {
       await database.db
         .insertInto('inference_log')
-        .values({ id: uuidv7(), chain_id: chainId, name: 'intent recognition', provider: 'offline', model: 'default', status: 'ok', attempt: 1, request: JSON.stringify({ messages: [] }), instance_id: null, created_at: new Date(), ...row })
+        .values({
+          id: uuidv7(),
+          chain_id: chainId,
+          name: 'intent recognition',
+          provider: 'offline',
+          model: 'default',
+          status: 'ok',
+          attempt: 1,
+          request: JSON.stringify({ messages: [] }),
+          instance_id: null,
+          created_at: new Date(),
+          ...row,
+        })
         .execute();
     }
     return chainId;
   }
 
-  const ORDER_MESSAGE = { from: 'ada@example.com', subject: 'Where is my order?', body: 'Order A-1042 has not arrived.' };
+  const ORDER_MESSAGE = {
+    from: 'ada@example.com',
+    subject: 'Where is my order?',
+    body: 'Order A-1042 has not arrived.',
+  };
   const INTENT = { intent: 'order_status', confidence: 0.9, urgency: 'normal', rationale: 'asks where the order is' };
 
   it('replays a step whose call finished ok before its process died, from its log row, without calling it again', async () => {
@@ -290,7 +368,17 @@ describe('the chain runner', () => {
         outputs.push((await run.ask('intent recognition', ORDER_MESSAGE)).output);
       },
       [{ type: 'step_started', step: 1, name: 'intent recognition' }],
-      [{ id: answered, output: JSON.stringify(INTENT), input_tokens: 12, output_tokens: 5, cost_usd: '0.000100', latency_ms: 40, finished_at: new Date() }],
+      [
+        {
+          id: answered,
+          output: JSON.stringify(INTENT),
+          input_tokens: 12,
+          output_tokens: 5,
+          cost_usd: '0.000100',
+          latency_ms: 40,
+          finished_at: new Date(),
+        },
+      ],
     );
     const finished = chainFinished(bus, chainId);
     await database.db.transaction().execute((transaction) => jobs.send(transaction, chainId));
@@ -300,7 +388,13 @@ describe('the chain runner', () => {
     const rows = await database.db.selectFrom('inference_log').select('id').where('chain_id', '=', chainId).execute();
     expect(rows.map((row) => row.id)).toEqual([answered]);
     const events = (await listChainEventsAfter(database.db, chainId, null)).map((row) => row.payload);
-    expect(events.at(-2)).toMatchObject({ type: 'step_finished', step: 1, logId: answered, output: INTENT, costUsd: '0.00010000' });
+    expect(events.at(-2)).toMatchObject({
+      type: 'step_finished',
+      step: 1,
+      logId: answered,
+      output: INTENT,
+      costUsd: '0.00010000',
+    });
   });
 
   it('calls a step cut off mid-call again as its next attempt, after the attempts that were cut off', async () => {
@@ -311,13 +405,24 @@ describe('the chain runner', () => {
         await run.ask('intent recognition', ORDER_MESSAGE);
       },
       [{ type: 'step_started', step: 1, name: 'intent recognition' }],
-      [{ status: 'error', error: JSON.stringify({ class: 'InterruptedError', code: 'interrupted', message: 'cut off' }), finished_at: new Date() }],
+      [
+        {
+          status: 'error',
+          error: JSON.stringify({ class: 'InterruptedError', code: 'interrupted', message: 'cut off' }),
+          finished_at: new Date(),
+        },
+      ],
     );
     const finished = chainFinished(bus, chainId);
     await database.db.transaction().execute((transaction) => jobs.send(transaction, chainId));
 
     expect((await finished).payload).toMatchObject({ type: 'chain_finished', status: 'succeeded' });
-    const rows = await database.db.selectFrom('inference_log').select(['attempt', 'status']).where('chain_id', '=', chainId).orderBy('attempt').execute();
+    const rows = await database.db
+      .selectFrom('inference_log')
+      .select(['attempt', 'status'])
+      .where('chain_id', '=', chainId)
+      .orderBy('attempt')
+      .execute();
     expect(rows).toEqual([
       { attempt: 1, status: 'error' },
       { attempt: 2, status: 'ok' },
@@ -326,7 +431,12 @@ describe('the chain runner', () => {
 
   it('runs a chain inside runInChain: an ask() deep in a step, given no chain id, joins the chain', async () => {
     const bus = new ChainEventBus();
-    const llm = createLlm({ db: database.db, settings: buildLlmSettings(parseEnv({})), tasks: TASKS, logWriter: createLogWriterFor(database) });
+    const llm = createLlm({
+      db: database.db,
+      settings: buildLlmSettings(parseEnv({})),
+      tasks: TASKS,
+      logWriter: createLogWriterFor(database),
+    });
     const name = uuidv7();
     works.set(name, async (run) => {
       await run.step('intent recognition', async () => llm.ask('intent recognition', ORDER_MESSAGE));
@@ -334,7 +444,11 @@ describe('the chain runner', () => {
     const chainId = await startRunner({ bus, llm }).submit(testChain, { work: name });
     await chainFinished(bus, chainId);
 
-    const rows = await database.db.selectFrom('inference_log').select(['chain_id', 'name', 'status']).where('chain_id', '=', chainId).execute();
+    const rows = await database.db
+      .selectFrom('inference_log')
+      .select(['chain_id', 'name', 'status'])
+      .where('chain_id', '=', chainId)
+      .execute();
     expect(rows).toEqual([{ chain_id: chainId, name: 'intent recognition', status: 'ok' }]);
   });
 
@@ -346,7 +460,13 @@ describe('the chain runner', () => {
       await run.step('only step', async () => askResult(run.chainId, { answer: 1 }));
     });
     const chainId = newChainId();
-    await insertChain(database.db, { id: chainId, name: testChain.name, status: 'running', input: JSON.stringify({ work: name }), instance_id: null });
+    await insertChain(database.db, {
+      id: chainId,
+      name: testChain.name,
+      status: 'running',
+      input: JSON.stringify({ work: name }),
+      instance_id: null,
+    });
     await database.db.transaction().execute((transaction) => jobs.send(transaction, chainId));
     // Taken and claimed under this instance's id, as a run that then failed leaves it.
     await database.db.transaction().execute(async (transaction) => {
@@ -368,26 +488,53 @@ describe('the chain runner', () => {
       await run.step('renamed step', async () => askResult(run.chainId, { answer: 1 }));
     });
     const chainId = newChainId();
-    await insertChain(database.db, { id: chainId, name: testChain.name, status: 'running', input: JSON.stringify({ work: name }), instance_id: null });
-    await database.db.insertInto('chain_event').values([
-      { chain_id: chainId, type: 'chain_started', payload: JSON.stringify({ type: 'chain_started' }) },
-      { chain_id: chainId, type: 'step_started', payload: JSON.stringify({ type: 'step_started', step: 1, name: 'original step' }) },
-    ]).execute();
+    await insertChain(database.db, {
+      id: chainId,
+      name: testChain.name,
+      status: 'running',
+      input: JSON.stringify({ work: name }),
+      instance_id: null,
+    });
+    await database.db
+      .insertInto('chain_event')
+      .values([
+        { chain_id: chainId, type: 'chain_started', payload: JSON.stringify({ type: 'chain_started' }) },
+        {
+          chain_id: chainId,
+          type: 'step_started',
+          payload: JSON.stringify({ type: 'step_started', step: 1, name: 'original step' }),
+        },
+      ])
+      .execute();
     const finished = chainFinished(bus, chainId);
     await database.db.transaction().execute((transaction) => jobs.send(transaction, chainId));
 
-    expect((await finished).payload).toMatchObject({ type: 'chain_finished', status: 'failed', error: { class: 'ChainChangedError' } });
+    expect((await finished).payload).toMatchObject({
+      type: 'chain_finished',
+      status: 'failed',
+      error: { class: 'ChainChangedError' },
+    });
   });
 
   it('fails a stored chain no registered definition knows, rather than leaving it queued', async () => {
     const bus = new ChainEventBus();
     startRunner({ bus });
     const chainId = newChainId();
-    await insertChain(database.db, { id: chainId, name: 'retired chain', status: 'running', input: JSON.stringify({}), instance_id: null });
+    await insertChain(database.db, {
+      id: chainId,
+      name: 'retired chain',
+      status: 'running',
+      input: JSON.stringify({}),
+      instance_id: null,
+    });
     const finished = chainFinished(bus, chainId);
     await database.db.transaction().execute((transaction) => jobs.send(transaction, chainId));
 
-    expect((await finished).payload).toMatchObject({ type: 'chain_finished', status: 'failed', error: { class: 'UnknownChain' } });
+    expect((await finished).payload).toMatchObject({
+      type: 'chain_finished',
+      status: 'failed',
+      error: { class: 'UnknownChain' },
+    });
   });
 
   it('refuses a submission once draining began, storing nothing', async () => {
@@ -402,7 +549,11 @@ describe('the chain runner', () => {
     const runner = startRunner({ bus, db: database.db.withPlugin(failures) });
     const chainId = await submit(runner, async () => undefined);
 
-    expect((await chainFinished(bus, chainId)).payload).toEqual({ type: 'chain_finished', status: 'succeeded', error: null });
+    expect((await chainFinished(bus, chainId)).payload).toEqual({
+      type: 'chain_finished',
+      status: 'succeeded',
+      error: null,
+    });
     expect(failures.failed).toBe(2);
     expect(await findChain(database.db, chainId)).toMatchObject({ status: 'succeeded' });
   });
@@ -416,7 +567,11 @@ function failingChainEnds(failures: number): KyselyPlugin & { failed: number } {
   return {
     failed: 0,
     transformQuery({ node }) {
-      const setsEnd = node.kind === 'UpdateQueryNode' && (node.updates ?? []).some((update) => ColumnNode.is(update.column) && update.column.column.name === 'finished_at');
+      const setsEnd =
+        node.kind === 'UpdateQueryNode' &&
+        (node.updates ?? []).some(
+          (update) => ColumnNode.is(update.column) && update.column.column.name === 'finished_at',
+        );
       if (setsEnd && this.failed < failures) {
         this.failed++;
         throw new Error('connection terminated unexpectedly');

@@ -2,7 +2,15 @@ import type { ChainError, ChainEventPayload } from '@chainlog/shared';
 import { v5 as uuidv5 } from 'uuid';
 import type { Db } from '../db/client.js';
 import { type DatabaseStatus, retryWhileUnreachable } from '../db/database-status.js';
-import { type ChainOwner, claimChains, findChain, finishChain, insertChain, lockRunningChainOf, removeUnconfirmedChain } from '../db/queries/chains.js';
+import {
+  type ChainOwner,
+  claimChains,
+  findChain,
+  finishChain,
+  insertChain,
+  lockRunningChainOf,
+  removeUnconfirmedChain,
+} from '../db/queries/chains.js';
 import type { NewChain } from '../db/tables/chain.js';
 import { toJsonb } from '../db/jsonb.js';
 import type { AskOptions, AskResult } from '../llm/ask.js';
@@ -11,7 +19,12 @@ import { AbortedError, LlmError } from '../llm/errors/index.js';
 import type { AppLlm } from '../tasks/index.js';
 import { log } from '../log.js';
 import { settleWithin } from '../settle-within.js';
-import { type ChainDefinition, type ChainRun, InvalidChainInputError, type RegisteredChain } from './chain-definition.js';
+import {
+  type ChainDefinition,
+  type ChainRun,
+  InvalidChainInputError,
+  type RegisteredChain,
+} from './chain-definition.js';
 import { ChainTakenOverError, chainFinished, recordChainEvent, toChainEvent } from './chain-events.js';
 import { ChainChangedError, ChainJournal } from './chain-journal.js';
 import { ChainQueueFullError } from './chain-queue-full-error.js';
@@ -106,9 +119,16 @@ export class ChainRunner {
    */
   async submit<Input>(definition: ChainDefinition<Input>, input: Input, rows?: ChainRows): Promise<string> {
     if (!this.accepting) throw new ShuttingDownError();
-    if (!this.chains.has(definition.name)) throw new Error(`chain "${definition.name}" is not registered with the runner`);
+    if (!this.chains.has(definition.name))
+      throw new Error(`chain "${definition.name}" is not registered with the runner`);
     const { db, jobs, maxRunning, maxWaiting, instanceId } = this.options;
-    const chain: NewChain = { id: newChainId(), name: definition.name, status: 'running', input: toJsonb(definition.input.parse(input)), instance_id: instanceId };
+    const chain: NewChain = {
+      id: newChainId(),
+      name: definition.name,
+      status: 'running',
+      input: toJsonb(definition.input.parse(input)),
+      instance_id: instanceId,
+    };
     try {
       await db.transaction().execute(async (transaction) => {
         const { queued, runningHere } = await jobs.backlogForSubmission(transaction, instanceId);
@@ -118,7 +138,8 @@ export class ChainRunner {
         await jobs.send(transaction, chain.id);
       });
     } catch (error) {
-      if (!(error instanceof ChainQueueFullError) && this.options.databaseStatus?.reportFailure(error)) void this.withdraw(chain, rows);
+      if (!(error instanceof ChainQueueFullError) && this.options.databaseStatus?.reportFailure(error))
+        void this.withdraw(chain, rows);
       throw error;
     }
     this.fill();
@@ -135,10 +156,15 @@ export class ChainRunner {
           await rows?.remove(transaction, chain.id);
         }),
       );
-      if (landed) runnerLog.warn(`chain ${chain.id}: its submission committed but the caller was told it failed, so it was withdrawn`);
+      if (landed)
+        runnerLog.warn(
+          `chain ${chain.id}: its submission committed but the caller was told it failed, so it was withdrawn`,
+        );
     } catch (error) {
       if (error instanceof AlreadyRunningError) {
-        runnerLog.warn(`chain ${chain.id}: its submission committed but the caller was told it failed; an instance already runs it, so it stays`);
+        runnerLog.warn(
+          `chain ${chain.id}: its submission committed but the caller was told it failed; an instance already runs it, so it stays`,
+        );
         return;
       }
       runnerLog.error(`chain ${chain.id}: a submission whose commit was not confirmed could not be withdrawn`, error);
@@ -214,7 +240,9 @@ export class ChainRunner {
 
   private async run(chainId: string): Promise<void> {
     const { db, jobs } = this.options;
-    const chain = await this.whileReachable(() => db.selectFrom('chain').select(['name', 'status', 'input']).where('id', '=', chainId).executeTakeFirst());
+    const chain = await this.whileReachable(() =>
+      db.selectFrom('chain').select(['name', 'status', 'input']).where('id', '=', chainId).executeTakeFirst(),
+    );
     // Finished before its job was marked done, or withdrawn: nothing is left to run.
     if (chain?.status !== 'running') {
       await this.whileReachable(() => jobs.complete(chainId));
@@ -222,7 +250,10 @@ export class ChainRunner {
     }
     const kind = this.chains.get(chain.name);
     if (!kind) {
-      await this.end(chainId, 'failed', { class: 'UnknownChain', message: `no chain named "${chain.name}" is registered on this server` });
+      await this.end(chainId, 'failed', {
+        class: 'UnknownChain',
+        message: `no chain named "${chain.name}" is registered on this server`,
+      });
       return;
     }
     const journal = await this.whileReachable(() => ChainJournal.load(db, chainId));
@@ -283,7 +314,15 @@ export class ChainRunner {
         if (this.stoppedByShutdown(error) || error instanceof ChainTakenOverError) throw error;
         const logId = LlmError.isInstance(error) ? (error.logId ?? null) : null;
         // The step's own error is what the chain fails with, even if recording it fails too.
-        await this.record(chainId, { type: 'step_failed', step: number, name, error: toChainError(error), logId }).catch((recordError: unknown) => runnerLog.error(`chain ${chainId}: could not record step ${number} failing`, recordError));
+        await this.record(chainId, {
+          type: 'step_failed',
+          step: number,
+          name,
+          error: toChainError(error),
+          logId,
+        }).catch((recordError: unknown) =>
+          runnerLog.error(`chain ${chainId}: could not record step ${number} failing`, recordError),
+        );
         throw error;
       }
     };
@@ -301,7 +340,8 @@ export class ChainRunner {
       chainId,
       ask,
       // The caller's own step: its output is replayed as stored, typed as the caller declared it.
-      step: <Output>(name: string, call: (resume: { firstAttempt: number }) => Promise<AskResult<Output>>) => step(name, call, (stored) => stored as Output),
+      step: <Output>(name: string, call: (resume: { firstAttempt: number }) => Promise<AskResult<Output>>) =>
+        step(name, call, (stored) => stored as Output),
       write: (work) => this.whileReachable(work),
       stableId: (key) => uuidv5(key, chainId),
     };
@@ -357,7 +397,8 @@ export class ChainRunner {
       // Taken between the query and now: it is running after all.
       for (const chainId of orphans) if (!this.active.has(chainId)) await this.handBack(chainId);
     } catch (error) {
-      if (!this.options.databaseStatus?.reportFailure(error)) runnerLog.warn('could not look for chains left by a failed run', error);
+      if (!this.options.databaseStatus?.reportFailure(error))
+        runnerLog.warn('could not look for chains left by a failed run', error);
     }
   }
 
@@ -371,7 +412,9 @@ export class ChainRunner {
         // Only a chain still running is finished, so a retry after a commit whose answer was lost changes nothing.
         // The job is done in the transaction that ends the chain: a chain is never over with its job still taken.
         const event = await this.whileReachable(() =>
-          finishChain(this.options.db, chainId, chainFinished(status, error), this.owner, (transaction) => this.options.jobs.complete(chainId, transaction)),
+          finishChain(this.options.db, chainId, chainFinished(status, error), this.owner, (transaction) =>
+            this.options.jobs.complete(chainId, transaction),
+          ),
         );
         if (event) this.options.bus.publish(toChainEvent(event), event.previous_id);
         // Not ended here: already ended (a retry whose first commit's answer was lost), or another instance's now.
@@ -397,7 +440,11 @@ export class ChainRunner {
 }
 
 /** A finished step's result as its journal stored it. */
-function replayed<Output>(chainId: string, stored: Extract<ChainEventPayload, { type: 'step_finished' }>, output: (stored: unknown) => Output): AskResult<Output> {
+function replayed<Output>(
+  chainId: string,
+  stored: Extract<ChainEventPayload, { type: 'step_finished' }>,
+  output: (stored: unknown) => Output,
+): AskResult<Output> {
   return {
     output: output(stored.output),
     chainId,
@@ -414,7 +461,8 @@ function replayed<Output>(chainId: string, stored: Extract<ChainEventPayload, { 
 /** What subscribers and analysts see: our typed LLM errors as they are; anything else only as "internal". */
 function toChainError(error: unknown): ChainError {
   if (LlmError.isInstance(error)) return { class: error.name, message: error.message };
-  if (error instanceof ChainChangedError || error instanceof InvalidChainInputError) return { class: error.name, message: error.message };
+  if (error instanceof ChainChangedError || error instanceof InvalidChainInputError)
+    return { class: error.name, message: error.message };
   return { class: 'InternalError', message: 'the chain stopped on an internal error (see the server log)' };
 }
 

@@ -14,7 +14,10 @@ protect nothing. Point DATABASE_URL at a PostgreSQL server, or give analysts a c
 /** Creates a read-only PostgreSQL role for analysts in the configured database (see grantAnalystRole). */
 async function main(): Promise<number> {
   redirectLogStdout(process.stderr);
-  const { positionals, values } = parseArgs({ allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: { help: { type: 'boolean', short: 'h' } },
+  });
   const [role] = positionals;
   if (values.help || !role || positionals.length > 1) {
     process.stderr.write(`${USAGE}\n`);
@@ -27,7 +30,10 @@ async function main(): Promise<number> {
     return 2;
   }
   setLogLevel('warn');
-  const database = await openDatabase({ kind: 'postgres', url: env.DATABASE_URL, poolSize: 1 }, { applicationName: 'chainlog db:analyst-role' });
+  const database = await openDatabase(
+    { kind: 'postgres', url: env.DATABASE_URL, poolSize: 1 },
+    { applicationName: 'chainlog db:analyst-role' },
+  );
   try {
     const granted = await grantAnalystRole(database.db, role);
     process.stdout.write(

@@ -18,7 +18,11 @@ const CLI = 'server/src/cli/ask.ts';
 const CLI_TIMEOUT_MS = 45_000;
 const ONE_RUN_TEST = { timeout: CLI_TIMEOUT_MS + 15_000 };
 const TWO_RUN_TEST = { timeout: 2 * CLI_TIMEOUT_MS + 30_000 };
-const ORDER_MESSAGE = JSON.stringify({ from: 'ada@example.com', subject: 'Order 1042', body: 'Where is my order? It has not arrived yet.' });
+const ORDER_MESSAGE = JSON.stringify({
+  from: 'ada@example.com',
+  subject: 'Order 1042',
+  body: 'Where is my order? It has not arrived yet.',
+});
 
 // The task's own output schema, so no field of the answer is stripped before it is compared with the stored row.
 const cliAnswerSchema = z.object({
@@ -185,18 +189,22 @@ describe('npm run ask', () => {
   it.each([
     ['a lone surrogate', '\\ud800', '\\ud800 at index 6'],
     ['NUL', '\\u0000', 'NUL character (\\u0000 at index 6)'],
-  ])('exits 2 naming the field when the input holds %s, which PostgreSQL cannot store', ONE_RUN_TEST, async (_what, escaped, found) => {
-    // JSON brings the character in as an escape; a command line itself cannot hold either.
-    const input = `{"from":"ada@example.com","body":"Where is my order?","subject":"order ${escaped}"}`;
+  ])(
+    'exits 2 naming the field when the input holds %s, which PostgreSQL cannot store',
+    ONE_RUN_TEST,
+    async (_what, escaped, found) => {
+      // JSON brings the character in as an escape; a command line itself cannot hold either.
+      const input = `{"from":"ada@example.com","body":"Where is my order?","subject":"order ${escaped}"}`;
 
-    const run = await runCli(['intent recognition', input], dataDir, database.env);
+      const run = await runCli(['intent recognition', input], dataDir, database.env);
 
-    expect(run.code).toBe(2);
-    expect(run.stdout).toBe('');
-    expect(run.stderr).toContain(`the input's subject must not contain a`);
-    expect(run.stderr).toContain(found);
-    expect(run.stderr).not.toMatch(/^\s+at /m);
-  });
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toContain(`the input's subject must not contain a`);
+      expect(run.stderr).toContain(found);
+      expect(run.stderr).not.toMatch(/^\s+at /m);
+    },
+  );
 
   it('exits 2 with the usage when the input is missing', ONE_RUN_TEST, async () => {
     const run = await runCli(['intent recognition'], dataDir, database.env);

@@ -41,7 +41,9 @@ async function main(): Promise<number> {
   const app = await openApp(env, 'cli');
   try {
     const result = await app.llm.askByName(taskName, input, { chainId: values.chain, model: values.model });
-    process.stdout.write(`${JSON.stringify({ output: result.output, chainId: result.chainId, logId: result.logId }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ output: result.output, chainId: result.chainId, logId: result.logId }, null, 2)}\n`,
+    );
     return 0;
   } finally {
     await app.close();

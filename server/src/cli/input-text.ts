@@ -19,7 +19,8 @@ export function describeNonPostgresInput(value: unknown, path = ''): string | un
   if (typeof value !== 'object' || value === null) return undefined;
   for (const [key, item] of Object.entries(value)) {
     const keyProblem = describeNonPostgresText(key);
-    if (keyProblem) return `a key of the input${path ? `'s ${path}` : ''} must not contain ${keyProblem}: PostgreSQL cannot store it`;
+    if (keyProblem)
+      return `a key of the input${path ? `'s ${path}` : ''} must not contain ${keyProblem}: PostgreSQL cannot store it`;
     const found = describeNonPostgresInput(item, path ? `${path}.${key}` : key);
     if (found) return found;
   }

@@ -6,7 +6,8 @@ import { seedSyntheticData } from '../db/synthetic-seed.js';
 import { EnvError, loadDotEnvFile, parseEnv } from '../env.js';
 import { redirectLogStdout, setLogLevel } from '../log.js';
 
-const USAGE = 'usage: npm run db:seed -- --logs <count> [--seed <number in -1..1>]   (into DATABASE_URL, or the embedded PGlite)';
+const USAGE =
+  'usage: npm run db:seed -- --logs <count> [--seed <number in -1..1>]   (into DATABASE_URL, or the embedded PGlite)';
 
 class UsageError extends Error {}
 
@@ -24,7 +25,8 @@ async function main(): Promise<number> {
   const logs = Number(values.logs?.replaceAll('_', '').replaceAll(',', ''));
   const seed = values.seed === undefined ? undefined : Number(values.seed);
   if (positionals.length > 0 || !Number.isSafeInteger(logs) || logs < 1) throw new UsageError(USAGE);
-  if (seed !== undefined && !(seed >= -1 && seed <= 1)) throw new UsageError(`--seed is a number from -1 to 1\n${USAGE}`);
+  if (seed !== undefined && !(seed >= -1 && seed <= 1))
+    throw new UsageError(`--seed is a number from -1 to 1\n${USAGE}`);
   loadDotEnvFile();
   const env = parseEnv();
   setLogLevel('warn');
@@ -51,7 +53,9 @@ main().then(
   (code) => process.exit(code),
   (error: unknown) => {
     const known = error instanceof UsageError || error instanceof EnvError;
-    process.stderr.write(`${known || !(error instanceof Error) ? String(error instanceof Error ? error.message : error) : error.stack}\n`);
+    process.stderr.write(
+      `${known || !(error instanceof Error) ? String(error instanceof Error ? error.message : error) : error.stack}\n`,
+    );
     process.exit(known ? 2 : 1);
   },
 );

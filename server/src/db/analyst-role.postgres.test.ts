@@ -11,7 +11,11 @@ import type { DatabaseHandle } from './client.js';
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CLI_TIMEOUT_MS = 45_000;
 const DEMO = Object.values(ANALYST_CHAINS).flatMap((chain) => ('demo' in chain ? [chain.demo] : []));
-const SEEDED = { chains: DEMO.length, triages: DEMO.filter((demo) => demo.triage).length, replies: DEMO.filter((demo) => demo.reply).length };
+const SEEDED = {
+  chains: DEMO.length,
+  triages: DEMO.filter((demo) => demo.triage).length,
+  replies: DEMO.filter((demo) => demo.reply).length,
+};
 
 /** A connection that logs in as `role` itself, with no search_path of ours: the role's own setting must find the tables. */
 async function connectAs<T>(role: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
@@ -37,8 +41,13 @@ async function dropRole(role: string): Promise<void> {
   });
 }
 
-function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(CHAINLOG_|DATABASE_URL$)/.test(name)));
+function runCli(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !/^(CHAINLOG_|DATABASE_URL$)/.test(name)),
+  );
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/cli/analyst-role.ts', ...args], {
     cwd: REPO_ROOT,
     env: { ...inherited, ...env },
@@ -64,7 +73,7 @@ function runCli(args: string[], env: Record<string, string>): Promise<{ code: nu
   });
 }
 
-describe('the analysts\' read-only role', () => {
+describe("the analysts' read-only role", () => {
   let database: DatabaseHandle & { schema?: string };
   let seed: AnalystSeed;
   const suffix = `${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
@@ -112,13 +121,20 @@ describe('the analysts\' read-only role', () => {
       ];
       const errors: string[] = [];
       for (const statement of statements) {
-        errors.push(await client.query(statement).then(() => 'accepted', (error: Error) => error.message));
+        errors.push(
+          await client.query(statement).then(
+            () => 'accepted',
+            (error: Error) => error.message,
+          ),
+        );
       }
       return errors;
     });
     for (const error of refusals) expect(error).toMatch(/permission denied/);
     const { rows } = await sql<{ logs: number; replies: number }>`
-      select (select count(*)::int from inference_log) as logs, (select count(*)::int from reply_draft) as replies`.execute(database.db);
+      select (select count(*)::int from inference_log) as logs, (select count(*)::int from reply_draft) as replies`.execute(
+      database.db,
+    );
     expect(rows[0]).toMatchObject({ replies: SEEDED.replies });
     expect(rows[0]?.logs).toBeGreaterThan(0);
   });
@@ -129,7 +145,12 @@ describe('the analysts\' read-only role', () => {
     await sql`insert into later_table values (1)`.execute(database.db);
     const rows = await connectAs(role, async (client) => (await client.query('select id from later_table')).rows);
     expect(rows).toEqual([{ id: 1 }]);
-    const refused = await connectAs(role, (client) => client.query('insert into later_table values (2)').then(() => 'accepted', (error: Error) => error.message));
+    const refused = await connectAs(role, (client) =>
+      client.query('insert into later_table values (2)').then(
+        () => 'accepted',
+        (error: Error) => error.message,
+      ),
+    );
     expect(refused).toMatch(/permission denied/);
   });
 
@@ -145,7 +166,10 @@ describe('the analysts\' read-only role', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`created role "${cliRole}"`);
-    const summaries = await connectAs(cliRole, async (client) => (await client.query('select count(*)::int as count from chain_summary')).rows);
+    const summaries = await connectAs(
+      cliRole,
+      async (client) => (await client.query('select count(*)::int as count from chain_summary')).rows,
+    );
     expect(summaries).toEqual([{ count: Object.keys(seed.chainIds).length }]);
   });
 

@@ -28,25 +28,32 @@ export interface AnalystRole {
  */
 export async function grantAnalystRole(db: Db, role: string): Promise<AnalystRole> {
   if (!ROLE_NAME.test(role)) {
-    throw new AnalystRoleError(`"${role}" is not a role name this script creates: use lower-case letters, digits and _, starting with a letter or _, at most 63`);
+    throw new AnalystRoleError(
+      `"${role}" is not a role name this script creates: use lower-case letters, digits and _, starting with a letter or _, at most 63`,
+    );
   }
   return db.transaction().execute(async (transaction) => {
     const { rows: places } = await sql<{ database: string; schema: string | null; user: string }>`
       select current_database() as database, current_schema() as schema, current_user as user`.execute(transaction);
     const place = places[0];
-    if (!place?.schema) throw new AnalystRoleError('the connection\'s search_path names no existing schema: nothing to grant');
+    if (!place?.schema)
+      throw new AnalystRoleError("the connection's search_path names no existing schema: nothing to grant");
     const { database, schema } = place;
-    if (role === place.user) throw new AnalystRoleError(`"${role}" is the role this script connects as: pick another name for the analysts`);
+    if (role === place.user)
+      throw new AnalystRoleError(`"${role}" is the role this script connects as: pick another name for the analysts`);
     const { rows: existing } = await sql<{ powerful: boolean }>`
       select rolsuper or rolcreaterole or rolcreatedb or rolbypassrls or rolreplication as powerful
       from pg_roles where rolname = ${role}`.execute(transaction);
     const found = existing[0];
     if (found?.powerful) {
-      throw new AnalystRoleError(`the role "${role}" already exists and can do more than read (superuser, create roles or databases, replication or bypass row security): pick another name`);
+      throw new AnalystRoleError(
+        `the role "${role}" already exists and can do more than read (superuser, create roles or databases, replication or bypass row security): pick another name`,
+      );
     }
     const roleId = sql.id(role);
     const schemaId = sql.id(schema);
-    if (!found) await sql`create role ${roleId} login nosuperuser nocreatedb nocreaterole noinherit`.execute(transaction);
+    if (!found)
+      await sql`create role ${roleId} login nosuperuser nocreatedb nocreaterole noinherit`.execute(transaction);
     await sql`grant connect on database ${sql.id(database)} to ${roleId}`.execute(transaction);
     await sql`grant usage on schema ${schemaId} to ${roleId}`.execute(transaction);
     // "all tables" includes views and materialized views.

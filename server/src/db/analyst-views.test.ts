@@ -15,13 +15,20 @@ describe('the analyst views', () => {
   });
   afterAll(() => database.close());
 
-  const summaryOf = (chainId: string) => database.db.selectFrom('chain_summary').selectAll().where('chain_id', '=', chainId).executeTakeFirstOrThrow();
+  const summaryOf = (chainId: string) =>
+    database.db.selectFrom('chain_summary').selectAll().where('chain_id', '=', chainId).executeTakeFirstOrThrow();
 
   it('summarise a chain whose step retried with every attempt counted', async () => {
     const summary = await summaryOf(seed.chainIds.replyRetried);
     expect(summary).toMatchObject({
-      name: 'support-inbox triage', status: 'succeeded', has_chain_row: true,
-      calls: 3, attempts: 4, errors: 1, slowest_step: 'reply drafting', slowest_step_ms: 5_000,
+      name: 'support-inbox triage',
+      status: 'succeeded',
+      has_chain_row: true,
+      calls: 3,
+      attempts: 4,
+      errors: 1,
+      slowest_step: 'reply drafting',
+      slowest_step_ms: 5_000,
     });
     expect(summary.input).toMatchObject({ subject: 'Order replyRetried' });
     const { rows } = await sql<{ cost: string; input_tokens: number; wall_ms: number }>`
@@ -42,31 +49,62 @@ describe('the analyst views', () => {
 
   it('name a chain without a chain row after its first step and derive its status from the log', async () => {
     expect(await summaryOf(seed.chainIds.askYesterday)).toMatchObject({
-      name: 'intent recognition', status: 'succeeded', input: null, has_chain_row: false, calls: 2, attempts: 3, errors: 1, slowest_step: 'sentiment',
+      name: 'intent recognition',
+      status: 'succeeded',
+      input: null,
+      has_chain_row: false,
+      calls: 2,
+      attempts: 3,
+      errors: 1,
+      slowest_step: 'sentiment',
     });
-    expect(await summaryOf(seed.chainIds.askFailed)).toMatchObject({ name: 'sentiment', status: 'failed', calls: 1, errors: 1, cost_usd: null });
+    expect(await summaryOf(seed.chainIds.askFailed)).toMatchObject({
+      name: 'sentiment',
+      status: 'failed',
+      calls: 1,
+      errors: 1,
+      cost_usd: null,
+    });
     // A call that failed for good fails the chain, whatever came after it.
-    expect(await summaryOf(seed.chainIds.askFailedThenAsked)).toMatchObject({ name: 'sentiment', status: 'failed', calls: 2, attempts: 2, errors: 1 });
+    expect(await summaryOf(seed.chainIds.askFailedThenAsked)).toMatchObject({
+      name: 'sentiment',
+      status: 'failed',
+      calls: 2,
+      attempts: 2,
+      errors: 1,
+    });
     expect(await summaryOf(seed.chainIds.running)).toMatchObject({ status: 'running', calls: 2, attempts: 2 });
   });
 
   it('give per task, model and day the calls, attempts, error rate and latency percentiles of every attempt', async () => {
-    const rows = await database.db.selectFrom('task_stats').selectAll()
-      .where('name', '=', 'reply drafting').where('model', '=', 'gpt-4.1-mini').execute();
+    const rows = await database.db
+      .selectFrom('task_stats')
+      .selectAll()
+      .where('name', '=', 'reply drafting')
+      .where('model', '=', 'gpt-4.1-mini')
+      .execute();
     expect(rows).toHaveLength(1);
     const [stats] = rows;
-    expect(stats).toMatchObject({ provider: 'openai', calls: 1, attempts: 2, errors: 1, error_rate: 0.5, p50_ms: 2_500 });
+    expect(stats).toMatchObject({
+      provider: 'openai',
+      calls: 1,
+      attempts: 2,
+      errors: 1,
+      error_rate: 0.5,
+      p50_ms: 2_500,
+    });
     expect(stats?.p95_ms).toBeCloseTo(2_590, 6);
     expect(Number(stats?.input_tokens)).toBe(470 + 590);
     expect(stats?.day.toISOString()).toMatch(/T00:00:00\.000Z$/);
   });
 
-  it('read one chain\'s summary through the chain_id index, directly and in a lateral lookup', async () => {
+  it("read one chain's summary through the chain_id index, directly and in a lateral lookup", async () => {
     // With sequential scans priced out, a plan without an index condition on chain_id means the filter no longer
     // reaches the log through the view's grouping: every chain would be summarised to answer for one.
     const plans = await database.db.transaction().execute(async (transaction) => {
       await sql`set local enable_seqscan = off`.execute(transaction);
-      const plan = async (query: ReturnType<typeof sql<{ 'QUERY PLAN': string }>>) => (await query.execute(transaction)).rows.map((row) => row['QUERY PLAN']).join('\n');
+      const plan = async (query: ReturnType<typeof sql<{ 'QUERY PLAN': string }>>) =>
+        (await query.execute(transaction)).rows.map((row) => row['QUERY PLAN']).join('\n');
       return [
         await plan(sql`explain select * from chain_summary where chain_id = ${seed.chainIds.replyRetried}`),
         await plan(sql`explain select s.* from (select distinct chain_id from inference_log where created_at > now() - interval '1 day') as recent
@@ -82,7 +120,9 @@ describe('the analyst views', () => {
   it('count every attempt of the log once across task_stats', async () => {
     const { rows } = await sql<{ attempts: number; logged: number; cost: string | null; logged_cost: string | null }>`
       select (select sum(attempts)::int from task_stats) as attempts, (select count(*)::int from inference_log) as logged,
-             (select sum(cost_usd)::text from task_stats) as cost, (select sum(cost_usd)::text from inference_log) as logged_cost`.execute(database.db);
+             (select sum(cost_usd)::text from task_stats) as cost, (select sum(cost_usd)::text from inference_log) as logged_cost`.execute(
+      database.db,
+    );
     expect(rows[0]?.attempts).toBe(rows[0]?.logged);
     expect(rows[0]?.cost).toBe(rows[0]?.logged_cost);
   });
@@ -93,8 +133,13 @@ describe('the analyst views migration', () => {
     const database = await openTestDatabase();
     try {
       const schema = database.schema;
-      const views = async () => (await sql<{ name: string }>`
-        select table_name as name from information_schema.views where table_schema = current_schema() order by table_name`.execute(database.db)).rows.map((view) => view.name);
+      const views = async () =>
+        (
+          await sql<{ name: string }>`
+        select table_name as name from information_schema.views where table_schema = current_schema() order by table_name`.execute(
+            database.db,
+          )
+        ).rows.map((view) => view.name);
       expect(await views()).toEqual(['chain_summary', 'task_stats']);
       const migrator = new Migrator({
         db: database.db,

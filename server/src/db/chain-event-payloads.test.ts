@@ -24,7 +24,11 @@ function upcastHypothetical(stored: unknown): ChainEventPayload {
   const event = hypotheticalSchema.parse(stored);
   if (event.kind === 'started') return { type: 'chain_started' };
   if (event.kind === 'step') return { type: 'step_started', step: event.number, name: event.task };
-  return { type: 'chain_finished', status: event.ok ? 'succeeded' : 'failed', error: event.ok ? null : { class: 'Error', message: 'failed' } };
+  return {
+    type: 'chain_finished',
+    status: event.ok ? 'succeeded' : 'failed',
+    error: event.ok ? null : { class: 'Error', message: 'failed' },
+  };
 }
 
 let database: DatabaseHandle;
@@ -42,22 +46,29 @@ afterAll(async () => {
 
 /** What an older server would have stored: a payload in another version than today's. */
 async function storeInVersion(chainId: string, type: string, version: number, payload: unknown): Promise<void> {
-  await database.db.insertInto('chain_event').values({ chain_id: chainId, type, payload: toJsonb(payload), payload_version: version }).execute();
+  await database.db
+    .insertInto('chain_event')
+    .values({ chain_id: chainId, type, payload: toJsonb(payload), payload_version: version })
+    .execute();
 }
 
 describe('stored chain event payloads', () => {
-  it('are stored in the current version, today\'s wire shape', async () => {
+  it("are stored in the current version, today's wire shape", async () => {
     const chainId = newChainId();
     await insertChain(database.db, { id: chainId, name: 'support-inbox triage', status: 'running', input: '{}' });
     const row = await insertChainEvent(database.db, chainId, { type: 'chain_started' });
     expect(row).toMatchObject({ payload_version: CURRENT_PAYLOAD_VERSION, payload: { type: 'chain_started' } });
   });
 
-  it('replay through the chain\'s events and its detail whether stored in today\'s version or another one', async () => {
+  it("replay through the chain's events and its detail whether stored in today's version or another one", async () => {
     const chainId = newChainId();
     await insertChain(database.db, { id: chainId, name: 'support-inbox triage', status: 'running', input: '{}' });
     await storeInVersion(chainId, 'chain_started', HYPOTHETICAL_VERSION, { kind: 'started' });
-    await storeInVersion(chainId, 'step_started', HYPOTHETICAL_VERSION, { kind: 'step', number: 1, task: 'intent recognition' });
+    await storeInVersion(chainId, 'step_started', HYPOTHETICAL_VERSION, {
+      kind: 'step',
+      number: 1,
+      task: 'intent recognition',
+    });
     await storeInVersion(chainId, 'step_failed', 1, {
       type: 'step_failed',
       step: 1,
@@ -65,22 +76,35 @@ describe('stored chain event payloads', () => {
       error: { class: 'ProviderError', message: 'the provider answered 503' },
       logId: null,
     });
-    await database.db.updateTable('chain').set({ status: 'failed', finished_at: new Date() }).where('id', '=', chainId).execute();
+    await database.db
+      .updateTable('chain')
+      .set({ status: 'failed', finished_at: new Date() })
+      .where('id', '=', chainId)
+      .execute();
     await storeInVersion(chainId, 'chain_finished', HYPOTHETICAL_VERSION, { kind: 'finished', ok: false });
 
     const events = await followChain({ db: database.db, bus }, chainId);
     expect(eventSequence(events)).toEqual(['chain_started', 'step_started 1', 'step_failed 1', 'chain_finished']);
     expect(events[1]?.payload).toEqual({ type: 'step_started', step: 1, name: 'intent recognition' });
-    expect(events[3]?.payload).toEqual({ type: 'chain_finished', status: 'failed', error: { class: 'Error', message: 'failed' } });
+    expect(events[3]?.payload).toEqual({
+      type: 'chain_finished',
+      status: 'failed',
+      error: { class: 'Error', message: 'failed' },
+    });
 
     const detail = await getChainDetail(database.db, chainId);
     expect(detail?.lastEventId).toBe(events.at(-1)?.id);
     expect(detail?.steps).toEqual([
-      expect.objectContaining({ step: 1, name: 'intent recognition', status: 'failed', error: { class: 'ProviderError', message: 'the provider answered 503' } }),
+      expect.objectContaining({
+        step: 1,
+        name: 'intent recognition',
+        status: 'failed',
+        error: { class: 'ProviderError', message: 'the provider answered 503' },
+      }),
     ]);
   });
 
-  it('in a version this server does not know are refused with an error naming it, not read as today\'s', () => {
+  it("in a version this server does not know are refused with an error naming it, not read as today's", () => {
     expect(() => readStoredPayload(7, { type: 'chain_started' })).toThrow(/payload version 7/);
   });
 });

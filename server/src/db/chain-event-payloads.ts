@@ -12,13 +12,17 @@ export type PayloadUpcaster = (stored: unknown) => ChainEventPayload;
  * the new shape, add the new shape as the next version (the wire schema) and raise CURRENT_PAYLOAD_VERSION. Stored
  * rows are never rewritten; a version is dropped only when no database holds it any longer.
  */
-export const PAYLOAD_UPCASTERS = new Map<number, PayloadUpcaster>([[1, (stored) => chainEventPayloadSchema.parse(stored)]]);
+export const PAYLOAD_UPCASTERS = new Map<number, PayloadUpcaster>([
+  [1, (stored) => chainEventPayloadSchema.parse(stored)],
+]);
 
 /** An event stored in a version this server does not know: written by a newer one (a rolling deploy, say). */
 export class UnknownPayloadVersionError extends Error {
   override name = 'UnknownPayloadVersionError';
   constructor(readonly version: number) {
-    super(`a chain event stored in payload version ${version}, which this server does not read (it knows ${[...PAYLOAD_UPCASTERS.keys()].join(', ')})`);
+    super(
+      `a chain event stored in payload version ${version}, which this server does not read (it knows ${[...PAYLOAD_UPCASTERS.keys()].join(', ')})`,
+    );
   }
 }
 

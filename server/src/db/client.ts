@@ -69,12 +69,19 @@ export async function openDatabase(target: DatabaseTarget, options: OpenDatabase
   let probeDb: Db | undefined;
   const ping =
     target.kind === 'postgres'
-      ? (timeoutMs: number) => pingServer(connectionConfig(target, { applicationName: `${options.applicationName ?? 'chainlog'} probe` }), timeoutMs)
+      ? (timeoutMs: number) =>
+          pingServer(
+            connectionConfig(target, { applicationName: `${options.applicationName ?? 'chainlog'} probe` }),
+            timeoutMs,
+          )
       : async () => {
           if (probeDb) await sql`select 1`.execute(probeDb);
         };
   const status = new DatabaseStatus(() => ping(ANSWER_TIMEOUT_MS));
-  const dialectOptions = { onConnectionError: (error: Error) => status.reportFailure(error), applicationName: options.applicationName };
+  const dialectOptions = {
+    onConnectionError: (error: Error) => status.reportFailure(error),
+    applicationName: options.applicationName,
+  };
   const { dialect, ready, release } = createDialect(target, dialectOptions);
   const db = new Kysely<Database>({ dialect });
   probeDb = db;
@@ -88,27 +95,39 @@ export async function openDatabase(target: DatabaseTarget, options: OpenDatabase
     release();
     throw error;
   }
-  dbLog.info(`database ready: ${target.kind === 'pglite' ? `embedded PGlite at ${target.dataDir}` : 'PostgreSQL server'}`);
+  dbLog.info(
+    `database ready: ${target.kind === 'pglite' ? `embedded PGlite at ${target.dataDir}` : 'PostgreSQL server'}`,
+  );
   const logPool =
     target.kind === 'postgres'
-      ? createDialect({ ...target, poolSize: LOG_CONNECTIONS, synchronousCommit: (options.logCommit ?? 'sync') === 'sync' }, dialectOptions).pool
+      ? createDialect(
+          { ...target, poolSize: LOG_CONNECTIONS, synchronousCommit: (options.logCommit ?? 'sync') === 'sync' },
+          dialectOptions,
+        ).pool
       : undefined;
   const execute: ExecuteLogStatement = logPool
     ? async (statement) => {
-        await logPool.query(statement.name ? { name: statement.name, text: statement.text, values: statement.values } : { text: statement.text, values: statement.values });
+        await logPool.query(
+          statement.name
+            ? { name: statement.name, text: statement.text, values: statement.values }
+            : { text: statement.text, values: statement.values },
+        );
       }
     : async (statement) => {
         await db.executeQuery(CompiledQuery.raw(statement.text, statement.values));
       };
   const outageWaitMs = options.outageWaitMs ?? DEFAULT_OUTAGE_WAIT_MS;
   // Log statements are upserts keyed by the row's id: one that was cut off mid-flight can safely run again.
-  const executeLogStatement: ExecuteLogStatement = (statement) => retryWhileUnreachable(status, outageWaitMs, () => execute(statement));
+  const executeLogStatement: ExecuteLogStatement = (statement) =>
+    retryWhileUnreachable(status, outageWaitMs, () => execute(statement));
   const listeners = new Set<NotificationListener>();
   const listen =
     target.kind === 'postgres'
       ? (channel: string, handlers: NotificationHandlers) => {
           // The name tells this connection apart in pg_stat_activity (PostgreSQL keeps the first 63 bytes).
-          const config = connectionConfig(target, { applicationName: `${options.applicationName ?? 'chainlog'} listener` });
+          const config = connectionConfig(target, {
+            applicationName: `${options.applicationName ?? 'chainlog'} listener`,
+          });
           const listener = new NotificationListener(config, channel, handlers);
           listeners.add(listener);
           void listener.start();

@@ -1,5 +1,14 @@
 // Node socket errors that mean the server cannot be reached (or went away mid-statement).
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
 // PostgreSQL SQLSTATEs: class 08 (connection exception), and 57P01–57P03 (admin shutdown, crash shutdown, cannot
 // connect now: what a restart of the server sends to every connection).
 const SERVER_GONE_STATES = new Set(['57P01', '57P02', '57P03']);
@@ -19,7 +28,8 @@ export function isDatabaseUnreachable(error: unknown): boolean {
   for (let current = error, depth = 0; current !== undefined && current !== null && depth < 5; depth++) {
     if (typeof current !== 'object') return false;
     const { code, message } = current as { code?: unknown; message?: unknown };
-    if (typeof code === 'string' && (NETWORK_CODES.has(code) || SERVER_GONE_STATES.has(code) || code.startsWith('08'))) return true;
+    if (typeof code === 'string' && (NETWORK_CODES.has(code) || SERVER_GONE_STATES.has(code) || code.startsWith('08')))
+      return true;
     if (typeof message === 'string' && PG_MESSAGES.some((text) => message.includes(text))) return true;
     current = (current as { cause?: unknown }).cause;
   }

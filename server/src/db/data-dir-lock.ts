@@ -21,7 +21,8 @@ export function lockDataDir(dataDir: string): () => void {
     }
     // A stale lock: remove it and race for a new one, so two starters cannot both take it over.
     rmSync(lockFile, { force: true });
-    if (!tryCreate(lockFile)) throw new DataDirLockedError(`another process took the embedded database at ${dataDir} just now`);
+    if (!tryCreate(lockFile))
+      throw new DataDirLockedError(`another process took the embedded database at ${dataDir} just now`);
   }
   return () => rmSync(lockFile, { force: true });
 }

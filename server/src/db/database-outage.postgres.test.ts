@@ -9,7 +9,11 @@ import { triageReply } from '../../test/triage-replies.js';
 import type { AppRouter } from '../routers/app.js';
 import type { DatabaseHandle } from './client.js';
 
-const MESSAGE: SupportMessage = { from: 'ada@example.com', subject: 'Where is my order?', body: 'Order A-1042 has not arrived.' };
+const MESSAGE: SupportMessage = {
+  from: 'ada@example.com',
+  subject: 'Where is my order?',
+  body: 'Order A-1042 has not arrived.',
+};
 const APPLICATION_NAME = `chainlog outage test ${process.pid} ${Math.random().toString(36).slice(2, 8)}`;
 
 let fake: FakeProvider;
@@ -26,7 +30,11 @@ beforeAll(async () => {
   });
   const target = new URL(testDatabaseUrl());
   proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
-  database = await openTestDatabase({ connectThrough: (url) => proxy.urlThrough(url), outageWaitMs: 30_000, applicationName: APPLICATION_NAME });
+  database = await openTestDatabase({
+    connectThrough: (url) => proxy.urlThrough(url),
+    outageWaitMs: 30_000,
+    applicationName: APPLICATION_NAME,
+  });
   running = await startRunningServer({ fakeProvider: fake, database });
 });
 
@@ -69,7 +77,9 @@ async function waitForChainsToEnd(chainIds: readonly string[]): Promise<ChainSta
   await expect
     .poll(
       async () => {
-        rows = await rowsDirect<ChainState>((schema) => `select id, status, error from ${schema}.chain where id in (${list})`);
+        rows = await rowsDirect<ChainState>(
+          (schema) => `select id, status, error from ${schema}.chain where id in (${list})`,
+        );
         return rows.filter((row) => row.status === 'running').length;
       },
       { timeout: 60_000, interval: 200 },
@@ -111,8 +121,15 @@ describe('when PostgreSQL goes away under load and comes back', () => {
     await proxy.cut();
     await expect.poll(healthStatus, { timeout: 10_000, interval: 100 }).toBe(503);
     const health = await (await fetch(`${running.url}/healthz`)).json();
-    expect(health).toMatchObject({ status: 'unavailable', database: 'postgres', problem: 'the database is unreachable' });
-    const listing = await api.logs.list.query({}).then(() => 'answered', (error: unknown) => codeOf(error));
+    expect(health).toMatchObject({
+      status: 'unavailable',
+      database: 'postgres',
+      problem: 'the database is unreachable',
+    });
+    const listing = await api.logs.list.query({}).then(
+      () => 'answered',
+      (error: unknown) => codeOf(error),
+    );
     expect(listing).toBe('SERVICE_UNAVAILABLE');
     // Submissions meanwhile are answered (refused), not left hanging.
     await expect.poll(() => submitErrorCodes.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
@@ -130,29 +147,48 @@ describe('when PostgreSQL goes away under load and comes back', () => {
     // Calls in flight when it went away waited for it and went on; none failed.
     expect(askFailures).toEqual([]);
     expect(new Set(submitErrorCodes)).toEqual(new Set(['SERVICE_UNAVAILABLE']));
-    const okRows = await rowsDirect<{ id: string }>((schema) => `select id from ${schema}.inference_log where status = 'ok'`);
+    const okRows = await rowsDirect<{ id: string }>(
+      (schema) => `select id from ${schema}.inference_log where status = 'ok'`,
+    );
     const okIds = new Set(okRows.map((row) => row.id));
     expect(succeededLogIds.filter((id) => !okIds.has(id))).toEqual([]);
-    const pending = await rowsDirect<{ count: number }>((schema) => `select count(*)::int as count from ${schema}.inference_log where status = 'pending'`);
+    const pending = await rowsDirect<{ count: number }>(
+      (schema) => `select count(*)::int as count from ${schema}.inference_log where status = 'pending'`,
+    );
     expect(pending[0]?.count).toBe(0);
   });
 
   it('withdraws a submission whose commit ran but whose answer was cut off: the caller is told it failed, and nothing of it stays', async () => {
     const api = client();
-    const before = await rowsDirect<{ count: number }>((schema) => `select count(*)::int as count from ${schema}.inbox_message`);
+    const before = await rowsDirect<{ count: number }>(
+      (schema) => `select count(*)::int as count from ${schema}.inbox_message`,
+    );
     // The statement text ends in NUL in the wire protocol's Query and Parse messages alike.
     const cut = proxy.cutAfterNext((chunk) => /\bcommit\0/i.test(chunk.toString('latin1')));
 
-    const refusal = await api.inbox.submit.mutate(MESSAGE).then(() => 'acknowledged', (error: unknown) => codeOf(error));
+    const refusal = await api.inbox.submit.mutate(MESSAGE).then(
+      () => 'acknowledged',
+      (error: unknown) => codeOf(error),
+    );
     await cut;
     expect(refusal).toBe('SERVICE_UNAVAILABLE');
     await expect
-      .poll(async () => (await rowsDirect<{ count: number }>((schema) => `select count(*)::int as count from ${schema}.inbox_message`))[0]?.count, {
-        timeout: 10_000,
-        interval: 100,
-      })
+      .poll(
+        async () =>
+          (
+            await rowsDirect<{ count: number }>(
+              (schema) => `select count(*)::int as count from ${schema}.inbox_message`,
+            )
+          )[0]?.count,
+        {
+          timeout: 10_000,
+          interval: 100,
+        },
+      )
       .toBe(before[0]?.count);
-    const running = await rowsDirect<{ count: number }>((schema) => `select count(*)::int as count from ${schema}.chain where status = 'running'`);
+    const running = await rowsDirect<{ count: number }>(
+      (schema) => `select count(*)::int as count from ${schema}.chain where status = 'running'`,
+    );
     expect(running[0]?.count).toBe(0);
     // Once the lost connection is replaced, the next submission goes through as usual.
     await expect.poll(healthStatus, { timeout: 10_000, interval: 100 }).toBe(200);
@@ -164,8 +200,14 @@ describe('when PostgreSQL goes away under load and comes back', () => {
   it('survives PostgreSQL terminating every connection (as a restart does) and serves again', async () => {
     const api = client();
     await api.logs.list.query({});
-    const terminated = await withAdminClient(testDatabaseUrl(), async (admin) =>
-      (await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1', [APPLICATION_NAME])).rowCount,
+    const terminated = await withAdminClient(
+      testDatabaseUrl(),
+      async (admin) =>
+        (
+          await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1', [
+            APPLICATION_NAME,
+          ])
+        ).rowCount,
     );
     expect(terminated).toBeGreaterThan(0);
 

@@ -45,7 +45,10 @@ describe('when PostgreSQL stops answering but keeps its connections open', () =>
     expect(running.dependencies.databaseStatus.isUp()).toBe(false);
     // Without the mark, this query would wait on the silent database for good: the bound turns that into a failure.
     const listing = await within(
-      api.logs.list.query({}).then(() => 'answered', (error: unknown) => codeOf(error)),
+      api.logs.list.query({}).then(
+        () => 'answered',
+        (error: unknown) => codeOf(error),
+      ),
       5_000,
       'logs.list while the database is silent',
     );

@@ -145,7 +145,11 @@ export class DatabaseStatus {
  * Runs `work`; when it fails because the database is unreachable, waits (up to `waitMs` in all) for it to come
  * back and runs it again. Only for idempotent work: a statement cut off mid-flight may have committed.
  */
-export async function retryWhileUnreachable<T>(status: DatabaseStatus, waitMs: number, work: () => Promise<T>): Promise<T> {
+export async function retryWhileUnreachable<T>(
+  status: DatabaseStatus,
+  waitMs: number,
+  work: () => Promise<T>,
+): Promise<T> {
   const deadline = Date.now() + waitMs;
   for (;;) {
     try {

@@ -54,14 +54,20 @@ export function createDialect(target: DatabaseTarget, options: DialectOptions = 
     return { dialect: new PGliteDialect(pglite), ready: pglite.waitReady, release };
   }
   const pool = new pg.Pool({ ...connectionConfig(target, options), max: target.poolSize ?? 20 });
-  const onConnectionError = options.onConnectionError ?? ((error: Error) => dialectLog.warn(`a database connection failed: ${error.message}`));
+  const onConnectionError =
+    options.onConnectionError ?? ((error: Error) => dialectLog.warn(`a database connection failed: ${error.message}`));
   // pg emits a failure on the pool while a connection is idle, but on the client itself while it is checked out
   // (Kysely holds one for each statement or transaction): unheard, either ends the process. pg has already failed
   // the client's queries and drops it on release.
   pool.on('error', onConnectionError);
   pool.on('connect', (client) => client.on('error', onConnectionError));
   // The cursor lets Kysely's .stream() read a large result a chunk at a time (exports).
-  return { dialect: new PostgresDialect({ pool, cursor: ClosableCursor }), pool, ready: Promise.resolve(), release: () => {} };
+  return {
+    dialect: new PostgresDialect({ pool, cursor: ClosableCursor }),
+    pool,
+    ready: Promise.resolve(),
+    release: () => {},
+  };
 }
 
 /**
@@ -92,7 +98,10 @@ class ClosableCursor<Row> extends Cursor<Row> {
  * How pg connects to a PostgreSQL target: the pool's connections and the notification listener's own connection
  * use the same settings.
  */
-export function connectionConfig(target: Extract<DatabaseTarget, { kind: 'postgres' }>, options: Pick<DialectOptions, 'applicationName'> = {}): pg.ClientConfig {
+export function connectionConfig(
+  target: Extract<DatabaseTarget, { kind: 'postgres' }>,
+  options: Pick<DialectOptions, 'applicationName'> = {},
+): pg.ClientConfig {
   const settings = [
     ...(target.searchPath ? [`-c search_path=${target.searchPath}`] : []),
     ...(target.synchronousCommit === false ? ['-c synchronous_commit=off'] : []),

@@ -1,12 +1,40 @@
 import type { NewInferenceLog } from './tables/inference-log.js';
 
 const COLUMNS = [
-  'id', 'chain_id', 'name', 'provider', 'model', 'status', 'attempt', 'request', 'response', 'output', 'error',
-  'input_tokens', 'output_tokens', 'cost_usd', 'latency_ms', 'provider_request_id', 'instance_id', 'created_at', 'finished_at',
+  'id',
+  'chain_id',
+  'name',
+  'provider',
+  'model',
+  'status',
+  'attempt',
+  'request',
+  'response',
+  'output',
+  'error',
+  'input_tokens',
+  'output_tokens',
+  'cost_usd',
+  'latency_ms',
+  'provider_request_id',
+  'instance_id',
+  'created_at',
+  'finished_at',
 ] as const satisfies readonly (keyof NewInferenceLog)[];
 const UPDATED_COLUMNS = COLUMNS.filter((column) => column !== 'id' && column !== 'created_at');
 // What a pending row has; a batch of only pending rows takes a leaner statement.
-const PENDING_COLUMNS = ['id', 'chain_id', 'name', 'provider', 'model', 'status', 'attempt', 'request', 'instance_id', 'created_at'] as const satisfies readonly (keyof NewInferenceLog)[];
+const PENDING_COLUMNS = [
+  'id',
+  'chain_id',
+  'name',
+  'provider',
+  'model',
+  'status',
+  'attempt',
+  'request',
+  'instance_id',
+  'created_at',
+] as const satisfies readonly (keyof NewInferenceLog)[];
 /** 19 parameters a row; PostgreSQL allows 65 535 a statement. */
 export const MAX_BATCH_ROWS = 1_000;
 // Statements for small batches are kept (and prepared by name on pg); rarer large ones are built when needed.

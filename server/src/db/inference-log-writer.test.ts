@@ -3,7 +3,12 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openTestDatabase } from '../../test/test-database.js';
 import type { DatabaseHandle } from './client.js';
 import type { LogStatement } from './inference-log-statements.js';
-import { type ExecuteLogStatement, type InferenceLogWriter, createInferenceLogWriter, createLogWriterFor } from './inference-log-writer.js';
+import {
+  type ExecuteLogStatement,
+  type InferenceLogWriter,
+  createInferenceLogWriter,
+  createLogWriterFor,
+} from './inference-log-writer.js';
 import { findLog, listChainLogs } from './queries/inference-log.js';
 import type { InferenceLog, NewInferenceLog } from './tables/inference-log.js';
 
@@ -71,7 +76,9 @@ function asStored(finished: NewInferenceLog): InferenceLog {
   };
 }
 
-const LARGE_REQUEST = JSON.stringify({ messages: [{ role: 'user', content: 'a support message of some length. '.repeat(60) }] });
+const LARGE_REQUEST = JSON.stringify({
+  messages: [{ role: 'user', content: 'a support message of some length. '.repeat(60) }],
+});
 
 /**
  * The database's log statements as the writer sees them, recording the error code (SQLSTATE, e.g. 40P01 for a
@@ -95,7 +102,10 @@ function recordedWriter(pendingRowsWindowMs: number): { writer: InferenceLogWrit
     statements.push(statement);
     return database.executeLogStatement(statement);
   };
-  return { writer: createInferenceLogWriter(execute, { concurrency: database.logConcurrency, pendingRowsWindowMs }), statements };
+  return {
+    writer: createInferenceLogWriter(execute, { concurrency: database.logConcurrency, pendingRowsWindowMs }),
+    statements,
+  };
 }
 
 /**
@@ -149,21 +159,27 @@ describe('the inference_log writer', () => {
   it.each([
     ['pending first', (pending: NewInferenceLog, finished: NewInferenceLog) => [pending, finished]],
     ['finished first', (pending: NewInferenceLog, finished: NewInferenceLog) => [finished, pending]],
-  ])('writes one finished row for a pending and a finished row of one id written together (%s)', async (_order, arrange) => {
-    const failedStatements: unknown[] = [];
-    const recordingWriter = createInferenceLogWriter(recordingFailedStatements(database.executeLogStatement, failedStatements), {
-      concurrency: database.logConcurrency,
-    });
-    const pending = pendingRow(uuidv7());
-    const finished = finishedRow(pending);
+  ])(
+    'writes one finished row for a pending and a finished row of one id written together (%s)',
+    async (_order, arrange) => {
+      const failedStatements: unknown[] = [];
+      const recordingWriter = createInferenceLogWriter(
+        recordingFailedStatements(database.executeLogStatement, failedStatements),
+        {
+          concurrency: database.logConcurrency,
+        },
+      );
+      const pending = pendingRow(uuidv7());
+      const finished = finishedRow(pending);
 
-    // Written in the same tick: the finished row takes the place of a pending row still queued, and a pending row
-    // queued after its finished row cannot undo it.
-    await Promise.all(arrange(pending, finished).map((row) => recordingWriter.write(row)));
+      // Written in the same tick: the finished row takes the place of a pending row still queued, and a pending row
+      // queued after its finished row cannot undo it.
+      await Promise.all(arrange(pending, finished).map((row) => recordingWriter.write(row)));
 
-    expect(await listChainLogs(database.db, pending.chain_id)).toEqual([asStored(finished)]);
-    expect(failedStatements).toEqual([]);
-  });
+      expect(await listChainLogs(database.db, pending.chain_id)).toEqual([asStored(finished)]);
+      expect(failedStatements).toEqual([]);
+    },
+  );
 
   it('finishes every row when many pending rows and their finished rows in reverse order are written concurrently', async () => {
     // PostgreSQL deadlocks when two statements lock the same rows in opposite orders: pending rows arrive in start
@@ -173,10 +189,13 @@ describe('the inference_log writer', () => {
     // The writer retries a batch that failed (deadlock victims included), so every row would land anyway: only the
     // failed statements show whether the rows were locked in one order.
     const failedStatements: unknown[] = [];
-    const concurrentWriter = createInferenceLogWriter(recordingFailedStatements(database.executeLogStatement, failedStatements), {
-      concurrency: 8,
-      pendingRowsWindowMs: 0,
-    });
+    const concurrentWriter = createInferenceLogWriter(
+      recordingFailedStatements(database.executeLogStatement, failedStatements),
+      {
+        concurrency: 8,
+        pendingRowsWindowMs: 0,
+      },
+    );
     const rounds = 5;
     const rowsPerRound = 300;
 
@@ -189,7 +208,9 @@ describe('the inference_log writer', () => {
       const writes: Promise<void>[] = [];
       for (const batch of [...chunksOf(pendings, 50), ...chunksOf(finishedInReverse, 50)]) {
         // Each write records its own failure at once, so none goes unhandled while the loop still runs.
-        writes.push(...batch.map((row) => concurrentWriter.write(row).catch((error: unknown) => void failures.push(error))));
+        writes.push(
+          ...batch.map((row) => concurrentWriter.write(row).catch((error: unknown) => void failures.push(error))),
+        );
         await nextTurn();
       }
       await Promise.all(writes);
@@ -205,32 +226,40 @@ describe('the inference_log writer', () => {
   it.each([
     ['a pending row', (row: NewInferenceLog) => row],
     ['a finished row', finishedRow],
-  ])('fails only the write of a bad row (%s with a chain_id that is not a UUID); the good rows of its batch land', async (_kind, shape) => {
-    const chainId = uuidv7();
-    const goodPending = pendingRow(chainId);
-    const goodFinished = finishedRow(pendingRow(chainId));
-    const bad = shape({ ...pendingRow(chainId), chain_id: 'not-a-uuid' });
+  ])(
+    'fails only the write of a bad row (%s with a chain_id that is not a UUID); the good rows of its batch land',
+    async (_kind, shape) => {
+      const chainId = uuidv7();
+      const goodPending = pendingRow(chainId);
+      const goodFinished = finishedRow(pendingRow(chainId));
+      const bad = shape({ ...pendingRow(chainId), chain_id: 'not-a-uuid' });
 
-    // Written in the same tick, the bad row shares a statement with the good row of its lane.
-    const [pendingOutcome, badOutcome, finishedOutcome] = await Promise.allSettled([
-      writer.write(goodPending),
-      writer.write(bad),
-      writer.write(goodFinished),
-    ]);
+      // Written in the same tick, the bad row shares a statement with the good row of its lane.
+      const [pendingOutcome, badOutcome, finishedOutcome] = await Promise.allSettled([
+        writer.write(goodPending),
+        writer.write(bad),
+        writer.write(goodFinished),
+      ]);
 
-    expect(pendingOutcome.status).toBe('fulfilled');
-    expect(finishedOutcome.status).toBe('fulfilled');
-    expect(badOutcome).toMatchObject({ status: 'rejected', reason: expect.objectContaining({ message: expect.stringMatching(/uuid/i) }) });
-    expect(await findLog(database.db, bad.id)).toBeUndefined();
-    const rows = await listChainLogs(database.db, chainId);
-    const expected: [string, string][] = [
-      [goodPending.id, 'pending'],
-      [goodFinished.id, 'ok'],
-    ];
-    // Same created_at: listChainLogs orders them by id.
-    expect(rows.map((row) => [row.id, row.status])).toEqual(expected.sort(([left], [right]) => (left < right ? -1 : 1)));
-    expect(rows.find((row) => row.id === goodFinished.id)).toEqual(asStored(goodFinished));
-  });
+      expect(pendingOutcome.status).toBe('fulfilled');
+      expect(finishedOutcome.status).toBe('fulfilled');
+      expect(badOutcome).toMatchObject({
+        status: 'rejected',
+        reason: expect.objectContaining({ message: expect.stringMatching(/uuid/i) }),
+      });
+      expect(await findLog(database.db, bad.id)).toBeUndefined();
+      const rows = await listChainLogs(database.db, chainId);
+      const expected: [string, string][] = [
+        [goodPending.id, 'pending'],
+        [goodFinished.id, 'ok'],
+      ];
+      // Same created_at: listChainLogs orders them by id.
+      expect(rows.map((row) => [row.id, row.status])).toEqual(
+        expected.sort(([left], [right]) => (left < right ? -1 : 1)),
+      );
+      expect(rows.find((row) => row.id === goodFinished.id)).toEqual(asStored(goodFinished));
+    },
+  );
   it('writes a call answered within the pending window as one finished row, in one statement', async () => {
     const { writer: windowed, statements } = recordedWriter(1_000);
     const pending = pendingRow(uuidv7());
@@ -335,7 +364,10 @@ describe('the inference_log writer', () => {
   });
 
   it('keeps the pending row of a call whose finished row fails to be written, and fails only that call', async () => {
-    const windowed = createInferenceLogWriter(database.executeLogStatement, { concurrency: database.logConcurrency, pendingRowsWindowMs: 400 });
+    const windowed = createInferenceLogWriter(database.executeLogStatement, {
+      concurrency: database.logConcurrency,
+      pendingRowsWindowMs: 400,
+    });
     const pending = pendingRow(uuidv7());
     // 2^31 does not fit inference_log.input_tokens (integer).
     const unwritable = { ...finishedRow(pending), input_tokens: 2 ** 31 };
@@ -344,8 +376,15 @@ describe('the inference_log writer', () => {
     await nextTurn();
     const [pendingOutcome, finishedOutcome] = await Promise.allSettled([pendingWritten, windowed.write(unwritable)]);
 
-    expect(finishedOutcome).toMatchObject({ status: 'rejected', reason: expect.objectContaining({ message: expect.stringMatching(/out of range/i) }) });
+    expect(finishedOutcome).toMatchObject({
+      status: 'rejected',
+      reason: expect.objectContaining({ message: expect.stringMatching(/out of range/i) }),
+    });
     expect(pendingOutcome.status).toBe('fulfilled');
-    expect(await findLog(database.db, pending.id)).toMatchObject({ id: pending.id, status: 'pending', request: JSON.parse(pending.request) });
+    expect(await findLog(database.db, pending.id)).toMatchObject({
+      id: pending.id,
+      status: 'pending',
+      request: JSON.parse(pending.request),
+    });
   });
 });

@@ -48,7 +48,10 @@ export interface InferenceLogWriterOptions {
  * pending row's place. Every caller waits for its own row to be committed. A batch that fails is split until the
  * bad row is found, so one bad row fails only its own caller.
  */
-export function createInferenceLogWriter(execute: ExecuteLogStatement, options: InferenceLogWriterOptions): InferenceLogWriter {
+export function createInferenceLogWriter(
+  execute: ExecuteLogStatement,
+  options: InferenceLogWriterOptions,
+): InferenceLogWriter {
   const statementFor = createLogStatements();
   const pendingWindowMs = options.pendingRowsWindowMs ?? PENDING_ROWS_WINDOW_MS;
   const finished: QueuedRow[] = [];

@@ -41,7 +41,12 @@ describe('toJsonb', () => {
   });
 
   it('leaves well-formed text as it is: surrogate pairs, U+FFFD and a backslash-u written out as text', async () => {
-    const value = { emoji: '\ud83d\ude00', replacement: '\uFFFD', escapeAsText: '\\ud800 and \\u0000', '\ud83d\ude00': true };
+    const value = {
+      emoji: '\ud83d\ude00',
+      replacement: '\uFFFD',
+      escapeAsText: '\\ud800 and \\u0000',
+      '\ud83d\ude00': true,
+    };
 
     expect(await throughJsonb(toJsonb(value))).toEqual(value);
   });

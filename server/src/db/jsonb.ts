@@ -15,7 +15,12 @@ export function toJsonb(value: unknown): string {
   return JSON.stringify(value, (_key, item: unknown) => {
     if (typeof item === 'string') return toPostgresText(item);
     // A model fills a tool's input freely, keys included; stringify serializes the returned copy in place of item.
-    if (typeof item === 'object' && item !== null && !Array.isArray(item) && Object.keys(item).some((key) => !isPostgresText(key))) {
+    if (
+      typeof item === 'object' &&
+      item !== null &&
+      !Array.isArray(item) &&
+      Object.keys(item).some((key) => !isPostgresText(key))
+    ) {
       return Object.fromEntries(Object.entries(item).map(([key, entry]) => [toPostgresText(key), entry]));
     }
     return item;

@@ -109,7 +109,9 @@ export class NotificationListener {
     this.client = undefined;
     this.listeningPid = undefined;
     clearInterval(this.pingTimer);
-    listenLog.warn(`the connection listening for ${this.channel} was lost (${error ? errorMessage(error) : 'closed'}); connecting again`);
+    listenLog.warn(
+      `the connection listening for ${this.channel} was lost (${error ? errorMessage(error) : 'closed'}); connecting again`,
+    );
     client.end().catch(() => undefined);
     this.scheduleReconnect();
   }

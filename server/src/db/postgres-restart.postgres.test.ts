@@ -10,7 +10,11 @@ import { triageReply } from '../../test/triage-replies.js';
 import type { AppRouter } from '../routers/app.js';
 import { type DatabaseHandle, openDatabase } from './client.js';
 
-const MESSAGE: SupportMessage = { from: 'ada@example.com', subject: 'Where is my order?', body: 'Order A-1042 has not arrived.' };
+const MESSAGE: SupportMessage = {
+  from: 'ada@example.com',
+  subject: 'Where is my order?',
+  body: 'Order A-1042 has not arrived.',
+};
 const TEST_TIMEOUT_MS = 120_000;
 
 let fake: FakeProvider;
@@ -60,7 +64,10 @@ async function query<T>(text: string, values: unknown[] = []): Promise<T[]> {
 }
 
 /** `concurrency` loops of ask() until `stop` resolves; every logId returned, and every error thrown. */
-async function askUnderLoad(concurrency: number, during: () => Promise<void>): Promise<{ returned: string[]; failures: unknown[] }> {
+async function askUnderLoad(
+  concurrency: number,
+  during: () => Promise<void>,
+): Promise<{ returned: string[]; failures: unknown[] }> {
   const returned: string[] = [];
   const failures: unknown[] = [];
   let loading = true;
@@ -84,9 +91,14 @@ async function askUnderLoad(concurrency: number, during: () => Promise<void>): P
 }
 
 async function expectEveryReturnedCallLogged(returned: readonly string[]): Promise<void> {
-  const rows = await query<{ id: string }>(`select id from inference_log where status = 'ok' and id = any($1::uuid[])`, [returned]);
+  const rows = await query<{ id: string }>(
+    `select id from inference_log where status = 'ok' and id = any($1::uuid[])`,
+    [returned],
+  );
   expect(returned.length - rows.length).toBe(0);
-  const [pending] = await query<{ count: number }>(`select count(*)::int as count from inference_log where status = 'pending'`);
+  const [pending] = await query<{ count: number }>(
+    `select count(*)::int as count from inference_log where status = 'pending'`,
+  );
   expect(pending?.count).toBe(0);
 }
 
@@ -94,7 +106,9 @@ async function expectServingAgain(): Promise<void> {
   await expect.poll(healthStatus, { timeout: 10_000, interval: 100 }).toBe(200);
   const api = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${running.url}/trpc` })] });
   const { chainId } = await api.inbox.submit.mutate(MESSAGE);
-  await expect.poll(async () => (await api.chains.get.query({ chainId })).chain.status, { timeout: 20_000 }).toBe('succeeded');
+  await expect
+    .poll(async () => (await api.chains.get.query({ chainId })).chain.status, { timeout: 20_000 })
+    .toBe('succeeded');
 }
 
 describe('a real PostgreSQL server that stops under load and starts again', () => {
@@ -106,7 +120,10 @@ describe('a real PostgreSQL server that stops under load and starts again', () =
         await expect.poll(healthStatus, { timeout: 10_000, interval: 100 }).toBe(503);
         const listing = await createTRPCClient<AppRouter>({ links: [httpLink({ url: `${running.url}/trpc` })] })
           .logs.list.query({})
-          .then(() => 'answered', (error: unknown) => (error instanceof TRPCClientError ? error.data?.code : String(error)));
+          .then(
+            () => 'answered',
+            (error: unknown) => (error instanceof TRPCClientError ? error.data?.code : String(error)),
+          );
         expect(listing).toBe('SERVICE_UNAVAILABLE');
         await postgres.start();
       });

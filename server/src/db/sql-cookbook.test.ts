@@ -31,8 +31,22 @@ function readRecipes(): Recipe[] {
 }
 
 const CHAIN_SUMMARY_COLUMNS = [
-  'chain_id', 'name', 'status', 'input', 'first_call_at', 'last_call_at', 'wall_ms', 'calls', 'attempts', 'errors',
-  'input_tokens', 'output_tokens', 'cost_usd', 'slowest_step', 'slowest_step_ms', 'has_chain_row',
+  'chain_id',
+  'name',
+  'status',
+  'input',
+  'first_call_at',
+  'last_call_at',
+  'wall_ms',
+  'calls',
+  'attempts',
+  'errors',
+  'input_tokens',
+  'output_tokens',
+  'cost_usd',
+  'slowest_step',
+  'slowest_step_ms',
+  'has_chain_row',
 ];
 
 type Row = Record<string, unknown>;
@@ -41,12 +55,15 @@ type Row = Record<string, unknown>;
 const EXPECTED: Record<string, { columns: string[]; check?: (rows: Row[], seed: AnalystSeed) => void }> = {
   "One chain's summary": {
     columns: CHAIN_SUMMARY_COLUMNS,
-    check: (rows, seed) => expect(rows).toMatchObject([{ chain_id: seed.chainIds.replyRetried, calls: 3, attempts: 4, errors: 1 }]),
+    check: (rows, seed) =>
+      expect(rows).toMatchObject([{ chain_id: seed.chainIds.replyRetried, calls: 3, attempts: 4, errors: 1 }]),
   },
   'Every row of every table made in one chain': {
     columns: ['source', 'row_id', 'created_at', 'data'],
     check: (rows) => {
-      expect(new Set(rows.map((row) => row.source))).toEqual(new Set(['chain', 'chain_event', 'inference_log', 'inbox_message', 'triage', 'reply_draft']));
+      expect(new Set(rows.map((row) => row.source))).toEqual(
+        new Set(['chain', 'chain_event', 'inference_log', 'inbox_message', 'triage', 'reply_draft']),
+      );
       expect(rows.filter((row) => row.source === 'inference_log')).toHaveLength(4);
     },
   },
@@ -60,44 +77,73 @@ const EXPECTED: Record<string, { columns: string[]; check?: (rows: Row[], seed: 
   },
   'The slowest step of each chain of the last day': {
     columns: ['chain_id', 'name', 'status', 'slowest_step', 'slowest_step_ms', 'wall_ms'],
-    check: (rows, seed) => expect(rows.find((row) => row.chain_id === seed.chainIds.anthropicToday))
-      .toMatchObject({ slowest_step: 'entity extraction', slowest_step_ms: 4_200 }),
+    check: (rows, seed) =>
+      expect(rows.find((row) => row.chain_id === seed.chainIds.anthropicToday)).toMatchObject({
+        slowest_step: 'entity extraction',
+        slowest_step_ms: 4_200,
+      }),
   },
   'Chains where "reply drafting" needed a validation retry': {
     columns: ['chain_id', 'failed_attempt', 'error_class', 'error_message', 'retry_status', 'created_at'],
-    check: (rows, seed) => expect(rows).toMatchObject([
-      { chain_id: seed.chainIds.replyRetried, error_class: 'OutputValidationError', retry_status: 'ok' },
-      { chain_id: seed.chainIds.tenDaysAgo, error_class: 'InvalidJsonError', retry_status: 'ok' },
-    ]),
+    check: (rows, seed) =>
+      expect(rows).toMatchObject([
+        { chain_id: seed.chainIds.replyRetried, error_class: 'OutputValidationError', retry_status: 'ok' },
+        { chain_id: seed.chainIds.tenDaysAgo, error_class: 'InvalidJsonError', retry_status: 'ok' },
+      ]),
   },
   'Chains that failed after a successful first step': {
     columns: ['chain_id', 'name', 'first_step', 'calls', 'attempts', 'errors', 'cost_usd', 'first_call_at'],
-    check: (rows, seed) => expect(rows).toMatchObject([{ chain_id: seed.chainIds.failedAfterFirstStep, first_step: 'intent recognition' }]),
+    check: (rows, seed) =>
+      expect(rows).toMatchObject([{ chain_id: seed.chainIds.failedAfterFirstStep, first_step: 'intent recognition' }]),
   },
   'Chains made outside the demo app': {
     columns: ['chain_id', 'first_call_at', 'attempts', 'tasks', 'cost_usd'],
-    check: (rows, seed) => expect(rows.map((row) => row.chain_id).sort()).toEqual(
-      [seed.chainIds.askToday, seed.chainIds.askYesterday, seed.chainIds.askFailed, seed.chainIds.askFailedThenAsked].sort(),
-    ),
+    check: (rows, seed) =>
+      expect(rows.map((row) => row.chain_id).sort()).toEqual(
+        [
+          seed.chainIds.askToday,
+          seed.chainIds.askYesterday,
+          seed.chainIds.askFailed,
+          seed.chainIds.askFailedThenAsked,
+        ].sort(),
+      ),
   },
   'Calls waiting for their provider right now': {
     columns: ['chain_id', 'name', 'provider', 'model', 'attempt', 'waiting_for', 'chain_status'],
-    check: (rows, seed) => expect(rows).toMatchObject([{ chain_id: seed.chainIds.running, name: 'entity extraction', chain_status: 'running' }]),
+    check: (rows, seed) =>
+      expect(rows).toMatchObject([
+        { chain_id: seed.chainIds.running, name: 'entity extraction', chain_status: 'running' },
+      ]),
   },
   'p95 latency of each model this week': { columns: ['provider', 'model', 'attempts', 'p50_ms', 'p95_ms'] },
   'Error classes by provider': { columns: ['provider', 'error_class', 'attempts', 'chains', 'last_seen'] },
   'Tokens per task per day': { columns: ['day', 'name', 'input_tokens', 'output_tokens', 'cost_usd'] },
-  'Daily cost and error rate by model': { columns: ['day', 'provider', 'model', 'calls', 'attempts', 'error_rate', 'cost_usd'] },
+  'Daily cost and error rate by model': {
+    columns: ['day', 'provider', 'model', 'calls', 'attempts', 'error_rate', 'cost_usd'],
+  },
   'Attempts per call, and what the failed attempts cost, by task': {
     columns: ['name', 'calls', 'attempts', 'attempts_per_call', 'cost_of_failed_attempts', 'cost_usd'],
   },
   'Calls answered by another model than the one asked for': {
     columns: ['requested', 'answered_by', 'attempts', 'last_seen'],
-    check: (rows) => expect(rows).toMatchObject([{ requested: 'openai:gpt-4.1-mini', answered_by: 'offline:default', attempts: 1 }]),
+    check: (rows) =>
+      expect(rows).toMatchObject([{ requested: 'openai:gpt-4.1-mini', answered_by: 'offline:default', attempts: 1 }]),
   },
   'Urgent messages, their reply, and what their chain cost': {
-    columns: ['from_address', 'subject', 'intent', 'confidence', 'reply_subject', 'needs_human', 'calls', 'attempts', 'cost_usd', 'wall_ms'],
-    check: (rows) => expect(rows).toMatchObject([{ from_address: 'anthropicToday@example.com', needs_human: true, attempts: 4 }]),
+    columns: [
+      'from_address',
+      'subject',
+      'intent',
+      'confidence',
+      'reply_subject',
+      'needs_human',
+      'calls',
+      'attempts',
+      'cost_usd',
+      'wall_ms',
+    ],
+    check: (rows) =>
+      expect(rows).toMatchObject([{ from_address: 'anthropicToday@example.com', needs_human: true, attempts: 4 }]),
   },
   'Intents per day': { columns: ['day', 'intent', 'urgency', 'messages', 'mean_confidence'] },
 };
@@ -131,12 +177,15 @@ describe('the SQL cookbook', () => {
     expect(headings.sort()).toEqual(Object.keys(EXPECTED).sort());
   });
 
-  it.each(recipes.map((recipe) => [recipe.heading, recipe] as const))('answers "%s" with rows of the expected columns', async (heading, recipe) => {
-    const { text, parameters } = bindParameters(recipe.text, { chain_id: seed.chainIds.replyRetried });
-    const result = await database.db.executeQuery<Row>(CompiledQuery.raw(text, parameters));
-    expect(result.rows.length, `"${heading}" returned no rows`).toBeGreaterThan(0);
-    const expected = EXPECTED[heading];
-    expect(Object.keys(result.rows[0] ?? {})).toEqual(expected?.columns);
-    expected?.check?.(result.rows, seed);
-  });
+  it.each(recipes.map((recipe) => [recipe.heading, recipe] as const))(
+    'answers "%s" with rows of the expected columns',
+    async (heading, recipe) => {
+      const { text, parameters } = bindParameters(recipe.text, { chain_id: seed.chainIds.replyRetried });
+      const result = await database.db.executeQuery<Row>(CompiledQuery.raw(text, parameters));
+      expect(result.rows.length, `"${heading}" returned no rows`).toBeGreaterThan(0);
+      const expected = EXPECTED[heading];
+      expect(Object.keys(result.rows[0] ?? {})).toEqual(expected?.columns);
+      expected?.check?.(result.rows, seed);
+    },
+  );
 });

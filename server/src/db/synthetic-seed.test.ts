@@ -14,13 +14,17 @@ const DAY = 86_400_000;
 /** Every ```sql block of the cookbook, by the ### heading above it. */
 function cookbookRecipes(): [string, string][] {
   const markdown = readFileSync(new URL('../../../docs/sql-cookbook.md', import.meta.url), 'utf8');
-  return [...markdown.matchAll(/^### (.+)\n(?:(?!^### )[\s\S])*?^```sql\n([\s\S]*?)^```$/gm)].map((match) => [match[1] ?? '', match[2] ?? '']);
+  return [...markdown.matchAll(/^### (.+)\n(?:(?!^### )[\s\S])*?^```sql\n([\s\S]*?)^```$/gm)].map((match) => [
+    match[1] ?? '',
+    match[2] ?? '',
+  ]);
 }
 
 describe('npm run db:seed: synthetic chains written set-based', () => {
   let database: DatabaseHandle;
   let counts: SyntheticSeedCounts;
-  const query = async <Row>(text: string, parameters: unknown[] = []) => (await database.db.executeQuery<Row>(CompiledQuery.raw(text, parameters))).rows;
+  const query = async <Row>(text: string, parameters: unknown[] = []) =>
+    (await database.db.executeQuery<Row>(CompiledQuery.raw(text, parameters))).rows;
 
   beforeAll(async () => {
     database = await openTestDatabase();
@@ -39,7 +43,8 @@ describe('npm run db:seed: synthetic chains written set-based', () => {
   });
 
   it('spreads realistic calls over 60 days: several tasks, providers and models, retries, errors, a tail of latencies', async () => {
-    const [shape] = await query<Record<string, number>>(`
+    const [shape] = await query<Record<string, number>>(
+      `
       select count(distinct name)::int as tasks, count(distinct provider)::int as providers, count(distinct model)::int as models,
              count(*) filter (where attempt > 1)::int as retries, count(*) filter (where status = 'error')::int as errors,
              count(distinct error->>'class')::int as error_classes, count(*) filter (where status = 'pending')::int as pending,
@@ -47,7 +52,9 @@ describe('npm run db:seed: synthetic chains written set-based', () => {
              (extract(epoch from $1::timestamptz - max(finished_at)))::int as seconds_before_now,
              percentile_cont(0.5) within group (order by latency_ms) as p50_ms, max(latency_ms) as max_ms,
              count(*) filter (where cost_usd > 0)::int as priced, count(*) filter (where input_tokens is null)::int as without_usage
-      from inference_log`, [NOW]);
+      from inference_log`,
+      [NOW],
+    );
     expect(shape).toMatchObject({ tasks: 6, providers: 3, models: 6, pending: 0 });
     expect(shape?.retries).toBeGreaterThan(LOGS * 0.03);
     expect(shape?.errors).toBeGreaterThan(LOGS * 0.05);
@@ -58,10 +65,12 @@ describe('npm run db:seed: synthetic chains written set-based', () => {
     expect(shape?.priced).toBeGreaterThan(LOGS * 0.8);
     expect(shape?.without_usage).toBeGreaterThan(0);
     const names = await query<{ name: string }>(`select distinct name from inference_log order by name`);
-    expect(names.map((row) => row.name)).toEqual(expect.arrayContaining(['intent recognition', 'entity extraction', 'reply drafting']));
+    expect(names.map((row) => row.name)).toEqual(
+      expect.arrayContaining(['intent recognition', 'entity extraction', 'reply drafting']),
+    );
   });
 
-  it('gives ids that sort by time, as the app\'s UUID v7 ids do', async () => {
+  it("gives ids that sort by time, as the app's UUID v7 ids do", async () => {
     const [order] = await query<{ out_of_order: number }>(`
       select count(*)::int as out_of_order from (
         select created_at < lag(created_at) over (order by id) - interval '1 millisecond' as earlier from inference_log
@@ -91,14 +100,18 @@ describe('npm run db:seed: synthetic chains written set-based', () => {
              (select count(*)::int from chain_summary where has_chain_row) as summarised_with_row,
              (select count(*)::int from chain_summary where not has_chain_row) as summarised_from_log`);
     expect(joins).toEqual({
-      chains_without_logs: 0, chains_without_message: 0, triages_of_another_chain: 0, replies_without_triage: 0,
-      summarised_with_row: counts.chainRows, summarised_from_log: counts.chains - counts.chainRows,
+      chains_without_logs: 0,
+      chains_without_message: 0,
+      triages_of_another_chain: 0,
+      replies_without_triage: 0,
+      summarised_with_row: counts.chainRows,
+      summarised_from_log: counts.chains - counts.chainRows,
     });
     const statuses = await query<{ status: string }>(`select distinct status from chain order by status`);
     expect(statuses.map((row) => row.status)).toEqual(expect.arrayContaining(['failed', 'succeeded']));
   });
 
-  it('writes each demo chain\'s events in order, so its page shows the steps the log shows', async () => {
+  it("writes each demo chain's events in order, so its page shows the steps the log shows", async () => {
     const [retried] = await query<{ chain_id: string; attempts: number }>(`
       select log.chain_id, count(*)::int as attempts from inference_log as log join chain on chain.id = log.chain_id
       where chain.status = 'succeeded' group by log.chain_id having max(log.attempt) > 1 limit 1`);
@@ -106,7 +119,9 @@ describe('npm run db:seed: synthetic chains written set-based', () => {
     const detail = await getChainDetail(database.db, retried.chain_id);
     expect(detail?.recorded).toBe(true);
     expect(detail?.steps.map((step) => [step.name, step.status])).toEqual([
-      ['intent recognition', 'succeeded'], ['entity extraction', 'succeeded'], ['reply drafting', 'succeeded'],
+      ['intent recognition', 'succeeded'],
+      ['entity extraction', 'succeeded'],
+      ['reply drafting', 'succeeded'],
     ]);
     expect(detail?.logs).toHaveLength(retried.attempts);
     const [misordered] = await query<{ count: number }>(`
@@ -114,20 +129,29 @@ describe('npm run db:seed: synthetic chains written set-based', () => {
       where earlier`);
     expect(misordered?.count).toBe(0);
     // The identity goes on after the ids the seed gave.
-    await expect(insertChainEvent(database.db, retried.chain_id, { type: 'chain_started' })).resolves.toMatchObject({ chain_id: retried.chain_id });
+    await expect(insertChainEvent(database.db, retried.chain_id, { type: 'chain_started' })).resolves.toMatchObject({
+      chain_id: retried.chain_id,
+    });
   });
 
   it('fits the views and the cookbook: every recipe returns rows, but the one about calls still pending', async () => {
-    const [chainId] = await query<{ id: string }>(`select id from chain where status = 'succeeded' order by id desc limit 1`);
+    const [chainId] = await query<{ id: string }>(
+      `select id from chain where status = 'succeeded' order by id desc limit 1`,
+    );
     const empty: string[] = [];
     // The cookbook speaks of "yesterday" and "this week": read it as of the seed's now.
     for (const [heading, text] of cookbookRecipes()) {
       const asOfNow = text.replaceAll('now()', `'${NOW.toISOString()}'::timestamptz`);
-      const rows = await query(asOfNow.replaceAll(":'chain_id'", '$1'), asOfNow.includes(":'chain_id'") ? [chainId?.id] : []);
+      const rows = await query(
+        asOfNow.replaceAll(":'chain_id'", '$1'),
+        asOfNow.includes(":'chain_id'") ? [chainId?.id] : [],
+      );
       if (rows.length === 0) empty.push(heading);
     }
     expect(empty).toEqual(['Calls waiting for their provider right now']);
-    const stats = await sql<{ days: number }>`select count(distinct day)::int as days from task_stats`.execute(database.db);
+    const stats = await sql<{ days: number }>`select count(distinct day)::int as days from task_stats`.execute(
+      database.db,
+    );
     expect(stats.rows[0]?.days).toBeGreaterThanOrEqual(50);
   });
 

@@ -56,8 +56,11 @@ export async function seedSyntheticData(db: Db, options: SyntheticSeedOptions): 
     await sql`set local maintenance_work_mem = '256MB'`.execute(transaction);
     await createChainPlan(transaction, chains, now);
     await createAttemptPlan(transaction, logs);
-    const written = await withIndexesRebuiltIfSmall(transaction, ['inference_log', 'chain_event'], logs, () => writeRows(transaction));
-    if (written.logs < logs) throw new Error(`the seed planned ${written.logs} log rows, fewer than the ${logs} asked for`);
+    const written = await withIndexesRebuiltIfSmall(transaction, ['inference_log', 'chain_event'], logs, () =>
+      writeRows(transaction),
+    );
+    if (written.logs < logs)
+      throw new Error(`the seed planned ${written.logs} log rows, fewer than the ${logs} asked for`);
     return written;
   });
 }
@@ -236,7 +239,9 @@ async function writeRows(db: Db): Promise<SyntheticSeedCounts> {
            (select count(*)::int from seed_span where demo) as "chainRows",
            (select count(*)::int from seed_span where demo) as messages,
            (select count(*)::int from seed_attempt where demo and name = 'entity extraction' and status = 'ok') as triages,
-           (select count(*)::int from seed_attempt where demo and name = 'reply drafting' and status = 'ok') as "replyDrafts"`.execute(db);
+           (select count(*)::int from seed_attempt where demo and name = 'reply drafting' and status = 'ok') as "replyDrafts"`.execute(
+    db,
+  );
   const counts = rows[0];
   if (!counts) throw new Error('the seed could not count what it wrote');
   return { ...counts, chainEvents: events };
@@ -330,8 +335,15 @@ async function writeDemoRows(db: Db): Promise<number> {
  * faster than inserting a million entries into each of ten. Definitions are read back from the catalog, so each index
  * comes back exactly as its migration made it. In the caller's transaction: nobody sees the tables without them.
  */
-async function withIndexesRebuiltIfSmall<T>(db: Db, tables: readonly string[], adding: number, write: () => Promise<T>): Promise<T> {
-  const { rows: present } = await sql<{ rows: number }>`select count(*)::int as rows from (select 1 from inference_log limit ${adding}::int) as sample`.execute(db);
+async function withIndexesRebuiltIfSmall<T>(
+  db: Db,
+  tables: readonly string[],
+  adding: number,
+  write: () => Promise<T>,
+): Promise<T> {
+  const { rows: present } = await sql<{
+    rows: number;
+  }>`select count(*)::int as rows from (select 1 from inference_log limit ${adding}::int) as sample`.execute(db);
   if ((present[0]?.rows ?? 0) >= adding) return write();
   const { rows: indexes } = await sql<{ name: string; definition: string }>`
     select index_class.relname as name, pg_get_indexdef(index_class.oid) as definition

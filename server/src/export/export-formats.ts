@@ -45,7 +45,11 @@ function csvLine<Row>(columns: readonly CsvColumn<Row>[], row: Row): string {
  * The file, a string per page of rows. Nothing is yielded before the first page is read, so a query that fails at
  * once can still be answered with an error status; an empty selection is a valid empty file (CSV: the header only).
  */
-export async function* encodeExport<Row>(format: ExportFormat, shape: ExportShape<Row>, pages: AsyncIterable<Row[]>): AsyncGenerator<string> {
+export async function* encodeExport<Row>(
+  format: ExportFormat,
+  shape: ExportShape<Row>,
+  pages: AsyncIterable<Row[]>,
+): AsyncGenerator<string> {
   const header = `${shape.csv.map((column) => csvCell(column.header)).join(',')}\r\n`;
   const opening = format === 'csv' ? header : format === 'json' ? '[' : '';
   let first = true;

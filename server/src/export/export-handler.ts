@@ -2,7 +2,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type ZodType, z } from 'zod';
-import { type ChainExportFilters, type LogExportFilters, readChainExportPages, readLogExportPages } from '../db/queries/export.js';
+import {
+  type ChainExportFilters,
+  type LogExportFilters,
+  readChainExportPages,
+  readLogExportPages,
+} from '../db/queries/export.js';
 import { answerTrpcError } from '../http/trpc-error-response.js';
 import { log } from '../log.js';
 import { chainListInput } from '../routers/chains.js';
@@ -40,17 +45,34 @@ export function createExportHandler(dependencies: AppDependencies, options: Expo
   let running = 0;
   return async function answerExport(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
     const kind = url.pathname === '/export/logs' ? 'logs' : url.pathname === '/export/chains' ? 'chains' : undefined;
-    if (!kind) return answerTrpcError(response, 404, 'NOT_FOUND', `no export at ${url.pathname}: use /export/logs or /export/chains`, { issues: null });
+    if (!kind)
+      return answerTrpcError(
+        response,
+        404,
+        'NOT_FOUND',
+        `no export at ${url.pathname}: use /export/logs or /export/chains`,
+        { issues: null },
+      );
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.setHeader('allow', 'GET, HEAD');
       return answerTrpcError(response, 405, 'METHOD_NOT_SUPPORTED', `${kind} are exported with GET`, { issues: null });
     }
     const plan = kind === 'logs' ? planLogExport(url.searchParams) : planChainExport(url.searchParams);
-    if (plan instanceof z.ZodError) return answerTrpcError(response, 400, 'BAD_REQUEST', z.prettifyError(plan), { issues: plan.issues });
-    if (!dependencies.databaseStatus.isUp()) return answerTrpcError(response, 503, 'SERVICE_UNAVAILABLE', 'the database is unreachable; try again shortly', { issues: null });
+    if (plan instanceof z.ZodError)
+      return answerTrpcError(response, 400, 'BAD_REQUEST', z.prettifyError(plan), { issues: plan.issues });
+    if (!dependencies.databaseStatus.isUp())
+      return answerTrpcError(response, 503, 'SERVICE_UNAVAILABLE', 'the database is unreachable; try again shortly', {
+        issues: null,
+      });
     if (running >= options.maxExports) {
       response.setHeader('retry-after', '5');
-      return answerTrpcError(response, 429, 'TOO_MANY_REQUESTS', `at most ${options.maxExports} exports run at once; try again shortly`, { issues: null });
+      return answerTrpcError(
+        response,
+        429,
+        'TOO_MANY_REQUESTS',
+        `at most ${options.maxExports} exports run at once; try again shortly`,
+        { issues: null },
+      );
     }
     running += 1;
     try {
@@ -65,7 +87,11 @@ export function createExportHandler(dependencies: AppDependencies, options: Expo
     if (!parsed.success) return parsed.error;
     const input = parsed.data;
     const filters: LogExportFilters = logFiltersOf(input);
-    const chunks = encodeExport(input.format, LOG_EXPORT_SHAPE, readLogExportPages(dependencies.db, dependencies.databaseKind, filters, pageRows));
+    const chunks = encodeExport(
+      input.format,
+      LOG_EXPORT_SHAPE,
+      readLogExportPages(dependencies.db, dependencies.databaseKind, filters, pageRows),
+    );
     return { format: input.format, chunks };
   }
 
@@ -73,20 +99,38 @@ export function createExportHandler(dependencies: AppDependencies, options: Expo
     const parsed = parseQuery(chainExportInput, params);
     if (!parsed.success) return parsed.error;
     const input = parsed.data;
-    const filters: ChainExportFilters = { status: input.status ?? undefined, name: input.name ?? undefined, cursor: input.cursor ?? undefined };
-    const chunks = encodeExport(input.format, CHAIN_EXPORT_SHAPE, readChainExportPages(dependencies.db, dependencies.databaseKind, filters, pageRows));
+    const filters: ChainExportFilters = {
+      status: input.status ?? undefined,
+      name: input.name ?? undefined,
+      cursor: input.cursor ?? undefined,
+    };
+    const chunks = encodeExport(
+      input.format,
+      CHAIN_EXPORT_SHAPE,
+      readChainExportPages(dependencies.db, dependencies.databaseKind, filters, pageRows),
+    );
     return { format: input.format, chunks };
   }
 
-  async function stream(request: IncomingMessage, response: ServerResponse, chunks: AsyncGenerator<string>, what: { kind: string; format: ExportFormat }) {
+  async function stream(
+    request: IncomingMessage,
+    response: ServerResponse,
+    chunks: AsyncGenerator<string>,
+    what: { kind: string; format: ExportFormat },
+  ) {
     let first: IteratorResult<string>;
     try {
       first = await chunks.next();
     } catch (error) {
       const unreachable = dependencies.databaseStatus.reportFailure(error);
       if (!unreachable) exportLog.error(`export of ${what.kind} failed before its first row`, error);
-      return answerTrpcError(response, unreachable ? 503 : 500, unreachable ? 'SERVICE_UNAVAILABLE' : 'INTERNAL_SERVER_ERROR',
-        unreachable ? 'the database is unreachable; try again shortly' : 'the export failed (see the server log)', { issues: null });
+      return answerTrpcError(
+        response,
+        unreachable ? 503 : 500,
+        unreachable ? 'SERVICE_UNAVAILABLE' : 'INTERNAL_SERVER_ERROR',
+        unreachable ? 'the database is unreachable; try again shortly' : 'the export failed (see the server log)',
+        { issues: null },
+      );
     }
     const date = new Date().toISOString().slice(0, 10);
     response.writeHead(200, {
@@ -133,10 +177,14 @@ function parseQuery<Output>(schema: ZodType<Output>, params: URLSearchParams) {
   const input: Record<string, string> = {};
   const repeated: z.core.$ZodIssue[] = [];
   for (const [key, value] of params) {
-    if (key in input) repeated.push({ code: 'custom', path: [key], message: `${key} is given more than once`, input: value });
+    if (key in input)
+      repeated.push({ code: 'custom', path: [key], message: `${key} is given more than once`, input: value });
     input[key] = value;
   }
   const parsed = schema.safeParse(input);
   if (repeated.length === 0) return parsed;
-  return { success: false as const, error: new z.ZodError([...repeated, ...(parsed.success ? [] : parsed.error.issues)]) };
+  return {
+    success: false as const,
+    error: new z.ZodError([...repeated, ...(parsed.success ? [] : parsed.error.issues)]),
+  };
 }

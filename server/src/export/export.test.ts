@@ -29,8 +29,7 @@ function parseCsv(text: string): string[][] {
     else if (char === ',') {
       row.push(cell);
       cell = '';
-    }
-    else if (char === '\r' && text[index + 1] === '\n') {
+    } else if (char === '\r' && text[index + 1] === '\n') {
       row.push(cell);
       rows.push(row);
       row = [];
@@ -61,10 +60,20 @@ describe('GET /export/logs and /export/chains, on the real server with a token',
     seed = await seedAnalystData(database.db);
     await seedSyntheticData(database.db, { logs: SYNTHETIC_LOGS });
     // A task name and an error message an attacker or an accident could write: quotes, commas, a line break, formulas.
-    await database.db.insertInto('inference_log').values({
-      id: uuidv7(), chain_id: seed.chainIds.askToday, name: 'odd, "quoted"\nname', provider: 'offline', model: '=cmd|calc',
-      status: 'error', attempt: 1, request: '{}', error: JSON.stringify({ class: '@SUM(A1)', message: '+1 "and" -2' }),
-    }).execute();
+    await database.db
+      .insertInto('inference_log')
+      .values({
+        id: uuidv7(),
+        chain_id: seed.chainIds.askToday,
+        name: 'odd, "quoted"\nname',
+        provider: 'offline',
+        model: '=cmd|calc',
+        status: 'error',
+        attempt: 1,
+        request: '{}',
+        error: JSON.stringify({ class: '@SUM(A1)', message: '+1 "and" -2' }),
+      })
+      .execute();
     server = await startRunningServer({ database, env: { CHAINLOG_TOKEN: TOKEN } });
   });
   afterAll(async () => {
@@ -72,15 +81,30 @@ describe('GET /export/logs and /export/chains, on the real server with a token',
     await database?.close();
   });
 
-  it('exports every log as CSV, newest first, with the analysts\' columns and a dated attachment name', async () => {
+  it("exports every log as CSV, newest first, with the analysts' columns and a dated attachment name", async () => {
     const response = await get('/export/logs?format=csv');
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('text/csv; charset=utf-8');
-    expect(response.headers.get('content-disposition')).toMatch(/^attachment; filename="chainlog-logs-\d{4}-\d{2}-\d{2}\.csv"$/);
+    expect(response.headers.get('content-disposition')).toMatch(
+      /^attachment; filename="chainlog-logs-\d{4}-\d{2}-\d{2}\.csv"$/,
+    );
     const csv = parseCsv(await response.text());
     expect(csv[0]).toEqual([
-      'id', 'chain_id', 'name', 'provider', 'model', 'status', 'attempt', 'input_tokens', 'output_tokens', 'cost_usd', 'latency_ms',
-      'created_at', 'finished_at', 'error_class', 'error_message',
+      'id',
+      'chain_id',
+      'name',
+      'provider',
+      'model',
+      'status',
+      'attempt',
+      'input_tokens',
+      'output_tokens',
+      'cost_usd',
+      'latency_ms',
+      'created_at',
+      'finished_at',
+      'error_class',
+      'error_message',
     ]);
     const expected = await sqlRows<{ id: string }>('select id from inference_log order by id desc');
     // More than one page of 1,000: the cursor (PostgreSQL) or the keyset pages (PGlite) go on where they stopped.
@@ -91,38 +115,70 @@ describe('GET /export/logs and /export/chains, on the real server with a token',
   it('quotes cells per RFC 4180 and defuses text that a spreadsheet would run as a formula', async () => {
     const rows = records(parseCsv(await (await get('/export/logs?format=csv&provider=offline&status=error')).text()));
     const odd = rows.find((row) => row.name === 'odd, "quoted"\nname');
-    expect(odd).toMatchObject({ model: "'=cmd|calc", error_class: "'@SUM(A1)", error_message: '\'+1 "and" -2', input_tokens: '', cost_usd: '' });
+    expect(odd).toMatchObject({
+      model: "'=cmd|calc",
+      error_class: "'@SUM(A1)",
+      error_message: '\'+1 "and" -2',
+      input_tokens: '',
+      cost_usd: '',
+    });
   });
 
   it('applies the same filters as logs.list, and its order and cursor', async () => {
     const query = `name=${encodeURIComponent('reply drafting')}&status=error&order=asc`;
     const rows = records(parseCsv(await (await get(`/export/logs?format=csv&${query}`)).text()));
-    const expected = await sqlRows<{ id: string }>(`select id from inference_log where name = 'reply drafting' and status = 'error' order by id`);
+    const expected = await sqlRows<{ id: string }>(
+      `select id from inference_log where name = 'reply drafting' and status = 'error' order by id`,
+    );
     expect(rows.length).toBeGreaterThan(10);
     expect(rows.map((row) => row.id)).toEqual(expected.map((row) => row.id));
     expect(new Set(rows.map((row) => `${row.name}/${row.status}`))).toEqual(new Set(['reply drafting/error']));
 
-    const chain = records(parseCsv(await (await get(`/export/logs?format=csv&chainId=${seed.chainIds.replyRetried}`)).text()));
-    const chainIds = await sqlRows<{ id: string }>('select id from inference_log where chain_id = $1 order by id desc', [seed.chainIds.replyRetried]);
+    const chain = records(
+      parseCsv(await (await get(`/export/logs?format=csv&chainId=${seed.chainIds.replyRetried}`)).text()),
+    );
+    const chainIds = await sqlRows<{ id: string }>(
+      'select id from inference_log where chain_id = $1 order by id desc',
+      [seed.chainIds.replyRetried],
+    );
     expect(chain.map((row) => row.id)).toEqual(chainIds.map((row) => row.id));
     expect(chain.map((row) => [row.name, row.attempt, row.status, row.error_class]).sort()).toEqual([
-      ['entity extraction', '1', 'ok', ''], ['intent recognition', '1', 'ok', ''], ['reply drafting', '1', 'error', 'OutputValidationError'], ['reply drafting', '2', 'ok', ''],
+      ['entity extraction', '1', 'ok', ''],
+      ['intent recognition', '1', 'ok', ''],
+      ['reply drafting', '1', 'error', 'OutputValidationError'],
+      ['reply drafting', '2', 'ok', ''],
     ]);
-    const after = records(parseCsv(await (await get(`/export/logs?format=csv&chainId=${seed.chainIds.replyRetried}&cursor=${chain[1]?.id}`)).text()));
+    const after = records(
+      parseCsv(
+        await (
+          await get(`/export/logs?format=csv&chainId=${seed.chainIds.replyRetried}&cursor=${chain[1]?.id}`)
+        ).text(),
+      ),
+    );
     expect(after.map((row) => row.id)).toEqual(chain.slice(2).map((row) => row.id));
 
     const window = await sqlRows<{ from: Date; to: Date; count: number }>(
-      `select min(created_at) + interval '20 days' as "from", min(created_at) + interval '30 days' as "to", 0 as count from inference_log`);
+      `select min(created_at) + interval '20 days' as "from", min(created_at) + interval '30 days' as "to", 0 as count from inference_log`,
+    );
     const from = window[0]?.from.toISOString() ?? '';
     const to = window[0]?.to.toISOString() ?? '';
     const ranged = records(parseCsv(await (await get(`/export/logs?format=csv&from=${from}&to=${to}`)).text()));
-    const inRange = await sqlRows<{ count: number }>('select count(*)::int as count from inference_log where created_at >= $1 and created_at < $2', [from, to]);
+    const inRange = await sqlRows<{ count: number }>(
+      'select count(*)::int as count from inference_log where created_at >= $1 and created_at < $2',
+      [from, to],
+    );
     expect(ranged.length).toBe(inRange[0]?.count);
     expect(ranged.every((row) => (row.created_at ?? '') >= from && (row.created_at ?? '') < to)).toBe(true);
   });
 
-  it('applies logs.list\'s search, latency and cost filters', async () => {
-    const rows = records(parseCsv(await (await get('/export/logs?format=csv&q=refund&minLatencyMs=1000&maxLatencyMs=4000.5&minCostUsd=0.0005')).text()));
+  it("applies logs.list's search, latency and cost filters", async () => {
+    const rows = records(
+      parseCsv(
+        await (
+          await get('/export/logs?format=csv&q=refund&minLatencyMs=1000&maxLatencyMs=4000.5&minCostUsd=0.0005')
+        ).text(),
+      ),
+    );
     // Every row whose prompts or output hold the word, found here without the search index.
     const expected = await sqlRows<{ id: string }>(`
       select id from inference_log
@@ -144,10 +200,30 @@ describe('GET /export/logs and /export/chains, on the real server with a token',
     const array = (await json.json()) as Record<string, unknown>[];
     expect(array).toHaveLength(4);
     expect(Object.keys(array[0] ?? {}).sort()).toEqual([
-      'attempt', 'chain_id', 'cost_usd', 'created_at', 'error', 'finished_at', 'id', 'input_tokens', 'instance_id', 'latency_ms', 'model', 'name',
-      'output', 'output_tokens', 'provider', 'provider_request_id', 'request', 'response', 'status',
+      'attempt',
+      'chain_id',
+      'cost_usd',
+      'created_at',
+      'error',
+      'finished_at',
+      'id',
+      'input_tokens',
+      'instance_id',
+      'latency_ms',
+      'model',
+      'name',
+      'output',
+      'output_tokens',
+      'provider',
+      'provider_request_id',
+      'request',
+      'response',
+      'status',
     ]);
-    expect(array.find((row) => row.status === 'error')).toMatchObject({ error: { class: 'InvalidResponseBodyError' }, request: { requestedModel: 'anthropic:claude-sonnet-4-5' } });
+    expect(array.find((row) => row.status === 'error')).toMatchObject({
+      error: { class: 'InvalidResponseBodyError' },
+      request: { requestedModel: 'anthropic:claude-sonnet-4-5' },
+    });
     expect(typeof array.find((row) => row.status === 'ok')?.cost_usd).toBe('number');
 
     const ndjson = await (await get(`${path}&format=ndjson`)).text();
@@ -159,20 +235,32 @@ describe('GET /export/logs and /export/chains, on the real server with a token',
     expect(await (await get('/export/logs?format=ndjson&name=nothing-has-this-name')).text()).toBe('');
   });
 
-  it('exports chains with chains.list\'s filters and their totals over every attempt', async () => {
+  it("exports chains with chains.list's filters and their totals over every attempt", async () => {
     const response = await get('/export/chains?format=csv&status=failed');
     expect(response.headers.get('content-disposition')).toMatch(/filename="chainlog-chains-[\d-]+\.csv"/);
     const rows = records(parseCsv(await response.text()));
     const expected = await sqlRows<{ id: string }>(`select id from chain where status = 'failed' order by id desc`);
     expect(rows.map((row) => row.id)).toEqual(expected.map((row) => row.id));
-    expect(rows.find((row) => row.id === seed.chainIds.failedAfterFirstStep)).toMatchObject({ calls: '2', attempts: '3', errors: '2', status: 'failed' });
-    const all = (await (await get('/export/chains?format=json')).json()) as { id: string; attempts: number; input: unknown }[];
+    expect(rows.find((row) => row.id === seed.chainIds.failedAfterFirstStep)).toMatchObject({
+      calls: '2',
+      attempts: '3',
+      errors: '2',
+      status: 'failed',
+    });
+    const all = (await (await get('/export/chains?format=json')).json()) as {
+      id: string;
+      attempts: number;
+      input: unknown;
+    }[];
     const chainCount = await sqlRows<{ count: number }>('select count(*)::int as count from chain');
     expect(all).toHaveLength(chainCount[0]?.count ?? -1);
-    expect(all.find((row) => row.id === seed.chainIds.replyRetried)).toMatchObject({ attempts: 4, input: { subject: 'Order replyRetried' } });
+    expect(all.find((row) => row.id === seed.chainIds.replyRetried)).toMatchObject({
+      attempts: 4,
+      input: { subject: 'Order replyRetried' },
+    });
   });
 
-  it('answers a bad filter with 400 and zod\'s issues, before touching the database', async () => {
+  it("answers a bad filter with 400 and zod's issues, before touching the database", async () => {
     for (const [query, path] of [
       ['format=csv&status=bogus', 'status'],
       ['format=xlsx', 'format'],
@@ -187,7 +275,11 @@ describe('GET /export/logs and /export/chains, on the real server with a token',
       expect(response.status, query).toBe(400);
       const body = (await response.json()) as { error: { data: { code: string; issues: { path: string[] }[] } } };
       expect(body.error.data.code).toBe('BAD_REQUEST');
-      if (path) expect(body.error.data.issues.map((issue) => issue.path[0]), query).toContain(path);
+      if (path)
+        expect(
+          body.error.data.issues.map((issue) => issue.path[0]),
+          query,
+        ).toContain(path);
       else expect(body.error.data.issues.length, query).toBeGreaterThan(0);
     }
     expect((await get('/export/chains?format=csv&status=ok')).status).toBe(400);
@@ -199,7 +291,9 @@ describe('GET /export/logs and /export/chains, on the real server with a token',
     const refused = await get('/export/logs?format=csv', {});
     expect(refused.status).toBe(401);
     expect(await refused.json()).toMatchObject({ error: { data: { code: 'UNAUTHORIZED' } } });
-    expect((await get('/export/chains?format=csv', { authorization: 'Bearer wrong-token-wrong-token' })).status).toBe(401);
+    expect((await get('/export/chains?format=csv', { authorization: 'Bearer wrong-token-wrong-token' })).status).toBe(
+      401,
+    );
     // A bad filter without a token is still a 401: nothing about the data is answered to a stranger.
     expect((await get('/export/logs?format=bogus', {})).status).toBe(401);
     expect((await get('/export/logs?format=csv', { ...AUTH, origin: 'https://evil.example' })).status).toBe(403);
@@ -232,10 +326,12 @@ describe('an export cut off by the database', () => {
     await reader.read();
     // The client stops reading; the export waits for it with a page read. Now the database fails under it.
     if (database.kind === 'postgres') {
-      await database.db.executeQuery(CompiledQuery.raw(
-        `select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1 and pid <> pg_backend_pid() and state <> 'idle'`,
-        [applicationName],
-      ));
+      await database.db.executeQuery(
+        CompiledQuery.raw(
+          `select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1 and pid <> pg_backend_pid() and state <> 'idle'`,
+          [applicationName],
+        ),
+      );
     } else {
       await database.db.schema.alterTable('inference_log').renameTo('inference_log_gone').execute();
     }
@@ -246,7 +342,8 @@ describe('an export cut off by the database', () => {
       failed = error;
     }
     expect(failed, 'the cut-off file must not end as if it were complete').toBeInstanceOf(Error);
-    if (database.kind !== 'postgres') await database.db.schema.alterTable('inference_log_gone').renameTo('inference_log').execute();
+    if (database.kind !== 'postgres')
+      await database.db.schema.alterTable('inference_log_gone').renameTo('inference_log').execute();
     // A cut connection marks the database down until the probe (every 500 ms) finds it back.
     await expect.poll(async () => (await fetch(`${server.url}/healthz`)).status, { timeout: 10_000 }).toBe(200);
     const again = await fetch(`${server.url}/export/chains?format=csv`);

@@ -17,12 +17,16 @@ const EVIL_ORIGIN = 'https://evil.example';
 
 function httpClient(url: string, token?: string) {
   return createTRPCClient<AppRouter>({
-    links: [httpBatchLink({ url: `${url}/trpc`, headers: token === undefined ? {} : { authorization: `Bearer ${token}` } })],
+    links: [
+      httpBatchLink({ url: `${url}/trpc`, headers: token === undefined ? {} : { authorization: `Bearer ${token}` } }),
+    ],
   });
 }
 
 async function chainCount(server: RunningServer): Promise<number> {
-  const { rows } = await sql<{ count: number }>`select count(*)::int as count from chain`.execute(server.dependencies.db);
+  const { rows } = await sql<{ count: number }>`select count(*)::int as count from chain`.execute(
+    server.dependencies.db,
+  );
   return rows[0]?.count ?? -1;
 }
 
@@ -34,7 +38,9 @@ async function codeOf(call: Promise<unknown>): Promise<string | undefined> {
   );
   if (!(error instanceof TRPCClientError)) throw new Error(`expected a TRPCClientError, got ${String(error)}`);
   const data: unknown = error.data;
-  return typeof data === 'object' && data !== null && 'code' in data && typeof data.code === 'string' ? data.code : undefined;
+  return typeof data === 'object' && data !== null && 'code' in data && typeof data.code === 'string'
+    ? data.code
+    : undefined;
 }
 
 describe('a server with CHAINLOG_TOKEN', () => {
@@ -49,7 +55,9 @@ describe('a server with CHAINLOG_TOKEN', () => {
 
     expect(response.status).toBe(401);
     expect(response.headers['www-authenticate']).toMatch(/^Bearer/);
-    expect(JSON.parse(response.body)).toMatchObject({ error: { code: -32001, data: { code: 'UNAUTHORIZED', httpStatus: 401 } } });
+    expect(JSON.parse(response.body)).toMatchObject({
+      error: { code: -32001, data: { code: 'UNAUTHORIZED', httpStatus: 401 } },
+    });
     expect(await codeOf(httpClient(server.url).health.query())).toBe('UNAUTHORIZED');
   });
 
@@ -57,11 +65,17 @@ describe('a server with CHAINLOG_TOKEN', () => {
     const before = await chainCount(server);
     const client = httpClient(server.url, 'not-the-token-at-all');
 
-    const codes = await Promise.all([codeOf(client.inbox.submit.mutate(MESSAGE)), codeOf(client.inbox.submit.mutate(MESSAGE))]);
+    const codes = await Promise.all([
+      codeOf(client.inbox.submit.mutate(MESSAGE)),
+      codeOf(client.inbox.submit.mutate(MESSAGE)),
+    ]);
 
     expect(codes).toEqual(['UNAUTHORIZED', 'UNAUTHORIZED']);
     expect(await chainCount(server)).toBe(before);
-    const response = await sendRaw(server.url, { path: '/trpc/health', headers: { authorization: 'Bearer not-the-token-at-all' } });
+    const response = await sendRaw(server.url, {
+      path: '/trpc/health',
+      headers: { authorization: 'Bearer not-the-token-at-all' },
+    });
     expect(response.status).toBe(401);
     expect(JSON.parse(response.body)).toMatchObject({ error: { message: 'that token was refused' } });
   });
@@ -102,7 +116,9 @@ describe('a server with CHAINLOG_TOKEN', () => {
     const { messages, code } = await readUntilClosed(outcome);
 
     expect(code).toBe(UNAUTHORIZED_CLOSE_CODE);
-    const answers = messages.map((message) => JSON.parse(message) as { id: unknown; result?: unknown; error?: { data?: { code?: string } } });
+    const answers = messages.map(
+      (message) => JSON.parse(message) as { id: unknown; result?: unknown; error?: { data?: { code?: string } } },
+    );
     expect(answers.some((answer) => answer.result !== undefined)).toBe(false);
     expect(answers.map((answer) => answer.error?.data?.code)).toContain('UNAUTHORIZED');
   });
@@ -123,7 +139,10 @@ describe('a server with CHAINLOG_TOKEN', () => {
       },
     });
     try {
-      await Promise.race([closed, new Promise((_resolve, reject) => setTimeout(() => reject(new Error('no close within 5 s')), 5_000).unref())]);
+      await Promise.race([
+        closed,
+        new Promise((_resolve, reject) => setTimeout(() => reject(new Error('no close within 5 s')), 5_000).unref()),
+      ]);
     } finally {
       await wsClient.close();
     }
@@ -132,13 +151,20 @@ describe('a server with CHAINLOG_TOKEN', () => {
   });
 
   it('runs a subscription over a WebSocket whose connectionParams carry the token, to the end of a submitted chain', async () => {
-    const wsClient = createWSClient({ url: server.wsUrl, WebSocket: NodeWebSocket, connectionParams: { token: TOKEN } });
+    const wsClient = createWSClient({
+      url: server.wsUrl,
+      WebSocket: NodeWebSocket,
+      connectionParams: { token: TOKEN },
+    });
     const client = createTRPCClient<AppRouter>({ links: [wsLink({ client: wsClient })] });
     try {
       const { chainId } = await httpClient(server.url, TOKEN).inbox.submit.mutate(MESSAGE);
       const types = await new Promise<string[]>((resolve, reject) => {
         const seen: string[] = [];
-        const timer = setTimeout(() => reject(new Error(`chain not finished within 10 s; saw ${seen.join(', ')}`)), 10_000);
+        const timer = setTimeout(
+          () => reject(new Error(`chain not finished within 10 s; saw ${seen.join(', ')}`)),
+          10_000,
+        );
         const subscription = client.chains.events.subscribe(
           { chainId },
           {
@@ -175,20 +201,28 @@ describe('the Host check (DNS rebinding)', () => {
     expect(response.status).toBe(421);
     expect(JSON.parse(response.body)).toEqual({ error: expect.stringContaining('CHAINLOG_ALLOWED_HOSTS') });
     expect('refused' in upgrade && upgrade.refused.status).toBe(421);
-    expect('refused' in upgrade && JSON.parse(upgrade.refused.body)).toEqual({ error: expect.stringContaining('attacker.example') });
+    expect('refused' in upgrade && JSON.parse(upgrade.refused.body)).toEqual({
+      error: expect.stringContaining('attacker.example'),
+    });
   });
 
-  it.each(['localhost:5173', '127.0.0.1', '[::1]:8800', 'chainlog.internal:443', 'CHAINLOG.internal.'])('accepts Host %s', async (host) => {
-    const response = await sendRaw(server.url, { path: '/trpc/health', headers: { host } });
-    const upgrade = await openRawSocket(server.wsUrl, { host });
-    if ('opened' in upgrade) upgrade.opened.close();
+  it.each(['localhost:5173', '127.0.0.1', '[::1]:8800', 'chainlog.internal:443', 'CHAINLOG.internal.'])(
+    'accepts Host %s',
+    async (host) => {
+      const response = await sendRaw(server.url, { path: '/trpc/health', headers: { host } });
+      const upgrade = await openRawSocket(server.wsUrl, { host });
+      if ('opened' in upgrade) upgrade.opened.close();
 
-    expect(response.status).toBe(200);
-    expect('opened' in upgrade).toBe(true);
-  });
+      expect(response.status).toBe(200);
+      expect('opened' in upgrade).toBe(true);
+    },
+  );
 
   it('refuses a Host that hides another name in user info', async () => {
-    const response = await sendRaw(server.url, { path: '/trpc/health', headers: { host: 'attacker.example@localhost' } });
+    const response = await sendRaw(server.url, {
+      path: '/trpc/health',
+      headers: { host: 'attacker.example@localhost' },
+    });
 
     expect(response.status).toBe(421);
   });
@@ -205,7 +239,9 @@ describe('the Origin check and CORS', () => {
   let server: RunningServer;
   let host: string;
   beforeAll(async () => {
-    server = await startRunningServer({ env: { CHAINLOG_TOKEN: TOKEN, CHAINLOG_ALLOWED_ORIGINS: `${ALLOWED_ORIGIN}, http://localhost:5173` } });
+    server = await startRunningServer({
+      env: { CHAINLOG_TOKEN: TOKEN, CHAINLOG_ALLOWED_ORIGINS: `${ALLOWED_ORIGIN}, http://localhost:5173` },
+    });
     host = new URL(server.url).host;
   });
   afterAll(() => server.close());
@@ -228,7 +264,10 @@ describe('the Origin check and CORS', () => {
   });
 
   it('answers an allowed origin with its CORS headers', async () => {
-    const response = await sendRaw(server.url, { path: '/trpc/health', headers: { ...authorized, origin: ALLOWED_ORIGIN } });
+    const response = await sendRaw(server.url, {
+      path: '/trpc/health',
+      headers: { ...authorized, origin: ALLOWED_ORIGIN },
+    });
 
     expect(response.status).toBe(200);
     expect(response.headers['access-control-allow-origin']).toBe(ALLOWED_ORIGIN);
@@ -236,7 +275,10 @@ describe('the Origin check and CORS', () => {
   });
 
   it('serves the same origin (Origin names the Host) and a request without Origin, with no CORS headers', async () => {
-    const sameOrigin = await sendRaw(server.url, { path: '/trpc/health', headers: { ...authorized, origin: `http://${host}` } });
+    const sameOrigin = await sendRaw(server.url, {
+      path: '/trpc/health',
+      headers: { ...authorized, origin: `http://${host}` },
+    });
     const noOrigin = await sendRaw(server.url, { path: '/trpc/health', headers: authorized });
 
     expect(sameOrigin.status).toBe(200);
@@ -248,7 +290,11 @@ describe('the Origin check and CORS', () => {
     const response = await sendRaw(server.url, {
       method: 'OPTIONS',
       path: '/trpc/inbox.submit',
-      headers: { origin: ALLOWED_ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
+      headers: {
+        origin: ALLOWED_ORIGIN,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization, content-type',
+      },
     });
 
     expect(response.status).toBe(204);
@@ -259,7 +305,9 @@ describe('the Origin check and CORS', () => {
       vary: 'Origin',
     });
     const allowedHeaders = String(response.headers['access-control-allow-headers']).split(/,\s*/);
-    expect(allowedHeaders).toEqual(expect.arrayContaining(['content-type', 'authorization', 'trpc-accept', 'x-trpc-source']));
+    expect(allowedHeaders).toEqual(
+      expect.arrayContaining(['content-type', 'authorization', 'trpc-accept', 'x-trpc-source']),
+    );
   });
 
   it('refuses the preflight of another origin with 403 and no CORS headers', async () => {

@@ -27,7 +27,12 @@ export const LOOPBACK_ACCESS: AccessOptions = { host: '127.0.0.1', allowedHosts:
 
 /** The access options of a deployment. */
 export function accessOptionsFromEnv(env: Env): AccessOptions {
-  return { host: env.HOST, token: env.CHAINLOG_TOKEN, allowedHosts: env.CHAINLOG_ALLOWED_HOSTS, allowedOrigins: env.CHAINLOG_ALLOWED_ORIGINS };
+  return {
+    host: env.HOST,
+    token: env.CHAINLOG_TOKEN,
+    allowedHosts: env.CHAINLOG_ALLOWED_HOSTS,
+    allowedOrigins: env.CHAINLOG_ALLOWED_ORIGINS,
+  };
 }
 
 export interface AccessControl {
@@ -103,17 +108,23 @@ export function createAccessControl(options: AccessOptions): AccessControl {
       return true;
     },
     isTrusted(request) {
-      return hostAllowed(request.headers.host) && (!tokenCheck || tokenCheck(bearerToken(request.headers.authorization)));
+      return (
+        hostAllowed(request.headers.host) && (!tokenCheck || tokenCheck(bearerToken(request.headers.authorization)))
+      );
     },
     verifyUpgrade({ req }, callback) {
       const { host, origin } = req.headers;
       if (!hostAllowed(host)) {
         accessLog.debug(`refused a WebSocket: Host ${host ?? '(none)'} is not allowed`);
-        return callback(false, 421, JSON.stringify({ error: hostRefusal(host) }), { 'Content-Type': 'application/json' });
+        return callback(false, 421, JSON.stringify({ error: hostRefusal(host) }), {
+          'Content-Type': 'application/json',
+        });
       }
       if (!origins.allows(origin, host)) {
         accessLog.debug(`refused a WebSocket: Origin ${origin} is not allowed`);
-        return callback(false, 403, JSON.stringify({ error: originRefusal(origin) }), { 'Content-Type': 'application/json' });
+        return callback(false, 403, JSON.stringify({ error: originRefusal(origin) }), {
+          'Content-Type': 'application/json',
+        });
       }
       callback(true);
     },
@@ -142,5 +153,8 @@ function refuse(response: ServerResponse, status: number, message: string): void
  * object as the answer to every call of a batch.
  */
 function answerUnauthorized(response: ServerResponse, message: string): void {
-  answerTrpcError(response, 401, 'UNAUTHORIZED', message, { issues: null, headers: { 'www-authenticate': 'Bearer realm="chainlog"' } });
+  answerTrpcError(response, 401, 'UNAUTHORIZED', message, {
+    issues: null,
+    headers: { 'www-authenticate': 'Bearer realm="chainlog"' },
+  });
 }

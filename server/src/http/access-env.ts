@@ -10,7 +10,10 @@ const MIN_TOKEN_LENGTH = 16;
 /** CHAINLOG_TOKEN: long enough that guessing it over the network is hopeless. Issues never quote it. */
 export const accessTokenSchema = z
   .string()
-  .min(MIN_TOKEN_LENGTH, `must be at least ${MIN_TOKEN_LENGTH} characters (e.g. the output of \`openssl rand -hex 32\`)`);
+  .min(
+    MIN_TOKEN_LENGTH,
+    `must be at least ${MIN_TOKEN_LENGTH} characters (e.g. the output of \`openssl rand -hex 32\`)`,
+  );
 
 const commaList = z.string().transform((value) =>
   value
@@ -30,7 +33,10 @@ export const allowedHostsSchema = commaList.pipe(
     z.string().transform((entry, context) => {
       const parsed = parseHostName(entry);
       if (parsed && !hasPort(entry)) return parsed.name;
-      context.addIssue({ code: 'custom', message: `${JSON.stringify(entry)} is not a host name without a port (e.g. chainlog.example.com)` });
+      context.addIssue({
+        code: 'custom',
+        message: `${JSON.stringify(entry)} is not a host name without a port (e.g. chainlog.example.com)`,
+      });
       return z.NEVER;
     }),
   ),
@@ -42,7 +48,10 @@ export const allowedOriginsSchema = commaList.pipe(
     z.string().transform((entry, context) => {
       const origin = parseOrigin(entry);
       if (origin) return origin;
-      context.addIssue({ code: 'custom', message: `${JSON.stringify(entry)} is not an origin (e.g. https://app.example.com, no path)` });
+      context.addIssue({
+        code: 'custom',
+        message: `${JSON.stringify(entry)} is not an origin (e.g. https://app.example.com, no path)`,
+      });
       return z.NEVER;
     }),
   ),

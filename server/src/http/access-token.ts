@@ -27,6 +27,7 @@ export function bearerToken(header: string | undefined): string | undefined {
  * one. Never quotes the token.
  */
 export function tokenProblem(check: TokenCheck, presented: string | undefined): string | undefined {
-  if (presented === undefined) return 'this server needs a token: send the CHAINLOG_TOKEN value as `Authorization: Bearer <token>` (HTTP) or connectionParams { token } (WebSocket)';
+  if (presented === undefined)
+    return 'this server needs a token: send the CHAINLOG_TOKEN value as `Authorization: Bearer <token>` (HTTP) or connectionParams { token } (WebSocket)';
   return check(presented) ? undefined : 'that token was refused';
 }

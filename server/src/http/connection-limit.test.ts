@@ -38,12 +38,18 @@ async function open(url: string, from = '127.0.0.1'): Promise<WebSocket> {
 }
 
 function closeOf(socket: WebSocket): Promise<number> {
-  return within(new Promise<number>((resolve) => socket.once('close', (code) => resolve(code))), WAIT_MS, 'the WebSocket to close');
+  return within(
+    new Promise<number>((resolve) => socket.once('close', (code) => resolve(code))),
+    WAIT_MS,
+    'the WebSocket to close',
+  );
 }
 
 function nextMessage(socket: WebSocket): Promise<unknown> {
   return within(
-    new Promise<unknown>((resolve) => socket.once('message', (data: Buffer) => resolve(JSON.parse(data.toString('utf8'))))),
+    new Promise<unknown>((resolve) =>
+      socket.once('message', (data: Buffer) => resolve(JSON.parse(data.toString('utf8')))),
+    ),
     WAIT_MS,
     'a WebSocket message',
   );
@@ -102,7 +108,8 @@ describe('the WebSocket bounds', () => {
     // The server counts the connection out when its side of the socket closes, which can come a moment after the
     // client's: each attempt is a full round trip, and a slot that never came back would fail them all.
     let answer = await upgrade(running.wsUrl, client);
-    for (let attempt = 1; attempt < 20 && answer.status !== 101; attempt++) answer = await upgrade(running.wsUrl, client);
+    for (let attempt = 1; attempt < 20 && answer.status !== 101; attempt++)
+      answer = await upgrade(running.wsUrl, client);
     expect(answer.status).toBe(101);
     if ('socket' in answer) sockets.push(answer.socket);
   });
@@ -120,17 +127,26 @@ function openStream(baseUrl: string, from: string): Promise<Stream> {
   let request: ClientRequest | undefined;
   return within(
     new Promise<Stream>((resolve, reject) => {
-      request = httpRequest({ host: hostname, port, path: '/trpc/chains.changes', localAddress: from, headers: { accept: 'text/event-stream' } }, (response) => {
-        const stream: Stream = { status: response.statusCode ?? 0, body: '', end: () => request?.destroy() };
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => {
-          stream.body += chunk;
-        });
-        // A refusal is a short body: wait for all of it. A stream answers at once and stays open.
-        if (stream.status === 200) resolve(stream);
-        else response.on('end', () => resolve(stream));
-        response.on('error', () => undefined);
-      });
+      request = httpRequest(
+        {
+          host: hostname,
+          port,
+          path: '/trpc/chains.changes',
+          localAddress: from,
+          headers: { accept: 'text/event-stream' },
+        },
+        (response) => {
+          const stream: Stream = { status: response.statusCode ?? 0, body: '', end: () => request?.destroy() };
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => {
+            stream.body += chunk;
+          });
+          // A refusal is a short body: wait for all of it. A stream answers at once and stays open.
+          if (stream.status === 200) resolve(stream);
+          else response.on('end', () => resolve(stream));
+          response.on('error', () => undefined);
+        },
+      );
       request.on('error', reject);
       request.end();
     }),
@@ -154,7 +170,9 @@ describe('the SSE subscriptions per address bound', () => {
 
   it('answers one stream past CHAINLOG_MAX_CONNECTIONS_PER_ADDRESS with 429 TOO_MANY_REQUESTS, while other addresses get in', async () => {
     const client = '127.0.0.5';
-    streams.push(...(await Promise.all(Array.from({ length: MAX_CONNECTIONS }, () => openStream(running.url, client)))));
+    streams.push(
+      ...(await Promise.all(Array.from({ length: MAX_CONNECTIONS }, () => openStream(running.url, client)))),
+    );
     expect(streams.map((stream) => stream.status)).toEqual(Array.from({ length: MAX_CONNECTIONS }, () => 200));
 
     const refused = await openStream(running.url, client);
@@ -169,14 +187,17 @@ describe('the SSE subscriptions per address bound', () => {
 
   it('takes a stream again once one of the address ends', async () => {
     const client = '127.0.0.7';
-    streams.push(...(await Promise.all(Array.from({ length: MAX_CONNECTIONS }, () => openStream(running.url, client)))));
+    streams.push(
+      ...(await Promise.all(Array.from({ length: MAX_CONNECTIONS }, () => openStream(running.url, client)))),
+    );
     expect((await openStream(running.url, client)).status).toBe(429);
 
     streams.shift()?.end();
 
     // The server gives the slot back when it sees the stream's connection close, a moment after the client ends it.
     let answer = await openStream(running.url, client);
-    for (let attempt = 1; attempt < 20 && answer.status !== 200; attempt++) answer = await openStream(running.url, client);
+    for (let attempt = 1; attempt < 20 && answer.status !== 200; attempt++)
+      answer = await openStream(running.url, client);
     streams.push(answer);
     expect(answer.status).toBe(200);
   });

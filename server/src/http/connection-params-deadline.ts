@@ -14,7 +14,10 @@ export function closeConnectionsWithoutParams(wss: WebSocketServer, timeoutMs: n
   wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
     // Read as tRPC's handler reads it (it waits for the message exactly when this is "1").
     if (parseUpgradeUrl(request)?.searchParams.get('connectionParams') !== '1') return;
-    const timer = setTimeout(() => socket.close(CONNECTION_PARAMS_TIMEOUT_CODE, `connectionParams not sent within ${timeoutMs} ms`), timeoutMs);
+    const timer = setTimeout(
+      () => socket.close(CONNECTION_PARAMS_TIMEOUT_CODE, `connectionParams not sent within ${timeoutMs} ms`),
+      timeoutMs,
+    );
     const settle = () => {
       clearTimeout(timer);
       socket.off('message', onMessage);

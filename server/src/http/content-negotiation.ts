@@ -34,7 +34,8 @@ export function chooseEncoding(acceptEncoding: string | undefined, available: re
   const named = weights(acceptEncoding);
   const wildcard = named.get('*');
   // Identity is acceptable unless refused, but unnamed it weighs least: `br;q=0.5` still means brotli.
-  const weightOf = (coding: ContentCoding) => named.get(coding) ?? wildcard ?? (coding === 'identity' ? UNNAMED_IDENTITY_WEIGHT : 0);
+  const weightOf = (coding: ContentCoding) =>
+    named.get(coding) ?? wildcard ?? (coding === 'identity' ? UNNAMED_IDENTITY_WEIGHT : 0);
   let best: ContentCoding = 'identity';
   let bestWeight = 0;
   for (const coding of PREFERENCE) {

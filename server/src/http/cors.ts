@@ -14,7 +14,8 @@ const PREFLIGHT_MAX_AGE_SECONDS = 600;
 export function parseOrigin(value: string): string | undefined {
   try {
     const url = new URL(value.trim());
-    const bare = url.pathname === '/' && url.search === '' && url.hash === '' && url.username === '' && url.password === '';
+    const bare =
+      url.pathname === '/' && url.search === '' && url.hash === '' && url.username === '' && url.password === '';
     return (url.protocol === 'http:' || url.protocol === 'https:') && bare ? url.origin : undefined;
   } catch {
     // Not a URL: the caller refuses it.

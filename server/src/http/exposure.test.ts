@@ -10,13 +10,19 @@ const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const TOKEN = 'exposure-test-token-0123456789';
 
 describe('exposureProblem', () => {
-  it.each(['127.0.0.1', '127.8.9.10', 'localhost', '::1', '[::1]'])('lets a loopback HOST %s start without a token', (host) => {
-    expect(exposureProblem(host, undefined)).toBeUndefined();
-  });
+  it.each(['127.0.0.1', '127.8.9.10', 'localhost', '::1', '[::1]'])(
+    'lets a loopback HOST %s start without a token',
+    (host) => {
+      expect(exposureProblem(host, undefined)).toBeUndefined();
+    },
+  );
 
-  it.each(['0.0.0.0', '::', '192.168.1.20', 'chainlog.example.com'])('refuses HOST %s without a token, saying to set CHAINLOG_TOKEN', (host) => {
-    expect(exposureProblem(host, undefined)).toMatch(/CHAINLOG_TOKEN/);
-  });
+  it.each(['0.0.0.0', '::', '192.168.1.20', 'chainlog.example.com'])(
+    'refuses HOST %s without a token, saying to set CHAINLOG_TOKEN',
+    (host) => {
+      expect(exposureProblem(host, undefined)).toMatch(/CHAINLOG_TOKEN/);
+    },
+  );
 
   it('lets any HOST start with a token', () => {
     expect(exposureProblem('0.0.0.0', TOKEN)).toBeUndefined();
@@ -34,7 +40,14 @@ describe('starting the server on HOST=0.0.0.0 without CHAINLOG_TOKEN', () => {
           {
             cwd: REPO_ROOT,
             // A clean environment: no .env of the developer's and no token from the shell.
-            env: { PATH: process.env.PATH, HOME: process.env.HOME, HOST: '0.0.0.0', PORT: '0', CHAINLOG_DATA_DIR: dataDir, CHAINLOG_TOKEN: '' },
+            env: {
+              PATH: process.env.PATH,
+              HOME: process.env.HOME,
+              HOST: '0.0.0.0',
+              PORT: '0',
+              CHAINLOG_DATA_DIR: dataDir,
+              CHAINLOG_TOKEN: '',
+            },
             timeout: 30_000,
           },
           (_error, stdout, stderr) => resolve({ code: child.exitCode, output: `${stdout}${stderr}` }),

@@ -6,7 +6,9 @@ describe('createHostCheck', () => {
   it('on HOST=0.0.0.0 accepts loopback names and the allow-list, and refuses the machine reached by another name', () => {
     const hostAllowed = createHostCheck('0.0.0.0', ['chainlog.lan']);
 
-    expect(['localhost:8800', '127.0.0.1:8800', '[::1]:8800', 'chainlog.lan:8800', 'chainlog.lan'].filter(hostAllowed)).toHaveLength(5);
+    expect(
+      ['localhost:8800', '127.0.0.1:8800', '[::1]:8800', 'chainlog.lan:8800', 'chainlog.lan'].filter(hostAllowed),
+    ).toHaveLength(5);
     expect(hostAllowed('192.168.1.20:8800')).toBe(false);
     expect(hostAllowed('attacker.example')).toBe(false);
     expect(hostAllowed('chainlog.lan.attacker.example')).toBe(false);

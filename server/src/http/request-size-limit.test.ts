@@ -42,7 +42,12 @@ class RawConnection {
 
   /** The request line and headers of a POST, ending the head (no body). */
   sendHead(path: string, headers: Record<string, string>): void {
-    const lines = [`POST ${path} HTTP/1.1`, 'Host: 127.0.0.1', 'Content-Type: application/json', ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`)];
+    const lines = [
+      `POST ${path} HTTP/1.1`,
+      'Host: 127.0.0.1',
+      'Content-Type: application/json',
+      ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+    ];
     this.socket.write(`${lines.join('\r\n')}\r\n\r\n`);
   }
 
@@ -106,7 +111,10 @@ describe('the request size bounds', () => {
     const over = await submitOfBytes(MAX_BODY_BYTES + 1);
     expect(over.status).toBe(413);
     expect(await over.json()).toMatchObject({
-      error: { message: `the request body is ${MAX_BODY_BYTES + 1} bytes; the limit is ${MAX_BODY_BYTES} bytes`, data: { code: 'PAYLOAD_TOO_LARGE', httpStatus: 413 } },
+      error: {
+        message: `the request body is ${MAX_BODY_BYTES + 1} bytes; the limit is ${MAX_BODY_BYTES} bytes`,
+        data: { code: 'PAYLOAD_TOO_LARGE', httpStatus: 413 },
+      },
     });
   });
 
@@ -141,7 +149,9 @@ describe('the request size bounds', () => {
     await connection.receive(/^HTTP\/1\.1 100 Continue\r\n\r\n/, 'the 100 Continue');
     connection.socket.write(body);
 
-    expect(await connection.receive(/HTTP\/1\.1 200 OK[\s\S]*chainId/, 'the answer to the call')).toContain('"chainId"');
+    expect(await connection.receive(/HTTP\/1\.1 200 OK[\s\S]*chainId/, 'the answer to the call')).toContain(
+      '"chainId"',
+    );
     connection.socket.destroy();
   });
 
@@ -174,8 +184,14 @@ describe('the request size bounds', () => {
 
   function submitBatch(calls: number): Promise<Response> {
     const paths = Array.from({ length: calls }, () => 'inbox.submit').join(',');
-    const inputs = Object.fromEntries(Array.from({ length: calls }, (_, index) => [index, { ...MESSAGE, subject: `Batch call ${index}` }]));
-    return fetch(`${running.url}/trpc/${paths}?batch=1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(inputs) });
+    const inputs = Object.fromEntries(
+      Array.from({ length: calls }, (_, index) => [index, { ...MESSAGE, subject: `Batch call ${index}` }]),
+    );
+    return fetch(`${running.url}/trpc/${paths}?batch=1`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(inputs),
+    });
   }
 
   it('runs a batch of 10 calls (the default) and refuses one of 11 with 400 naming the limit, before any call runs', async () => {
@@ -184,7 +200,10 @@ describe('the request size bounds', () => {
     const ten = await submitBatch(10);
     expect(ten.status).toBe(200);
     expect(await ten.json()).toHaveLength(10);
-    expect(await countMessagesAndChains(running.dependencies.db)).toEqual({ messages: before.messages + 10, chains: before.chains + 10 });
+    expect(await countMessagesAndChains(running.dependencies.db)).toEqual({
+      messages: before.messages + 10,
+      chains: before.chains + 10,
+    });
 
     const eleven = await submitBatch(11);
     expect(eleven.status).toBe(400);
@@ -192,10 +211,16 @@ describe('the request size bounds', () => {
     expect(answers).toHaveLength(11);
     expect(answers).toEqual(
       Array.from({ length: 11 }, () => ({
-        error: expect.objectContaining({ message: 'a batch may hold at most 10 calls; this one has 11', data: expect.objectContaining({ code: 'BAD_REQUEST' }) }),
+        error: expect.objectContaining({
+          message: 'a batch may hold at most 10 calls; this one has 11',
+          data: expect.objectContaining({ code: 'BAD_REQUEST' }),
+        }),
       })),
     );
-    expect(await countMessagesAndChains(running.dependencies.db)).toEqual({ messages: before.messages + 10, chains: before.chains + 10 });
+    expect(await countMessagesAndChains(running.dependencies.db)).toEqual({
+      messages: before.messages + 10,
+      chains: before.chains + 10,
+    });
   });
 
   // Each URL below is one tRPC runs as a batch of 11 submissions: the bound must read it the same way.
@@ -207,7 +232,9 @@ describe('the request size bounds', () => {
     ['a comma encoded in a dot segment', (paths: string) => `/trpc/x,y/../${paths}?batch=1`],
   ])('refuses 11 calls written with %s, before any call runs', async (_form, url) => {
     const before = await countMessagesAndChains(running.dependencies.db);
-    const inputs = Object.fromEntries(Array.from({ length: 11 }, (_, index) => [index, { ...MESSAGE, subject: `Odd batch call ${index}` }]));
+    const inputs = Object.fromEntries(
+      Array.from({ length: 11 }, (_, index) => [index, { ...MESSAGE, subject: `Odd batch call ${index}` }]),
+    );
 
     const response = await sendRaw(running.url, {
       method: 'POST',

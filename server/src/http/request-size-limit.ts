@@ -27,11 +27,17 @@ export function createRequestSizeLimit(limits: Pick<Limits, 'maxBodyBytes' | 'ma
     const calls = batchCallCount(request);
     if (calls > limits.maxBatchCalls) {
       limitLog.debug(`refused a batch of ${calls} calls (limit ${limits.maxBatchCalls})`);
-      next(new TRPCError({ code: 'BAD_REQUEST', message: `a batch may hold at most ${limits.maxBatchCalls} calls; this one has ${calls}` }));
+      next(
+        new TRPCError({
+          code: 'BAD_REQUEST',
+          message: `a batch may hold at most ${limits.maxBatchCalls} calls; this one has ${calls}`,
+        }),
+      );
       return;
     }
     // tRPC reads no body from a GET or HEAD either.
-    if (declaredBytes === null && request.method !== 'GET' && request.method !== 'HEAD') stopReadingPast(request, response, limits.maxBodyBytes);
+    if (declaredBytes === null && request.method !== 'GET' && request.method !== 'HEAD')
+      stopReadingPast(request, response, limits.maxBodyBytes);
     next();
   };
 }

@@ -15,7 +15,12 @@ const limitLog = log.withTag('limits');
  * past the bound is answered 429 here, before tRPC starts the stream (whose status is 200 whatever follows); the
  * slot comes back when the response closes, however it ends. Returns false when it answered the request itself.
  */
-export function createStreamLimit(router: AnyTRPCRouter, basePath: string, limits: Pick<Limits, 'trustProxy'>, counter: ConnectionCounter) {
+export function createStreamLimit(
+  router: AnyTRPCRouter,
+  basePath: string,
+  limits: Pick<Limits, 'trustProxy'>,
+  counter: ConnectionCounter,
+) {
   const subscriptionPaths = new Set(
     Object.entries(router._def.procedures)
       .filter(([, procedure]) => isSubscription(procedure))
@@ -28,7 +33,9 @@ export function createStreamLimit(router: AnyTRPCRouter, basePath: string, limit
       response.once('close', () => counter.close(address));
       return true;
     }
-    limitLog.debug(`refused an SSE subscription from ${address}: it holds ${counter.maxPerAddress} connections already`);
+    limitLog.debug(
+      `refused an SSE subscription from ${address}: it holds ${counter.maxPerAddress} connections already`,
+    );
     const message = `a client address may hold at most ${counter.maxPerAddress} WebSocket connections and SSE subscriptions at once; end one before opening another`;
     answerTrpcError(response, 429, 'TOO_MANY_REQUESTS', message, { issues: null });
     return false;
@@ -56,5 +63,7 @@ function isSubscription(entry: unknown): boolean {
   if (typeof entry !== 'object' && typeof entry !== 'function') return false;
   if (entry === null || !('_def' in entry)) return false;
   const definition: unknown = entry._def;
-  return typeof definition === 'object' && definition !== null && 'type' in definition && definition.type === 'subscription';
+  return (
+    typeof definition === 'object' && definition !== null && 'type' in definition && definition.type === 'subscription'
+  );
 }

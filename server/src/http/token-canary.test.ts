@@ -66,7 +66,9 @@ async function dumpRows(database: DatabaseHandle): Promise<string[]> {
   `.execute(database.db);
   const rows: string[] = [];
   for (const { tableName } of tables) {
-    const result = await sql<{ row: string }>`select row_to_json(t)::text as row from ${sql.table(tableName)} t`.execute(database.db);
+    const result = await sql<{
+      row: string;
+    }>`select row_to_json(t)::text as row from ${sql.table(tableName)} t`.execute(database.db);
     rows.push(...result.rows.map(({ row }) => row));
   }
   return rows;
@@ -83,7 +85,15 @@ describe('the token canary: a server with CHAINLOG_TOKEN, logging at trace', () 
     database = await createServerDatabase();
     child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
       cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, HOST: '127.0.0.1', PORT: '0', CHAINLOG_TOKEN: TOKEN, CHAINLOG_LOG_LEVEL: 'trace', ...database.env },
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        HOST: '127.0.0.1',
+        PORT: '0',
+        CHAINLOG_TOKEN: TOKEN,
+        CHAINLOG_LOG_LEVEL: 'trace',
+        ...database.env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const listening = new Promise<string>((resolve, reject) => {
@@ -98,7 +108,9 @@ describe('the token canary: a server with CHAINLOG_TOKEN, logging at trace', () 
     });
     url = await Promise.race([
       listening,
-      new Promise<never>((_resolve, reject) => setTimeout(() => reject(new Error(`not listening after 60 s:\n${output}`)), 60_000).unref()),
+      new Promise<never>((_resolve, reject) =>
+        setTimeout(() => reject(new Error(`not listening after 60 s:\n${output}`)), 60_000).unref(),
+      ),
     ]);
   }, 90_000);
 
@@ -129,9 +141,18 @@ describe('the token canary: a server with CHAINLOG_TOKEN, logging at trace', () 
     await record(sendRaw(url, { path: '/healthz' }));
     await record(sendRaw(url, { path: '/trpc/health' }));
     await record(sendRaw(url, { path: '/trpc/health', headers: { authorization: `Bearer ${TOKEN}-wrong` } }));
-    await record(sendRaw(url, { path: '/trpc/health', headers: { authorization: `Bearer ${TOKEN}`, host: 'attacker.example' } }));
-    await record(sendRaw(url, { path: '/trpc/health', headers: { authorization: `Bearer ${TOKEN}`, origin: 'https://evil.example' } }));
-    await record(sendRaw(url, { method: 'OPTIONS', path: '/trpc/health', headers: { origin: 'https://evil.example' } }));
+    await record(
+      sendRaw(url, { path: '/trpc/health', headers: { authorization: `Bearer ${TOKEN}`, host: 'attacker.example' } }),
+    );
+    await record(
+      sendRaw(url, {
+        path: '/trpc/health',
+        headers: { authorization: `Bearer ${TOKEN}`, origin: 'https://evil.example' },
+      }),
+    );
+    await record(
+      sendRaw(url, { method: 'OPTIONS', path: '/trpc/health', headers: { origin: 'https://evil.example' } }),
+    );
     const refusedSocket = await openRawSocket(`${wsUrl}/?connectionParams=1`);
     if (!('opened' in refusedSocket)) throw new Error('the WebSocket upgrade was refused');
     refusedSocket.opened.send(JSON.stringify({ method: 'connectionParams', data: { token: `${TOKEN}-wrong` } }));
@@ -147,12 +168,20 @@ describe('the token canary: a server with CHAINLOG_TOKEN, logging at trace', () 
         splitLink({
           condition: (operation) => operation.type === 'subscription',
           true: wsLink({ client: wsClient }),
-          false: httpBatchLink({ url: `${url}/trpc`, headers: { authorization: `Bearer ${TOKEN}` }, fetch: recordingFetch }),
+          false: httpBatchLink({
+            url: `${url}/trpc`,
+            headers: { authorization: `Bearer ${TOKEN}` },
+            fetch: recordingFetch,
+          }),
         }),
       ],
     });
     try {
-      const { chainId } = await client.inbox.submit.mutate({ from: 'ada@example.com', subject: 'Order 1042', body: 'Where is my order?' });
+      const { chainId } = await client.inbox.submit.mutate({
+        from: 'ada@example.com',
+        subject: 'Order 1042',
+        body: 'Where is my order?',
+      });
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error('the chain did not finish within 20 s')), 20_000);
         const subscription = client.chains.events.subscribe(

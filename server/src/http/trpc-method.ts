@@ -13,7 +13,13 @@ export function isTrpcMethod(method: string | undefined): boolean {
  * Request that throws on some (TRACE) and answers that as a 500.
  */
 export function answerUnsupportedMethod(response: ServerResponse, method: string | undefined): void {
-  answerTrpcError(response, 405, 'METHOD_NOT_SUPPORTED', `${method ?? 'this method'} is not supported on /trpc: use GET or POST`, {
-    headers: { allow: 'GET, POST, OPTIONS' },
-  });
+  answerTrpcError(
+    response,
+    405,
+    'METHOD_NOT_SUPPORTED',
+    `${method ?? 'this method'} is not supported on /trpc: use GET or POST`,
+    {
+      headers: { allow: 'GET, POST, OPTIONS' },
+    },
+  );
 }

@@ -25,11 +25,17 @@ export function parseUpgradeUrl(request: IncomingMessage): URL | undefined {
  * ws's `verifyClient`, first of all: tRPC reads the URL once the socket is open, in an event handler where its throw
  * would end the process, so an upgrade whose URL it cannot read is answered 400 here instead.
  */
-export function refuseUnreadableUpgradeUrl(info: { req: IncomingMessage }, callback: VerifyCallback, next: () => void): void {
+export function refuseUnreadableUpgradeUrl(
+  info: { req: IncomingMessage },
+  callback: VerifyCallback,
+  next: () => void,
+): void {
   if (parseUpgradeUrl(info.req)) {
     next();
     return;
   }
   upgradeLog.debug(`refused a WebSocket: its URL ${JSON.stringify(info.req.url)} cannot be parsed`);
-  callback(false, 400, JSON.stringify({ error: 'the WebSocket URL cannot be parsed' }), { 'Content-Type': 'application/json' });
+  callback(false, 400, JSON.stringify({ error: 'the WebSocket URL cannot be parsed' }), {
+    'Content-Type': 'application/json',
+  });
 }

@@ -3,5 +3,7 @@
  * the matching code (1009, 1002, 1007). The client's fault, not ours, so it is not logged as a failure.
  */
 export function isWebSocketProtocolError(error: unknown): boolean {
-  return error instanceof Error && 'code' in error && typeof error.code === 'string' && error.code.startsWith('WS_ERR_');
+  return (
+    error instanceof Error && 'code' in error && typeof error.code === 'string' && error.code.startsWith('WS_ERR_')
+  );
 }

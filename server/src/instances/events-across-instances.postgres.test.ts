@@ -5,7 +5,12 @@ import type { inferRouterOutputs } from '@trpc/server';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { type FakeProvider, type FakeReply, type RecordedRequest, startFakeProvider } from '../../test/fake-provider.js';
+import {
+  type FakeProvider,
+  type FakeReply,
+  type RecordedRequest,
+  startFakeProvider,
+} from '../../test/fake-provider.js';
 import { within } from '../../test/llm-harness.js';
 import type { ServerProcess } from '../../test/server-process.js';
 import { startSchemaInstance } from '../../test/shared-schema-instance.js';
@@ -22,7 +27,11 @@ type ChainChange = RouterOutputs['chains']['changes'] extends AsyncIterable<infe
 
 // Node 20 has no global WebSocket; ws's type lacks the DOM-only dispatchEvent, which tRPC never calls.
 const NodeWebSocket = WebSocket as unknown as typeof globalThis.WebSocket;
-const MESSAGE: SupportMessage = { from: 'ada@example.com', subject: 'Where is my order?', body: 'Order A-1042 has not arrived.' };
+const MESSAGE: SupportMessage = {
+  from: 'ada@example.com',
+  subject: 'Where is my order?',
+  body: 'Order A-1042 has not arrived.',
+};
 const CHAINS = 40;
 const WAIT_MS = 20_000;
 const TEST_TIMEOUT_MS = 120_000;
@@ -75,7 +84,13 @@ function answerAfter(request: RecordedRequest, delayMs: number): FakeReply {
 
 async function startInstance(): Promise<Instance> {
   const id = randomUUID();
-  const server = await startSchemaInstance({ databaseUrl: testDatabaseUrl(), schema, fake, instanceId: id, env: { CHAINLOG_MAX_RUNNING_CHAINS: String(CHAINS) } });
+  const server = await startSchemaInstance({
+    databaseUrl: testDatabaseUrl(),
+    schema,
+    fake,
+    instanceId: id,
+    env: { CHAINLOG_MAX_RUNNING_CHAINS: String(CHAINS) },
+  });
   const wsClient = createWSClient({ url: `${server.url.replace(/^http/, 'ws')}/trpc`, WebSocket: NodeWebSocket });
   const api = createTRPCClient<AppRouter>({
     links: [
@@ -134,7 +149,11 @@ class Received<T> {
   }
 }
 
-function followEvents(instance: Instance, chainId: string, lastEventId?: string): { received: Received<ChainEvent>; stop(): void } {
+function followEvents(
+  instance: Instance,
+  chainId: string,
+  lastEventId?: string,
+): { received: Received<ChainEvent>; stop(): void } {
   const received = new Received<ChainEvent>();
   const subscription = instance.api.chains.events.subscribe(
     { chainId, ...(lastEventId ? { lastEventId } : {}) },
@@ -152,12 +171,16 @@ function followChanges(instance: Instance): { received: Received<ChainChange>; s
 /** The chain's event ids as stored, in order, read straight from the table. */
 async function storedIds(chainId: string): Promise<string[]> {
   return withAdminClient(testDatabaseUrl(), async (admin) => {
-    const { rows } = await admin.query<{ event_id: string }>(`select id::text as event_id from ${schema}.chain_event where chain_id = $1 order by id`, [chainId]);
+    const { rows } = await admin.query<{ event_id: string }>(
+      `select id::text as event_id from ${schema}.chain_event where chain_id = $1 order by id`,
+      [chainId],
+    );
     return rows.map((row) => row.event_id);
   });
 }
 
-const isFinished = (events: readonly { payload: { type: string } }[]) => events.at(-1)?.payload.type === 'chain_finished';
+const isFinished = (events: readonly { payload: { type: string } }[]) =>
+  events.at(-1)?.payload.type === 'chain_finished';
 const idsOf = (events: readonly ChainEvent[]) => events.map((event) => event.id);
 
 function percentile(sorted: readonly number[], fraction: number): number {
@@ -166,7 +189,7 @@ function percentile(sorted: readonly number[], fraction: number): number {
 
 describe('chain events across three server processes on one PostgreSQL', () => {
   it(
-    'delivers every event of chains submitted on A to subscribers on A, B and C, in order and exactly once, and A\'s chains to a chains.changes subscriber on C',
+    "delivers every event of chains submitted on A to subscribers on A, B and C, in order and exactly once, and A's chains to a chains.changes subscriber on C",
     async () => {
       const changes = followChanges(c);
       await within(changes.received.whenStarted, WAIT_MS, 'the chains.changes subscription on C to start');
@@ -179,9 +202,20 @@ describe('chain events across three server processes on one PostgreSQL', () => {
       const chainIds: string[] = [];
       for (let index = 0; index < CHAINS; index++) chainIds.push((await a.api.inbox.submit.mutate(MESSAGE)).chainId);
       // A follows its own chains too: it delivers what it stores itself, the others what the database announces.
-      const followers = chainIds.map((chainId) => ({ chainId, onA: followEvents(a, chainId), onB: followEvents(b, chainId), onC: followEvents(c, chainId) }));
+      const followers = chainIds.map((chainId) => ({
+        chainId,
+        onA: followEvents(a, chainId),
+        onB: followEvents(b, chainId),
+        onC: followEvents(c, chainId),
+      }));
       await within(
-        Promise.all(followers.flatMap(({ onA, onB, onC }) => [onA.received.whenStarted, onB.received.whenStarted, onC.received.whenStarted])),
+        Promise.all(
+          followers.flatMap(({ onA, onB, onC }) => [
+            onA.received.whenStarted,
+            onB.received.whenStarted,
+            onC.received.whenStarted,
+          ]),
+        ),
         WAIT_MS,
         'every subscription to start',
       );
@@ -194,20 +228,27 @@ describe('chain events across three server processes on one PostgreSQL', () => {
         await onB.received.receive(`chain ${chainId} to finish on B`, isFinished);
         await onC.received.receive(`chain ${chainId} to finish on C`, isFinished);
         const stored = await storedIds(chainId);
-        for (const [where, received] of [['origin', onA.received], ['others', onB.received], ['others', onC.received]] as const) {
+        for (const [where, received] of [
+          ['origin', onA.received],
+          ['others', onB.received],
+          ['others', onC.received],
+        ] as const) {
           await within(received.whenCompleted, WAIT_MS, `the subscription to chain ${chainId} to complete`);
           expect(received.errors).toEqual([]);
           // Every stored event, each once, in id order: no gap against the table, no repeat.
           expect(idsOf(received.items.map((item) => item.data))).toEqual(stored);
           for (const { data, receivedAt } of received.items) {
             // Only events stored while the subscription was open measure delivery (the others were replayed).
-            if (Date.parse(data.createdAt) > received.startedAt) latenciesMs[where].push(receivedAt - Date.parse(data.createdAt));
+            if (Date.parse(data.createdAt) > received.startedAt)
+              latenciesMs[where].push(receivedAt - Date.parse(data.createdAt));
           }
         }
       }
 
       await changes.received.receive('chains.changes on C to see every chain of A finish', (items) =>
-        chainIds.every((chainId) => items.some((change) => change.chainId === chainId && change.type === 'chain_finished')),
+        chainIds.every((chainId) =>
+          items.some((change) => change.chainId === chainId && change.type === 'chain_finished'),
+        ),
       );
       for (const chainId of chainIds) {
         const seen = changes.received.items.filter((item) => item.data.chainId === chainId).map((item) => item.data);
@@ -216,7 +257,10 @@ describe('chain events across three server processes on one PostgreSQL', () => {
       }
       changes.stop();
 
-      for (const [where, label] of [['origin', 'on the instance that stored it'], ['others', 'on another instance']] as const) {
+      for (const [where, label] of [
+        ['origin', 'on the instance that stored it'],
+        ['others', 'on another instance'],
+      ] as const) {
         const sorted = [...latenciesMs[where]].sort((left, right) => left - right);
         console.info(
           `event stored → received ${label}: ${sorted.length} events, p50 ${percentile(sorted, 0.5)} ms, p99 ${percentile(sorted, 0.99)} ms, max ${sorted.at(-1)} ms`,
@@ -236,7 +280,9 @@ describe('chain events across three server processes on one PostgreSQL', () => {
         const { chainId } = await a.api.inbox.submit.mutate(MESSAGE);
         const first = followEvents(b, chainId);
         (await held.next()).release();
-        await first.received.receive('step 2 to start, seen on B', (events) => events.some((event) => event.payload.type === 'step_started' && event.payload.step === 2));
+        await first.received.receive('step 2 to start, seen on B', (events) =>
+          events.some((event) => event.payload.type === 'step_started' && event.payload.step === 2),
+        );
         first.stop();
         const seenOnB = idsOf(first.received.items.map((item) => item.data));
 
@@ -262,7 +308,7 @@ describe('chain events across three server processes on one PostgreSQL', () => {
   );
 
   it(
-    'delivers, after its listening connection is terminated, the events announced while it was away: a followed chain\'s and a new chain\'s',
+    "delivers, after its listening connection is terminated, the events announced while it was away: a followed chain's and a new chain's",
     async () => {
       const held = new ReplyGate();
       gate = held;
@@ -273,7 +319,9 @@ describe('chain events across three server processes on one PostgreSQL', () => {
         await within(changes.received.whenStarted, WAIT_MS, 'chains.changes on C to start');
         const { chainId: followed } = await a.api.inbox.submit.mutate(MESSAGE);
         const onC = followEvents(c, followed);
-        await onC.received.receive('step 1 to start, seen on C', (events) => events.some((event) => event.payload.type === 'step_started'));
+        await onC.received.receive('step 1 to start, seen on C', (events) =>
+          events.some((event) => event.payload.type === 'step_started'),
+        );
         const listenerBefore = await listenerOf(admin, c);
 
         // Hold every chain event insert, so that A's next ones commit just after C's listener is gone.
@@ -293,7 +341,7 @@ describe('chain events across three server processes on one PostgreSQL', () => {
         await onC.received.receive('step 2 of the followed chain to start, seen on C', (events) =>
           events.some((event) => event.payload.type === 'step_started' && event.payload.step === 2),
         );
-        await changes.received.receive('the new chain\'s first step to start, seen by chains.changes on C', (items) =>
+        await changes.received.receive("the new chain's first step to start, seen by chains.changes on C", (items) =>
           items.some((change) => change.chainId === unknown && change.type === 'step_started'),
         );
         const listenerAfter = await listenerOf(admin, c);
@@ -305,10 +353,14 @@ describe('chain events across three server processes on one PostgreSQL', () => {
         await onC.received.receive('the followed chain to finish, seen on C', isFinished);
         expect(idsOf(onC.received.items.map((item) => item.data))).toEqual(await storedIds(followed));
         await changes.received.receive('both chains to finish, seen by chains.changes on C', (items) =>
-          [followed, unknown].every((chainId) => items.some((change) => change.chainId === chainId && change.type === 'chain_finished')),
+          [followed, unknown].every((chainId) =>
+            items.some((change) => change.chainId === chainId && change.type === 'chain_finished'),
+          ),
         );
         for (const chainId of [followed, unknown]) {
-          const seen = changes.received.items.filter((item) => item.data.chainId === chainId).map((item) => item.data.eventId);
+          const seen = changes.received.items
+            .filter((item) => item.data.chainId === chainId)
+            .map((item) => item.data.eventId);
           expect(seen).toEqual(await storedIds(chainId));
         }
         changes.stop();

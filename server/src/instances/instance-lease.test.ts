@@ -16,7 +16,12 @@ let database: DatabaseHandle;
 let jobs: ChainJobs;
 beforeAll(async () => {
   database = await openTestDatabase();
-  jobs = await ChainJobs.start({ db: database.db, appSchema: database.schema, status: database.status, supervise: false });
+  jobs = await ChainJobs.start({
+    db: database.db,
+    appSchema: database.schema,
+    status: database.status,
+    supervise: false,
+  });
 });
 afterAll(() => database.close());
 
@@ -48,7 +53,13 @@ async function pendingRow(db: Db, instanceId: string | null, createdAgoMs = 0): 
 
 async function runningChain(db: Db, instanceId: string | null): Promise<string> {
   const id = newChainId();
-  await insertChain(db, { id, name: 'left over', status: 'running', input: JSON.stringify({}), instance_id: instanceId });
+  await insertChain(db, {
+    id,
+    name: 'left over',
+    status: 'running',
+    input: JSON.stringify({}),
+    instance_id: instanceId,
+  });
   return id;
 }
 
@@ -59,13 +70,21 @@ async function waitUntilServerUpFor(db: Db, ms: number): Promise<void> {
 
 /** How long the database server has been up, in ms. */
 async function serverUpMs(db: Db): Promise<number> {
-  const { rows } = await sql<{ up: number }>`select extract(epoch from now() - pg_postmaster_start_time()) * 1000 as up`.execute(db);
+  const { rows } = await sql<{
+    up: number;
+  }>`select extract(epoch from now() - pg_postmaster_start_time()) * 1000 as up`.execute(db);
   return Number(rows[0]?.up);
 }
 
-const statusOf = async (db: Db, id: string) => (await db.selectFrom('inference_log').select(['status', 'error']).where('id', '=', id).executeTakeFirstOrThrow());
+const statusOf = async (db: Db, id: string) =>
+  await db.selectFrom('inference_log').select(['status', 'error']).where('id', '=', id).executeTakeFirstOrThrow();
 
-function startLease(options: { exclusive: boolean; heartbeatMs?: number; leaseMs?: number; id?: string }): Promise<InstanceLease> {
+function startLease(options: {
+  exclusive: boolean;
+  heartbeatMs?: number;
+  leaseMs?: number;
+  id?: string;
+}): Promise<InstanceLease> {
   return InstanceLease.start({
     jobs,
     db: database.db,
@@ -95,8 +114,16 @@ describe('an instance lease, on start', () => {
       newWithoutInstance: await pendingRow(db, null),
     };
     const finishedRow = await pendingRow(db, lapsed);
-    await db.updateTable('inference_log').set({ status: 'ok', output: JSON.stringify({ done: true }) }).where('id', '=', finishedRow).execute();
-    const chains = { lapsed: await runningChain(db, lapsed), alive: await runningChain(db, alive), finished: await runningChain(db, lapsed) };
+    await db
+      .updateTable('inference_log')
+      .set({ status: 'ok', output: JSON.stringify({ done: true }) })
+      .where('id', '=', finishedRow)
+      .execute();
+    const chains = {
+      lapsed: await runningChain(db, lapsed),
+      alive: await runningChain(db, alive),
+      finished: await runningChain(db, lapsed),
+    };
     await finishChain(db, chains.finished, chainFinished('succeeded', null));
 
     // A database server that started less than a lease ago heard nobody before: nothing has lapsed yet.
@@ -116,7 +143,10 @@ describe('an instance lease, on start', () => {
     }
     for (const id of [rows.alive, rows.newWithoutInstance]) expect((await statusOf(db, id)).status).toBe('pending');
     expect(await statusOf(db, finishedRow)).toEqual({ status: 'ok', error: null });
-    expect(await findChain(db, chains.lapsed)).toMatchObject({ status: 'interrupted', error: { class: 'Interrupted' } });
+    expect(await findChain(db, chains.lapsed)).toMatchObject({
+      status: 'interrupted',
+      error: { class: 'Interrupted' },
+    });
     expect((await findChain(db, chains.alive))?.status).toBe('running');
     expect((await findChain(db, chains.finished))?.status).toBe('succeeded');
     await lease.stop();
@@ -181,7 +211,10 @@ describe('an instance lease under a fixed CHAINLOG_INSTANCE_ID', () => {
 
       const lease = await startLease({ exclusive, id });
 
-      expect(await statusOf(db, row)).toEqual({ status: 'error', error: expect.objectContaining({ class: 'InterruptedError' }) });
+      expect(await statusOf(db, row)).toEqual({
+        status: 'error',
+        error: expect.objectContaining({ class: 'InterruptedError' }),
+      });
       expect(await findChain(db, chain)).toMatchObject({ status: 'interrupted', error: { class: 'Interrupted' } });
       // Its own rows of this life are its own again: a later sweep leaves them alone.
       const own = await pendingRow(db, id);
@@ -204,16 +237,28 @@ describe('an instance lease, while it runs', () => {
     const dying = await otherInstance(db, { heartbeatAgoMs: 0 });
     const row = await pendingRow(db, dying);
     const chain = await runningChain(db, dying);
-    const startedAt = await db.selectFrom('instance').select('heartbeat_at').where('id', '=', lease.id).executeTakeFirstOrThrow();
+    const startedAt = await db
+      .selectFrom('instance')
+      .select('heartbeat_at')
+      .where('id', '=', lease.id)
+      .executeTakeFirstOrThrow();
 
     // `dying` never beats again: within a lease and a beat its leftovers are ended.
     await expect.poll(async () => (await statusOf(db, row)).status, { timeout: 10_000, interval: 100 }).toBe('error');
     await expect.poll(() => announced, { timeout: 5_000 }).toEqual([chain]);
-    const renewed = await db.selectFrom('instance').select('heartbeat_at').where('id', '=', lease.id).executeTakeFirstOrThrow();
+    const renewed = await db
+      .selectFrom('instance')
+      .select('heartbeat_at')
+      .where('id', '=', lease.id)
+      .executeTakeFirstOrThrow();
     expect(renewed.heartbeat_at.getTime()).toBeGreaterThan(startedAt.heartbeat_at.getTime());
 
     await lease.stop();
-    const stopped = await db.selectFrom('instance').select('stopped_at').where('id', '=', lease.id).executeTakeFirstOrThrow();
+    const stopped = await db
+      .selectFrom('instance')
+      .select('stopped_at')
+      .where('id', '=', lease.id)
+      .executeTakeFirstOrThrow();
     expect(stopped.stopped_at).toBeInstanceOf(Date);
   });
 });
@@ -239,7 +284,16 @@ describe('an instance lease, after the database was unreachable', () => {
   it('waits a whole lease after the database came back before it takes an instance whose heartbeat lapsed for dead', async () => {
     const db = database.db;
     const status = new DatabaseStatus(async () => {}, 10);
-    const lease = await InstanceLease.start({ jobs, db, status, id: uuidv7(), role: 'server', heartbeatMs: 50, leaseMs: 1_500, exclusive: false });
+    const lease = await InstanceLease.start({
+      jobs,
+      db,
+      status,
+      id: uuidv7(),
+      role: 'server',
+      heartbeatMs: 50,
+      leaseMs: 1_500,
+      exclusive: false,
+    });
     status.reportFailure(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
     expect(await status.waitUntilUp(5_000)).toBe(true);
     // Its heartbeat lapsed during the outage only because nobody could write it.

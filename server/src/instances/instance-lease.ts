@@ -66,9 +66,14 @@ export class InstanceLease {
     await deleteLongGoneInstances(options.db);
     // Nothing of this life is written yet: what its id holds is an earlier life's (a restart under a fixed id).
     const swept = await lease.sweepWhere({ ...lease.rule, selfStarting: true });
-    if (swept.endedRows > 0) leaseLog.warn(`${swept.endedRows} log row(s) left pending by a stopped process ended as interrupted`);
-    if (swept.resumedChains.length > 0) leaseLog.warn(`${swept.resumedChains.length} chain(s) left running by a stopped process handed back to be resumed`);
-    if (swept.interruptedChains.length > 0) leaseLog.warn(`${swept.interruptedChains.length} chain(s) left running by a stopped process marked interrupted`);
+    if (swept.endedRows > 0)
+      leaseLog.warn(`${swept.endedRows} log row(s) left pending by a stopped process ended as interrupted`);
+    if (swept.resumedChains.length > 0)
+      leaseLog.warn(
+        `${swept.resumedChains.length} chain(s) left running by a stopped process handed back to be resumed`,
+      );
+    if (swept.interruptedChains.length > 0)
+      leaseLog.warn(`${swept.interruptedChains.length} chain(s) left running by a stopped process marked interrupted`);
     lease.timer = setInterval(() => lease.beat(), options.heartbeatMs);
     lease.timer.unref();
     return lease;
@@ -121,7 +126,8 @@ export class InstanceLease {
       await markInstanceStopped(this.options.db, this.options.id);
     } catch (error) {
       // Not fatal: the lease lapses on its own.
-      if (!this.options.status.reportFailure(error)) leaseLog.warn('could not record that this instance stopped', error);
+      if (!this.options.status.reportFailure(error))
+        leaseLog.warn('could not record that this instance stopped', error);
     }
   }
 

@@ -24,18 +24,24 @@ beforeAll(async () => {
   server = await startRunningServer({ env: { CHAINLOG_TOKEN: TOKEN } });
   const { db } = server.dependencies;
   for (const instance of [alive, lapsed, stopped]) await registerInstance(db, instance);
-  await db.updateTable('instance').set({ heartbeat_at: sql<Date>`now() - interval '1 minute'` }).where('id', '=', lapsed.id).execute();
+  await db
+    .updateTable('instance')
+    .set({ heartbeat_at: sql<Date>`now() - interval '1 minute'` })
+    .where('id', '=', lapsed.id)
+    .execute();
   await markInstanceStopped(db, stopped.id);
 });
 
 afterAll(() => server?.close());
 
 function client(token: string | undefined) {
-  return createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${server.url}/trpc`, headers: token ? { authorization: `Bearer ${token}` } : {} })] });
+  return createTRPCClient<AppRouter>({
+    links: [httpBatchLink({ url: `${server.url}/trpc`, headers: token ? { authorization: `Bearer ${token}` } : {} })],
+  });
 }
 
 describe('instances on /healthz and instances.list', () => {
-  it('lists every instance to a caller with the token, each alive, lapsed or stopped by the lease, with its heartbeat\'s age', async () => {
+  it("lists every instance to a caller with the token, each alive, lapsed or stopped by the lease, with its heartbeat's age", async () => {
     const listed = await client(TOKEN).instances.list.query();
 
     expect(listed.leaseMs).toBe(LEASE_MS);
@@ -48,7 +54,9 @@ describe('instances on /healthz and instances.list', () => {
   });
 
   it('keeps instances.list behind the token', async () => {
-    const refused = await client(undefined).instances.list.query().catch((error: unknown) => error);
+    const refused = await client(undefined)
+      .instances.list.query()
+      .catch((error: unknown) => error);
 
     expect(refused).toBeInstanceOf(TRPCClientError);
     expect(refused).toMatchObject({ data: { code: 'UNAUTHORIZED' } });
@@ -59,7 +67,11 @@ describe('instances on /healthz and instances.list', () => {
     const text = await response.text();
 
     expect(response.status).toBe(200);
-    expect(JSON.parse(text)).toMatchObject({ status: 'ok', auth: 'token', instanceCounts: { alive: 1, lapsed: 1, stopped: 1 } });
+    expect(JSON.parse(text)).toMatchObject({
+      status: 'ok',
+      auth: 'token',
+      instanceCounts: { alive: 1, lapsed: 1, stopped: 1 },
+    });
     expect(JSON.parse(text)).not.toHaveProperty('instances');
     for (const instance of [alive, lapsed, stopped]) {
       expect(text).not.toContain(instance.hostname);
@@ -69,7 +81,9 @@ describe('instances on /healthz and instances.list', () => {
 
   it('lists the instances on /healthz to a request with the token, but not to one naming a Host the server does not answer for', async () => {
     const withToken = await fetch(`${server.url}/healthz`, { headers: { authorization: `Bearer ${TOKEN}` } });
-    const body = (await withToken.json()) as { instances?: { id: string; hostname: string; pid: number; state: string }[] };
+    const body = (await withToken.json()) as {
+      instances?: { id: string; hostname: string; pid: number; state: string }[];
+    };
     expect(body.instances).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ id: alive.id, hostname: alive.hostname, pid: alive.pid, state: 'alive' }),
@@ -78,7 +92,10 @@ describe('instances on /healthz and instances.list', () => {
     );
 
     // A page on another name that resolves here (DNS rebinding) reads /healthz, but not the details.
-    const rebound = await sendRaw(server.url, { path: '/healthz', headers: { host: 'attacker.example', authorization: `Bearer ${TOKEN}` } });
+    const rebound = await sendRaw(server.url, {
+      path: '/healthz',
+      headers: { host: 'attacker.example', authorization: `Bearer ${TOKEN}` },
+    });
     expect(rebound.status).toBe(200);
     expect(rebound.body).not.toContain(alive.hostname);
     expect(JSON.parse(rebound.body)).toMatchObject({ instanceCounts: { alive: 1, lapsed: 1, stopped: 1 } });
@@ -88,13 +105,26 @@ describe('instances on /healthz and instances.list', () => {
     const runs = MAX_LISTED_INSTANCES + 20;
     await server.dependencies.db
       .insertInto('instance')
-      .values(Array.from({ length: runs }, (_, index) => ({ id: randomUUID(), role: 'cli' as const, hostname: 'laptop', pid: 9000 + index, stopped_at: new Date() })))
+      .values(
+        Array.from({ length: runs }, (_, index) => ({
+          id: randomUUID(),
+          role: 'cli' as const,
+          hostname: 'laptop',
+          pid: 9000 + index,
+          stopped_at: new Date(),
+        })),
+      )
       .execute();
 
     const listed = await client(TOKEN).instances.list.query();
 
     expect(listed.items).toHaveLength(MAX_LISTED_INSTANCES);
-    expect(listed.items.slice(0, 2).map((item) => item.id).sort()).toEqual([alive.id, lapsed.id].sort());
+    expect(
+      listed.items
+        .slice(0, 2)
+        .map((item) => item.id)
+        .sort(),
+    ).toEqual([alive.id, lapsed.id].sort());
     const health = (await (await fetch(`${server.url}/healthz`)).json()) as { instanceCounts: unknown };
     expect(health.instanceCounts).toEqual({ alive: 1, lapsed: 1, stopped: runs + 1 });
   });

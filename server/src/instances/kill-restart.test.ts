@@ -10,7 +10,11 @@ import { dropSchemaStatement, testDatabaseUrl, withAdminClient } from '../../tes
 import { schemaNameOf, triageReply } from '../../test/triage-replies.js';
 import type { AppRouter } from '../routers/app.js';
 
-const MESSAGE: SupportMessage = { from: 'ada@example.com', subject: 'Where is my order?', body: 'Order A-1042 has not arrived.' };
+const MESSAGE: SupportMessage = {
+  from: 'ada@example.com',
+  subject: 'Where is my order?',
+  body: 'Order A-1042 has not arrived.',
+};
 const CHAINS = 3;
 const TEST_TIMEOUT_MS = 150_000;
 
@@ -67,20 +71,27 @@ async function startServer(): Promise<ServerProcess> {
   return server;
 }
 
-const clientOf = (server: ServerProcess) => createTRPCClient<AppRouter>({ links: [httpLink({ url: `${server.url}/trpc` })] });
+const clientOf = (server: ServerProcess) =>
+  createTRPCClient<AppRouter>({ links: [httpLink({ url: `${server.url}/trpc` })] });
 
 describe('a server killed with SIGKILL in the middle of its chains', () => {
   it(
     'resumes them once restarted: no finished step is called again, the cut-off call goes on as its next attempt, no row stays pending',
     async () => {
       // Intent recognition answers; entity extraction never does: every chain is in its second step when the process dies.
-      fake.respondWith((request) => (schemaNameOf(request) === 'entity_extraction' ? { kind: 'hang' } : triageReply(request)));
+      fake.respondWith((request) =>
+        schemaNameOf(request) === 'entity_extraction' ? { kind: 'hang' } : triageReply(request),
+      );
       const first = await startServer();
       const api = clientOf(first);
       const subjects = Array.from({ length: CHAINS }, (_, index) => `Where is my order? (${index})`);
       const chainIds: string[] = [];
       for (const subject of subjects) chainIds.push((await api.inbox.submit.mutate({ ...MESSAGE, subject })).chainId);
-      await expect.poll(async () => (await api.logs.list.query({ status: 'pending', name: 'entity extraction' })).items.length, { timeout: 20_000 }).toBe(CHAINS);
+      await expect
+        .poll(async () => (await api.logs.list.query({ status: 'pending', name: 'entity extraction' })).items.length, {
+          timeout: 20_000,
+        })
+        .toBe(CHAINS);
 
       first.child.kill('SIGKILL');
       expect(await first.exited).toBe('SIGKILL');
@@ -90,7 +101,9 @@ describe('a server killed with SIGKILL in the middle of its chains', () => {
 
       // PGlite: resumed at once; PostgreSQL: within a lease of the dead process's last heartbeat.
       for (const chainId of chainIds) {
-        await expect.poll(async () => (await restarted.chains.get.query({ chainId })).chain.status, { timeout: 30_000 }).toBe('succeeded');
+        await expect
+          .poll(async () => (await restarted.chains.get.query({ chainId })).chain.status, { timeout: 30_000 })
+          .toBe('succeeded');
       }
       expect((await restarted.logs.list.query({ status: 'pending' })).items).toHaveLength(0);
       for (const [index, chainId] of chainIds.entries()) {
@@ -100,7 +113,9 @@ describe('a server killed with SIGKILL in the middle of its chains', () => {
           ['entity extraction', 'succeeded'],
           ['reply drafting', 'succeeded'],
         ]);
-        expect(detail.logs.map((attempt) => [attempt.name, attempt.attempt, attempt.status, attempt.errorClass])).toEqual([
+        expect(
+          detail.logs.map((attempt) => [attempt.name, attempt.attempt, attempt.status, attempt.errorClass]),
+        ).toEqual([
           ['intent recognition', 1, 'ok', null],
           ['entity extraction', 1, 'error', 'InterruptedError'],
           ['entity extraction', 2, 'ok', null],
@@ -109,13 +124,17 @@ describe('a server killed with SIGKILL in the middle of its chains', () => {
         expect(detail.domain.triages).toHaveLength(1);
         expect(detail.domain.replyDrafts).toHaveLength(1);
         // The provider heard each task of this chain once, but the cut-off one twice.
-        const asked = fake.requests.filter((request) => JSON.stringify(request.body).includes(subjects[index] ?? '')).map(schemaNameOf);
+        const asked = fake.requests
+          .filter((request) => JSON.stringify(request.body).includes(subjects[index] ?? ''))
+          .map(schemaNameOf);
         expect(asked.filter((name) => name === 'intent_recognition')).toHaveLength(1);
         expect(asked.filter((name) => name === 'entity_extraction')).toHaveLength(2);
       }
       // The restarted server serves new chains to the end.
       const { chainId } = await restarted.inbox.submit.mutate(MESSAGE);
-      await expect.poll(async () => (await restarted.chains.get.query({ chainId })).chain.status, { timeout: 20_000 }).toBe('succeeded');
+      await expect
+        .poll(async () => (await restarted.chains.get.query({ chainId })).chain.status, { timeout: 20_000 })
+        .toBe('succeeded');
 
       second.child.kill('SIGTERM');
       expect(await second.exited).toBe(0);
@@ -126,12 +145,21 @@ describe('a server killed with SIGKILL in the middle of its chains', () => {
   it(
     'stopped with SIGTERM while its chains wait on a call (the drain runs out) and started again: finishes them, the aborted call made again as its next attempt',
     async () => {
-      fake.respondWith((request) => (schemaNameOf(request) === 'entity_extraction' ? { kind: 'hang' } : triageReply(request)));
+      fake.respondWith((request) =>
+        schemaNameOf(request) === 'entity_extraction' ? { kind: 'hang' } : triageReply(request),
+      );
       const first = await startServer();
       const api = clientOf(first);
       const chainIds: string[] = [];
-      for (let index = 0; index < CHAINS; index++) chainIds.push((await api.inbox.submit.mutate({ ...MESSAGE, subject: `Stopped gracefully (${index})` })).chainId);
-      await expect.poll(async () => (await api.logs.list.query({ status: 'pending', name: 'entity extraction' })).items.length, { timeout: 20_000 }).toBe(CHAINS);
+      for (let index = 0; index < CHAINS; index++)
+        chainIds.push(
+          (await api.inbox.submit.mutate({ ...MESSAGE, subject: `Stopped gracefully (${index})` })).chainId,
+        );
+      await expect
+        .poll(async () => (await api.logs.list.query({ status: 'pending', name: 'entity extraction' })).items.length, {
+          timeout: 20_000,
+        })
+        .toBe(CHAINS);
 
       first.child.kill('SIGTERM');
       expect(await first.exited).toBe(0);
@@ -140,9 +168,13 @@ describe('a server killed with SIGKILL in the middle of its chains', () => {
       const restarted = clientOf(second);
 
       for (const chainId of chainIds) {
-        await expect.poll(async () => (await restarted.chains.get.query({ chainId })).chain.status, { timeout: 30_000 }).toBe('succeeded');
+        await expect
+          .poll(async () => (await restarted.chains.get.query({ chainId })).chain.status, { timeout: 30_000 })
+          .toBe('succeeded');
         const detail = await restarted.chains.get.query({ chainId });
-        expect(detail.logs.map((attempt) => [attempt.name, attempt.attempt, attempt.status, attempt.errorClass])).toEqual([
+        expect(
+          detail.logs.map((attempt) => [attempt.name, attempt.attempt, attempt.status, attempt.errorClass]),
+        ).toEqual([
           ['intent recognition', 1, 'ok', null],
           ['entity extraction', 1, 'error', 'AbortedError'],
           ['entity extraction', 2, 'ok', null],

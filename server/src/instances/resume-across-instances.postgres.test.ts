@@ -15,7 +15,11 @@ import type { AppRouter } from '../routers/app.js';
 const CHAINS = 20;
 const LEASE_MS = 1_000;
 const TEST_TIMEOUT_MS = 150_000;
-const MESSAGE: SupportMessage = { from: 'ada@example.com', subject: 'Where is my order?', body: 'Order A-1042 has not arrived.' };
+const MESSAGE: SupportMessage = {
+  from: 'ada@example.com',
+  subject: 'Where is my order?',
+  body: 'Order A-1042 has not arrived.',
+};
 
 interface Instance {
   id: string;
@@ -55,7 +59,11 @@ async function startInstance(): Promise<Instance> {
     schema,
     fake,
     instanceId: id,
-    env: { CHAINLOG_MAX_RUNNING_CHAINS: String(CHAINS), CHAINLOG_INSTANCE_HEARTBEAT_MS: '200', CHAINLOG_INSTANCE_LEASE_MS: String(LEASE_MS) },
+    env: {
+      CHAINLOG_MAX_RUNNING_CHAINS: String(CHAINS),
+      CHAINLOG_INSTANCE_HEARTBEAT_MS: '200',
+      CHAINLOG_INSTANCE_LEASE_MS: String(LEASE_MS),
+    },
   });
   const api = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${server.url}/trpc` })] });
   const instance = { id, server, api };
@@ -75,7 +83,11 @@ describe('an instance killed with SIGKILL while it runs 20 chains', () => {
       const chainIds: string[] = [];
       for (const subject of subjects) chainIds.push((await a.api.inbox.submit.mutate({ ...MESSAGE, subject })).chainId);
       await expect
-        .poll(async () => (await a.api.logs.list.query({ status: 'pending', name: 'entity extraction', limit: 100 })).items.length, { timeout: 30_000 })
+        .poll(
+          async () =>
+            (await a.api.logs.list.query({ status: 'pending', name: 'entity extraction', limit: 100 })).items.length,
+          { timeout: 30_000 },
+        )
         .toBe(CHAINS);
       const [b, c] = await Promise.all([startInstance(), startInstance()]);
 
@@ -85,7 +97,11 @@ describe('an instance killed with SIGKILL while it runs 20 chains', () => {
       entityHangs = false;
 
       await expect
-        .poll(async () => (await query<{ count: string }>(`select count(*) from chain where status = 'succeeded'`))[0]?.count, { timeout: 60_000, interval: 100 })
+        .poll(
+          async () =>
+            (await query<{ count: string }>(`select count(*) from chain where status = 'succeeded'`))[0]?.count,
+          { timeout: 60_000, interval: 100 },
+        )
         .toBe(String(CHAINS));
       // Printed, not asserted: timing belongs to the bench.
       console.info(`all ${CHAINS} chains finished ${Date.now() - killedAt} ms after the kill (lease ${LEASE_MS} ms)`);
@@ -95,16 +111,29 @@ describe('an instance killed with SIGKILL while it runs 20 chains', () => {
       const finishedEvents = await query<{ chain_id: string; count: string }>(
         `select chain_id, count(*) from chain_event where type = 'chain_finished' group by chain_id`,
       );
-      expect(finishedEvents.map((row) => [row.chain_id, row.count]).sort()).toEqual(chainIds.map((id) => [id, '1']).sort());
+      expect(finishedEvents.map((row) => [row.chain_id, row.count]).sort()).toEqual(
+        chainIds.map((id) => [id, '1']).sort(),
+      );
       const runners = await query<{ instance_id: string }>(`select distinct instance_id from chain`);
       expect(runners.every((row) => row.instance_id === b.id || row.instance_id === c.id)).toBe(true);
 
       for (const [index, chainId] of chainIds.entries()) {
-        const asked = fake.requests.filter((request) => JSON.stringify(request.body).includes(subjects[index] ?? '')).map(schemaNameOf);
+        const asked = fake.requests
+          .filter((request) => JSON.stringify(request.body).includes(subjects[index] ?? ''))
+          .map(schemaNameOf);
         // Finished before the kill: asked once. Cut off: asked again, once.
-        expect({ chainId, intent: asked.filter((name) => name === 'intent_recognition').length }).toEqual({ chainId, intent: 1 });
-        expect({ chainId, entities: asked.filter((name) => name === 'entity_extraction').length }).toEqual({ chainId, entities: 2 });
-        expect({ chainId, reply: asked.filter((name) => name === 'reply_drafting').length }).toEqual({ chainId, reply: 1 });
+        expect({ chainId, intent: asked.filter((name) => name === 'intent_recognition').length }).toEqual({
+          chainId,
+          intent: 1,
+        });
+        expect({ chainId, entities: asked.filter((name) => name === 'entity_extraction').length }).toEqual({
+          chainId,
+          entities: 2,
+        });
+        expect({ chainId, reply: asked.filter((name) => name === 'reply_drafting').length }).toEqual({
+          chainId,
+          reply: 1,
+        });
         const domain = await query<{ triages: string; drafts: string }>(
           `select (select count(*) from triage where chain_id = $1) as triages, (select count(*) from reply_draft where chain_id = $1) as drafts`,
           [chainId],

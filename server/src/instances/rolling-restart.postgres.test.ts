@@ -21,7 +21,11 @@ type ChainEvent = RouterOutputs['chains']['events'] extends AsyncIterable<{ data
 
 // Node 20 has no global WebSocket; ws's type lacks the DOM-only dispatchEvent, which tRPC never calls.
 const NodeWebSocket = WebSocket as unknown as typeof globalThis.WebSocket;
-const MESSAGE: SupportMessage = { from: 'ada@example.com', subject: 'Where is my order?', body: 'Order A-1042 has not arrived.' };
+const MESSAGE: SupportMessage = {
+  from: 'ada@example.com',
+  subject: 'Where is my order?',
+  body: 'Order A-1042 has not arrived.',
+};
 const TEST_TIMEOUT_MS = 180_000;
 
 interface Instance {
@@ -58,7 +62,12 @@ async function startInstance(id: string): Promise<Instance> {
     schema,
     fake,
     instanceId: id,
-    env: { CHAINLOG_MAX_RUNNING_CHAINS: '16', CHAINLOG_SHUTDOWN_TIMEOUT_MS: '300', CHAINLOG_INSTANCE_HEARTBEAT_MS: '200', CHAINLOG_INSTANCE_LEASE_MS: '1000' },
+    env: {
+      CHAINLOG_MAX_RUNNING_CHAINS: '16',
+      CHAINLOG_SHUTDOWN_TIMEOUT_MS: '300',
+      CHAINLOG_INSTANCE_HEARTBEAT_MS: '200',
+      CHAINLOG_INSTANCE_LEASE_MS: '1000',
+    },
   });
   everyProcess.push(server);
   const instance = { id, server };
@@ -92,7 +101,12 @@ async function submit(): Promise<string | undefined> {
 }
 
 /** Follows one chain over a WebSocket that reconnects, through the "load balancer", to a live instance. */
-function follow(chainId: string): { events: ChainEvent[]; errors: unknown[]; done: Promise<void>; close(): Promise<void> } {
+function follow(chainId: string): {
+  events: ChainEvent[];
+  errors: unknown[];
+  done: Promise<void>;
+  close(): Promise<void>;
+} {
   const wsClient = createWSClient({
     url: () => `${pickLive().server.url.replace(/^http/, 'ws')}/trpc`,
     WebSocket: NodeWebSocket,
@@ -159,10 +173,16 @@ describe('a rolling restart of three instances under a steady stream of submissi
       submitting = false;
       await submitter;
 
-      console.info(`rolling restart: ${acknowledged.length} submissions acknowledged, ${refused} refused (sent to an instance on its way down)`);
+      console.info(
+        `rolling restart: ${acknowledged.length} submissions acknowledged, ${refused} refused (sent to an instance on its way down)`,
+      );
       expect(acknowledged.length).toBeGreaterThan(30);
       await expect
-        .poll(async () => (await query<{ count: string }>(`select count(*) from chain where status = 'succeeded'`))[0]?.count, { timeout: 60_000, interval: 200 })
+        .poll(
+          async () =>
+            (await query<{ count: string }>(`select count(*) from chain where status = 'succeeded'`))[0]?.count,
+          { timeout: 60_000, interval: 200 },
+        )
         .toBe(String(acknowledged.length));
       expect(await query(`select id from inference_log where status = 'pending'`)).toEqual([]);
       // Drains shorter than a chain: some calls were aborted by a shutdown and made again, as their next attempt, by
@@ -172,7 +192,9 @@ describe('a rolling restart of three instances under a steady stream of submissi
          where chain_id in (select chain_id from inference_log where error->>'class' = 'AbortedError')
          group by chain_id, name having bool_or(error->>'class' = 'AbortedError')`,
       );
-      console.info(`rolling restart: ${resumed.length} calls cut off by a drain and made again after their chain was handed back`);
+      console.info(
+        `rolling restart: ${resumed.length} calls cut off by a drain and made again after their chain was handed back`,
+      );
       expect(resumed.length).toBeGreaterThan(0);
       const okAfterAbort = await query<{ count: string }>(
         `select count(*) from inference_log as later where later.status = 'ok' and exists (
@@ -180,13 +202,20 @@ describe('a rolling restart of three instances under a steady stream of submissi
              and cut.name = later.name and later.attempt = cut.attempt + 1)`,
       );
       expect(Number(okAfterAbort[0]?.count)).toBe(resumed.length);
-      const finishedEvents = await query<{ chain_id: string; count: string }>(`select chain_id, count(*) from chain_event where type = 'chain_finished' group by chain_id`);
-      expect(finishedEvents.map((row) => [row.chain_id, row.count]).sort()).toEqual(acknowledged.map((id) => [id, '1']).sort());
+      const finishedEvents = await query<{ chain_id: string; count: string }>(
+        `select chain_id, count(*) from chain_event where type = 'chain_finished' group by chain_id`,
+      );
+      expect(finishedEvents.map((row) => [row.chain_id, row.count]).sort()).toEqual(
+        acknowledged.map((id) => [id, '1']).sort(),
+      );
 
       for (const follower of followers) await within(follower.done, 30_000, 'a follower to see its chain finish');
       for (const [index, follower] of followers.entries()) {
         const chainId = acknowledged[index * 3];
-        const stored = await query<{ id: string }>(`select id::text as id from chain_event where chain_id = $1 order by chain_event.id`, [chainId]);
+        const stored = await query<{ id: string }>(
+          `select id::text as id from chain_event where chain_id = $1 order by chain_event.id`,
+          [chainId],
+        );
         expect(follower.errors).toEqual([]);
         // Every stored event, each once, in id order, across the reconnects.
         expect(follower.events.map((event) => event.id)).toEqual(stored.map((row) => row.id));

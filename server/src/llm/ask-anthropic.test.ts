@@ -95,7 +95,11 @@ describe('ask() through the Anthropic SDK, native structured output', () => {
   });
 
   it('logs the usage, the cost and the request id of the response', async () => {
-    harness.fake.enqueue({ kind: 'json', value: { ...ISSUE, serialNumber: 'SN-1' }, usage: { inputTokens: 2_000, outputTokens: 100 } });
+    harness.fake.enqueue({
+      kind: 'json',
+      value: { ...ISSUE, serialNumber: 'SN-1' },
+      usage: { inputTokens: 2_000, outputTokens: 100 },
+    });
 
     const result = await llm().ask(issueTask, { message: 'Kettle SN-1 is dead.' }, { chainId: newChainId() });
 
@@ -129,23 +133,37 @@ describe('ask() through the Anthropic SDK, native structured output', () => {
     expect(harness.fake.requests).toHaveLength(1);
     const rows = await chainRows(harness.db, chainId);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ status: 'error', error: { code: 'refusal' }, response: { stop_reason: 'refusal' } });
+    expect(rows[0]).toMatchObject({
+      status: 'error',
+      error: { code: 'refusal' },
+      response: { stop_reason: 'refusal' },
+    });
   });
 
   it('throws TruncationError when stop_reason is max_tokens', async () => {
     harness.fake.enqueue({ kind: 'truncated', text: '{"product": "ket' });
     const chainId = newChainId();
 
-    await rejectionOf(llm().ask(issueTask, { message: 'A long complaint.' }, { chainId, params: { maxTokens: 5 } }), TruncationError);
+    await rejectionOf(
+      llm().ask(issueTask, { message: 'A long complaint.' }, { chainId, params: { maxTokens: 5 } }),
+      TruncationError,
+    );
 
     expect(bodyOf(harness.fake.requests[0]).max_tokens).toBe(5);
     const rows = await chainRows(harness.db, chainId);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ status: 'error', error: { code: 'truncated' }, response: { stop_reason: 'max_tokens' } });
+    expect(rows[0]).toMatchObject({
+      status: 'error',
+      error: { code: 'truncated' },
+      response: { stop_reason: 'max_tokens' },
+    });
   });
 
   it('lets the SDK retry a 429 within one attempt: one ok row, two requests received', async () => {
-    harness.fake.enqueue({ kind: 'status', status: 429, headers: { 'retry-after-ms': '1' } }, { kind: 'json', value: ISSUE });
+    harness.fake.enqueue(
+      { kind: 'status', status: 429, headers: { 'retry-after-ms': '1' } },
+      { kind: 'json', value: ISSUE },
+    );
     const chainId = newChainId();
 
     const result = await llm().ask(issueTask, { message: 'Rate limited kettle.' }, { chainId });
@@ -160,7 +178,10 @@ describe('ask() through the Anthropic SDK, native structured output', () => {
 
 describe('ask() through the Anthropic SDK, tool mode', () => {
   const llm = () =>
-    harness.createLlm({ tasks: [issueTask], config: { providers: { anthropic: { type: 'anthropic', structuredOutput: 'tool' } } } });
+    harness.createLlm({
+      tasks: [issueTask],
+      config: { providers: { anthropic: { type: 'anthropic', structuredOutput: 'tool' } } },
+    });
 
   it('forces a tool whose input schema is the output schema, and reads the tool_use answer', async () => {
     harness.fake.enqueue({ kind: 'json', value: { ...ISSUE, serialNumber: null } });
@@ -182,14 +203,20 @@ describe('ask() through the Anthropic SDK, tool mode', () => {
     expect(rows[0]).toMatchObject({
       status: 'ok',
       output: ISSUE,
-      response: { stop_reason: 'tool_use', content: [{ type: 'tool_use', name: toolName, input: { ...ISSUE, serialNumber: null } }] },
+      response: {
+        stop_reason: 'tool_use',
+        content: [{ type: 'tool_use', name: toolName, input: { ...ISSUE, serialNumber: null } }],
+      },
     });
   });
 });
 
 describe('ask() through the Anthropic SDK, with bounds Anthropic refuses in a schema', () => {
   const llm = (structuredOutput: 'native' | 'tool') =>
-    harness.createLlm({ tasks: [verdictTask], config: { providers: { anthropic: { type: 'anthropic', structuredOutput } } } });
+    harness.createLlm({
+      tasks: [verdictTask],
+      config: { providers: { anthropic: { type: 'anthropic', structuredOutput } } },
+    });
 
   it('moves numeric bounds and minItems above 1 into the description of the native output schema', async () => {
     harness.fake.enqueue({ kind: 'json', value: VERDICT });
@@ -197,7 +224,9 @@ describe('ask() through the Anthropic SDK, with bounds Anthropic refuses in a sc
     const result = await llm('native').ask(verdictTask, { claim: 'the parcel was lost' }, { chainId: newChainId() });
 
     expect(result.output).toEqual(VERDICT);
-    expect(bodyOf(harness.fake.requests[0]).output_config).toEqual({ format: { type: 'json_schema', schema: VERDICT_SCHEMA } });
+    expect(bodyOf(harness.fake.requests[0]).output_config).toEqual({
+      format: { type: 'json_schema', schema: VERDICT_SCHEMA },
+    });
   });
 
   it('moves them into the description of the forced tool input schema too', async () => {
@@ -212,7 +241,10 @@ describe('ask() through the Anthropic SDK, with bounds Anthropic refuses in a sc
   });
 
   it('still holds the answer to those bounds with zod, asking again when the model breaks them', async () => {
-    harness.fake.enqueue({ kind: 'json', value: { confidence: 1.5, reasons: ['a hunch'] } }, { kind: 'json', value: VERDICT });
+    harness.fake.enqueue(
+      { kind: 'json', value: { confidence: 1.5, reasons: ['a hunch'] } },
+      { kind: 'json', value: VERDICT },
+    );
     const chainId = newChainId();
 
     const result = await llm('native').ask(verdictTask, { claim: 'the parcel was lost' }, { chainId });

@@ -92,7 +92,10 @@ describe('ask() chains', () => {
   it('starts a chain of its own when runInChain gets no id, and every ask inside joins it', async () => {
     harness.fake.respondWith(echo);
 
-    const { started, seen } = await runInChain(undefined, async (started) => ({ started, seen: await summariseThenClassify('x') }));
+    const { started, seen } = await runInChain(undefined, async (started) => ({
+      started,
+      seen: await summariseThenClassify('x'),
+    }));
 
     expect(started).toMatch(UUID_V7);
     expect(seen).toEqual([started, started]);
@@ -110,8 +113,12 @@ describe('ask() chains', () => {
     });
 
     expect(result.chainId).toBe(explicitChain);
-    expect((await chainRows(harness.db, contextChain)).map((row) => row.output)).toEqual([{ echo: 'in the context chain' }]);
-    expect((await chainRows(harness.db, explicitChain)).map((row) => row.output)).toEqual([{ echo: 'in the explicit chain' }]);
+    expect((await chainRows(harness.db, contextChain)).map((row) => row.output)).toEqual([
+      { echo: 'in the context chain' },
+    ]);
+    expect((await chainRows(harness.db, explicitChain)).map((row) => row.output)).toEqual([
+      { echo: 'in the explicit chain' },
+    ]);
   });
 
   it('keeps concurrent chains apart while their calls are in flight at the same time', async () => {

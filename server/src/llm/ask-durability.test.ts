@@ -58,7 +58,10 @@ function createLlm(logStatements?: (execute: ExecuteLogStatement) => ExecuteLogS
 
 /** Log statements where every batch of pending rows fails, as when the database drops the connection meanwhile. */
 function failingPendingInserts(execute: ExecuteLogStatement): ExecuteLogStatement {
-  return (statement) => (statement.name?.startsWith('inference_log_pending') ? Promise.reject(new Error('connection lost')) : execute(statement));
+  return (statement) =>
+    statement.name?.startsWith('inference_log_pending')
+      ? Promise.reject(new Error('connection lost'))
+      : execute(statement);
 }
 
 /** A promise with its resolve function, to hold the fake's answer until the test lets it go. */
@@ -126,7 +129,12 @@ describe('ask() keeps inference_log durable', () => {
 
     expect(result.logId).toBe(pending.id);
     const finished = await findLog(harness.db, pending.id);
-    expect(finished).toMatchObject({ status: 'ok', output: { echo: 'hold the line' }, error: null, request: pending.request });
+    expect(finished).toMatchObject({
+      status: 'ok',
+      output: { echo: 'hold the line' },
+      error: null,
+      request: pending.request,
+    });
     expect(finished?.created_at).toEqual(pending.created_at);
     expect(finished?.finished_at).toBeInstanceOf(Date);
     expect(finished?.latency_ms).toBeGreaterThan(0);
@@ -140,7 +148,10 @@ describe('ask() keeps inference_log durable', () => {
       harness.fake.respondWith(echo);
       const rowsBefore = await countAllRows();
 
-      const error = await rejectionOf(createLlm().ask(echoTask, { text: 'never sent' }, { chainId }), InvalidChainIdError);
+      const error = await rejectionOf(
+        createLlm().ask(echoTask, { text: 'never sent' }, { chainId }),
+        InvalidChainIdError,
+      );
 
       expect(error.chainId).toBe(chainId);
       expect(harness.fake.requests).toHaveLength(0);
@@ -155,63 +166,72 @@ describe('ask() keeps inference_log durable', () => {
     expect(work).not.toHaveBeenCalled();
   });
 
-  it.each(UNSTORABLE)('logs a prompt and an answer holding %s, with U+FFFD in the jsonb, and the call succeeds', async (_what, bad) => {
-    harness.fake.respondWith(echo);
-    const text = `before${bad}after`;
-    const chainId = newChainId();
+  it.each(UNSTORABLE)(
+    'logs a prompt and an answer holding %s, with U+FFFD in the jsonb, and the call succeeds',
+    async (_what, bad) => {
+      harness.fake.respondWith(echo);
+      const text = `before${bad}after`;
+      const chainId = newChainId();
 
-    const result = await createLlm().ask(echoTask, { text }, { chainId });
+      const result = await createLlm().ask(echoTask, { text }, { chainId });
 
-    // The caller gets the answer as the model gave it; only the stored copy is changed.
-    expect(result.output).toEqual({ echo: text });
-    const row = onlyRow(await chainRows(harness.db, chainId));
-    expect(row).toMatchObject({ id: result.logId, status: 'ok', output: { echo: `before${REPLACEMENT}after` } });
-    expect(messagesOf(row.request).at(-1)?.content).toBe(`before${REPLACEMENT}after`);
-    // OpenAI sends the answer as JSON text: the character is an escape sequence there, which jsonb holds as it came.
-    expect(row.response).toMatchObject({ choices: [{ message: { content: JSON.stringify({ echo: text }) } }] });
-  });
+      // The caller gets the answer as the model gave it; only the stored copy is changed.
+      expect(result.output).toEqual({ echo: text });
+      const row = onlyRow(await chainRows(harness.db, chainId));
+      expect(row).toMatchObject({ id: result.logId, status: 'ok', output: { echo: `before${REPLACEMENT}after` } });
+      expect(messagesOf(row.request).at(-1)?.content).toBe(`before${REPLACEMENT}after`);
+      // OpenAI sends the answer as JSON text: the character is an escape sequence there, which jsonb holds as it came.
+      expect(row.response).toMatchObject({ choices: [{ message: { content: JSON.stringify({ echo: text }) } }] });
+    },
+  );
 
-  it.each(UNSTORABLE)('logs a provider body whose parsed answer holds %s, with U+FFFD in the response jsonb', async (_what, bad) => {
-    harness.fake.respondWith(echo);
-    const text = `tool${bad}input`;
-    const chainId = newChainId();
-    const llm = harness.createLlm({
-      tasks: [echoTask],
-      config: { providers: { anthropic: { type: 'anthropic', structuredOutput: 'tool' } } },
-    });
+  it.each(UNSTORABLE)(
+    'logs a provider body whose parsed answer holds %s, with U+FFFD in the response jsonb',
+    async (_what, bad) => {
+      harness.fake.respondWith(echo);
+      const text = `tool${bad}input`;
+      const chainId = newChainId();
+      const llm = harness.createLlm({
+        tasks: [echoTask],
+        config: { providers: { anthropic: { type: 'anthropic', structuredOutput: 'tool' } } },
+      });
 
-    // A forced tool call: the answer arrives as parsed JSON in the response body, NUL included.
-    const result = await llm.ask(echoTask, { text }, { chainId, model: 'anthropic:claude-haiku-4-5' });
+      // A forced tool call: the answer arrives as parsed JSON in the response body, NUL included.
+      const result = await llm.ask(echoTask, { text }, { chainId, model: 'anthropic:claude-haiku-4-5' });
 
-    expect(result.output).toEqual({ echo: text });
-    const row = onlyRow(await chainRows(harness.db, chainId));
-    expect(row).toMatchObject({
-      status: 'ok',
-      provider: 'anthropic',
-      output: { echo: `tool${REPLACEMENT}input` },
-      response: { content: [{ type: 'tool_use', input: { echo: `tool${REPLACEMENT}input` } }] },
-    });
-  });
+      expect(result.output).toEqual({ echo: text });
+      const row = onlyRow(await chainRows(harness.db, chainId));
+      expect(row).toMatchObject({
+        status: 'ok',
+        provider: 'anthropic',
+        output: { echo: `tool${REPLACEMENT}input` },
+        response: { content: [{ type: 'tool_use', input: { echo: `tool${REPLACEMENT}input` } }] },
+      });
+    },
+  );
 
-  it.each(UNSTORABLE)('logs a provider body with %s in an object key, with U+FFFD in the key, and the call succeeds', async (_what, bad) => {
-    const chainId = newChainId();
-    // The model fills the forced tool's input; a stray key is its own doing, and the output schema drops it.
-    harness.fake.respondWith(() => ({ kind: 'json', value: { echo: 'fine', [`stray${bad}key`]: 1 } }));
-    const llm = harness.createLlm({
-      tasks: [echoTask],
-      config: { providers: { anthropic: { type: 'anthropic', structuredOutput: 'tool' } } },
-    });
+  it.each(UNSTORABLE)(
+    'logs a provider body with %s in an object key, with U+FFFD in the key, and the call succeeds',
+    async (_what, bad) => {
+      const chainId = newChainId();
+      // The model fills the forced tool's input; a stray key is its own doing, and the output schema drops it.
+      harness.fake.respondWith(() => ({ kind: 'json', value: { echo: 'fine', [`stray${bad}key`]: 1 } }));
+      const llm = harness.createLlm({
+        tasks: [echoTask],
+        config: { providers: { anthropic: { type: 'anthropic', structuredOutput: 'tool' } } },
+      });
 
-    const result = await llm.ask(echoTask, { text: 'keys' }, { chainId, model: 'anthropic:claude-haiku-4-5' });
+      const result = await llm.ask(echoTask, { text: 'keys' }, { chainId, model: 'anthropic:claude-haiku-4-5' });
 
-    expect(result.output).toEqual({ echo: 'fine' });
-    const row = onlyRow(await chainRows(harness.db, chainId));
-    expect(row).toMatchObject({
-      status: 'ok',
-      output: { echo: 'fine' },
-      response: { content: [{ type: 'tool_use', input: { echo: 'fine', [`stray${REPLACEMENT}key`]: 1 } }] },
-    });
-  });
+      expect(result.output).toEqual({ echo: 'fine' });
+      const row = onlyRow(await chainRows(harness.db, chainId));
+      expect(row).toMatchObject({
+        status: 'ok',
+        output: { echo: 'fine' },
+        response: { content: [{ type: 'tool_use', input: { echo: 'fine', [`stray${REPLACEMENT}key`]: 1 } }] },
+      });
+    },
+  );
 
   it('leaves an error row with code aborted, not a pending one, when the caller aborts mid-call', async () => {
     hangEveryRequest();
@@ -238,7 +258,9 @@ describe('ask() keeps inference_log durable', () => {
     const llm = createLlm();
     const chainIds = [newChainId(), newChainId(), newChainId()];
 
-    const outcomes = chainIds.map((chainId) => rejectionOf(llm.ask(echoTask, { text: `call in ${chainId}` }, { chainId }), AbortedError));
+    const outcomes = chainIds.map((chainId) =>
+      rejectionOf(llm.ask(echoTask, { text: `call in ${chainId}` }, { chainId }), AbortedError),
+    );
     await vi.waitFor(() => expect(harness.fake.requests).toHaveLength(chainIds.length), { timeout: 5_000 });
     expect(llm.inFlight()).toBe(chainIds.length);
     llm.abortAll('the test is shutting down');
@@ -248,7 +270,11 @@ describe('ask() keeps inference_log durable', () => {
     const errors = await Promise.all(outcomes);
     for (const [index, chainId] of chainIds.entries()) {
       const row = onlyRow(await chainRows(harness.db, chainId));
-      expect(row).toMatchObject({ id: errors[index]?.logId, status: 'error', error: { class: 'AbortedError', code: 'aborted' } });
+      expect(row).toMatchObject({
+        id: errors[index]?.logId,
+        status: 'error',
+        error: { class: 'AbortedError', code: 'aborted' },
+      });
       expect(row.finished_at).toBeInstanceOf(Date);
     }
   });
@@ -261,12 +287,20 @@ describe('ask() keeps inference_log durable', () => {
     const result = await createLlm(failingPendingInserts).ask(echoTask, { text: 'still logged' }, { chainId });
 
     expect(result.output).toEqual({ echo: 'still logged' });
-    expect(onlyRow(await chainRows(harness.db, chainId))).toMatchObject({ id: result.logId, status: 'ok', output: { echo: 'still logged' } });
+    expect(onlyRow(await chainRows(harness.db, chainId))).toMatchObject({
+      id: result.logId,
+      status: 'ok',
+      output: { echo: 'still logged' },
+    });
   });
 
   it('ends the row as an error without the answer when the database refuses the finished row, and throws LogWriteError', async () => {
     // 2^31 tokens do not fit inference_log.input_tokens (integer), so only the finished row fails.
-    harness.fake.respondWith(() => ({ kind: 'json', value: { echo: 'too many tokens' }, usage: { inputTokens: 2 ** 31, outputTokens: 1 } }));
+    harness.fake.respondWith(() => ({
+      kind: 'json',
+      value: { echo: 'too many tokens' },
+      usage: { inputTokens: 2 ** 31, outputTokens: 1 },
+    }));
     const chainId = newChainId();
 
     const error = await rejectionOf(createLlm().ask(echoTask, { text: 'count me' }, { chainId }), LogWriteError);
@@ -278,14 +312,22 @@ describe('ask() keeps inference_log durable', () => {
       output: null,
       response: null,
       input_tokens: null,
-      error: { class: 'LogWriteError', code: 'log_write_failed', details: { reason: expect.stringMatching(/out of range/i) } },
+      error: {
+        class: 'LogWriteError',
+        code: 'log_write_failed',
+        details: { reason: expect.stringMatching(/out of range/i) },
+      },
     });
     expect(row.finished_at).toBeInstanceOf(Date);
     expect(messagesOf(row.request).at(-1)?.content).toBe('count me');
   });
 
   it('keeps the error of a failed attempt on LogWriteError, and in its row, when that row is refused too', async () => {
-    harness.fake.respondWith(() => ({ kind: 'refusal', message: 'I will not', usage: { inputTokens: 2 ** 31, outputTokens: 1 } }));
+    harness.fake.respondWith(() => ({
+      kind: 'refusal',
+      message: 'I will not',
+      usage: { inputTokens: 2 ** 31, outputTokens: 1 },
+    }));
     const chainId = newChainId();
 
     const error = await rejectionOf(createLlm().ask(echoTask, { text: 'refuse me' }, { chainId }), LogWriteError);
@@ -300,20 +342,23 @@ describe('ask() keeps inference_log durable', () => {
   it.each([
     [throwingTask, /the transform broke/],
     [bigintTask, /bigint/i],
-  ])('fails "%s" with TaskOutputError and an error row, without retrying, when its output code fails', async (task, reason) => {
-    harness.fake.respondWith(echo);
-    const chainId = newChainId();
+  ])(
+    'fails "%s" with TaskOutputError and an error row, without retrying, when its output code fails',
+    async (task, reason) => {
+      harness.fake.respondWith(echo);
+      const chainId = newChainId();
 
-    const error = await rejectionOf(createLlm().ask(task, { text: 'break me' }, { chainId }), TaskOutputError);
+      const error = await rejectionOf(createLlm().ask(task, { text: 'break me' }, { chainId }), TaskOutputError);
 
-    expect(error.message).toMatch(reason);
-    expect(harness.fake.requests).toHaveLength(1);
-    expect(onlyRow(await chainRows(harness.db, chainId))).toMatchObject({
-      id: error.logId,
-      status: 'error',
-      output: null,
-      response: expect.objectContaining({ object: 'chat.completion' }),
-      error: { class: 'TaskOutputError', code: 'task_output_failed', message: expect.stringMatching(reason) },
-    });
-  });
+      expect(error.message).toMatch(reason);
+      expect(harness.fake.requests).toHaveLength(1);
+      expect(onlyRow(await chainRows(harness.db, chainId))).toMatchObject({
+        id: error.logId,
+        status: 'error',
+        output: null,
+        response: expect.objectContaining({ object: 'chat.completion' }),
+        error: { class: 'TaskOutputError', code: 'task_output_failed', message: expect.stringMatching(reason) },
+      });
+    },
+  );
 });

@@ -1,6 +1,11 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeProvider, type FakeReply, type RecordedRequest, startFakeProvider } from '../../test/fake-provider.js';
+import {
+  type FakeProvider,
+  type FakeReply,
+  type RecordedRequest,
+  startFakeProvider,
+} from '../../test/fake-provider.js';
 import { FAULT_KINDS, type FaultInjector, createFaultInjector } from '../../test/fault-injector.js';
 import { type RunningServer, startRunningServer } from '../../test/running-server.js';
 import { TRIAGE_ANSWERS, triageReply } from '../../test/triage-replies.js';
@@ -39,7 +44,9 @@ afterAll(async () => {
 type Outcome = { ok: true } | { ok: false; error: unknown };
 
 describe('ask() under 30 % injected provider faults, in the running server', () => {
-  it('ends each of 500 calls with its output or a typed LlmError, leaves no row pending, and keeps answering others', { timeout: 120_000 }, async () => {
+  it('ends each of 500 calls with its output or a typed LlmError, leaves no row pending, and keeps answering others', {
+    timeout: 120_000,
+  }, async () => {
     const llm = server.dependencies.llm;
     const outcomes: Outcome[] = [];
     const probes: Promise<number[]>[] = [];
@@ -52,7 +59,11 @@ describe('ask() under 30 % injected provider faults, in the running server', () 
         // Half on OpenAI, half on Anthropic; two tasks; every message distinct, so the injector's draws are.
         const task = index % 2 === 0 ? 'intent recognition' : 'entity extraction';
         const model = Math.floor(index / 2) % 2 === 0 ? undefined : 'anthropic:claude-haiku-4-5';
-        const message = { from: `customer-${index}@example.com`, subject: `Order A-${1000 + index}`, body: `Where is order A-${1000 + index}?` };
+        const message = {
+          from: `customer-${index}@example.com`,
+          subject: `Order A-${1000 + index}`,
+          body: `Where is order A-${1000 + index}?`,
+        };
         const outcome = await llm.askByName(task, message, { model }).then(
           (): Outcome => ({ ok: true }),
           (error: unknown): Outcome => ({ ok: false, error }),
@@ -70,7 +81,8 @@ describe('ask() under 30 % injected provider faults, in the running server', () 
     for (const outcome of outcomes) {
       const name = outcome.ok ? 'ok' : LlmError.isInstance(outcome.error) ? outcome.error.name : 'untyped';
       byClass.set(name, (byClass.get(name) ?? 0) + 1);
-      if (!outcome.ok && (!LlmError.isInstance(outcome.error) || outcome.error.name === 'LlmError')) untyped.push(outcome.error);
+      if (!outcome.ok && (!LlmError.isInstance(outcome.error) || outcome.error.name === 'LlmError'))
+        untyped.push(outcome.error);
     }
     const rows = await sql<{ status: string; code: string | null; rows: number }>`
       select status, error->>'code' as code, count(*)::int as rows from inference_log group by 1, 2 order by 1, 2
@@ -109,7 +121,10 @@ describe('ask() under 30 % injected provider faults, in the running server', () 
 /** GET /healthz and logs.list over HTTP while the calls run; their statuses. */
 async function probeServer(): Promise<number[]> {
   const input = encodeURIComponent(JSON.stringify({ limit: 5 }));
-  const answers = await Promise.all([fetch(`${server.url}/healthz`), fetch(`${server.url}/trpc/logs.list?input=${input}`)]);
+  const answers = await Promise.all([
+    fetch(`${server.url}/healthz`),
+    fetch(`${server.url}/trpc/logs.list?input=${input}`),
+  ]);
   await Promise.all(answers.map((answer) => answer.arrayBuffer()));
   return answers.map((answer) => answer.status);
 }
@@ -119,7 +134,9 @@ function triageAnswer(request: RecordedRequest): FakeReply {
   if (request.api === 'openai') return triageReply(request);
   const properties = anthropicSchemaProperties(request.body);
   const match = Object.values(TRIAGE_ANSWERS).find((answer) => sameKeys(Object.keys(answer), properties));
-  return match ? { kind: 'json', value: match } : { kind: 'status', status: 400, message: 'fake provider: no triage answer for this schema' };
+  return match
+    ? { kind: 'json', value: match }
+    : { kind: 'status', status: 400, message: 'fake provider: no triage answer for this schema' };
 }
 
 function anthropicSchemaProperties(body: unknown): string[] {

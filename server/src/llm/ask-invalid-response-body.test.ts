@@ -26,7 +26,8 @@ const anthropicTask = defineTask({
   prompt: ({ question }) => [{ role: 'user', content: question }],
 });
 
-const PROXY_PAGE = '<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1><hr>nginx</body></html>';
+const PROXY_PAGE =
+  '<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1><hr>nginx</body></html>';
 const REQUEST_ID = /^req_fake_\d+$/;
 
 const harness = useLlmHarness();
@@ -76,7 +77,10 @@ describe.each([
 
   it('keeps the body of a reply that claims JSON but is cut off (the SDK alone would throw a bare SyntaxError)', async () => {
     const cutOff = '{"id":"msg_01","type":"message","content":[{"type":"te';
-    harness.fake.enqueue({ kind: 'raw', body: cutOff, contentType: 'application/json' }, { kind: 'json', value: VERDICT });
+    harness.fake.enqueue(
+      { kind: 'raw', body: cutOff, contentType: 'application/json' },
+      { kind: 'json', value: VERDICT },
+    );
     const chainId = newChainId();
 
     await llm().ask(task, { question: 'Is it up?' }, { chainId });
@@ -84,7 +88,11 @@ describe.each([
     const [failed] = await chainRows(harness.db, chainId);
     expect(failed).toMatchObject({
       status: 'error',
-      error: { code: 'invalid_response_body', providerStatus: 200, details: { contentType: 'application/json', bodyLength: cutOff.length } },
+      error: {
+        code: 'invalid_response_body',
+        providerStatus: 200,
+        details: { contentType: 'application/json', bodyLength: cutOff.length },
+      },
       response: cutOff,
     });
   });
@@ -114,7 +122,11 @@ describe.each([
     const chainId = newChainId();
 
     const error = await rejectionOf(
-      llm(retryDelay).ask(task, { question: 'Is it up?' }, { chainId, params: { maxRetries: 2, validationRetries: 5 } }),
+      llm(retryDelay).ask(
+        task,
+        { question: 'Is it up?' },
+        { chainId, params: { maxRetries: 2, validationRetries: 5 } },
+      ),
       InvalidResponseBodyError,
     );
 
@@ -140,7 +152,10 @@ describe.each([
     harness.fake.respondWith(() => ({ kind: 'raw', body: PROXY_PAGE }));
     const chainId = newChainId();
 
-    await rejectionOf(llm().ask(task, { question: 'Is it up?' }, { chainId, params: { maxRetries: 0 } }), InvalidResponseBodyError);
+    await rejectionOf(
+      llm().ask(task, { question: 'Is it up?' }, { chainId, params: { maxRetries: 0 } }),
+      InvalidResponseBodyError,
+    );
 
     expect(harness.fake.requests).toHaveLength(1);
     expect(await chainRows(harness.db, chainId)).toHaveLength(1);
@@ -171,7 +186,11 @@ describe.each([
       });
     const chainId = newChainId();
 
-    const call = llm(retryDelay).ask(task, { question: 'Is it up?' }, { chainId, signal: controller.signal, params: { maxRetries: 3 } });
+    const call = llm(retryDelay).ask(
+      task,
+      { question: 'Is it up?' },
+      { chainId, signal: controller.signal, params: { maxRetries: 3 } },
+    );
     await within(backoffStarted, 5_000, 'the backoff after the first attempt');
     controller.abort();
     await rejectionOf(call, AbortedError);

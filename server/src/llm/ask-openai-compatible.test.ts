@@ -27,7 +27,11 @@ const harness = useLlmHarness();
 function localDeployment(structuredOutput: 'json_schema' | 'json_object') {
   return {
     env: { OPENAI_API_KEY: undefined, ANTHROPIC_API_KEY: undefined },
-    config: { providers: { local: { type: 'openai-compatible' as const, baseURL: harness.fake.openaiBaseUrl, structuredOutput } } },
+    config: {
+      providers: {
+        local: { type: 'openai-compatible' as const, baseURL: harness.fake.openaiBaseUrl, structuredOutput },
+      },
+    },
   };
 }
 
@@ -49,7 +53,10 @@ describe('ask() through a config-file OpenAI-compatible provider', () => {
       model: 'llama3.1',
       max_tokens: 64,
       messages: labelTask.prompt(input),
-      response_format: { type: 'json_schema', json_schema: { strict: true, schema: toStrictJsonSchema(labelOutput).schema } },
+      response_format: {
+        type: 'json_schema',
+        json_schema: { strict: true, schema: toStrictJsonSchema(labelOutput).schema },
+      },
     });
     expect(body).not.toHaveProperty('max_completion_tokens');
   });

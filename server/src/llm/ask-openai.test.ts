@@ -72,7 +72,11 @@ describe('ask() through the OpenAI SDK', () => {
     const result = await llm().ask(reviewTask, { review: 'The battery lasts for days.' }, { chainId: newChainId() });
 
     expect(result.output).toEqual(GOOD_REVIEW);
-    expectTypeOf(result.output).toEqualTypeOf<{ sentiment: 'positive' | 'negative' | 'neutral'; score: number; topics: string[] }>();
+    expectTypeOf(result.output).toEqualTypeOf<{
+      sentiment: 'positive' | 'negative' | 'neutral';
+      score: number;
+      topics: string[];
+    }>();
     expect(result).toMatchObject({ provider: 'openai', model: 'gpt-4.1-mini', attempts: 1 });
   });
 
@@ -142,7 +146,11 @@ describe('ask() through the OpenAI SDK', () => {
   it('stores cost_usd as NULL for a model without a price', async () => {
     harness.fake.enqueue({ kind: 'json', value: GOOD_REVIEW });
 
-    const result = await llm().ask(reviewTask, { review: 'Fine.' }, { chainId: newChainId(), model: 'openai:gpt-unpriced-test' });
+    const result = await llm().ask(
+      reviewTask,
+      { review: 'Fine.' },
+      { chainId: newChainId(), model: 'openai:gpt-unpriced-test' },
+    );
 
     expect(result.costUsd).toBeNull();
     expect(bodyOf(harness.fake.requests[0]).model).toBe('gpt-unpriced-test');
@@ -152,7 +160,10 @@ describe('ask() through the OpenAI SDK', () => {
   });
 
   it('lets the SDK retry a 429 within one attempt: one ok row, two requests received', async () => {
-    harness.fake.enqueue({ kind: 'status', status: 429, headers: { 'retry-after-ms': '1' } }, { kind: 'json', value: GOOD_REVIEW });
+    harness.fake.enqueue(
+      { kind: 'status', status: 429, headers: { 'retry-after-ms': '1' } },
+      { kind: 'json', value: GOOD_REVIEW },
+    );
     const chainId = newChainId();
 
     const result = await llm().ask(reviewTask, { review: 'Busy day.' }, { chainId });
@@ -165,7 +176,12 @@ describe('ask() through the OpenAI SDK', () => {
   });
 
   it('throws ProviderError with providerStatus 500 once the SDK retries are spent, and logs an error row', async () => {
-    harness.fake.respondWith(() => ({ kind: 'status', status: 500, message: 'boom', headers: { 'retry-after-ms': '1' } }));
+    harness.fake.respondWith(() => ({
+      kind: 'status',
+      status: 500,
+      message: 'boom',
+      headers: { 'retry-after-ms': '1' },
+    }));
     const chainId = newChainId();
 
     const error = await rejectionOf(
@@ -202,7 +218,11 @@ describe('ask() through the OpenAI SDK', () => {
     expect(harness.fake.requests).toHaveLength(1);
     const rows = await chainRows(harness.db, chainId);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ id: error.logId, status: 'error', error: { class: 'ProviderTimeoutError', code: 'provider_timeout' } });
+    expect(rows[0]).toMatchObject({
+      id: error.logId,
+      status: 'error',
+      error: { class: 'ProviderTimeoutError', code: 'provider_timeout' },
+    });
   });
 
   it('throws AbortedError and logs an error row when the caller aborts the call', async () => {
@@ -222,7 +242,11 @@ describe('ask() through the OpenAI SDK', () => {
 
     const rows = await chainRows(harness.db, chainId);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ id: error.logId, status: 'error', error: { class: 'AbortedError', code: 'aborted' } });
+    expect(rows[0]).toMatchObject({
+      id: error.logId,
+      status: 'error',
+      error: { class: 'AbortedError', code: 'aborted' },
+    });
     expect(rows[0]?.finished_at).toBeInstanceOf(Date);
   });
 
@@ -252,7 +276,9 @@ describe('ask() through the OpenAI SDK', () => {
     expect(error.logId).toBeDefined();
     expect(harness.fake.requests).toHaveLength(1);
     const rows = await chainRows(harness.db, chainId);
-    expect(rows.map((row) => [row.status, row.error])).toEqual([['error', expect.objectContaining({ code: 'truncated' })]]);
+    expect(rows.map((row) => [row.status, row.error])).toEqual([
+      ['error', expect.objectContaining({ code: 'truncated' })],
+    ]);
   });
 
   it('asks again with feedback after malformed JSON, logging the failed and the successful attempt', async () => {
@@ -337,7 +363,9 @@ describe('ask() through the OpenAI SDK', () => {
     expect(noteTask.output.safeParse(result.output).success).toBe(true);
     const schema = bodyOf(harness.fake.requests[0]).response_format;
     expect(schema).toMatchObject({
-      json_schema: { schema: { required: ['summary', 'note', 'tags'], properties: { note: { type: ['string', 'null'] } } } },
+      json_schema: {
+        schema: { required: ['summary', 'note', 'tags'], properties: { note: { type: ['string', 'null'] } } },
+      },
     });
     const row = await findLog(harness.db, result.logId);
     expect(row?.output).toEqual({ summary: 'Short and sweet.' });

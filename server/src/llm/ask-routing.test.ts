@@ -54,7 +54,11 @@ function answerEverything(): void {
 async function routeOnce(options: TestSettingsOptions & { callModel?: string }) {
   answerEverything();
   const llm = harness.createLlm({ tasks: [routedTask], ...options });
-  const result = await llm.ask(routedTask, { text: 'where does this go?' }, { chainId: newChainId(), model: options.callModel });
+  const result = await llm.ask(
+    routedTask,
+    { text: 'where does this go?' },
+    { chainId: newChainId(), model: options.callModel },
+  );
   const rows = await chainRows(harness.db, result.chainId);
   expect(rows).toHaveLength(1);
   expect(harness.fake.requests).toHaveLength(1);
@@ -71,7 +75,11 @@ describe('ask() model routing', () => {
   it('uses the task default model when nothing overrides it', async () => {
     const routed = await routeOnce({});
 
-    expect(routed).toMatchObject({ api: 'openai', model: 'gpt-4.1-nano', row: { provider: 'openai', model: 'gpt-4.1-nano' } });
+    expect(routed).toMatchObject({
+      api: 'openai',
+      model: 'gpt-4.1-nano',
+      row: { provider: 'openai', model: 'gpt-4.1-nano' },
+    });
     expect(routed.row?.request).toMatchObject({ requestedModel: 'openai:gpt-4.1-nano' });
   });
 
@@ -82,9 +90,16 @@ describe('ask() model routing', () => {
   });
 
   it('lets CHAINLOG_MODEL win over the config file default and the task default', async () => {
-    const routed = await routeOnce({ env: { CHAINLOG_MODEL: 'anthropic:claude-haiku-4-5' }, config: { model: 'openai:gpt-4o' } });
+    const routed = await routeOnce({
+      env: { CHAINLOG_MODEL: 'anthropic:claude-haiku-4-5' },
+      config: { model: 'openai:gpt-4o' },
+    });
 
-    expect(routed).toMatchObject({ api: 'anthropic', model: 'claude-haiku-4-5', row: { provider: 'anthropic', model: 'claude-haiku-4-5' } });
+    expect(routed).toMatchObject({
+      api: 'anthropic',
+      model: 'claude-haiku-4-5',
+      row: { provider: 'anthropic', model: 'claude-haiku-4-5' },
+    });
   });
 
   it('lets a per-task config override win over CHAINLOG_MODEL', async () => {
@@ -106,7 +121,11 @@ describe('ask() model routing', () => {
     expect(routed).toMatchObject({
       api: 'anthropic',
       model: 'claude-opus-4-1',
-      row: { provider: 'anthropic', model: 'claude-opus-4-1', request: { requestedModel: 'anthropic:claude-opus-4-1' } },
+      row: {
+        provider: 'anthropic',
+        model: 'claude-opus-4-1',
+        request: { requestedModel: 'anthropic:claude-opus-4-1' },
+      },
     });
   });
 
@@ -137,7 +156,10 @@ describe('ask() model routing', () => {
     const llm = harness.createLlm({ tasks: [routedTask] });
     const chainId = newChainId();
 
-    const error = await rejectionOf(llm.ask(routedTask, { text: 'x' }, { chainId, model: 'mystery:model-x' }), ModelConfigError);
+    const error = await rejectionOf(
+      llm.ask(routedTask, { text: 'x' }, { chainId, model: 'mystery:model-x' }),
+      ModelConfigError,
+    );
 
     expect(error.message).toContain('"mystery"');
     expect(await chainRows(harness.db, chainId)).toEqual([]);
@@ -200,13 +222,19 @@ describe('the offline provider', () => {
   it('answers "I want a refund" with refund_request through the offline example of intent recognition', async () => {
     const llm = harness.createLlm({ tasks: TASKS, env: { OPENAI_API_KEY: undefined } });
 
-    const result = await llm.ask('intent recognition', { from: 'ana@example.com', body: 'I want a refund' }, { chainId: newChainId() });
+    const result = await llm.ask(
+      'intent recognition',
+      { from: 'ana@example.com', body: 'I want a refund' },
+      { chainId: newChainId() },
+    );
 
     expect(result.output.intent).toBe('refund_request');
     expect(result.provider).toBe('offline');
     expect(harness.fake.requests).toHaveLength(0);
     const rows = await chainRows(harness.db, result.chainId);
-    expect(rows).toMatchObject([{ status: 'ok', provider: 'offline', name: 'intent recognition', output: { intent: 'refund_request' } }]);
+    expect(rows).toMatchObject([
+      { status: 'ok', provider: 'offline', name: 'intent recognition', output: { intent: 'refund_request' } },
+    ]);
   });
 });
 
@@ -217,14 +245,22 @@ describe('ask() inference params', () => {
 
     await llm.ask(routedTask, { text: 'params' }, { chainId: newChainId() });
 
-    expect(bodyOf(harness.fake.requests[0])).toMatchObject({ temperature: 0.1, top_p: 0.9, seed: 7, max_completion_tokens: 100 });
+    expect(bodyOf(harness.fake.requests[0])).toMatchObject({
+      temperature: 0.1,
+      top_p: 0.9,
+      seed: 7,
+      max_completion_tokens: 100,
+    });
   });
 
   it('layers call params over config task params over task params, key by key', async () => {
     answerEverything();
     const llm = harness.createLlm({
       tasks: [routedTask],
-      config: { params: { seed: 7, temperature: 1.5 }, tasks: { [ROUTED_TASK_NAME]: { params: { temperature: 0.5, maxTokens: 200 } } } },
+      config: {
+        params: { seed: 7, temperature: 1.5 },
+        tasks: { [ROUTED_TASK_NAME]: { params: { temperature: 0.5, maxTokens: 200 } } },
+      },
     });
 
     const result = await llm.ask(routedTask, { text: 'params' }, { chainId: newChainId(), params: { maxTokens: 300 } });

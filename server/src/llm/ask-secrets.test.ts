@@ -56,11 +56,16 @@ describe('ask() and API keys', () => {
     harness.fake.enqueue({ kind: 'status', status: 401, message: `token ${localKey} is not valid here` });
     const llm = harness.createLlm({
       tasks: [secretTask],
-      config: { providers: { local: { type: 'openai-compatible', baseURL: harness.fake.openaiBaseUrl, apiKey: localKey } } },
+      config: {
+        providers: { local: { type: 'openai-compatible', baseURL: harness.fake.openaiBaseUrl, apiKey: localKey } },
+      },
     });
     const chainId = newChainId();
 
-    const error = await rejectionOf(llm.ask(secretTask, { text: 'hello' }, { chainId, model: 'local:tiny' }), ProviderError);
+    const error = await rejectionOf(
+      llm.ask(secretTask, { text: 'hello' }, { chainId, model: 'local:tiny' }),
+      ProviderError,
+    );
 
     expect(harness.fake.requests[0]?.headers.authorization).toBe(`Bearer ${localKey}`);
     expect(error.message).not.toContain(localKey);

@@ -141,7 +141,12 @@ export function createLlm<const Tasks extends readonly AnyTask[]>(dependencies: 
     const parsedInput = task.input.safeParse(input);
     if (!parsedInput.success) throw new InvalidTaskInputError(task.name, parsedInput.error.issues);
     const route = router.route(task, options.model);
-    const params = mergeParams(settings.baseParams, task.params, settings.taskOverrides[task.name]?.params, options.params);
+    const params = mergeParams(
+      settings.baseParams,
+      task.params,
+      settings.taskOverrides[task.name]?.params,
+      options.params,
+    );
     const chainId = options.chainId === undefined ? (currentChainId() ?? newChainId()) : checkChainId(options.chainId);
     const conversation = new Conversation(task.prompt(parsedInput.data));
     const offlineExample = task.offlineExample ? () => task.offlineExample?.(parsedInput.data) : undefined;
@@ -156,8 +161,21 @@ export function createLlm<const Tasks extends readonly AnyTask[]>(dependencies: 
     const retriesUsed: RetriesUsed = { validation: 0, transient: 0 };
     try {
       for (let attempt = options.firstAttempt ?? 1; ; attempt++) {
-        if (signal.aborted) throw new AbortedError(`"${task.name}" was aborted before attempt ${attempt}`, { cause: signal.reason });
-        const outcome = await runAttempt({ logWriter, settings, instanceId, registered, route, params, chainId, attempt, conversation, offlineExample, signal });
+        if (signal.aborted)
+          throw new AbortedError(`"${task.name}" was aborted before attempt ${attempt}`, { cause: signal.reason });
+        const outcome = await runAttempt({
+          logWriter,
+          settings,
+          instanceId,
+          registered,
+          route,
+          params,
+          chainId,
+          attempt,
+          conversation,
+          offlineExample,
+          signal,
+        });
         if (outcome.ok) return { ...outcome.result, attempts: attempt };
         failures.push(outcome.error);
         const decision = decideRetry(outcome.error, retriesUsed, params);
@@ -165,7 +183,9 @@ export function createLlm<const Tasks extends readonly AnyTask[]>(dependencies: 
         if (decision.kind === 'exhausted') throw new RetriesExhaustedError(task.name, failures);
         if (decision.kind === 'retry') {
           retriesUsed.transient += 1;
-          llmLog.warn(`"${task.name}" attempt ${attempt} failed (${outcome.error.code}); trying again in ${Math.round(decision.delayMs)} ms`);
+          llmLog.warn(
+            `"${task.name}" attempt ${attempt} failed (${outcome.error.code}); trying again in ${Math.round(decision.delayMs)} ms`,
+          );
           await retryDelay(decision.delayMs, signal);
           continue;
         }
@@ -218,7 +238,10 @@ class Conversation {
     this.messages = [
       ...this.messages,
       { role: 'assistant', content: answer },
-      { role: 'user', content: `That answer cannot be used: ${problem}. Answer again with only JSON that matches the schema.` },
+      {
+        role: 'user',
+        content: `That answer cannot be used: ${problem}. Answer again with only JSON that matches the schema.`,
+      },
     ];
   }
 }
@@ -265,9 +288,17 @@ async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
     created_at: new Date(),
   };
   // Every attempt passes here: at the default level, building the message cost 1 % of the main thread under load.
-  if (logsAt('debug')) llmLog.debug(`"${task.name}" attempt ${attempt} → ${route.provider}:${route.model}`, { chainId, logId });
+  if (logsAt('debug'))
+    llmLog.debug(`"${task.name}" attempt ${attempt} → ${route.provider}:${route.model}`, { chainId, logId });
   const startedAt = performance.now();
-  const replying = route.adapter.complete({ model: route.model, messages, output, params, signal, offlineExample: input.offlineExample });
+  const replying = route.adapter.complete({
+    model: route.model,
+    messages,
+    output,
+    params,
+    signal,
+    offlineExample: input.offlineExample,
+  });
   // Queued after the request has started, so the pending row does not delay the provider call; the writer
   // sends it within PENDING_ROWS_WINDOW_MS, or writes only the finished row if the answer comes first.
   const pending = logWriter.write(row);
@@ -280,20 +311,26 @@ async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
   try {
     reply = await replying;
   } catch (thrown) {
-    const error = LlmError.isInstance(thrown) ? thrown : new ProviderError(`${route.provider} call failed`, { cause: thrown });
+    const error = LlmError.isInstance(thrown)
+      ? thrown
+      : new ProviderError(`${route.provider} call failed`, { cause: thrown });
     error.logId = logId;
     // Provider messages can echo the key (OpenAI's 401 does), and callers print this message.
     error.message = redactSecrets(error.message, settings.secrets);
     const body = ProviderError.isInstance(error) ? error.body : undefined;
-    await finishRow(finishing, {
-      ...row,
-      status: 'error',
-      error: toJsonb(redactSecrets(error.toRecord(), settings.secrets)),
-      response: body === undefined ? null : toJsonb(redactSecrets(body, settings.secrets)),
-      provider_request_id: ProviderError.isInstance(error) ? error.providerRequestId : null,
-      latency_ms: performance.now() - startedAt,
-      finished_at: new Date(),
-    }, error);
+    await finishRow(
+      finishing,
+      {
+        ...row,
+        status: 'error',
+        error: toJsonb(redactSecrets(error.toRecord(), settings.secrets)),
+        response: body === undefined ? null : toJsonb(redactSecrets(body, settings.secrets)),
+        provider_request_id: ProviderError.isInstance(error) ? error.providerRequestId : null,
+        latency_ms: performance.now() - startedAt,
+        finished_at: new Date(),
+      },
+      error,
+    );
     return { ok: false, error, answer: '' };
   }
   const latencyMs = performance.now() - startedAt;
@@ -307,23 +344,36 @@ async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
   } catch (thrown) {
     checked = { ok: false, error: new TaskOutputError(task.name, { cause: thrown, logId }), answer: '' };
   }
-  await finishRow(finishing, {
-    ...row,
-    status: checked.ok ? 'ok' : 'error',
-    response: toJsonb(reply.body),
-    output: outputJson,
-    error: checked.ok ? null : toJsonb(redactSecrets(checked.error.toRecord(), settings.secrets)),
-    input_tokens: usage.inputTokens,
-    output_tokens: usage.outputTokens,
-    cost_usd: cost,
-    latency_ms: latencyMs,
-    provider_request_id: reply.providerRequestId,
-    finished_at: new Date(),
-  }, checked.ok ? undefined : checked.error);
+  await finishRow(
+    finishing,
+    {
+      ...row,
+      status: checked.ok ? 'ok' : 'error',
+      response: toJsonb(reply.body),
+      output: outputJson,
+      error: checked.ok ? null : toJsonb(redactSecrets(checked.error.toRecord(), settings.secrets)),
+      input_tokens: usage.inputTokens,
+      output_tokens: usage.outputTokens,
+      cost_usd: cost,
+      latency_ms: latencyMs,
+      provider_request_id: reply.providerRequestId,
+      finished_at: new Date(),
+    },
+    checked.ok ? undefined : checked.error,
+  );
   if (!checked.ok) return { ok: false, error: checked.error, answer: checked.answer };
   return {
     ok: true,
-    result: { output: checked.output, chainId, logId, usage, costUsd: cost, provider: route.provider, model: route.model, latencyMs },
+    result: {
+      output: checked.output,
+      chainId,
+      logId,
+      usage,
+      costUsd: cost,
+      provider: route.provider,
+      model: route.model,
+      latencyMs,
+    },
   };
 }
 
@@ -344,7 +394,8 @@ async function finishRow(finishing: Finishing, row: NewInferenceLog, attemptErro
   const [pendingResult, finishedResult] = await Promise.allSettled([pending, logWriter.write(row)]);
   if (finishedResult.status === 'fulfilled') {
     // The finished upsert alone makes the row complete; a failed pending insert only matters if it failed too.
-    if (pendingResult.status === 'rejected') llmLog.debug('pending log insert failed but the finished row was written', pendingResult.reason);
+    if (pendingResult.status === 'rejected')
+      llmLog.debug('pending log insert failed but the finished row was written', pendingResult.reason);
     return;
   }
   llmLog.error(`inference log row ${row.id} could not be written`, finishedResult.reason);
@@ -359,8 +410,23 @@ async function finishRow(finishing: Finishing, row: NewInferenceLog, attemptErro
 
 /** The attempt's row with only what its pending row had, its timing, and why the full row was refused. */
 function leanErrorRow(row: NewInferenceLog, error: string): NewInferenceLog {
-  const { id, chain_id, name, provider, model, attempt, request, instance_id, created_at, latency_ms, finished_at } = row;
-  return { id, chain_id, name, provider, model, attempt, request, instance_id, created_at, latency_ms, finished_at, status: 'error', error };
+  const { id, chain_id, name, provider, model, attempt, request, instance_id, created_at, latency_ms, finished_at } =
+    row;
+  return {
+    id,
+    chain_id,
+    name,
+    provider,
+    model,
+    attempt,
+    request,
+    instance_id,
+    created_at,
+    latency_ms,
+    finished_at,
+    status: 'error',
+    error,
+  };
 }
 
 type CheckedReply = { ok: true; output: unknown } | { ok: false; error: LlmError; answer: string };
@@ -382,7 +448,11 @@ function checkReply(registered: RegisteredTask, reply: ProviderReply, logId: str
       try {
         parsed = JSON.parse(reply.text);
       } catch (error) {
-        return { ok: false, error: new InvalidJsonError(reply.text, { ...errorOptions, cause: error }), answer: reply.text };
+        return {
+          ok: false,
+          error: new InvalidJsonError(reply.text, { ...errorOptions, cause: error }),
+          answer: reply.text,
+        };
       }
       return validate(registered, registered.strictOutput.decode(parsed), reply.text, logId);
     }

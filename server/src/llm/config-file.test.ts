@@ -41,7 +41,9 @@ describe('loadConfigFile', () => {
 
     expect(config).toEqual({
       model: 'anthropic:claude-haiku-4-5',
-      providers: { ollama: { type: 'openai-compatible', baseURL: 'http://127.0.0.1:11434/v1', structuredOutput: 'json_schema' } },
+      providers: {
+        ollama: { type: 'openai-compatible', baseURL: 'http://127.0.0.1:11434/v1', structuredOutput: 'json_schema' },
+      },
       tasks: { 'intent recognition': { model: 'ollama:llama3.1', params: { temperature: 0.2, maxTokens: 400 } } },
       prices: { 'ollama:*': { inputPerMillion: 0, outputPerMillion: 0 } },
     });
@@ -69,7 +71,9 @@ describe('loadConfigFile', () => {
   });
 
   it('refuses an official provider name given another type', () => {
-    const file = writeConfig('shadow.json', { providers: { openai: { type: 'openai-compatible', baseURL: 'http://127.0.0.1:11434/v1' } } });
+    const file = writeConfig('shadow.json', {
+      providers: { openai: { type: 'openai-compatible', baseURL: 'http://127.0.0.1:11434/v1' } },
+    });
     expect(loadError(file).message).toContain('providers.openai.type');
   });
 

@@ -23,7 +23,8 @@ export const inferenceParamsSchema = z
 
 export type InferenceParams = z.infer<typeof inferenceParamsSchema>;
 
-export type ResolvedParams = InferenceParams & Required<Pick<InferenceParams, 'maxTokens' | 'timeoutMs' | 'maxRetries' | 'validationRetries'>>;
+export type ResolvedParams = InferenceParams &
+  Required<Pick<InferenceParams, 'maxTokens' | 'timeoutMs' | 'maxRetries' | 'validationRetries'>>;
 
 export function mergeParams(base: ResolvedParams, ...layers: (InferenceParams | undefined)[]): ResolvedParams {
   let merged: ResolvedParams = { ...base };

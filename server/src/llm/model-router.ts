@@ -42,17 +42,28 @@ export class ModelRouter {
     const spec = parseModelSpec(requested);
     if (!this.settings.offlineAllowed) {
       const reason = offlineReason(this.settings, task, requested);
-      if (reason !== undefined) throw new ModelConfigError(`${reason}, and offline answers are refused in production (CHAINLOG_ALLOW_OFFLINE=1 allows them)`);
+      if (reason !== undefined)
+        throw new ModelConfigError(
+          `${reason}, and offline answers are refused in production (CHAINLOG_ALLOW_OFFLINE=1 allows them)`,
+        );
     }
     const adapter = this.adapters.get(spec.provider);
     if (adapter) return { adapter, provider: spec.provider, model: spec.model, requested, fallback: false };
     if (this.settings.unconfiguredProviders.includes(spec.provider)) {
       this.warnFallbackOnce(spec.provider);
       // Logged as offline:default like any offline call; request.requestedModel keeps what it stood in for.
-      return { adapter: this.offlineAdapter(), provider: OFFLINE_PROVIDER, model: OFFLINE_DEFAULT_MODEL_NAME, requested, fallback: true };
+      return {
+        adapter: this.offlineAdapter(),
+        provider: OFFLINE_PROVIDER,
+        model: OFFLINE_DEFAULT_MODEL_NAME,
+        requested,
+        fallback: true,
+      };
     }
     const known = [...this.adapters.keys(), ...this.settings.unconfiguredProviders];
-    throw new ModelConfigError(`model "${requested}" names provider "${spec.provider}", which is not configured; known providers: ${known.join(', ')}`);
+    throw new ModelConfigError(
+      `model "${requested}" names provider "${spec.provider}", which is not configured; known providers: ${known.join(', ')}`,
+    );
   }
 
   requestedModel(task: AnyTask, callModel: string | undefined): string {
@@ -88,7 +99,13 @@ export class ModelRouter {
 }
 
 function requestedModelFor(settings: LlmSettings, task: AnyTask, callModel: string | undefined): string {
-  return callModel ?? settings.taskOverrides[task.name]?.model ?? settings.defaultModel ?? task.model ?? OFFLINE_DEFAULT_MODEL;
+  return (
+    callModel ??
+    settings.taskOverrides[task.name]?.model ??
+    settings.defaultModel ??
+    task.model ??
+    OFFLINE_DEFAULT_MODEL
+  );
 }
 
 /**

@@ -19,7 +19,10 @@ export interface ModelSpec {
 export function parseModelSpec(spec: string): ModelSpec {
   const problem = describeNonPostgresText(spec);
   // JSON.stringify keeps the message readable and the character escaped.
-  if (problem) throw new ModelConfigError(`model ${JSON.stringify(spec)} must not contain ${problem}: PostgreSQL cannot store it in the log`);
+  if (problem)
+    throw new ModelConfigError(
+      `model ${JSON.stringify(spec)} must not contain ${problem}: PostgreSQL cannot store it in the log`,
+    );
   const separator = spec.indexOf(':');
   if (separator <= 0 || separator === spec.length - 1) {
     throw new ModelConfigError(`model "${spec}" is not "<provider>:<model>", e.g. "openai:gpt-4.1-mini"`);

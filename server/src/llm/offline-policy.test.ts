@@ -36,13 +36,23 @@ function thrownBy(work: () => void): unknown {
 
 describe('offline answers in production', () => {
   it('refuse start-up, naming each task, the model it asks for and the variable that is not set', () => {
-    const settings = harness.settings({ env: { NODE_ENV: 'production', OPENAI_API_KEY: undefined, ANTHROPIC_API_KEY: undefined } });
+    const settings = harness.settings({
+      env: { NODE_ENV: 'production', OPENAI_API_KEY: undefined, ANTHROPIC_API_KEY: undefined },
+    });
 
     const error = thrownBy(() => assertNoOfflineTasks(settings, TASKS));
 
     expect(error).toBeInstanceOf(OfflineNotAllowedError);
-    expect(error).toHaveProperty('message', expect.stringContaining('"summary (offline policy test)" uses openai:gpt-4.1-mini but OPENAI_API_KEY is not set'));
-    expect(error).toHaveProperty('message', expect.stringContaining('"label (offline policy test)" uses anthropic:claude-haiku-4-5 but ANTHROPIC_API_KEY is not set'));
+    expect(error).toHaveProperty(
+      'message',
+      expect.stringContaining('"summary (offline policy test)" uses openai:gpt-4.1-mini but OPENAI_API_KEY is not set'),
+    );
+    expect(error).toHaveProperty(
+      'message',
+      expect.stringContaining(
+        '"label (offline policy test)" uses anthropic:claude-haiku-4-5 but ANTHROPIC_API_KEY is not set',
+      ),
+    );
   });
 
   it('refuse start-up for a task sent to the offline provider on purpose', () => {
@@ -50,7 +60,10 @@ describe('offline answers in production', () => {
 
     const error = thrownBy(() => assertNoOfflineTasks(settings, TASKS));
 
-    expect(error).toHaveProperty('message', expect.stringContaining('"summary (offline policy test)" uses offline:default, the offline provider'));
+    expect(error).toHaveProperty(
+      'message',
+      expect.stringContaining('"summary (offline policy test)" uses offline:default, the offline provider'),
+    );
   });
 
   it('are allowed in production with CHAINLOG_ALLOW_OFFLINE, in development and in tests, and not needed when every key is set', () => {
@@ -61,7 +74,10 @@ describe('offline answers in production', () => {
       { ...noKeys, NODE_ENV: 'test' },
       { NODE_ENV: 'production' },
     ] as const) {
-      expect(thrownBy(() => assertNoOfflineTasks(harness.settings({ env }), TASKS)), env.NODE_ENV).toBeUndefined();
+      expect(
+        thrownBy(() => assertNoOfflineTasks(harness.settings({ env }), TASKS)),
+        env.NODE_ENV,
+      ).toBeUndefined();
     }
   });
 
@@ -69,11 +85,16 @@ describe('offline answers in production', () => {
     const llm = harness.createLlm({ tasks: TASKS, env: { NODE_ENV: 'production', ANTHROPIC_API_KEY: undefined } });
     const chainId = newChainId();
 
-    const explicit = await rejectionOf(llm.ask(summaryTask, { text: 'x' }, { chainId, model: 'offline:default' }), ModelConfigError);
+    const explicit = await rejectionOf(
+      llm.ask(summaryTask, { text: 'x' }, { chainId, model: 'offline:default' }),
+      ModelConfigError,
+    );
     const fallback = await rejectionOf(llm.ask(labelTask, { text: 'x' }, { chainId }), ModelConfigError);
 
     expect(explicit.message).toContain('offline answers are refused in production');
-    expect(fallback.message).toContain('"label (offline policy test)" uses anthropic:claude-haiku-4-5 but ANTHROPIC_API_KEY is not set');
+    expect(fallback.message).toContain(
+      '"label (offline policy test)" uses anthropic:claude-haiku-4-5 but ANTHROPIC_API_KEY is not set',
+    );
     expect(await chainRows(harness.db, chainId)).toEqual([]);
     expect(harness.fake.requests).toEqual([]);
   });

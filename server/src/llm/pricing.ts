@@ -2,7 +2,9 @@ import { z } from 'zod';
 import type { ProviderUsage } from './providers/provider.js';
 
 /** USD per million tokens. */
-export const priceSchema = z.object({ inputPerMillion: z.number().min(0), outputPerMillion: z.number().min(0) }).strict();
+export const priceSchema = z
+  .object({ inputPerMillion: z.number().min(0), outputPerMillion: z.number().min(0) })
+  .strict();
 export type Price = z.infer<typeof priceSchema>;
 /** Keyed by "<provider>:<model>"; "<provider>:*" prices every model of a provider (e.g. "offline:*", a local server). */
 export type PriceTable = Record<string, Price>;

@@ -3,7 +3,10 @@ const KEY_LIKE = /\b(sk|rk)-[A-Za-z0-9_*.-]{6,}/g;
 
 /** Replaces configured secrets and key-shaped tokens in every string of a JSON-like value. */
 export function redactSecrets<T>(value: T, secrets: readonly string[]): T {
-  return redactValue(value, secrets.filter((secret) => secret.length >= 4)) as T;
+  return redactValue(
+    value,
+    secrets.filter((secret) => secret.length >= 4),
+  ) as T;
 }
 
 function redactValue(value: unknown, secrets: readonly string[]): unknown {

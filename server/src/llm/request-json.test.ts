@@ -21,7 +21,14 @@ describe('the request column of a log row', () => {
   it('is the jsonb text of the messages, the output schema, the params and the requested model, as one object would be', () => {
     const registered = new TaskRegistry([task]).get('intent');
     const messages = task.prompt({ text: 'where is \u0000 my order \ud800?' });
-    const params = { maxTokens: 256, timeoutMs: 1_000, maxRetries: 0, validationRetries: 1, temperature: 0.2, seed: undefined };
+    const params = {
+      maxTokens: 256,
+      timeoutMs: 1_000,
+      maxRetries: 0,
+      validationRetries: 1,
+      temperature: 0.2,
+      seed: undefined,
+    };
     const output = { name: registered.schemaName, schema: registered.strictOutput.schema };
     const expected = toJsonb({ messages, output, params, requestedModel: 'openai:gpt-4.1-mini' });
     expect(requestJson(registered, messages, params, 'openai:gpt-4.1-mini')).toBe(expected);

@@ -12,30 +12,50 @@ import { backoffMs, decideRetry } from './retry-policy.js';
 
 const PARAMS = { maxRetries: 2, validationRetries: 1 };
 const invalidBody = () =>
-  new InvalidResponseBodyError('openai', { providerStatus: 200, providerRequestId: null, contentType: 'text/html', body: '<html>' });
+  new InvalidResponseBodyError('openai', {
+    providerStatus: 200,
+    providerRequestId: null,
+    contentType: 'text/html',
+    body: '<html>',
+  });
 
 describe('decideRetry', () => {
   it('asks again with feedback after unusable output, until validationRetries are spent', () => {
     const error = new InvalidJsonError('not json');
     expect(decideRetry(error, { validation: 0, transient: 0 }, PARAMS)).toEqual({ kind: 'feedback' });
-    expect(decideRetry(new OutputValidationError([]), { validation: 1, transient: 0 }, PARAMS)).toEqual({ kind: 'exhausted' });
+    expect(decideRetry(new OutputValidationError([]), { validation: 1, transient: 0 }, PARAMS)).toEqual({
+      kind: 'exhausted',
+    });
   });
 
   it('retries a body that is not JSON after a backoff, until maxRetries are spent, counted apart from validation retries', () => {
-    expect(decideRetry(invalidBody(), { validation: 1, transient: 0 }, PARAMS, () => 0)).toEqual({ kind: 'retry', delayMs: 500 });
-    expect(decideRetry(invalidBody(), { validation: 0, transient: 1 }, PARAMS, () => 0)).toEqual({ kind: 'retry', delayMs: 1_000 });
+    expect(decideRetry(invalidBody(), { validation: 1, transient: 0 }, PARAMS, () => 0)).toEqual({
+      kind: 'retry',
+      delayMs: 500,
+    });
+    expect(decideRetry(invalidBody(), { validation: 0, transient: 1 }, PARAMS, () => 0)).toEqual({
+      kind: 'retry',
+      delayMs: 1_000,
+    });
     expect(decideRetry(invalidBody(), { validation: 0, transient: 2 }, PARAMS)).toEqual({ kind: 'fail' });
   });
 
   it('fails at once on what the SDK already retried, and on what retrying cannot fix', () => {
-    const errors = [new ProviderError('openai answered HTTP 500', { providerStatus: 500 }), new ProviderTimeoutError('slow'), new RefusalError('no')];
-    for (const error of errors) expect(decideRetry(error, { validation: 0, transient: 0 }, PARAMS)).toEqual({ kind: 'fail' });
+    const errors = [
+      new ProviderError('openai answered HTTP 500', { providerStatus: 500 }),
+      new ProviderTimeoutError('slow'),
+      new RefusalError('no'),
+    ];
+    for (const error of errors)
+      expect(decideRetry(error, { validation: 0, transient: 0 }, PARAMS)).toEqual({ kind: 'fail' });
   });
 });
 
 describe('backoffMs', () => {
   it('doubles from 0.5 s up to 8 s and takes off at most 25 % jitter, like the SDKs', () => {
-    expect([0, 1, 2, 3, 4, 5, 9].map((retries) => backoffMs(retries, () => 0))).toEqual([500, 1_000, 2_000, 4_000, 8_000, 8_000, 8_000]);
+    expect([0, 1, 2, 3, 4, 5, 9].map((retries) => backoffMs(retries, () => 0))).toEqual([
+      500, 1_000, 2_000, 4_000, 8_000, 8_000, 8_000,
+    ]);
     expect(backoffMs(0, () => 1)).toBe(375);
   });
 });
@@ -48,6 +68,10 @@ describe('the error guards of a class that extends another', () => {
     expect(InvalidResponseBodyError.isInstance(invalidBody())).toBe(true);
     expect(InvalidResponseBodyError.isInstance(provider)).toBe(false);
     expect(RefusalError.isInstance(invalidBody())).toBe(false);
-    expect(invalidBody().toRecord()).toMatchObject({ class: 'InvalidResponseBodyError', code: 'invalid_response_body', providerStatus: 200 });
+    expect(invalidBody().toRecord()).toMatchObject({
+      class: 'InvalidResponseBodyError',
+      code: 'invalid_response_body',
+      providerStatus: 200,
+    });
   });
 });

@@ -10,7 +10,11 @@ import type { ResolvedParams } from './inference-params.js';
  * - `fail`: throw the attempt's error. HTTP errors, timeouts and network errors land here: the SDK already retried
  *   them `maxRetries` times inside the attempt, honouring `retry-after`.
  */
-export type RetryDecision = { kind: 'feedback' } | { kind: 'retry'; delayMs: number } | { kind: 'exhausted' } | { kind: 'fail' };
+export type RetryDecision =
+  | { kind: 'feedback' }
+  | { kind: 'retry'; delayMs: number }
+  | { kind: 'exhausted' }
+  | { kind: 'fail' };
 
 /** Retries spent so far by one `ask()` call, each kind against its own budget. */
 export interface RetriesUsed {
@@ -28,7 +32,9 @@ export function decideRetry(
     return used.validation < params.validationRetries ? { kind: 'feedback' } : { kind: 'exhausted' };
   }
   if (InvalidResponseBodyError.isInstance(error)) {
-    return used.transient < params.maxRetries ? { kind: 'retry', delayMs: backoffMs(used.transient, random) } : { kind: 'fail' };
+    return used.transient < params.maxRetries
+      ? { kind: 'retry', delayMs: backoffMs(used.transient, random) }
+      : { kind: 'fail' };
   }
   return { kind: 'fail' };
 }

@@ -34,7 +34,10 @@ export const configFileSchema = z
     providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/), providerSettingsSchema).default({}),
     /** Per task name: { model, params }. */
     tasks: z
-      .record(z.string(), z.object({ model: modelSpecSchema.optional(), params: inferenceParamsSchema.optional() }).strict())
+      .record(
+        z.string(),
+        z.object({ model: modelSpecSchema.optional(), params: inferenceParamsSchema.optional() }).strict(),
+      )
       .default({}),
     /** Extra or overriding prices, keyed "<provider>:<model>" or "<provider>:*". */
     prices: z.record(z.string(), priceSchema).default({}),
@@ -78,7 +81,10 @@ export interface LlmSettings {
 }
 
 /** The variable that gives each official provider its key, named in messages about a missing one. */
-export const API_KEY_VARIABLES: Readonly<Record<string, string>> = { openai: 'OPENAI_API_KEY', anthropic: 'ANTHROPIC_API_KEY' };
+export const API_KEY_VARIABLES: Readonly<Record<string, string>> = {
+  openai: 'OPENAI_API_KEY',
+  anthropic: 'ANTHROPIC_API_KEY',
+};
 
 export interface LlmEnv {
   CHAINLOG_MODEL?: string | undefined;
@@ -115,7 +121,9 @@ export function buildLlmSettings(env: LlmEnv, config: ConfigFile = configFileSch
   for (const [name, provider] of Object.entries(config.providers)) {
     if (!(name in official)) providers[name] = provider;
   }
-  const secrets = Object.values(providers).flatMap((provider) => ('apiKey' in provider && provider.apiKey ? [provider.apiKey] : []));
+  const secrets = Object.values(providers).flatMap((provider) =>
+    'apiKey' in provider && provider.apiKey ? [provider.apiKey] : [],
+  );
   return {
     providers,
     unconfiguredProviders,

@@ -94,7 +94,14 @@ describe('OpenAI structured-output limits, checked after conversion', () => {
   });
 
   it('counts enum values, const values and definition names in the 120,000 characters', () => {
-    const Node = z.object({ label: z.string(), get next() { return Node.optional(); } }).meta({ id: 'N'.repeat(1000) });
+    const Node = z
+      .object({
+        label: z.string(),
+        get next() {
+          return Node.optional();
+        },
+      })
+      .meta({ id: 'N'.repeat(1000) });
     // Property names: "label" + "next" + "node" + "kind" + "pick" = 21; def name 1000; const 9999; enum 200 × 500.
     const build = (constLength: number) =>
       z.object({ node: Node, kind: z.literal('k'.repeat(constLength)), pick: longEnum(200, 500) });

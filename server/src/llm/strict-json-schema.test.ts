@@ -96,7 +96,11 @@ describe('toStrictJsonSchema', () => {
           source: z.literal('web'),
           email: z.email(),
           website: z.url(),
-          summary: z.string().min(10).max(200).regex(/^[A-Z]/),
+          summary: z
+            .string()
+            .min(10)
+            .max(200)
+            .regex(/^[A-Z]/),
           score: z.number().gt(0).lte(5).multipleOf(0.5),
           quotes: z.array(z.string()).min(1).max(3),
         })
@@ -218,7 +222,12 @@ describe('toStrictJsonSchema', () => {
         ],
       };
 
-      expect(parseAnswer(Log, answer)).toEqual({ events: [{ kind: 'click', x: 3 }, { kind: 'key', key: 'a' }] });
+      expect(parseAnswer(Log, answer)).toEqual({
+        events: [
+          { kind: 'click', x: 3 },
+          { kind: 'key', key: 'a' },
+        ],
+      });
     });
 
     it('decodes a plain union with the first branch whose shape fits', () => {
@@ -501,7 +510,11 @@ describe('toAnthropicJsonSchema', () => {
   it('moves the keywords Anthropic refuses into the description, as the Anthropic SDK does, and keeps the rest', () => {
     const Review = z.object({
       sentiment: z.enum(['positive', 'neutral', 'negative']).describe('overall tone'),
-      summary: z.string().min(10).max(200).regex(/^[A-Z]/),
+      summary: z
+        .string()
+        .min(10)
+        .max(200)
+        .regex(/^[A-Z]/),
       score: z.number().gt(0).lte(5).multipleOf(0.5).describe('stars'),
       quotes: z.array(z.string()).min(1).max(3),
       reasons: z.array(z.string()).min(2),

@@ -33,7 +33,10 @@ export class TaskRegistry {
     if (this.byName.has(task.name)) throw new Error(`a task named "${task.name}" is already registered`);
     const problem = describeNonPostgresText(task.name);
     // Every log row of the task carries its name: refused here, at start-up, rather than at each call's write.
-    if (problem) throw new Error(`the task name ${JSON.stringify(task.name)} must not contain ${problem}: PostgreSQL cannot store it`);
+    if (problem)
+      throw new Error(
+        `the task name ${JSON.stringify(task.name)} must not contain ${problem}: PostgreSQL cannot store it`,
+      );
     const strictOutput = strictOutputOf(task);
     const schemaName = toSchemaName(task.name);
     const outputJson = toJsonb({ name: schemaName, schema: strictOutput.schema });
@@ -64,5 +67,10 @@ function strictOutputOf(task: AnyTask): StrictJsonSchema {
 }
 
 function toSchemaName(taskName: string): string {
-  return taskName.replace(/[^a-zA-Z0-9_-]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 64) || 'output';
+  return (
+    taskName
+      .replace(/[^a-zA-Z0-9_-]+/g, '_')
+      .replace(/^_+|_+$/g, '')
+      .slice(0, 64) || 'output'
+  );
 }

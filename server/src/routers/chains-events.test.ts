@@ -1,4 +1,12 @@
-import { type TRPCClient, TRPCClientError, createTRPCClient, createWSClient, httpBatchLink, splitLink, wsLink } from '@trpc/client';
+import {
+  type TRPCClient,
+  TRPCClientError,
+  createTRPCClient,
+  createWSClient,
+  httpBatchLink,
+  splitLink,
+  wsLink,
+} from '@trpc/client';
 import type { inferRouterOutputs } from '@trpc/server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
@@ -12,7 +20,8 @@ import { finishChain, insertChain, listChainEventsAfter } from '../db/queries/ch
 import { newChainId } from '../llm/chain-context.js';
 import type { AppRouter } from './app.js';
 
-type ChainChange = inferRouterOutputs<AppRouter>['chains']['changes'] extends AsyncIterable<infer Change> ? Change : never;
+type ChainChange =
+  inferRouterOutputs<AppRouter>['chains']['changes'] extends AsyncIterable<infer Change> ? Change : never;
 
 // Node 20 has no global WebSocket, so the tRPC client gets the ws class. Its type lacks the DOM-only dispatchEvent that
 // the option's type (the global WebSocket of @types/node) names, though tRPC never calls it: widened here, once.
@@ -29,9 +38,12 @@ const ORDER_MESSAGE = {
 };
 const FULL_SEQUENCE = [
   'chain_started',
-  'step_started 1', 'step_finished 1',
-  'step_started 2', 'step_finished 2',
-  'step_started 3', 'step_finished 3',
+  'step_started 1',
+  'step_finished 1',
+  'step_started 2',
+  'step_finished 2',
+  'step_started 3',
+  'step_finished 3',
   'chain_finished',
 ];
 const WAIT_MS = 5_000;
@@ -109,7 +121,8 @@ class Received {
   }
 }
 
-const hasEvent = (sequenceEntry: string) => (events: readonly ChainEvent[]) => eventSequence(events).includes(sequenceEntry);
+const hasEvent = (sequenceEntry: string) => (events: readonly ChainEvent[]) =>
+  eventSequence(events).includes(sequenceEntry);
 
 describe('chain events over a WebSocket', () => {
   let fake: FakeProvider;
@@ -175,7 +188,8 @@ describe('chain events over a WebSocket', () => {
     expect(received).toEqual([...before.ids(), ...after.ids()]);
     expect(received).toEqual(await storedEventIds(chainId));
     expect(new Set(received).size).toBe(received.length);
-    for (let index = 1; index < received.length; index++) expect(BigInt(received[index] ?? 0) > BigInt(received[index - 1] ?? 0)).toBe(true);
+    for (let index = 1; index < received.length; index++)
+      expect(BigInt(received[index] ?? 0) > BigInt(received[index - 1] ?? 0)).toBe(true);
   });
 
   it('replays every event of an already finished chain and completes', async () => {
@@ -211,7 +225,12 @@ describe('chain events over a WebSocket', () => {
   it('replays the events of a chain a restart interrupted, ending with the chain_finished the restart wrote', async () => {
     const { db, bus } = running.dependencies;
     const chainId = newChainId();
-    await insertChain(db, { id: chainId, name: 'support-inbox triage', status: 'running', input: JSON.stringify(ORDER_MESSAGE) });
+    await insertChain(db, {
+      id: chainId,
+      name: 'support-inbox triage',
+      status: 'running',
+      input: JSON.stringify(ORDER_MESSAGE),
+    });
     await recordChainEvent(db, bus, chainId, { type: 'chain_started' });
     await recordChainEvent(db, bus, chainId, { type: 'step_started', step: 1, name: 'intent recognition' });
     // What the instance sweep does at start-up to a chain a dead process left running.
@@ -233,11 +252,18 @@ describe('chain events over a WebSocket', () => {
     const started = new Promise<void>((resolve) => {
       markStarted = resolve;
     });
-    const subscription = client.chains.changes.subscribe(undefined, { onStarted: markStarted, onData: (change) => changes.push(change) });
+    const subscription = client.chains.changes.subscribe(undefined, {
+      onStarted: markStarted,
+      onData: (change) => changes.push(change),
+    });
     await within(started, WAIT_MS, 'the changes subscription to start');
 
     const { chainId } = await client.inbox.submit.mutate(ORDER_MESSAGE);
-    await expect.poll(() => changes.some((change) => change.chainId === chainId && change.type === 'chain_finished'), { timeout: WAIT_MS }).toBe(true);
+    await expect
+      .poll(() => changes.some((change) => change.chainId === chainId && change.type === 'chain_finished'), {
+        timeout: WAIT_MS,
+      })
+      .toBe(true);
     subscription.unsubscribe();
 
     const ours = changes.filter((change) => change.chainId === chainId);
@@ -246,18 +272,25 @@ describe('chain events over a WebSocket', () => {
     expect(ours.at(-1)).toEqual({ eventId: expect.any(String), chainId, type: 'chain_finished', status: 'succeeded' });
   });
 
-
   it('answers a subscription to an unknown chain with NOT_FOUND and a malformed lastEventId with BAD_REQUEST', async () => {
     const client = connectClient();
     const unknown = new Received();
     const malformed = new Received();
 
     client.chains.events.subscribe({ chainId: '01a2128a-0000-7000-8000-000000000000' }, unknown.tracked);
-    client.chains.events.subscribe({ chainId: '01a2128a-0000-7000-8000-000000000000', lastEventId: 'latest' }, malformed.tracked);
+    client.chains.events.subscribe(
+      { chainId: '01a2128a-0000-7000-8000-000000000000', lastEventId: 'latest' },
+      malformed.tracked,
+    );
     await Promise.all([unknown.hasCompleted(), malformed.hasCompleted()]);
 
     expect(unknown.errors).toEqual([expect.any(TRPCClientError)]);
-    expect(unknown.errors[0]).toMatchObject({ data: { code: 'NOT_FOUND' }, message: expect.stringContaining('01a2128a-0000-7000-8000-000000000000') });
-    expect(malformed.errors[0]).toMatchObject({ data: { code: 'BAD_REQUEST', issues: [expect.objectContaining({ path: ['lastEventId'] })] } });
+    expect(unknown.errors[0]).toMatchObject({
+      data: { code: 'NOT_FOUND' },
+      message: expect.stringContaining('01a2128a-0000-7000-8000-000000000000'),
+    });
+    expect(malformed.errors[0]).toMatchObject({
+      data: { code: 'BAD_REQUEST', issues: [expect.objectContaining({ path: ['lastEventId'] })] },
+    });
   });
 });

@@ -27,22 +27,34 @@ let queued: string;
 
 beforeAll(async () => {
   database = await openTestDatabase();
-  const llm = createLlm({ db: database.db, settings: buildLlmSettings(parseEnv({})), tasks: TASKS, logWriter: createLogWriterFor(database) });
+  const llm = createLlm({
+    db: database.db,
+    settings: buildLlmSettings(parseEnv({})),
+    tasks: TASKS,
+    logWriter: createLogWriterFor(database),
+  });
   caller = createCaller(createInnerContext(await createAppDependencies({ database, llm, maxRunningChains: 1 })));
   seed = await seedAnalystData(database.db);
   queued = newChainId();
-  await insertChain(database.db, { id: queued, name: 'support-inbox triage', status: 'running', input: JSON.stringify({ queued: true }) });
+  await insertChain(database.db, {
+    id: queued,
+    name: 'support-inbox triage',
+    status: 'running',
+    input: JSON.stringify({ queued: true }),
+  });
 });
 afterAll(() => database.close());
 
 /** Every page of a listing, following nextCursor. */
 async function allPages(input: ListInput): Promise<ListItem[][]> {
   const pages = [await caller.chains.list(input)];
-  for (let next = pages[0]?.nextCursor; next; next = pages.at(-1)?.nextCursor) pages.push(await caller.chains.list({ ...input, cursor: next }));
+  for (let next = pages[0]?.nextCursor; next; next = pages.at(-1)?.nextCursor)
+    pages.push(await caller.chains.list({ ...input, cursor: next }));
   return pages.map((page) => page.items);
 }
 
-const byIdDescending = (ids: readonly string[]) => [...ids].sort((left, right) => (left < right ? 1 : left > right ? -1 : 0));
+const byIdDescending = (ids: readonly string[]) =>
+  [...ids].sort((left, right) => (left < right ? 1 : left > right ? -1 : 0));
 
 describe('chains.list', () => {
   it('lists every chain the log knows and every recorded one, highest id first, a page at a time without overlap', async () => {
@@ -73,7 +85,12 @@ describe('chains.list', () => {
       expect(Number(item.costUsd), item.id).toBeCloseTo(Number(detail.totals.costUsd), 10);
       if (detail.totals.wallMs !== null) expect(item.wallMs, item.id).toBeCloseTo(detail.totals.wallMs, 3);
       // A chain only the log knows has no input; its finish and error are its calls'.
-      if (!detail.recorded) expect(item, item.id).toMatchObject({ input: null, finishedAt: detail.chain.finishedAt, error: detail.chain.error });
+      if (!detail.recorded)
+        expect(item, item.id).toMatchObject({
+          input: null,
+          finishedAt: detail.chain.finishedAt,
+          error: detail.chain.error,
+        });
     }
   });
 
@@ -103,33 +120,64 @@ describe('chains.list', () => {
       recorded: false,
       error: { class: 'ProviderError', message: 'seeded ProviderError' },
     });
-    expect(items.find((chain) => chain.id === seed.chainIds.running)).toMatchObject({ status: 'running', recorded: true, finishedAt: null });
-    expect(items.find((chain) => chain.id === queued)).toMatchObject({ status: 'running', recorded: true, calls: 0, attempts: 0, costUsd: null, wallMs: null });
+    expect(items.find((chain) => chain.id === seed.chainIds.running)).toMatchObject({
+      status: 'running',
+      recorded: true,
+      finishedAt: null,
+    });
+    expect(items.find((chain) => chain.id === queued)).toMatchObject({
+      status: 'running',
+      recorded: true,
+      calls: 0,
+      attempts: 0,
+      costUsd: null,
+      wallMs: null,
+    });
   });
 
-  it.each<{ filter: { status?: ChainStatus; name?: string }; chains: readonly (keyof AnalystSeed['chainIds'] | 'queued')[] }>([
+  it.each<{
+    filter: { status?: ChainStatus; name?: string };
+    chains: readonly (keyof AnalystSeed['chainIds'] | 'queued')[];
+  }>([
     // askYesterday had an error too, but its call was retried and succeeded.
-    { filter: { status: 'failed' }, chains: ['failedAfterFirstStep', 'failedAtFirstStep', 'askFailed', 'askFailedThenAsked'] },
+    {
+      filter: { status: 'failed' },
+      chains: ['failedAfterFirstStep', 'failedAtFirstStep', 'askFailed', 'askFailedThenAsked'],
+    },
     // askFailedThenAsked has an ok call but failed; running has an ok call but runs.
-    { filter: { status: 'succeeded' }, chains: ['replyRetried', 'anthropicToday', 'tenDaysAgo', 'askToday', 'askYesterday'] },
+    {
+      filter: { status: 'succeeded' },
+      chains: ['replyRetried', 'anthropicToday', 'tenDaysAgo', 'askToday', 'askYesterday'],
+    },
     { filter: { status: 'running' }, chains: ['running', 'queued'] },
     { filter: { status: 'interrupted' }, chains: [] },
     // A chain of ask() calls is named after its first call: askYesterday called sentiment second.
     { filter: { name: 'sentiment' }, chains: ['askFailed', 'askFailedThenAsked'] },
     { filter: { name: 'intent recognition' }, chains: ['askToday', 'askYesterday'] },
     { filter: { name: 'sentiment', status: 'failed' }, chains: ['askFailed', 'askFailedThenAsked'] },
-    { filter: { name: 'support-inbox triage', status: 'failed' }, chains: ['failedAfterFirstStep', 'failedAtFirstStep'] },
+    {
+      filter: { name: 'support-inbox triage', status: 'failed' },
+      chains: ['failedAfterFirstStep', 'failedAtFirstStep'],
+    },
     { filter: { name: 'no such chain' }, chains: [] },
   ])('filters by $filter, one page at a time or all at once', async ({ filter, chains }) => {
     const expected = byIdDescending(chains.map((chain) => (chain === 'queued' ? queued : seed.chainIds[chain])));
 
     for (const limit of [1, 2, 100]) {
       const pages = await allPages({ ...filter, limit });
-      expect(pages.flat().map((chain) => chain.id), `limit ${limit}`).toEqual(expected);
+      expect(
+        pages.flat().map((chain) => chain.id),
+        `limit ${limit}`,
+      ).toEqual(expected);
       expect(pages.every((page) => page.length <= limit)).toBe(true);
-      expect(pages.slice(0, -1).every((page) => page.length === limit), `full pages before the last, limit ${limit}`).toBe(true);
+      expect(
+        pages.slice(0, -1).every((page) => page.length === limit),
+        `full pages before the last, limit ${limit}`,
+      ).toBe(true);
     }
-    const statuses = new Set<ChainStatus>((await allPages({ ...filter, limit: 100 })).flat().map((chain) => chain.status));
+    const statuses = new Set<ChainStatus>(
+      (await allPages({ ...filter, limit: 100 })).flat().map((chain) => chain.status),
+    );
     if (filter.status) expect([...statuses].every((status) => status === filter.status)).toBe(true);
   });
 });

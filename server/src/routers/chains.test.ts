@@ -34,7 +34,12 @@ let offline: Context;
 
 beforeAll(async () => {
   [database, fake] = await Promise.all([openTestDatabase(), startFakeProvider()]);
-  const llm = createLlm({ db: database.db, settings: buildLlmSettings(parseEnv({})), tasks: TASKS, logWriter: createLogWriterFor(database) });
+  const llm = createLlm({
+    db: database.db,
+    settings: buildLlmSettings(parseEnv({})),
+    tasks: TASKS,
+    logWriter: createLogWriterFor(database),
+  });
   offline = createInnerContext(await createAppDependencies({ database, llm, maxRunningChains: 4 }));
 });
 afterEach(() => {
@@ -51,7 +56,12 @@ async function storeChains(name: string, statuses: readonly ChainStatus[]): Prom
   for (const status of statuses) {
     const id = newChainId();
     await insertChain(database.db, { id, name, status: 'running', input: JSON.stringify({ for: name }) });
-    if (status !== 'running') await finishChain(database.db, id, chainFinished(status, status === 'succeeded' ? null : { class: 'Error', message: status }));
+    if (status !== 'running')
+      await finishChain(
+        database.db,
+        id,
+        chainFinished(status, status === 'succeeded' ? null : { class: 'Error', message: status }),
+      );
     ids.push(id);
   }
   return ids;
@@ -120,7 +130,13 @@ describe('chains.get', () => {
       expect(Number(step.costUsd)).toBe(0);
     }
     expect(detail.domain.messages).toEqual([
-      { id: messageId, from: ORDER_MESSAGE.from, subject: ORDER_MESSAGE.subject, body: ORDER_MESSAGE.body, createdAt: expect.stringMatching(ISO_TIME) },
+      {
+        id: messageId,
+        from: ORDER_MESSAGE.from,
+        subject: ORDER_MESSAGE.subject,
+        body: ORDER_MESSAGE.body,
+        createdAt: expect.stringMatching(ISO_TIME),
+      },
     ]);
     expect(detail.domain.triages).toEqual([
       {
@@ -149,7 +165,9 @@ describe('chains.get', () => {
 
   it('answers BAD_REQUEST for an events subscription whose lastEventId does not fit in 64 bits, before any query', async () => {
     const chainId = '01a2128a-0000-7000-8000-000000000000';
-    await expect(createCaller(offline).chains.events({ chainId, lastEventId: '99999999999999999999' })).rejects.toMatchObject({
+    await expect(
+      createCaller(offline).chains.events({ chainId, lastEventId: '99999999999999999999' }),
+    ).rejects.toMatchObject({
       code: 'BAD_REQUEST',
     });
   });
@@ -166,10 +184,15 @@ describe('chains.list', () => {
     const caller = createCaller(offline);
 
     const pages = [await caller.chains.list({ name, limit: 2 })];
-    while (pages.at(-1)?.nextCursor) pages.push(await caller.chains.list({ name, limit: 2, cursor: pages.at(-1)?.nextCursor }));
+    while (pages.at(-1)?.nextCursor)
+      pages.push(await caller.chains.list({ name, limit: 2, cursor: pages.at(-1)?.nextCursor }));
 
     const newestFirst = [...ids].reverse();
-    expect(pages.map((page) => page.items.map((chain) => chain.id))).toEqual([newestFirst.slice(0, 2), newestFirst.slice(2, 4), newestFirst.slice(4)]);
+    expect(pages.map((page) => page.items.map((chain) => chain.id))).toEqual([
+      newestFirst.slice(0, 2),
+      newestFirst.slice(2, 4),
+      newestFirst.slice(4),
+    ]);
     expect(pages.map((page) => page.nextCursor)).toEqual([newestFirst[1], newestFirst[3], null]);
     expect(pages[0]?.items[0]).toEqual({
       id: newestFirst[0],
@@ -193,14 +216,22 @@ describe('chains.list', () => {
 
   it('filters by status alone and by status and name together', async () => {
     const name = `status test ${newChainId()}`;
-    const [firstOk, failed, secondOk, interrupted] = await storeChains(name, ['succeeded', 'failed', 'succeeded', 'interrupted']);
+    const [firstOk, failed, secondOk, interrupted] = await storeChains(name, [
+      'succeeded',
+      'failed',
+      'succeeded',
+      'interrupted',
+    ]);
     const caller = createCaller(offline);
 
     const succeeded = await caller.chains.list({ name, status: 'succeeded' });
     const allFailed = await caller.chains.list({ status: 'failed', limit: 100 });
     const ofOtherName = await caller.chains.list({ name: `${name} (other)` });
 
-    expect(succeeded).toEqual({ items: [expect.objectContaining({ id: secondOk }), expect.objectContaining({ id: firstOk })], nextCursor: null });
+    expect(succeeded).toEqual({
+      items: [expect.objectContaining({ id: secondOk }), expect.objectContaining({ id: firstOk })],
+      nextCursor: null,
+    });
     expect(allFailed.items.every((chain) => chain.status === 'failed')).toBe(true);
     expect(allFailed.items.map((chain) => chain.id)).toContain(failed);
     expect(allFailed.items.find((chain) => chain.id === failed)?.error).toEqual({ class: 'Error', message: 'failed' });
@@ -231,70 +262,112 @@ describe('a chain whose step fails', () => {
       errorClass: 'RefusalError',
       message: /^the model refused: I cannot help with that\.$/,
     },
-  ])('records step_failed, then marks the chain failed with the error and ends with chain_finished, when the provider $what', async ({ reply, errorClass, message }) => {
-    // Entity extraction alone goes to the fake (as anthropic); the other tasks run offline, as openai has no key.
-    const settings = buildLlmSettings(
-      fakeProviderEnv(fake, { OPENAI_API_KEY: undefined, CHAINLOG_LLM_MAX_RETRIES: 0 }),
-      configFileSchema.parse({ tasks: { 'entity extraction': { model: 'anthropic:claude-test' } } }),
-    );
-    const llm = createLlm({ db: database.db, settings, tasks: TASKS, logWriter: createLogWriterFor(database) });
-    const context = createInnerContext(await createAppDependencies({ database, llm, maxRunningChains: 1 }));
-    fake.enqueue(reply);
-    const caller = createCaller(context);
+  ])(
+    'records step_failed, then marks the chain failed with the error and ends with chain_finished, when the provider $what',
+    async ({ reply, errorClass, message }) => {
+      // Entity extraction alone goes to the fake (as anthropic); the other tasks run offline, as openai has no key.
+      const settings = buildLlmSettings(
+        fakeProviderEnv(fake, { OPENAI_API_KEY: undefined, CHAINLOG_LLM_MAX_RETRIES: 0 }),
+        configFileSchema.parse({ tasks: { 'entity extraction': { model: 'anthropic:claude-test' } } }),
+      );
+      const llm = createLlm({ db: database.db, settings, tasks: TASKS, logWriter: createLogWriterFor(database) });
+      const context = createInnerContext(await createAppDependencies({ database, llm, maxRunningChains: 1 }));
+      fake.enqueue(reply);
+      const caller = createCaller(context);
 
-    const { chainId, messageId } = await caller.inbox.submit(ORDER_MESSAGE);
-    const events = await followChain(context, chainId);
+      const { chainId, messageId } = await caller.inbox.submit(ORDER_MESSAGE);
+      const events = await followChain(context, chainId);
 
-    expect(eventSequence(events)).toEqual(['chain_started', 'step_started 1', 'step_finished 1', 'step_started 2', 'step_failed 2', 'chain_finished']);
-    const logs = await chainRows(database.db, chainId);
-    expect(logs.map((row) => [row.name, row.provider, row.status])).toEqual([
-      ['intent recognition', 'offline', 'ok'],
-      ['entity extraction', 'anthropic', 'error'],
-    ]);
-    const error = { class: errorClass, message: expect.stringMatching(message) };
-    expect(events[4]?.payload).toEqual({ type: 'step_failed', step: 2, name: 'entity extraction', error, logId: logs[1]?.id });
-    expect(events[5]?.payload).toEqual({ type: 'chain_finished', status: 'failed', error });
-    expect(fake.requests).toEqual([expect.objectContaining({ api: 'anthropic', path: '/v1/messages', body: expect.objectContaining({ model: 'claude-test' }) })]);
+      expect(eventSequence(events)).toEqual([
+        'chain_started',
+        'step_started 1',
+        'step_finished 1',
+        'step_started 2',
+        'step_failed 2',
+        'chain_finished',
+      ]);
+      const logs = await chainRows(database.db, chainId);
+      expect(logs.map((row) => [row.name, row.provider, row.status])).toEqual([
+        ['intent recognition', 'offline', 'ok'],
+        ['entity extraction', 'anthropic', 'error'],
+      ]);
+      const error = { class: errorClass, message: expect.stringMatching(message) };
+      expect(events[4]?.payload).toEqual({
+        type: 'step_failed',
+        step: 2,
+        name: 'entity extraction',
+        error,
+        logId: logs[1]?.id,
+      });
+      expect(events[5]?.payload).toEqual({ type: 'chain_finished', status: 'failed', error });
+      expect(fake.requests).toEqual([
+        expect.objectContaining({
+          api: 'anthropic',
+          path: '/v1/messages',
+          body: expect.objectContaining({ model: 'claude-test' }),
+        }),
+      ]);
 
-    const detail = await caller.chains.get({ chainId });
-    expect(detail.chain).toMatchObject({ status: 'failed', error, finishedAt: expect.stringMatching(ISO_TIME) });
-    expect(detail.steps.map((step) => [step.name, step.status, step.logId])).toEqual([
-      ['intent recognition', 'succeeded', logs[0]?.id],
-      ['entity extraction', 'failed', logs[1]?.id],
-    ]);
-    expect(detail.steps[1]?.error).toEqual(error);
-    expect(detail.domain).toEqual({ messages: [expect.objectContaining({ id: messageId })], triages: [], replyDrafts: [] });
-    const stored = await listChainEventsAfter(database.db, chainId, null);
-    // int8 reads back as a string on pg but as a number on PGlite, whatever the row type says.
-    expect(stored.map((row) => String(row.id))).toEqual(events.map((event) => event.id));
-  });
+      const detail = await caller.chains.get({ chainId });
+      expect(detail.chain).toMatchObject({ status: 'failed', error, finishedAt: expect.stringMatching(ISO_TIME) });
+      expect(detail.steps.map((step) => [step.name, step.status, step.logId])).toEqual([
+        ['intent recognition', 'succeeded', logs[0]?.id],
+        ['entity extraction', 'failed', logs[1]?.id],
+      ]);
+      expect(detail.steps[1]?.error).toEqual(error);
+      expect(detail.domain).toEqual({
+        messages: [expect.objectContaining({ id: messageId })],
+        triages: [],
+        replyDrafts: [],
+      });
+      const stored = await listChainEventsAfter(database.db, chainId, null);
+      // int8 reads back as a string on pg but as a number on PGlite, whatever the row type says.
+      expect(stored.map((row) => String(row.id))).toEqual(events.map((event) => event.id));
+    },
+  );
 });
 
 describe('a chain whose model writes text PostgreSQL cannot store', () => {
   it.each([
     ['NUL', '\u0000'],
     ['a lone surrogate', '\ud800'],
-  ])('stores the reply draft, its log row and its events with U+FFFD in place of %s and succeeds', async (_what, bad) => {
-    // Reply drafting alone goes to the fake (as anthropic); the other tasks run offline.
-    const settings = buildLlmSettings(
-      fakeProviderEnv(fake, { OPENAI_API_KEY: undefined }),
-      configFileSchema.parse({ tasks: { 'reply drafting': { model: 'anthropic:claude-test' } } }),
-    );
-    const llm = createLlm({ db: database.db, settings, tasks: TASKS, logWriter: createLogWriterFor(database) });
-    const context = createInnerContext(await createAppDependencies({ database, llm, maxRunningChains: 1 }));
-    fake.enqueue({ kind: 'json', value: { subject: `Re: order${bad}`, body: `Hi Ada,${bad} it ships today.`, tone: 'helpful', needsHuman: false } });
-    const caller = createCaller(context);
+  ])(
+    'stores the reply draft, its log row and its events with U+FFFD in place of %s and succeeds',
+    async (_what, bad) => {
+      // Reply drafting alone goes to the fake (as anthropic); the other tasks run offline.
+      const settings = buildLlmSettings(
+        fakeProviderEnv(fake, { OPENAI_API_KEY: undefined }),
+        configFileSchema.parse({ tasks: { 'reply drafting': { model: 'anthropic:claude-test' } } }),
+      );
+      const llm = createLlm({ db: database.db, settings, tasks: TASKS, logWriter: createLogWriterFor(database) });
+      const context = createInnerContext(await createAppDependencies({ database, llm, maxRunningChains: 1 }));
+      fake.enqueue({
+        kind: 'json',
+        value: {
+          subject: `Re: order${bad}`,
+          body: `Hi Ada,${bad} it ships today.`,
+          tone: 'helpful',
+          needsHuman: false,
+        },
+      });
+      const caller = createCaller(context);
 
-    const { chainId } = await caller.inbox.submit(ORDER_MESSAGE);
-    await followChain(context, chainId);
+      const { chainId } = await caller.inbox.submit(ORDER_MESSAGE);
+      await followChain(context, chainId);
 
-    const detail = await caller.chains.get({ chainId });
-    expect(detail.chain.status).toBe('succeeded');
-    expect(detail.domain.replyDrafts).toEqual([expect.objectContaining({ subject: 'Re: order\uFFFD', body: 'Hi Ada,\uFFFD it ships today.' })]);
-    expect(detail.steps[2]).toMatchObject({ status: 'succeeded', output: { subject: 'Re: order\uFFFD' } });
-    const replyRow = (await chainRows(database.db, chainId)).find((row) => row.name === 'reply drafting');
-    expect(replyRow).toMatchObject({ status: 'ok', output: { subject: 'Re: order\uFFFD', body: 'Hi Ada,\uFFFD it ships today.' } });
-  });
+      const detail = await caller.chains.get({ chainId });
+      expect(detail.chain.status).toBe('succeeded');
+      expect(detail.domain.replyDrafts).toEqual([
+        expect.objectContaining({ subject: 'Re: order\uFFFD', body: 'Hi Ada,\uFFFD it ships today.' }),
+      ]);
+      expect(detail.steps[2]).toMatchObject({ status: 'succeeded', output: { subject: 'Re: order\uFFFD' } });
+      const replyRow = (await chainRows(database.db, chainId)).find((row) => row.name === 'reply drafting');
+      expect(replyRow).toMatchObject({
+        status: 'ok',
+        output: { subject: 'Re: order\uFFFD', body: 'Hi Ada,\uFFFD it ships today.' },
+      });
+    },
+  );
 });
 
 describe('chains.get, every attempt counted', () => {
@@ -307,7 +380,8 @@ describe('chains.get, every attempt counted', () => {
     let entityRequests = 0;
     fake.respondWith((request) => {
       // The first entity answer breaks the schema: ask() asks again, and that attempt is paid for too.
-      if (schemaNameOf(request) === 'entity_extraction' && entityRequests++ === 0) return { kind: 'json', value: { orderNumbers: 'A-1042' }, usage: USAGE };
+      if (schemaNameOf(request) === 'entity_extraction' && entityRequests++ === 0)
+        return { kind: 'json', value: { orderNumbers: 'A-1042' }, usage: USAGE };
       const reply = triageReply(request);
       return reply.kind === 'json' ? { ...reply, usage: USAGE } : reply;
     });
@@ -317,7 +391,11 @@ describe('chains.get, every attempt counted', () => {
     await followChain(context, chainId);
     const detail = await caller.chains.get({ chainId });
 
-    const summed = await sql<{ cost: string; latency: number; input: number }>`select sum(cost_usd)::text as cost, sum(latency_ms)::float8 as latency,
+    const summed = await sql<{
+      cost: string;
+      latency: number;
+      input: number;
+    }>`select sum(cost_usd)::text as cost, sum(latency_ms)::float8 as latency,
       sum(input_tokens)::int as input from inference_log where chain_id = ${chainId}`.execute(database.db);
     const [fromRows] = summed.rows;
     if (!fromRows) throw new Error('the sum over the chain returned no row');
@@ -339,7 +417,11 @@ describe('chains.get, every attempt counted', () => {
       ['entity extraction', 2, 'ok', null],
       ['reply drafting', 1, 'ok', null],
     ]);
-    expect(detail.steps[1]).toMatchObject({ name: 'entity extraction', status: 'succeeded', logId: detail.logs[2]?.id });
+    expect(detail.steps[1]).toMatchObject({
+      name: 'entity extraction',
+      status: 'succeeded',
+      logId: detail.logs[2]?.id,
+    });
   });
 
   it('makes a chain of a chain id only the log knows: its calls are its steps, and it counts them all', async () => {

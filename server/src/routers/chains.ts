@@ -23,11 +23,14 @@ export const chainListInput = z.object({
 
 export const chainsRouter = router({
   /** Chains newest first, optionally by status or name; `cursor` is the previous page's `nextCursor`. */
-  list: publicProcedure
-    .input(chainListInput.default({ limit: 20 }))
-    .query(({ ctx, input }) =>
-      listChainSummaries(ctx.db, { status: input.status ?? undefined, name: input.name ?? undefined, cursor: input.cursor ?? undefined, limit: input.limit }),
-    ),
+  list: publicProcedure.input(chainListInput.default({ limit: 20 })).query(({ ctx, input }) =>
+    listChainSummaries(ctx.db, {
+      status: input.status ?? undefined,
+      name: input.name ?? undefined,
+      cursor: input.cursor ?? undefined,
+      limit: input.limit,
+    }),
+  ),
   /** The chain with its steps, log ids and the domain rows it created. */
   get: publicProcedure.input(z.object({ chainId: z.uuid() })).query(async ({ ctx, input }) => {
     const detail = await getChainDetail(ctx.db, input.chainId);
@@ -42,7 +45,8 @@ export const chainsRouter = router({
     .input(z.object({ chainId: z.uuid(), lastEventId: eventIdSchema.nullish() }))
     .subscription(async function* ({ ctx, input, signal }) {
       try {
-        for await (const event of followChain(ctx, input.chainId, input.lastEventId ?? null, signal)) yield tracked(event.id, event);
+        for await (const event of followChain(ctx, input.chainId, input.lastEventId ?? null, signal))
+          yield tracked(event.id, event);
       } catch (error) {
         if (error instanceof UnknownChainError) throw notFound('chain', input.chainId);
         throw error;
@@ -51,7 +55,12 @@ export const chainsRouter = router({
   /** What changed in any chain, live, so lists can update without polling: the event's kind, not its payload. */
   changes: subscriptionProcedure.subscription(async function* ({ ctx, signal }) {
     for await (const event of followAllChains(ctx.bus, signal)) {
-      yield { eventId: event.id, chainId: event.chainId, type: event.payload.type, status: event.payload.type === 'chain_finished' ? event.payload.status : null };
+      yield {
+        eventId: event.id,
+        chainId: event.chainId,
+        type: event.payload.type,
+        status: event.payload.type === 'chain_finished' ? event.payload.status : null,
+      };
     }
   }),
 });

@@ -2,7 +2,15 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { fieldNamesOf, inputText, oddProcedurePath, oddQueryString, oddWsMessage } from '../../test/fuzz-inputs.js';
-import { type HttpAnswer, type ProcedureCall, type ProcedureType, WsSession, httpRequestFor, isServerFailure, sendHttp } from '../../test/fuzz-transports.js';
+import {
+  type HttpAnswer,
+  type ProcedureCall,
+  type ProcedureType,
+  WsSession,
+  httpRequestFor,
+  isServerFailure,
+  sendHttp,
+} from '../../test/fuzz-transports.js';
 import { type RunningServer, startRunningServer } from '../../test/running-server.js';
 import { DEFAULT_LIMITS } from '../http/limits.js';
 import { appRouter } from './app.js';
@@ -21,11 +29,16 @@ interface FuzzedProcedure {
 
 // tRPC v11 keeps every procedure in `_def.procedures` under its dotted path (typed as the nested record, so read
 // through a schema).
-const procedureDefSchema = z.object({ type: z.enum(['query', 'mutation', 'subscription']), inputs: z.array(z.unknown()) });
+const procedureDefSchema = z.object({
+  type: z.enum(['query', 'mutation', 'subscription']),
+  inputs: z.array(z.unknown()),
+});
 
 // From the router itself, so a procedure added later is fuzzed without a change here.
 const PROCEDURES: FuzzedProcedure[] = Object.entries<unknown>(appRouter._def.procedures).map(([path, procedure]) => {
-  const definition = procedureDefSchema.parse(typeof procedure === 'function' && '_def' in procedure ? procedure._def : undefined);
+  const definition = procedureDefSchema.parse(
+    typeof procedure === 'function' && '_def' in procedure ? procedure._def : undefined,
+  );
   return { path, type: definition.type, input: definition.inputs[0] };
 });
 
@@ -43,7 +56,15 @@ function callsWith(procedure: FuzzedProcedure): fc.Arbitrary<ProcedureCall[]> {
 }
 
 /** What the run saw, printed at the end. */
-const tally = { httpCalls: 0, httpRaw: 0, wsCalls: 0, wsRaw: 0, statuses: new Map<number, number>(), wsErrorCodes: new Map<string, number>(), chains: '' };
+const tally = {
+  httpCalls: 0,
+  httpRaw: 0,
+  wsCalls: 0,
+  wsRaw: 0,
+  statuses: new Map<number, number>(),
+  wsErrorCodes: new Map<string, number>(),
+  chains: '',
+};
 const count = <K>(map: Map<K, number>, key: K) => map.set(key, (map.get(key) ?? 0) + 1);
 
 function expectNoServerFailure(answer: HttpAnswer, what: string): void {
@@ -71,30 +92,53 @@ describe('fuzzing every procedure of the running server', () => {
   });
 
   it('enumerates every procedure of the router', () => {
-    expect(PROCEDURES.map((procedure) => procedure.path)).toEqual(expect.arrayContaining(['health', 'inbox.submit', 'chains.events', 'logs.list']));
+    expect(PROCEDURES.map((procedure) => procedure.path)).toEqual(
+      expect.arrayContaining(['health', 'inbox.submit', 'chains.events', 'logs.list']),
+    );
     expect(fieldNamesOf(PROCEDURES.find((procedure) => procedure.path === 'logs.list')?.input)).toContain('from');
   });
 
-  it.each(PROCEDURES)('answers any input to $path over HTTP, alone or batched, with a status below 500', { timeout: PROPERTY_TIMEOUT_MS }, async (procedure) => {
-    await fc.assert(
-      fc.asyncProperty(callsWith(procedure), fc.boolean(), async (calls, batch) => {
-        tally.httpCalls += 1;
-        const request = httpRequestFor(calls, batch || calls.length > 1);
-        expectNoServerFailure(await sendHttp(running.url, request), `${request.method} ${request.path.slice(0, 300)}`);
-      }),
-      { numRuns: RUNS },
-    );
-  });
+  it.each(PROCEDURES)(
+    'answers any input to $path over HTTP, alone or batched, with a status below 500',
+    { timeout: PROPERTY_TIMEOUT_MS },
+    async (procedure) => {
+      await fc.assert(
+        fc.asyncProperty(callsWith(procedure), fc.boolean(), async (calls, batch) => {
+          tally.httpCalls += 1;
+          const request = httpRequestFor(calls, batch || calls.length > 1);
+          expectNoServerFailure(
+            await sendHttp(running.url, request),
+            `${request.method} ${request.path.slice(0, 300)}`,
+          );
+        }),
+        { numRuns: RUNS },
+      );
+    },
+  );
 
-  it('answers odd paths, query strings, methods and bodies under /trpc with a status below 500', { timeout: PROPERTY_TIMEOUT_MS }, async () => {
+  it('answers odd paths, query strings, methods and bodies under /trpc with a status below 500', {
+    timeout: PROPERTY_TIMEOUT_MS,
+  }, async () => {
     const paths = fc.oneof(oddProcedurePath, fc.constantFrom(...PROCEDURES.map((procedure) => procedure.path)));
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS', 'TRACE'),
         paths,
         oddQueryString,
-        fc.option(fc.oneof(inputText(undefined).map((text) => text ?? ''), fc.string({ unit: 'binary' })), { nil: undefined }),
-        fc.constantFrom('application/json', 'text/plain', 'multipart/form-data', 'application/octet-stream', 'application/x-www-form-urlencoded'),
+        fc.option(
+          fc.oneof(
+            inputText(undefined).map((text) => text ?? ''),
+            fc.string({ unit: 'binary' }),
+          ),
+          { nil: undefined },
+        ),
+        fc.constantFrom(
+          'application/json',
+          'text/plain',
+          'multipart/form-data',
+          'application/octet-stream',
+          'application/x-www-form-urlencoded',
+        ),
         async (method, path, query, body, contentType) => {
           tally.httpRaw += 1;
           // GET and HEAD carry no body in the clients that matter; node refuses neither, so it goes as written.
@@ -106,30 +150,38 @@ describe('fuzzing every procedure of the running server', () => {
     );
   });
 
-  it.each(PROCEDURES)('answers any input to $path over a WebSocket without an internal error, and the socket lives on', { timeout: PROPERTY_TIMEOUT_MS }, async (procedure) => {
-    await fc.assert(
-      fc.asyncProperty(callsWith(procedure), fc.boolean(), async (calls, wrongMethod) => {
-        tally.wsCalls += 1;
-        const session = await WsSession.open(running.wsUrl, DEFAULT_LIMITS.maxWsMessageBytes);
-        try {
-          const answers = await Promise.all(
-            calls.map((fuzzed, index) => {
-              // Now and then a query sent as a mutation and so on: tRPC must refuse it, not fail on it.
-              const method = wrongMethod && index === 0 ? (fuzzed.type === 'mutation' ? 'query' : 'mutation') : fuzzed.type;
-              return session.request(index + 1, method, { path: fuzzed.path, inputText: fuzzed.input });
-            }),
-          );
-          for (const answer of answers) if (answer?.error?.data?.code) count(tally.wsErrorCodes, answer.error.data.code);
-          await expectSocketAlive(session);
-        } finally {
-          session.close();
-        }
-      }),
-      { numRuns: RUNS },
-    );
-  });
+  it.each(PROCEDURES)(
+    'answers any input to $path over a WebSocket without an internal error, and the socket lives on',
+    { timeout: PROPERTY_TIMEOUT_MS },
+    async (procedure) => {
+      await fc.assert(
+        fc.asyncProperty(callsWith(procedure), fc.boolean(), async (calls, wrongMethod) => {
+          tally.wsCalls += 1;
+          const session = await WsSession.open(running.wsUrl, DEFAULT_LIMITS.maxWsMessageBytes);
+          try {
+            const answers = await Promise.all(
+              calls.map((fuzzed, index) => {
+                // Now and then a query sent as a mutation and so on: tRPC must refuse it, not fail on it.
+                const method =
+                  wrongMethod && index === 0 ? (fuzzed.type === 'mutation' ? 'query' : 'mutation') : fuzzed.type;
+                return session.request(index + 1, method, { path: fuzzed.path, inputText: fuzzed.input });
+              }),
+            );
+            for (const answer of answers)
+              if (answer?.error?.data?.code) count(tally.wsErrorCodes, answer.error.data.code);
+            await expectSocketAlive(session);
+          } finally {
+            session.close();
+          }
+        }),
+        { numRuns: RUNS },
+      );
+    },
+  );
 
-  it('answers raw WebSocket messages that are not tRPC requests without an internal error, and the socket lives on', { timeout: PROPERTY_TIMEOUT_MS }, async () => {
+  it('answers raw WebSocket messages that are not tRPC requests without an internal error, and the socket lives on', {
+    timeout: PROPERTY_TIMEOUT_MS,
+  }, async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(oddWsMessage, { minLength: 1, maxLength: 3 }), async (messages) => {
         tally.wsRaw += 1;
@@ -145,7 +197,7 @@ describe('fuzzing every procedure of the running server', () => {
     );
   });
 
-  it('is healthy afterwards: /healthz answers 200, a call over HTTP and one over a WebSocket work, and every accepted message\'s chain succeeded', async () => {
+  it("is healthy afterwards: /healthz answers 200, a call over HTTP and one over a WebSocket work, and every accepted message's chain succeeded", async () => {
     const health = await sendHttp(running.url, { method: 'GET', path: '/healthz' });
     expect(health.status).toBe(200);
     const submitted = await sendHttp(running.url, {
@@ -156,7 +208,10 @@ describe('fuzzing every procedure of the running server', () => {
     expect(submitted.status, submitted.body).toBe(200);
     const session = await WsSession.open(running.wsUrl, DEFAULT_LIMITS.maxWsMessageBytes);
     try {
-      expect(await session.request(1, 'query', { path: 'logs.facets', inputText: undefined })).toMatchObject({ id: 1, result: { type: 'data' } });
+      expect(await session.request(1, 'query', { path: 'logs.facets', inputText: undefined })).toMatchObject({
+        id: 1,
+        result: { type: 'data' },
+      });
     } finally {
       session.close();
     }
@@ -164,8 +219,16 @@ describe('fuzzing every procedure of the running server', () => {
     // chain that did not succeed, or log row that is not ok, means odd text broke something after the answer.
     expect(await running.dependencies.chains.drain(30_000)).toBe(true);
     const { db } = running.dependencies;
-    const chains = await db.selectFrom('chain').select(['status', (eb) => eb.fn.countAll<number>().as('count')]).groupBy('status').execute();
-    const logs = await db.selectFrom('inference_log').select(['status', (eb) => eb.fn.countAll<number>().as('count')]).groupBy('status').execute();
+    const chains = await db
+      .selectFrom('chain')
+      .select(['status', (eb) => eb.fn.countAll<number>().as('count')])
+      .groupBy('status')
+      .execute();
+    const logs = await db
+      .selectFrom('inference_log')
+      .select(['status', (eb) => eb.fn.countAll<number>().as('count')])
+      .groupBy('status')
+      .execute();
     tally.chains = chains.map(({ status, count }) => `${status} ${count}`).join(', ');
     expect(chains.map((row) => row.status)).toEqual(['succeeded']);
     expect(logs.map((row) => row.status)).toEqual(['ok']);

@@ -20,13 +20,26 @@ describe('the health query', () => {
   afterAll(() => database.close());
 
   it('reports ok, the database kind and the registered task names', async () => {
-    const llm = createLlm({ db: database.db, settings: buildLlmSettings(parseEnv({})), tasks: TASKS, logWriter: createLogWriterFor(database) });
+    const llm = createLlm({
+      db: database.db,
+      settings: buildLlmSettings(parseEnv({})),
+      tasks: TASKS,
+      logWriter: createLogWriterFor(database),
+    });
     const startedAt = new Date(Date.now() - 90_000);
-    const caller = createCaller(createInnerContext(await createAppDependencies({ database, llm, maxRunningChains: 1, startedAt })));
+    const caller = createCaller(
+      createInnerContext(await createAppDependencies({ database, llm, maxRunningChains: 1, startedAt })),
+    );
 
     const health = await caller.health();
 
-    expect(health).toEqual({ status: 'ok', database: EXPECTED_DATABASE, instanceId: null, uptimeSeconds: expect.any(Number), tasks: TASKS.map((task) => task.name) });
+    expect(health).toEqual({
+      status: 'ok',
+      database: EXPECTED_DATABASE,
+      instanceId: null,
+      uptimeSeconds: expect.any(Number),
+      tasks: TASKS.map((task) => task.name),
+    });
     expect(health.uptimeSeconds).toBeGreaterThanOrEqual(90);
   });
 });

@@ -18,7 +18,10 @@ const SECONDS_PER_SUBMISSION = 60 / PER_MINUTE;
 
 /** A batch's answers: each call's result, or its error. */
 const batchAnswersSchema = z.array(
-  z.union([z.object({ error: z.object({ message: z.string(), data: z.object({ code: z.string() }) }) }), z.object({ result: z.unknown() })]),
+  z.union([
+    z.object({ error: z.object({ message: z.string(), data: z.object({ code: z.string() }) }) }),
+    z.object({ result: z.unknown() }),
+  ]),
 );
 
 function submit(running: RunningServer, headers: Record<string, string> = {}): Promise<Response> {
@@ -33,7 +36,10 @@ describe('the submissions per address and minute bound', () => {
   let running: RunningServer;
   let nowMs = Date.parse('2026-12-01T12:00:00Z');
   beforeAll(async () => {
-    running = await startRunningServer({ limits: { maxSubmissionsPerMinute: PER_MINUTE, trustProxy: true }, now: () => nowMs });
+    running = await startRunningServer({
+      limits: { maxSubmissionsPerMinute: PER_MINUTE, trustProxy: true },
+      now: () => nowMs,
+    });
   });
   // A minute later every allowance is full again, so each test starts from a fresh one.
   beforeEach(() => {
@@ -113,7 +119,11 @@ describe('the chain queue bound', () => {
   beforeAll(async () => {
     // Every model call hangs, so the one chain that may run keeps running and the others wait.
     fake = await startFakeProvider({ respond: () => ({ kind: 'hang' }) });
-    running = await startRunningServer({ fakeProvider: fake, maxRunningChains: 1, limits: { maxWaitingChains: MAX_WAITING } });
+    running = await startRunningServer({
+      fakeProvider: fake,
+      maxRunningChains: 1,
+      limits: { maxWaitingChains: MAX_WAITING },
+    });
   });
   afterAll(async () => {
     await running.close(500);
@@ -142,7 +152,10 @@ describe('the chain queue bound', () => {
         data: { code: 'TOO_MANY_REQUESTS' },
       });
     }
-    expect(await countMessagesAndChains(running.dependencies.db)).toEqual({ messages: before.messages + 3, chains: before.chains + 3 });
+    expect(await countMessagesAndChains(running.dependencies.db)).toEqual({
+      messages: before.messages + 3,
+      chains: before.chains + 3,
+    });
     expect(await running.dependencies.chains.counts()).toEqual({ running: 1, waiting: MAX_WAITING });
   });
 

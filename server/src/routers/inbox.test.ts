@@ -37,7 +37,12 @@ describe('the inbox procedures', () => {
   beforeAll(async () => {
     [database, fake] = await Promise.all([openTestDatabase(), startFakeProvider()]);
     const logWriter = createLogWriterFor(database);
-    const offlineLlm = createLlm({ db: database.db, settings: buildLlmSettings(parseEnv({})), tasks: TASKS, logWriter });
+    const offlineLlm = createLlm({
+      db: database.db,
+      settings: buildLlmSettings(parseEnv({})),
+      tasks: TASKS,
+      logWriter,
+    });
     const fakeSettings = buildLlmSettings(fakeProviderEnv(fake, { CHAINLOG_LLM_MAX_RETRIES: 0 }));
     const fakeLlm = createLlm({ db: database.db, settings: fakeSettings, tasks: TASKS, logWriter });
     offline = createInnerContext(await createAppDependencies({ database, llm: offlineLlm, maxRunningChains: 4 }));
@@ -60,12 +65,22 @@ describe('the inbox procedures', () => {
 
     expect(submitted).toEqual({ chainId: expect.stringMatching(UUID_V7), messageId: expect.stringMatching(UUID_V7) });
     const firstCall = await gate.next();
-    expect(firstCall.request.body).toMatchObject({ model: 'gpt-4.1-mini', response_format: { json_schema: { name: 'intent_recognition' } } });
+    expect(firstCall.request.body).toMatchObject({
+      model: 'gpt-4.1-mini',
+      response_format: { json_schema: { name: 'intent_recognition' } },
+    });
     const running = await caller.chains.get({ chainId: submitted.chainId });
     expect(running.chain.status).toBe('running');
-    expect(running.steps).toEqual([expect.objectContaining({ step: 1, name: 'intent recognition', status: 'running' })]);
+    expect(running.steps).toEqual([
+      expect.objectContaining({ step: 1, name: 'intent recognition', status: 'running' }),
+    ]);
     const listed = await caller.inbox.list({ limit: 1 });
-    expect(listed.items[0]).toMatchObject({ id: submitted.messageId, chainId: submitted.chainId, chainStatus: 'running', intent: null });
+    expect(listed.items[0]).toMatchObject({
+      id: submitted.messageId,
+      chainId: submitted.chainId,
+      chainStatus: 'running',
+      intent: null,
+    });
 
     firstCall.release();
     await gate.releaseNext();
@@ -74,8 +89,12 @@ describe('the inbox procedures', () => {
 
     expect(events.at(-1)?.payload).toEqual({ type: 'chain_finished', status: 'succeeded', error: null });
     const finished = await caller.chains.get({ chainId: submitted.chainId });
-    expect(finished.domain.triages).toEqual([expect.objectContaining({ intent: 'order_status', entities: TRIAGE_ANSWERS.entity_extraction })]);
-    expect(finished.domain.replyDrafts).toEqual([expect.objectContaining({ body: TRIAGE_ANSWERS.reply_drafting.body })]);
+    expect(finished.domain.triages).toEqual([
+      expect.objectContaining({ intent: 'order_status', entities: TRIAGE_ANSWERS.entity_extraction }),
+    ]);
+    expect(finished.domain.replyDrafts).toEqual([
+      expect.objectContaining({ body: TRIAGE_ANSWERS.reply_drafting.body }),
+    ]);
   });
 
   it('runs the triage chain of a "where is my order #A-1042" message: three ok log rows, the message, a triage and a reply draft, all under one chain id', async () => {
@@ -86,27 +105,46 @@ describe('the inbox procedures', () => {
 
     expect(eventSequence(events)).toEqual([
       'chain_started',
-      'step_started 1', 'step_finished 1',
-      'step_started 2', 'step_finished 2',
-      'step_started 3', 'step_finished 3',
+      'step_started 1',
+      'step_finished 1',
+      'step_started 2',
+      'step_finished 2',
+      'step_started 3',
+      'step_finished 3',
       'chain_finished',
     ]);
     expect(events.at(-1)?.payload).toEqual({ type: 'chain_finished', status: 'succeeded', error: null });
 
     const logs = await chainRows(database.db, chainId);
-    expect(logs.map((row) => [row.name, row.status, row.chain_id])).toEqual(TRIAGE_STEPS.map((name) => [name, 'ok', chainId]));
+    expect(logs.map((row) => [row.name, row.status, row.chain_id])).toEqual(
+      TRIAGE_STEPS.map((name) => [name, 'ok', chainId]),
+    );
 
     const db = database.db;
     const messages = await db.selectFrom('inbox_message').selectAll().where('chain_id', '=', chainId).execute();
     const triages = await db.selectFrom('triage').selectAll().where('chain_id', '=', chainId).execute();
     const drafts = await db.selectFrom('reply_draft').selectAll().where('chain_id', '=', chainId).execute();
     expect(messages).toEqual([
-      expect.objectContaining({ id: messageId, chain_id: chainId, from_address: ORDER_MESSAGE.from, subject: ORDER_MESSAGE.subject, body: ORDER_MESSAGE.body }),
+      expect.objectContaining({
+        id: messageId,
+        chain_id: chainId,
+        from_address: ORDER_MESSAGE.from,
+        subject: ORDER_MESSAGE.subject,
+        body: ORDER_MESSAGE.body,
+      }),
     ]);
-    expect(triages).toEqual([expect.objectContaining({ chain_id: chainId, message_id: messageId, intent: 'order_status', urgency: 'normal' })]);
+    expect(triages).toEqual([
+      expect.objectContaining({ chain_id: chainId, message_id: messageId, intent: 'order_status', urgency: 'normal' }),
+    ]);
     expect(triages[0]?.entities).toMatchObject({ orderNumbers: ['A-1042'], people: ['Ada'] });
     expect(drafts).toEqual([
-      expect.objectContaining({ chain_id: chainId, message_id: messageId, subject: 'Re: Where is my order?', tone: 'helpful', needs_human: false }),
+      expect.objectContaining({
+        chain_id: chainId,
+        message_id: messageId,
+        subject: 'Re: Where is my order?',
+        tone: 'helpful',
+        needs_human: false,
+      }),
     ]);
     expect(drafts[0]?.body).toMatch(/^Hi Ada,/);
     expect(drafts[0]?.body).toContain('order A-1042');
@@ -115,7 +153,8 @@ describe('the inbox procedures', () => {
   it('lists messages newest first with their chain status and triage, a page at a time through nextCursor', async () => {
     const caller = createCaller(offline);
     const submitted: { chainId: string; messageId: string }[] = [];
-    for (const subject of ['first', 'second', 'third']) submitted.push(await caller.inbox.submit({ ...ORDER_MESSAGE, subject }));
+    for (const subject of ['first', 'second', 'third'])
+      submitted.push(await caller.inbox.submit({ ...ORDER_MESSAGE, subject }));
     await Promise.all(submitted.map(({ chainId }) => followChain(offline, chainId)));
 
     const firstPage = await caller.inbox.list({ limit: 2 });
@@ -154,10 +193,17 @@ describe('the inbox procedures', () => {
   it('rejects a message with a blank sender and body with BAD_REQUEST caused by the zod error, and stores nothing', async () => {
     const caller = createCaller(offline);
     const countMessages = async () =>
-      (await database.db.selectFrom('inbox_message').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow()).count;
+      (
+        await database.db
+          .selectFrom('inbox_message')
+          .select((eb) => eb.fn.countAll<number>().as('count'))
+          .executeTakeFirstOrThrow()
+      ).count;
     const before = Number(await countMessages());
 
-    const error: unknown = await caller.inbox.submit({ from: '  ', subject: 'Hello', body: '' }).catch((caught: unknown) => caught);
+    const error: unknown = await caller.inbox
+      .submit({ from: '  ', subject: 'Hello', body: '' })
+      .catch((caught: unknown) => caught);
 
     expect(error).toBeInstanceOf(TRPCError);
     expect(error).toMatchObject({ code: 'BAD_REQUEST', cause: expect.any(ZodError) });
@@ -178,12 +224,17 @@ describe('the inbox procedures', () => {
 
       expect(error, field).toMatchObject({ code: 'BAD_REQUEST', cause: expect.any(ZodError) });
       const issues = error instanceof TRPCError && error.cause instanceof ZodError ? error.cause.issues : [];
-      expect(issues.map((issue) => issue.path), field).toEqual([[field]]);
+      expect(
+        issues.map((issue) => issue.path),
+        field,
+      ).toEqual([[field]]);
     }
   });
 
   it('answers SERVICE_UNAVAILABLE once the server is shutting down, and stores nothing', async () => {
-    const shuttingDown = createInnerContext(await createAppDependencies({ database, llm: offline.llm, maxRunningChains: 1 }));
+    const shuttingDown = createInnerContext(
+      await createAppDependencies({ database, llm: offline.llm, maxRunningChains: 1 }),
+    );
     await shuttingDown.chains.drain(1_000);
     const sender = `late-${Date.now()}@example.com`;
 
@@ -192,7 +243,11 @@ describe('the inbox procedures', () => {
       .catch((caught: unknown) => caught);
 
     expect(error).toMatchObject({ code: 'SERVICE_UNAVAILABLE', message: expect.stringContaining('shutting down') });
-    const stored = await database.db.selectFrom('inbox_message').select('id').where('from_address', '=', sender).execute();
+    const stored = await database.db
+      .selectFrom('inbox_message')
+      .select('id')
+      .where('from_address', '=', sender)
+      .execute();
     expect(stored).toEqual([]);
   });
 });
@@ -241,7 +296,14 @@ describe('inbox.submit over HTTP', () => {
 
       expect(response.status, field).toBe(400);
       expect(await response.json(), field).toMatchObject({
-        error: { data: { code: 'BAD_REQUEST', issues: [expect.objectContaining({ path: [field], message: expect.stringContaining('lone UTF-16 surrogate') })] } },
+        error: {
+          data: {
+            code: 'BAD_REQUEST',
+            issues: [
+              expect.objectContaining({ path: [field], message: expect.stringContaining('lone UTF-16 surrogate') }),
+            ],
+          },
+        },
       });
     }
     expect((await fetch(`${running.url}/healthz`)).status).toBe(200);
@@ -254,7 +316,9 @@ describe('inbox.submit over HTTP', () => {
       const fields = ['from', 'subject', 'body'] as const;
       fields.forEach((field, index) => {
         const input = { ...ORDER_MESSAGE, [field]: 'half a character: \udfff' };
-        outcome.opened.send(JSON.stringify({ id: index + 1, method: 'mutation', params: { path: 'inbox.submit', input } }));
+        outcome.opened.send(
+          JSON.stringify({ id: index + 1, method: 'mutation', params: { path: 'inbox.submit', input } }),
+        );
       });
       outcome.opened.send(JSON.stringify({ id: 99, method: 'query', params: { path: 'health', input: null } }));
       await expect.poll(() => outcome.messages.length, { timeout: 5_000 }).toBe(fields.length + 1);
@@ -264,11 +328,16 @@ describe('inbox.submit over HTTP', () => {
         expect(answers, field).toContainEqual({
           id: index + 1,
           error: expect.objectContaining({
-            data: expect.objectContaining({ code: 'BAD_REQUEST', issues: [expect.objectContaining({ path: [field] })] }),
+            data: expect.objectContaining({
+              code: 'BAD_REQUEST',
+              issues: [expect.objectContaining({ path: [field] })],
+            }),
           }),
         });
       }
-      expect(answers).toContainEqual(expect.objectContaining({ id: 99, result: { type: 'data', data: expect.objectContaining({ status: 'ok' }) } }));
+      expect(answers).toContainEqual(
+        expect.objectContaining({ id: 99, result: { type: 'data', data: expect.objectContaining({ status: 'ok' }) } }),
+      );
     } finally {
       outcome.opened.terminate();
     }

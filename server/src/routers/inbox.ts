@@ -17,20 +17,28 @@ export const inboxRouter = router({
    * client's submissions a minute or when the chain queue is full (then nothing is stored), both with `retry-after`.
    * An invalid message is BAD_REQUEST and takes nothing from the allowance: the input is parsed before it is counted.
    */
-  submit: publicProcedure.input(supportMessageSchema).use(limitSubmissions).mutation(async ({ ctx, input }) => {
-    try {
-      return await submitMessage(ctx, input);
-    } catch (error) {
-      if (error instanceof ShuttingDownError) throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: error.message, cause: error });
-      if (error instanceof ChainQueueFullError) {
-        const cause = new RateLimitedError(error.message, QUEUE_FULL_RETRY_AFTER_SECONDS);
-        throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: error.message, cause });
+  submit: publicProcedure
+    .input(supportMessageSchema)
+    .use(limitSubmissions)
+    .mutation(async ({ ctx, input }) => {
+      try {
+        return await submitMessage(ctx, input);
+      } catch (error) {
+        if (error instanceof ShuttingDownError)
+          throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: error.message, cause: error });
+        if (error instanceof ChainQueueFullError) {
+          const cause = new RateLimitedError(error.message, QUEUE_FULL_RETRY_AFTER_SECONDS);
+          throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: error.message, cause });
+        }
+        throw error;
       }
-      throw error;
-    }
-  }),
+    }),
   /** Messages, newest first, with their chain's status; `cursor` is the previous page's `nextCursor`. */
   list: publicProcedure
-    .input(z.object({ cursor: z.uuid().nullish(), limit: z.number().int().min(1).max(100).default(20) }).default({ limit: 20 }))
+    .input(
+      z
+        .object({ cursor: z.uuid().nullish(), limit: z.number().int().min(1).max(100).default(20) })
+        .default({ limit: 20 }),
+    )
     .query(({ ctx, input }) => listInbox(ctx.db, { cursor: input.cursor ?? undefined, limit: input.limit })),
 });

@@ -23,7 +23,12 @@ let caller: Caller;
 
 beforeAll(async () => {
   database = await openTestDatabase();
-  const llm = createLlm({ db: database.db, settings: buildLlmSettings(parseEnv({})), tasks: TASKS, logWriter: createLogWriterFor(database) });
+  const llm = createLlm({
+    db: database.db,
+    settings: buildLlmSettings(parseEnv({})),
+    tasks: TASKS,
+    logWriter: createLogWriterFor(database),
+  });
   caller = createCaller(createInnerContext(await createAppDependencies({ database, llm, maxRunningChains: 1 })));
   await seedSyntheticData(database.db, { logs: LOGS });
   // Statistics as of now, kept (autovacuum would refresh them after the bulk insert of the last test).
@@ -33,7 +38,9 @@ beforeAll(async () => {
 afterAll(() => database.close());
 
 async function exactly(where: ReturnType<typeof sql>): Promise<number> {
-  const { rows } = await sql<{ count: number }>`select count(*)::int as count from inference_log where ${where}`.execute(database.db);
+  const { rows } = await sql<{
+    count: number;
+  }>`select count(*)::int as count from inference_log where ${where}`.execute(database.db);
   return rows[0]?.count ?? -1;
 }
 
@@ -48,11 +55,16 @@ describe('logs.count', () => {
 
   it('counts exactly what logs.list would page through when the selection is small', async () => {
     const failedReplies = await caller.logs.count({ name: 'reply drafting', status: 'error' });
-    expect(failedReplies).toEqual({ count: await exactly(sql`name = 'reply drafting' and status = 'error'`), precision: 'exact' });
+    expect(failedReplies).toEqual({
+      count: await exactly(sql`name = 'reply drafting' and status = 'error'`),
+      precision: 'exact',
+    });
     expect(failedReplies.count).toBeGreaterThan(0);
 
     const slowRefunds = await caller.logs.count({ q: 'refund', minLatencyMs: 5_000, minCostUsd: 0.001 });
-    const expected = await exactly(sql`((request->'messages')::text ilike '%refund%' or output::text ilike '%refund%') and latency_ms >= 5000 and cost_usd >= 0.001`);
+    const expected = await exactly(
+      sql`((request->'messages')::text ilike '%refund%' or output::text ilike '%refund%') and latency_ms >= 5000 and cost_usd >= 0.001`,
+    );
     expect(slowRefunds).toEqual({ count: expected, precision: 'exact' });
     expect(expected).toBeGreaterThan(0);
 
@@ -66,7 +78,10 @@ describe('logs.count', () => {
       select gen_random_uuid(), gen_random_uuid(), 'bulk import', 'offline', 'default', 'ok', 1, '{}', 5
       from generate_series(1, ${EXACT_COUNT_BELOW + 500}::int)`.execute(database.db);
 
-    expect(await caller.logs.count({ name: 'bulk import' })).toEqual({ count: EXACT_COUNT_BELOW, precision: 'at least' });
+    expect(await caller.logs.count({ name: 'bulk import' })).toEqual({
+      count: EXACT_COUNT_BELOW,
+      precision: 'at least',
+    });
     await sql`analyze inference_log`.execute(database.db);
     const estimated = await caller.logs.count({ name: 'bulk import' });
     expect(estimated.precision).toBe('estimate');

@@ -35,11 +35,23 @@ async function store(row: Row): Promise<string> {
   await database.db
     .insertInto('inference_log')
     .values({
-      id, chain_id: chainId, name: 'intent recognition', provider: 'openai', model: 'gpt-4.1-mini', status: 'ok', attempt: 1,
+      id,
+      chain_id: chainId,
+      name: 'intent recognition',
+      provider: 'openai',
+      model: 'gpt-4.1-mini',
+      status: 'ok',
+      attempt: 1,
       request: JSON.stringify({
-        messages: [{ role: 'system', content: row.system ?? 'Classify the message.' }, { role: 'user', content: row.user }],
+        messages: [
+          { role: 'system', content: row.system ?? 'Classify the message.' },
+          { role: 'user', content: row.user },
+        ],
         // The output schema goes with every request: its words must not make every row match.
-        output: { name: 'intent_recognition', schema: { type: 'object', properties: { intent: { description: 'the customer wants a shipment tracked' } } } },
+        output: {
+          name: 'intent_recognition',
+          schema: { type: 'object', properties: { intent: { description: 'the customer wants a shipment tracked' } } },
+        },
       }),
       output: row.output === undefined ? null : JSON.stringify(row.output),
       latency_ms: row.latencyMs === undefined ? 500 : row.latencyMs,
@@ -54,17 +66,49 @@ const rows: Record<string, string> = {};
 
 beforeAll(async () => {
   database = await openTestDatabase();
-  const llm = createLlm({ db: database.db, settings: buildLlmSettings(parseEnv({})), tasks: TASKS, logWriter: createLogWriterFor(database) });
+  const llm = createLlm({
+    db: database.db,
+    settings: buildLlmSettings(parseEnv({})),
+    tasks: TASKS,
+    logWriter: createLogWriterFor(database),
+  });
   caller = createCaller(createInnerContext(await createAppDependencies({ database, llm, maxRunningChains: 1 })));
-  rows.refund = await store({ user: 'I was charged twice and want my money refunded.', output: { intent: 'billing', confidence: 0.93 }, latencyMs: 1_200, costUsd: '0.00250000' });
-  rows.blender = await store({ user: 'The blender arrived broken.', output: { intent: 'complaint', orderNumbers: ['A-7731'] }, latencyMs: 3_000, costUsd: '0.00090000' });
-  rows.refundOutput = await store({ user: 'Where is my parcel?', output: { intent: 'refund', note: 'Refunding is policy for late parcels' }, latencyMs: 800, costUsd: '0.00100000' });
-  rows.systemPrompt = await store({ system: 'You triage messages about refunds.', user: 'Hello there', output: null, latencyMs: null, costUsd: null });
-  rows.number = await store({ user: 'A question', output: { orderNumber: 4242, intent: 'other' }, latencyMs: 500, costUsd: '0.00000100' });
+  rows.refund = await store({
+    user: 'I was charged twice and want my money refunded.',
+    output: { intent: 'billing', confidence: 0.93 },
+    latencyMs: 1_200,
+    costUsd: '0.00250000',
+  });
+  rows.blender = await store({
+    user: 'The blender arrived broken.',
+    output: { intent: 'complaint', orderNumbers: ['A-7731'] },
+    latencyMs: 3_000,
+    costUsd: '0.00090000',
+  });
+  rows.refundOutput = await store({
+    user: 'Where is my parcel?',
+    output: { intent: 'refund', note: 'Refunding is policy for late parcels' },
+    latencyMs: 800,
+    costUsd: '0.00100000',
+  });
+  rows.systemPrompt = await store({
+    system: 'You triage messages about refunds.',
+    user: 'Hello there',
+    output: null,
+    latencyMs: null,
+    costUsd: null,
+  });
+  rows.number = await store({
+    user: 'A question',
+    output: { orderNumber: 4242, intent: 'other' },
+    latencyMs: 500,
+    costUsd: '0.00000100',
+  });
 });
 afterAll(() => database.close());
 
-const idsOf = async (input: Parameters<Caller['logs']['list']>[0]) => (await caller.logs.list({ ...input, chainId })).items.map((item) => item.id);
+const idsOf = async (input: Parameters<Caller['logs']['list']>[0]) =>
+  (await caller.logs.list({ ...input, chainId })).items.map((item) => item.id);
 
 describe('logs.list full-text search (q)', () => {
   it('finds words in the prompts and the output, by their stem, newest first', async () => {
@@ -112,8 +156,10 @@ describe('logs.list latency and cost filters', () => {
     expect(await idsOf({ q: 'refund', minCostUsd: 0.002, maxLatencyMs: 2_000 })).toEqual([rows.refund]);
   });
 
-  it('takes bounds as decimal text too, as the export\'s query parameters carry them', async () => {
-    expect(await idsOf({ minLatencyMs: '1200' as unknown as number, minCostUsd: '0.0025' as unknown as number })).toEqual([rows.refund]);
+  it("takes bounds as decimal text too, as the export's query parameters carry them", async () => {
+    expect(
+      await idsOf({ minLatencyMs: '1200' as unknown as number, minCostUsd: '0.0025' as unknown as number }),
+    ).toEqual([rows.refund]);
   });
 
   it.each([
@@ -126,6 +172,8 @@ describe('logs.list latency and cost filters', () => {
     ['a search past 500 characters', { q: 'refund '.repeat(80) }],
     ['a NUL in the search', { q: 'refund\u0000' }],
   ])('refuses %s with BAD_REQUEST', async (_what, input) => {
-    await expect(caller.logs.list(input as never)).rejects.toSatisfy((error) => error instanceof TRPCError && error.code === 'BAD_REQUEST');
+    await expect(caller.logs.list(input as never)).rejects.toSatisfy(
+      (error) => error instanceof TRPCError && error.code === 'BAD_REQUEST',
+    );
   });
 });

@@ -20,7 +20,12 @@ let context: Context;
 
 beforeAll(async () => {
   database = await openTestDatabase();
-  llm = createLlm({ db: database.db, settings: buildLlmSettings(parseEnv({})), tasks: TASKS, logWriter: createLogWriterFor(database) });
+  llm = createLlm({
+    db: database.db,
+    settings: buildLlmSettings(parseEnv({})),
+    tasks: TASKS,
+    logWriter: createLogWriterFor(database),
+  });
   context = createInnerContext(await createAppDependencies({ database, llm, maxRunningChains: 1 }));
 });
 afterAll(() => database.close());
@@ -52,7 +57,15 @@ async function storeLog(log: StoredLog): Promise<string> {
       request: JSON.stringify({ messages: [{ role: 'user', content: `a call of ${log.name}` }] }),
       response: log.status === 'ok' ? JSON.stringify({ id: 'response' }) : null,
       output: log.status === 'ok' ? JSON.stringify({ answer: 42 }) : null,
-      error: log.errorMessage === undefined ? null : JSON.stringify({ class: 'ProviderError', code: 'provider_error', message: log.errorMessage, providerStatus: 500 }),
+      error:
+        log.errorMessage === undefined
+          ? null
+          : JSON.stringify({
+              class: 'ProviderError',
+              code: 'provider_error',
+              message: log.errorMessage,
+              providerStatus: 500,
+            }),
       input_tokens: finished ? 12 : null,
       output_tokens: log.status === 'ok' ? 3 : null,
       cost_usd: log.status === 'ok' ? '0.000012' : null,
@@ -66,12 +79,24 @@ async function storeLog(log: StoredLog): Promise<string> {
 }
 
 /** `count` rows of one new chain, one second apart from `start`, oldest first. */
-async function storeChainLogs(count: number, start = new Date('2026-03-01T09:00:00.000Z')): Promise<{ chainId: string; ids: string[] }> {
+async function storeChainLogs(
+  count: number,
+  start = new Date('2026-03-01T09:00:00.000Z'),
+): Promise<{ chainId: string; ids: string[] }> {
   const chainId = newChainId();
   const ids: string[] = [];
   for (let index = 0; index < count; index++) {
     const at = new Date(start.getTime() + index * 1_000);
-    ids.push(await storeLog({ chainId, name: 'intent recognition', provider: 'openai', model: 'gpt-4.1-mini', status: 'ok', at }));
+    ids.push(
+      await storeLog({
+        chainId,
+        name: 'intent recognition',
+        provider: 'openai',
+        model: 'gpt-4.1-mini',
+        status: 'ok',
+        at,
+      }),
+    );
   }
   return { chainId, ids };
 }
@@ -84,10 +109,39 @@ describe('logs.list', () => {
     const chainId = newChainId();
     const at = (second: number) => new Date(Date.UTC(2026, 2, 2, 10, 0, second));
     const [intentA, intentB, replyPending, replyOk] = [
-      await storeLog({ chainId, name: `intent ${tag}`, provider: `alpha-${tag}`, model: `model-a-${tag}`, status: 'ok', at: at(1) }),
-      await storeLog({ chainId, name: `intent ${tag}`, provider: `beta-${tag}`, model: `model-b-${tag}`, status: 'error', at: at(2), errorMessage: 'upstream is down' }),
-      await storeLog({ chainId, name: `reply ${tag}`, provider: `alpha-${tag}`, model: `model-b-${tag}`, status: 'pending', at: at(3) }),
-      await storeLog({ chainId, name: `reply ${tag}`, provider: `beta-${tag}`, model: `model-a-${tag}`, status: 'ok', at: at(4) }),
+      await storeLog({
+        chainId,
+        name: `intent ${tag}`,
+        provider: `alpha-${tag}`,
+        model: `model-a-${tag}`,
+        status: 'ok',
+        at: at(1),
+      }),
+      await storeLog({
+        chainId,
+        name: `intent ${tag}`,
+        provider: `beta-${tag}`,
+        model: `model-b-${tag}`,
+        status: 'error',
+        at: at(2),
+        errorMessage: 'upstream is down',
+      }),
+      await storeLog({
+        chainId,
+        name: `reply ${tag}`,
+        provider: `alpha-${tag}`,
+        model: `model-b-${tag}`,
+        status: 'pending',
+        at: at(3),
+      }),
+      await storeLog({
+        chainId,
+        name: `reply ${tag}`,
+        provider: `beta-${tag}`,
+        model: `model-a-${tag}`,
+        status: 'ok',
+        at: at(4),
+      }),
     ];
     const caller = createCaller(context);
 
@@ -97,8 +151,13 @@ describe('logs.list', () => {
     expect(ids(await caller.logs.list({ chainId }))).toEqual([replyOk, replyPending, intentB, intentA]);
     expect(ids(await caller.logs.list({ chainId, status: 'ok' }))).toEqual([replyOk, intentA]);
     expect(ids(await caller.logs.list({ chainId, status: 'pending' }))).toEqual([replyPending]);
-    expect(ids(await caller.logs.list({ name: `reply ${tag}`, provider: `alpha-${tag}`, model: `model-b-${tag}` }))).toEqual([replyPending]);
-    expect(await caller.logs.list({ name: `intent ${tag}`, status: 'pending' })).toEqual({ items: [], nextCursor: null });
+    expect(
+      ids(await caller.logs.list({ name: `reply ${tag}`, provider: `alpha-${tag}`, model: `model-b-${tag}` })),
+    ).toEqual([replyPending]);
+    expect(await caller.logs.list({ name: `intent ${tag}`, status: 'pending' })).toEqual({
+      items: [],
+      nextCursor: null,
+    });
     expect(await caller.logs.list({ chainId: newChainId() })).toEqual({ items: [], nextCursor: null });
 
     const failed = await caller.logs.list({ chainId, status: 'error' });
@@ -127,10 +186,15 @@ describe('logs.list', () => {
 
   it('filters by time: from is inclusive, to is exclusive, and an offset other than Z names the same instant', async () => {
     const start = new Date('2026-03-03T12:00:00.000Z');
-    const { chainId, ids: [first, second, third, fourth] } = await storeChainLogs(4, start);
+    const {
+      chainId,
+      ids: [first, second, third, fourth],
+    } = await storeChainLogs(4, start);
     const caller = createCaller(context);
 
-    expect(ids(await caller.logs.list({ chainId, from: '2026-03-03T12:00:01.000Z', to: '2026-03-03T12:00:03.000Z' }))).toEqual([third, second]);
+    expect(
+      ids(await caller.logs.list({ chainId, from: '2026-03-03T12:00:01.000Z', to: '2026-03-03T12:00:03.000Z' })),
+    ).toEqual([third, second]);
     expect(ids(await caller.logs.list({ chainId, from: '2026-03-03T14:00:02+02:00' }))).toEqual([fourth, third]);
     expect(ids(await caller.logs.list({ chainId, to: '2026-03-03T12:00:01Z' }))).toEqual([first]);
     expect(ids(await caller.logs.list({ chainId, from: '2026-03-03T12:00:04Z' }))).toEqual([]);
@@ -141,7 +205,8 @@ describe('logs.list', () => {
     const caller = createCaller(context);
     const pagesOf = async (order: 'asc' | 'desc') => {
       const pages = [await caller.logs.list({ chainId, order, limit: 2 })];
-      while (pages.at(-1)?.nextCursor) pages.push(await caller.logs.list({ chainId, order, limit: 2, cursor: pages.at(-1)?.nextCursor }));
+      while (pages.at(-1)?.nextCursor)
+        pages.push(await caller.logs.list({ chainId, order, limit: 2, cursor: pages.at(-1)?.nextCursor }));
       return pages;
     };
 
@@ -161,8 +226,15 @@ describe('logs.list', () => {
     const withNul = 'gpt\u0000mini';
 
     for (const input of [
-      { from: '2026-03-03' }, { to: 'yesterday' }, { chainId: 'chain-1' }, { cursor: 'page-2' }, { limit: 201 }, { limit: 0 },
-      { name: withNul }, { model: withNul }, { provider: withNul },
+      { from: '2026-03-03' },
+      { to: 'yesterday' },
+      { chainId: 'chain-1' },
+      { cursor: 'page-2' },
+      { limit: 201 },
+      { limit: 0 },
+      { name: withNul },
+      { model: withNul },
+      { provider: withNul },
     ]) {
       const error: unknown = await caller.logs.list(input).catch((caught: unknown) => caught);
       expect(error, JSON.stringify(input)).toBeInstanceOf(TRPCError);
@@ -176,14 +248,20 @@ describe('logs.list date filters', () => {
     ['year 0000', '0000-06-01T00:00:00Z'],
     ['year 0001 pushed into year 0000 by its offset', '0001-01-01T00:00:00+14:00'],
     ['year 9999 pushed into year 10000 by its offset', '9999-12-31T23:59:59-23:59'],
-  ])('answers BAD_REQUEST naming the field for %s, which PostgreSQL could not read as given (a 500 on PGlite before)', async (_what, date) => {
-    const caller = createCaller(context);
+  ])(
+    'answers BAD_REQUEST naming the field for %s, which PostgreSQL could not read as given (a 500 on PGlite before)',
+    async (_what, date) => {
+      const caller = createCaller(context);
 
-    for (const field of ['from', 'to'] as const) {
-      const error: unknown = await caller.logs.list({ [field]: date }).catch((caught: unknown) => caught);
-      expect(error, `${field} ${date}`).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('between 0001-01-01 and 9999-12-31') });
-    }
-  });
+      for (const field of ['from', 'to'] as const) {
+        const error: unknown = await caller.logs.list({ [field]: date }).catch((caught: unknown) => caught);
+        expect(error, `${field} ${date}`).toMatchObject({
+          code: 'BAD_REQUEST',
+          message: expect.stringContaining('between 0001-01-01 and 9999-12-31'),
+        });
+      }
+    },
+  );
 
   it('accepts the first and last instants of years 0001 to 9999 (UTC)', async () => {
     const caller = createCaller(context);
@@ -215,7 +293,8 @@ describe('logs.facets', () => {
     expect(ours(facets.names)).toEqual([`facet-a ${tag}`, `facet-b ${tag}`]);
     expect(ours(facets.providers)).toEqual([`provider-a-${tag}`, `provider-b-${tag}`]);
     expect(ours(facets.models)).toEqual([`model-a-${tag}`, `model-b-${tag}`]);
-    for (const values of [facets.names, facets.models, facets.providers]) expect(new Set(values).size).toBe(values.length);
+    for (const values of [facets.names, facets.models, facets.providers])
+      expect(new Set(values).size).toBe(values.length);
   });
 });
 
@@ -241,7 +320,9 @@ describe('logs.get', () => {
       errorMessage: null,
       createdAt: expect.any(String),
       finishedAt: expect.any(String),
-      request: expect.objectContaining({ messages: expect.arrayContaining([expect.objectContaining({ role: 'user' })]) }),
+      request: expect.objectContaining({
+        messages: expect.arrayContaining([expect.objectContaining({ role: 'user' })]),
+      }),
       response: expect.objectContaining({ output: result.output }),
       output: result.output,
       error: null,
@@ -267,7 +348,12 @@ describe('logs.get', () => {
       id,
       status: 'error',
       errorMessage: 'anthropic answered HTTP 529: overloaded',
-      error: { class: 'ProviderError', code: 'provider_error', message: 'anthropic answered HTTP 529: overloaded', providerStatus: 500 },
+      error: {
+        class: 'ProviderError',
+        code: 'provider_error',
+        message: 'anthropic answered HTTP 529: overloaded',
+        providerStatus: 500,
+      },
       output: null,
       response: null,
       providerRequestId: `req_${id}`,
@@ -277,7 +363,10 @@ describe('logs.get', () => {
   it('answers NOT_FOUND naming an unknown log id', async () => {
     const id = uuidv7();
 
-    await expect(createCaller(context).logs.get({ id })).rejects.toMatchObject({ code: 'NOT_FOUND', message: `no inference log has id ${id}` });
+    await expect(createCaller(context).logs.get({ id })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      message: `no inference log has id ${id}`,
+    });
   });
 
   it('answers BAD_REQUEST for an id that is not a UUID', async () => {

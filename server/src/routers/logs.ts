@@ -22,7 +22,13 @@ const instantSchema = z.iso.datetime({ offset: true }).refine((value) => {
  */
 function boundSchema(max: number) {
   return z
-    .union([z.number(), z.string().regex(/^\d{1,15}(\.\d{1,15})?$/, 'a decimal number, like 1500 or 0.25').transform(Number)])
+    .union([
+      z.number(),
+      z
+        .string()
+        .regex(/^\d{1,15}(\.\d{1,15})?$/, 'a decimal number, like 1500 or 0.25')
+        .transform(Number),
+    ])
     .pipe(z.number().min(0).max(max));
 }
 
@@ -73,9 +79,7 @@ export const logsRouter = router({
   /** inference_log rows (list columns) matching every filter given, by time; keyset pagination. */
   list: publicProcedure
     .input(logListInput.default({ order: 'desc', limit: 50 }))
-    .query(({ ctx, input }) =>
-      listLogSummaries(ctx.db, { ...logFiltersOf(input), limit: input.limit }),
-    ),
+    .query(({ ctx, input }) => listLogSummaries(ctx.db, { ...logFiltersOf(input), limit: input.limit })),
   /**
    * How many rows logs.list's filters match: `{ count, precision }`, exact under 10,000 rows, else the planner's
    * estimate, or 'at least' 10,000 where the estimate is lower (cheap at any size; see countLogs).

@@ -26,7 +26,12 @@ let rows: InferenceLog[];
 
 beforeAll(async () => {
   database = await openTestDatabase();
-  const llm = createLlm({ db: database.db, settings: buildLlmSettings(parseEnv({})), tasks: TASKS, logWriter: createLogWriterFor(database) });
+  const llm = createLlm({
+    db: database.db,
+    settings: buildLlmSettings(parseEnv({})),
+    tasks: TASKS,
+    logWriter: createLogWriterFor(database),
+  });
   caller = createCaller(createInnerContext(await createAppDependencies({ database, llm, maxRunningChains: 1 })));
   await seedAnalystData(database.db, NOW);
   rows = await database.db.selectFrom('inference_log').selectAll().execute();
@@ -50,8 +55,12 @@ function expectedFrom(selected: InferenceLog[], days: string[]) {
   const daily = (group: InferenceLog[]) => ({
     calls: days.map((day) => group.filter((row) => dayOf(row) === day && row.attempt === 1).length),
     errors: days.map((day) => group.filter((row) => dayOf(row) === day && row.status === 'error').length),
-    costUsd: days.map((day) => group.filter((row) => dayOf(row) === day).reduce((total, row) => total + Number(row.cost_usd ?? 0), 0)),
-    inputTokens: days.map((day) => group.filter((row) => dayOf(row) === day).reduce((total, row) => total + (row.input_tokens ?? 0), 0)),
+    costUsd: days.map((day) =>
+      group.filter((row) => dayOf(row) === day).reduce((total, row) => total + Number(row.cost_usd ?? 0), 0),
+    ),
+    inputTokens: days.map((day) =>
+      group.filter((row) => dayOf(row) === day).reduce((total, row) => total + (row.input_tokens ?? 0), 0),
+    ),
   });
   const latency = (group: InferenceLog[]) => {
     const values = group.flatMap((row) => (row.latency_ms === null ? [] : [row.latency_ms]));
@@ -76,8 +85,21 @@ describe('stats.overview', () => {
   it('counts calls and errors per UTC day and task, every day of the range listed, the rows outside it left out', async () => {
     const overview = await caller.stats.overview(WEEK);
 
-    expect(overview.days).toEqual(['2026-11-14', '2026-11-15', '2026-11-16', '2026-11-17', '2026-11-18', '2026-11-19', '2026-11-20']);
-    expect(overview.tasks.map((task) => task.name)).toEqual(['entity extraction', 'intent recognition', 'reply drafting', 'sentiment']);
+    expect(overview.days).toEqual([
+      '2026-11-14',
+      '2026-11-15',
+      '2026-11-16',
+      '2026-11-17',
+      '2026-11-18',
+      '2026-11-19',
+      '2026-11-20',
+    ]);
+    expect(overview.tasks.map((task) => task.name)).toEqual([
+      'entity extraction',
+      'intent recognition',
+      'reply drafting',
+      'sentiment',
+    ]);
     const intent = overview.tasks.find((task) => task.name === 'intent recognition');
     // One call six days before noon, one three and two days before (the second refused), two yesterday, three today.
     expect(intent?.calls).toEqual([1, 0, 0, 1, 1, 2, 3]);
@@ -90,27 +112,51 @@ describe('stats.overview', () => {
     const overview = await caller.stats.overview(WEEK);
     const expected = expectedFrom(rows, overview.days);
 
-    expect(overview.tasks.map(({ name, calls, errors, costUsd, inputTokens }) => ({ name, calls, errors, costUsd: rounded(costUsd), inputTokens }))).toEqual(
-      expected.tasks.map((task) => ({ ...task, costUsd: rounded(task.costUsd) })),
-    );
-    expect(overview.models.map(({ provider, model, calls, errors, costUsd, inputTokens }) => ({ key: `${provider}:${model}`, calls, errors, costUsd: rounded(costUsd), inputTokens }))).toEqual(
-      expected.models.map((model) => ({ ...model, costUsd: rounded(model.costUsd) })),
-    );
+    expect(
+      overview.tasks.map(({ name, calls, errors, costUsd, inputTokens }) => ({
+        name,
+        calls,
+        errors,
+        costUsd: rounded(costUsd),
+        inputTokens,
+      })),
+    ).toEqual(expected.tasks.map((task) => ({ ...task, costUsd: rounded(task.costUsd) })));
+    expect(
+      overview.models.map(({ provider, model, calls, errors, costUsd, inputTokens }) => ({
+        key: `${provider}:${model}`,
+        calls,
+        errors,
+        costUsd: rounded(costUsd),
+        inputTokens,
+      })),
+    ).toEqual(expected.models.map((model) => ({ ...model, costUsd: rounded(model.costUsd) })));
     expect(overview.latency.tasks).toEqual(expected.latencyTasks);
-    expect(overview.latency.models.map(({ provider, model, ...latency }) => ({ key: `${provider}:${model}`, ...latency }))).toEqual(expected.latencyModels);
+    expect(
+      overview.latency.models.map(({ provider, model, ...latency }) => ({ key: `${provider}:${model}`, ...latency })),
+    ).toEqual(expected.latencyModels);
     expect(overview.totals.attempts).toBe(expected.attempts);
     // Reply drafting this week: 2,400 and 2,600 ms yesterday, 2,900 ms today.
-    expect(overview.latency.tasks.find((task) => task.name === 'reply drafting')).toEqual({ name: 'reply drafting', attempts: 3, p50Ms: 2_600, p95Ms: 2_870 });
+    expect(overview.latency.tasks.find((task) => task.name === 'reply drafting')).toEqual({
+      name: 'reply drafting',
+      attempts: 3,
+      p50Ms: 2_600,
+      p95Ms: 2_870,
+    });
   });
 
   it('narrows every figure to one task name and one model', async () => {
     const overview = await caller.stats.overview({ ...WEEK, name: 'sentiment', model: 'gpt-4.1-mini' });
-    const expected = expectedFrom(rows.filter((row) => row.name === 'sentiment' && row.model === 'gpt-4.1-mini'), overview.days);
+    const expected = expectedFrom(
+      rows.filter((row) => row.name === 'sentiment' && row.model === 'gpt-4.1-mini'),
+      overview.days,
+    );
 
     expect(overview.tasks.map((task) => task.name)).toEqual(['sentiment']);
     expect(overview.models.map((model) => `${model.provider}:${model.model}`)).toEqual(['openai:gpt-4.1-mini']);
     expect(overview.tasks[0]?.errors).toEqual(expected.tasks[0]?.errors);
-    expect(overview.latency.models.map(({ provider, model, ...latency }) => ({ key: `${provider}:${model}`, ...latency }))).toEqual(expected.latencyModels);
+    expect(
+      overview.latency.models.map(({ provider, model, ...latency }) => ({ key: `${provider}:${model}`, ...latency })),
+    ).toEqual(expected.latencyModels);
     // The truncated attempt yesterday and its retry, and the provider error six days before.
     expect(overview.totals).toMatchObject({ calls: 2, attempts: 3, errors: 2 });
   });
@@ -122,7 +168,12 @@ describe('stats.overview', () => {
     expect(overview.days.at(-1)).toBe(today);
 
     const nothing = await caller.stats.overview({ ...WEEK, name: 'no such task' });
-    expect(nothing).toMatchObject({ tasks: [], models: [], latency: { tasks: [], models: [] }, totals: { calls: 0, attempts: 0, costUsd: 0 } });
+    expect(nothing).toMatchObject({
+      tasks: [],
+      models: [],
+      latency: { tasks: [], models: [] },
+      totals: { calls: 0, attempts: 0, costUsd: 0 },
+    });
     expect(nothing.days).toHaveLength(7);
   });
 
@@ -135,7 +186,9 @@ describe('stats.overview', () => {
     ['an empty task name', { ...WEEK, name: '' }],
     ['a NUL in the model', { ...WEEK, model: 'gpt\u0000' }],
   ])('refuses %s with BAD_REQUEST', async (_what, input) => {
-    await expect(caller.stats.overview(input)).rejects.toSatisfy((error) => error instanceof TRPCError && error.code === 'BAD_REQUEST');
+    await expect(caller.stats.overview(input)).rejects.toSatisfy(
+      (error) => error instanceof TRPCError && error.code === 'BAD_REQUEST',
+    );
   });
 
   it('takes the first days of the calendar without reaching year 0', async () => {

@@ -26,7 +26,9 @@ export const statsOverviewInput = z
   })
   .transform((input, context) => {
     const to = input.to ?? new Date().toISOString().slice(0, 10);
-    const defaultFrom = new Date(Date.parse(`${to}T00:00:00Z`) - (DEFAULT_DAYS - 1) * DAY_MS).toISOString().slice(0, 10);
+    const defaultFrom = new Date(Date.parse(`${to}T00:00:00Z`) - (DEFAULT_DAYS - 1) * DAY_MS)
+      .toISOString()
+      .slice(0, 10);
     // Near year 1 the default would reach year 0 ('0000-…', or '-000001-…'), which both sort before FIRST_DAY.
     const from = input.from ?? (defaultFrom < FIRST_DAY ? FIRST_DAY : defaultFrom);
     if (from > to) context.addIssue({ code: 'custom', path: ['from'], message: `from (${from}) is after to (${to})` });
@@ -41,5 +43,7 @@ export const statsRouter = router({
    * Calls, attempts, errors, cost and tokens per UTC day by task and by model (from the task_stats view), p50/p95
    * latency over the range by task and by model, and totals; `days` lists every day of the range.
    */
-  overview: publicProcedure.input(statsOverviewInput.prefault({})).query(({ ctx, input }) => getStatsOverview(ctx.db, input)),
+  overview: publicProcedure
+    .input(statsOverviewInput.prefault({}))
+    .query(({ ctx, input }) => getStatsOverview(ctx.db, input)),
 });

@@ -13,7 +13,13 @@ import { toChainEvent } from '../chains/chain-events.js';
 import { streamAllChainEvents, streamChainEvents } from '../chains/chain-event-stream.js';
 import type { ChainEventBus } from '../chains/event-bus.js';
 import type { Db } from '../db/client.js';
-import { type ChainFilters, type ChainListRow, findChain, listChainEventsAfter, listChainsWithTotals } from '../db/queries/chains.js';
+import {
+  type ChainFilters,
+  type ChainListRow,
+  findChain,
+  listChainEventsAfter,
+  listChainsWithTotals,
+} from '../db/queries/chains.js';
 import { findLogOutputs, listChainLogSummaries, sumChainLog } from '../db/queries/inference-log.js';
 import { findChainDomainRows } from '../db/queries/support.js';
 import type { ChainRow } from '../db/tables/chain.js';
@@ -66,7 +72,14 @@ export interface ChainDetail {
   totals: ChainTotals;
   domain: {
     messages: { id: string; from: string; subject: string; body: string; createdAt: string }[];
-    triages: { id: string; messageId: string; intent: string; confidence: number; urgency: string; entities: unknown }[];
+    triages: {
+      id: string;
+      messageId: string;
+      intent: string;
+      confidence: number;
+      urgency: string;
+      entities: unknown;
+    }[];
     replyDrafts: { id: string; messageId: string; subject: string; body: string; tone: string; needsHuman: boolean }[];
   };
 }
@@ -122,7 +135,13 @@ export async function getChainDetail(db: Db, chainId: string): Promise<ChainDeta
     logs: rows.map(toAttempt),
     totals: toTotals(sums),
     domain: {
-      messages: domain.messages.map((row) => ({ id: row.id, from: row.from_address, subject: row.subject, body: row.body, createdAt: row.created_at.toISOString() })),
+      messages: domain.messages.map((row) => ({
+        id: row.id,
+        from: row.from_address,
+        subject: row.subject,
+        body: row.body,
+        createdAt: row.created_at.toISOString(),
+      })),
       triages: domain.triages.map((row) => ({
         id: row.id,
         messageId: row.message_id,
@@ -182,11 +201,18 @@ function toTotals(sums: Awaited<ReturnType<typeof sumChainLog>> | undefined): Ch
  * A chain only the log knows: each call is a step, shown by its last attempt; it failed if a call's last did. Built
  * from the rows the detail view shows (its first CHAIN_DETAIL_MAX_ATTEMPTS).
  */
-async function chainOfCalls(db: Db, chainId: string, rows: readonly ChainLogRow[]): Promise<{ chain: ChainSummary; steps: ChainStep[] }> {
+async function chainOfCalls(
+  db: Db,
+  chainId: string,
+  rows: readonly ChainLogRow[],
+): Promise<{ chain: ChainSummary; steps: ChainStep[] }> {
   const [firstRow] = rows;
   if (!firstRow) throw new Error(`chain ${chainId} has no log rows to show`);
   const calls = groupIntoCalls(rows);
-  const outputs = await findLogOutputs(db, calls.flatMap((attempts) => attempts.at(-1)?.id ?? []));
+  const outputs = await findLogOutputs(
+    db,
+    calls.flatMap((attempts) => attempts.at(-1)?.id ?? []),
+  );
   const steps: ChainStep[] = [];
   for (const [index, attempts] of calls.entries()) {
     // groupIntoCalls makes no empty call.
@@ -210,7 +236,11 @@ async function chainOfCalls(db: Db, chainId: string, rows: readonly ChainLogRow[
       finishedAt: last.finished_at?.toISOString() ?? null,
     });
   }
-  const status: ChainStatus = steps.some((step) => step.status === 'running') ? 'running' : steps.some((step) => step.status === 'failed') ? 'failed' : 'succeeded';
+  const status: ChainStatus = steps.some((step) => step.status === 'running')
+    ? 'running'
+    : steps.some((step) => step.status === 'failed')
+      ? 'failed'
+      : 'succeeded';
   const failed = steps.find((step) => step.status === 'failed');
   let finishedAt = 0;
   for (const row of rows) finishedAt = Math.max(finishedAt, row.finished_at?.getTime() ?? 0);

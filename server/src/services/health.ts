@@ -25,7 +25,13 @@ interface HealthDependencies {
  */
 export async function readHealth(dependencies: HealthDependencies): Promise<Health> {
   const { databaseKind: database, databaseStatus, instanceId } = dependencies;
-  const unavailable = (since: Date): Health => ({ status: 'unavailable', database, instanceId, problem: 'the database is unreachable', since: since.toISOString() });
+  const unavailable = (since: Date): Health => ({
+    status: 'unavailable',
+    database,
+    instanceId,
+    problem: 'the database is unreachable',
+    since: since.toISOString(),
+  });
   const outage = databaseStatus.currentOutage();
   if (outage) return unavailable(outage.since);
   const checkedAt = new Date();

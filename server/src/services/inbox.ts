@@ -14,13 +14,26 @@ type SubmitDependencies = Pick<AppDependencies, 'db' | 'chains'>;
  * @throws ShuttingDownError when the server was already shutting down (nothing is stored).
  * @throws ChainQueueFullError when as many chains wait as the server queues (nothing is stored).
  */
-export async function submitMessage(dependencies: SubmitDependencies, message: SupportMessage): Promise<{ chainId: string; messageId: string }> {
+export async function submitMessage(
+  dependencies: SubmitDependencies,
+  message: SupportMessage,
+): Promise<{ chainId: string; messageId: string }> {
   const messageId = uuidv7();
-  const chainId = await dependencies.chains.submit(supportTriage(dependencies.db), { messageId, message }, {
-    insert: (transaction, chainId) =>
-      insertInboxMessage(transaction, { id: messageId, chain_id: chainId, from_address: message.from, subject: message.subject, body: message.body }),
-    remove: (transaction) => removeInboxMessage(transaction, messageId),
-  });
+  const chainId = await dependencies.chains.submit(
+    supportTriage(dependencies.db),
+    { messageId, message },
+    {
+      insert: (transaction, chainId) =>
+        insertInboxMessage(transaction, {
+          id: messageId,
+          chain_id: chainId,
+          from_address: message.from,
+          subject: message.subject,
+          body: message.body,
+        }),
+      remove: (transaction) => removeInboxMessage(transaction, messageId),
+    },
+  );
   return { chainId, messageId };
 }
 
@@ -36,7 +49,10 @@ export interface InboxItem {
   urgency: string | null;
 }
 
-export async function listInbox(db: Db, options: { cursor?: string | undefined; limit: number }): Promise<Page<InboxItem>> {
+export async function listInbox(
+  db: Db,
+  options: { cursor?: string | undefined; limit: number },
+): Promise<Page<InboxItem>> {
   const rows = await listInboxMessages(db, { cursor: options.cursor, limit: options.limit + 1 });
   return pageOf(
     rows.map((row) => ({

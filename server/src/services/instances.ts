@@ -33,7 +33,10 @@ export interface InstanceCounts {
 }
 
 /** The registered instances (those that did not stop first, then newest start), each with its state by the lease. */
-export async function listInstanceStatuses(db: Db, options: { leaseMs: number; self: string | null }): Promise<InstanceStatus[]> {
+export async function listInstanceStatuses(
+  db: Db,
+  options: { leaseMs: number; self: string | null },
+): Promise<InstanceStatus[]> {
   const rows = await listInstancesWithAge(db, MAX_LISTED_INSTANCES);
   return rows.map((row) => ({
     id: row.id,

@@ -32,7 +32,19 @@ export interface LogDetail extends LogSummary {
 
 type SummaryColumns = Pick<
   InferenceLog,
-  'id' | 'chain_id' | 'name' | 'provider' | 'model' | 'status' | 'attempt' | 'input_tokens' | 'output_tokens' | 'cost_usd' | 'latency_ms' | 'created_at' | 'finished_at'
+  | 'id'
+  | 'chain_id'
+  | 'name'
+  | 'provider'
+  | 'model'
+  | 'status'
+  | 'attempt'
+  | 'input_tokens'
+  | 'output_tokens'
+  | 'cost_usd'
+  | 'latency_ms'
+  | 'created_at'
+  | 'finished_at'
 >;
 
 function toLogSummary(row: SummaryColumns, errorMessage: string | null): LogSummary {

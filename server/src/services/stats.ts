@@ -40,7 +40,14 @@ export interface StatsOverview {
     tasks: (Latency & { name: string })[];
     models: (Latency & { provider: string; model: string })[];
   };
-  totals: { calls: number; attempts: number; errors: number; costUsd: number; inputTokens: number; outputTokens: number };
+  totals: {
+    calls: number;
+    attempts: number;
+    errors: number;
+    costUsd: number;
+    inputTokens: number;
+    outputTokens: number;
+  };
 }
 
 /** The UTC days from `from` to `to`, both `YYYY-MM-DD` and included. */
@@ -54,7 +61,14 @@ export function daysBetween(from: string, to: string): string[] {
 
 function emptySeries(length: number): DailySeries {
   const zeros = () => new Array<number>(length).fill(0);
-  return { calls: zeros(), attempts: zeros(), errors: zeros(), costUsd: zeros(), inputTokens: zeros(), outputTokens: zeros() };
+  return {
+    calls: zeros(),
+    attempts: zeros(),
+    errors: zeros(),
+    costUsd: zeros(),
+    inputTokens: zeros(),
+    outputTokens: zeros(),
+  };
 }
 
 function addRow(series: DailySeries, index: number, row: DailyStatsRow): void {
@@ -94,14 +108,24 @@ export async function getStatsOverview(db: Db, range: StatsRange): Promise<Stats
     }
   }
   const taskList = [...tasks.values()].sort((left, right) => byText(left.name, right.name));
-  const latencyOf = (row: { attempts: number; p50_ms: number | null; p95_ms: number | null }): Latency => ({ attempts: row.attempts, p50Ms: row.p50_ms, p95Ms: row.p95_ms });
+  const latencyOf = (row: { attempts: number; p50_ms: number | null; p95_ms: number | null }): Latency => ({
+    attempts: row.attempts,
+    p50Ms: row.p50_ms,
+    p95Ms: row.p95_ms,
+  });
   return {
     days,
     tasks: taskList,
-    models: [...models.values()].sort((left, right) => byText(left.provider, right.provider) || byText(left.model, right.model)),
+    models: [...models.values()].sort(
+      (left, right) => byText(left.provider, right.provider) || byText(left.model, right.model),
+    ),
     latency: {
       tasks: latency.flatMap((row) => (row.name === null ? [] : [{ name: row.name, ...latencyOf(row) }])),
-      models: latency.flatMap((row) => (row.name === null && row.provider !== null && row.model !== null ? [{ provider: row.provider, model: row.model, ...latencyOf(row) }] : [])),
+      models: latency.flatMap((row) =>
+        row.name === null && row.provider !== null && row.model !== null
+          ? [{ provider: row.provider, model: row.model, ...latencyOf(row) }]
+          : [],
+      ),
     },
     totals: {
       calls: sum(taskList.map((series) => sum(series.calls))),

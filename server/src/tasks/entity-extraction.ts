@@ -4,7 +4,8 @@ import { formatMessage } from './intent-recognition.js';
 
 // Only the offline provider uses these: good enough to pull what a demo message contains.
 const ORDER_NUMBER = /\b(?:order|ref(?:erence)?|#)\s*(?:no\.?|number|#)?\s*:?\s*([A-Z]{0,4}-?\d{3,}[A-Z0-9-]*)/gi;
-const DATE = /\b(?:\d{4}-\d{2}-\d{2}|(?:mon|tues|wednes|thurs|fri|satur|sun)day|yesterday|today|tomorrow|last week|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}(?:st|nd|rd|th)?)\b/gi;
+const DATE =
+  /\b(?:\d{4}-\d{2}-\d{2}|(?:mon|tues|wednes|thurs|fri|satur|sun)day|yesterday|today|tomorrow|last week|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}(?:st|nd|rd|th)?)\b/gi;
 const AMOUNT = /(?:[$€£]\s?\d+(?:[.,]\d{2})?|\b\d+(?:[.,]\d{2})? ?(?:USD|EUR|GBP|dollars|euros)\b)/gi;
 const PRODUCT = /\b(?:my|the|a|an)\s+((?:[A-Z][\w-]*\s?){1,3}(?:\d+\w*)?)/g;
 const SIGNATURE = /(?:^|\n)\s*(?:thanks|thank you|regards|best|cheers)[,!.]?\s*\n\s*([A-Z][a-z]+(?: [A-Z][a-z]+)?)/i;

@@ -1,4 +1,10 @@
-import { type Intent, intentRecognitionSchema, type SupportMessage, supportMessageSchema, type Urgency } from '@chainlog/shared';
+import {
+  type Intent,
+  intentRecognitionSchema,
+  type SupportMessage,
+  supportMessageSchema,
+  type Urgency,
+} from '@chainlog/shared';
 import { defineTask } from '../llm/task.js';
 
 // Read in order: the first intent whose words appear wins. Only the offline provider uses this.

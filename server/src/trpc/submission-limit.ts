@@ -10,5 +10,9 @@ export const limitSubmissions = middleware(function limitSubmissions({ ctx, next
   const decision = ctx.submissionLimiter.take(ctx.clientAddress);
   if (decision.allowed) return next();
   const message = `too many submissions from ${ctx.clientAddress}; try again in ${decision.retryAfterSeconds} s`;
-  throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message, cause: new RateLimitedError(message, decision.retryAfterSeconds) });
+  throw new TRPCError({
+    code: 'TOO_MANY_REQUESTS',
+    message,
+    cause: new RateLimitedError(message, decision.retryAfterSeconds),
+  });
 });

@@ -62,7 +62,11 @@ class Subscription {
   /** Resolves once a change of `chainId` arrived. */
   receives(chainId: string): Promise<void> {
     if (this.chainIds.includes(chainId)) return Promise.resolve();
-    return within(new Promise<void>((resolve) => this.received.push({ chainId, resolve })), WAIT_MS, `a change of chain ${chainId}`);
+    return within(
+      new Promise<void>((resolve) => this.received.push({ chainId, resolve })),
+      WAIT_MS,
+      `a change of chain ${chainId}`,
+    );
   }
 }
 
@@ -128,14 +132,21 @@ describe('the subscriptions per connection bound', () => {
     afterStop.unsubscribe();
 
     // chains.events of a finished chain replays its events and completes.
-    const completing = new Subscription((observer) => client.chains.events.subscribe({ chainId: finishedChainId }, { ...observer, onData: () => undefined }));
+    const completing = new Subscription((observer) =>
+      client.chains.events.subscribe({ chainId: finishedChainId }, { ...observer, onData: () => undefined }),
+    );
     await completing.hasEnded();
     expect(completing.error).toBeNull();
     const afterCompletion = changes(client);
     await afterCompletion.hasStarted();
     afterCompletion.unsubscribe();
 
-    const failing = new Subscription((observer) => client.chains.events.subscribe({ chainId: '01900000-0000-7000-8000-000000000000' }, { ...observer, onData: () => undefined }));
+    const failing = new Subscription((observer) =>
+      client.chains.events.subscribe(
+        { chainId: '01900000-0000-7000-8000-000000000000' },
+        { ...observer, onData: () => undefined },
+      ),
+    );
     await failing.hasEnded();
     expect(failing.error).toMatchObject({ data: { code: 'NOT_FOUND' } });
     const afterFailure = changes(client);

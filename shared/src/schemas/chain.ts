@@ -27,7 +27,11 @@ export const chainEventPayloadSchema = z.discriminatedUnion('type', [
     costUsd: z.string().nullable(),
   }),
   z.object({ type: z.literal('step_failed'), ...stepFields, error: chainErrorSchema, logId: z.string().nullable() }),
-  z.object({ type: z.literal('chain_finished'), status: chainStatusSchema.exclude(['running']), error: chainErrorSchema.nullable() }),
+  z.object({
+    type: z.literal('chain_finished'),
+    status: chainStatusSchema.exclude(['running']),
+    error: chainErrorSchema.nullable(),
+  }),
 ]);
 export type ChainEventPayload = z.infer<typeof chainEventPayloadSchema>;
 export type ChainEventType = ChainEventPayload['type'];

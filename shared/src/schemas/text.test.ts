@@ -52,7 +52,10 @@ describe('postgresText', () => {
     const result = schema.safeParse({ name: 'ab\u0000c' });
     expect(result.success).toBe(false);
     expect(result.error?.issues).toEqual([
-      expect.objectContaining({ path: ['name'], message: 'must not contain a NUL character (\\u0000 at index 2): PostgreSQL cannot store it' }),
+      expect.objectContaining({
+        path: ['name'],
+        message: 'must not contain a NUL character (\\u0000 at index 2): PostgreSQL cannot store it',
+      }),
     ]);
   });
 
@@ -62,7 +65,8 @@ describe('postgresText', () => {
     expect(result.error?.issues).toEqual([
       expect.objectContaining({
         path: ['name'],
-        message: 'must not contain a lone UTF-16 surrogate (\\udc00 at index 3, half of a character): PostgreSQL cannot store it',
+        message:
+          'must not contain a lone UTF-16 surrogate (\\udc00 at index 3, half of a character): PostgreSQL cannot store it',
       }),
     ]);
   });

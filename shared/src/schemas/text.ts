@@ -40,6 +40,11 @@ export function describeNonPostgresText(text: string): string | undefined {
 export function postgresText(schema: z.ZodString): z.ZodString {
   return schema.check((context) => {
     const problem = describeNonPostgresText(context.value);
-    if (problem) context.issues.push({ code: 'custom', message: `must not contain ${problem}: PostgreSQL cannot store it`, input: context.value });
+    if (problem)
+      context.issues.push({
+        code: 'custom',
+        message: `must not contain ${problem}: PostgreSQL cannot store it`,
+        input: context.value,
+      });
   });
 }

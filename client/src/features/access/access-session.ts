@@ -21,7 +21,10 @@ export interface AccessSession {
  * `checking`: asking /healthz whether a token is needed. `asking`: the token dialog is up (`refused` when the
  * last token was refused). `open`: the app runs with `session`.
  */
-export type AccessState = { phase: 'checking' } | { phase: 'asking'; refused: boolean } | { phase: 'open'; session: AccessSession };
+export type AccessState =
+  | { phase: 'checking' }
+  | { phase: 'asking'; refused: boolean }
+  | { phase: 'open'; session: AccessSession };
 
 let state: AccessState = { phase: 'checking' };
 let closeConnection: (() => void) | undefined;
@@ -40,7 +43,14 @@ function openSession(token: string | null): void {
   closeConnection = connection.close;
   sessionToken = token;
   sessionCount += 1;
-  setState({ phase: 'open', session: { id: sessionCount, trpcClient: connection.client, queryClient: createQueryClient({ onUnauthorized: tokenRefused }) } });
+  setState({
+    phase: 'open',
+    session: {
+      id: sessionCount,
+      trpcClient: connection.client,
+      queryClient: createQueryClient({ onUnauthorized: tokenRefused }),
+    },
+  });
 }
 
 /**
@@ -79,7 +89,9 @@ export async function startAccess(): Promise<void> {
  * the message of any other failure (the server cannot be reached).
  */
 export async function submitToken(token: string): Promise<'accepted' | 'refused' | { message: string }> {
-  const probe = createTRPCClient<AppRouter>({ links: [httpLink({ url: API_HTTP_URL, headers: { authorization: `Bearer ${token}` } })] });
+  const probe = createTRPCClient<AppRouter>({
+    links: [httpLink({ url: API_HTTP_URL, headers: { authorization: `Bearer ${token}` } })],
+  });
   try {
     await probe.health.query();
   } catch (error) {

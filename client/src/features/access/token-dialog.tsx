@@ -1,5 +1,14 @@
 import LockIcon from '@mui/icons-material/Lock';
-import { Button, Dialog, DialogActions, DialogContent, DialogContentText, DialogTitle, Stack, TextField } from '@mui/material';
+import {
+  Button,
+  Dialog,
+  DialogActions,
+  DialogContent,
+  DialogContentText,
+  DialogTitle,
+  Stack,
+  TextField,
+} from '@mui/material';
 import { type FormEvent, useState } from 'react';
 import { submitToken } from './access-session.js';
 

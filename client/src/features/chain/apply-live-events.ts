@@ -4,7 +4,8 @@ import type { RouterOutputs } from '../../trpc.js';
 export type ChainDetail = RouterOutputs['chains']['get'];
 export type ChainStep = ChainDetail['steps'][number];
 /** One chains.events event as it arrives over the wire (a ChainEvent from shared/, serialized). */
-export type LiveChainEvent = RouterOutputs['chains']['events'] extends AsyncIterable<{ data: infer Event }> ? Event : never;
+export type LiveChainEvent =
+  RouterOutputs['chains']['events'] extends AsyncIterable<{ data: infer Event }> ? Event : never;
 
 /** Event ids are decimal integers, increasing in the order the chain wrote them. */
 function isAfter(id: string, lastEventId: string | null): boolean {
@@ -22,7 +23,12 @@ export function applyLiveEvents(detail: ChainDetail, events: readonly LiveChainE
   const finished = unseen.findLast((event) => event.payload.type === 'chain_finished');
   const chain =
     finished?.payload.type === 'chain_finished'
-      ? { ...detail.chain, status: finished.payload.status, error: finished.payload.error, finishedAt: finished.createdAt }
+      ? {
+          ...detail.chain,
+          status: finished.payload.status,
+          error: finished.payload.error,
+          finishedAt: finished.createdAt,
+        }
       : detail.chain;
   return {
     ...detail,

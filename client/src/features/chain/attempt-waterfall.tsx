@@ -53,7 +53,15 @@ export function AttemptWaterfall({ logs, steps }: { logs: readonly CallAttempt[]
   const ticks = axisTicks(span);
 
   return (
-    <Box data-testid="waterfall" sx={{ display: 'grid', gridTemplateColumns: { xs: 'minmax(0, 1fr)', sm: '260px minmax(0, 1fr)' }, columnGap: 2, rowGap: 0.5 }}>
+    <Box
+      data-testid="waterfall"
+      sx={{
+        display: 'grid',
+        gridTemplateColumns: { xs: 'minmax(0, 1fr)', sm: '260px minmax(0, 1fr)' },
+        columnGap: 2,
+        rowGap: 0.5,
+      }}
+    >
       <Box sx={{ display: { xs: 'none', sm: 'block' } }} />
       <Box sx={{ position: 'relative', height: 20, borderBottom: 1, borderColor: 'divider' }} aria-hidden>
         {ticks.map((tick) => (
@@ -61,7 +69,13 @@ export function AttemptWaterfall({ logs, steps }: { logs: readonly CallAttempt[]
             key={tick}
             variant="caption"
             color="text.secondary"
-            sx={{ position: 'absolute', left: `${(tick / span) * 100}%`, transform: tick === 0 ? 'none' : 'translateX(-50%)', whiteSpace: 'nowrap', lineHeight: '20px' }}
+            sx={{
+              position: 'absolute',
+              left: `${(tick / span) * 100}%`,
+              transform: tick === 0 ? 'none' : 'translateX(-50%)',
+              whiteSpace: 'nowrap',
+              lineHeight: '20px',
+            }}
           >
             {tick === 0 ? '0' : formatLatency(tick)}
           </Typography>
@@ -82,8 +96,22 @@ export function AttemptWaterfall({ logs, steps }: { logs: readonly CallAttempt[]
               data-attempt={bar.attempt ?? ''}
               sx={{ display: 'contents' }}
             >
-              <Box sx={{ display: 'flex', alignItems: 'baseline', gap: 0.5, minWidth: 0, pl: retry ? 1.5 : 0, mt: { xs: 1, sm: 0 } }}>
-                {retry ? <SubdirectoryArrowRightIcon sx={{ fontSize: 14, color: 'text.secondary', alignSelf: 'center' }} aria-hidden /> : null}
+              <Box
+                sx={{
+                  display: 'flex',
+                  alignItems: 'baseline',
+                  gap: 0.5,
+                  minWidth: 0,
+                  pl: retry ? 1.5 : 0,
+                  mt: { xs: 1, sm: 0 },
+                }}
+              >
+                {retry ? (
+                  <SubdirectoryArrowRightIcon
+                    sx={{ fontSize: 14, color: 'text.secondary', alignSelf: 'center' }}
+                    aria-hidden
+                  />
+                ) : null}
                 <Box sx={{ minWidth: 0 }}>
                   <Typography variant="body2" noWrap title={bar.name} sx={{ fontWeight: retry ? 400 : 500 }}>
                     {bar.logId ? (
@@ -107,9 +135,28 @@ export function AttemptWaterfall({ logs, steps }: { logs: readonly CallAttempt[]
                   </Typography>
                 </Box>
               </Box>
-              <Box sx={{ position: 'relative', height: 28, alignSelf: 'center', bgcolor: 'action.hover', borderRadius: 0.5 }}>
+              <Box
+                sx={{
+                  position: 'relative',
+                  height: 28,
+                  alignSelf: 'center',
+                  bgcolor: 'action.hover',
+                  borderRadius: 0.5,
+                }}
+              >
                 {ticks.slice(1).map((tick) => (
-                  <Box key={tick} aria-hidden sx={{ position: 'absolute', top: 0, bottom: 0, left: `${(tick / span) * 100}%`, borderLeft: 1, borderColor: 'divider' }} />
+                  <Box
+                    key={tick}
+                    aria-hidden
+                    sx={{
+                      position: 'absolute',
+                      top: 0,
+                      bottom: 0,
+                      left: `${(tick / span) * 100}%`,
+                      borderLeft: 1,
+                      borderColor: 'divider',
+                    }}
+                  />
                 ))}
                 <Tooltip title={describe(bar, start)} placement="top" arrow>
                   <Box
@@ -164,7 +211,8 @@ function barsOf(logs: readonly CallAttempt[], steps: readonly ChainStep[]): Bar[
     }));
   // A step that started since the log rows were read: shown from its start, as pending, until its row arrives.
   for (const step of steps) {
-    if (step.status !== 'running' || logs.some((attempt) => attempt.name === step.name && attempt.status === 'pending')) continue;
+    if (step.status !== 'running' || logs.some((attempt) => attempt.name === step.name && attempt.status === 'pending'))
+      continue;
     bars.push({
       key: `step-${step.step}`,
       logId: null,

@@ -22,7 +22,15 @@ export function ChainPage() {
 function ChainView({ chainId }: { chainId: string }) {
   const { detail, live, subscription } = useLiveChain(chainId);
 
-  if (detail.isError) return <ErrorState error={detail.error} what="chain" id={chainId} backTo={{ label: 'Back to the chains', to: '/chains' }} />;
+  if (detail.isError)
+    return (
+      <ErrorState
+        error={detail.error}
+        what="chain"
+        id={chainId}
+        backTo={{ label: 'Back to the chains', to: '/chains' }}
+      />
+    );
   if (!live) return <ChainSkeleton />;
 
   const running = live.chain.status === 'running';
@@ -31,7 +39,9 @@ function ChainView({ chainId }: { chainId: string }) {
     // widen the page.
     <Stack spacing={3} sx={{ overflowWrap: 'anywhere' }}>
       <ChainHeader detail={live} />
-      {subscription.status === 'error' ? <Alert severity="warning">Live updates stopped: {subscription.error.message}. Reload to catch up.</Alert> : null}
+      {subscription.status === 'error' ? (
+        <Alert severity="warning">Live updates stopped: {subscription.error.message}. Reload to catch up.</Alert>
+      ) : null}
       {live.chain.error ? (
         <Alert severity="error">
           <strong>{live.chain.error.class}</strong>: {live.chain.error.message}
@@ -39,8 +49,9 @@ function ChainView({ chainId }: { chainId: string }) {
       ) : null}
       {live.recorded ? null : (
         <Alert severity="info" data-testid="unrecorded-chain">
-          No chain runner recorded this chain: its calls were made with <code>ask()</code> directly (<code>npm run ask</code> or your own code). Each
-          call is a step here, and the chain's status is what its calls say.
+          No chain runner recorded this chain: its calls were made with <code>ask()</code> directly (
+          <code>npm run ask</code> or your own code). Each call is a step here, and the chain's status is what its calls
+          say.
         </Alert>
       )}
       <OfflineStepsAlert steps={live.steps} />
@@ -77,8 +88,11 @@ function OfflineStepsAlert({ steps }: { steps: ChainDetail['steps'] }) {
   if (offline === 0) return null;
   return (
     <Alert severity="warning" data-testid="offline-alert">
-      {offline === steps.length ? 'Every step of this chain was' : `${offline} of ${steps.length} steps of this chain were`} answered by the
-      offline provider: deterministic stand-ins, not model answers. The triage and reply shown here come from them.
+      {offline === steps.length
+        ? 'Every step of this chain was'
+        : `${offline} of ${steps.length} steps of this chain were`}{' '}
+      answered by the offline provider: deterministic stand-ins, not model answers. The triage and reply shown here come
+      from them.
     </Alert>
   );
 }
@@ -97,18 +111,35 @@ function ChainHeader({ detail }: { detail: ChainDetail }) {
         </Typography>
         <StatusChip status={chain.status} testId="chain-status" />
         <Box sx={{ flexGrow: 1 }} />
-        <Button component={RouterLink} to={`/logs?chainId=${chain.id}`} variant="outlined" size="small" startIcon={<ReceiptLongIcon />}>
+        <Button
+          component={RouterLink}
+          to={`/logs?chainId=${chain.id}`}
+          variant="outlined"
+          size="small"
+          startIcon={<ReceiptLongIcon />}
+        >
           View logs
         </Button>
       </Box>
       <Box sx={{ display: 'flex', gap: 1, flexWrap: 'wrap', alignItems: 'center', mt: 1 }}>
         <Chip size="small" label={chain.name} />
         <Typography variant="body2" color="text.secondary" title={chain.id}>
-          chain <Box component="span" sx={{ fontFamily: 'monospace' }}>{shortId(chain.id)}</Box> · started {formatDateTime(chain.createdAt)}
+          chain{' '}
+          <Box component="span" sx={{ fontFamily: 'monospace' }}>
+            {shortId(chain.id)}
+          </Box>{' '}
+          · started {formatDateTime(chain.createdAt)}
           {chain.finishedAt ? ` · finished ${formatDateTime(chain.finishedAt)}` : ''}
         </Typography>
-        <Typography variant="body2" color="text.secondary" data-testid="chain-totals" title="Every attempt counted, retries included">
-          {totals.attempts > 0 ? `${plural(totals.calls, 'call')}${totals.attempts > totals.calls ? `, ${totals.attempts} attempts` : ''} · ${formatLatency(totals.modelMs)} in models` : 'no calls yet'}
+        <Typography
+          variant="body2"
+          color="text.secondary"
+          data-testid="chain-totals"
+          title="Every attempt counted, retries included"
+        >
+          {totals.attempts > 0
+            ? `${plural(totals.calls, 'call')}${totals.attempts > totals.calls ? `, ${totals.attempts} attempts` : ''} · ${formatLatency(totals.modelMs)} in models`
+            : 'no calls yet'}
           {totals.failedAttempts > 0 ? ` · ${plural(totals.failedAttempts, 'failed attempt')}` : ''}
           {totals.costUsd !== null ? ` · ${formatCost(totals.costUsd)}` : ''}
         </Typography>

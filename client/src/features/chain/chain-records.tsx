@@ -1,5 +1,15 @@
 import { isEntityExtraction } from '@chainlog/shared';
-import { Card, CardContent, CardHeader, Divider, List, ListItemButton, ListItemText, Stack, Typography } from '@mui/material';
+import {
+  Card,
+  CardContent,
+  CardHeader,
+  Divider,
+  List,
+  ListItemButton,
+  ListItemText,
+  Stack,
+  Typography,
+} from '@mui/material';
 import type { ReactNode } from 'react';
 import { Link as RouterLink } from 'react-router';
 import { JsonTree } from '../../components/json-tree.js';
@@ -10,10 +20,25 @@ import type { ChainDetail } from './apply-live-events.js';
 import { ReplyDraftCard } from './reply-draft-card.js';
 import { EntityList, IntentSummary } from './triage-summary.js';
 
-function Section({ title, children, testId, action }: { title: string; children: ReactNode; testId: string; action?: ReactNode }) {
+function Section({
+  title,
+  children,
+  testId,
+  action,
+}: {
+  title: string;
+  children: ReactNode;
+  testId: string;
+  action?: ReactNode;
+}) {
   return (
     <Card variant="outlined" data-testid={testId}>
-      <CardHeader title={title} action={action} slotProps={{ title: { variant: 'subtitle1', component: 'h2', sx: { fontWeight: 600 } } }} sx={{ pb: 0 }} />
+      <CardHeader
+        title={title}
+        action={action}
+        slotProps={{ title: { variant: 'subtitle1', component: 'h2', sx: { fontWeight: 600 } } }}
+        sx={{ pb: 0 }}
+      />
       <CardContent>{children}</CardContent>
     </Card>
   );
@@ -40,7 +65,13 @@ export function ChainRecords({ detail }: { detail: ChainDetail }) {
       ))}
       {replyDrafts.map((draft) => (
         <Section key={draft.id} title="Reply draft" testId="chain-reply-draft">
-          <ReplyDraftCard to={sender} subject={draft.subject} body={draft.body} tone={draft.tone} needsHuman={draft.needsHuman} />
+          <ReplyDraftCard
+            to={sender}
+            subject={draft.subject}
+            body={draft.body}
+            tone={draft.tone}
+            needsHuman={draft.needsHuman}
+          />
         </Section>
       ))}
       {triages.map((triage) => {
@@ -49,7 +80,11 @@ export function ChainRecords({ detail }: { detail: ChainDetail }) {
           <Section key={triage.id} title="Triage" testId="chain-triage">
             <IntentSummary intent={triage.intent} urgency={triage.urgency} confidence={triage.confidence} />
             <Divider sx={{ my: 1.5 }} />
-            {isEntityExtraction(entities) ? <EntityList entities={entities} /> : <JsonTree value={entities} label="entities" />}
+            {isEntityExtraction(entities) ? (
+              <EntityList entities={entities} />
+            ) : (
+              <JsonTree value={entities} label="entities" />
+            )}
           </Section>
         );
       })}
@@ -61,12 +96,25 @@ export function ChainRecords({ detail }: { detail: ChainDetail }) {
         ) : (
           <List dense disablePadding sx={{ mx: -2, mb: -1 }}>
             {detail.logs.length < detail.totals.attempts ? (
-              <Typography variant="caption" color="text.secondary" component="p" sx={{ px: 2, pb: 1 }} data-testid="chain-logs-truncated">
-                The first {detail.logs.length.toLocaleString()} of {detail.totals.attempts.toLocaleString()} attempts; the totals count them all.
+              <Typography
+                variant="caption"
+                color="text.secondary"
+                component="p"
+                sx={{ px: 2, pb: 1 }}
+                data-testid="chain-logs-truncated"
+              >
+                The first {detail.logs.length.toLocaleString()} of {detail.totals.attempts.toLocaleString()} attempts;
+                the totals count them all.
               </Typography>
             ) : null}
             {detail.logs.map((log) => (
-              <ListItemButton key={log.id} component={RouterLink} to={`/logs/${log.id}`} data-testid="chain-log-link" sx={{ gap: 1 }}>
+              <ListItemButton
+                key={log.id}
+                component={RouterLink}
+                to={`/logs/${log.id}`}
+                data-testid="chain-log-link"
+                sx={{ gap: 1 }}
+              >
                 <ListItemText
                   primary={`${log.name}${log.attempt > 1 ? ` (attempt ${log.attempt})` : ''}`}
                   secondary={`${log.provider} · ${log.model} · ${formatTime(log.createdAt)}`}

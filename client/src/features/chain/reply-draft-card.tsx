@@ -16,7 +16,10 @@ export function ReplyDraftCard({ to, subject, body, tone, needsHuman }: ReplyDra
       <Box sx={{ px: 2, py: 1.25, bgcolor: 'action.hover', borderBottom: 1, borderColor: 'divider' }}>
         {to ? (
           <Typography variant="body2" color="text.secondary">
-            To: <Box component="span" sx={{ color: 'text.primary' }}>{to}</Box>
+            To:{' '}
+            <Box component="span" sx={{ color: 'text.primary' }}>
+              {to}
+            </Box>
           </Typography>
         ) : null}
         <Typography variant="subtitle2" component="p">
@@ -24,7 +27,9 @@ export function ReplyDraftCard({ to, subject, body, tone, needsHuman }: ReplyDra
         </Typography>
         <Box sx={{ display: 'flex', gap: 1, mt: 0.75, flexWrap: 'wrap' }}>
           <Chip size="small" label={`tone: ${tone}`} variant="outlined" />
-          {needsHuman ? <Chip size="small" color="warning" icon={<PersonIcon />} label="needs a human" data-testid="needs-human" /> : null}
+          {needsHuman ? (
+            <Chip size="small" color="warning" icon={<PersonIcon />} label="needs a human" data-testid="needs-human" />
+          ) : null}
         </Box>
       </Box>
       <Typography component="div" variant="body2" sx={{ px: 2, py: 1.5, whiteSpace: 'pre-wrap', lineHeight: 1.7 }}>

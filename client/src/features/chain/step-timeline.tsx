@@ -2,7 +2,20 @@ import CheckCircleIcon from '@mui/icons-material/CheckCircle';
 import ErrorIcon from '@mui/icons-material/Error';
 import ReceiptLongIcon from '@mui/icons-material/ReceiptLong';
 import { type CallAttempt, groupIntoCalls } from '@chainlog/shared';
-import { Alert, Box, Button, Chip, CircularProgress, LinearProgress, Link, Step, StepContent, StepLabel, Stepper, Typography } from '@mui/material';
+import {
+  Alert,
+  Box,
+  Button,
+  Chip,
+  CircularProgress,
+  LinearProgress,
+  Link,
+  Step,
+  StepContent,
+  StepLabel,
+  Stepper,
+  Typography,
+} from '@mui/material';
 import { Link as RouterLink } from 'react-router';
 import { OfflineChip } from '../../components/offline-chip.js';
 import { StatusChip } from '../../components/status-chip.js';
@@ -20,7 +33,15 @@ const STEP_ICONS = {
  * The chain's steps as they run. Each step is `data-testid="step-<name>"` with `data-status` running, succeeded or
  * failed. While the chain runs and no step is, a bar says the next one is on its way.
  */
-export function StepTimeline({ steps, logs, chainRunning }: { steps: readonly ChainStep[]; logs: readonly CallAttempt[]; chainRunning: boolean }) {
+export function StepTimeline({
+  steps,
+  logs,
+  chainRunning,
+}: {
+  steps: readonly ChainStep[];
+  logs: readonly CallAttempt[];
+  chainRunning: boolean;
+}) {
   const waiting = chainRunning && !steps.some((step) => step.status === 'running');
   const calls = groupIntoCalls(logs);
   const attemptsOf = (step: ChainStep) => calls.find((call) => call.some((attempt) => attempt.id === step.logId)) ?? [];
@@ -29,7 +50,14 @@ export function StepTimeline({ steps, logs, chainRunning }: { steps: readonly Ch
       {steps.length > 0 ? (
         <Stepper orientation="vertical" nonLinear aria-label="Steps">
           {steps.map((step) => (
-            <Step key={step.step} active={step.status === 'running'} completed={step.status === 'succeeded'} expanded data-testid={`step-${step.name}`} data-status={step.status}>
+            <Step
+              key={step.step}
+              active={step.status === 'running'}
+              completed={step.status === 'succeeded'}
+              expanded
+              data-testid={`step-${step.name}`}
+              data-status={step.status}
+            >
               <StepLabel icon={STEP_ICONS[step.status]} error={step.status === 'failed'}>
                 <Box sx={{ display: 'flex', alignItems: 'center', gap: 1, flexWrap: 'wrap' }}>
                   <Typography variant="subtitle1" component="h3" sx={{ fontWeight: 600 }}>
@@ -80,12 +108,27 @@ function StepDetails({ step, attempts }: { step: ChainStep; attempts: readonly C
   return (
     <Box sx={{ pb: 1 }}>
       <Box sx={{ display: 'flex', flexWrap: 'wrap', gap: 0.75, alignItems: 'center', mb: 1.5 }}>
-        {step.model ? <Chip size="small" variant="outlined" label={`${step.provider ?? '?'} · ${step.model}`} data-testid="step-model" /> : null}
-        {step.latencyMs !== null ? <Chip size="small" variant="outlined" label={formatLatency(step.latencyMs)} title="Latency" /> : null}
-        {step.inputTokens !== null || step.outputTokens !== null ? (
-          <Chip size="small" variant="outlined" label={`${formatTokens(step.inputTokens)} in / ${formatTokens(step.outputTokens)} out tokens`} />
+        {step.model ? (
+          <Chip
+            size="small"
+            variant="outlined"
+            label={`${step.provider ?? '?'} · ${step.model}`}
+            data-testid="step-model"
+          />
         ) : null}
-        {step.status === 'succeeded' ? <Chip size="small" variant="outlined" label={`cost ${formatCost(step.costUsd)}`} /> : null}
+        {step.latencyMs !== null ? (
+          <Chip size="small" variant="outlined" label={formatLatency(step.latencyMs)} title="Latency" />
+        ) : null}
+        {step.inputTokens !== null || step.outputTokens !== null ? (
+          <Chip
+            size="small"
+            variant="outlined"
+            label={`${formatTokens(step.inputTokens)} in / ${formatTokens(step.outputTokens)} out tokens`}
+          />
+        ) : null}
+        {step.status === 'succeeded' ? (
+          <Chip size="small" variant="outlined" label={`cost ${formatCost(step.costUsd)}`} />
+        ) : null}
         {step.logId ? (
           <Button
             size="small"
@@ -119,7 +162,12 @@ function StepAttempts({ attempts }: { attempts: readonly CallAttempt[] }) {
         {attempts.length} attempts, all counted in the chain's totals
       </Typography>
       {attempts.map((attempt) => (
-        <Box key={attempt.id} data-testid="step-attempt" data-status={attempt.status} sx={{ display: 'flex', flexWrap: 'wrap', alignItems: 'center', gap: 1, py: 0.25 }}>
+        <Box
+          key={attempt.id}
+          data-testid="step-attempt"
+          data-status={attempt.status}
+          sx={{ display: 'flex', flexWrap: 'wrap', alignItems: 'center', gap: 1, py: 0.25 }}
+        >
           <Typography variant="body2">attempt {attempt.attempt}</Typography>
           <StatusChip status={attempt.status} />
           {attempt.errorClass ? (
@@ -130,7 +178,12 @@ function StepAttempts({ attempts }: { attempts: readonly CallAttempt[] }) {
           <Typography variant="body2" color="text.secondary">
             {formatLatency(attempt.latencyMs)} · {formatCost(attempt.costUsd)}
           </Typography>
-          <Link component={RouterLink} to={`/logs/${attempt.id}`} variant="body2" aria-label={`Log of attempt ${attempt.attempt}`}>
+          <Link
+            component={RouterLink}
+            to={`/logs/${attempt.id}`}
+            variant="body2"
+            aria-label={`Log of attempt ${attempt.attempt}`}
+          >
             log
           </Link>
         </Box>

@@ -19,22 +19,33 @@ export function useLiveChain(chainId: string) {
   // A chain only the log knows has no events to follow: while a call of it is pending, it is read again.
   const detail = trpc.chains.get.useQuery(
     { chainId },
-    { refetchInterval: ({ state }) => (state.data && !state.data.recorded && state.data.chain.status === 'running' ? UNRECORDED_REFRESH_MS : false) },
+    {
+      refetchInterval: ({ state }) =>
+        state.data && !state.data.recorded && state.data.chain.status === 'running' ? UNRECORDED_REFRESH_MS : false,
+    },
   );
   const [follow, setFollow] = useState<Follow>({ state: 'undecided' });
   const [events, setEvents] = useState<readonly LiveChainEvent[]>([]);
 
   if (follow.state === 'undecided' && detail.data) {
-    setFollow(detail.data.recorded && detail.data.chain.status === 'running' ? { state: 'follow', lastEventId: detail.data.lastEventId } : { state: 'finished' });
+    setFollow(
+      detail.data.recorded && detail.data.chain.status === 'running'
+        ? { state: 'follow', lastEventId: detail.data.lastEventId }
+        : { state: 'finished' },
+    );
   }
 
-  const subscription = trpc.chains.events.useSubscription(follow.state === 'follow' ? { chainId, lastEventId: follow.lastEventId } : skipToken, {
-    onData: ({ data }) => {
-      setEvents((current) => (current.some((event) => event.id === data.id) ? current : [...current, data]));
-      // Only these bring rows the events do not carry (log rows, triage, reply draft).
-      if (data.payload.type !== 'chain_started' && data.payload.type !== 'step_started') void utils.chains.get.invalidate({ chainId });
+  const subscription = trpc.chains.events.useSubscription(
+    follow.state === 'follow' ? { chainId, lastEventId: follow.lastEventId } : skipToken,
+    {
+      onData: ({ data }) => {
+        setEvents((current) => (current.some((event) => event.id === data.id) ? current : [...current, data]));
+        // Only these bring rows the events do not carry (log rows, triage, reply draft).
+        if (data.payload.type !== 'chain_started' && data.payload.type !== 'step_started')
+          void utils.chains.get.invalidate({ chainId });
+      },
     },
-  });
+  );
 
   return {
     detail,

@@ -16,7 +16,11 @@ interface ChainFilterBarProps {
 export function ChainFilterBar({ filters, setFilter, clear, active, knownNames }: ChainFilterBarProps) {
   const names = [...new Set([...knownNames, ...(filters.name ? [filters.name] : [])])].sort();
   return (
-    <Box role="search" aria-label="Chain filters" sx={{ display: 'flex', flexWrap: 'wrap', gap: 1.5, alignItems: 'flex-start' }}>
+    <Box
+      role="search"
+      aria-label="Chain filters"
+      sx={{ display: 'flex', flexWrap: 'wrap', gap: 1.5, alignItems: 'flex-start' }}
+    >
       <TextField
         select
         size="small"
@@ -43,7 +47,14 @@ export function ChainFilterBar({ filters, setFilter, clear, active, knownNames }
         value={filters.name}
         onChange={(_event, value) => setFilter('name', value === null ? null : value.trim())}
         sx={{ width: 280, maxWidth: '100%' }}
-        renderInput={(params) => <TextField {...params} label="Name" placeholder="any name" slotProps={{ ...params.slotProps, inputLabel: { ...params.slotProps.inputLabel, shrink: true } }} />}
+        renderInput={(params) => (
+          <TextField
+            {...params}
+            label="Name"
+            placeholder="any name"
+            slotProps={{ ...params.slotProps, inputLabel: { ...params.slotProps.inputLabel, shrink: true } }}
+          />
+        )}
       />
       {active ? (
         <Button onClick={clear} startIcon={<ClearIcon />} sx={{ mt: 0.25 }}>

@@ -1,4 +1,15 @@
-import { Box, Chip, Link, Table, TableBody, TableCell, TableContainer, TableHead, TableRow, Typography } from '@mui/material';
+import {
+  Box,
+  Chip,
+  Link,
+  Table,
+  TableBody,
+  TableCell,
+  TableContainer,
+  TableHead,
+  TableRow,
+  Typography,
+} from '@mui/material';
 import { Link as RouterLink, useNavigate } from 'react-router';
 import { StatusChip } from '../../components/status-chip.js';
 import { formatCost, formatDateTime, formatLatency, shortId } from '../../format.js';
@@ -54,10 +65,23 @@ export function ChainTable({ items }: { items: readonly ChainListItem[] }) {
                   <Link component={RouterLink} to={`/chains/${chain.id}`} underline="hover" sx={{ fontWeight: 500 }}>
                     {chain.name}
                   </Link>
-                  {chain.recorded ? null : <Chip size="small" label="ask() calls" variant="outlined" title="No chain runner recorded this chain: its calls were made with ask() directly" />}
+                  {chain.recorded ? null : (
+                    <Chip
+                      size="small"
+                      label="ask() calls"
+                      variant="outlined"
+                      title="No chain runner recorded this chain: its calls were made with ask() directly"
+                    />
+                  )}
                 </Box>
                 {chain.error ? (
-                  <Typography variant="caption" color="error" component="div" sx={{ maxWidth: 300, overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }} title={`${chain.error.class}: ${chain.error.message}`}>
+                  <Typography
+                    variant="caption"
+                    color="error"
+                    component="div"
+                    sx={{ maxWidth: 300, overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }}
+                    title={`${chain.error.class}: ${chain.error.message}`}
+                  >
                     {chain.error.class}: {chain.error.message}
                   </Typography>
                 ) : null}
@@ -68,19 +92,36 @@ export function ChainTable({ items }: { items: readonly ChainListItem[] }) {
               <TableCell align="right" data-testid="chain-calls">
                 {chain.calls}
               </TableCell>
-              <TableCell align="right" data-testid="chain-attempts" sx={chain.attempts > chain.calls ? { fontWeight: 600 } : undefined}>
+              <TableCell
+                align="right"
+                data-testid="chain-attempts"
+                sx={chain.attempts > chain.calls ? { fontWeight: 600 } : undefined}
+              >
                 {chain.attempts}
               </TableCell>
-              <TableCell align="right" data-testid="chain-errors" sx={chain.errors > 0 ? { color: 'error.main', fontWeight: 600 } : { color: 'text.secondary' }}>
+              <TableCell
+                align="right"
+                data-testid="chain-errors"
+                sx={chain.errors > 0 ? { color: 'error.main', fontWeight: 600 } : { color: 'text.secondary' }}
+              >
                 {chain.errors}
               </TableCell>
               <TableCell align="right">{formatCost(chain.costUsd)}</TableCell>
-              <TableCell align="right" sx={{ whiteSpace: 'nowrap' }} title={chain.status === 'running' ? 'So far' : undefined}>
+              <TableCell
+                align="right"
+                sx={{ whiteSpace: 'nowrap' }}
+                title={chain.status === 'running' ? 'So far' : undefined}
+              >
                 {formatLatency(chain.wallMs)}
                 {chain.status === 'running' && chain.wallMs !== null ? '…' : ''}
               </TableCell>
               <TableCell>
-                <Typography component="span" variant="body2" title={chain.id} sx={{ fontFamily: 'monospace', color: 'text.secondary', whiteSpace: 'nowrap' }}>
+                <Typography
+                  component="span"
+                  variant="body2"
+                  title={chain.id}
+                  sx={{ fontFamily: 'monospace', color: 'text.secondary', whiteSpace: 'nowrap' }}
+                >
                   {shortId(chain.id)}
                 </Typography>
               </TableCell>

@@ -11,7 +11,9 @@ import { ChainTable } from './chain-table.js';
 import { type ChainFilters, useChainFilters } from './use-chain-filters.js';
 
 // Operators open it now and then: its table and refreshes come with its own chunk, when first opened.
-const InstancesPanel = lazy(() => import('./instances-panel.js').then((module) => ({ default: module.InstancesPanel })));
+const InstancesPanel = lazy(() =>
+  import('./instances-panel.js').then((module) => ({ default: module.InstancesPanel })),
+);
 
 const PAGE_SIZE = 25;
 // The unfiltered first page, as ChainResults asks for it: one query (and one cache entry) serves both.
@@ -24,7 +26,9 @@ const FIRST_PAGE = { status: null, name: null, cursor: null, limit: PAGE_SIZE };
 export function ChainsPage() {
   const { filters, setFilter, clear, active, key } = useChainFilters();
   // The names of the newest chains, offered by the name filter (chain names have no facet of their own).
-  const names = trpc.chains.list.useQuery(FIRST_PAGE, { select: (page) => [...new Set(page.items.map((chain) => chain.name))] });
+  const names = trpc.chains.list.useQuery(FIRST_PAGE, {
+    select: (page) => [...new Set(page.items.map((chain) => chain.name))],
+  });
   const [instancesShown, setInstancesShown] = useState(false);
   return (
     <Stack spacing={2}>
@@ -32,7 +36,13 @@ export function ChainsPage() {
         <Typography variant="h5" component="h1" sx={{ flexGrow: 1 }}>
           Chains
         </Typography>
-        <Button size="small" variant={instancesShown ? 'contained' : 'outlined'} startIcon={<DnsIcon />} aria-expanded={instancesShown} onClick={() => setInstancesShown(!instancesShown)}>
+        <Button
+          size="small"
+          variant={instancesShown ? 'contained' : 'outlined'}
+          startIcon={<DnsIcon />}
+          aria-expanded={instancesShown}
+          onClick={() => setInstancesShown(!instancesShown)}
+        >
           Instances
         </Button>
       </Box>
@@ -41,7 +51,13 @@ export function ChainsPage() {
           <InstancesPanel />
         </Suspense>
       ) : null}
-      <ChainFilterBar filters={filters} setFilter={setFilter} clear={clear} active={active} knownNames={names.data ?? []} />
+      <ChainFilterBar
+        filters={filters}
+        setFilter={setFilter}
+        clear={clear}
+        active={active}
+        knownNames={names.data ?? []}
+      />
       {/* New filters start again from the first page. */}
       <ChainResults key={key} filters={filters} filtered={active} />
     </Stack>
@@ -51,7 +67,10 @@ export function ChainsPage() {
 function ChainResults({ filters, filtered }: { filters: ChainFilters; filtered: boolean }) {
   const [cursors, setCursors] = usePageCursors('chainPageCursors');
   const cursor = cursors[cursors.length - 1] ?? null;
-  const chains = trpc.chains.list.useQuery({ ...filters, cursor, limit: PAGE_SIZE }, { placeholderData: keepPreviousData });
+  const chains = trpc.chains.list.useQuery(
+    { ...filters, cursor, limit: PAGE_SIZE },
+    { placeholderData: keepPreviousData },
+  );
   const page = cursors.length;
 
   if (chains.isPending) {
@@ -68,10 +87,14 @@ function ChainResults({ filters, filtered }: { filters: ChainFilters; filtered: 
   const { items, nextCursor } = chains.data;
   return (
     <Card variant="outlined" sx={{ position: 'relative' }}>
-      {chains.isPlaceholderData ? <LinearProgress sx={{ position: 'absolute', top: 0, left: 0, right: 0 }} aria-label="Loading page" /> : null}
+      {chains.isPlaceholderData ? (
+        <LinearProgress sx={{ position: 'absolute', top: 0, left: 0, right: 0 }} aria-label="Loading page" />
+      ) : null}
       {items.length === 0 ? (
         <EmptyState title={filtered ? 'No chains match these filters' : 'No chains yet'} testId="chains-empty">
-          {filtered ? 'Loosen a filter, or clear them all.' : 'Submit a message in the inbox, or run npm run ask: each chain shows here.'}
+          {filtered
+            ? 'Loosen a filter, or clear them all.'
+            : 'Submit a message in the inbox, or run npm run ask: each chain shows here.'}
         </EmptyState>
       ) : (
         <ChainTable items={items} />
@@ -85,7 +108,11 @@ function ChainResults({ filters, filtered }: { filters: ChainFilters; filtered: 
         <Button size="small" disabled={page === 1} onClick={() => setCursors(cursors.slice(0, -1))}>
           Previous
         </Button>
-        <Button size="small" disabled={nextCursor === null || chains.isPlaceholderData} onClick={() => setCursors([...cursors, nextCursor])}>
+        <Button
+          size="small"
+          disabled={nextCursor === null || chains.isPlaceholderData}
+          onClick={() => setCursors([...cursors, nextCursor])}
+        >
           Next page
         </Button>
       </Box>

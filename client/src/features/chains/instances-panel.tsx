@@ -1,4 +1,17 @@
-import { Alert, Box, Card, Chip, Skeleton, Table, TableBody, TableCell, TableContainer, TableHead, TableRow, Typography } from '@mui/material';
+import {
+  Alert,
+  Box,
+  Card,
+  Chip,
+  Skeleton,
+  Table,
+  TableBody,
+  TableCell,
+  TableContainer,
+  TableHead,
+  TableRow,
+  Typography,
+} from '@mui/material';
 import { formatDateTime, shortId } from '../../format.js';
 import { type RouterOutputs, trpc } from '../../trpc.js';
 
@@ -9,7 +22,10 @@ const REFRESH_MS = 2_000;
 
 const STATE_LOOKS = {
   alive: { color: 'success', hint: 'Its heartbeat is younger than the lease' },
-  lapsed: { color: 'warning', hint: 'Its heartbeat is older than the lease: taken for dead, what it left running is ended' },
+  lapsed: {
+    color: 'warning',
+    hint: 'Its heartbeat is older than the lease: taken for dead, what it left running is ended',
+  },
   stopped: { color: 'default', hint: 'It said it stopped (a shutdown)' },
 } as const;
 
@@ -96,7 +112,15 @@ function InstanceTable({ items }: { items: readonly InstanceItem[] }) {
               </TableCell>
               <TableCell sx={{ fontFamily: 'monospace', whiteSpace: 'nowrap' }} title={item.id}>
                 {shortId(item.id)}
-                {item.self ? <Chip size="small" label="this one" variant="outlined" sx={{ ml: 1 }} title="The instance that answered this page" /> : null}
+                {item.self ? (
+                  <Chip
+                    size="small"
+                    label="this one"
+                    variant="outlined"
+                    sx={{ ml: 1 }}
+                    title="The instance that answered this page"
+                  />
+                ) : null}
               </TableCell>
               <TableCell>{item.role}</TableCell>
               <TableCell align="right">{item.pid}</TableCell>

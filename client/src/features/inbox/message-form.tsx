@@ -40,7 +40,8 @@ export function MessageForm() {
   };
   const field = (name: Field) => ({
     value: values[name],
-    onChange: (event: { target: { value: string } }) => setValues((current) => ({ ...current, [name]: event.target.value })),
+    onChange: (event: { target: { value: string } }) =>
+      setValues((current) => ({ ...current, [name]: event.target.value })),
     error: errorOf(name) !== undefined,
     helperText: errorOf(name),
     name,
@@ -66,7 +67,13 @@ export function MessageForm() {
           ))}
         </Box>
         <Stack component="form" spacing={2} noValidate onSubmit={onSubmit}>
-          <TextField label="From" type="email" autoComplete="email" placeholder="customer@example.com" {...field('from')} />
+          <TextField
+            label="From"
+            type="email"
+            autoComplete="email"
+            placeholder="customer@example.com"
+            {...field('from')}
+          />
           <TextField label="Subject" {...field('subject')} />
           <TextField label="Message" multiline minRows={5} maxRows={14} {...field('body')} />
           {otherError ? <Alert severity="error">{otherError}</Alert> : null}
@@ -87,7 +94,9 @@ export function MessageForm() {
 }
 
 /** The server's zod issues (BAD_REQUEST) by field, first message each. */
-function fieldErrors(issues: readonly { path: readonly PropertyKey[]; message: string }[] | null | undefined): Partial<Record<Field, string>> {
+function fieldErrors(
+  issues: readonly { path: readonly PropertyKey[]; message: string }[] | null | undefined,
+): Partial<Record<Field, string>> {
   const errors: Partial<Record<Field, string>> = {};
   for (const issue of issues ?? []) {
     const field = FIELDS.find((name) => name === issue.path[0]);
@@ -98,6 +107,7 @@ function fieldErrors(issues: readonly { path: readonly PropertyKey[]; message: s
 
 /** The server's own message; without an answer from it (no connection), what that means for the message. */
 function describeSubmitError(error: { message: string; data?: { code: string } | null | undefined }): string {
-  if (!error.data) return 'The server could not be reached, so the message was not sent. Try again once the connection is back.';
+  if (!error.data)
+    return 'The server could not be reached, so the message was not sent. Try again once the connection is back.';
   return error.message;
 }

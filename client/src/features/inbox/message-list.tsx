@@ -1,4 +1,16 @@
-import { Box, Button, Card, CardHeader, Chip, Divider, List, ListItemButton, Skeleton, Stack, Typography } from '@mui/material';
+import {
+  Box,
+  Button,
+  Card,
+  CardHeader,
+  Chip,
+  Divider,
+  List,
+  ListItemButton,
+  Skeleton,
+  Stack,
+  Typography,
+} from '@mui/material';
 import { Fragment } from 'react';
 import { Link as RouterLink } from 'react-router';
 import { EmptyState } from '../../components/empty-state.js';
@@ -18,7 +30,11 @@ export function MessageList() {
 
   return (
     <Card variant="outlined">
-      <CardHeader title="Inbox" slotProps={{ title: { variant: 'h6', component: 'h2' } }} subheader="Every message runs a chain: intent → entities → reply" />
+      <CardHeader
+        title="Inbox"
+        slotProps={{ title: { variant: 'h6', component: 'h2' } }}
+        subheader="Every message runs a chain: intent → entities → reply"
+      />
       <Divider />
       {inbox.isPending ? (
         <Stack spacing={1.5} sx={{ p: 2 }} data-testid="inbox-loading">
@@ -74,14 +90,33 @@ function MessageRow({ item }: { item: InboxItem }) {
         <Typography variant="body2" color="text.secondary" noWrap>
           {item.from} · {formatDateTime(item.createdAt)}
         </Typography>
-        <Typography variant="body2" color="text.secondary" sx={{ mt: 0.5, display: '-webkit-box', WebkitLineClamp: 2, WebkitBoxOrient: 'vertical', overflow: 'hidden', overflowWrap: 'anywhere' }}>
+        <Typography
+          variant="body2"
+          color="text.secondary"
+          sx={{
+            mt: 0.5,
+            display: '-webkit-box',
+            WebkitLineClamp: 2,
+            WebkitBoxOrient: 'vertical',
+            overflow: 'hidden',
+            overflowWrap: 'anywhere',
+          }}
+        >
           {item.body}
         </Typography>
       </Box>
       <Stack spacing={0.75} sx={{ flexShrink: 0, alignItems: 'flex-end' }}>
         <StatusChip status={item.chainStatus} testId="chain-status" />
         {item.intent ? <Chip size="small" label={humanize(item.intent)} data-testid="intent" /> : null}
-        {item.urgency ? <Chip size="small" variant="outlined" label={`${item.urgency} urgency`} color={item.urgency === 'high' ? 'error' : 'default'} data-testid="urgency" /> : null}
+        {item.urgency ? (
+          <Chip
+            size="small"
+            variant="outlined"
+            label={`${item.urgency} urgency`}
+            color={item.urgency === 'high' ? 'error' : 'default'}
+            data-testid="urgency"
+          />
+        ) : null}
       </Stack>
     </ListItemButton>
   );

@@ -45,7 +45,15 @@ export function ExportMenu({ filters }: { filters: LogFilters }) {
       const response = await fetchWithToken(`${API_EXPORT_URL}logs?${exportQuery(filters, format)}`);
       if (!response.ok) {
         const body: unknown = await response.json().catch(() => null);
-        const message = typeof body === 'object' && body !== null && 'error' in body && typeof body.error === 'object' && body.error !== null && 'message' in body.error ? String(body.error.message) : response.statusText;
+        const message =
+          typeof body === 'object' &&
+          body !== null &&
+          'error' in body &&
+          typeof body.error === 'object' &&
+          body.error !== null &&
+          'message' in body.error
+            ? String(body.error.message)
+            : response.statusText;
         throw new Error(`the server answered ${response.status}: ${message}`);
       }
       const url = URL.createObjectURL(await response.blob());

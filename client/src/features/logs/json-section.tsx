@@ -7,7 +7,17 @@ import { JsonTree } from '../../components/json-tree.js';
 const EXPANDED = 99;
 
 /** One stored JSON column of a log row, in a panel that folds away, with expand/collapse-all and copy. */
-export function JsonSection({ title, value, defaultExpanded = true, testId }: { title: string; value: unknown; defaultExpanded?: boolean; testId: string }) {
+export function JsonSection({
+  title,
+  value,
+  defaultExpanded = true,
+  testId,
+}: {
+  title: string;
+  value: unknown;
+  defaultExpanded?: boolean;
+  testId: string;
+}) {
   // Remounting the tree with a new depth is how "expand all" and "collapse all" reach every node.
   const [view, setView] = useState({ depth: 3, generation: 0 });
   const [copied, setCopied] = useState(false);
@@ -37,10 +47,16 @@ export function JsonSection({ title, value, defaultExpanded = true, testId }: { 
         ) : (
           <>
             <Box sx={{ display: 'flex', gap: 1, mb: 1 }}>
-              <Button size="small" onClick={() => setView((current) => ({ depth: EXPANDED, generation: current.generation + 1 }))}>
+              <Button
+                size="small"
+                onClick={() => setView((current) => ({ depth: EXPANDED, generation: current.generation + 1 }))}
+              >
                 Expand all
               </Button>
-              <Button size="small" onClick={() => setView((current) => ({ depth: 1, generation: current.generation + 1 }))}>
+              <Button
+                size="small"
+                onClick={() => setView((current) => ({ depth: 1, generation: current.generation + 1 }))}
+              >
                 Collapse all
               </Button>
               <Button size="small" startIcon={<ContentCopyIcon />} onClick={copy}>

@@ -18,9 +18,13 @@ const PENDING_REFETCH_MS = 2_000;
 export function LogDetailPage() {
   const { id = '' } = useParams();
   // A pending row outside any chain (an ask() from a script) sends no event when it finishes: look again until it has.
-  const log = trpc.logs.get.useQuery({ id }, { refetchInterval: (query) => (query.state.data?.status === 'pending' ? PENDING_REFETCH_MS : false) });
+  const log = trpc.logs.get.useQuery(
+    { id },
+    { refetchInterval: (query) => (query.state.data?.status === 'pending' ? PENDING_REFETCH_MS : false) },
+  );
 
-  if (log.isError) return <ErrorState error={log.error} what="log" id={id} backTo={{ label: 'Back to the logs', to: '/logs' }} />;
+  if (log.isError)
+    return <ErrorState error={log.error} what="log" id={id} backTo={{ label: 'Back to the logs', to: '/logs' }} />;
   if (log.isPending) {
     return (
       <Stack spacing={2} data-testid="log-loading">
@@ -38,7 +42,13 @@ function LogDetailView({ log }: { log: LogDetail }) {
   return (
     <Stack spacing={2} data-testid="log-detail" data-log-id={log.id}>
       <Box>
-        <Button component={RouterLink} to={`/logs?chainId=${log.chainId}`} size="small" startIcon={<ArrowBackIcon />} sx={{ mb: 1, ml: -0.5 }}>
+        <Button
+          component={RouterLink}
+          to={`/logs?chainId=${log.chainId}`}
+          size="small"
+          startIcon={<ArrowBackIcon />}
+          sx={{ mb: 1, ml: -0.5 }}
+        >
           Logs of this chain
         </Button>
         <Box sx={{ display: 'flex', alignItems: 'center', gap: 1.5, flexWrap: 'wrap' }}>
@@ -53,10 +63,21 @@ function LogDetailView({ log }: { log: LogDetail }) {
       {log.errorMessage ? <Alert severity="error">{log.errorMessage}</Alert> : null}
       <Card variant="outlined">
         <CardContent>
-          <Box component="dl" sx={{ m: 0, display: 'grid', gridTemplateColumns: { xs: '1fr', sm: 'repeat(2, max-content 1fr)', lg: 'repeat(3, max-content 1fr)' }, columnGap: 2, rowGap: 1 }}>
+          <Box
+            component="dl"
+            sx={{
+              m: 0,
+              display: 'grid',
+              gridTemplateColumns: { xs: '1fr', sm: 'repeat(2, max-content 1fr)', lg: 'repeat(3, max-content 1fr)' },
+              columnGap: 2,
+              rowGap: 1,
+            }}
+          >
             <Field label="Provider">{log.provider}</Field>
             <Field label="Model">{log.model}</Field>
-            {isOfflineProvider(log.provider) && requestedModel ? <Field label="Stood in for">{requestedModel}</Field> : null}
+            {isOfflineProvider(log.provider) && requestedModel ? (
+              <Field label="Stood in for">{requestedModel}</Field>
+            ) : null}
             <Field label="Attempt">{log.attempt}</Field>
             <Field label="Tokens in / out">
               {formatTokens(log.inputTokens)} / {formatTokens(log.outputTokens)}
@@ -66,20 +87,30 @@ function LogDetailView({ log }: { log: LogDetail }) {
             <Field label="Started">{formatDateTime(log.createdAt)}</Field>
             <Field label="Finished">{formatDateTime(log.finishedAt)}</Field>
             <Field label="Provider request id">
-              <Box component="span" sx={{ fontFamily: 'monospace', wordBreak: 'break-all' }}>{log.providerRequestId ?? '–'}</Box>
+              <Box component="span" sx={{ fontFamily: 'monospace', wordBreak: 'break-all' }}>
+                {log.providerRequestId ?? '–'}
+              </Box>
             </Field>
             <Field label="Chain">
-              <Link component={RouterLink} to={`/chains/${log.chainId}`} sx={{ fontFamily: 'monospace', wordBreak: 'break-all' }}>
+              <Link
+                component={RouterLink}
+                to={`/chains/${log.chainId}`}
+                sx={{ fontFamily: 'monospace', wordBreak: 'break-all' }}
+              >
                 {log.chainId}
               </Link>
             </Field>
             <Field label="Log id">
-              <Box component="span" sx={{ fontFamily: 'monospace', wordBreak: 'break-all' }}>{log.id}</Box>
+              <Box component="span" sx={{ fontFamily: 'monospace', wordBreak: 'break-all' }}>
+                {log.id}
+              </Box>
             </Field>
           </Box>
         </CardContent>
       </Card>
-      {log.error !== null && log.error !== undefined ? <JsonSection title="Error" value={log.error} testId="log-error" /> : null}
+      {log.error !== null && log.error !== undefined ? (
+        <JsonSection title="Error" value={log.error} testId="log-error" />
+      ) : null}
       <JsonSection title="Output" value={log.output} testId="log-output" />
       <JsonSection title="Request" value={log.request} testId="log-request" />
       <JsonSection title="Response" value={log.response} testId="log-response" />

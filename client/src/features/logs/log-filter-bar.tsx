@@ -30,7 +30,11 @@ export function LogFilterBar({ filters, setFilter, clear, active }: LogFilterBar
   );
 
   return (
-    <Box role="search" aria-label="Log filters" sx={{ display: 'flex', flexWrap: 'wrap', gap: 1.5, alignItems: 'flex-start' }}>
+    <Box
+      role="search"
+      aria-label="Log filters"
+      sx={{ display: 'flex', flexWrap: 'wrap', gap: 1.5, alignItems: 'flex-start' }}
+    >
       <DraftField
         key={`q-${resets}`}
         size="small"
@@ -43,7 +47,13 @@ export function LogFilterBar({ filters, setFilter, clear, active }: LogFilterBar
         slotProps={{
           inputLabel: { shrink: true },
           htmlInput: { 'data-testid': 'logs-search' },
-          input: { startAdornment: <InputAdornment position="start"><SearchIcon fontSize="small" /></InputAdornment> },
+          input: {
+            startAdornment: (
+              <InputAdornment position="start">
+                <SearchIcon fontSize="small" />
+              </InputAdornment>
+            ),
+          },
         }}
       />
       {menu('name', 'Name', facets.data?.names)}
@@ -67,14 +77,21 @@ export function LogFilterBar({ filters, setFilter, clear, active }: LogFilterBar
           </MenuItem>
         ))}
       </TextField>
-      <ChainIdField key={resets} chainId={filters.chainId} onChange={(value) => setFilter('chainId', value)} onUnapplied={setChainIdUnapplied} />
+      <ChainIdField
+        key={resets}
+        chainId={filters.chainId}
+        onChange={(value) => setFilter('chainId', value)}
+        onUnapplied={setChainIdUnapplied}
+      />
       <TimeField label="Since" iso={filters.from} onChange={(value) => setFilter('from', value)} />
       <TimeField label="Until" iso={filters.to} onChange={(value) => setFilter('to', value)} />
-      {([
-        ['minLatencyMs', 'Latency ≥ (ms)'],
-        ['maxLatencyMs', 'Latency ≤ (ms)'],
-        ['minCostUsd', 'Cost ≥ ($)'],
-      ] as const).map(([key, label]) => (
+      {(
+        [
+          ['minLatencyMs', 'Latency ≥ (ms)'],
+          ['maxLatencyMs', 'Latency ≤ (ms)'],
+          ['minCostUsd', 'Cost ≥ ($)'],
+        ] as const
+      ).map(([key, label]) => (
         <DraftField
           key={`${key}-${resets}`}
           size="small"
@@ -83,7 +100,10 @@ export function LogFilterBar({ filters, setFilter, clear, active }: LogFilterBar
           onApply={(value) => setFilter(key, value)}
           problemWith={notDecimal}
           sx={{ width: 140 }}
-          slotProps={{ inputLabel: { shrink: true }, htmlInput: { inputMode: 'decimal', 'data-testid': `logs-${key}` } }}
+          slotProps={{
+            inputLabel: { shrink: true },
+            htmlInput: { inputMode: 'decimal', 'data-testid': `logs-${key}` },
+          }}
         />
       ))}
       {active || chainIdUnapplied ? (
@@ -92,7 +112,9 @@ export function LogFilterBar({ filters, setFilter, clear, active }: LogFilterBar
             clear();
             setResets((count) => count + 1);
           }}
-          startIcon={<ClearIcon />} sx={{ mt: 0.25 }}>
+          startIcon={<ClearIcon />}
+          sx={{ mt: 0.25 }}
+        >
           Clear filters
         </Button>
       ) : null}
@@ -104,7 +126,11 @@ export function LogFilterBar({ filters, setFilter, clear, active }: LogFilterBar
  * Applies a chain id once it is a whole UUID, so half-typed ids are not sent; while the field holds anything else,
  * no chain filter applies (not even the previous id, which the field no longer shows).
  */
-function ChainIdField(props: { chainId: string | null; onChange: (value: string | null) => void; onUnapplied: (unapplied: boolean) => void }) {
+function ChainIdField(props: {
+  chainId: string | null;
+  onChange: (value: string | null) => void;
+  onUnapplied: (unapplied: boolean) => void;
+}) {
   const { chainId, onChange, onUnapplied } = props;
   const [draft, setDraft] = useState(chainId ?? '');
   // Follow changes made elsewhere (Clear filters, a link), not the ones this field just made.
@@ -139,7 +165,15 @@ function ChainIdField(props: { chainId: string | null; onChange: (value: string 
 }
 
 /** A local date and time, stored in the filters as an ISO instant. */
-function TimeField({ label, iso, onChange }: { label: string; iso: string | null; onChange: (value: string | null) => void }) {
+function TimeField({
+  label,
+  iso,
+  onChange,
+}: {
+  label: string;
+  iso: string | null;
+  onChange: (value: string | null) => void;
+}) {
   return (
     <TextField
       size="small"

@@ -1,4 +1,15 @@
-import { Box, Link, Table, TableBody, TableCell, TableContainer, TableHead, TableRow, TableSortLabel, Typography } from '@mui/material';
+import {
+  Box,
+  Link,
+  Table,
+  TableBody,
+  TableCell,
+  TableContainer,
+  TableHead,
+  TableRow,
+  TableSortLabel,
+  Typography,
+} from '@mui/material';
 import { Link as RouterLink, useNavigate } from 'react-router';
 import { OfflineChip } from '../../components/offline-chip.js';
 import { StatusChip } from '../../components/status-chip.js';
@@ -58,7 +69,13 @@ export function LogTable({ items, order, onOrderChange }: LogTableProps) {
                   {log.name}
                 </Link>
                 {log.errorMessage ? (
-                  <Typography variant="caption" color="error" component="div" sx={{ maxWidth: 280, overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }} title={log.errorMessage}>
+                  <Typography
+                    variant="caption"
+                    color="error"
+                    component="div"
+                    sx={{ maxWidth: 280, overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }}
+                    title={log.errorMessage}
+                  >
                     {log.errorMessage}
                   </Typography>
                 ) : null}
@@ -79,7 +96,14 @@ export function LogTable({ items, order, onOrderChange }: LogTableProps) {
               <TableCell align="right">{formatLatency(log.latencyMs)}</TableCell>
               <TableCell align="right">{formatCost(log.costUsd)}</TableCell>
               <TableCell>
-                <Link component={RouterLink} to={`/chains/${log.chainId}`} underline="hover" title={log.chainId} sx={{ fontFamily: 'monospace' }} aria-label={`Chain ${log.chainId}`}>
+                <Link
+                  component={RouterLink}
+                  to={`/chains/${log.chainId}`}
+                  underline="hover"
+                  title={log.chainId}
+                  sx={{ fontFamily: 'monospace' }}
+                  aria-label={`Chain ${log.chainId}`}
+                >
                   {shortId(log.chainId)}
                 </Link>
               </TableCell>

@@ -36,7 +36,15 @@ export function LogsPage() {
   );
 }
 
-function LogResults({ filters, filtered, onOrderChange }: { filters: LogFilters; filtered: boolean; onOrderChange: (order: LogFilters['order']) => void }) {
+function LogResults({
+  filters,
+  filtered,
+  onOrderChange,
+}: {
+  filters: LogFilters;
+  filtered: boolean;
+  onOrderChange: (order: LogFilters['order']) => void;
+}) {
   const [cursors, setCursors] = usePageCursors('logPageCursors');
   const cursor = cursors[cursors.length - 1] ?? null;
   const logs = trpc.logs.list.useQuery({ ...filters, cursor, limit: PAGE_SIZE }, { placeholderData: keepPreviousData });
@@ -58,10 +66,17 @@ function LogResults({ filters, filtered, onOrderChange }: { filters: LogFilters;
   const { items, nextCursor } = logs.data;
   return (
     <Card variant="outlined" sx={{ position: 'relative' }}>
-      {logs.isPlaceholderData ? <LinearProgress sx={{ position: 'absolute', top: 0, left: 0, right: 0 }} aria-label="Loading page" /> : null}
+      {logs.isPlaceholderData ? (
+        <LinearProgress sx={{ position: 'absolute', top: 0, left: 0, right: 0 }} aria-label="Loading page" />
+      ) : null}
       {items.length === 0 ? (
-        <EmptyState title={filtered ? 'No logs match these filters' : 'No inference calls logged yet'} testId="logs-empty">
-          {filtered ? 'Loosen a filter, or clear them all.' : 'Submit a message in the inbox: each step of its chain logs a call here.'}
+        <EmptyState
+          title={filtered ? 'No logs match these filters' : 'No inference calls logged yet'}
+          testId="logs-empty"
+        >
+          {filtered
+            ? 'Loosen a filter, or clear them all.'
+            : 'Submit a message in the inbox: each step of its chain logs a call here.'}
         </EmptyState>
       ) : (
         <LogTable items={items} order={filters.order} onOrderChange={onOrderChange} />
@@ -76,7 +91,11 @@ function LogResults({ filters, filtered, onOrderChange }: { filters: LogFilters;
         <Button size="small" disabled={page === 1} onClick={() => setCursors(cursors.slice(0, -1))}>
           Previous
         </Button>
-        <Button size="small" disabled={nextCursor === null || logs.isPlaceholderData} onClick={() => setCursors([...cursors, nextCursor])}>
+        <Button
+          size="small"
+          disabled={nextCursor === null || logs.isPlaceholderData}
+          onClick={() => setCursors([...cursors, nextCursor])}
+        >
           Next page
         </Button>
       </Box>

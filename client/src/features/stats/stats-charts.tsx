@@ -9,7 +9,11 @@ const compact = new Intl.NumberFormat(undefined, { notation: 'compact', maximumF
 
 /** "Nov 14" for a `YYYY-MM-DD` UTC day. */
 function shortDay(day: string): string {
-  return new Date(`${day}T00:00:00Z`).toLocaleDateString(undefined, { month: 'short', day: 'numeric', timeZone: 'UTC' });
+  return new Date(`${day}T00:00:00Z`).toLocaleDateString(undefined, {
+    month: 'short',
+    day: 'numeric',
+    timeZone: 'UTC',
+  });
 }
 
 export function formatCount(value: number | null): string {
@@ -42,7 +46,15 @@ export interface DailySeries {
 }
 
 /** One bar per day, stacked by series (tasks or models). */
-export function DailyBarChart({ days, series, format = formatCount }: { days: string[]; series: DailySeries[]; format?: (value: number | null) => string }) {
+export function DailyBarChart({
+  days,
+  series,
+  format = formatCount,
+}: {
+  days: string[];
+  series: DailySeries[];
+  format?: (value: number | null) => string;
+}) {
   return (
     <BarChart
       height={CHART_HEIGHT}
@@ -62,7 +74,12 @@ export function DailyLineChart({ days, series }: { days: string[]; series: Daily
       height={CHART_HEIGHT}
       xAxis={[{ scaleType: 'point', data: days, valueFormatter: shortDay }]}
       yAxis={[{ valueFormatter: (value: number) => formatCount(value), width: 56 }]}
-      series={series.map(({ label, data }) => ({ label, data, showMark: days.length <= 31, valueFormatter: formatCount }))}
+      series={series.map(({ label, data }) => ({
+        label,
+        data,
+        showMark: days.length <= 31,
+        valueFormatter: formatCount,
+      }))}
       slotProps={{ legend: { direction: 'horizontal', position: { vertical: 'top', horizontal: 'center' } } }}
       grid={{ horizontal: true }}
     />

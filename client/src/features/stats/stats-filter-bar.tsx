@@ -13,7 +13,13 @@ interface StatsFilterBarProps {
 export function StatsFilterBar({ filters, setDays, setFilter }: StatsFilterBarProps) {
   const facets = trpc.logs.facets.useQuery();
   const menu = (key: 'name' | 'model', label: string, options: readonly string[] | undefined) => (
-    <FacetMenu label={label} value={filters[key]} options={options} onChange={(value) => setFilter(key, value)} minWidth={180} />
+    <FacetMenu
+      label={label}
+      value={filters[key]}
+      options={options}
+      onChange={(value) => setFilter(key, value)}
+      minWidth={180}
+    />
   );
   const day = (key: 'from' | 'to', label: string) => (
     <TextField
@@ -27,7 +33,11 @@ export function StatsFilterBar({ filters, setDays, setFilter }: StatsFilterBarPr
     />
   );
   return (
-    <Box role="search" aria-label="Stats filters" sx={{ display: 'flex', flexWrap: 'wrap', gap: 1.5, alignItems: 'center' }}>
+    <Box
+      role="search"
+      aria-label="Stats filters"
+      sx={{ display: 'flex', flexWrap: 'wrap', gap: 1.5, alignItems: 'center' }}
+    >
       <ToggleButtonGroup
         size="small"
         exclusive

@@ -42,7 +42,9 @@ function StatsResults({ filters }: { filters: StatsFilters }) {
   const data = overview.data;
   return (
     <Stack spacing={2} sx={{ position: 'relative' }}>
-      {overview.isPlaceholderData ? <LinearProgress sx={{ position: 'absolute', top: -8, left: 0, right: 0 }} aria-label="Loading stats" /> : null}
+      {overview.isPlaceholderData ? (
+        <LinearProgress sx={{ position: 'absolute', top: -8, left: 0, right: 0 }} aria-label="Loading stats" />
+      ) : null}
       <StatsTotals totals={data.totals} />
       {data.totals.attempts === 0 ? (
         <EmptyState title="No calls in this range" testId="stats-empty">
@@ -58,7 +60,8 @@ function StatsResults({ filters }: { filters: StatsFilters }) {
 function StatsCharts({ data }: { data: Overview }) {
   const { days, tasks, models, latency } = data;
   const modelLabel = (model: { provider: string; model: string }) => `${model.provider}:${model.model}`;
-  const sumByDay = (pick: (series: Overview['tasks'][number]) => number[]) => days.map((_day, index) => tasks.reduce((total, task) => total + (pick(task)[index] ?? 0), 0));
+  const sumByDay = (pick: (series: Overview['tasks'][number]) => number[]) =>
+    days.map((_day, index) => tasks.reduce((total, task) => total + (pick(task)[index] ?? 0), 0));
   return (
     <Box sx={{ display: 'grid', gridTemplateColumns: { xs: '1fr', md: '1fr 1fr' }, gap: 2 }}>
       <ChartCard title="Calls per day, by task" testId="chart-calls">
@@ -68,13 +71,21 @@ function StatsCharts({ data }: { data: Overview }) {
         <DailyBarChart days={days} series={tasks.map((task) => ({ label: task.name, data: task.errors }))} />
       </ChartCard>
       <ChartCard title="Latency by task (p50, p95)" testId="chart-latency-tasks">
-        <LatencyChart bars={latency.tasks.map((task) => ({ label: task.name, p50Ms: task.p50Ms, p95Ms: task.p95Ms }))} />
+        <LatencyChart
+          bars={latency.tasks.map((task) => ({ label: task.name, p50Ms: task.p50Ms, p95Ms: task.p95Ms }))}
+        />
       </ChartCard>
       <ChartCard title="Latency by model (p50, p95)" testId="chart-latency-models">
-        <LatencyChart bars={latency.models.map((model) => ({ label: modelLabel(model), p50Ms: model.p50Ms, p95Ms: model.p95Ms }))} />
+        <LatencyChart
+          bars={latency.models.map((model) => ({ label: modelLabel(model), p50Ms: model.p50Ms, p95Ms: model.p95Ms }))}
+        />
       </ChartCard>
       <ChartCard title="Cost per day, by model" testId="chart-cost">
-        <DailyBarChart days={days} series={models.map((model) => ({ label: modelLabel(model), data: model.costUsd }))} format={formatDollars} />
+        <DailyBarChart
+          days={days}
+          series={models.map((model) => ({ label: modelLabel(model), data: model.costUsd }))}
+          format={formatDollars}
+        />
       </ChartCard>
       <ChartCard title="Tokens per day" testId="chart-tokens">
         <DailyLineChart

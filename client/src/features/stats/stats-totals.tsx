@@ -11,7 +11,11 @@ export function StatsTotals({ totals }: { totals: Totals }) {
     { label: 'Calls', value: formatCount(totals.calls), detail: `${formatCount(totals.attempts)} attempts` },
     { label: 'Errors', value: formatCount(totals.errors), detail: `${(errorRate * 100).toFixed(1)} % of attempts` },
     { label: 'Cost', value: formatDollars(totals.costUsd), detail: 'every attempt' },
-    { label: 'Tokens', value: formatCount(totals.inputTokens + totals.outputTokens), detail: `${formatCount(totals.inputTokens)} in · ${formatCount(totals.outputTokens)} out` },
+    {
+      label: 'Tokens',
+      value: formatCount(totals.inputTokens + totals.outputTokens),
+      detail: `${formatCount(totals.inputTokens)} in · ${formatCount(totals.outputTokens)} out`,
+    },
   ];
   return (
     <Stack direction="row" sx={{ flexWrap: 'wrap', gap: 2 }} data-testid="stats-totals">

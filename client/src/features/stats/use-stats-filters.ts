@@ -53,7 +53,9 @@ export function useStatsFilters() {
   const [first, last] = fixedFrom <= fixedTo ? [fixedFrom, fixedTo] : [fixedTo, fixedFrom];
   const filters: StatsFilters = {
     to: fixed ? last : today,
-    from: fixed ? maxDay(first, utcDay(Date.parse(last) - (MAX_DAYS - 1) * DAY_MS)) : utcDay(Date.now() - ((days ?? DEFAULT_DAYS) - 1) * DAY_MS),
+    from: fixed
+      ? maxDay(first, utcDay(Date.parse(last) - (MAX_DAYS - 1) * DAY_MS))
+      : utcDay(Date.now() - ((days ?? DEFAULT_DAYS) - 1) * DAY_MS),
     days,
     name: textOrNull(params.get('name')),
     model: textOrNull(params.get('model')),

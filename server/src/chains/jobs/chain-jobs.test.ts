@@ -12,7 +12,12 @@ describe('the chain queue on pg-boss', () => {
   let jobs: ChainJobs;
   beforeAll(async () => {
     database = await openTestDatabase();
-    jobs = await ChainJobs.start({ db: database.db, appSchema: database.schema, status: database.status, supervise: false });
+    jobs = await ChainJobs.start({
+      db: database.db,
+      appSchema: database.schema,
+      status: database.status,
+      supervise: false,
+    });
   });
   afterAll(async () => {
     await jobs.stop();
@@ -20,12 +25,24 @@ describe('the chain queue on pg-boss', () => {
   });
 
   const stateOf = async (chainId: string) =>
-    (await sql<{ state: string }>`select state from ${sql.id(jobs.schema, 'job')} where name = ${CHAIN_QUEUE} and id = ${chainId}`.execute(database.db)).rows[0]?.state;
+    (
+      await sql<{
+        state: string;
+      }>`select state from ${sql.id(jobs.schema, 'job')} where name = ${CHAIN_QUEUE} and id = ${chainId}`.execute(
+        database.db,
+      )
+    ).rows[0]?.state;
 
   async function queuedChain(): Promise<string> {
     const chainId = newChainId();
     await database.db.transaction().execute(async (transaction) => {
-      await insertChain(transaction, { id: chainId, name: 'a chain', status: 'running', input: JSON.stringify({}), instance_id: null });
+      await insertChain(transaction, {
+        id: chainId,
+        name: 'a chain',
+        status: 'running',
+        input: JSON.stringify({}),
+        instance_id: null,
+      });
       await jobs.send(transaction, chainId);
     });
     return chainId;
@@ -34,7 +51,9 @@ describe('the chain queue on pg-boss', () => {
   it('runs its maintenance (multi-statement scripts, which PGlite takes one statement at a time): a job taken a day ago is put back', async () => {
     const chainId = await queuedChain();
     await database.db.transaction().execute((transaction) => jobs.fetch(transaction, 10));
-    await sql`update ${sql.id(jobs.schema, 'job')} set started_on = now() - interval '24 hours' where id = ${chainId}`.execute(database.db);
+    await sql`update ${sql.id(jobs.schema, 'job')} set started_on = now() - interval '24 hours' where id = ${chainId}`.execute(
+      database.db,
+    );
 
     await jobs.maintain();
 

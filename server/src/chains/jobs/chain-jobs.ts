@@ -14,7 +14,13 @@ const jobsLog = log.withTag('jobs');
  * after 23 hours (pg-boss's limit is 24) is failed by pg-boss's maintenance as a last resort, since a dead instance's
  * chains are handed back by the instance sweep long before.
  */
-const CHAIN_QUEUE_OPTIONS: PgBoss.Queue = { name: CHAIN_QUEUE, retryLimit: 20, retryDelay: 0, expireInHours: 23, retentionDays: 14 };
+const CHAIN_QUEUE_OPTIONS: PgBoss.Queue = {
+  name: CHAIN_QUEUE,
+  retryLimit: 20,
+  retryDelay: 0,
+  expireInHours: 23,
+  retentionDays: 14,
+};
 
 /**
  * What runs pg-boss's statements: the app's Kysely instance, or a transaction of it. pg-boss sends its maintenance as
@@ -31,7 +37,8 @@ function kyselyExecutor(db: Db): PgBoss.Db {
       }
       return db.connection().execute(async (connection) => {
         let rows: unknown[] = [];
-        for (const statement of statements) rows = [...(await connection.executeQuery(CompiledQuery.raw(statement, []))).rows];
+        for (const statement of statements)
+          rows = [...(await connection.executeQuery(CompiledQuery.raw(statement, []))).rows];
         return { rows };
       });
     },
@@ -56,7 +63,12 @@ export class ChainJobs {
    * Starts pg-boss on the migrated schema (it does not migrate itself). `supervise` runs pg-boss's maintenance
    * (archiving old jobs, failing expired ones): the server does, a CLI need not.
    */
-  static async start(options: { db: Db; appSchema: string | undefined; status: DatabaseStatus; supervise: boolean }): Promise<ChainJobs> {
+  static async start(options: {
+    db: Db;
+    appSchema: string | undefined;
+    status: DatabaseStatus;
+    supervise: boolean;
+  }): Promise<ChainJobs> {
     const schema = jobsSchemaFor(options.appSchema);
     const boss = new PgBoss({
       db: kyselyExecutor(options.db),
@@ -83,7 +95,10 @@ export class ChainJobs {
   /** Takes up to `count` queued chains (oldest first), in the caller's transaction; their ids. */
   /** Takes up to `count` queued chains (oldest first), in the caller's transaction; their ids. */
   async fetch(transaction: Db, count: number): Promise<string[]> {
-    const jobs = await this.boss.fetch<{ chainId: string }>(CHAIN_QUEUE, { batchSize: count, db: kyselyExecutor(transaction) });
+    const jobs = await this.boss.fetch<{ chainId: string }>(CHAIN_QUEUE, {
+      batchSize: count,
+      db: kyselyExecutor(transaction),
+    });
     return jobs.map((job) => job.id);
   }
 
@@ -100,7 +115,8 @@ export class ChainJobs {
     // pg-boss's typings offer no (ids, data, options) form, and its (ids, options) form takes the options for data:
     // one id at a time keeps the transaction.
     const options = transaction ? { db: kyselyExecutor(transaction) } : {};
-    for (const chainId of chainIds) await this.boss.fail(CHAIN_QUEUE, chainId, { reason: 'handed back to be resumed' }, options);
+    for (const chainId of chainIds)
+      await this.boss.fail(CHAIN_QUEUE, chainId, { reason: 'handed back to be resumed' }, options);
   }
 
   /** Removes the chain's job if no instance took it yet, in the caller's transaction (a submission withdrawn); whether it did. */

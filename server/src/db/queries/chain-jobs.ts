@@ -10,7 +10,11 @@ const SUBMISSION_LOCK_KEY = 0x636861696e6c6f67n; // "chainlog"
  * instance alike): the chains queued and not yet taken, and those the instance `instanceId` runs. Read this way,
  * concurrent submissions cannot pass a bound between the count and their insert.
  */
-export async function countChainBacklog(transaction: Db, jobsSchema: string, instanceId: string | null): Promise<{ queued: number; runningHere: number }> {
+export async function countChainBacklog(
+  transaction: Db,
+  jobsSchema: string,
+  instanceId: string | null,
+): Promise<{ queued: number; runningHere: number }> {
   await sql`select pg_advisory_xact_lock(${SUBMISSION_LOCK_KEY})`.execute(transaction);
   const { rows } = await sql<{ queued: number | string; running_here: number | string }>`
     select
@@ -25,12 +29,19 @@ export async function countChainBacklog(transaction: Db, jobsSchema: string, ins
 /** Removes the chain's job if no instance took it yet; whether it did. */
 export async function removeQueuedChainJob(db: Db, jobsSchema: string, chainId: string): Promise<boolean> {
   const { rows } = await sql<{ id: string }>`
-    delete from ${sql.id(jobsSchema, 'job')} where name = ${CHAIN_QUEUE} and id = ${chainId} and state < 'active' returning id`.execute(db);
+    delete from ${sql.id(jobsSchema, 'job')} where name = ${CHAIN_QUEUE} and id = ${chainId} and state < 'active' returning id`.execute(
+    db,
+  );
   return rows.length > 0;
 }
 
 /** Taken jobs (active) whose chain names `instanceId` as its runner and that it is not running: left by a failed run. */
-export async function listOrphanedChainJobs(db: Db, jobsSchema: string, instanceId: string | null, running: readonly string[]): Promise<string[]> {
+export async function listOrphanedChainJobs(
+  db: Db,
+  jobsSchema: string,
+  instanceId: string | null,
+  running: readonly string[],
+): Promise<string[]> {
   const { rows } = await sql<{ id: string }>`
     select chain.id from ${sql.id(jobsSchema, 'job')} as job
     join chain on chain.id = job.id

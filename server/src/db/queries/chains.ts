@@ -15,9 +15,18 @@ export async function insertChain(db: Db, chain: NewChain): Promise<void> {
  * insert that waits for any transaction still holding it: a commit still under way lands before the removal, not
  * after it. Returns whether it had landed.
  */
-export async function removeUnconfirmedChain(db: Db, chain: NewChain, removeRows: (transaction: Db) => Promise<void>): Promise<boolean> {
+export async function removeUnconfirmedChain(
+  db: Db,
+  chain: NewChain,
+  removeRows: (transaction: Db) => Promise<void>,
+): Promise<boolean> {
   return db.transaction().execute(async (transaction) => {
-    const placeholder = await transaction.insertInto('chain').values(chain).onConflict((conflict) => conflict.column('id').doNothing()).returning('id').executeTakeFirst();
+    const placeholder = await transaction
+      .insertInto('chain')
+      .values(chain)
+      .onConflict((conflict) => conflict.column('id').doNothing())
+      .returning('id')
+      .executeTakeFirst();
     await removeRows(transaction);
     await transaction.deleteFrom('chain').where('id', '=', chain.id).execute();
     return placeholder === undefined;
@@ -79,7 +88,9 @@ export async function finishChain(
 export type StoredChainEventRow = ChainEventRow & { previous_id: string | null };
 
 // Correlated on the new row's id, so it holds whether or not the statement's snapshot shows the new row.
-const PREVIOUS_EVENT_ID = sql<string | null>`(select max(earlier.id)::text from chain_event as earlier where earlier.chain_id = chain_event.chain_id and earlier.id < chain_event.id)`.as(
+const PREVIOUS_EVENT_ID = sql<
+  string | null
+>`(select max(earlier.id)::text from chain_event as earlier where earlier.chain_id = chain_event.chain_id and earlier.id < chain_event.id)`.as(
   'previous_id',
 );
 
@@ -88,10 +99,19 @@ export interface ChainOwner {
   instanceId: string | null;
 }
 
-export async function insertChainEvent(db: Db, chainId: string, payload: ChainEventPayload): Promise<StoredChainEventRow> {
+export async function insertChainEvent(
+  db: Db,
+  chainId: string,
+  payload: ChainEventPayload,
+): Promise<StoredChainEventRow> {
   return db
     .insertInto('chain_event')
-    .values({ chain_id: chainId, type: payload.type, payload: toJsonb(payload), payload_version: CURRENT_PAYLOAD_VERSION })
+    .values({
+      chain_id: chainId,
+      type: payload.type,
+      payload: toJsonb(payload),
+      payload_version: CURRENT_PAYLOAD_VERSION,
+    })
     .returningAll()
     .returning(PREVIOUS_EVENT_ID)
     .executeTakeFirstOrThrow();
@@ -101,7 +121,12 @@ export async function insertChainEvent(db: Db, chainId: string, payload: ChainEv
  * Stores the event only while the chain is running and belongs to `owner`: a run taken for dead and handed to
  * another instance stores nothing more. Undefined when it was not stored.
  */
-export async function insertOwnedChainEvent(db: Db, chainId: string, payload: ChainEventPayload, owner: ChainOwner): Promise<StoredChainEventRow | undefined> {
+export async function insertOwnedChainEvent(
+  db: Db,
+  chainId: string,
+  payload: ChainEventPayload,
+  owner: ChainOwner,
+): Promise<StoredChainEventRow | undefined> {
   return db
     .insertInto('chain_event')
     .columns(['chain_id', 'type', 'payload', 'payload_version'])
@@ -134,7 +159,10 @@ export async function listChainEventsAfter(db: Db, chainId: string, afterId: str
  * The events of several chains, each after its own id (exclusive), in id order: one statement however many chains.
  * Each `afterId` is a decimal int8.
  */
-export async function listChainEventsAfterEach(db: Db, windows: readonly { chainId: string; afterId: string }[]): Promise<ChainEventRow[]> {
+export async function listChainEventsAfterEach(
+  db: Db,
+  windows: readonly { chainId: string; afterId: string }[],
+): Promise<ChainEventRow[]> {
   if (windows.length === 0) return [];
   const chainIds = windows.map((window) => window.chainId);
   const afterIds = windows.map((window) => window.afterId);
@@ -150,7 +178,11 @@ export async function listChainIdsActiveSince(db: Db, finishedSince: Date | unde
   const rows = await db
     .selectFrom('chain')
     .select('id')
-    .where((where) => (finishedSince ? where.or([where('status', '=', 'running'), where('finished_at', '>=', finishedSince)]) : where('status', '=', 'running')))
+    .where((where) =>
+      finishedSince
+        ? where.or([where('status', '=', 'running'), where('finished_at', '>=', finishedSince)])
+        : where('status', '=', 'running'),
+    )
     .execute();
   return rows.map((row) => row.id);
 }
@@ -208,7 +240,11 @@ export async function listChainsWithTotals(db: Db, filters: ChainFilters): Promi
   let candidates = filters.limit;
   for (;;) {
     const rows = await chainPage(db, { ...filters, cursor, limit: candidates });
-    found.push(...rows.filter((row) => (!filters.status || row.status === filters.status) && (!filters.name || row.name === filters.name)));
+    found.push(
+      ...rows.filter(
+        (row) => (!filters.status || row.status === filters.status) && (!filters.name || row.name === filters.name),
+      ),
+    );
     if (found.length >= filters.limit || rows.length < candidates) return found.slice(0, filters.limit);
     cursor = rows.at(-1)?.chain_id;
     candidates = Math.min(candidates * 2, MAX_CANDIDATES);

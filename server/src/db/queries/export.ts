@@ -49,7 +49,9 @@ export type LogExportFilters = Omit<LogFilters, 'limit'>;
 /** Every column of the matching inference_log rows (CSV picks the flat ones). */
 export function readLogExportPages(db: Db, kind: DatabaseKind, filters: LogExportFilters, pageRows: number) {
   // The filters' own cursor is where the export starts; later pages go on from their last row.
-  return readPages(kind, pageRows, (cursor) => selectLogsMatching(db, { ...filters, cursor: cursor ?? filters.cursor }).selectAll());
+  return readPages(kind, pageRows, (cursor) =>
+    selectLogsMatching(db, { ...filters, cursor: cursor ?? filters.cursor }).selectAll(),
+  );
 }
 
 export type LogExportRow = PageRow<ReturnType<typeof readLogExportPages>>;
@@ -77,7 +79,14 @@ export function readChainExportPages(db: Db, kind: DatabaseKind, filters: ChainE
         (join) => join.onTrue(),
       )
       .selectAll('chain')
-      .select(['totals.calls', 'totals.attempts', 'totals.errors', 'totals.input_tokens', 'totals.output_tokens', 'totals.cost_usd']),
+      .select([
+        'totals.calls',
+        'totals.attempts',
+        'totals.errors',
+        'totals.input_tokens',
+        'totals.output_tokens',
+        'totals.cost_usd',
+      ]),
   );
 }
 

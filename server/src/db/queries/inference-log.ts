@@ -7,7 +7,13 @@ export async function findLog(db: Db, id: string): Promise<InferenceLog | undefi
 }
 
 export async function listChainLogs(db: Db, chainId: string): Promise<InferenceLog[]> {
-  return db.selectFrom('inference_log').selectAll().where('chain_id', '=', chainId).orderBy('created_at').orderBy('id').execute();
+  return db
+    .selectFrom('inference_log')
+    .selectAll()
+    .where('chain_id', '=', chainId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
 }
 
 /** What a chain's detail view shows of its first `limit` log rows: no request, response or output bodies. */
@@ -44,7 +50,19 @@ const JOURNAL_LOG_ROWS = 10_000;
 export async function listChainJournalRows(db: Db, chainId: string) {
   return db
     .selectFrom('inference_log')
-    .select(['id', 'name', 'status', 'attempt', 'output', 'provider', 'model', 'latency_ms', 'input_tokens', 'output_tokens', 'cost_usd'])
+    .select([
+      'id',
+      'name',
+      'status',
+      'attempt',
+      'output',
+      'provider',
+      'model',
+      'latency_ms',
+      'input_tokens',
+      'output_tokens',
+      'cost_usd',
+    ])
     .where('chain_id', '=', chainId)
     .orderBy('created_at')
     .orderBy('id')

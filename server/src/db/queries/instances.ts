@@ -8,13 +8,23 @@ import type { InstanceRole, InstanceRow } from '../tables/instance.js';
  * Registers a process; one that starts again under its configured id (CHAINLOG_INSTANCE_ID) takes over the row its
  * previous life left, stopped or not: it starts, beats and runs afresh from now.
  */
-export async function registerInstance(db: Db, instance: { id: string; role: InstanceRole; hostname: string; pid: number }): Promise<void> {
+export async function registerInstance(
+  db: Db,
+  instance: { id: string; role: InstanceRole; hostname: string; pid: number },
+): Promise<void> {
   const now = sql<Date>`now()`;
   await db
     .insertInto('instance')
     .values(instance)
     .onConflict((conflict) =>
-      conflict.column('id').doUpdateSet({ role: instance.role, hostname: instance.hostname, pid: instance.pid, started_at: now, heartbeat_at: now, stopped_at: null }),
+      conflict.column('id').doUpdateSet({
+        role: instance.role,
+        hostname: instance.hostname,
+        pid: instance.pid,
+        started_at: now,
+        heartbeat_at: now,
+        stopped_at: null,
+      }),
     )
     .execute();
 }
@@ -25,7 +35,11 @@ export async function touchInstance(db: Db, id: string): Promise<void> {
 }
 
 export async function markInstanceStopped(db: Db, id: string): Promise<void> {
-  await db.updateTable('instance').set({ stopped_at: sql<Date>`now()`, heartbeat_at: sql<Date>`now()` }).where('id', '=', id).execute();
+  await db
+    .updateTable('instance')
+    .set({ stopped_at: sql<Date>`now()`, heartbeat_at: sql<Date>`now()` })
+    .where('id', '=', id)
+    .execute();
 }
 
 /**
@@ -48,7 +62,8 @@ export interface DeadInstanceRule {
 
 function ownedByDeadInstance(rule: DeadInstanceRule) {
   const lease = sql`now() - ${rule.leaseMs}::double precision * interval '1 millisecond'`;
-  if (rule.exclusive) return rule.selfStarting ? sql<boolean>`true` : sql<boolean>`instance_id is distinct from ${rule.self}`;
+  if (rule.exclusive)
+    return rule.selfStarting ? sql<boolean>`true` : sql<boolean>`instance_id is distinct from ${rule.self}`;
   const earlierLife = rule.selfStarting ? sql`or instance_id = ${rule.self}` : sql``;
   // A restarted PostgreSQL heard nobody while it was down: the lease counts from its start at the earliest.
   // Parenthesised whole: Kysely joins raw conditions to the others with `and` as they are.
@@ -82,13 +97,19 @@ export async function endPendingRowsOfDeadInstances(db: Db, rule: DeadInstanceRu
  * Chains still `running` whose process is dead and that have no job to resume them by (made before chains were
  * jobs, or whose job pg-boss gave up on): they can only end as interrupted.
  */
-export async function listRunningChainsOfDeadInstances(db: Db, rule: DeadInstanceRule, jobsSchema: string): Promise<string[]> {
+export async function listRunningChainsOfDeadInstances(
+  db: Db,
+  rule: DeadInstanceRule,
+  jobsSchema: string,
+): Promise<string[]> {
   const rows = await db
     .selectFrom('chain')
     .select('id')
     .where('status', '=', 'running')
     .where(ownedByDeadInstance(rule))
-    .where(sql<boolean>`not exists (select 1 from ${sql.id(jobsSchema, 'job')} as job where job.name = ${CHAIN_QUEUE} and job.id = chain.id and job.state < 'completed')`)
+    .where(
+      sql<boolean>`not exists (select 1 from ${sql.id(jobsSchema, 'job')} as job where job.name = ${CHAIN_QUEUE} and job.id = chain.id and job.state < 'completed')`,
+    )
     .orderBy('id')
     .execute();
   return rows.map((row) => row.id);
@@ -138,7 +159,10 @@ export async function listInstancesWithAge(db: Db, limit: number): Promise<Insta
 }
 
 /** How many instances are alive (a heartbeat younger than the lease), lapsed (older) and stopped: all of them. */
-export async function countInstancesByState(db: Db, leaseMs: number): Promise<{ alive: number; lapsed: number; stopped: number }> {
+export async function countInstancesByState(
+  db: Db,
+  leaseMs: number,
+): Promise<{ alive: number; lapsed: number; stopped: number }> {
   const age = heartbeatAgeMs();
   const row = await db
     .selectFrom('instance')

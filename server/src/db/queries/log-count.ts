@@ -10,14 +10,16 @@ export const EXACT_COUNT_BELOW = 10_000;
 const EXACT_COUNT_TIMEOUT_MS = 500;
 
 // EXPLAIN (FORMAT JSON) answers one row whose one column holds the plan: parsed by pg, text or parsed on PGlite.
-const planRowsSchema = z.array(
-  z.object({
-    'QUERY PLAN': z.preprocess(
-      (plan) => (typeof plan === 'string' ? JSON.parse(plan) : plan),
-      z.tuple([z.object({ Plan: z.object({ 'Plan Rows': z.number() }) })]),
-    ),
-  }),
-).min(1);
+const planRowsSchema = z
+  .array(
+    z.object({
+      'QUERY PLAN': z.preprocess(
+        (plan) => (typeof plan === 'string' ? JSON.parse(plan) : plan),
+        z.tuple([z.object({ Plan: z.object({ 'Plan Rows': z.number() }) })]),
+      ),
+    }),
+  )
+  .min(1);
 
 export type LogCountFilters = Omit<LogFilters, 'cursor' | 'order' | 'limit'>;
 
@@ -43,10 +45,16 @@ export async function countLogs(db: Db, kind: DatabaseKind, filters: LogCountFil
   const estimate = Math.round(plan[0]?.['QUERY PLAN'][0].Plan['Plan Rows'] ?? 0);
   if (kind === 'postgres' && estimate >= EXACT_COUNT_BELOW) return { count: estimate, precision: 'estimate' };
   const counted = await db.transaction().execute(async (transaction) => {
-    if (kind === 'postgres') await sql`set local statement_timeout = ${sql.lit(EXACT_COUNT_TIMEOUT_MS)}`.execute(transaction);
-    const capped = selectLogsMatching(transaction, { ...filters, order: 'desc' }).clearOrderBy().select(sql<number>`1`.as('one')).limit(EXACT_COUNT_BELOW + 1);
+    if (kind === 'postgres')
+      await sql`set local statement_timeout = ${sql.lit(EXACT_COUNT_TIMEOUT_MS)}`.execute(transaction);
+    const capped = selectLogsMatching(transaction, { ...filters, order: 'desc' })
+      .clearOrderBy()
+      .select(sql<number>`1`.as('one'))
+      .limit(EXACT_COUNT_BELOW + 1);
     try {
-      const { rows } = await sql<{ count: number }>`select count(*)::int as count from (${capped}) as matching`.execute(transaction);
+      const { rows } = await sql<{ count: number }>`select count(*)::int as count from (${capped}) as matching`.execute(
+        transaction,
+      );
       return rows[0]?.count ?? 0;
     } catch (error) {
       if (isStatementTimeout(error)) return null;
@@ -55,7 +63,9 @@ export async function countLogs(db: Db, kind: DatabaseKind, filters: LogCountFil
   });
   if (counted === null) return { count: estimate, precision: 'estimate' };
   if (counted <= EXACT_COUNT_BELOW) return { count: counted, precision: 'exact' };
-  return estimate > EXACT_COUNT_BELOW ? { count: estimate, precision: 'estimate' } : { count: EXACT_COUNT_BELOW, precision: 'at least' };
+  return estimate > EXACT_COUNT_BELOW
+    ? { count: estimate, precision: 'estimate' }
+    : { count: EXACT_COUNT_BELOW, precision: 'at least' };
 }
 
 function isStatementTimeout(error: unknown): boolean {

@@ -28,8 +28,19 @@ export interface LogFilters {
 export async function listLogs(db: Db, filters: LogFilters) {
   return selectLogsMatching(db, filters)
     .select([
-      'id', 'chain_id', 'name', 'provider', 'model', 'status', 'attempt', 'input_tokens', 'output_tokens', 'cost_usd',
-      'latency_ms', 'created_at', 'finished_at',
+      'id',
+      'chain_id',
+      'name',
+      'provider',
+      'model',
+      'status',
+      'attempt',
+      'input_tokens',
+      'output_tokens',
+      'cost_usd',
+      'latency_ms',
+      'created_at',
+      'finished_at',
       sql<string | null>`error->>'message'`.as('error_message'),
     ])
     .limit(filters.limit)
@@ -47,7 +58,10 @@ export function selectLogsMatching(db: Db, filters: Omit<LogFilters, 'limit'>) {
   if (filters.from) query = query.where('created_at', '>=', filters.from);
   if (filters.to) query = query.where('created_at', '<', filters.to);
   // The same expression as inference_log_document_idx (migration 2026-12-03T1400-log-search), so the GIN index serves it.
-  if (filters.q) query = query.where(sql<boolean>`inference_log_document(request, output) @@ websearch_to_tsquery('english', ${filters.q})`);
+  if (filters.q)
+    query = query.where(
+      sql<boolean>`inference_log_document(request, output) @@ websearch_to_tsquery('english', ${filters.q})`,
+    );
   if (filters.minLatencyMs !== undefined) query = query.where('latency_ms', '>=', filters.minLatencyMs);
   if (filters.maxLatencyMs !== undefined) query = query.where('latency_ms', '<=', filters.maxLatencyMs);
   if (filters.minCostUsd !== undefined) query = query.where('cost_usd', '>=', filters.minCostUsd);
@@ -62,5 +76,9 @@ export async function listLogFacets(db: Db): Promise<{ names: string[]; models: 
     db.selectFrom('inference_log').select('model').distinct().orderBy('model').execute(),
     db.selectFrom('inference_log').select('provider').distinct().orderBy('provider').execute(),
   ]);
-  return { names: names.map((row) => row.name), models: models.map((row) => row.model), providers: providers.map((row) => row.provider) };
+  return {
+    names: names.map((row) => row.name),
+    models: models.map((row) => row.model),
+    providers: providers.map((row) => row.provider),
+  };
 }

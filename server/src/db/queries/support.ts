@@ -1,6 +1,13 @@
 import type { ChainStatus } from '@chainlog/shared';
 import type { Db } from '../client.js';
-import type { InboxMessageRow, NewInboxMessage, NewReplyDraft, NewTriage, ReplyDraftRow, TriageRow } from '../tables/support.js';
+import type {
+  InboxMessageRow,
+  NewInboxMessage,
+  NewReplyDraft,
+  NewTriage,
+  ReplyDraftRow,
+  TriageRow,
+} from '../tables/support.js';
 
 export async function insertInboxMessage(db: Db, message: NewInboxMessage): Promise<void> {
   await db.insertInto('inbox_message').values(message).execute();
@@ -12,18 +19,33 @@ export async function removeInboxMessage(db: Db, messageId: string): Promise<voi
 
 /** Idempotent: writing the same triage (same id) again changes nothing. */
 export async function insertTriage(db: Db, triage: NewTriage): Promise<void> {
-  await db.insertInto('triage').values(triage).onConflict((conflict) => conflict.column('id').doNothing()).execute();
+  await db
+    .insertInto('triage')
+    .values(triage)
+    .onConflict((conflict) => conflict.column('id').doNothing())
+    .execute();
 }
 
 /** Idempotent: writing the same draft (same id) again changes nothing. */
 export async function insertReplyDraft(db: Db, draft: NewReplyDraft): Promise<void> {
-  await db.insertInto('reply_draft').values(draft).onConflict((conflict) => conflict.column('id').doNothing()).execute();
+  await db
+    .insertInto('reply_draft')
+    .values(draft)
+    .onConflict((conflict) => conflict.column('id').doNothing())
+    .execute();
 }
 
-export type InboxListRow = InboxMessageRow & { chain_status: ChainStatus | null; intent: string | null; urgency: string | null };
+export type InboxListRow = InboxMessageRow & {
+  chain_status: ChainStatus | null;
+  intent: string | null;
+  urgency: string | null;
+};
 
 /** Newest first, with the status of each message's chain and its triage when there is one. */
-export async function listInboxMessages(db: Db, options: { cursor?: string | undefined; limit: number }): Promise<InboxListRow[]> {
+export async function listInboxMessages(
+  db: Db,
+  options: { cursor?: string | undefined; limit: number },
+): Promise<InboxListRow[]> {
   let query = db
     .selectFrom('inbox_message as message')
     .leftJoin('chain', 'chain.id', 'message.chain_id')

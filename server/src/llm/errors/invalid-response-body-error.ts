@@ -12,10 +12,19 @@ export class InvalidResponseBodyError extends ProviderError {
   static override readonly code = 'invalid_response_body';
   constructor(
     providerName: string,
-    options: { providerStatus: number; providerRequestId: string | null; contentType: string | null; body: string; cause?: unknown },
+    options: {
+      providerStatus: number;
+      providerRequestId: string | null;
+      contentType: string | null;
+      body: string;
+      cause?: unknown;
+    },
   ) {
     const excerpt = options.body.slice(0, RESPONSE_BODY_EXCERPT_CHARS);
-    const what = options.body.length === 0 ? 'an empty body' : `a body that is not its API's JSON (${options.contentType ?? 'no content-type'})`;
+    const what =
+      options.body.length === 0
+        ? 'an empty body'
+        : `a body that is not its API's JSON (${options.contentType ?? 'no content-type'})`;
     super(`${providerName} answered HTTP ${options.providerStatus} with ${what}`, {
       providerStatus: options.providerStatus,
       providerRequestId: options.providerRequestId,

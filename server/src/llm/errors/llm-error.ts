@@ -69,7 +69,11 @@ export class LlmError extends Error {
 /** `code` of the class, then of each class it extends, stopping at LlmError. */
 function codesOfClassChain(target: { readonly code: string }): string[] {
   const codes: string[] = [];
-  for (let current: unknown = target; typeof current === 'function' && 'code' in current; current = Object.getPrototypeOf(current)) {
+  for (
+    let current: unknown = target;
+    typeof current === 'function' && 'code' in current;
+    current = Object.getPrototypeOf(current)
+  ) {
     if (typeof current.code === 'string') codes.push(current.code);
     if (current === LlmError) break;
   }

@@ -8,11 +8,17 @@ export class LogWriteError extends LlmError {
   readonly attemptError: LlmError | undefined;
 
   constructor(logId: string, options: LlmErrorOptions & { attemptError?: LlmError | undefined } = {}) {
-    super(`could not write inference log row ${logId}; the result was not returned because it would be unlogged`, { ...options, logId });
+    super(`could not write inference log row ${logId}; the result was not returned because it would be unlogged`, {
+      ...options,
+      logId,
+    });
     this.attemptError = options.attemptError;
   }
 
   protected override details(): unknown {
-    return { reason: errorMessage(this.cause), ...(this.attemptError ? { attemptError: this.attemptError.toRecord() } : {}) };
+    return {
+      reason: errorMessage(this.cause),
+      ...(this.attemptError ? { attemptError: this.attemptError.toRecord() } : {}),
+    };
   }
 }

@@ -8,10 +8,13 @@ export class RetriesExhaustedError extends LlmError {
     readonly attempts: readonly LlmError[],
   ) {
     const last = attempts.at(-1);
-    super(`task "${taskName}" gave no valid output in ${attempts.length} attempt(s); last: ${last?.message ?? 'none'}`, {
-      cause: last,
-      logId: last?.logId,
-    });
+    super(
+      `task "${taskName}" gave no valid output in ${attempts.length} attempt(s); last: ${last?.message ?? 'none'}`,
+      {
+        cause: last,
+        logId: last?.logId,
+      },
+    );
   }
   protected override details(): unknown {
     return { attempts: this.attempts.map((attempt) => attempt.toRecord()) };

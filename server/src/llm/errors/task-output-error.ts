@@ -9,6 +9,9 @@ import { errorMessage } from '../../error-message.js';
 export class TaskOutputError extends LlmError {
   static override readonly code = 'task_output_failed';
   constructor(taskName: string, options: LlmErrorOptions = {}) {
-    super(`the output code of task "${taskName}" failed on the model's answer: ${errorMessage(options.cause)}`, options);
+    super(
+      `the output code of task "${taskName}" failed on the model's answer: ${errorMessage(options.cause)}`,
+      options,
+    );
   }
 }

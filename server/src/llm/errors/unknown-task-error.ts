@@ -7,6 +7,8 @@ export class UnknownTaskError extends LlmError {
     readonly taskName: string,
     readonly knownNames: readonly string[],
   ) {
-    super(`no task is registered as "${taskName}"; known tasks: ${knownNames.map((name) => `"${name}"`).join(', ') || 'none'}`);
+    super(
+      `no task is registered as "${taskName}"; known tasks: ${knownNames.map((name) => `"${name}"`).join(', ') || 'none'}`,
+    );
   }
 }

@@ -23,7 +23,11 @@ const anthropicSchemas = new WeakMap<JsonSchema, JsonSchema>();
 
 /** Anthropic Messages through the official SDK. */
 export function createAnthropicAdapter(options: AnthropicAdapterOptions): ProviderAdapter {
-  const client = new Anthropic({ apiKey: options.apiKey ?? null, baseURL: options.baseURL ?? null, fetch: fetchKeepingUnparsableBodies() });
+  const client = new Anthropic({
+    apiKey: options.apiKey ?? null,
+    baseURL: options.baseURL ?? null,
+    fetch: fetchKeepingUnparsableBodies(),
+  });
   return {
     name: options.name,
     async complete(call) {
@@ -38,11 +42,22 @@ export function createAnthropicAdapter(options: AnthropicAdapterOptions): Provid
           })
           .withResponse();
       } catch (error) {
-        throw translateSdkError(error, SDK_ERRORS, { name: options.name, secrets: options.apiKey ? [options.apiKey] : [] }, call.signal);
+        throw translateSdkError(
+          error,
+          SDK_ERRORS,
+          { name: options.name, secrets: options.apiKey ? [options.apiKey] : [] },
+          call.signal,
+        );
       }
       const requestId = response.request_id ?? null;
       // The SDK's type says Message, but a 200 from a proxy can be anything: text, nothing, other JSON.
-      const invalid = invalidResponseBody(options.name, response.response, response.data, ['content', 'usage'], requestId);
+      const invalid = invalidResponseBody(
+        options.name,
+        response.response,
+        response.data,
+        ['content', 'usage'],
+        requestId,
+      );
       if (invalid) throw invalid;
       return readReply(response.data, requestId);
     },
@@ -55,7 +70,9 @@ function buildBody(call: ProviderCall, mode: AnthropicStructuredOutput): Message
   const body: MessageCreateParamsNonStreaming = {
     model: call.model,
     max_tokens: params.maxTokens,
-    messages: call.messages.flatMap((message) => (message.role === 'system' ? [] : [{ role: message.role, content: message.content }])),
+    messages: call.messages.flatMap((message) =>
+      message.role === 'system' ? [] : [{ role: message.role, content: message.content }],
+    ),
     ...(system.length > 0 ? { system: system.join('\n\n') } : {}),
     ...(params.temperature === undefined ? {} : { temperature: params.temperature }),
     ...(params.topP === undefined ? {} : { top_p: params.topP }),
@@ -65,7 +82,9 @@ function buildBody(call: ProviderCall, mode: AnthropicStructuredOutput): Message
   if (mode === 'native') {
     body.output_config = { format: { type: 'json_schema', schema } };
   } else {
-    body.tools = [{ name: call.output.name, description: 'Record the answer.', input_schema: { type: 'object', ...schema } }];
+    body.tools = [
+      { name: call.output.name, description: 'Record the answer.', input_schema: { type: 'object', ...schema } },
+    ];
     body.tool_choice = { type: 'tool', name: call.output.name };
   }
   return body;
@@ -87,7 +106,8 @@ function readReply(data: Message, requestId: string | null): ProviderReply {
     providerRequestId: requestId ?? data.id,
   };
   const text = data.content.flatMap((block) => (block.type === 'text' ? [block.text] : [])).join('');
-  if (data.stop_reason === 'refusal') return { ...base, outcome: 'refusal', refusal: text || 'the model declined to answer' };
+  if (data.stop_reason === 'refusal')
+    return { ...base, outcome: 'refusal', refusal: text || 'the model declined to answer' };
   if (data.stop_reason === 'max_tokens') return { ...base, outcome: 'truncated', text };
   const toolUse = data.content.find((block) => block.type === 'tool_use');
   if (toolUse) return { ...base, outcome: 'value', value: toolUse.input };

@@ -13,13 +13,39 @@ export function createProviderAdapters(settings: LlmSettings): Map<string, Provi
         adapters.set(name, createOfflineAdapter());
         break;
       case 'openai':
-        adapters.set(name, createOpenAiAdapter({ name, apiKey: provider.apiKey, baseURL: provider.baseURL, structuredOutput: 'json_schema', tokenLimitField: 'max_completion_tokens' }));
+        adapters.set(
+          name,
+          createOpenAiAdapter({
+            name,
+            apiKey: provider.apiKey,
+            baseURL: provider.baseURL,
+            structuredOutput: 'json_schema',
+            tokenLimitField: 'max_completion_tokens',
+          }),
+        );
         break;
       case 'openai-compatible':
-        adapters.set(name, createOpenAiAdapter({ name, apiKey: provider.apiKey, baseURL: provider.baseURL, structuredOutput: provider.structuredOutput, tokenLimitField: 'max_tokens' }));
+        adapters.set(
+          name,
+          createOpenAiAdapter({
+            name,
+            apiKey: provider.apiKey,
+            baseURL: provider.baseURL,
+            structuredOutput: provider.structuredOutput,
+            tokenLimitField: 'max_tokens',
+          }),
+        );
         break;
       case 'anthropic':
-        adapters.set(name, createAnthropicAdapter({ name, apiKey: provider.apiKey, baseURL: provider.baseURL, structuredOutput: provider.structuredOutput }));
+        adapters.set(
+          name,
+          createAnthropicAdapter({
+            name,
+            apiKey: provider.apiKey,
+            baseURL: provider.baseURL,
+            structuredOutput: provider.structuredOutput,
+          }),
+        );
         break;
     }
   }

@@ -60,7 +60,8 @@ class ValueGenerator {
     const items = isSchema(schema.items) ? schema.items : {};
     const minItems = typeof schema.minItems === 'number' ? schema.minItems : 0;
     const maxItems = typeof schema.maxItems === 'number' ? schema.maxItems : minItems + 3;
-    const count = depth >= MAX_DEPTH ? minItems : Math.min(maxItems, Math.max(minItems, 1 + Math.floor(this.random() * 2)));
+    const count =
+      depth >= MAX_DEPTH ? minItems : Math.min(maxItems, Math.max(minItems, 1 + Math.floor(this.random() * 2)));
     return Array.from({ length: count }, () => this.generate(items, depth + 1, fieldName));
   }
 
@@ -128,7 +129,12 @@ function numberOr(value: unknown, fallback: number): number {
 }
 
 function toWords(text: string): string[] {
-  return text.toLowerCase().match(/[\p{L}\p{N}][\p{L}\p{N}'-]*/gu)?.slice(0, 200) ?? [];
+  return (
+    text
+      .toLowerCase()
+      .match(/[\p{L}\p{N}][\p{L}\p{N}'-]*/gu)
+      ?.slice(0, 200) ?? []
+  );
 }
 
 /** FNV-1a, 32 bit. */

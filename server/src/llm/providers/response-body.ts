@@ -40,7 +40,9 @@ export function fetchKeepingUnparsableBodies(fetchImplementation: Fetch = global
           if (!(error instanceof SyntaxError)) throw error;
           const headers = response.headers;
           const requestId = headers.get('x-request-id') ?? headers.get('request-id');
-          throw new UnparsableBodyError(response.status, headers.get('content-type'), requestId, text, { cause: error });
+          throw new UnparsableBodyError(response.status, headers.get('content-type'), requestId, text, {
+            cause: error,
+          });
         }
       },
     });

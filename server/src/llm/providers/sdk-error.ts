@@ -1,11 +1,19 @@
-import { AbortedError, InvalidResponseBodyError, type LlmError, ProviderError, ProviderTimeoutError } from '../errors/index.js';
+import {
+  AbortedError,
+  InvalidResponseBodyError,
+  type LlmError,
+  ProviderError,
+  ProviderTimeoutError,
+} from '../errors/index.js';
 import { redactSecrets } from '../redact.js';
 import { errorMessage } from '../../error-message.js';
 import { UnparsableBodyError } from './response-body.js';
 
 /** The error classes both official SDKs export under the same names. */
 export interface SdkErrorClasses {
-  APIError: abstract new (...args: never[]) => Error & {
+  APIError: abstract new (
+    ...args: never[]
+  ) => Error & {
     status: number | undefined;
     error: unknown;
     requestID?: string | null | undefined;
@@ -35,7 +43,9 @@ export function translateSdkError(
     const status = error.status;
     const message = redactSecrets(error.message, provider.secrets);
     return new ProviderError(
-      status === undefined ? `could not reach ${providerName}: ${message}` : `${providerName} answered HTTP ${status}: ${message}`,
+      status === undefined
+        ? `could not reach ${providerName}: ${message}`
+        : `${providerName} answered HTTP ${status}: ${message}`,
       {
         ...(status === undefined ? {} : { providerStatus: status }),
         providerRequestId: error.requestID ?? null,

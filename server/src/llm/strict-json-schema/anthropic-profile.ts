@@ -36,7 +36,9 @@ function splitTypeLists(node: JsonSchema): JsonSchema {
   for (const [key, value] of Object.entries(walked)) {
     if (key !== 'type') setOwnProperty(ANNOTATION_KEYWORDS.has(key) ? annotations : rest, key, value);
   }
-  const branches = type.filter(isString).map((member) => (member === 'null' ? { type: 'null' } : { ...rest, type: member }));
+  const branches = type
+    .filter(isString)
+    .map((member) => (member === 'null' ? { type: 'null' } : { ...rest, type: member }));
   return { anyOf: branches, ...annotations };
 }
 

@@ -3,7 +3,14 @@ import { type ConversionContext, type Converted, asSchema } from './conversion-c
 import { UNREPRESENTABLE_MARKER, createConversionContext } from './convert-node.js';
 import { closedObjectSchema, isClosedObjectSchema } from './convert-object.js';
 import { WRAPPER_KEY, decodeValue, markDecodersThatChangeValues, unwrapValue } from './decode.js';
-import { DEFS_POINTER, type JsonSchema, defNameOf, escapePointer, isJsonSchema, setOwnProperty } from './json-schema.js';
+import {
+  DEFS_POINTER,
+  type JsonSchema,
+  defNameOf,
+  escapePointer,
+  isJsonSchema,
+  setOwnProperty,
+} from './json-schema.js';
 import { assertWithinOpenAiLimits } from './openai-limits.js';
 import { UnsupportedSchemaError } from './unsupported-schema-error.js';
 import { errorMessage } from '../../error-message.js';
