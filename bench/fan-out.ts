@@ -7,8 +7,10 @@
  * subscriptions opened minus before, from /proc).
  *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npx tsx bench/fan-out.ts [subscribers]
  */
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { WebSocket } from 'ws';
 import { jobsSchemaFor } from '../server/src/db/jobs-schema.js';
@@ -22,6 +24,8 @@ const url =
 const SUBSCRIBERS = Number(process.argv[2] ?? 10_000);
 const INSTANCES = 3;
 const CONNECT_AT_ONCE = 200;
+/** Broadcasts of each floor server (bench/fan-out-floor-server.ts). */
+const FLOOR_EVENTS = 6;
 
 let release: () => void = () => undefined;
 const released = new Promise<void>((resolve) => {
@@ -107,6 +111,65 @@ function percentile(sorted: readonly number[], fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] ?? Number.NaN;
 }
 
+/**
+ * The same number of sockets on three bare `ws` servers (bench/fan-out-floor-server.ts), six broadcasts each: sent →
+ * received, what one event costs to cross every socket of three Node processes into this one, on these cores.
+ */
+async function measureFloor(): Promise<{ delays: number[]; perSocketKb: number[] }> {
+  const floors = await Promise.all(
+    Array.from({ length: INSTANCES }, async () => {
+      const script = fileURLToPath(new URL('./fan-out-floor-server.ts', import.meta.url));
+      const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const url = await new Promise<string>((resolve, reject) => {
+        let output = '';
+        child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+          output += chunk;
+          const match = /floor listening on (\S+)/.exec(output);
+          if (match?.[1]) resolve(match[1]);
+        });
+        child.on('exit', (code) => reject(new Error(`the floor server exited (${code})`)));
+      });
+      return { child, url };
+    }),
+  );
+  const floorSockets: WebSocket[] = [];
+  const delays: number[] = [];
+  const before = floors.map((floor) => residentKb(floor.child.pid));
+  let allReceived: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => {
+    allReceived = resolve;
+  });
+  try {
+    for (let index = 0; index < SUBSCRIBERS; index += CONNECT_AT_ONCE) {
+      const batch = Array.from({ length: Math.min(CONNECT_AT_ONCE, SUBSCRIBERS - index) }, (_, offset) => {
+        const floor = floors[(index + offset) % INSTANCES];
+        if (!floor) throw new Error('no floor server');
+        return new Promise<void>((resolve, reject) => {
+          const socket = new WebSocket(floor.url.replace(/^http/, 'ws'));
+          floorSockets.push(socket);
+          socket.on('error', reject);
+          socket.on('open', () => resolve());
+          socket.on('message', (raw) => {
+            delays.push(Date.now() - (JSON.parse(String(raw)) as { sentAt: number }).sentAt);
+            if (delays.length === SUBSCRIBERS * FLOOR_EVENTS) allReceived();
+          });
+        });
+      });
+      await Promise.all(batch);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const perSocketKb = floors.map(
+      (floor, index) => ((residentKb(floor.child.pid) - (before[index] ?? 0)) * INSTANCES) / SUBSCRIBERS,
+    );
+    await Promise.all(floors.map((floor) => fetch(`${floor.url}/broadcast`, { method: 'POST' })));
+    await done;
+    return { delays: delays.sort((left, right) => left - right), perSocketKb };
+  } finally {
+    for (const socket of floorSockets) socket.terminate();
+    for (const floor of floors) floor.child.kill('SIGKILL');
+  }
+}
+
 try {
   const first = await startInstance();
   await Promise.all(Array.from({ length: INSTANCES - 1 }, () => startInstance()));
@@ -171,8 +234,13 @@ try {
     `event stored → received: ${delays.length} deliveries, p50 ${percentile(delays, 0.5)} ms, p99 ${percentile(delays, 0.99)} ms, max ${delays.at(-1)} ms`,
   );
   console.log(`one event, first socket → last socket: ${spreads.map((spread) => `${spread} ms`).join(', ')}`);
+  for (const socket of sockets) socket.terminate();
+  const { delays: floor, perSocketKb } = await measureFloor();
   console.log(
-    `server memory per subscriber (RSS after − before): ${perSubscriberKb.map((kb) => `${kb.toFixed(1)} KB`).join(', ')}`,
+    `floor, bare ws servers (no tRPC, no database, one stringify per event), same ${SUBSCRIBERS} sockets over ${INSTANCES} processes: sent → received p50 ${percentile(floor, 0.5)} ms, p99 ${percentile(floor, 0.99)} ms, max ${floor.at(-1)} ms`,
+  );
+  console.log(
+    `server memory per subscriber (RSS after − before): ${perSubscriberKb.map((kb) => `${kb.toFixed(1)} KB`).join(', ')}; floor, per bare ws socket: ${perSocketKb.map((kb) => `${kb.toFixed(1)} KB`).join(', ')}`,
   );
 } finally {
   for (const socket of sockets) socket.terminate();
