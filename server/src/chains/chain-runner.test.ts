@@ -1,4 +1,4 @@
-import type { ChainEvent } from '@chainlog/shared';
+import type { ChainEvent, ChainEventPayload } from '@chainlog/shared';
 import { ColumnNode, type KyselyPlugin, sql } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -305,11 +305,8 @@ describe('the chain runner', () => {
   });
 
   /** A chain as a run that died left it: stored, running, with these events and log rows, and its job queued. */
-  async function leftByADeadRun(
-    work: (run: ChainRun) => Promise<void>,
-    events: object[],
-    rows: Partial<NewInferenceLog>[],
-  ): Promise<string> {
+  /** A running chain of `testChain` doing `work`, stored without a job, as a submission stores it. */
+  async function storedChain(work: (run: ChainRun) => Promise<void>): Promise<string> {
     const name = uuidv7();
     works.set(name, work);
     const chainId = newChainId();
@@ -320,14 +317,24 @@ describe('the chain runner', () => {
       input: JSON.stringify({ work: name }),
       instance_id: null,
     });
-    for (const payload of [{ type: 'chain_started' }, ...events]) {
+    return chainId;
+  }
+
+  /** Queues the stored chain's job, for a runner to take. */
+  function queue(chainId: string): Promise<void> {
+    return database.db.transaction().execute((transaction) => jobs.send(transaction, chainId));
+  }
+
+  async function leftByADeadRun(
+    work: (run: ChainRun) => Promise<void>,
+    events: ChainEventPayload[],
+    rows: Partial<NewInferenceLog>[],
+  ): Promise<string> {
+    const chainId = await storedChain(work);
+    for (const payload of [{ type: 'chain_started' } as const, ...events]) {
       await database.db
         .insertInto('chain_event')
-        .values({
-          chain_id: chainId,
-          type: String((payload as { type: string }).type),
-          payload: JSON.stringify(payload),
-        })
+        .values({ chain_id: chainId, type: payload.type, payload: JSON.stringify(payload) })
         .execute();
     }
     for (const row of rows) {
@@ -381,7 +388,7 @@ describe('the chain runner', () => {
       ],
     );
     const finished = chainFinished(bus, chainId);
-    await database.db.transaction().execute((transaction) => jobs.send(transaction, chainId));
+    await queue(chainId);
 
     expect((await finished).payload).toEqual({ type: 'chain_finished', status: 'succeeded', error: null });
     expect(outputs).toEqual([INTENT]);
@@ -414,7 +421,7 @@ describe('the chain runner', () => {
       ],
     );
     const finished = chainFinished(bus, chainId);
-    await database.db.transaction().execute((transaction) => jobs.send(transaction, chainId));
+    await queue(chainId);
 
     expect((await finished).payload).toMatchObject({ type: 'chain_finished', status: 'succeeded' });
     const rows = await database.db
@@ -455,19 +462,10 @@ describe('the chain runner', () => {
   it('hands back a chain it took and no longer runs (a run that failed on the way), and runs it again', async () => {
     const bus = new ChainEventBus();
     const instanceId = uuidv7();
-    const name = uuidv7();
-    works.set(name, async (run) => {
+    const chainId = await storedChain(async (run) => {
       await run.step('only step', async () => askResult(run.chainId, { answer: 1 }));
     });
-    const chainId = newChainId();
-    await insertChain(database.db, {
-      id: chainId,
-      name: testChain.name,
-      status: 'running',
-      input: JSON.stringify({ work: name }),
-      instance_id: null,
-    });
-    await database.db.transaction().execute((transaction) => jobs.send(transaction, chainId));
+    await queue(chainId);
     // Taken and claimed under this instance's id, as a run that then failed leaves it.
     await database.db.transaction().execute(async (transaction) => {
       expect(await jobs.fetch(transaction, 1)).toEqual([chainId]);
@@ -483,31 +481,15 @@ describe('the chain runner', () => {
   it('fails a resumed chain whose code now makes other steps than its journal holds', async () => {
     const bus = new ChainEventBus();
     startRunner({ bus });
-    const name = uuidv7();
-    works.set(name, async (run) => {
-      await run.step('renamed step', async () => askResult(run.chainId, { answer: 1 }));
-    });
-    const chainId = newChainId();
-    await insertChain(database.db, {
-      id: chainId,
-      name: testChain.name,
-      status: 'running',
-      input: JSON.stringify({ work: name }),
-      instance_id: null,
-    });
-    await database.db
-      .insertInto('chain_event')
-      .values([
-        { chain_id: chainId, type: 'chain_started', payload: JSON.stringify({ type: 'chain_started' }) },
-        {
-          chain_id: chainId,
-          type: 'step_started',
-          payload: JSON.stringify({ type: 'step_started', step: 1, name: 'original step' }),
-        },
-      ])
-      .execute();
+    const chainId = await leftByADeadRun(
+      async (run) => {
+        await run.step('renamed step', async () => askResult(run.chainId, { answer: 1 }));
+      },
+      [{ type: 'step_started', step: 1, name: 'original step' }],
+      [],
+    );
     const finished = chainFinished(bus, chainId);
-    await database.db.transaction().execute((transaction) => jobs.send(transaction, chainId));
+    await queue(chainId);
 
     expect((await finished).payload).toMatchObject({
       type: 'chain_finished',
@@ -528,7 +510,7 @@ describe('the chain runner', () => {
       instance_id: null,
     });
     const finished = chainFinished(bus, chainId);
-    await database.db.transaction().execute((transaction) => jobs.send(transaction, chainId));
+    await queue(chainId);
 
     expect((await finished).payload).toMatchObject({
       type: 'chain_finished',
