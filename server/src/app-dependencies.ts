@@ -51,9 +51,7 @@ export async function createAppDependencies(options: {
     });
   }
   instance?.onChainFinished((event) => bus.publish(toChainEvent(event), event.previous_id));
-  const jobs =
-    options.jobs ??
-    (await ChainJobs.start({ db: database.db, appSchema: database.schema, status: database.status, supervise: false }));
+  const jobs = options.jobs ?? (await ChainJobs.start(database, { supervise: false }));
   const chains = new ChainRunner({
     db: database.db,
     bus,

@@ -42,12 +42,7 @@ export async function openApp(env: Env, role: InstanceRole): Promise<App> {
       applicationName: `chainlog ${role} ${instanceId}`,
     },
   );
-  const jobs = await ChainJobs.start({
-    db: database.db,
-    appSchema: database.schema,
-    status: database.status,
-    supervise: role === 'server',
-  }).catch(async (error: unknown) => {
+  const jobs = await ChainJobs.start(database, { supervise: role === 'server' }).catch(async (error: unknown) => {
     await database.close();
     throw error;
   });

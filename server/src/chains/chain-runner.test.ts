@@ -81,12 +81,7 @@ describe('the chain runner', () => {
   const runners: ChainRunner[] = [];
   beforeAll(async () => {
     database = await openTestDatabase();
-    jobs = await ChainJobs.start({
-      db: database.db,
-      appSchema: database.schema,
-      status: database.status,
-      supervise: false,
-    });
+    jobs = await ChainJobs.start(database, { supervise: false });
   });
   afterEach(async () => {
     await Promise.all(runners.splice(0).map((runner) => runner.drain(5_000)));

@@ -16,12 +16,7 @@ let database: DatabaseHandle;
 let jobs: ChainJobs;
 beforeAll(async () => {
   database = await openTestDatabase();
-  jobs = await ChainJobs.start({
-    db: database.db,
-    appSchema: database.schema,
-    status: database.status,
-    supervise: false,
-  });
+  jobs = await ChainJobs.start(database, { supervise: false });
 });
 afterAll(() => database.close());
 

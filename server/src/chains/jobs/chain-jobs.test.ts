@@ -12,12 +12,7 @@ describe('the chain queue on pg-boss', () => {
   let jobs: ChainJobs;
   beforeAll(async () => {
     database = await openTestDatabase();
-    jobs = await ChainJobs.start({
-      db: database.db,
-      appSchema: database.schema,
-      status: database.status,
-      supervise: false,
-    });
+    jobs = await ChainJobs.start(database, { supervise: false });
   });
   afterAll(async () => {
     await jobs.stop();

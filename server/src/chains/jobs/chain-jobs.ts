@@ -1,7 +1,6 @@
 import { CompiledQuery } from 'kysely';
 import PgBoss from 'pg-boss';
-import type { Db } from '../../db/client.js';
-import type { DatabaseStatus } from '../../db/database-status.js';
+import type { DatabaseHandle, Db } from '../../db/client.js';
 import { countChainBacklog, listOrphanedChainJobs, removeQueuedChainJob } from '../../db/queries/chain-jobs.js';
 import { splitSqlScript } from '../../db/sql-script.js';
 import { log } from '../../log.js';
@@ -60,18 +59,16 @@ export class ChainJobs {
   ) {}
 
   /**
-   * Starts pg-boss on the migrated schema (it does not migrate itself). `supervise` runs pg-boss's maintenance
-   * (archiving old jobs, failing expired ones): the server does, a CLI need not.
+   * Starts pg-boss on the database's migrated schema (it does not migrate itself). `supervise` runs pg-boss's
+   * maintenance (archiving old jobs, failing expired ones): the server does, a CLI need not.
    */
-  static async start(options: {
-    db: Db;
-    appSchema: string | undefined;
-    status: DatabaseStatus;
-    supervise: boolean;
-  }): Promise<ChainJobs> {
-    const schema = jobsSchemaFor(options.appSchema);
+  static async start(
+    database: Pick<DatabaseHandle, 'db' | 'schema' | 'status'>,
+    options: { supervise: boolean },
+  ): Promise<ChainJobs> {
+    const schema = jobsSchemaFor(database.schema);
     const boss = new PgBoss({
-      db: kyselyExecutor(options.db),
+      db: kyselyExecutor(database.db),
       schema,
       migrate: false,
       supervise: options.supervise,
@@ -79,12 +76,12 @@ export class ChainJobs {
     });
     // pg-boss reports its maintenance's failures as events: unheard, an 'error' event ends the process.
     boss.on('error', (error) => {
-      if (!options.status.reportFailure(error)) jobsLog.warn('pg-boss maintenance failed', error);
+      if (!database.status.reportFailure(error)) jobsLog.warn('pg-boss maintenance failed', error);
     });
     await boss.start();
     await boss.createQueue(CHAIN_QUEUE, CHAIN_QUEUE_OPTIONS);
     await boss.updateQueue(CHAIN_QUEUE, CHAIN_QUEUE_OPTIONS);
-    return new ChainJobs(boss, options.db, schema);
+    return new ChainJobs(boss, database.db, schema);
   }
 
   /** Queues the chain, in the caller's transaction: the chain's row and its job commit together. */
