@@ -74,24 +74,34 @@ async function startServer(): Promise<ServerProcess> {
 const clientOf = (server: ServerProcess) =>
   createTRPCClient<AppRouter>({ links: [httpLink({ url: `${server.url}/trpc` })] });
 
+/**
+ * A server running CHAINS chains, each waiting in its second step: intent recognition answers, entity extraction
+ * never does. Resolves once every chain's second call is pending.
+ */
+async function serverWithChainsInTheirSecondStep(
+  subjects: readonly string[],
+): Promise<{ server: ServerProcess; chainIds: string[] }> {
+  fake.respondWith((request) =>
+    schemaNameOf(request) === 'entity_extraction' ? { kind: 'hang' } : triageReply(request),
+  );
+  const server = await startServer();
+  const api = clientOf(server);
+  const chainIds: string[] = [];
+  for (const subject of subjects) chainIds.push((await api.inbox.submit.mutate({ ...MESSAGE, subject })).chainId);
+  await expect
+    .poll(async () => (await api.logs.list.query({ status: 'pending', name: 'entity extraction' })).items.length, {
+      timeout: 20_000,
+    })
+    .toBe(subjects.length);
+  return { server, chainIds };
+}
+
 describe('a server killed with SIGKILL in the middle of its chains', () => {
   it(
     'resumes them once restarted: no finished step is called again, the cut-off call goes on as its next attempt, no row stays pending',
     async () => {
-      // Intent recognition answers; entity extraction never does: every chain is in its second step when the process dies.
-      fake.respondWith((request) =>
-        schemaNameOf(request) === 'entity_extraction' ? { kind: 'hang' } : triageReply(request),
-      );
-      const first = await startServer();
-      const api = clientOf(first);
       const subjects = Array.from({ length: CHAINS }, (_, index) => `Where is my order? (${index})`);
-      const chainIds: string[] = [];
-      for (const subject of subjects) chainIds.push((await api.inbox.submit.mutate({ ...MESSAGE, subject })).chainId);
-      await expect
-        .poll(async () => (await api.logs.list.query({ status: 'pending', name: 'entity extraction' })).items.length, {
-          timeout: 20_000,
-        })
-        .toBe(CHAINS);
+      const { server: first, chainIds } = await serverWithChainsInTheirSecondStep(subjects);
 
       first.child.kill('SIGKILL');
       expect(await first.exited).toBe('SIGKILL');
@@ -145,21 +155,8 @@ describe('a server killed with SIGKILL in the middle of its chains', () => {
   it(
     'stopped with SIGTERM while its chains wait on a call (the drain runs out) and started again: finishes them, the aborted call made again as its next attempt',
     async () => {
-      fake.respondWith((request) =>
-        schemaNameOf(request) === 'entity_extraction' ? { kind: 'hang' } : triageReply(request),
-      );
-      const first = await startServer();
-      const api = clientOf(first);
-      const chainIds: string[] = [];
-      for (let index = 0; index < CHAINS; index++)
-        chainIds.push(
-          (await api.inbox.submit.mutate({ ...MESSAGE, subject: `Stopped gracefully (${index})` })).chainId,
-        );
-      await expect
-        .poll(async () => (await api.logs.list.query({ status: 'pending', name: 'entity extraction' })).items.length, {
-          timeout: 20_000,
-        })
-        .toBe(CHAINS);
+      const subjects = Array.from({ length: CHAINS }, (_, index) => `Stopped gracefully (${index})`);
+      const { server: first, chainIds } = await serverWithChainsInTheirSecondStep(subjects);
 
       first.child.kill('SIGTERM');
       expect(await first.exited).toBe(0);
