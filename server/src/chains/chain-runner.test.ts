@@ -7,19 +7,16 @@ import { within } from '../../test/llm-harness.js';
 import { openTestDatabase } from '../../test/test-database.js';
 import type { DatabaseHandle } from '../db/client.js';
 import type { NewInferenceLog } from '../db/tables/inference-log.js';
-import { createLogWriterFor } from '../db/inference-log-writer.js';
 import { findChain, insertChain, listChainEventsAfter } from '../db/queries/chains.js';
-import { parseEnv } from '../env.js';
-import { type AskResult, createLlm } from '../llm/ask.js';
+import type { AskResult } from '../llm/ask.js';
 import { newChainId } from '../llm/chain-context.js';
 import { AbortedError } from '../llm/errors/index.js';
-import { buildLlmSettings } from '../llm/settings.js';
-import { TASKS } from '../tasks/index.js';
 import { type ChainRun, defineChain, registered } from './chain-definition.js';
 import { ChainQueueFullError } from './chain-queue-full-error.js';
 import { ChainRunner, type ChainRunnerOptions, ShuttingDownError } from './chain-runner.js';
 import { ChainEventBus } from './event-bus.js';
 import { ChainJobs } from './jobs/chain-jobs.js';
+import { offlineLlm } from '../../test/offline-llm.js';
 
 interface Deferred<T> {
   promise: Promise<T>;
@@ -89,12 +86,7 @@ describe('the chain runner', () => {
   afterAll(() => database.close());
 
   function startRunner(options: Partial<ChainRunnerOptions> = {}): ChainRunner {
-    const llm = createLlm({
-      db: database.db,
-      settings: buildLlmSettings(parseEnv({})),
-      tasks: TASKS,
-      logWriter: createLogWriterFor(database),
-    });
+    const llm = offlineLlm(database);
     const runner = new ChainRunner({
       db: database.db,
       bus: new ChainEventBus(),
@@ -433,12 +425,7 @@ describe('the chain runner', () => {
 
   it('runs a chain inside runInChain: an ask() deep in a step, given no chain id, joins the chain', async () => {
     const bus = new ChainEventBus();
-    const llm = createLlm({
-      db: database.db,
-      settings: buildLlmSettings(parseEnv({})),
-      tasks: TASKS,
-      logWriter: createLogWriterFor(database),
-    });
+    const llm = offlineLlm(database);
     const name = uuidv7();
     works.set(name, async (run) => {
       await run.step('intent recognition', async () => llm.ask('intent recognition', ORDER_MESSAGE));

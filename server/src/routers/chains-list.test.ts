@@ -4,15 +4,11 @@ import { type AnalystSeed, seedAnalystData } from '../../test/analyst-seed.js';
 import { openTestDatabase } from '../../test/test-database.js';
 import { createAppDependencies } from '../app-dependencies.js';
 import type { DatabaseHandle } from '../db/client.js';
-import { createLogWriterFor } from '../db/inference-log-writer.js';
 import { insertChain } from '../db/queries/chains.js';
-import { parseEnv } from '../env.js';
-import { createLlm } from '../llm/ask.js';
 import { newChainId } from '../llm/chain-context.js';
-import { buildLlmSettings } from '../llm/settings.js';
-import { TASKS } from '../tasks/index.js';
 import { createInnerContext } from '../trpc/context.js';
 import { createCaller } from './app.js';
+import { offlineLlm } from '../../test/offline-llm.js';
 
 type Caller = ReturnType<typeof createCaller>;
 type ListInput = { status?: ChainStatus; name?: string; cursor?: string | null; limit: number };
@@ -27,12 +23,7 @@ let queued: string;
 
 beforeAll(async () => {
   database = await openTestDatabase();
-  const llm = createLlm({
-    db: database.db,
-    settings: buildLlmSettings(parseEnv({})),
-    tasks: TASKS,
-    logWriter: createLogWriterFor(database),
-  });
+  const llm = offlineLlm(database);
   caller = createCaller(createInnerContext(await createAppDependencies({ database, llm, maxRunningChains: 1 })));
   seed = await seedAnalystData(database.db);
   queued = newChainId();

@@ -13,13 +13,13 @@ import { createLogWriterFor } from '../db/inference-log-writer.js';
 import { chainFinished } from '../chains/chain-events.js';
 import { finishChain, insertChain, listChainEventsAfter } from '../db/queries/chains.js';
 import { sql } from 'kysely';
-import { parseEnv } from '../env.js';
 import { createLlm } from '../llm/ask.js';
 import { newChainId } from '../llm/chain-context.js';
 import { buildLlmSettings, configFileSchema } from '../llm/settings.js';
 import { TASKS } from '../tasks/index.js';
 import { type Context, createInnerContext } from '../trpc/context.js';
 import { createCaller } from './app.js';
+import { offlineLlm } from '../../test/offline-llm.js';
 
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const ORDER_MESSAGE = {
@@ -34,12 +34,7 @@ let offline: Context;
 
 beforeAll(async () => {
   [database, fake] = await Promise.all([openTestDatabase(), startFakeProvider()]);
-  const llm = createLlm({
-    db: database.db,
-    settings: buildLlmSettings(parseEnv({})),
-    tasks: TASKS,
-    logWriter: createLogWriterFor(database),
-  });
+  const llm = offlineLlm(database);
   offline = createInnerContext(await createAppDependencies({ database, llm, maxRunningChains: 4 }));
 });
 afterEach(() => {

@@ -1,14 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase } from '../../test/test-database.js';
 import type { DatabaseHandle } from '../db/client.js';
-import { parseEnv } from '../env.js';
-import { createLlm } from '../llm/ask.js';
-import { buildLlmSettings } from '../llm/settings.js';
 import { TASKS } from '../tasks/index.js';
 import { createInnerContext } from '../trpc/context.js';
 import { createCaller } from './app.js';
 import { createAppDependencies } from '../app-dependencies.js';
-import { createLogWriterFor } from '../db/inference-log-writer.js';
+import { offlineLlm } from '../../test/offline-llm.js';
 
 const EXPECTED_DATABASE = process.env.CHAINLOG_TEST_DB === 'postgres' ? 'postgres' : 'pglite';
 
@@ -20,12 +17,7 @@ describe('the health query', () => {
   afterAll(() => database.close());
 
   it('reports ok, the database kind and the registered task names', async () => {
-    const llm = createLlm({
-      db: database.db,
-      settings: buildLlmSettings(parseEnv({})),
-      tasks: TASKS,
-      logWriter: createLogWriterFor(database),
-    });
+    const llm = offlineLlm(database);
     const startedAt = new Date(Date.now() - 90_000);
     const caller = createCaller(
       createInnerContext(await createAppDependencies({ database, llm, maxRunningChains: 1, startedAt })),

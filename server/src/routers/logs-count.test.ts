@@ -3,15 +3,11 @@ import { sql } from 'kysely';
 import { openTestDatabase } from '../../test/test-database.js';
 import { createAppDependencies } from '../app-dependencies.js';
 import type { DatabaseHandle } from '../db/client.js';
-import { createLogWriterFor } from '../db/inference-log-writer.js';
 import { EXACT_COUNT_BELOW } from '../db/queries/log-count.js';
 import { seedSyntheticData } from '../db/synthetic-seed.js';
-import { parseEnv } from '../env.js';
-import { createLlm } from '../llm/ask.js';
-import { buildLlmSettings } from '../llm/settings.js';
-import { TASKS } from '../tasks/index.js';
 import { createInnerContext } from '../trpc/context.js';
 import { createCaller } from './app.js';
+import { offlineLlm } from '../../test/offline-llm.js';
 
 type Caller = ReturnType<typeof createCaller>;
 
@@ -23,12 +19,7 @@ let caller: Caller;
 
 beforeAll(async () => {
   database = await openTestDatabase();
-  const llm = createLlm({
-    db: database.db,
-    settings: buildLlmSettings(parseEnv({})),
-    tasks: TASKS,
-    logWriter: createLogWriterFor(database),
-  });
+  const llm = offlineLlm(database);
   caller = createCaller(createInnerContext(await createAppDependencies({ database, llm, maxRunningChains: 1 })));
   await seedSyntheticData(database.db, { logs: LOGS });
   // Statistics as of now, kept (autovacuum would refresh them after the bulk insert of the last test).

@@ -4,14 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase } from '../../test/test-database.js';
 import { createAppDependencies } from '../app-dependencies.js';
 import type { DatabaseHandle } from '../db/client.js';
-import { createLogWriterFor } from '../db/inference-log-writer.js';
-import { parseEnv } from '../env.js';
-import { createLlm } from '../llm/ask.js';
 import { newChainId } from '../llm/chain-context.js';
-import { buildLlmSettings } from '../llm/settings.js';
-import { TASKS } from '../tasks/index.js';
 import { createInnerContext } from '../trpc/context.js';
 import { createCaller } from './app.js';
+import { offlineLlm } from '../../test/offline-llm.js';
 
 type Caller = ReturnType<typeof createCaller>;
 
@@ -66,12 +62,7 @@ const rows: Record<string, string> = {};
 
 beforeAll(async () => {
   database = await openTestDatabase();
-  const llm = createLlm({
-    db: database.db,
-    settings: buildLlmSettings(parseEnv({})),
-    tasks: TASKS,
-    logWriter: createLogWriterFor(database),
-  });
+  const llm = offlineLlm(database);
   caller = createCaller(createInnerContext(await createAppDependencies({ database, llm, maxRunningChains: 1 })));
   rows.refund = await store({
     user: 'I was charged twice and want my money refunded.',

@@ -4,15 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase } from '../../test/test-database.js';
 import { createAppDependencies } from '../app-dependencies.js';
 import type { DatabaseHandle } from '../db/client.js';
-import { createLogWriterFor } from '../db/inference-log-writer.js';
 import type { InferenceStatus } from '../db/tables/inference-log.js';
-import { parseEnv } from '../env.js';
-import { type AskResult, createLlm } from '../llm/ask.js';
+import type { AskResult } from '../llm/ask.js';
 import { newChainId } from '../llm/chain-context.js';
-import { buildLlmSettings } from '../llm/settings.js';
-import { type AppLlm, TASKS } from '../tasks/index.js';
+import type { AppLlm } from '../tasks/index.js';
 import { type Context, createInnerContext } from '../trpc/context.js';
 import { createCaller } from './app.js';
+import { offlineLlm } from '../../test/offline-llm.js';
 
 let database: DatabaseHandle;
 let llm: AppLlm;
@@ -20,12 +18,7 @@ let context: Context;
 
 beforeAll(async () => {
   database = await openTestDatabase();
-  llm = createLlm({
-    db: database.db,
-    settings: buildLlmSettings(parseEnv({})),
-    tasks: TASKS,
-    logWriter: createLogWriterFor(database),
-  });
+  llm = offlineLlm(database);
   context = createInnerContext(await createAppDependencies({ database, llm, maxRunningChains: 1 }));
 });
 afterAll(() => database.close());

@@ -4,14 +4,10 @@ import { seedAnalystData } from '../../test/analyst-seed.js';
 import { openTestDatabase } from '../../test/test-database.js';
 import { createAppDependencies } from '../app-dependencies.js';
 import type { DatabaseHandle } from '../db/client.js';
-import { createLogWriterFor } from '../db/inference-log-writer.js';
 import type { InferenceLog } from '../db/tables/inference-log.js';
-import { parseEnv } from '../env.js';
-import { createLlm } from '../llm/ask.js';
-import { buildLlmSettings } from '../llm/settings.js';
-import { TASKS } from '../tasks/index.js';
 import { createInnerContext } from '../trpc/context.js';
 import { createCaller } from './app.js';
+import { offlineLlm } from '../../test/offline-llm.js';
 
 type Caller = ReturnType<typeof createCaller>;
 
@@ -26,12 +22,7 @@ let rows: InferenceLog[];
 
 beforeAll(async () => {
   database = await openTestDatabase();
-  const llm = createLlm({
-    db: database.db,
-    settings: buildLlmSettings(parseEnv({})),
-    tasks: TASKS,
-    logWriter: createLogWriterFor(database),
-  });
+  const llm = offlineLlm(database);
   caller = createCaller(createInnerContext(await createAppDependencies({ database, llm, maxRunningChains: 1 })));
   await seedAnalystData(database.db, NOW);
   rows = await database.db.selectFrom('inference_log').selectAll().execute();
