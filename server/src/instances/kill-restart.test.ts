@@ -96,6 +96,29 @@ async function serverWithChainsInTheirSecondStep(
   return { server, chainIds };
 }
 
+/**
+ * Stops `first` with `signal` (checking it exits as that signal should: killed, or 0 after its drain), lets the fake
+ * answer every task, and starts the server again; resolves once each of `chainIds` has succeeded there.
+ */
+async function restartAfter(
+  first: ServerProcess,
+  signal: 'SIGKILL' | 'SIGTERM',
+  chainIds: readonly string[],
+): Promise<{ server: ServerProcess; api: ReturnType<typeof clientOf> }> {
+  first.child.kill(signal);
+  expect(await first.exited).toBe(signal === 'SIGKILL' ? 'SIGKILL' : 0);
+  fake.respondWith(triageReply);
+  const server = await startServer();
+  const api = clientOf(server);
+  // PGlite: resumed at once; PostgreSQL: within a lease of the dead process's last heartbeat.
+  for (const chainId of chainIds) {
+    await expect
+      .poll(async () => (await api.chains.get.query({ chainId })).chain.status, { timeout: 30_000 })
+      .toBe('succeeded');
+  }
+  return { server, api };
+}
+
 describe('a server killed with SIGKILL in the middle of its chains', () => {
   it(
     'resumes them once restarted: no finished step is called again, the cut-off call goes on as its next attempt, no row stays pending',
@@ -103,18 +126,7 @@ describe('a server killed with SIGKILL in the middle of its chains', () => {
       const subjects = Array.from({ length: CHAINS }, (_, index) => `Where is my order? (${index})`);
       const { server: first, chainIds } = await serverWithChainsInTheirSecondStep(subjects);
 
-      first.child.kill('SIGKILL');
-      expect(await first.exited).toBe('SIGKILL');
-      fake.respondWith(triageReply);
-      const second = await startServer();
-      const restarted = clientOf(second);
-
-      // PGlite: resumed at once; PostgreSQL: within a lease of the dead process's last heartbeat.
-      for (const chainId of chainIds) {
-        await expect
-          .poll(async () => (await restarted.chains.get.query({ chainId })).chain.status, { timeout: 30_000 })
-          .toBe('succeeded');
-      }
+      const { server: second, api: restarted } = await restartAfter(first, 'SIGKILL', chainIds);
       expect((await restarted.logs.list.query({ status: 'pending' })).items).toHaveLength(0);
       for (const [index, chainId] of chainIds.entries()) {
         const detail = await restarted.chains.get.query({ chainId });
@@ -158,16 +170,8 @@ describe('a server killed with SIGKILL in the middle of its chains', () => {
       const subjects = Array.from({ length: CHAINS }, (_, index) => `Stopped gracefully (${index})`);
       const { server: first, chainIds } = await serverWithChainsInTheirSecondStep(subjects);
 
-      first.child.kill('SIGTERM');
-      expect(await first.exited).toBe(0);
-      fake.respondWith(triageReply);
-      const second = await startServer();
-      const restarted = clientOf(second);
-
+      const { server: second, api: restarted } = await restartAfter(first, 'SIGTERM', chainIds);
       for (const chainId of chainIds) {
-        await expect
-          .poll(async () => (await restarted.chains.get.query({ chainId })).chain.status, { timeout: 30_000 })
-          .toBe('succeeded');
         const detail = await restarted.chains.get.query({ chainId });
         expect(
           detail.logs.map((attempt) => [attempt.name, attempt.attempt, attempt.status, attempt.errorClass]),
