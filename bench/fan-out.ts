@@ -93,6 +93,8 @@ function subscribe(server: ServerProcess, chainId: string): Promise<Subscriber> 
     });
     socket.on('message', (raw) => {
       const now = Date.now();
+      // tRPC's keep-alive: a socket silent for 30 s is sent PING, and dropped when it does not answer.
+      if (String(raw) === 'PING') return socket.send('PONG');
       // A tracked() event arrives as { type: 'data', id, data: { id, data: event } }.
       const message = JSON.parse(String(raw)) as {
         result?: { type: string; id?: string; data?: { data?: { payload: { type: string } } } };
