@@ -22,15 +22,19 @@ export type JournaledStep = { kind: 'finished'; finished: StepFinished } | { kin
 /**
  * What a chain stored before this run of it, read once as it starts: the inference log and the chain's events are
  * its journal. A step that finished is replayed from its step_finished event (its output, log id, usage and cost)
- * instead of being called again. A step that started and did not finish is replayed from its call's `ok` log row
- * when the call finished (the process died before it stored step_finished); otherwise it is called again, numbered
- * after its attempts that were cut off. A step's log rows are those of its task's name that no finished step claims.
+ * instead of being called again. A step that started and did not finish is replayed from its last call's log row
+ * when that call finished `ok` (the process died before it stored step_finished); otherwise it is called again,
+ * numbered after its attempts that were cut off. A step's log rows are those the runner logged as its
+ * (inference_log.chain_step), whatever the step and its task are named. In a chain logged before steps were recorded
+ * there (none of its rows names one), a step's rows are those of its task's name that no finished step claims.
  */
 export class ChainJournal {
   private constructor(
     readonly started: boolean,
     private readonly steps: ReadonlyMap<number, { name: string; finished: StepFinished | undefined }>,
-    private readonly unclaimedRows: readonly JournalLogRow[],
+    /** The chain's log rows by the step they name; without any, the rows of a chain logged before steps were. */
+    private readonly rowsByStep: ReadonlyMap<number, readonly JournalLogRow[]>,
+    private readonly unclaimedUnnumbered: readonly JournalLogRow[],
   ) {}
 
   static async load(db: Db, chainId: string): Promise<ChainJournal> {
@@ -46,12 +50,17 @@ export class ChainJournal {
       if (payload.type === 'step_started') steps.set(payload.step, { name: payload.name, finished: undefined });
       if (payload.type === 'step_finished') steps.set(payload.step, { name: payload.name, finished: payload });
     }
+    const rowsByStep = new Map<number, JournalLogRow[]>();
+    for (const row of rows) {
+      if (row.chain_step === null) continue;
+      const stepRows = rowsByStep.get(row.chain_step) ?? [];
+      stepRows.push(row);
+      rowsByStep.set(row.chain_step, stepRows);
+    }
     const claimed = new Set([...steps.values()].flatMap((step) => (step.finished ? [step.finished.logId] : [])));
-    return new ChainJournal(
-      started,
-      steps,
-      rows.filter((row) => !claimed.has(row.id)),
-    );
+    // Calls outside any step are logged without one too: matched by name only in a chain that numbered none.
+    const unnumbered = rowsByStep.size > 0 ? [] : rows.filter((row) => !claimed.has(row.id));
+    return new ChainJournal(started, steps, rowsByStep, unnumbered);
   }
 
   /** Whether the step's step_finished is stored. */
@@ -68,9 +77,10 @@ export class ChainJournal {
     if (recorded && recorded.name !== name) throw new ChainChangedError(step, recorded.name, name);
     if (recorded?.finished) return { kind: 'finished', finished: recorded.finished };
     if (!recorded) return { kind: 'run', firstAttempt: 1 };
-    const rows = this.unclaimedRows.filter((row) => row.name === name);
-    const answered = rows.findLast((row) => row.status === 'ok');
-    if (answered) return { kind: 'finished', finished: finishedFrom(step, name, answered) };
+    const rows = this.rowsByStep.get(step) ?? this.unclaimedUnnumbered.filter((row) => row.name === name);
+    // The step's result is its last call's: a step that made calls after one that answered had not finished.
+    const last = rows.at(-1);
+    if (last?.status === 'ok') return { kind: 'finished', finished: finishedFrom(step, name, last) };
     return { kind: 'run', firstAttempt: Math.max(0, ...rows.map((row) => row.attempt)) + 1 };
   }
 }

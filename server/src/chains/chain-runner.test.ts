@@ -333,6 +333,7 @@ describe('the chain runner', () => {
           name: 'intent recognition',
           provider: 'offline',
           model: 'default',
+          chain_step: 1,
           status: 'ok',
           attempt: 1,
           request: JSON.stringify({ messages: [] }),
@@ -391,6 +392,88 @@ describe('the chain runner', () => {
     });
   });
 
+  it('replays a step of your own, named unlike its task, from the log row of its call that finished ok', async () => {
+    const bus = new ChainEventBus();
+    const llm = offlineLlm(database);
+    startRunner({ bus, llm });
+    let calls = 0;
+    const outputs: unknown[] = [];
+    const answered = uuidv7();
+    const chainId = await leftByADeadRun(
+      async (run) => {
+        const result = await run.step('classify the message', ({ firstAttempt }) => {
+          calls += 1;
+          return llm.ask('intent recognition', ORDER_MESSAGE, { firstAttempt });
+        });
+        outputs.push(result.output);
+      },
+      [{ type: 'step_started', step: 1, name: 'classify the message' }],
+      [{ id: answered, output: JSON.stringify(INTENT), latency_ms: 40, finished_at: new Date() }],
+    );
+    const finished = chainFinished(bus, chainId);
+    await queue(chainId);
+
+    expect((await finished).payload).toEqual({ type: 'chain_finished', status: 'succeeded', error: null });
+    expect(calls).toBe(0);
+    expect(outputs).toEqual([INTENT]);
+    const events = (await listChainEventsAfter(database.db, chainId, null)).map((row) => row.payload);
+    expect(events.at(-2)).toMatchObject({
+      type: 'step_finished',
+      step: 1,
+      name: 'classify the message',
+      logId: answered,
+    });
+  });
+
+  it("calls a step again when a later call of it was cut off, though an earlier one answered: a step's result is its last call's", async () => {
+    const bus = new ChainEventBus();
+    const llm = offlineLlm(database);
+    startRunner({ bus, llm });
+    const calls: number[] = [];
+    const chainId = await leftByADeadRun(
+      async (run) => {
+        await run.step('classify twice', async ({ firstAttempt }) => {
+          calls.push(firstAttempt);
+          await llm.ask('intent recognition', ORDER_MESSAGE);
+          return llm.ask('intent recognition', ORDER_MESSAGE, { firstAttempt });
+        });
+      },
+      [{ type: 'step_started', step: 1, name: 'classify twice' }],
+      [
+        { output: JSON.stringify(INTENT), created_at: new Date(Date.now() - 1_000), finished_at: new Date() },
+        {
+          status: 'error',
+          error: JSON.stringify({ class: 'InterruptedError', code: 'interrupted', message: 'cut off' }),
+          finished_at: new Date(),
+        },
+      ],
+    );
+    const finished = chainFinished(bus, chainId);
+    await queue(chainId);
+
+    expect((await finished).payload).toMatchObject({ type: 'chain_finished', status: 'succeeded' });
+    expect(calls).toEqual([2]);
+  });
+
+  it('replays by task name in a chain logged before steps were numbered on its log rows', async () => {
+    const bus = new ChainEventBus();
+    startRunner({ bus });
+    const answered = uuidv7();
+    const chainId = await leftByADeadRun(
+      async (run) => {
+        await run.ask('intent recognition', ORDER_MESSAGE);
+      },
+      [{ type: 'step_started', step: 1, name: 'intent recognition' }],
+      [{ id: answered, chain_step: null, output: JSON.stringify(INTENT), finished_at: new Date() }],
+    );
+    const finished = chainFinished(bus, chainId);
+    await queue(chainId);
+
+    expect((await finished).payload).toMatchObject({ type: 'chain_finished', status: 'succeeded' });
+    const rows = await database.db.selectFrom('inference_log').select('id').where('chain_id', '=', chainId).execute();
+    expect(rows.map((row) => row.id)).toEqual([answered]);
+  });
+
   it('calls a step cut off mid-call again as its next attempt, after the attempts that were cut off', async () => {
     const bus = new ChainEventBus();
     startRunner({ bus });
@@ -423,22 +506,23 @@ describe('the chain runner', () => {
     ]);
   });
 
-  it('runs a chain inside runInChain: an ask() deep in a step, given no chain id, joins the chain', async () => {
+  it('runs a chain inside runInChain: an ask() deep in a step, given no chain id, joins the chain as that step', async () => {
     const bus = new ChainEventBus();
     const llm = offlineLlm(database);
     const name = uuidv7();
     works.set(name, async (run) => {
-      await run.step('intent recognition', async () => llm.ask('intent recognition', ORDER_MESSAGE));
+      await run.step('first step', async () => askResult(run.chainId, { answer: 1 }));
+      await run.step('classify the message', async () => llm.ask('intent recognition', ORDER_MESSAGE));
     });
     const chainId = await startRunner({ bus, llm }).submit(testChain, { work: name });
     await chainFinished(bus, chainId);
 
     const rows = await database.db
       .selectFrom('inference_log')
-      .select(['chain_id', 'name', 'status'])
+      .select(['chain_id', 'chain_step', 'name', 'status'])
       .where('chain_id', '=', chainId)
       .execute();
-    expect(rows).toEqual([{ chain_id: chainId, name: 'intent recognition', status: 'ok' }]);
+    expect(rows).toEqual([{ chain_id: chainId, chain_step: 2, name: 'intent recognition', status: 'ok' }]);
   });
 
   it('hands back a chain it took and no longer runs (a run that failed on the way), and runs it again', async () => {

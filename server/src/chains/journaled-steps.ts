@@ -1,6 +1,7 @@
 import type { ChainEventPayload } from '@chainlog/shared';
 import { v5 as uuidv5 } from 'uuid';
 import type { AskOptions, AskResult } from '../llm/ask.js';
+import { runInStep } from '../llm/chain-context.js';
 import { LlmError } from '../llm/errors/index.js';
 import { log } from '../log.js';
 import type { AppLlm } from '../tasks/index.js';
@@ -45,7 +46,8 @@ export function journaledRun(options: JournaledStepsOptions): ChainRun {
     }
     await lifecycle.record(chainId, { type: 'step_started', step: number, name });
     try {
-      const result = await call({ firstAttempt: journaled.firstAttempt });
+      // Every ask() in the call is logged as this step's, so a resume finds its calls whatever they are named.
+      const result = await runInStep(chainId, number, () => call({ firstAttempt: journaled.firstAttempt }));
       await lifecycle.record(chainId, {
         type: 'step_finished',
         step: number,
