@@ -5,11 +5,33 @@ import {
   ORDER_MESSAGE,
   askResult,
   chainFinished,
+  deferred,
   useChainRunnerHarness,
 } from '../../test/chain-runner-harness.js';
+import { within } from '../../test/llm-harness.js';
 import { offlineLlm } from '../../test/offline-llm.js';
 import { listChainEventsAfter } from '../db/queries/chains.js';
+import { AbortedError, RefusalError } from '../llm/errors/index.js';
+import type { ChainRun } from './chain-definition.js';
+import { ReplayedStepError } from './chain-errors.js';
 import { ChainEventBus } from './event-bus.js';
+
+class PolicyError extends Error {
+  override name = 'PolicyError';
+}
+
+/** Runs step `name`, which throws `error`; returns what the step threw at the chain's code. */
+async function caughtFrom(run: ChainRun, name: string, error: Error, calls: string[]): Promise<Error> {
+  try {
+    await run.step(name, async () => {
+      calls.push(name);
+      throw error;
+    });
+  } catch (thrown) {
+    if (thrown instanceof Error) return thrown;
+  }
+  throw new Error(`step "${name}" did not throw an Error`);
+}
 
 describe("a resumed chain's journal", () => {
   const harness = useChainRunnerHarness();
@@ -211,5 +233,98 @@ describe("a resumed chain's journal", () => {
       status: 'failed',
       error: { class: 'ChainChangedError' },
     });
+  });
+
+  it("throws a step's failure again on resume when the chain's code caught it and went on, rather than calling the step again", async () => {
+    const first = startRunner();
+    const lastStepStarted = deferred();
+    const cutOff = deferred();
+    const calls: string[] = [];
+    const runs: Error[][] = [];
+    const refusalLogId = uuidv7();
+    const chainId = await submit(first, async (run) => {
+      const caught = [
+        await caughtFrom(run, 'refused step', new RefusalError('not this one', { logId: refusalLogId }), calls),
+        await caughtFrom(run, 'typed step', new TypeError('not a number'), calls),
+        await caughtFrom(run, 'policy step', new PolicyError('against policy'), calls),
+      ];
+      runs.push(caught);
+      await run.step('last step', async () => {
+        calls.push('last step');
+        if (calls.filter((call) => call === 'last step').length === 1) {
+          lastStepStarted.resolve();
+          await cutOff.promise;
+        }
+        return askResult(run.chainId, { answer: 1 });
+      });
+    });
+    await within(lastStepStarted.promise, 10_000, 'the last step to start');
+    expect(await first.drain(50)).toBe(false);
+    cutOff.reject(new AbortedError('aborted by the shutdown'));
+    await expect.poll(async () => (await first.counts()).running).toBe(0);
+
+    const bus = new ChainEventBus();
+    const finished = chainFinished(bus, chainId);
+    startRunner({ bus });
+    expect((await finished).payload).toEqual({ type: 'chain_finished', status: 'succeeded', error: null });
+
+    expect(calls).toEqual(['refused step', 'typed step', 'policy step', 'last step', 'last step']);
+    const [before, after] = runs;
+    const nameAndMessage = (error: Error) => [error.name, error.message];
+    expect(after?.map(nameAndMessage)).toEqual(before?.map(nameAndMessage));
+    const [refusal, typed, policy] = after ?? [];
+    expect(RefusalError.isInstance(refusal)).toBe(true);
+    expect(refusal).toMatchObject({ code: 'refusal', logId: refusalLogId });
+    expect(typed).toBeInstanceOf(TypeError);
+    expect(policy).toBeInstanceOf(ReplayedStepError);
+    expect(policy?.name).toBe('PolicyError');
+    // What subscribers were told is unchanged: our LLM errors as they are, anything else as internal.
+    const events = (await listChainEventsAfter(harness.database.db, chainId, null)).map((row) => row.payload);
+    expect(events.filter((event) => event.type === 'step_failed')).toEqual([
+      expect.objectContaining({
+        name: 'refused step',
+        error: { class: 'RefusalError', message: 'the model refused: not this one' },
+        logId: refusalLogId,
+      }),
+      expect.objectContaining({
+        name: 'typed step',
+        error: expect.objectContaining({ class: 'InternalError' }),
+        logId: null,
+      }),
+      expect.objectContaining({
+        name: 'policy step',
+        error: expect.objectContaining({ class: 'InternalError' }),
+        logId: null,
+      }),
+    ]);
+  });
+
+  it('throws a failure stored before what steps threw was kept as subscribers were told it, rather than calling the step again', async () => {
+    const bus = new ChainEventBus();
+    startRunner({ bus });
+    const calls: string[] = [];
+    const caught: Error[] = [];
+    const chainId = await leftByADeadRun(
+      async (run) => {
+        caught.push(await caughtFrom(run, 'old step', new Error('not thrown: the journal has it'), calls));
+      },
+      [
+        { type: 'step_started', step: 1, name: 'old step' },
+        {
+          type: 'step_failed',
+          step: 1,
+          name: 'old step',
+          error: { class: 'RefusalError', message: 'the model refused: no' },
+          logId: null,
+        },
+      ],
+      [],
+    );
+    const finished = chainFinished(bus, chainId);
+    await queue(chainId);
+
+    expect((await finished).payload).toMatchObject({ type: 'chain_finished', status: 'succeeded' });
+    expect(calls).toEqual([]);
+    expect(caught.map((error) => [error.name, error.message])).toEqual([['RefusalError', 'the model refused: no']]);
   });
 });

@@ -2,27 +2,33 @@ import type { ChainEventPayload } from '@chainlog/shared';
 import type { Db } from '../db/client.js';
 import { listChainEventsAfter } from '../db/queries/chains.js';
 import { type JournalLogRow, listChainJournalRows } from '../db/queries/inference-log.js';
+import { ChainChangedError } from './chain-changed-error.js';
+import { type ThrownError, thrownErrorSchema } from './chain-errors.js';
 import { toChainEvent } from './chain-events.js';
 
 type StepFinished = Extract<ChainEventPayload, { type: 'step_finished' }>;
 
-/** The chain's code asked for other steps than the ones its stored run made: its journal cannot be replayed. */
-export class ChainChangedError extends Error {
-  override name = 'ChainChangedError';
-  constructor(step: number, recorded: string, asked: string) {
-    super(
-      `step ${step} was "${recorded}" when this chain ran before, and is now "${asked}": the chain's code changed, so it cannot resume`,
-    );
-  }
+/** A step as its last stored event left it: started, finished (with its result) or failed (with what it threw). */
+interface StoredStep {
+  name: string;
+  finished?: StepFinished;
+  failed?: ThrownError;
 }
 
-/** What a stored step gives a resumed run: its finished call, or the attempt number its call goes on from. */
-export type JournaledStep = { kind: 'finished'; finished: StepFinished } | { kind: 'run'; firstAttempt: number };
+/**
+ * What a stored step gives a resumed run: its finished call, what it threw when it failed, or the attempt number its
+ * call goes on from.
+ */
+export type JournaledStep =
+  | { kind: 'finished'; finished: StepFinished }
+  | { kind: 'failed'; thrown: ThrownError }
+  | { kind: 'run'; firstAttempt: number };
 
 /**
  * What a chain stored before this run of it, read once as it starts: the inference log and the chain's events are
  * its journal. A step that finished is replayed from its step_finished event (its output, log id, usage and cost)
- * instead of being called again. A step that started and did not finish is replayed from its last call's log row
+ * instead of being called again; one that failed (its failure caught by the chain's code, which went on) throws what
+ * it threw again (chain-errors.ts), kept beside its step_failed event. A step that started and did not finish is replayed from its last call's log row
  * when that call finished `ok` (the process died before it stored step_finished); otherwise it is called again,
  * numbered after its attempts that were cut off. A step's log rows are those the runner logged as its
  * (inference_log.chain_step), whatever the step and its task are named. In a chain logged before steps were recorded
@@ -31,7 +37,7 @@ export type JournaledStep = { kind: 'finished'; finished: StepFinished } | { kin
 export class ChainJournal {
   private constructor(
     readonly started: boolean,
-    private readonly steps: ReadonlyMap<number, { name: string; finished: StepFinished | undefined }>,
+    private readonly steps: ReadonlyMap<number, StoredStep>,
     /** The chain's log rows by the step they name; without any, the rows of a chain logged before steps were. */
     private readonly rowsByStep: ReadonlyMap<number, readonly JournalLogRow[]>,
     private readonly unclaimedUnnumbered: readonly JournalLogRow[],
@@ -42,13 +48,19 @@ export class ChainJournal {
       listChainEventsAfter(db, chainId, null),
       listChainJournalRows(db, chainId),
     ]);
-    const steps = new Map<number, { name: string; finished: StepFinished | undefined }>();
+    const steps = new Map<number, StoredStep>();
     let started = false;
     for (const event of events) {
       const { payload } = toChainEvent(event);
       if (payload.type === 'chain_started') started = true;
-      if (payload.type === 'step_started') steps.set(payload.step, { name: payload.name, finished: undefined });
+      if (payload.type === 'step_started') steps.set(payload.step, { name: payload.name });
       if (payload.type === 'step_finished') steps.set(payload.step, { name: payload.name, finished: payload });
+      if (payload.type === 'step_failed') {
+        const thrown = thrownErrorSchema.safeParse(event.thrown);
+        // Stored before what a step threw was kept: thrown again as what subscribers were told.
+        const failed = thrown.success ? thrown.data : { name: payload.error.class, message: payload.error.message };
+        steps.set(payload.step, { name: payload.name, failed });
+      }
     }
     const rowsByStep = new Map<number, JournalLogRow[]>();
     for (const row of rows) {
@@ -69,13 +81,14 @@ export class ChainJournal {
   }
 
   /**
-   * How step `step` named `name` goes on: replayed from what finished before, or run from an attempt number.
+   * How step `step` named `name` goes on: replayed from what finished or failed before, or run from an attempt number.
    * @throws ChainChangedError when the stored run's step of that number had another name.
    */
   step(step: number, name: string): JournaledStep {
     const recorded = this.steps.get(step);
     if (recorded && recorded.name !== name) throw new ChainChangedError(step, recorded.name, name);
     if (recorded?.finished) return { kind: 'finished', finished: recorded.finished };
+    if (recorded?.failed) return { kind: 'failed', thrown: recorded.failed };
     if (!recorded) return { kind: 'run', firstAttempt: 1 };
     const rows = this.rowsByStep.get(step) ?? this.unclaimedUnnumbered.filter((row) => row.name === name);
     // The step's result is its last call's: a step that made calls after one that answered had not finished.

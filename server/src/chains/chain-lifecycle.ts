@@ -3,6 +3,7 @@ import type { Db } from '../db/client.js';
 import { type DatabaseStatus, retryWhileUnreachable } from '../db/database-status.js';
 import { type ChainOwner, findChain, finishChain, lockRunningChainOf } from '../db/queries/chains.js';
 import { log } from '../log.js';
+import type { ThrownError } from './chain-errors.js';
 import { chainFinished, recordChainEvent, toChainEvent } from './chain-events.js';
 import type { ChainEventBus } from './event-bus.js';
 import type { ChainJobs } from './jobs/chain-jobs.js';
@@ -32,11 +33,12 @@ export interface ChainLifecycleOptions {
 export class ChainLifecycle {
   constructor(private readonly options: ChainLifecycleOptions) {}
 
-  /** Stores the event, then publishes it. */
-  record(chainId: string, payload: ChainEventPayload): Promise<unknown> {
+  /** Stores the event, then publishes it; `thrown` is kept beside a step_failed for the journal (chain-errors.ts). */
+  record(chainId: string, payload: ChainEventPayload, thrown?: ThrownError): Promise<unknown> {
+    const { db, bus } = this.options;
     // An event insert cut off just as it committed is stored twice when retried: a repeated event is harmless to
     // subscribers (they fold events by step), a chain failed by a short outage is not.
-    return this.whileReachable(() => recordChainEvent(this.options.db, this.options.bus, chainId, payload, this.owner));
+    return this.whileReachable(() => recordChainEvent(db, bus, chainId, payload, this.owner, thrown));
   }
 
   /**

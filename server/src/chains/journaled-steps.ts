@@ -6,7 +6,7 @@ import { LlmError } from '../llm/errors/index.js';
 import { log } from '../log.js';
 import type { AppLlm } from '../tasks/index.js';
 import type { ChainRun } from './chain-definition.js';
-import { toChainError } from './chain-errors.js';
+import { rethrowable, toChainError, toThrownError } from './chain-errors.js';
 import { ChainTakenOverError } from './chain-events.js';
 import type { ChainJournal } from './chain-journal.js';
 import type { ChainLifecycle } from './chain-lifecycle.js';
@@ -44,36 +44,41 @@ export function journaledRun(options: JournaledStepsOptions): ChainRun {
       if (!journal.hasFinished(number)) await lifecycle.record(chainId, journaled.finished);
       return replayed(chainId, journaled.finished, replayOutput);
     }
+    // It failed before and the chain's code went on: the same failure, rather than a second call.
+    if (journaled.kind === 'failed') throw rethrowable(journaled.thrown);
     await lifecycle.record(chainId, { type: 'step_started', step: number, name });
+    let result: AskResult<Output>;
     try {
       // Every ask() in the call is logged as this step's, so a resume finds its calls whatever they are named.
-      const result = await runInStep(chainId, number, () => call({ firstAttempt: journaled.firstAttempt }));
-      await lifecycle.record(chainId, {
-        type: 'step_finished',
-        step: number,
-        name,
-        output: result.output,
-        logId: result.logId,
-        provider: result.provider,
-        model: result.model,
-        latencyMs: result.latencyMs,
-        inputTokens: result.usage.inputTokens,
-        outputTokens: result.usage.outputTokens,
-        costUsd: result.costUsd,
-      });
-      return result;
+      result = await runInStep(chainId, number, () => call({ firstAttempt: journaled.firstAttempt }));
     } catch (error) {
       // A step stopped by a shutdown is resumed elsewhere, not failed; one taken over is already another's.
       if (options.stoppedByShutdown(error) || error instanceof ChainTakenOverError) throw error;
       const logId = LlmError.isInstance(error) ? (error.logId ?? null) : null;
+      const failed = { type: 'step_failed', step: number, name, error: toChainError(error), logId } as const;
       // The step's own error is what the chain fails with, even if recording it fails too.
       await lifecycle
-        .record(chainId, { type: 'step_failed', step: number, name, error: toChainError(error), logId })
+        .record(chainId, failed, toThrownError(error))
         .catch((recordError: unknown) =>
           stepsLog.error(`chain ${chainId}: could not record step ${number} failing`, recordError),
         );
       throw error;
     }
+    // Outside the try: a step whose end cannot be recorded did not fail, and is replayed from its log row on resume.
+    await lifecycle.record(chainId, {
+      type: 'step_finished',
+      step: number,
+      name,
+      output: result.output,
+      logId: result.logId,
+      provider: result.provider,
+      model: result.model,
+      latencyMs: result.latencyMs,
+      inputTokens: result.usage.inputTokens,
+      outputTokens: result.usage.outputTokens,
+      costUsd: result.costUsd,
+    });
+    return result;
   };
   // One implementation behind ask()'s typed overloads, as in ask.ts: the task validates input and output either way.
   const ask = ((task: string | { name: string }, input: unknown, options: AskOptions = {}) => {

@@ -119,17 +119,19 @@ export async function insertChainEvent(
 
 /**
  * Stores the event only while the chain is running and belongs to `owner`: a run taken for dead and handed to
- * another instance stores nothing more. Undefined when it was not stored.
+ * another instance stores nothing more. Undefined when it was not stored. `thrown` (jsonb text) goes in the column
+ * of that name.
  */
 export async function insertOwnedChainEvent(
   db: Db,
   chainId: string,
   payload: ChainEventPayload,
   owner: ChainOwner,
+  thrown: string | null = null,
 ): Promise<StoredChainEventRow | undefined> {
   return db
     .insertInto('chain_event')
-    .columns(['chain_id', 'type', 'payload', 'payload_version'])
+    .columns(['chain_id', 'type', 'payload', 'payload_version', 'thrown'])
     .expression(
       db
         .selectFrom('chain')
@@ -138,6 +140,7 @@ export async function insertOwnedChainEvent(
           sql<string>`${payload.type}`.as('type'),
           sql<string>`${toJsonb(payload)}::jsonb`.as('payload'),
           sql<number>`${CURRENT_PAYLOAD_VERSION}::smallint`.as('payload_version'),
+          sql<string | null>`${thrown}::jsonb`.as('thrown'),
         ])
         .where('chain.id', '=', chainId)
         .where('chain.status', '=', 'running')
