@@ -279,8 +279,8 @@ describe("a resumed chain's journal", () => {
     expect(policy).toBeInstanceOf(ReplayedStepError);
     expect(policy?.name).toBe('PolicyError');
     // What subscribers were told is unchanged: our LLM errors as they are, anything else as internal.
-    const events = (await listChainEventsAfter(harness.database.db, chainId, null)).map((row) => row.payload);
-    expect(events.filter((event) => event.type === 'step_failed')).toEqual([
+    const events = await listChainEventsAfter(harness.database.db, chainId, null);
+    expect(events.filter((row) => row.type === 'step_failed').map((row) => row.payload)).toEqual([
       expect.objectContaining({
         name: 'refused step',
         error: { class: 'RefusalError', message: 'the model refused: not this one' },
