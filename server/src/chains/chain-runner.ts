@@ -1,7 +1,6 @@
 import type { ChainError } from '@chainlog/shared';
 import type { Db } from '../db/client.js';
 import type { DatabaseStatus } from '../db/database-status.js';
-import { claimChains } from '../db/queries/chains.js';
 import { runInChain } from '../llm/chain-context.js';
 import { AbortedError } from '../llm/errors/index.js';
 import type { AppLlm } from '../tasks/index.js';
@@ -10,6 +9,7 @@ import { settleWithin } from '../settle-within.js';
 import type { ChainDefinition, RegisteredChain } from './chain-definition.js';
 import { toChainError } from './chain-errors.js';
 import { ChainTakenOverError } from './chain-events.js';
+import { ChainIntake, type QueueProblem } from './chain-intake.js';
 import { ChainJournal } from './chain-journal.js';
 import { ChainLifecycle } from './chain-lifecycle.js';
 import { type ChainRows, ShuttingDownError, storeSubmission } from './chain-submission.js';
@@ -61,6 +61,7 @@ export class ChainRunner {
   private readonly active = new Map<string, Promise<void>>();
   private readonly chains: ReadonlyMap<string, RegisteredChain>;
   private readonly lifecycle: ChainLifecycle;
+  private readonly intake: ChainIntake;
   private accepting = true;
   /** Set once draining ran out of time: chains still running are handed back to the queue instead of ending. */
   private handingBack = false;
@@ -71,6 +72,7 @@ export class ChainRunner {
   constructor(private readonly options: ChainRunnerOptions) {
     this.chains = new Map(options.chains.map((chain) => [chain.name, chain]));
     this.lifecycle = new ChainLifecycle(options);
+    this.intake = new ChainIntake({ ...options, pollMs: options.pollMs ?? DEFAULT_CHAIN_POLL_MS });
   }
 
   /** Starts taking queued chains: those left from before, and from now on every `pollMs`. */
@@ -100,8 +102,14 @@ export class ChainRunner {
     if (!this.chains.has(definition.name))
       throw new Error(`chain "${definition.name}" is not registered with the runner`);
     const chainId = await storeSubmission({ ...this.options, lifecycle: this.lifecycle }, definition, input, rows);
+    this.intake.lookNow();
     this.fill();
     return chainId;
+  }
+
+  /** Why this runner cannot read the queue now (it looks again after a growing wait), or undefined while it can. */
+  queueProblem(): QueueProblem | undefined {
+    return this.intake.queueProblem();
   }
 
   /** Chains this runner runs, and chains queued for any instance to take. */
@@ -140,21 +148,10 @@ export class ChainRunner {
   }
 
   private async takeQueued(): Promise<void> {
-    const { db, jobs, instanceId, databaseStatus } = this.options;
-    while (this.accepting && this.active.size < this.options.maxRunning) {
+    const { databaseStatus, maxRunning } = this.options;
+    while (this.accepting && this.active.size < maxRunning) {
       if (databaseStatus && !databaseStatus.isUp()) return;
-      let chainIds: string[];
-      try {
-        // Taken and claimed together: a process that dies in between leaves the jobs queued, not taken by nobody.
-        chainIds = await db.transaction().execute(async (transaction) => {
-          const taken = await jobs.fetch(transaction, this.options.maxRunning - this.active.size);
-          await claimChains(transaction, taken, instanceId);
-          return taken;
-        });
-      } catch (error) {
-        if (!databaseStatus?.reportFailure(error)) runnerLog.warn('could not take queued chains', error);
-        return;
-      }
+      const chainIds = await this.intake.take(maxRunning - this.active.size);
       if (chainIds.length === 0) return;
       for (const chainId of chainIds) {
         const running = this.run(chainId)
@@ -225,7 +222,9 @@ export class ChainRunner {
 
   /** Chains this runner took and no longer runs (a run that failed on the way): handed back to the queue. */
   private async handBackOrphans(): Promise<void> {
-    if (!this.accepting || (this.options.databaseStatus && !this.options.databaseStatus.isUp())) return;
+    const { databaseStatus } = this.options;
+    // The queue cannot be read: the intake says so once, and this look would fail too.
+    if (!this.accepting || (databaseStatus && !databaseStatus.isUp()) || this.intake.queueProblem()) return;
     try {
       const orphans = await this.options.jobs.orphans(this.options.instanceId, [...this.active.keys()]);
       // Taken between the query and now: it is running after all.

@@ -89,13 +89,29 @@ export class ChainJobs {
     await this.boss.send(CHAIN_QUEUE, { chainId }, { id: chainId, db: kyselyExecutor(transaction) });
   }
 
-  /** Takes up to `count` queued chains (oldest first), in the caller's transaction; their ids. */
-  /** Takes up to `count` queued chains (oldest first), in the caller's transaction; their ids. */
+  /**
+   * Takes up to `count` queued chains (oldest first), in the caller's transaction; their ids.
+   * @throws what the query failed with. pg-boss 10's own fetch catches every failure and returns no jobs (it takes
+   *   them for the unique-key conflicts of its singleton queues, which ours is not), so an unreadable queue would
+   *   look empty: the failure is caught on its way through our executor and thrown again here.
+   */
   async fetch(transaction: Db, count: number): Promise<string[]> {
+    const executor = kyselyExecutor(transaction);
+    let failure: { error: unknown } | undefined;
     const jobs = await this.boss.fetch<{ chainId: string }>(CHAIN_QUEUE, {
       batchSize: count,
-      db: kyselyExecutor(transaction),
+      db: {
+        async executeSql(text, values) {
+          try {
+            return await executor.executeSql(text, values);
+          } catch (error) {
+            failure = { error };
+            throw error;
+          }
+        },
+      },
     });
+    if (failure) throw failure.error;
     return jobs.map((job) => job.id);
   }
 
