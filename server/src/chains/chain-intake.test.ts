@@ -1,7 +1,9 @@
 import { sql } from 'kysely';
+import { v7 as uuidv7 } from 'uuid';
 import { describe, expect, it } from 'vitest';
 import { captureLogs } from '../../test/captured-logs.js';
 import { askResult, chainFinished, useChainRunnerHarness } from '../../test/chain-runner-harness.js';
+import { findChain, listChainEventsAfter } from '../db/queries/chains.js';
 import { fetchRetryDelayMs } from './chain-intake.js';
 import { ChainEventBus } from './event-bus.js';
 
@@ -44,5 +46,35 @@ describe('taking chains from the queue', () => {
     expect([1, 2, 3, 4, 5, 6, 7].map((failures) => fetchRetryDelayMs(1_000, failures))).toEqual([
       1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000,
     ]);
+  });
+
+  it('leaves a chain of a kind it does not run in the queue, spending none of its retries, for an instance that runs it', async () => {
+    const { db } = harness.database;
+    const captured = captureLogs();
+    try {
+      const chainId = await storedChain(async (run) => {
+        await run.step('only step', async () => askResult(run.chainId, { answer: 1 }));
+      });
+      // An instance of the version before this kind existed, and one of the version that brought it.
+      const older = uuidv7();
+      const newer = uuidv7();
+      startRunner({ chains: [], instanceId: older, unknownChainRetryMs: 50 });
+      await queue(chainId);
+      const timesLeft = () => captured.logs.filter((entry) => entry.message.startsWith(`chain ${chainId} of kind`));
+      await expect.poll(() => timesLeft().length, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+      expect(await findChain(db, chainId)).toMatchObject({ status: 'running', instance_id: null });
+      expect(await listChainEventsAfter(db, chainId, null)).toEqual([]);
+
+      const bus = new ChainEventBus();
+      const finished = chainFinished(bus, chainId);
+      startRunner({ bus, instanceId: newer });
+      expect((await finished).payload).toEqual({ type: 'chain_finished', status: 'succeeded', error: null });
+      expect(await findChain(db, chainId)).toMatchObject({ instance_id: newer });
+      const job = await sql<{ retry_count: number; state: string }>`
+        select retry_count, state from ${sql.id(harness.jobs.schema, 'job')} where id = ${chainId}`.execute(db);
+      expect(job.rows).toEqual([{ retry_count: 0, state: 'completed' }]);
+    } finally {
+      captured.stop();
+    }
   });
 });

@@ -1,6 +1,6 @@
 import type { Db } from '../db/client.js';
 import type { DatabaseStatus } from '../db/database-status.js';
-import { claimChains } from '../db/queries/chains.js';
+import { claimChains, listChainKinds } from '../db/queries/chains.js';
 import { errorMessage } from '../error-message.js';
 import { log } from '../log.js';
 import type { ChainJobs } from './jobs/chain-jobs.js';
@@ -8,6 +8,10 @@ import type { ChainJobs } from './jobs/chain-jobs.js';
 const intakeLog = log.withTag('chains');
 /** The longest wait between two looks at a queue that cannot be read, in polls. */
 const MAX_FETCH_BACKOFF_POLLS = 30;
+/** How long a chain of a kind this server does not know is left for one that does, by default, before it fails. */
+export const DEFAULT_UNKNOWN_CHAIN_GRACE_MS = 15 * 60_000;
+/** How long such a chain waits in the queue, by default, before any server takes it again. */
+export const DEFAULT_UNKNOWN_CHAIN_RETRY_MS = 5_000;
 
 export interface ChainIntakeOptions {
   db: Db;
@@ -17,6 +21,12 @@ export interface ChainIntakeOptions {
   pollMs: number;
   /** Told of a failure first: when it means the database is away, it logs and probes it, and the intake stays quiet. */
   databaseStatus?: DatabaseStatus | undefined;
+  /** Whether this server runs chains of this kind (name). */
+  knows(kind: string): boolean;
+  /** How long after its submission a chain of a kind unknown here is still left for another server. */
+  unknownChainGraceMs: number;
+  /** How long such a chain waits in the queue before any server takes it again. */
+  unknownChainRetryMs: number;
 }
 
 /** The queue could not be read: since when, why (the last failure's message), and how many looks failed in a row. */
@@ -31,9 +41,16 @@ export interface QueueProblem {
  * transaction. A look that fails (pg-boss's own fetch would return no jobs instead: see ChainJobs.fetch) is logged
  * once, when the queue stops answering, and once when it answers again; meanwhile the queue is looked at after a
  * growing wait (fetchRetryDelayMs).
+ *
+ * A chain of a kind this server does not know (a rolling deploy that brings a new kind reaches some servers first) is
+ * not claimed: its job goes back to the queue in the same transaction, without spending a retry, for any server to
+ * take after `unknownChainRetryMs`. Once `unknownChainGraceMs` have passed since its submission it is claimed, and the
+ * runner fails it with UnknownChain.
  */
 export class ChainIntake {
   private problem: (QueueProblem & { retryAt: number }) | undefined;
+  /** The unknown kinds this server said it leaves to others: said once each. */
+  private readonly leftKinds = new Set<string>();
 
   constructor(private readonly options: ChainIntakeOptions) {}
 
@@ -45,9 +62,14 @@ export class ChainIntake {
     try {
       // Taken and claimed together: a process that dies in between leaves the jobs queued, not taken by nobody.
       chainIds = await db.transaction().execute(async (transaction) => {
-        const taken = await jobs.fetch(transaction, count);
-        await claimChains(transaction, taken, instanceId);
-        return taken;
+        for (;;) {
+          const fetched = await jobs.fetch(transaction, count);
+          const taken = await this.leaveUnknownKinds(transaction, fetched);
+          // Every job taken was of a kind unknown here and went back: the ones after them may be ours.
+          if (taken.length === 0 && fetched.length > 0) continue;
+          await claimChains(transaction, taken, instanceId);
+          return taken;
+        }
       });
     } catch (error) {
       if (!databaseStatus?.reportFailure(error)) this.failed(error);
@@ -71,6 +93,29 @@ export class ChainIntake {
   /** Looks at the queue at the next chance rather than after the wait (a submission just reached it). */
   lookNow(): void {
     if (this.problem) this.problem.retryAt = 0;
+  }
+
+  /** Puts the jobs of chains of kinds unknown here, still within their grace, back in the queue; the rest. */
+  private async leaveUnknownKinds(transaction: Db, chainIds: string[]): Promise<string[]> {
+    const { jobs, knows, unknownChainGraceMs, unknownChainRetryMs } = this.options;
+    const kinds = await listChainKinds(transaction, chainIds, unknownChainGraceMs);
+    const left = kinds.filter((chain) => !knows(chain.name) && !chain.overdue);
+    if (left.length === 0) return chainIds;
+    await jobs.defer(
+      transaction,
+      left.map((chain) => chain.id),
+      unknownChainRetryMs,
+    );
+    for (const chain of left) {
+      intakeLog.debug(`chain ${chain.id} of kind "${chain.name}" left in the queue for a server that runs that kind`);
+      if (this.leftKinds.has(chain.name)) continue;
+      this.leftKinds.add(chain.name);
+      intakeLog.info(
+        `chains of kind "${chain.name}", which this server does not run, are left in the queue for a server that does (for ${unknownChainGraceMs} ms after their submission)`,
+      );
+    }
+    const leftIds = new Set(left.map((chain) => chain.id));
+    return chainIds.filter((chainId) => !leftIds.has(chainId));
   }
 
   private failed(error: unknown): void {

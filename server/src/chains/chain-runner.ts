@@ -1,22 +1,24 @@
 import type { ChainError } from '@chainlog/shared';
-import type { Db } from '../db/client.js';
-import type { DatabaseStatus } from '../db/database-status.js';
 import { runInChain } from '../llm/chain-context.js';
 import { AbortedError } from '../llm/errors/index.js';
-import type { AppLlm } from '../tasks/index.js';
 import { log } from '../log.js';
 import { settleWithin } from '../settle-within.js';
 import type { ChainDefinition, RegisteredChain } from './chain-definition.js';
 import { toChainError } from './chain-errors.js';
 import { ChainTakenOverError } from './chain-events.js';
-import { ChainIntake, type QueueProblem } from './chain-intake.js';
+import {
+  ChainIntake,
+  DEFAULT_UNKNOWN_CHAIN_GRACE_MS,
+  DEFAULT_UNKNOWN_CHAIN_RETRY_MS,
+  type QueueProblem,
+} from './chain-intake.js';
 import { ChainJournal } from './chain-journal.js';
 import { ChainLifecycle } from './chain-lifecycle.js';
 import { type ChainRows, ShuttingDownError, storeSubmission } from './chain-submission.js';
-import type { ChainEventBus } from './event-bus.js';
-import type { ChainJobs } from './jobs/chain-jobs.js';
 import { journaledRun } from './journaled-steps.js';
+import type { ChainRunnerOptions } from './chain-runner-options.js';
 
+export type { ChainRunnerOptions } from './chain-runner-options.js';
 export { type ChainRows, ShuttingDownError } from './chain-submission.js';
 
 const runnerLog = log.withTag('chains');
@@ -24,32 +26,6 @@ const runnerLog = log.withTag('chains');
 export const DEFAULT_CHAIN_POLL_MS = 1_000;
 /** Every this many polls, the runner looks for chains it took and no longer runs (a run that failed), and hands them back. */
 const ORPHAN_CHECK_EVERY = 10;
-
-export interface ChainRunnerOptions {
-  db: Db;
-  bus: ChainEventBus;
-  jobs: ChainJobs;
-  llm: AppLlm;
-  /** Every kind of chain this runner can run (and resume): `registered(definition)` of each. */
-  chains: readonly RegisteredChain[];
-  /** This process's instance id: chains it runs carry it, so another instance resumes them if it dies. */
-  instanceId: string | null;
-  /** Chains running at once in this process; the rest wait in the queue, for this instance or another. */
-  maxRunning: number;
-  /**
-   * Chains waiting in the queue beyond those this runner has room to start, at most; past that, `submit` throws
-   * ChainQueueFullError.
-   */
-  maxWaiting: number;
-  /** How often an idle runner looks for queued chains (default 1 s); chains submitted here start at once. */
-  pollMs?: number | undefined;
-  /**
-   * With these, a chain whose event or end cannot be recorded because the database is unreachable waits for it
-   * (up to `outageWaitMs`) and goes on, instead of failing.
-   */
-  databaseStatus?: DatabaseStatus | undefined;
-  outageWaitMs?: number | undefined;
-}
 
 /**
  * Runs chains as jobs of a PostgreSQL queue (pg-boss): `submit` stores a chain and its job in one transaction, and
@@ -72,7 +48,13 @@ export class ChainRunner {
   constructor(private readonly options: ChainRunnerOptions) {
     this.chains = new Map(options.chains.map((chain) => [chain.name, chain]));
     this.lifecycle = new ChainLifecycle(options);
-    this.intake = new ChainIntake({ ...options, pollMs: options.pollMs ?? DEFAULT_CHAIN_POLL_MS });
+    this.intake = new ChainIntake({
+      ...options,
+      pollMs: options.pollMs ?? DEFAULT_CHAIN_POLL_MS,
+      knows: (kind) => this.chains.has(kind),
+      unknownChainGraceMs: options.unknownChainGraceMs ?? DEFAULT_UNKNOWN_CHAIN_GRACE_MS,
+      unknownChainRetryMs: options.unknownChainRetryMs ?? DEFAULT_UNKNOWN_CHAIN_RETRY_MS,
+    });
   }
 
   /** Starts taking queued chains: those left from before, and from now on every `pollMs`. */
@@ -180,10 +162,11 @@ export class ChainRunner {
       return;
     }
     const kind = this.chains.get(chain.name);
+    // Taken only once no instance that runs its kind took it within the grace (ChainIntake).
     if (!kind) {
       await lifecycle.end(chainId, 'failed', {
         class: 'UnknownChain',
-        message: `no chain named "${chain.name}" is registered on this server`,
+        message: `no instance that runs chains of kind "${chain.name}" took this one in time (this one does not run them)`,
       });
       return;
     }

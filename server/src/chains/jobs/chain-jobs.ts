@@ -1,7 +1,12 @@
 import { CompiledQuery } from 'kysely';
 import PgBoss from 'pg-boss';
 import type { DatabaseHandle, Db } from '../../db/client.js';
-import { countChainBacklog, listOrphanedChainJobs, removeQueuedChainJob } from '../../db/queries/chain-jobs.js';
+import {
+  countChainBacklog,
+  deferChainJobs,
+  listOrphanedChainJobs,
+  removeQueuedChainJob,
+} from '../../db/queries/chain-jobs.js';
 import { splitSqlScript } from '../../db/sql-script.js';
 import { log } from '../../log.js';
 import { CHAIN_QUEUE, jobsSchemaFor } from '../../db/jobs-schema.js';
@@ -130,6 +135,14 @@ export class ChainJobs {
     const options = transaction ? { db: kyselyExecutor(transaction) } : {};
     for (const chainId of chainIds)
       await this.boss.fail(CHAIN_QUEUE, chainId, { reason: 'handed back to be resumed' }, options);
+  }
+
+  /**
+   * Puts jobs this instance just took back in the queue, in the caller's transaction, to be taken (by any instance)
+   * after `delayMs`, without counting a retry: for chains of a kind this instance cannot run.
+   */
+  defer(transaction: Db, chainIds: readonly string[], delayMs: number): Promise<void> {
+    return deferChainJobs(transaction, this.schema, chainIds, delayMs);
   }
 
   /** Removes the chain's job if no instance took it yet, in the caller's transaction (a submission withdrawn); whether it did. */

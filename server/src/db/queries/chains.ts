@@ -46,6 +46,23 @@ export async function lockRunningChainOf(transaction: Db, chainId: string, owner
   return row !== undefined;
 }
 
+/**
+ * The kind (name) of each of the chains, and whether it was created more than `graceMs` ago (by the database's
+ * clock); a chain with no row is left out.
+ */
+export async function listChainKinds(
+  db: Db,
+  chainIds: readonly string[],
+  graceMs: number,
+): Promise<{ id: string; name: string; overdue: boolean }[]> {
+  if (chainIds.length === 0) return [];
+  return db
+    .selectFrom('chain')
+    .select(['id', 'name', sql<boolean>`created_at < now() - ${graceMs} * interval '1 millisecond'`.as('overdue')])
+    .where('id', 'in', chainIds)
+    .execute();
+}
+
 /** Records which instance runs the chains it took from the queue (in the transaction that took them). */
 export async function claimChains(db: Db, chainIds: readonly string[], instanceId: string | null): Promise<void> {
   if (chainIds.length === 0) return;
