@@ -55,7 +55,7 @@ export function journaledRun(options: JournaledStepsOptions): ChainRun {
       // A step stopped by a shutdown is resumed elsewhere, not failed; one taken over is already another's.
       if (options.stoppedByShutdown(error) || error instanceof ChainTakenOverError) throw error;
       const logId = LlmError.isInstance(error) ? (error.logId ?? null) : null;
-      const failed = { type: 'step_failed', step: number, name, error: toChainError(error), logId } as const;
+      const failed: ChainEventPayload = { type: 'step_failed', step: number, name, error: toChainError(error), logId };
       // The step's own error is what the chain fails with, even if recording it fails too.
       await lifecycle
         .record(chainId, failed, toThrownError(error))
