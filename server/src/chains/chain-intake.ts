@@ -12,6 +12,8 @@ const MAX_FETCH_BACKOFF_POLLS = 30;
 export const DEFAULT_UNKNOWN_CHAIN_GRACE_MS = 15 * 60_000;
 /** How long such a chain waits in the queue, by default, before any server takes it again. */
 export const DEFAULT_UNKNOWN_CHAIN_RETRY_MS = 5_000;
+/** How many batches of jobs a look takes when each was of kinds unknown here, before it waits for the next poll. */
+const MAX_ROUNDS_PAST_UNKNOWN_KINDS = 10;
 
 export interface ChainIntakeOptions {
   db: Db;
@@ -62,14 +64,16 @@ export class ChainIntake {
     try {
       // Taken and claimed together: a process that dies in between leaves the jobs queued, not taken by nobody.
       chainIds = await db.transaction().execute(async (transaction) => {
-        for (;;) {
+        let taken: string[] = [];
+        // Every job taken was of a kind unknown here and went back: the ones after them may be ours. A few rounds
+        // at most, so that a backlog of another version's chains does not hold one transaction.
+        for (let round = 0; round < MAX_ROUNDS_PAST_UNKNOWN_KINDS && taken.length === 0; round++) {
           const fetched = await jobs.fetch(transaction, count);
-          const taken = await this.leaveUnknownKinds(transaction, fetched);
-          // Every job taken was of a kind unknown here and went back: the ones after them may be ours.
-          if (taken.length === 0 && fetched.length > 0) continue;
-          await claimChains(transaction, taken, instanceId);
-          return taken;
+          taken = await this.leaveUnknownKinds(transaction, fetched);
+          if (fetched.length === 0) break;
         }
+        await claimChains(transaction, taken, instanceId);
+        return taken;
       });
     } catch (error) {
       if (!databaseStatus?.reportFailure(error)) this.failed(error);
