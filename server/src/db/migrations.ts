@@ -8,6 +8,9 @@ import * as chainEventNotify from './migrations/2026-12-03T1100-chain-event-noti
 import * as chainJobs from './migrations/2026-12-03T1200-chain-jobs.js';
 import * as chainEventPayloadVersion from './migrations/2026-12-03T1300-chain-event-payload-version.js';
 import * as logSearch from './migrations/2026-12-03T1400-log-search.js';
+import * as instanceLife from './migrations/2026-12-03T1900-instance-life.js';
+import * as inferenceLogChainStep from './migrations/2026-12-03T2000-inference-log-chain-step.js';
+import * as chainEventThrown from './migrations/2026-12-03T2100-chain-event-thrown.js';
 
 /**
  * Every migration, by the name kysely-ctl gives its file. Listed statically so the server and the tests load
@@ -24,4 +27,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-12-03T1200-chain-jobs': chainJobs,
   '2026-12-03T1300-chain-event-payload-version': chainEventPayloadVersion,
   '2026-12-03T1400-log-search': logSearch,
+  '2026-12-03T1900-instance-life': instanceLife,
+  '2026-12-03T2000-inference-log-chain-step': inferenceLogChainStep,
+  '2026-12-03T2100-chain-event-thrown': chainEventThrown,
 };
