@@ -214,6 +214,7 @@ export async function readChainEvents(
       'e.type',
       'e.payload',
       'e.payload_version',
+      'e.thrown',
       'e.created_at',
     ])
     .where('c.id', '=', chainId)
@@ -226,7 +227,7 @@ export async function readChainEvents(
     const { id, chain_id, type, payload_version, created_at } = row;
     // The chain's one row without an event, when it has none in the window.
     if (id === null || chain_id === null || type === null || payload_version === null || created_at === null) continue;
-    events.push({ id, chain_id, type, payload: row.payload, payload_version, created_at });
+    events.push({ id, chain_id, type, payload: row.payload, payload_version, thrown: row.thrown, created_at });
   }
   return { status: first.status, events, lastAtOrBefore: first.last_at_or_before };
 }
