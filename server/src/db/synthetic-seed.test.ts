@@ -23,14 +23,39 @@ function cookbookRecipes(): [string, string][] {
 describe('npm run db:seed: synthetic chains written set-based', () => {
   let database: DatabaseHandle;
   let counts: SyntheticSeedCounts;
+  let catalogBefore: unknown[];
   const query = async <Row>(text: string, parameters: unknown[] = []) =>
     (await database.db.executeQuery<Row>(CompiledQuery.raw(text, parameters))).rows;
 
   beforeAll(async () => {
     database = await openTestDatabase();
+    catalogBefore = await catalog();
     counts = await seedSyntheticData(database.db, { logs: LOGS, now: NOW });
   });
   afterAll(() => database?.close());
+
+  /** The indexes, constraints and triggers of the schema, with their definitions and whether they are enabled. */
+  const catalog = () =>
+    query(`
+      select 'index' as kind, indexname as name, indexdef as definition from pg_indexes where schemaname = current_schema()
+      union all
+      select 'constraint', conname, pg_get_constraintdef(oid) from pg_constraint where connamespace = current_schema()::regnamespace
+      union all
+      select 'trigger', tgname, tgenabled::text from pg_trigger
+      where not tgisinternal and tgrelid in (select oid from pg_class where relnamespace = current_schema()::regnamespace)
+      order by 1, 2, 3`);
+
+  it('puts back every index, foreign key and trigger it took away for the bulk load', async () => {
+    const after = await catalog();
+    expect(after).toEqual(catalogBefore);
+    expect(catalogBefore).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'index', name: 'inference_log_document_idx' }),
+        expect.objectContaining({ kind: 'constraint', name: 'chain_event_chain_id_fkey' }),
+        expect.objectContaining({ kind: 'trigger', name: 'chain_event_notify', definition: 'O' }),
+      ]),
+    );
+  });
 
   it('writes exactly the log rows asked for, and says what else it wrote', async () => {
     const [tables] = await query<Record<string, number>>(`
