@@ -1,6 +1,7 @@
 import { type RawBuilder, sql } from 'kysely';
 import { type Step, untimed, withBulkLoadIfSmall } from './bulk-load.js';
 import type { Db } from './client.js';
+import { lockTaskStats, rollUpTaskStatsIn } from './queries/task-stats-rollup.js';
 
 /** What `seedSyntheticData` wrote. */
 export interface SyntheticSeedCounts {
@@ -64,6 +65,10 @@ export async function seedSyntheticData(db: Db, options: SyntheticSeedOptions): 
     await sql`set local maintenance_work_mem = '1GB'`.execute(transaction);
     // Row estimates of generate_series make these statements look huge: compiling them took seconds, more than it saved.
     await sql`set local jit = off`.execute(transaction);
+    // The seed marks the task_stats days it writes into itself, once each (see rollUpSeededDays), instead of a
+    // trigger call per row.
+    await sql`set local chainlog.task_stats_stale = 'off'`.execute(transaction);
+    await lockTaskStats(transaction);
     await step('plan chains', () => createChainPlan(transaction, chains, now));
     await step('plan attempts', () => createAttemptPlan(transaction, logs));
     const written = await withBulkLoadIfSmall(transaction, SEEDED_TABLES, logs, step, () =>
@@ -71,6 +76,7 @@ export async function seedSyntheticData(db: Db, options: SyntheticSeedOptions): 
     );
     if (written.logs < logs)
       throw new Error(`the seed planned ${written.logs} log rows, fewer than the ${logs} asked for`);
+    await step('roll up task_stats', () => rollUpSeededDays(transaction));
     return written;
   });
 }
@@ -388,4 +394,17 @@ async function writeDemoRows(db: Db, step: Step): Promise<number> {
   }
   await sql`select setval(pg_get_serial_sequence('chain_event', 'id'), (select max(id) from chain_event))`.execute(db);
   return events;
+}
+
+/**
+ * Marks the closed task_stats days the seed wrote into as stale, then rolls task_stats up: its 60 days are closed
+ * at once, so task_stats reads them from the daily tables from the start.
+ */
+async function rollUpSeededDays(db: Db): Promise<void> {
+  await sql`
+    insert into task_stats_stale_day (day)
+    select distinct date_trunc('day', created_at at time zone 'UTC') at time zone 'UTC' from seed_attempt
+    where created_at < (select closed_before from task_stats_rollup)
+    on conflict do nothing`.execute(db);
+  await rollUpTaskStatsIn(db);
 }
