@@ -27,6 +27,7 @@ describe('startTaskStatsRollUps', () => {
       provider: 'openai',
       model: 'gpt-4.1-mini',
       status: 'ok' as const,
+      attempt: 1,
       request: '{}',
       latency_ms: 420,
     };
