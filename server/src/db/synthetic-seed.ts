@@ -68,7 +68,6 @@ export async function seedSyntheticData(db: Db, options: SyntheticSeedOptions): 
     // The seed marks the task_stats days it writes into itself, once each (see rollUpSeededDays), instead of a
     // trigger call per row.
     await sql`set local chainlog.task_stats_stale = 'off'`.execute(transaction);
-    await lockTaskStats(transaction);
     await step('plan chains', () => createChainPlan(transaction, chains, now));
     await step('plan attempts', () => createAttemptPlan(transaction, logs));
     const written = await withBulkLoadIfSmall(transaction, SEEDED_TABLES, logs, step, () =>
@@ -401,6 +400,9 @@ async function writeDemoRows(db: Db, step: Step): Promise<number> {
  * at once, so task_stats reads them from the daily tables from the start.
  */
 async function rollUpSeededDays(db: Db): Promise<void> {
+  // Taken only now: a roll-up that ran meanwhile could not see the seed's rows, and has committed when this returns,
+  // so the days it closed are read below (a statement later) and marked.
+  await lockTaskStats(db);
   await sql`
     insert into task_stats_stale_day (day)
     select distinct date_trunc('day', created_at at time zone 'UTC') at time zone 'UTC' from seed_attempt
