@@ -36,6 +36,8 @@ export async function createAppDependencies(options: {
   startedAt?: Date;
   /** How often an idle chain runner looks for queued chains. */
   chainPollMs?: number | undefined;
+  /** How long a chain of a kind this server does not run is left for one that does (CHAINLOG_UNKNOWN_CHAIN_GRACE_MS). */
+  unknownChainGraceMs?: number | undefined;
 }): Promise<AppDependencies> {
   const { database, llm, instance } = options;
   // PostgreSQL: events stored by any process reach this one's subscribers through the feed (LISTEN/NOTIFY).
@@ -62,6 +64,7 @@ export async function createAppDependencies(options: {
     maxRunning: options.maxRunningChains,
     maxWaiting: options.maxWaitingChains ?? DEFAULT_LIMITS.maxWaitingChains,
     pollMs: options.chainPollMs,
+    unknownChainGraceMs: options.unknownChainGraceMs,
     databaseStatus: database.status,
     outageWaitMs: database.outageWaitMs,
   });

@@ -33,6 +33,11 @@ const envSchema = z
     CHAINLOG_LLM_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
     CHAINLOG_VALIDATION_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
     CHAINLOG_MAX_RUNNING_CHAINS: z.coerce.number().int().min(1).max(256).default(4),
+    CHAINLOG_UNKNOWN_CHAIN_GRACE_MS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(15 * 60_000),
     CHAINLOG_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
     CHAINLOG_CLIENT_DIR: optionalText,
     CHAINLOG_MAX_BODY_BYTES: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.maxBodyBytes),

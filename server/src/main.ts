@@ -30,6 +30,7 @@ async function main(): Promise<void> {
     instance: app.instance,
     jobs: app.jobs,
     maxRunningChains: env.CHAINLOG_MAX_RUNNING_CHAINS,
+    unknownChainGraceMs: env.CHAINLOG_UNKNOWN_CHAIN_GRACE_MS,
     maxWaitingChains: limits.maxWaitingChains,
     maxSubmissionsPerMinute: limits.maxSubmissionsPerMinute,
   });

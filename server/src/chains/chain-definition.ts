@@ -13,8 +13,14 @@ export interface ChainRun {
   ask: AppLlm['ask'];
   /**
    * Runs one named step around an `ask()` of your own (another Llm, options of your own), recording step_started,
-   * then step_finished or step_failed. On resume a finished step returns its stored result, its output as stored
-   * (JSON). `firstAttempt` numbers the call's attempts after those of a run that was cut off: pass it to `ask()`.
+   * then step_finished or step_failed. Every `ask()` the call makes in this chain is logged as the step's
+   * (inference_log.chain_step), whatever the step and the task are named. On resume a finished step returns its
+   * stored result, its output as stored (JSON); a step whose process died after its last call answered `ok` and
+   * before the step's end was stored returns that call's result from its log row, so return the result of your last
+   * `ask()` as it is and reshape it after the step. A step that failed throws the same error again on resume instead
+   * of being called (code that catches it and goes on takes the same path): our LLM errors pass the same `isInstance`
+   * guards, JavaScript's own errors are of the same class, any other is a ReplayedStepError of the same name and
+   * message. `firstAttempt` numbers the call's attempts after those of a run that was cut off: pass it to `ask()`.
    */
   step<Output>(
     name: string,

@@ -1,6 +1,7 @@
 import type { ChainError, ChainEvent, ChainEventPayload } from '@chainlog/shared';
 import { readStoredPayload } from '../db/chain-event-payloads.js';
 import type { Db } from '../db/client.js';
+import { toJsonb } from '../db/jsonb.js';
 import { type ChainOwner, insertChainEvent, insertOwnedChainEvent } from '../db/queries/chains.js';
 import type { ChainEventRow } from '../db/tables/chain.js';
 import type { ChainEventBus } from './event-bus.js';
@@ -17,7 +18,7 @@ export class ChainTakenOverError extends Error {
 
 /**
  * Stores the event, then tells live subscribers: an event a subscriber sees can always be replayed. With `owner`,
- * only while the chain still belongs to it.
+ * only while the chain still belongs to it, and with `thrown` beside it (what a failed step threw, for the journal).
  * @throws ChainTakenOverError when the chain no longer belongs to `owner`.
  */
 export async function recordChainEvent(
@@ -26,9 +27,10 @@ export async function recordChainEvent(
   chainId: string,
   payload: ChainEventPayload,
   owner?: ChainOwner,
+  thrown?: unknown,
 ): Promise<ChainEvent> {
   const row = owner
-    ? await insertOwnedChainEvent(db, chainId, payload, owner)
+    ? await insertOwnedChainEvent(db, chainId, payload, owner, thrown === undefined ? null : toJsonb(thrown))
     : await insertChainEvent(db, chainId, payload);
   if (!row) throw new ChainTakenOverError(chainId);
   const event = toChainEvent(row);

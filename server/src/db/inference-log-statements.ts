@@ -3,6 +3,7 @@ import type { NewInferenceLog } from './tables/inference-log.js';
 const COLUMNS = [
   'id',
   'chain_id',
+  'chain_step',
   'name',
   'provider',
   'model',
@@ -26,6 +27,7 @@ const UPDATED_COLUMNS = COLUMNS.filter((column) => column !== 'id' && column !==
 const PENDING_COLUMNS = [
   'id',
   'chain_id',
+  'chain_step',
   'name',
   'provider',
   'model',
@@ -35,7 +37,7 @@ const PENDING_COLUMNS = [
   'instance_id',
   'created_at',
 ] as const satisfies readonly (keyof NewInferenceLog)[];
-/** 19 parameters a row; PostgreSQL allows 65 535 a statement. */
+/** 20 parameters a row; PostgreSQL allows 65 535 a statement. */
 export const MAX_BATCH_ROWS = 1_000;
 // Statements for small batches are kept (and prepared by name on pg); rarer large ones are built when needed.
 const CACHED_STATEMENT_ROWS = 64;

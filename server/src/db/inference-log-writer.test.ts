@@ -25,6 +25,7 @@ function pendingRow(chainId: string): NewInferenceLog {
   return {
     id,
     chain_id: chainId,
+    chain_step: 3,
     name: 'writer test',
     provider: 'openai',
     model: 'gpt-4.1-mini',
@@ -56,6 +57,7 @@ function asStored(finished: NewInferenceLog): InferenceLog {
   return {
     id: finished.id,
     chain_id: finished.chain_id,
+    chain_step: finished.chain_step ?? null,
     name: finished.name,
     provider: finished.provider,
     model: finished.model,

@@ -39,10 +39,12 @@ describe('migrations', () => {
       'created_at',
       'finished_at',
       'instance_id',
+      'chain_step',
     ]);
     const types = Object.fromEntries(columns.rows.map((column) => [column.column_name, column.data_type]));
     expect(types).toMatchObject({
       chain_id: 'uuid',
+      chain_step: 'integer',
       request: 'jsonb',
       cost_usd: 'numeric',
       created_at: 'timestamp with time zone',

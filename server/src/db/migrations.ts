@@ -9,7 +9,9 @@ import * as chainJobs from './migrations/2026-12-03T1200-chain-jobs.js';
 import * as chainEventPayloadVersion from './migrations/2026-12-03T1300-chain-event-payload-version.js';
 import * as logSearch from './migrations/2026-12-03T1400-log-search.js';
 import * as instanceLife from './migrations/2026-12-03T1900-instance-life.js';
-import * as taskStatsRollup from './migrations/2026-12-03T2000-task-stats-rollup.js';
+import * as inferenceLogChainStep from './migrations/2026-12-03T2000-inference-log-chain-step.js';
+import * as chainEventThrown from './migrations/2026-12-03T2100-chain-event-thrown.js';
+import * as taskStatsRollup from './migrations/2026-12-03T2200-task-stats-rollup.js';
 
 /**
  * Every migration, by the name kysely-ctl gives its file. Listed statically so the server and the tests load
@@ -27,5 +29,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-12-03T1300-chain-event-payload-version': chainEventPayloadVersion,
   '2026-12-03T1400-log-search': logSearch,
   '2026-12-03T1900-instance-life': instanceLife,
-  '2026-12-03T2000-task-stats-rollup': taskStatsRollup,
+  '2026-12-03T2000-inference-log-chain-step': inferenceLogChainStep,
+  '2026-12-03T2100-chain-event-thrown': chainEventThrown,
+  '2026-12-03T2200-task-stats-rollup': taskStatsRollup,
 };

@@ -202,6 +202,7 @@ describe('GET /export/logs and /export/chains, on the real server with a token',
     expect(Object.keys(array[0] ?? {}).sort()).toEqual([
       'attempt',
       'chain_id',
+      'chain_step',
       'cost_usd',
       'created_at',
       'error',

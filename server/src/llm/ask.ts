@@ -5,7 +5,7 @@ import { toJsonb } from '../db/jsonb.js';
 import type { NewInferenceLog } from '../db/tables/inference-log.js';
 import { log, logsAt } from '../log.js';
 import { settleWithin } from '../settle-within.js';
-import { checkChainId, currentChainId, newChainId } from './chain-context.js';
+import { checkChainId, currentChainId, currentChainStep, newChainId } from './chain-context.js';
 import {
   AbortedError,
   InvalidJsonError,
@@ -148,6 +148,7 @@ export function createLlm<const Tasks extends readonly AnyTask[]>(dependencies: 
       options.params,
     );
     const chainId = options.chainId === undefined ? (currentChainId() ?? newChainId()) : checkChainId(options.chainId);
+    const chainStep = currentChainStep(chainId) ?? null;
     const conversation = new Conversation(task.prompt(parsedInput.data));
     const offlineExample = task.offlineExample ? () => task.offlineExample?.(parsedInput.data) : undefined;
     const failures: LlmError[] = [];
@@ -171,6 +172,7 @@ export function createLlm<const Tasks extends readonly AnyTask[]>(dependencies: 
           route,
           params,
           chainId,
+          chainStep,
           attempt,
           conversation,
           offlineExample,
@@ -254,6 +256,8 @@ interface AttemptInput {
   route: ModelRoute;
   params: ResolvedParams;
   chainId: string;
+  /** The step of the chain the call runs in (runInStep), or null. */
+  chainStep: number | null;
   attempt: number;
   conversation: Conversation;
   offlineExample: (() => unknown) | undefined;
@@ -270,7 +274,7 @@ type AttemptOutcome =
  * before the provider call.
  */
 async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
-  const { logWriter, settings, instanceId, registered, route, params, chainId, attempt, signal } = input;
+  const { logWriter, settings, instanceId, registered, route, params, chainId, chainStep, attempt, signal } = input;
   const task = registered.definition;
   const logId = uuidv7();
   const messages = input.conversation.messages;
@@ -278,6 +282,7 @@ async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
   const row: NewInferenceLog = {
     id: logId,
     chain_id: chainId,
+    chain_step: chainStep,
     name: task.name,
     provider: route.provider,
     model: route.model,
@@ -410,11 +415,24 @@ async function finishRow(finishing: Finishing, row: NewInferenceLog, attemptErro
 
 /** The attempt's row with only what its pending row had, its timing, and why the full row was refused. */
 function leanErrorRow(row: NewInferenceLog, error: string): NewInferenceLog {
-  const { id, chain_id, name, provider, model, attempt, request, instance_id, created_at, latency_ms, finished_at } =
-    row;
+  const {
+    id,
+    chain_id,
+    chain_step,
+    name,
+    provider,
+    model,
+    attempt,
+    request,
+    instance_id,
+    created_at,
+    latency_ms,
+    finished_at,
+  } = row;
   return {
     id,
     chain_id,
+    chain_step,
     name,
     provider,
     model,

@@ -3,7 +3,13 @@ import { validate as isUuid } from 'uuid';
 import { uuidv7 } from '../uuid-v7.js';
 import { InvalidChainIdError } from './errors/index.js';
 
-const chainStorage = new AsyncLocalStorage<string>();
+/** The chain an async context runs in, and the step of it when the chain runner runs one (runInStep). */
+interface ChainScope {
+  chainId: string;
+  step?: number;
+}
+
+const chainStorage = new AsyncLocalStorage<ChainScope>();
 
 /** A new time-ordered chain id (UUID v7), so ids sort by creation. */
 export function newChainId(): string {
@@ -12,7 +18,13 @@ export function newChainId(): string {
 
 /** The chain the current async context runs in, if any. */
 export function currentChainId(): string | undefined {
-  return chainStorage.getStore();
+  return chainStorage.getStore()?.chainId;
+}
+
+/** The step of chain `chainId` the current async context runs in (runInStep), if any. */
+export function currentChainStep(chainId: string): number | undefined {
+  const scope = chainStorage.getStore();
+  return scope?.chainId === chainId ? scope.step : undefined;
 }
 
 /**
@@ -22,7 +34,15 @@ export function currentChainId(): string | undefined {
  */
 export function runInChain<T>(chainId: string | undefined, work: (chainId: string) => T): T {
   const id = chainId === undefined ? newChainId() : checkChainId(chainId);
-  return chainStorage.run(id, () => work(id));
+  return chainStorage.run({ chainId: id }, () => work(id));
+}
+
+/**
+ * Runs `work` as step `step` of chain `chainId` (the chain runner does, for each step): every `ask()` under it that
+ * joins that chain logs its attempts as the step's (inference_log.chain_step), so a resumed chain finds them.
+ */
+export function runInStep<T>(chainId: string, step: number, work: () => T): T {
+  return chainStorage.run({ chainId, step }, work);
 }
 
 /** @throws InvalidChainIdError when `chainId` is not a UUID. */

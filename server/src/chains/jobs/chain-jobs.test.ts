@@ -76,4 +76,17 @@ describe('the chain queue on pg-boss', () => {
     expect(await jobs.removeQueued(database.db, taken)).toBe(false);
     expect(await stateOf(taken)).toBe('active');
   });
+
+  it('throws what a fetch failed with, where pg-boss itself would return no jobs', async () => {
+    const chainId = await queuedChain();
+    await sql`alter table ${sql.id(jobs.schema, 'job')} rename to job_away`.execute(database.db);
+    try {
+      await expect(database.db.transaction().execute((transaction) => jobs.fetch(transaction, 10))).rejects.toThrow(
+        /job" does not exist/,
+      );
+    } finally {
+      await sql`alter table ${sql.id(jobs.schema, 'job_away')} rename to job`.execute(database.db);
+    }
+    expect(await database.db.transaction().execute((transaction) => jobs.fetch(transaction, 10))).toContain(chainId);
+  });
 });

@@ -1,7 +1,12 @@
 import { CompiledQuery } from 'kysely';
 import PgBoss from 'pg-boss';
 import type { DatabaseHandle, Db } from '../../db/client.js';
-import { countChainBacklog, listOrphanedChainJobs, removeQueuedChainJob } from '../../db/queries/chain-jobs.js';
+import {
+  countChainBacklog,
+  deferChainJobs,
+  listOrphanedChainJobs,
+  removeQueuedChainJob,
+} from '../../db/queries/chain-jobs.js';
 import { splitSqlScript } from '../../db/sql-script.js';
 import { log } from '../../log.js';
 import { CHAIN_QUEUE, jobsSchemaFor } from '../../db/jobs-schema.js';
@@ -89,13 +94,29 @@ export class ChainJobs {
     await this.boss.send(CHAIN_QUEUE, { chainId }, { id: chainId, db: kyselyExecutor(transaction) });
   }
 
-  /** Takes up to `count` queued chains (oldest first), in the caller's transaction; their ids. */
-  /** Takes up to `count` queued chains (oldest first), in the caller's transaction; their ids. */
+  /**
+   * Takes up to `count` queued chains (oldest first), in the caller's transaction; their ids.
+   * @throws what the query failed with. pg-boss 10's own fetch catches every failure and returns no jobs (it takes
+   *   them for the unique-key conflicts of its singleton queues, which ours is not), so an unreadable queue would
+   *   look empty: the failure is caught on its way through our executor and thrown again here.
+   */
   async fetch(transaction: Db, count: number): Promise<string[]> {
+    const executor = kyselyExecutor(transaction);
+    let failure: { error: unknown } | undefined;
     const jobs = await this.boss.fetch<{ chainId: string }>(CHAIN_QUEUE, {
       batchSize: count,
-      db: kyselyExecutor(transaction),
+      db: {
+        async executeSql(text, values) {
+          try {
+            return await executor.executeSql(text, values);
+          } catch (error) {
+            failure = { error };
+            throw error;
+          }
+        },
+      },
     });
+    if (failure) throw failure.error;
     return jobs.map((job) => job.id);
   }
 
@@ -114,6 +135,14 @@ export class ChainJobs {
     const options = transaction ? { db: kyselyExecutor(transaction) } : {};
     for (const chainId of chainIds)
       await this.boss.fail(CHAIN_QUEUE, chainId, { reason: 'handed back to be resumed' }, options);
+  }
+
+  /**
+   * Puts jobs this instance just took back in the queue, in the caller's transaction, to be taken (by any instance)
+   * after `delayMs`, without counting a retry: for chains of a kind this instance cannot run.
+   */
+  defer(transaction: Db, chainIds: readonly string[], delayMs: number): Promise<void> {
+    return deferChainJobs(transaction, this.schema, chainIds, delayMs);
   }
 
   /** Removes the chain's job if no instance took it yet, in the caller's transaction (a submission withdrawn); whether it did. */

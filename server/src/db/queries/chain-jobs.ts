@@ -50,3 +50,22 @@ export async function listOrphanedChainJobs(
       and not (chain.id = any(${[...running]}::uuid[]))`.execute(db);
   return rows.map((row) => row.id);
 }
+
+/**
+ * Puts the taken jobs `chainIds` back in the queue, to be taken again after `delayMs`, without spending a retry:
+ * pg-boss counts a retry when it takes a job that was started before, so the job is made one never started again.
+ */
+export async function deferChainJobs(
+  db: Db,
+  jobsSchema: string,
+  chainIds: readonly string[],
+  delayMs: number,
+): Promise<void> {
+  if (chainIds.length === 0) return;
+  await sql`
+    update ${sql.id(jobsSchema, 'job')}
+    set state = (case when retry_count > 0 then 'retry' else 'created' end)::${sql.id(jobsSchema, 'job_state')},
+      started_on = null,
+      start_after = now() + ${delayMs} * interval '1 millisecond'
+    where name = ${CHAIN_QUEUE} and id = any(${[...chainIds]}::uuid[]) and state = 'active'`.execute(db);
+}

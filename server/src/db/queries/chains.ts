@@ -46,6 +46,23 @@ export async function lockRunningChainOf(transaction: Db, chainId: string, owner
   return row !== undefined;
 }
 
+/**
+ * The kind (name) of each of the chains, and whether it was created more than `graceMs` ago (by the database's
+ * clock); a chain with no row is left out.
+ */
+export async function listChainKinds(
+  db: Db,
+  chainIds: readonly string[],
+  graceMs: number,
+): Promise<{ id: string; name: string; overdue: boolean }[]> {
+  if (chainIds.length === 0) return [];
+  return db
+    .selectFrom('chain')
+    .select(['id', 'name', sql<boolean>`created_at < now() - ${graceMs} * interval '1 millisecond'`.as('overdue')])
+    .where('id', 'in', chainIds)
+    .execute();
+}
+
 /** Records which instance runs the chains it took from the queue (in the transaction that took them). */
 export async function claimChains(db: Db, chainIds: readonly string[], instanceId: string | null): Promise<void> {
   if (chainIds.length === 0) return;
@@ -119,17 +136,19 @@ export async function insertChainEvent(
 
 /**
  * Stores the event only while the chain is running and belongs to `owner`: a run taken for dead and handed to
- * another instance stores nothing more. Undefined when it was not stored.
+ * another instance stores nothing more. Undefined when it was not stored. `thrown` (jsonb text) goes in the column
+ * of that name.
  */
 export async function insertOwnedChainEvent(
   db: Db,
   chainId: string,
   payload: ChainEventPayload,
   owner: ChainOwner,
+  thrown: string | null = null,
 ): Promise<StoredChainEventRow | undefined> {
   return db
     .insertInto('chain_event')
-    .columns(['chain_id', 'type', 'payload', 'payload_version'])
+    .columns(['chain_id', 'type', 'payload', 'payload_version', 'thrown'])
     .expression(
       db
         .selectFrom('chain')
@@ -138,6 +157,7 @@ export async function insertOwnedChainEvent(
           sql<string>`${payload.type}`.as('type'),
           sql<string>`${toJsonb(payload)}::jsonb`.as('payload'),
           sql<number>`${CURRENT_PAYLOAD_VERSION}::smallint`.as('payload_version'),
+          sql<string | null>`${thrown}::jsonb`.as('thrown'),
         ])
         .where('chain.id', '=', chainId)
         .where('chain.status', '=', 'running')

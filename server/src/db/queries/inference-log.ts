@@ -52,6 +52,7 @@ export async function listChainJournalRows(db: Db, chainId: string) {
     .selectFrom('inference_log')
     .select([
       'id',
+      'chain_step',
       'name',
       'status',
       'attempt',

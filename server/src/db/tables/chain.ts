@@ -28,6 +28,8 @@ export interface ChainEventTable {
   payload: Json;
   /** The shape `payload` was written in (db/chain-event-payloads.ts reads each one as today's). */
   payload_version: ColumnType<number, number | undefined, never>;
+  /** Beside a step_failed, what its step threw, for the runner to throw again on resume (never sent): chain-errors.ts. */
+  thrown: NullableJson;
   created_at: ColumnType<Date, Date | undefined, never>;
 }
 

@@ -12,6 +12,8 @@ type Numeric = ColumnType<string | null, string | null | undefined, string | nul
 export interface InferenceLogTable {
   id: string;
   chain_id: string;
+  /** The step of its chain the attempt belongs to (1, 2, … as the runner numbers them); null outside a chain's steps. */
+  chain_step: number | null;
   name: string;
   provider: string;
   model: string;

@@ -3,7 +3,7 @@ export { InvalidChainIdError } from './invalid-chain-id-error.js';
 export { InvalidJsonError } from './invalid-json-error.js';
 export { InvalidResponseBodyError } from './invalid-response-body-error.js';
 export { InvalidTaskInputError } from './invalid-task-input-error.js';
-export { LlmError, type LlmErrorRecord } from './llm-error.js';
+export { LlmError, type LlmErrorRecord, type StoredLlmError, restoreLlmError } from './llm-error.js';
 export { LogWriteError } from './log-write-error.js';
 export { ModelConfigError } from './model-config-error.js';
 export { OutputValidationError } from './output-validation-error.js';

@@ -16,6 +16,15 @@ export interface LlmErrorRecord {
   details?: unknown;
 }
 
+/**
+ * An error as kept to be thrown again later (a failed chain step's journal): its record, the codes its class's
+ * guards match, and its log id.
+ */
+export interface StoredLlmError extends LlmErrorRecord {
+  codes: string[];
+  logId: string | null;
+}
+
 /** The base of every error `ask()` throws; each subclass has its own `code` and a static `isInstance` guard. */
 export class LlmError extends Error {
   static readonly code: string = 'llm_error';
@@ -54,6 +63,11 @@ export class LlmError extends Error {
     return undefined;
   }
 
+  /** What `restoreLlmError` rebuilds it from. */
+  toStored(): StoredLlmError {
+    return { ...this.toRecord(), codes: [...this[LLM_ERROR]], logId: this.logId ?? null };
+  }
+
   toRecord(): LlmErrorRecord {
     const details = this.details();
     return {
@@ -63,6 +77,29 @@ export class LlmError extends Error {
       providerStatus: this.providerStatus ?? null,
       ...(details === undefined ? {} : { details }),
     };
+  }
+}
+
+/**
+ * A stored error rebuilt: its name, code, message, log id, provider status and details are the original's, and it
+ * passes the same guards (`RefusalError.isInstance` for a refusal). It is an LlmError, not an instance of the
+ * original's class, and fields of that class beyond these (a refusal's text) are in its record's details only.
+ */
+export function restoreLlmError(stored: StoredLlmError): LlmError {
+  return new RestoredLlmError(stored);
+}
+
+class RestoredLlmError extends LlmError {
+  constructor(private readonly stored: StoredLlmError) {
+    super(stored.message, { logId: stored.logId ?? undefined, providerStatus: stored.providerStatus ?? undefined });
+    this.name = stored.class;
+    // Both set by LlmError's constructor from the class it was built as; the stored ones are the original's.
+    Object.defineProperty(this, 'code', { value: stored.code });
+    Object.defineProperty(this, LLM_ERROR, { value: [...stored.codes] });
+  }
+
+  protected override details(): unknown {
+    return this.stored.details;
   }
 }
 
