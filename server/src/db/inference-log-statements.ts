@@ -15,6 +15,7 @@ const COLUMNS = [
   'input_tokens',
   'output_tokens',
   'cost_usd',
+  'price_source',
   'latency_ms',
   'provider_request_id',
   'instance_id',
@@ -35,7 +36,7 @@ const PENDING_COLUMNS = [
   'instance_id',
   'created_at',
 ] as const satisfies readonly (keyof NewInferenceLog)[];
-/** 19 parameters a row; PostgreSQL allows 65 535 a statement. */
+/** 20 parameters a row; PostgreSQL allows 65 535 a statement. */
 export const MAX_BATCH_ROWS = 1_000;
 // Statements for small batches are kept (and prepared by name on pg); rarer large ones are built when needed.
 const CACHED_STATEMENT_ROWS = 64;

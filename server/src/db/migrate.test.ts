@@ -39,12 +39,14 @@ describe('migrations', () => {
       'created_at',
       'finished_at',
       'instance_id',
+      'price_source',
     ]);
     const types = Object.fromEntries(columns.rows.map((column) => [column.column_name, column.data_type]));
     expect(types).toMatchObject({
       chain_id: 'uuid',
       request: 'jsonb',
       cost_usd: 'numeric',
+      price_source: 'text',
       created_at: 'timestamp with time zone',
     });
     const indexes = await sql<{ indexdef: string }>`

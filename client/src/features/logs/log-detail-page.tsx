@@ -84,6 +84,11 @@ function LogDetailView({ log }: { log: LogDetail }) {
             </Field>
             <Field label="Latency">{formatLatency(log.latencyMs)}</Field>
             <Field label="Cost">{formatCost(log.costUsd)}</Field>
+            <Field label="Priced from">
+              <Box component="span" data-testid="log-price-source">
+                {log.priceSource ?? '–'}
+              </Box>
+            </Field>
             <Field label="Started">{formatDateTime(log.createdAt)}</Field>
             <Field label="Finished">{formatDateTime(log.finishedAt)}</Field>
             <Field label="Provider request id">
