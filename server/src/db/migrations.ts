@@ -9,6 +9,7 @@ import * as chainJobs from './migrations/2026-12-03T1200-chain-jobs.js';
 import * as chainEventPayloadVersion from './migrations/2026-12-03T1300-chain-event-payload-version.js';
 import * as logSearch from './migrations/2026-12-03T1400-log-search.js';
 import * as priceSource from './migrations/2026-12-03T1500-price-source.js';
+import * as chainSummaryWithoutCalls from './migrations/2026-12-03T1600-chain-summary-without-calls.js';
 
 /**
  * Every migration, by the name kysely-ctl gives its file. Listed statically so the server and the tests load
@@ -26,4 +27,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-12-03T1300-chain-event-payload-version': chainEventPayloadVersion,
   '2026-12-03T1400-log-search': logSearch,
   '2026-12-03T1500-price-source': priceSource,
+  '2026-12-03T1600-chain-summary-without-calls': chainSummaryWithoutCalls,
 };
