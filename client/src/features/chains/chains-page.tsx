@@ -7,7 +7,7 @@ import { EmptyState } from '../../components/empty-state.js';
 import { ErrorState } from '../../components/error-state.js';
 import { usePageCursors } from '../../page-cursors.js';
 import { trpc } from '../../trpc.js';
-import { chainPageMayChange } from './chain-changes.js';
+import { chainPageMayChange } from './chain-page-changes.js';
 import { ChainFilterBar } from './chain-filter-bar.js';
 import { ChainTable } from './chain-table.js';
 import { type ChainFilters, useChainFilters } from './use-chain-filters.js';
@@ -27,7 +27,7 @@ const FIRST_PAGE = { status: null, name: null, cursor: null, limit: PAGE_SIZE };
 /**
  * `#/chains`: every chain the log knows (the demo's and those of plain ask() calls), newest first, with totals over
  * every attempt. Filters live in the address; pages are keyset cursors. A chain event refetches a page only when the
- * chain's id falls on it (chain-changes.ts).
+ * chain's id falls on it (chain-page-changes.ts).
  */
 export function ChainsPage() {
   const { filters, setFilter, clear, active, key } = useChainFilters();

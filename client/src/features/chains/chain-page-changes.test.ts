@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ChainChange } from '../../chain-changes.js';
-import { chainPageMayChange } from './chain-changes.js';
+import { chainPageMayChange } from './chain-page-changes.js';
 
 // UUID v7 ids in time order: their string order is their order on the Chains page (newest first).
 const ids = Array.from({ length: 6 }, (_, index) => `0193e5a0-000${index}-7000-8000-000000000000`);
