@@ -11,6 +11,7 @@ import { ChainJobs } from './chains/jobs/chain-jobs.js';
 import type { InstanceRole } from './db/tables/instance.js';
 import { log } from './log.js';
 import { uuidv7 } from './uuid-v7.js';
+import { type TaskStatsRollUps, startTaskStatsRollUps } from './services/task-stats-rollups.js';
 import { type AppLlm, TASKS } from './tasks/index.js';
 
 const appLog = log.withTag('app');
@@ -22,6 +23,8 @@ export interface App {
   instance: InstanceLease;
   /** The chain queue (pg-boss); the server's runs its maintenance. */
   jobs: ChainJobs;
+  /** A server's schedule of task_stats roll-ups; none for the CLI. */
+  taskStatsRollUps: TaskStatsRollUps | undefined;
   close(): Promise<void>;
 }
 
@@ -71,12 +74,16 @@ export async function openApp(env: Env, role: InstanceRole): Promise<App> {
     instanceId,
   });
   for (const line of llm.router.describeFallbacks(TASKS)) appLog.warn(line);
+  const taskStatsRollUps =
+    role === 'server' ? startTaskStatsRollUps({ db: database.db, status: database.status }) : undefined;
   return {
     database,
     llm,
     instance,
     jobs,
+    taskStatsRollUps,
     async close() {
+      await taskStatsRollUps?.stop();
       await instance.stop();
       await jobs.stop();
       await database.close();

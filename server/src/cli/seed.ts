@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { openDatabase } from '../db/client.js';
 import { targetFromSettings } from '../db/dialect.js';
+import type { Step } from '../db/bulk-load.js';
 import { seedSyntheticData } from '../db/synthetic-seed.js';
 import { EnvError, loadDotEnvFile, parseEnv } from '../env.js';
 import { redirectLogStdout, setLogLevel } from '../log.js';
@@ -33,15 +34,25 @@ async function main(): Promise<number> {
   const target = targetFromSettings({ databaseUrl: env.DATABASE_URL, dataDir: env.CHAINLOG_DATA_DIR });
   const database = await openDatabase(target, { applicationName: 'chainlog db:seed' });
   try {
+    const steps: [string, number][] = [];
+    const step: Step = async (name, work) => {
+      const stepStarted = performance.now();
+      try {
+        return await work();
+      } finally {
+        steps.push([name, performance.now() - stepStarted]);
+      }
+    };
     const started = performance.now();
-    const counts = await seedSyntheticData(database.db, { logs, ...(seed === undefined ? {} : { seed }) });
+    const counts = await seedSyntheticData(database.db, { logs, step, ...(seed === undefined ? {} : { seed }) });
     const seconds = (performance.now() - started) / 1000;
     const where = target.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `PGlite at ${target.dataDir}`;
     process.stdout.write(
       `seeded ${where} in ${seconds.toFixed(1)} s (${Math.round(counts.logs / seconds).toLocaleString('en-US')} log rows/s):\n` +
         `  ${counts.logs.toLocaleString('en-US')} inference_log rows in ${counts.chains.toLocaleString('en-US')} chains over 60 days\n` +
         `  ${counts.chainRows.toLocaleString('en-US')} chain rows (the rest are chains only the log knows), ${counts.chainEvents.toLocaleString('en-US')} chain events\n` +
-        `  ${counts.messages.toLocaleString('en-US')} inbox messages, ${counts.triages.toLocaleString('en-US')} triages, ${counts.replyDrafts.toLocaleString('en-US')} reply drafts\n`,
+        `  ${counts.messages.toLocaleString('en-US')} inbox messages, ${counts.triages.toLocaleString('en-US')} triages, ${counts.replyDrafts.toLocaleString('en-US')} reply drafts\n` +
+        `where the time went:\n${steps.map(([name, ms]) => `  ${(ms / 1000).toFixed(1).padStart(6)} s  ${name}`).join('\n')}\n`,
     );
     return 0;
   } finally {

@@ -117,6 +117,7 @@ const EXPECTED: Record<string, { columns: string[]; check?: (rows: Row[], seed: 
   },
   'p95 latency of each model this week': { columns: ['provider', 'model', 'attempts', 'p50_ms', 'p95_ms'] },
   'Error classes by provider': { columns: ['provider', 'error_class', 'attempts', 'chains', 'last_seen'] },
+  'p50 and p95 of each task over 30 days, from the histogram': { columns: ['name', 'attempts', 'p50_ms', 'p95_ms'] },
   'Tokens per task per day': { columns: ['day', 'name', 'input_tokens', 'output_tokens', 'cost_usd'] },
   'Daily cost and error rate by model': {
     columns: ['day', 'provider', 'model', 'calls', 'attempts', 'error_rate', 'cost_usd'],

@@ -23,14 +23,57 @@ function cookbookRecipes(): [string, string][] {
 describe('npm run db:seed: synthetic chains written set-based', () => {
   let database: DatabaseHandle;
   let counts: SyntheticSeedCounts;
+  let catalogBefore: unknown[];
   const query = async <Row>(text: string, parameters: unknown[] = []) =>
     (await database.db.executeQuery<Row>(CompiledQuery.raw(text, parameters))).rows;
 
   beforeAll(async () => {
     database = await openTestDatabase();
+    catalogBefore = await catalog();
     counts = await seedSyntheticData(database.db, { logs: LOGS, now: NOW });
   });
   afterAll(() => database?.close());
+
+  /** The indexes, constraints and triggers of the schema, with their definitions and whether they are enabled. */
+  const catalog = () =>
+    query(`
+      select 'index' as kind, indexname as name, indexdef as definition from pg_indexes where schemaname = current_schema()
+      union all
+      select 'constraint', conname, pg_get_constraintdef(oid) from pg_constraint where connamespace = current_schema()::regnamespace
+      union all
+      select 'trigger', tgname, tgenabled::text from pg_trigger
+      where not tgisinternal and tgrelid in (select oid from pg_class where relnamespace = current_schema()::regnamespace)
+      order by 1, 2, 3`);
+
+  /** Whether task_stats_daily and task_latency_daily hold what the log gives for every closed day. */
+  const dailyTotalsBesideLog = async () => {
+    const [row] = await query<{ same: boolean; days: number }>(`
+      with closed as (select closed_before from task_stats_rollup),
+           daily as (select day, name, provider, model, calls, attempts, errors, p50_ms, p95_ms, input_tokens, output_tokens, cost_usd
+                     from task_stats_daily),
+           logged as (select day, name, provider, model, calls, attempts, errors, p50_ms, p95_ms, input_tokens, output_tokens, cost_usd
+                      from task_stats_between('-infinity', (select closed_before from closed))),
+           buckets as (select * from task_latency_daily),
+           logged_buckets as (select * from task_latency_between('-infinity', (select closed_before from closed)))
+      select not exists (select * from daily except all select * from logged)
+             and not exists (select * from logged except all select * from daily)
+             and not exists (select * from buckets except all select * from logged_buckets)
+             and not exists (select * from logged_buckets except all select * from buckets) as same,
+             (select count(distinct day)::int from task_stats_daily) as days`);
+    return { same: row?.same, days: row?.days ?? 0 };
+  };
+
+  it('puts back every index, foreign key and trigger it took away for the bulk load', async () => {
+    const after = await catalog();
+    expect(after).toEqual(catalogBefore);
+    expect(catalogBefore).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'index', name: 'inference_log_document_idx' }),
+        expect.objectContaining({ kind: 'constraint', name: 'chain_event_chain_id_fkey' }),
+        expect.objectContaining({ kind: 'trigger', name: 'chain_event_notify', definition: 'O' }),
+      ]),
+    );
+  });
 
   it('writes exactly the log rows asked for, and says what else it wrote', async () => {
     const [tables] = await query<Record<string, number>>(`
@@ -155,6 +198,11 @@ describe('npm run db:seed: synthetic chains written set-based', () => {
     expect(stats.rows[0]?.days).toBeGreaterThanOrEqual(50);
   });
 
+  it('rolls task_stats up: its closed days are in the daily totals, as the log gives them', async () => {
+    expect(await dailyTotalsBesideLog()).toEqual({ same: true, days: expect.any(Number) });
+    expect((await dailyTotalsBesideLog()).days).toBeGreaterThanOrEqual(50);
+  });
+
   it('refuses a count below one', async () => {
     await expect(seedSyntheticData(database.db, { logs: 0 })).rejects.toThrow(RangeError);
   });
@@ -164,5 +212,6 @@ describe('npm run db:seed: synthetic chains written set-based', () => {
     await seedSyntheticData(database.db, { logs: 100, now: new Date(NOW.getTime() - DAY), seed: -0.3 });
     const after = await query<{ count: number }>(`select count(*)::int from inference_log`);
     expect((after[0]?.count ?? 0) - (before[0]?.count ?? 0)).toBe(100);
+    expect((await dailyTotalsBesideLog()).same).toBe(true);
   });
 });

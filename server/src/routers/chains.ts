@@ -1,5 +1,6 @@
 import { type ChainEvent, chainStatusSchema, postgresText } from '@chainlog/shared';
 import { z } from 'zod';
+import { chainChangeOf } from '../chains/chain-change.js';
 import { UnknownChainError } from '../chains/unknown-chain-error.js';
 import { followAllChains, followChain, getChainDetail, listChainSummaries } from '../services/chains.js';
 import { notFound } from '../trpc/errors.js';
@@ -51,15 +52,11 @@ export const chainsRouter = router({
         throw error instanceof UnknownChainError ? notFound('chain', input.chainId) : error;
       }),
     ),
-  /** What changed in any chain, live, so lists can update without polling: the event's kind, not its payload. */
+  /**
+   * What changed in any chain, live, so lists can update without polling: the event's kind and the chain, log row,
+   * task and model it touched (chain-change.ts), not its payload.
+   */
   changes: subscriptionProcedure.subscription(async function* ({ ctx, signal }) {
-    for await (const event of followAllChains(ctx.bus, signal)) {
-      yield {
-        eventId: event.id,
-        chainId: event.chainId,
-        type: event.payload.type,
-        status: event.payload.type === 'chain_finished' ? event.payload.status : null,
-      };
-    }
+    for await (const event of followAllChains(ctx.bus, signal)) yield chainChangeOf(event);
   }),
 });

@@ -415,12 +415,3 @@ async function chainPage(db: Db, filters: ChainFilters): Promise<ChainListRow[]>
     order by page.chain_id desc`.execute(db);
   return rows;
 }
-
-/** Chain rows matching every filter given, after the cursor, newest first; no columns, no limit. */
-export function selectChainsMatching(db: Db, filters: Omit<ChainFilters, 'limit'>) {
-  let query = db.selectFrom('chain');
-  if (filters.status) query = query.where('status', '=', filters.status);
-  if (filters.name) query = query.where('name', '=', filters.name);
-  if (filters.cursor) query = query.where('id', '<', filters.cursor);
-  return query.orderBy('id', 'desc');
-}

@@ -23,14 +23,14 @@ export interface DailyStatsRow {
   output_tokens: number;
 }
 
-/** Latency percentiles over the whole range, for one task name (provider and model null) or one model (name null). */
-export interface LatencyRow {
+/** Attempts in one latency bucket over the whole range, for one task name (provider and model null) or one model. */
+export interface LatencyBucketRow {
   name: string | null;
   provider: string | null;
   model: string | null;
+  /** The geometric middle of the bucket (each is 4.4 % wide), in milliseconds. */
+  middle_ms: number;
   attempts: number;
-  p50_ms: number | null;
-  p95_ms: number | null;
 }
 
 // Midnight UTC of the first day, and of the day after the last: the same instants task_stats.day holds. The dates are
@@ -73,21 +73,20 @@ export async function readDailyStats(db: Db, range: StatsRange): Promise<DailySt
 }
 
 /**
- * p50 and p95 latency over the whole range by task name and by model, from the log's rows: percentiles of days do not
- * add up to the percentile of their range, so these cannot come from task_stats' daily ones. The same definition as
- * the view's (every attempt that has a latency, retries and errors included); the range reads the created_at index.
+ * The latency histogram of the whole range by task name and by model, buckets in order: percentiles of days do not add
+ * up to the percentile of their range, but their histograms do. From task_latency_buckets, which reads closed days
+ * from the daily totals and the rest from the log (every attempt that has a latency, retries and errors included).
  */
-export async function readLatencyPercentiles(db: Db, range: StatsRange): Promise<LatencyRow[]> {
-  const { rows } = await sql<LatencyRow>`
+export async function readLatencyBuckets(db: Db, range: StatsRange): Promise<LatencyBucketRow[]> {
+  const { rows } = await sql<LatencyBucketRow>`
     select case when grouping(name) = 0 then name end as name,
            case when grouping(model) = 0 then provider end as provider,
            case when grouping(model) = 0 then model end as model,
-           count(*)::int as attempts,
-           percentile_cont(0.5) within group (order by latency_ms) as p50_ms,
-           percentile_cont(0.95) within group (order by latency_ms) as p95_ms
-    from inference_log
-    where created_at >= ${startOf(range)} and created_at < ${endOf(range)} and latency_ms is not null ${narrowing(range)}
-    group by grouping sets ((name), (provider, model))
-    order by 1, 2, 3`.execute(db);
+           latency_bucket_middle_ms(bucket) as middle_ms,
+           sum(attempts)::int as attempts
+    from task_latency_buckets
+    where day >= ${startOf(range)} and day < ${endOf(range)} ${narrowing(range)}
+    group by grouping sets ((name, bucket), (provider, model, bucket))
+    order by 1, 2, 3, bucket`.execute(db);
   return rows;
 }
