@@ -159,6 +159,17 @@ async function main(): Promise<void> {
       `${runner.variant.name.padEnd(50)} ${(runner.backendCpuMs / runner.calls).toFixed(3).padStart(19)} ${(runner.wallMs / runner.calls).toFixed(3).padStart(13)}`,
     );
   }
+  // The finished row as ask() stores it, once more, to read its size as stored (jsonb, inline or compressed).
+  const sizedId = uuidv7();
+  const sized = statementFor([{ ...finished, id: sizedId, created_at: new Date() }]);
+  await admin.query(`set search_path = ${schemas.full}`);
+  await admin.query({ text: sized.text, values: sized.values });
+  const { rows: sizes } = await admin.query<{ row_bytes: number; request_bytes: number }>(
+    'select pg_column_size(log.*) as row_bytes, pg_column_size(log.request) as request_bytes from inference_log as log where id = $1',
+    [sizedId],
+  );
+  const size = sizes[0];
+  if (size) console.log(`stored: ${size.row_bytes} bytes a finished row, ${size.request_bytes} of them its request`);
   await Promise.all(runners.flatMap((runner) => runner.connections.map(({ client }) => client.end())));
   await admin.query(`drop schema ${schemas.full} cascade; drop schema ${schemas.keyOnly} cascade`);
   await admin.end();

@@ -129,7 +129,7 @@ describe('the analyst views', () => {
 });
 
 describe('the analyst views migration', () => {
-  it('drops both views on the way down and makes them again on the way up', async () => {
+  it('drops the views on the way down (the request templates migration too) and makes them again on the way up', async () => {
     const database = await openTestDatabase();
     try {
       const schema = database.schema;
@@ -140,7 +140,7 @@ describe('the analyst views migration', () => {
             database.db,
           )
         ).rows.map((view) => view.name);
-      expect(await views()).toEqual(['chain_summary', 'task_stats']);
+      expect(await views()).toEqual(['chain_summary', 'inference_log_request', 'task_stats']);
       const migrator = new Migrator({
         db: database.db,
         provider: { getMigrations: async () => MIGRATIONS },
@@ -150,7 +150,7 @@ describe('the analyst views migration', () => {
       expect(error).toBeUndefined();
       expect(await views()).toEqual([]);
       await migrateToLatest(database.db, schema);
-      expect(await views()).toEqual(['chain_summary', 'task_stats']);
+      expect(await views()).toEqual(['chain_summary', 'inference_log_request', 'task_stats']);
     } finally {
       await database.close();
     }

@@ -1,4 +1,5 @@
 import type { NewInferenceLog } from './tables/inference-log.js';
+import type { NewRequestTemplate } from './tables/request-template.js';
 
 const COLUMNS = [
   'id',
@@ -9,6 +10,7 @@ const COLUMNS = [
   'status',
   'attempt',
   'request',
+  'request_template_id',
   'response',
   'output',
   'error',
@@ -32,10 +34,11 @@ const PENDING_COLUMNS = [
   'status',
   'attempt',
   'request',
+  'request_template_id',
   'instance_id',
   'created_at',
 ] as const satisfies readonly (keyof NewInferenceLog)[];
-/** 19 parameters a row; PostgreSQL allows 65 535 a statement. */
+/** 20 parameters a row; PostgreSQL allows 65 535 a statement. */
 export const MAX_BATCH_ROWS = 1_000;
 // Statements for small batches are kept (and prepared by name on pg); rarer large ones are built when needed.
 const CACHED_STATEMENT_ROWS = 64;
@@ -94,4 +97,13 @@ function buildUpsert(rowCount: number): string {
     // A late pending insert must not undo a finished row.
     `where excluded.status <> 'pending'`
   );
+}
+
+/** Stores a request template; one already there (another process wrote it) is left as it is. */
+export function requestTemplateInsert(template: NewRequestTemplate): LogStatement {
+  return {
+    name: 'request_template_insert',
+    text: 'insert into request_template (id, output, system_messages) values ($1, $2, $3) on conflict (id) do nothing',
+    values: [template.id, template.output, template.system_messages],
+  };
 }

@@ -63,6 +63,7 @@ function asStored(finished: NewInferenceLog): InferenceLog {
     attempt: finished.attempt ?? 1,
     instance_id: finished.instance_id ?? null,
     request: JSON.parse(finished.request),
+    request_template_id: finished.request_template_id ?? null,
     response: finished.response ? JSON.parse(finished.response) : null,
     output: finished.output ? JSON.parse(finished.output) : null,
     error: finished.error ? JSON.parse(finished.error) : null,

@@ -1,6 +1,12 @@
 import type { DatabaseHandle } from './client.js';
-import { type LogStatement, MAX_BATCH_ROWS, createLogStatements } from './inference-log-statements.js';
+import {
+  type LogStatement,
+  MAX_BATCH_ROWS,
+  createLogStatements,
+  requestTemplateInsert,
+} from './inference-log-statements.js';
 import type { NewInferenceLog } from './tables/inference-log.js';
+import type { NewRequestTemplate } from './tables/request-template.js';
 
 const DEADLOCK_DETECTED = '40P01';
 /**
@@ -27,9 +33,10 @@ export type ExecuteLogStatement = (statement: LogStatement) => Promise<void>;
 export interface InferenceLogWriter {
   /**
    * Writes a pending or a finished row; resolves once it is committed. A finished row always wins over the
-   * pending row of the same id, whichever reaches the database first.
+   * pending row of the same id, whichever reaches the database first. The row's request template, when given, is
+   * stored first (once per writer: committed before any row that names it).
    */
-  write(row: NewInferenceLog): Promise<void>;
+  write(row: NewInferenceLog, template?: NewRequestTemplate): Promise<void>;
 }
 
 export interface InferenceLogWriterOptions {
@@ -63,6 +70,31 @@ export function createInferenceLogWriter(
   let pendingWentLast = false;
   let pendingTimer: NodeJS.Timeout | undefined;
   let pumpScheduled = false;
+  // By id: stored, or being stored. A failed store is forgotten, so the next row that names it tries again.
+  const templates = new Map<string, Promise<void>>();
+
+  function storeTemplate(template: NewRequestTemplate): Promise<void> {
+    const known = templates.get(template.id);
+    if (known !== undefined) return known;
+    const storing = execute(requestTemplateInsert(template));
+    templates.set(template.id, storing);
+    storing.catch(() => templates.delete(template.id));
+    return storing;
+  }
+
+  function queue(row: NewInferenceLog): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const queued: QueuedRow = { row, waiter: { resolve, reject }, replaced: pending.get(row.id) };
+      if (row.status === 'pending') {
+        pending.set(row.id, queued);
+        openPendingWindow();
+        return;
+      }
+      if (pending.delete(row.id) && pending.size === 0) closePendingWindow();
+      finished.push(queued);
+      pumpAtTurnEnd();
+    });
+  }
 
   // Waits for the end of the current event-loop turn, so the rows of a burst of answers share one statement.
   function pumpAtTurnEnd(): void {
@@ -160,18 +192,10 @@ export function createInferenceLogWriter(
   }
 
   return {
-    write(row) {
-      return new Promise<void>((resolve, reject) => {
-        const queued: QueuedRow = { row, waiter: { resolve, reject }, replaced: pending.get(row.id) };
-        if (row.status === 'pending') {
-          pending.set(row.id, queued);
-          openPendingWindow();
-          return;
-        }
-        if (pending.delete(row.id) && pending.size === 0) closePendingWindow();
-        finished.push(queued);
-        pumpAtTurnEnd();
-      });
+    write(row, template) {
+      if (!template) return queue(row);
+      // A row waits for its template (one microtask once stored), so rows keep the order they were written in.
+      return storeTemplate(template).then(() => queue(row));
     },
   };
 }

@@ -39,6 +39,7 @@ describe('migrations', () => {
       'created_at',
       'finished_at',
       'instance_id',
+      'request_template_id',
     ]);
     const types = Object.fromEntries(columns.rows.map((column) => [column.column_name, column.data_type]));
     expect(types).toMatchObject({
