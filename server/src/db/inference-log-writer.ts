@@ -41,8 +41,8 @@ export interface InferenceLogWriter {
 
 export interface InferenceLogWriterOptions {
   /**
-   * How many statements may run at once. Pending rows take at most one of them; when they would take the last
-   * free one, the two lanes take turns.
+   * How many statements may run at once. A statement of pending rows alone takes at most one of them, and only
+   * while no finished row waits.
    */
   concurrency: number;
   pendingRowsWindowMs?: number;
@@ -51,9 +51,11 @@ export interface InferenceLogWriterOptions {
 /**
  * Group commit for inference_log, in two lanes. Finished rows (their callers wait) go out at the end of the
  * event-loop turn, every finished row queued by then in one multi-row statement. Pending rows gather for
- * PENDING_ROWS_WINDOW_MS and then go together, in a statement of their own; a call that finishes first takes its
- * pending row's place. Every caller waits for its own row to be committed. A batch that fails is split until the
- * bad row is found, so one bad row fails only its own caller.
+ * PENDING_ROWS_WINDOW_MS; then they ride along with the next statement of finished rows, or go in one of their own
+ * when none waits; a call that finishes first takes its pending row's place. Under load most statements carry both
+ * lanes, so a call costs about one commit (one WAL flush shared by the batch) rather than two. Every caller waits
+ * for its own row to be committed. A batch that fails is split until the bad row is found, so one bad row fails
+ * only its own caller.
  */
 export function createInferenceLogWriter(
   execute: ExecuteLogStatement,
@@ -67,7 +69,6 @@ export function createInferenceLogWriter(
   let running = 0;
   let pendingRunning = false;
   let pendingDue = false;
-  let pendingWentLast = false;
   let pendingTimer: NodeJS.Timeout | undefined;
   let pumpScheduled = false;
   // By id: stored, or being stored. A failed store is forgotten, so the next row that names it tries again.
@@ -116,25 +117,24 @@ export function createInferenceLogWriter(
 
   function pump(): void {
     while (running < options.concurrency) {
-      const pendingReady = pendingDue && !pendingRunning && pending.size > 0;
-      // With one slot left and both lanes waiting, they take turns: neither a steady stream of calls starting nor
-      // one of calls finishing can hold the other lane back.
-      if (pendingReady && (finished.length === 0 || !pendingWentLast)) {
-        pendingWentLast = true;
-        start(takePendingRows(), true);
-      } else if (finished.length > 0) {
-        pendingWentLast = false;
-        start(finished.splice(0, MAX_BATCH_ROWS), false);
+      const pendingDueRows = pendingDue && pending.size > 0;
+      if (finished.length > 0) {
+        const batch = finished.splice(0, MAX_BATCH_ROWS);
+        // Due pending rows ride along: one statement and one commit for both lanes, and neither holds the other back.
+        if (pendingDueRows) batch.push(...takePendingRows(MAX_BATCH_ROWS - batch.length));
+        start(batch, false);
+      } else if (pendingDueRows && !pendingRunning) {
+        start(takePendingRows(MAX_BATCH_ROWS), true);
       } else {
         return;
       }
     }
   }
 
-  function takePendingRows(): QueuedRow[] {
+  function takePendingRows(limit: number): QueuedRow[] {
     const batch: QueuedRow[] = [];
     for (const [id, queued] of pending) {
-      if (batch.length === MAX_BATCH_ROWS) return batch;
+      if (batch.length === limit) return batch;
       batch.push(queued);
       pending.delete(id);
     }
