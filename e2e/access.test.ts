@@ -2,7 +2,8 @@ import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeProvider, type RecordedRequest, startFakeProvider } from '../server/test/fake-provider.js';
+import { type FakeProvider, startFakeProvider } from '../server/test/fake-provider.js';
+import { schemaNameOf, triageReply } from '../server/test/triage-replies.js';
 import { type RunningServer, startRunningServer } from '../server/test/running-server.js';
 import { launchChromium } from './browser.js';
 import { buildClient } from './build-client.js';
@@ -11,28 +12,6 @@ const SCREENSHOTS = path.join('test-output', 'e2e', 'access', process.env.CHAINL
 const WAIT = { timeout: 15_000 };
 const DESKTOP = { width: 1360, height: 900 };
 const TOKEN = 'e2e-door-token-5b8d0f3a9c';
-
-// What the fake OpenAI answers for each task of the demo chain, picked by the json_schema name we send.
-const ANSWERS: Record<string, unknown> = {
-  intent_recognition: {
-    intent: 'order_status',
-    confidence: 0.92,
-    urgency: 'normal',
-    rationale: 'The sender asks where order A-1042 is.',
-  },
-  entity_extraction: { orderNumbers: ['A-1042'], products: [], people: ['Ann Lee'], dates: [], amounts: [] },
-  reply_drafting: {
-    subject: 'Re: your order A-1042',
-    body: 'Hi Ann,\n\nOrder A-1042 is on its way.\n\nBest,\nSupport',
-    tone: 'helpful',
-    needsHuman: false,
-  },
-};
-
-function schemaName(request: RecordedRequest): string {
-  const body = request.body as { response_format?: { json_schema?: { name?: string } } };
-  return body.response_format?.json_schema?.name ?? '';
-}
 
 describe('the app in Chromium, against a server with CHAINLOG_TOKEN', () => {
   let fake: FakeProvider;
@@ -49,9 +28,9 @@ describe('the app in Chromium, against a server with CHAINLOG_TOKEN', () => {
     clientDir = await buildClient();
     fake = await startFakeProvider();
     fake.respondWith(async (request) => {
-      const name = schemaName(request);
+      const name = schemaNameOf(request);
       if (name === 'intent_recognition') await firstStepHeld;
-      return { kind: 'json', value: ANSWERS[name] ?? {} };
+      return triageReply(request);
     });
     server = await startRunningServer({ fakeProvider: fake, clientDir, env: { CHAINLOG_TOKEN: TOKEN } });
     browser = await launchChromium();

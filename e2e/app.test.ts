@@ -2,7 +2,8 @@ import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeProvider, type RecordedRequest, startFakeProvider } from '../server/test/fake-provider.js';
+import { type FakeProvider, startFakeProvider } from '../server/test/fake-provider.js';
+import { schemaNameOf, triageReply } from '../server/test/triage-replies.js';
 import { type RunningServer, startRunningServer } from '../server/test/running-server.js';
 import { FIRST_VIEW_GZIP_BUDGET, measureFirstLoad } from '../bench/first-load.js';
 import { launchChromium } from './browser.js';
@@ -11,34 +12,6 @@ import { buildClient } from './build-client.js';
 const SCREENSHOTS = path.join('test-output', 'e2e', process.env.CHAINLOG_TEST_DB ?? 'pglite');
 const WAIT = { timeout: 15_000 };
 const DESKTOP = { width: 1360, height: 900 };
-
-// What the fake OpenAI answers for each task of the demo chain, picked by the json_schema name we send.
-const ANSWERS: Record<string, unknown> = {
-  intent_recognition: {
-    intent: 'order_status',
-    confidence: 0.92,
-    urgency: 'normal',
-    rationale: 'The sender asks where order A-1042 is.',
-  },
-  entity_extraction: {
-    orderNumbers: ['A-1042'],
-    products: ['Trailhead Backpack'],
-    people: ['Ann Lee'],
-    dates: ['Nov 12'],
-    amounts: [],
-  },
-  reply_drafting: {
-    subject: 'Re: your order A-1042',
-    body: 'Hi Ann,\n\nOrder A-1042 is on its way; we have asked the carrier for an update.\n\nBest,\nSupport',
-    tone: 'helpful',
-    needsHuman: false,
-  },
-};
-
-function schemaName(request: RecordedRequest): string {
-  const body = request.body as { response_format?: { json_schema?: { name?: string } } };
-  return body.response_format?.json_schema?.name ?? '';
-}
 
 describe('the app in Chromium', () => {
   let fake: FakeProvider;
@@ -60,13 +33,13 @@ describe('the app in Chromium', () => {
     clientDir = await buildClient();
     fake = await startFakeProvider();
     fake.respondWith(async (request) => {
-      const name = schemaName(request);
+      const name = schemaNameOf(request);
       if (name === 'intent_recognition') await firstStepHeld;
       if (name === 'entity_extraction' && badEntityAnswers > 0) {
         badEntityAnswers--;
         return { kind: 'json', value: { orderNumbers: 'A-1042' } };
       }
-      return { kind: 'json', value: ANSWERS[name] ?? {} };
+      return triageReply(request);
     });
     server = await startRunningServer({ fakeProvider: fake, clientDir });
     browser = await launchChromium();

@@ -2,7 +2,8 @@ import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeProvider, type RecordedRequest, startFakeProvider } from '../server/test/fake-provider.js';
+import { type FakeProvider, startFakeProvider } from '../server/test/fake-provider.js';
+import { schemaNameOf, triageReply } from '../server/test/triage-replies.js';
 import { type RunningServer, startRunningServer } from '../server/test/running-server.js';
 import { followChain } from '../server/test/follow-chain.js';
 import { createCaller } from '../server/src/routers/app.js';
@@ -19,28 +20,6 @@ const MESSAGE = {
   subject: 'Order A-1042 has not arrived',
   body: 'Hi, order A-1042 has not arrived yet. Ann',
 };
-
-// What the fake OpenAI answers for each task of the demo chain, picked by the json_schema name we send.
-const ANSWERS: Record<string, unknown> = {
-  intent_recognition: {
-    intent: 'order_status',
-    confidence: 0.92,
-    urgency: 'normal',
-    rationale: 'The sender asks where order A-1042 is.',
-  },
-  entity_extraction: { orderNumbers: ['A-1042'], products: [], people: ['Ann'], dates: [], amounts: [] },
-  reply_drafting: {
-    subject: 'Re: your order A-1042',
-    body: 'Hi Ann,\n\nA-1042 is on its way.\n\nSupport',
-    tone: 'helpful',
-    needsHuman: false,
-  },
-};
-
-function schemaName(request: RecordedRequest): string {
-  const body = request.body as { response_format?: { json_schema?: { name?: string } } };
-  return body.response_format?.json_schema?.name ?? '';
-}
 
 describe('the Chains page and the chain waterfall in Chromium', () => {
   let fake: FakeProvider;
@@ -64,7 +43,7 @@ describe('the Chains page and the chain waterfall in Chromium', () => {
     clientDir = await buildClient();
     fake = await startFakeProvider();
     fake.respondWith(async (request) => {
-      const name = schemaName(request);
+      const name = schemaNameOf(request);
       if (name === 'intent_recognition') await firstStepHeld;
       if (name === 'entity_extraction' && badEntityAnswers > 0) {
         badEntityAnswers--;
@@ -74,7 +53,7 @@ describe('the Chains page and the chain waterfall in Chromium', () => {
         failingReplies--;
         return { kind: 'status', status: 500, message: 'the model is overloaded' };
       }
-      return { kind: 'json', value: ANSWERS[name] ?? {} };
+      return triageReply(request);
     });
     server = await startRunningServer({ fakeProvider: fake, clientDir });
     api = createCaller(createInnerContext(server.dependencies));

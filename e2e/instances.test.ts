@@ -16,8 +16,8 @@ const PHONE = { width: 375, height: 800 };
 
 // Three server processes as the instance table knows them: two beating, one whose heartbeat lapsed a while ago.
 const beating = [
-  { id: randomUUID(), role: 'server', hostname: 'chainlog-a.prod.internal', pid: 4101 },
-  { id: randomUUID(), role: 'server', hostname: 'chainlog-b.prod.internal', pid: 4102 },
+  { id: randomUUID(), life_id: randomUUID(), role: 'server', hostname: 'chainlog-a.prod.internal', pid: 4101 },
+  { id: randomUUID(), life_id: randomUUID(), role: 'server', hostname: 'chainlog-b.prod.internal', pid: 4102 },
 ] as const;
 const lapsed = { id: randomUUID(), role: 'server', hostname: 'chainlog-c.prod.internal', pid: 4103 } as const;
 
@@ -77,7 +77,7 @@ describe('the Instances panel of the Chains page in Chromium', () => {
 
     // One of them shuts down: the panel says so at its next refresh, without a reload.
     const [stopping] = beating;
-    await markInstanceStopped(server.dependencies.db, stopping.id);
+    await markInstanceStopped(server.dependencies.db, stopping.id, stopping.life_id);
     await expect.poll(() => state(stopping.id), WAIT).toBe('stopped');
     await expect.poll(() => page.getByTestId('instances-panel').innerText(), WAIT).toContain('1 alive of 3');
     await screenshot(page, '2-instance-stopped');

@@ -6,6 +6,7 @@ import { limitsFromEnv } from './http/limits.js';
 import { DataDirLockedError } from './db/data-dir-lock.js';
 import { accessOptionsFromEnv } from './http/access-control.js';
 import { exposureProblem } from './http/exposure.js';
+import { InstanceIdInUseError } from './instances/earlier-life.js';
 import { ConfigFileError } from './llm/config-file.js';
 import { OfflineNotAllowedError } from './llm/offline-policy.js';
 import { log, setLogLevel } from './log.js';
@@ -54,6 +55,7 @@ async function main(): Promise<void> {
     drainTimeoutMs: env.CHAINLOG_SHUTDOWN_TIMEOUT_MS,
     exit: (code) => process.exit(code),
   });
+  app.instance.onTakenOver(() => stop('instance id taken over', 1));
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   // Only once the handlers are in place: a supervisor that signals as soon as it reads this line gets a graceful stop.
@@ -73,6 +75,7 @@ main().catch((error: unknown) => {
     error instanceof ConfigFileError ||
     error instanceof StartupError ||
     error instanceof DataDirLockedError ||
+    error instanceof InstanceIdInUseError ||
     error instanceof OfflineNotAllowedError
   ) {
     mainLog.error(error.message);

@@ -13,12 +13,12 @@ export interface ShutdownOptions {
 
 /**
  * The SIGINT/SIGTERM handler: the first signal shuts down gracefully, and the process exits 0 once that is done
- * (1 if it fails). Since handling the signal replaces Node's default exit, a second signal exits at once, and a
+ * (1 if it fails, `exitCode` when the reason to stop is itself a failure). Since handling the signal replaces Node's default exit, a second signal exits at once, and a
  * shutdown that hangs (a query stuck on a lock) still ends at the backstop.
  */
-export function createShutdownHandler(options: ShutdownOptions): (signal: string) => void {
+export function createShutdownHandler(options: ShutdownOptions): (signal: string, exitCode?: number) => void {
   let stopping = false;
-  return (signal) => {
+  return (signal, exitCode = 0) => {
     if (stopping) {
       shutdownLog.warn(`${signal} again: exiting without waiting for the shutdown to finish`);
       options.exit(1);
@@ -37,7 +37,7 @@ export function createShutdownHandler(options: ShutdownOptions): (signal: string
       () => {
         clearTimeout(backstop);
         shutdownLog.info('stopped');
-        options.exit(0);
+        options.exit(exitCode);
       },
       (error: unknown) => {
         clearTimeout(backstop);

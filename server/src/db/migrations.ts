@@ -8,7 +8,8 @@ import * as chainEventNotify from './migrations/2026-12-03T1100-chain-event-noti
 import * as chainJobs from './migrations/2026-12-03T1200-chain-jobs.js';
 import * as chainEventPayloadVersion from './migrations/2026-12-03T1300-chain-event-payload-version.js';
 import * as logSearch from './migrations/2026-12-03T1400-log-search.js';
-import * as requestTemplates from './migrations/2026-12-03T1510-request-templates.js';
+import * as instanceLife from './migrations/2026-12-03T1900-instance-life.js';
+import * as requestTemplates from './migrations/2026-12-03T2000-request-templates.js';
 
 /**
  * Every migration, by the name kysely-ctl gives its file. Listed statically so the server and the tests load
@@ -25,5 +26,6 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-12-03T1200-chain-jobs': chainJobs,
   '2026-12-03T1300-chain-event-payload-version': chainEventPayloadVersion,
   '2026-12-03T1400-log-search': logSearch,
-  '2026-12-03T1510-request-templates': requestTemplates,
+  '2026-12-03T1900-instance-life': instanceLife,
+  '2026-12-03T2000-request-templates': requestTemplates,
 };

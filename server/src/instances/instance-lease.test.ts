@@ -5,7 +5,11 @@ import type { DatabaseHandle, Db } from '../db/client.js';
 import { chainFinished } from '../chains/chain-events.js';
 import { findChain, finishChain, insertChain } from '../db/queries/chains.js';
 import { DatabaseStatus } from '../db/database-status.js';
-import { listInstances, registerInstance } from '../db/queries/instances.js';
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { findInstanceLife, listInstances, registerInstance, touchInstance } from '../db/queries/instances.js';
+import { InstanceIdInUseError } from './earlier-life.js';
 import type { NewInferenceLog } from '../db/tables/inference-log.js';
 import { newChainId } from '../llm/chain-context.js';
 import { uuidv7 } from '../uuid-v7.js';
@@ -73,6 +77,10 @@ async function serverUpMs(db: Db): Promise<number> {
 
 const statusOf = async (db: Db, id: string) =>
   await db.selectFrom('inference_log').select(['status', 'error']).where('id', '=', id).executeTakeFirstOrThrow();
+
+async function lifeOf(id: string): Promise<string | null | undefined> {
+  return (await findInstanceLife(database.db, id))?.life_id;
+}
 
 function startLease(options: {
   exclusive: boolean;
@@ -196,9 +204,10 @@ describe('an instance lease under a fixed CHAINLOG_INSTANCE_ID', () => {
     'ends, as it starts again, what the same id left pending and running when its process died (database to itself: %s)',
     async (exclusive) => {
       const db = database.db;
-      // The previous life: registered, heartbeat fresh (killed a moment ago), a call and a chain in the middle.
+      // The previous life: registered, heartbeat fresh (killed a moment ago), a call and a chain in the middle. Same
+      // host and pid: a container restarted, so the earlier life cannot be running.
       const id = uuidv7();
-      await registerInstance(db, { id, role: 'server', hostname: 'here', pid: 4242 });
+      await registerInstance(db, { id, role: 'server', hostname: hostname(), pid: process.pid, life_id: randomUUID() });
       const row = await pendingRow(db, id);
       const chain = await runningChain(db, id);
       const alive = await otherInstance(db, { heartbeatAgoMs: 0 });
@@ -221,6 +230,69 @@ describe('an instance lease under a fixed CHAINLOG_INSTANCE_ID', () => {
       await startLease({ exclusive: true }).then((cleaner) => cleaner.stop());
     },
   );
+});
+
+describe('an instance lease under an id another process may hold', () => {
+  it('starts at once when the earlier life ran on this host and its process is gone', async () => {
+    const id = uuidv7();
+    const gone = spawnSync(process.execPath, ['-e', '']).pid;
+    await registerInstance(database.db, { id, role: 'server', hostname: hostname(), pid: gone, life_id: randomUUID() });
+    // A lease this long would time the test out if the start waited for it.
+    const lease = await startLease({ exclusive: false, id, leaseMs: 600_000 });
+    expect(await lifeOf(id)).toBe(lease.lifeId);
+    await lease.stop();
+  });
+
+  it('waits out the lease of an earlier life heard from another host, then ends what it left', async () => {
+    const id = uuidv7();
+    await registerInstance(database.db, {
+      id,
+      role: 'server',
+      hostname: 'elsewhere',
+      pid: 4242,
+      life_id: randomUUID(),
+    });
+    const row = await pendingRow(database.db, id);
+
+    const lease = await startLease({ exclusive: false, id, heartbeatMs: 100, leaseMs: 600 });
+
+    expect(await lifeOf(id)).toBe(lease.lifeId);
+    expect((await statusOf(database.db, row)).status).toBe('error');
+    await lease.stop();
+  });
+
+  it('refuses to start while another live process renews the heartbeat of the same id, and leaves its work alone', async () => {
+    const id = uuidv7();
+    const otherLife = randomUUID();
+    await registerInstance(database.db, { id, role: 'server', hostname: 'elsewhere', pid: 4242, life_id: otherLife });
+    const row = await pendingRow(database.db, id);
+    const beating = setInterval(() => {
+      void touchInstance(database.db, id, otherLife);
+    }, 50);
+    try {
+      await expect(startLease({ exclusive: false, id, heartbeatMs: 100, leaseMs: 1_000 })).rejects.toThrow(
+        InstanceIdInUseError,
+      );
+    } finally {
+      clearInterval(beating);
+    }
+    expect(await lifeOf(id)).toBe(otherLife);
+    expect((await statusOf(database.db, row)).status).toBe('pending');
+    await sql`update inference_log set status = 'error' where id = ${row}`.execute(database.db);
+  });
+
+  it('tells its process when another life took its id over, and stops its heartbeat', async () => {
+    const id = uuidv7();
+    const lease = await startLease({ exclusive: false, id, heartbeatMs: 50, leaseMs: 1_000 });
+    const takenOver = new Promise<void>((resolve) => lease.onTakenOver(resolve));
+    const newLife = randomUUID();
+    await registerInstance(database.db, { id, role: 'server', hostname: 'elsewhere', pid: 4343, life_id: newLife });
+
+    await takenOver;
+    await lease.stop();
+    // Its stop did not mark the new life stopped.
+    expect(await findInstanceLife(database.db, id)).toMatchObject({ life_id: newLife, stopped: false });
+  });
 });
 
 describe('an instance lease, while it runs', () => {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { INTERRUPTED, chainFinished } from '../chains/chain-events.js';
 import type { ChainJobs } from '../chains/jobs/chain-jobs.js';
@@ -16,6 +17,7 @@ import {
 } from '../db/queries/instances.js';
 import type { InstanceRole } from '../db/tables/instance.js';
 import { log } from '../log.js';
+import { waitForEarlierLife } from './earlier-life.js';
 
 const leaseLog = log.withTag('instance');
 
@@ -52,6 +54,9 @@ export class InstanceLease {
   private timer: NodeJS.Timeout | undefined;
   private beating: Promise<void> | undefined;
   private chainFinishedListener: ((event: StoredChainEventRow) => void) | undefined;
+  private takenOverListener: (() => void) | undefined;
+  /** This process's life of the id (instance.life_id). */
+  readonly lifeId = randomUUID();
   private readonly rule: DeadInstanceRule;
   private readonly startedAt = Date.now();
 
@@ -62,7 +67,15 @@ export class InstanceLease {
   /** Registers the instance and ends what dead instances left behind, before this one serves anything. */
   static async start(options: InstanceLeaseOptions): Promise<InstanceLease> {
     const lease = new InstanceLease(options);
-    await registerInstance(options.db, { id: options.id, role: options.role, hostname: hostname(), pid: process.pid });
+    // PGlite's data directory is locked to one process: no other life of the id can be running.
+    if (!options.exclusive) await waitForEarlierLife(options.db, options.id, options);
+    await registerInstance(options.db, {
+      id: options.id,
+      role: options.role,
+      hostname: hostname(),
+      pid: process.pid,
+      life_id: lease.lifeId,
+    });
     await deleteLongGoneInstances(options.db);
     // Nothing of this life is written yet: what its id holds is an earlier life's (a restart under a fixed id).
     const swept = await lease.sweepWhere({ ...lease.rule, selfStarting: true });
@@ -91,6 +104,14 @@ export class InstanceLease {
   /** Chains this instance interrupts (another's, found dead) are announced through this listener. */
   onChainFinished(listener: (event: StoredChainEventRow) => void): void {
     this.chainFinishedListener = listener;
+  }
+
+  /**
+   * Called once if another process starts under this id (after this one went unheard for a lease): it takes this
+   * one's chains, so this one must stop. The heartbeat has stopped by then.
+   */
+  onTakenOver(listener: () => void): void {
+    this.takenOverListener = listener;
   }
 
   /** Ends dead instances' pending rows and running chains now. */
@@ -123,7 +144,7 @@ export class InstanceLease {
     clearInterval(this.timer);
     await this.beating;
     try {
-      await markInstanceStopped(this.options.db, this.options.id);
+      await markInstanceStopped(this.options.db, this.options.id, this.lifeId);
     } catch (error) {
       // Not fatal: the lease lapses on its own.
       if (!this.options.status.reportFailure(error))
@@ -141,7 +162,12 @@ export class InstanceLease {
 
   private async renew(): Promise<void> {
     try {
-      await touchInstance(this.options.db, this.options.id);
+      if (!(await touchInstance(this.options.db, this.options.id, this.lifeId))) {
+        clearInterval(this.timer);
+        leaseLog.error(`another process took instance id ${this.options.id} over after this one went unheard`);
+        this.takenOverListener?.();
+        return;
+      }
       // After an outage every instance's heartbeat looks old until each has had a lease to renew it: a live
       // instance must not be taken for dead because the database could not hear it. A process that just started
       // may have been started by that outage, so it waits a lease too.

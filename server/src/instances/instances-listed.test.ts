@@ -17,19 +17,21 @@ const LEASE_MS = 10_000;
 const alive = { id: randomUUID(), role: 'server', hostname: 'chainlog-a.internal', pid: 4101 } as const;
 const lapsed = { id: randomUUID(), role: 'server', hostname: 'chainlog-b.internal', pid: 4102 } as const;
 const stopped = { id: randomUUID(), role: 'cli', hostname: 'chainlog-c.internal', pid: 4103 } as const;
+const stoppedLife = randomUUID();
 
 let server: RunningServer;
 
 beforeAll(async () => {
   server = await startRunningServer({ env: { CHAINLOG_TOKEN: TOKEN } });
   const { db } = server.dependencies;
-  for (const instance of [alive, lapsed, stopped]) await registerInstance(db, instance);
+  for (const instance of [alive, lapsed]) await registerInstance(db, instance);
+  await registerInstance(db, { ...stopped, life_id: stoppedLife });
   await db
     .updateTable('instance')
     .set({ heartbeat_at: sql<Date>`now() - interval '1 minute'` })
     .where('id', '=', lapsed.id)
     .execute();
-  await markInstanceStopped(db, stopped.id);
+  await markInstanceStopped(db, stopped.id, stoppedLife);
 });
 
 afterAll(() => server?.close());

@@ -4,7 +4,7 @@ import type { InferenceLog } from '../tables/inference-log.js';
 
 /**
  * A row's request whole, with its template's output schema and system messages put back, as the
- * inference_log_request view gives it (migration 2026-12-03T1510-request-templates), for any query on
+ * inference_log_request view gives it (migration 2026-12-03T2000-request-templates), for any query on
  * inference_log: a lookup of the template by its key, rather than a join of the view back to the row.
  */
 export const wholeRequest = sql<unknown>`coalesce((

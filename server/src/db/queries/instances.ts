@@ -10,7 +10,7 @@ import type { InstanceRole, InstanceRow } from '../tables/instance.js';
  */
 export async function registerInstance(
   db: Db,
-  instance: { id: string; role: InstanceRole; hostname: string; pid: number },
+  instance: { id: string; role: InstanceRole; hostname: string; pid: number; life_id?: string },
 ): Promise<void> {
   const now = sql<Date>`now()`;
   await db
@@ -21,6 +21,7 @@ export async function registerInstance(
         role: instance.role,
         hostname: instance.hostname,
         pid: instance.pid,
+        life_id: instance.life_id ?? null,
         started_at: now,
         heartbeat_at: now,
         stopped_at: null,
@@ -29,16 +30,45 @@ export async function registerInstance(
     .execute();
 }
 
-/** Times are the database's own, so instances on hosts whose clocks differ judge each other alike. */
-export async function touchInstance(db: Db, id: string): Promise<void> {
-  await db.updateTable('instance').set({ heartbeat_at: sql<Date>`now()` }).where('id', '=', id).execute();
+/** What an id's row says of the life that last used it, with its heartbeat's age by the database's clock. */
+export interface InstanceLife {
+  hostname: string;
+  pid: number;
+  life_id: string | null;
+  heartbeat_at: Date;
+  heartbeat_age_ms: number;
+  stopped: boolean;
 }
 
-export async function markInstanceStopped(db: Db, id: string): Promise<void> {
+export async function findInstanceLife(db: Db, id: string): Promise<InstanceLife | undefined> {
+  return db
+    .selectFrom('instance')
+    .select(['hostname', 'pid', 'life_id', 'heartbeat_at', heartbeatAgeMs().as('heartbeat_age_ms')])
+    .select(sql<boolean>`stopped_at is not null`.as('stopped'))
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
+/**
+ * Times are the database's own, so instances on hosts whose clocks differ judge each other alike. False when the
+ * row belongs to another life of the id now: another process took it over.
+ */
+export async function touchInstance(db: Db, id: string, lifeId: string): Promise<boolean> {
+  const result = await db
+    .updateTable('instance')
+    .set({ heartbeat_at: sql<Date>`now()` })
+    .where('id', '=', id)
+    .where('life_id', '=', lifeId)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+export async function markInstanceStopped(db: Db, id: string, lifeId: string): Promise<void> {
   await db
     .updateTable('instance')
     .set({ stopped_at: sql<Date>`now()`, heartbeat_at: sql<Date>`now()` })
     .where('id', '=', id)
+    .where('life_id', '=', lifeId)
     .execute();
 }
 

@@ -8,6 +8,8 @@ export interface InstanceTable {
   role: InstanceRole;
   hostname: string;
   pid: number;
+  /** This life of the id: set at each start, so a second process under the same id is told apart. */
+  life_id: string | null;
   // Set again when a process restarts under the same configured id (registerInstance).
   started_at: ColumnType<Date, Date | undefined, Date>;
   heartbeat_at: ColumnType<Date, Date | undefined, Date>;
