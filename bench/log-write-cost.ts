@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { type Db, openDatabase } from '../server/src/db/client.js';
 import { createLogStatements } from '../server/src/db/inference-log-statements.js';
 import type { NewInferenceLog } from '../server/src/db/tables/inference-log.js';
+import type { NewRequestTemplate } from '../server/src/db/tables/request-template.js';
 import { createLlm } from '../server/src/llm/ask.js';
 import { setLogLevel } from '../server/src/log.js';
 import { uuidv7 } from '../server/src/uuid-v7.js';
@@ -21,19 +22,25 @@ import { readProcessCpuMs } from './process-cpu.js';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CALLS_PER_ROUND = 200;
 
-/** The pending and the finished row of one real ask(). */
-async function captureRows(db: Db): Promise<NewInferenceLog[]> {
+/** The pending and the finished row of one real ask(), and the request template they name. */
+async function captureRows(db: Db): Promise<{ rows: NewInferenceLog[]; template: NewRequestTemplate | undefined }> {
   const fake = await startFakeProvider({ respond: () => ({ kind: 'json', value: BENCH_ANSWER }) });
   const rows: NewInferenceLog[] = [];
+  let template: NewRequestTemplate | undefined;
   const llm = createLlm({
     db,
     settings: benchLlmSettings(fake.openaiBaseUrl),
     tasks: [benchTask],
-    logWriter: { write: async (row) => void rows.push(row) },
+    logWriter: {
+      write: async (row, written) => {
+        rows.push(row);
+        template = written;
+      },
+    },
   });
   await llm.ask(benchTask, { text: USER_TEXT });
   await fake.close();
-  return rows;
+  return { rows, template };
 }
 
 interface Variant {
@@ -46,7 +53,8 @@ interface Variant {
   pendingAsync?: boolean;
   /** Waits this long between the pending and the finished row, as a provider would (the backend idles meanwhile). */
   providerMs?: number;
-  request?: (request: string) => string;
+  /** Writes the request whole in the row (as before request templates), rather than beside its template. */
+  wholeRequest?: boolean;
 }
 
 const VARIANTS: Variant[] = [
@@ -71,20 +79,26 @@ const VARIANTS: Variant[] = [
   // The task_stats triggers' WHEN (a row from before today?) is evaluated for every row; today's rows call nothing.
   { name: 'no task_stats triggers (every index)', schema: 'noTriggers', synchronousCommit: true, pendingFirst: true },
   {
-    name: 'request without the output schema',
+    name: 'whole request in the row (before templates)',
     schema: 'full',
     synchronousCommit: true,
     pendingFirst: true,
-    request: withoutSchema,
+    wholeRequest: true,
   },
 ];
 
-function withoutSchema(request: string): string {
-  const parsed = z
-    .object({ output: z.object({ name: z.string() }).loose() })
+/** The request as one column held it before templates: the template's output schema and system messages put back. */
+function wholeRequestOf(request: string, template: NewRequestTemplate): string {
+  const rest = z
+    .object({ messages: z.array(z.unknown()) })
     .loose()
     .parse(JSON.parse(request));
-  return JSON.stringify({ ...parsed, output: { name: parsed.output.name } });
+  const systemMessages = z.array(z.unknown()).parse(JSON.parse(template.system_messages));
+  return JSON.stringify({
+    ...rest,
+    messages: [...systemMessages, ...rest.messages],
+    output: JSON.parse(template.output),
+  });
 }
 
 async function main(): Promise<void> {
@@ -102,9 +116,12 @@ async function main(): Promise<void> {
     `create schema ${schemas.full}; create schema ${schemas.keyOnly}; create schema ${schemas.noTriggers}`,
   );
   const migrated = await openDatabase({ kind: 'postgres', url, searchPath: schemas.full, poolSize: 1 });
-  const [pending, finished] = await captureRows(migrated.db);
+  const captured = await captureRows(migrated.db);
   await migrated.close();
-  if (!pending || !finished) throw new Error('ask() wrote fewer than two rows');
+  const [pending, finished] = captured.rows;
+  const { template } = captured;
+  if (!pending || !finished || !template) throw new Error('ask() wrote fewer than two rows, or no template');
+  const wholeRequest = wholeRequestOf(String(pending.request), template);
   await admin.query(
     `create table ${schemas.keyOnly}.inference_log (like ${schemas.full}.inference_log including defaults including constraints);` +
       `alter table ${schemas.keyOnly}.inference_log add primary key (id);` +
@@ -127,11 +144,14 @@ async function main(): Promise<void> {
         await connect(variant.synchronousCommit),
         ...(variant.pendingAsync ? [await connect(false)] : []),
       ];
-      const request = variant.request ? variant.request(String(pending.request)) : pending.request;
+      const request = variant.wholeRequest ? wholeRequest : pending.request;
+      const requestTemplateId = variant.wholeRequest ? null : template.id;
       const call = async () => {
         const id = uuidv7();
         const write = async (row: NewInferenceLog) => {
-          const { name, text, values } = statementFor([{ ...row, id, request, created_at: new Date() }]);
+          const { name, text, values } = statementFor([
+            { ...row, id, request, request_template_id: requestTemplateId, created_at: new Date() },
+          ]);
           const connection = row.status === 'pending' ? (connections[1] ?? connections[0]) : connections[0];
           await connection?.client.query({ name, text, values });
         };
@@ -161,13 +181,32 @@ async function main(): Promise<void> {
     `inference_log writes, one call at a time, ${ROUNDS} x ${CALLS_PER_ROUND} calls per variant; jsonb of the finished row: ${bytes(finished)} characters`,
   );
   console.log(
-    `(its request: ${request.length} characters, ${withoutSchema(request).length} without the output schema)`,
+    `(its request: ${request.length} characters beside its template; ${wholeRequest.length} whole, as before templates)`,
   );
   console.log(`${'variant'.padEnd(50)} backend CPU ms/call  wall ms/call`);
   for (const runner of runners) {
     console.log(
       `${runner.variant.name.padEnd(50)} ${(runner.backendCpuMs / runner.calls).toFixed(3).padStart(19)} ${(runner.wallMs / runner.calls).toFixed(3).padStart(13)}`,
     );
+  }
+  // The finished row as ask() stores it, and with its request whole, once more each, to read their size as stored.
+  await admin.query(`set search_path = ${schemas.full}`);
+  for (const [label, row] of [
+    ['as ask() stores it', finished],
+    ['with the request whole (before templates)', { ...finished, request: wholeRequest, request_template_id: null }],
+  ] as const) {
+    const sizedId = uuidv7();
+    const sized = statementFor([{ ...row, id: sizedId, created_at: new Date() }]);
+    await admin.query({ text: sized.text, values: sized.values });
+    const { rows: sizes } = await admin.query<{ row_bytes: number; request_bytes: number }>(
+      'select pg_column_size(log.*) as row_bytes, pg_column_size(log.request) as request_bytes from inference_log as log where id = $1',
+      [sizedId],
+    );
+    const size = sizes[0];
+    if (size)
+      console.log(
+        `stored, ${label}: ${size.row_bytes} bytes a finished row, ${size.request_bytes} of them its request`,
+      );
   }
   await Promise.all(runners.flatMap((runner) => runner.connections.map(({ client }) => client.end())));
   await admin.query(

@@ -196,7 +196,23 @@ export interface AnalystSeed {
 }
 
 /** Inserts ANALYST_CHAINS with real inserts, timed relative to `now` (default: the current time). */
+/** The request template every seeded row names, as ask() stores one per task and system prompt. */
+export const SEED_TEMPLATE = {
+  id: 'analyst-seed-template',
+  output: { name: 'seeded', schema: { type: 'object' } },
+  system_messages: [{ role: 'system', content: 'Seeded instructions.' }],
+};
+
 export async function seedAnalystData(db: Db, now = Date.now()): Promise<AnalystSeed> {
+  await db
+    .insertInto('request_template')
+    .values({
+      id: SEED_TEMPLATE.id,
+      output: JSON.stringify(SEED_TEMPLATE.output),
+      system_messages: JSON.stringify(SEED_TEMPLATE.system_messages),
+    })
+    .onConflict((conflict) => conflict.column('id').doNothing())
+    .execute();
   const chainIds: Partial<Record<AnalystChainName, string>> = {};
   const messageIds: Partial<Record<AnalystChainName, string>> = {};
   for (const [key, spec] of Object.entries(ANALYST_CHAINS) as [AnalystChainName, ChainSpec][]) {
@@ -243,6 +259,7 @@ function attemptRow(chainId: string, spec: AttemptSpec, attempt: number, created
       messages: [{ role: 'user', content: 'seeded' }],
       requestedModel: spec.requested ?? spec.model,
     }),
+    request_template_id: SEED_TEMPLATE.id,
     response: status === 'pending' ? null : JSON.stringify({ seeded: true }),
     output: status === 'ok' ? JSON.stringify({ seeded: true }) : null,
     error: spec.error

@@ -130,7 +130,7 @@ describe('the analyst views', () => {
 });
 
 describe('the analyst views migration', () => {
-  it('drops the views on the way down and makes them again on the way up', async () => {
+  it('drops the views on the way down (the request templates migration too) and makes them again on the way up', async () => {
     const database = await openTestDatabase();
     try {
       const schema = database.schema;
@@ -141,7 +141,7 @@ describe('the analyst views migration', () => {
             database.db,
           )
         ).rows.map((view) => view.name);
-      expect(await views()).toEqual(['chain_summary', 'task_latency_buckets', 'task_stats']);
+      expect(await views()).toEqual(['chain_summary', 'inference_log_request', 'task_latency_buckets', 'task_stats']);
       const migrator = new Migrator({
         db: database.db,
         provider: { getMigrations: async () => MIGRATIONS },
@@ -151,7 +151,7 @@ describe('the analyst views migration', () => {
       expect(error).toBeUndefined();
       expect(await views()).toEqual([]);
       await migrateToLatest(database.db, schema);
-      expect(await views()).toEqual(['chain_summary', 'task_latency_buckets', 'task_stats']);
+      expect(await views()).toEqual(['chain_summary', 'inference_log_request', 'task_latency_buckets', 'task_stats']);
     } finally {
       await database.close();
     }

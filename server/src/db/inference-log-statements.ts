@@ -1,4 +1,5 @@
 import type { NewInferenceLog } from './tables/inference-log.js';
+import type { NewRequestTemplate } from './tables/request-template.js';
 
 const COLUMNS = [
   'id',
@@ -10,6 +11,7 @@ const COLUMNS = [
   'status',
   'attempt',
   'request',
+  'request_template_id',
   'response',
   'output',
   'error',
@@ -35,6 +37,7 @@ const PENDING_COLUMNS = [
   'status',
   'attempt',
   'request',
+  'request_template_id',
   'instance_id',
   'created_at',
 ] as const satisfies readonly (keyof NewInferenceLog)[];
@@ -97,4 +100,13 @@ function buildUpsert(rowCount: number): string {
     // A late pending insert must not undo a finished row.
     `where excluded.status <> 'pending'`
   );
+}
+
+/** Stores a request template; one already there (another process wrote it) is left as it is. */
+export function requestTemplateInsert(template: NewRequestTemplate): LogStatement {
+  return {
+    name: 'request_template_insert',
+    text: 'insert into request_template (id, output, system_messages) values ($1, $2, $3) on conflict (id) do nothing',
+    values: [template.id, template.output, template.system_messages],
+  };
 }

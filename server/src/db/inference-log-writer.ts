@@ -1,6 +1,12 @@
 import type { DatabaseHandle } from './client.js';
-import { type LogStatement, MAX_BATCH_ROWS, createLogStatements } from './inference-log-statements.js';
+import {
+  type LogStatement,
+  MAX_BATCH_ROWS,
+  createLogStatements,
+  requestTemplateInsert,
+} from './inference-log-statements.js';
 import type { NewInferenceLog } from './tables/inference-log.js';
+import type { NewRequestTemplate } from './tables/request-template.js';
 
 const DEADLOCK_DETECTED = '40P01';
 /**
@@ -27,15 +33,16 @@ export type ExecuteLogStatement = (statement: LogStatement) => Promise<void>;
 export interface InferenceLogWriter {
   /**
    * Writes a pending or a finished row; resolves once it is committed. A finished row always wins over the
-   * pending row of the same id, whichever reaches the database first.
+   * pending row of the same id, whichever reaches the database first. The row's request template, when given, is
+   * stored first (once per writer: committed before any row that names it).
    */
-  write(row: NewInferenceLog): Promise<void>;
+  write(row: NewInferenceLog, template?: NewRequestTemplate): Promise<void>;
 }
 
 export interface InferenceLogWriterOptions {
   /**
-   * How many statements may run at once. Pending rows take at most one of them; when they would take the last
-   * free one, the two lanes take turns.
+   * How many statements may run at once. A statement of pending rows alone takes at most one of them, and only
+   * while no finished row waits.
    */
   concurrency: number;
   pendingRowsWindowMs?: number;
@@ -44,9 +51,11 @@ export interface InferenceLogWriterOptions {
 /**
  * Group commit for inference_log, in two lanes. Finished rows (their callers wait) go out at the end of the
  * event-loop turn, every finished row queued by then in one multi-row statement. Pending rows gather for
- * PENDING_ROWS_WINDOW_MS and then go together, in a statement of their own; a call that finishes first takes its
- * pending row's place. Every caller waits for its own row to be committed. A batch that fails is split until the
- * bad row is found, so one bad row fails only its own caller.
+ * PENDING_ROWS_WINDOW_MS; then they ride along with the next statement of finished rows, or go in one of their own
+ * when none waits; a call that finishes first takes its pending row's place. Under load most statements carry both
+ * lanes, so a call costs about one commit (one WAL flush shared by the batch) rather than two. Every caller waits
+ * for its own row to be committed. A batch that fails is split until the bad row is found, so one bad row fails
+ * only its own caller.
  */
 export function createInferenceLogWriter(
   execute: ExecuteLogStatement,
@@ -60,9 +69,33 @@ export function createInferenceLogWriter(
   let running = 0;
   let pendingRunning = false;
   let pendingDue = false;
-  let pendingWentLast = false;
   let pendingTimer: NodeJS.Timeout | undefined;
   let pumpScheduled = false;
+  // By id: stored, or being stored. A failed store is forgotten, so the next row that names it tries again.
+  const templates = new Map<string, Promise<void>>();
+
+  function storeTemplate(template: NewRequestTemplate): Promise<void> {
+    const known = templates.get(template.id);
+    if (known !== undefined) return known;
+    const storing = execute(requestTemplateInsert(template));
+    templates.set(template.id, storing);
+    storing.catch(() => templates.delete(template.id));
+    return storing;
+  }
+
+  function queue(row: NewInferenceLog): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const queued: QueuedRow = { row, waiter: { resolve, reject }, replaced: pending.get(row.id) };
+      if (row.status === 'pending') {
+        pending.set(row.id, queued);
+        openPendingWindow();
+        return;
+      }
+      if (pending.delete(row.id) && pending.size === 0) closePendingWindow();
+      finished.push(queued);
+      pumpAtTurnEnd();
+    });
+  }
 
   // Waits for the end of the current event-loop turn, so the rows of a burst of answers share one statement.
   function pumpAtTurnEnd(): void {
@@ -84,25 +117,24 @@ export function createInferenceLogWriter(
 
   function pump(): void {
     while (running < options.concurrency) {
-      const pendingReady = pendingDue && !pendingRunning && pending.size > 0;
-      // With one slot left and both lanes waiting, they take turns: neither a steady stream of calls starting nor
-      // one of calls finishing can hold the other lane back.
-      if (pendingReady && (finished.length === 0 || !pendingWentLast)) {
-        pendingWentLast = true;
-        start(takePendingRows(), true);
-      } else if (finished.length > 0) {
-        pendingWentLast = false;
-        start(finished.splice(0, MAX_BATCH_ROWS), false);
+      const pendingDueRows = pendingDue && pending.size > 0;
+      if (finished.length > 0) {
+        const batch = finished.splice(0, MAX_BATCH_ROWS);
+        // Due pending rows ride along: one statement and one commit for both lanes, and neither holds the other back.
+        if (pendingDueRows) batch.push(...takePendingRows(MAX_BATCH_ROWS - batch.length));
+        start(batch, false);
+      } else if (pendingDueRows && !pendingRunning) {
+        start(takePendingRows(MAX_BATCH_ROWS), true);
       } else {
         return;
       }
     }
   }
 
-  function takePendingRows(): QueuedRow[] {
+  function takePendingRows(limit: number): QueuedRow[] {
     const batch: QueuedRow[] = [];
     for (const [id, queued] of pending) {
-      if (batch.length === MAX_BATCH_ROWS) return batch;
+      if (batch.length === limit) return batch;
       batch.push(queued);
       pending.delete(id);
     }
@@ -160,18 +192,10 @@ export function createInferenceLogWriter(
   }
 
   return {
-    write(row) {
-      return new Promise<void>((resolve, reject) => {
-        const queued: QueuedRow = { row, waiter: { resolve, reject }, replaced: pending.get(row.id) };
-        if (row.status === 'pending') {
-          pending.set(row.id, queued);
-          openPendingWindow();
-          return;
-        }
-        if (pending.delete(row.id) && pending.size === 0) closePendingWindow();
-        finished.push(queued);
-        pumpAtTurnEnd();
-      });
+    write(row, template) {
+      if (!template) return queue(row);
+      // A row waits for its template (one microtask once stored), so rows keep the order they were written in.
+      return storeTemplate(template).then(() => queue(row));
     },
   };
 }

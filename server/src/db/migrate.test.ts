@@ -41,6 +41,7 @@ describe('migrations', () => {
       'instance_id',
       'chain_step',
       'price_source',
+      'request_template_id',
     ]);
     const types = Object.fromEntries(columns.rows.map((column) => [column.column_name, column.data_type]));
     expect(types).toMatchObject({

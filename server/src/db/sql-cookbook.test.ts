@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { CompiledQuery } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AnalystSeed, seedAnalystData } from '../../test/analyst-seed.js';
+import { type AnalystSeed, SEED_TEMPLATE, seedAnalystData } from '../../test/analyst-seed.js';
 import { openTestDatabase } from '../../test/test-database.js';
 import type { DatabaseHandle } from './client.js';
 
@@ -65,6 +65,17 @@ const EXPECTED: Record<string, { columns: string[]; check?: (rows: Row[], seed: 
         new Set(['chain', 'chain_event', 'inference_log', 'inbox_message', 'triage', 'reply_draft']),
       );
       expect(rows.filter((row) => row.source === 'inference_log')).toHaveLength(4);
+    },
+  },
+  'What each call of a chain sent': {
+    columns: ['id', 'name', 'attempt', 'messages', 'schema_name', 'params'],
+    check: (rows) => {
+      expect(rows).toHaveLength(4);
+      for (const row of rows)
+        expect(row).toMatchObject({
+          messages: [...SEED_TEMPLATE.system_messages, { role: 'user', content: 'seeded' }],
+          schema_name: SEED_TEMPLATE.output.name,
+        });
     },
   },
   'The newest chains, with their totals': {

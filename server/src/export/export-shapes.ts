@@ -32,7 +32,8 @@ export const LOG_EXPORT_SHAPE: ExportShape<LogExportRow> = {
     { header: 'error_class', value: (row) => errorField(row.error, 'class'), text: true },
     { header: 'error_message', value: (row) => errorField(row.error, 'message'), text: true },
   ],
-  json: (row) => ({ ...row, cost_usd: numberOrNull(row.cost_usd) }),
+  // The request as the call sent it (its template's parts put back), where the table keeps only what is not shared.
+  json: ({ whole_request, ...row }) => ({ ...row, request: whole_request, cost_usd: numberOrNull(row.cost_usd) }),
 };
 
 /** chain rows with their totals over every attempt; JSON adds the input and the whole error. */

@@ -221,6 +221,7 @@ describe('GET /export/logs and /export/chains, on the real server with a token',
       'provider',
       'provider_request_id',
       'request',
+      'request_template_id',
       'response',
       'status',
     ]);

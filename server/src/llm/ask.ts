@@ -28,7 +28,8 @@ import { priceCall } from './pricing.js';
 import { createProviderAdapters } from './providers/index.js';
 import type { ProviderAdapter, ProviderReply, ProviderUsage } from './providers/provider.js';
 import { redactSecrets } from './redact.js';
-import { requestJson } from './request-json.js';
+import type { RequestTemplate } from './request-template.js';
+import { requestParts } from './request-json.js';
 import { type RetriesUsed, type RetryDelay, decideRetry, waitUnlessAborted } from './retry-policy.js';
 import type { LlmSettings } from './settings.js';
 import type { AnyTask, TaskInput, TaskOutput } from './task.js';
@@ -279,6 +280,7 @@ async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
   const logId = uuidv7();
   const messages = input.conversation.messages;
   const output = { name: registered.schemaName, schema: registered.strictOutput.schema };
+  const { request, template } = requestParts(registered, messages, params, route.requested);
   const row: NewInferenceLog = {
     id: logId,
     chain_id: chainId,
@@ -288,7 +290,8 @@ async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
     model: route.model,
     status: 'pending',
     attempt,
-    request: requestJson(registered, messages, params, route.requested),
+    request,
+    request_template_id: template.id,
     instance_id: instanceId,
     created_at: new Date(),
   };
@@ -306,11 +309,11 @@ async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
   });
   // Queued after the request has started, so the pending row does not delay the provider call; the writer
   // sends it within PENDING_ROWS_WINDOW_MS, or writes only the finished row if the answer comes first.
-  const pending = logWriter.write(row);
+  const pending = logWriter.write(row, template);
   // finishRow reads how it went; until then, a failure while the provider works must not be an unhandled
   // rejection (which ends the process).
   pending.catch(() => {});
-  const finishing: Finishing = { logWriter, pending, secrets: settings.secrets };
+  const finishing: Finishing = { logWriter, template, pending, secrets: settings.secrets };
 
   let reply: ProviderReply;
   try {
@@ -389,9 +392,13 @@ async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
   };
 }
 
-/** What finishing an attempt's row needs: the writer, the pending row's write, and the secrets to keep out. */
+/**
+ * What finishing an attempt's row needs: the writer, the request's template, the pending row's write, and the
+ * secrets to keep out.
+ */
 interface Finishing {
   logWriter: InferenceLogWriter;
+  template: RequestTemplate;
   pending: Promise<void>;
   secrets: readonly string[];
 }
@@ -402,8 +409,8 @@ interface Finishing {
  * still ends the attempt, so its row is not left pending; the call then fails with LogWriteError.
  */
 async function finishRow(finishing: Finishing, row: NewInferenceLog, attemptError?: LlmError): Promise<void> {
-  const { logWriter, pending, secrets } = finishing;
-  const [pendingResult, finishedResult] = await Promise.allSettled([pending, logWriter.write(row)]);
+  const { logWriter, template, pending, secrets } = finishing;
+  const [pendingResult, finishedResult] = await Promise.allSettled([pending, logWriter.write(row, template)]);
   if (finishedResult.status === 'fulfilled') {
     // The finished upsert alone makes the row complete; a failed pending insert only matters if it failed too.
     if (pendingResult.status === 'rejected')
@@ -413,7 +420,7 @@ async function finishRow(finishing: Finishing, row: NewInferenceLog, attemptErro
   llmLog.error(`inference log row ${row.id} could not be written`, finishedResult.reason);
   const failure = new LogWriteError(row.id, { cause: finishedResult.reason, attemptError });
   try {
-    await logWriter.write(leanErrorRow(row, toJsonb(redactSecrets(failure.toRecord(), secrets))));
+    await logWriter.write(leanErrorRow(row, toJsonb(redactSecrets(failure.toRecord(), secrets))), template);
   } catch (error) {
     llmLog.error(`inference log row ${row.id} could not be written even without the answer`, error);
   }
@@ -431,6 +438,7 @@ function leanErrorRow(row: NewInferenceLog, error: string): NewInferenceLog {
     model,
     attempt,
     request,
+    request_template_id,
     instance_id,
     created_at,
     latency_ms,
@@ -445,6 +453,7 @@ function leanErrorRow(row: NewInferenceLog, error: string): NewInferenceLog {
     model,
     attempt,
     request,
+    request_template_id,
     instance_id,
     created_at,
     latency_ms,

@@ -1,6 +1,7 @@
 import { describeNonPostgresText } from '@chainlog/shared';
 import { toJsonb } from '../db/jsonb.js';
 import { UnknownTaskError } from './errors/index.js';
+import { RequestTemplates } from './request-template.js';
 import { type StrictJsonSchema, UnsupportedSchemaError, toStrictJsonSchema } from './strict-json-schema/index.js';
 import type { AnyTask } from './task.js';
 
@@ -15,10 +16,10 @@ export interface RegisteredTask {
   /** A provider-safe identifier (OpenAI: ^[a-zA-Z0-9_-]{1,64}$). */
   schemaName: string;
   /**
-   * `{ name: schemaName, schema: strictOutput.schema }` as jsonb text: the same in every request row of the task,
-   * so serialized once here rather than at every call (requestJson).
+   * What every request of the task repeats (`{ name: schemaName, schema: strictOutput.schema }` and its system
+   * prompts), serialized and hashed once rather than at every call (requestParts).
    */
-  outputJson: string;
+  requestTemplates: RequestTemplates;
 }
 
 /** The tasks a process knows, by short name. */
@@ -39,8 +40,8 @@ export class TaskRegistry {
       );
     const strictOutput = strictOutputOf(task);
     const schemaName = toSchemaName(task.name);
-    const outputJson = toJsonb({ name: schemaName, schema: strictOutput.schema });
-    const registered = { definition: task, strictOutput, schemaName, outputJson };
+    const requestTemplates = new RequestTemplates(toJsonb({ name: schemaName, schema: strictOutput.schema }));
+    const registered = { definition: task, strictOutput, schemaName, requestTemplates };
     this.byName.set(task.name, registered);
     return registered;
   }

@@ -1,6 +1,7 @@
 import type { Db } from '../client.js';
 import type { DatabaseKind } from '../dialect.js';
 import { type ChainFilters, type ChainListRow, listChainsWithTotals } from './chains.js';
+import { wholeRequest } from './inference-log.js';
 import { type LogFilters, selectLogsMatching } from './logs.js';
 
 /** A query in id order that can be read through a cursor or a page at a time. */
@@ -45,11 +46,13 @@ type PageRow<Pages> = Pages extends AsyncGenerator<(infer Row)[]> ? Row : never;
 
 export type LogExportFilters = Omit<LogFilters, 'limit'>;
 
-/** Every column of the matching inference_log rows (CSV picks the flat ones). */
+/** Every column of the matching inference_log rows, and the request whole (CSV picks the flat ones). */
 export function readLogExportPages(db: Db, kind: DatabaseKind, filters: LogExportFilters, pageRows: number) {
   // The filters' own cursor is where the export starts; later pages go on from their last row.
   return readPages(kind, pageRows, (cursor) =>
-    selectLogsMatching(db, { ...filters, cursor: cursor ?? filters.cursor }).selectAll(),
+    selectLogsMatching(db, { ...filters, cursor: cursor ?? filters.cursor })
+      .selectAll()
+      .select(wholeRequest.as('whole_request')),
   );
 }
 

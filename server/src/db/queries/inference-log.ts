@@ -2,18 +2,37 @@ import { sql } from 'kysely';
 import type { Db } from '../client.js';
 import type { InferenceLog } from '../tables/inference-log.js';
 
+/**
+ * A row's request whole, with its template's output schema and system messages put back, as the
+ * inference_log_request view gives it (migration 2026-12-03T2500-request-templates), for any query on
+ * inference_log: a lookup of the template by its key, rather than a join of the view back to the row.
+ */
+export const wholeRequest = sql<unknown>`coalesce((
+  select inference_log.request || jsonb_build_object(
+    'output', template.output,
+    'messages', template.system_messages || coalesce(inference_log.request->'messages', '[]'::jsonb))
+  from request_template as template where template.id = inference_log.request_template_id), inference_log.request)`;
+
+/** Every column of the log rows, with `request` whole (wholeRequest), as the call sent it. */
+function selectWholeRows(db: Db) {
+  return db.selectFrom('inference_log').selectAll().select(wholeRequest.as('whole_request'));
+}
+
+function withWholeRequest<Row extends { whole_request: unknown }>({
+  whole_request,
+  ...row
+}: Row): Omit<Row, 'whole_request'> & { request: unknown } {
+  return { ...row, request: whole_request };
+}
+
 export async function findLog(db: Db, id: string): Promise<InferenceLog | undefined> {
-  return db.selectFrom('inference_log').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await selectWholeRows(db).where('id', '=', id).executeTakeFirst();
+  return row && withWholeRequest(row);
 }
 
 export async function listChainLogs(db: Db, chainId: string): Promise<InferenceLog[]> {
-  return db
-    .selectFrom('inference_log')
-    .selectAll()
-    .where('chain_id', '=', chainId)
-    .orderBy('created_at')
-    .orderBy('id')
-    .execute();
+  const rows = await selectWholeRows(db).where('chain_id', '=', chainId).orderBy('created_at').orderBy('id').execute();
+  return rows.map(withWholeRequest);
 }
 
 /** What a chain's detail view shows of its first `limit` log rows: no request, response or output bodies. */

@@ -19,7 +19,10 @@ export interface InferenceLogTable {
   model: string;
   status: InferenceStatus;
   attempt: number;
+  /** What this call sent beyond its template: the messages after the template's system messages, params, model. */
   request: Json;
+  /** request_template.id: the output schema and system messages this call sent; null when `request` holds all. */
+  request_template_id: string | null;
   response: NullableJson;
   output: NullableJson;
   error: NullableJson;
