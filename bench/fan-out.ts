@@ -24,6 +24,8 @@ const url =
 const SUBSCRIBERS = Number(process.argv[2] ?? 10_000);
 const INSTANCES = 3;
 const CONNECT_AT_ONCE = 200;
+/** Events the chain stores once it is released: three steps' step_finished, two step_started, chain_finished. */
+const LIVE_EVENTS = 6;
 /** Broadcasts of each floor server (bench/fan-out-floor-server.ts). */
 const FLOOR_EVENTS = 6;
 
@@ -55,7 +57,11 @@ async function startInstance(): Promise<ServerProcess> {
     schema,
     fake,
     instanceId: randomUUID(),
-    env: { CHAINLOG_MAX_CONNECTIONS_PER_ADDRESS: String(SUBSCRIBERS + 100) },
+    env: {
+      CHAINLOG_MAX_CONNECTIONS_PER_ADDRESS: String(SUBSCRIBERS + 100),
+      // The chain's first call waits for every subscriber: on a busy machine that takes longer than the default 60 s.
+      CHAINLOG_LLM_TIMEOUT_MS: '600000',
+    },
   });
   servers.push(server);
   return server;
@@ -93,6 +99,8 @@ function subscribe(server: ServerProcess, chainId: string): Promise<Subscriber> 
     });
     socket.on('message', (raw) => {
       const now = Date.now();
+      // tRPC's keep-alive: a socket silent for 30 s is sent PING, and dropped when it does not answer.
+      if (String(raw) === 'PING') return socket.send('PONG');
       // A tracked() event arrives as { type: 'data', id, data: { id, data: event } }.
       const message = JSON.parse(String(raw)) as {
         result?: { type: string; id?: string; data?: { data?: { payload: { type: string } } } };
@@ -221,6 +229,9 @@ try {
       if (storedAt !== undefined && storedAt > openedAt) delays.push(arrivedAt - storedAt);
     }
   }
+  const live = rows.filter((row) => row.created_at.getTime() > openedAt).length;
+  if (live !== LIVE_EVENTS)
+    throw new Error(`${live} events were stored after the subscriptions opened, not ${LIVE_EVENTS}`);
   delays.sort((left, right) => left - right);
   // Per event, first socket to last: how long one event takes to cross every socket of every instance and reach this
   // process, on this machine's cores (the servers, PostgreSQL and this bench share them).

@@ -106,6 +106,8 @@ describe('the app in Chromium', () => {
     await expect.poll(() => page.getByTestId('log-output').innerText(), WAIT).toMatch(/order_status|A-1042|on its way/);
     await expect.poll(() => page.getByTestId('log-request').isVisible()).toBe(true);
     await expect.poll(() => page.getByTestId('log-response').isVisible()).toBe(true);
+    // gpt-4.1-mini is priced from the table bundled in @pydantic/genai-prices, which the page names.
+    expect(await page.getByTestId('log-price-source').innerText()).toMatch(/^genai-prices@\d+\.\d+\.\d+$/);
     await screenshot(page, '5-log-detail');
 
     await page.goto(server.url);

@@ -3,6 +3,7 @@ import { registered } from './chains/chain-definition.js';
 import { ChainJobs } from './chains/jobs/chain-jobs.js';
 import { supportTriage } from './chains/support-triage.js';
 import { toChainEvent } from './chains/chain-events.js';
+import { ChainEventFanOut } from './chains/chain-event-fan-out.js';
 import { ChainEventFeed } from './chains/chain-event-feed.js';
 import { ChainEventBus } from './chains/event-bus.js';
 import type { InstanceLease } from './instances/instance-lease.js';
@@ -79,6 +80,7 @@ export async function createAppDependencies(options: {
     instanceLeaseMs: instance?.leaseMs ?? DEFAULT_INSTANCE_LEASE_MS,
     llm,
     bus,
+    chainEvents: new ChainEventFanOut({ db: database.db, bus }),
     chains,
     submissionLimiter: new RateLimiter({
       perMinute: options.maxSubmissionsPerMinute ?? DEFAULT_LIMITS.maxSubmissionsPerMinute,

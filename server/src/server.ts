@@ -12,6 +12,7 @@ import { answerUnsupportedMethod, isTrpcMethod } from './http/trpc-method.js';
 import { createContinueCheck, createRequestSizeLimit } from './http/request-size-limit.js';
 import { createStreamLimit } from './http/stream-limit.js';
 import { refuseUnreadableUpgradeUrl } from './http/upgrade-url.js';
+import { DEFAULT_KEEP_ALIVE, type KeepAliveOptions, keepWebSocketsAlive } from './http/websocket-keep-alive.js';
 import { isWebSocketProtocolError } from './http/websocket-protocol-error.js';
 import { type AccessOptions, LOOPBACK_ACCESS, createAccessControl, isExportPath } from './http/access-control.js';
 import { log } from './log.js';
@@ -28,6 +29,7 @@ import { createStaticHandler } from './static-files.js';
 import { type AppDependencies, createContextFactory } from './trpc/context.js';
 import { retryAfterHeader } from './trpc/retry-after.js';
 import { requireConnectionToken } from './trpc/require-token.js';
+import { sharedValueEncoder } from './trpc/shared-encoding.js';
 
 const serverLog = log.withTag('server');
 const ABORTED_CALLS_GRACE_MS = 2_000;
@@ -40,6 +42,8 @@ export interface ServerOptions {
   limits?: Limits | undefined;
   /** Token, Host and Origin rules (README "Access"); loopback only, no token, when absent. */
   access?: AccessOptions | undefined;
+  /** When silent WebSockets are sent PING and dropped; DEFAULT_KEEP_ALIVE (tRPC's timings) when absent. */
+  keepAlive?: KeepAliveOptions | undefined;
 }
 
 export interface ChainlogServer {
@@ -111,12 +115,14 @@ export function createChainlogServer(dependencies: AppDependencies, options: Ser
   closeConnectionsWithoutParams(wss, limits.connectionParamsTimeoutMs);
   // ws re-emits the HTTP server's errors (EADDRINUSE); listen() reports them, so they must not go unhandled here.
   wss.on('error', (error) => serverLog.debug('WebSocket server error', error));
+  const stopKeepAlive = keepWebSocketsAlive(wss, options.keepAlive ?? DEFAULT_KEEP_ALIVE);
   const wsHandler = applyWSSHandler({
     wss,
     router: appRouter,
     createContext: requireConnectionToken(createContext, access.tokenCheck),
     onError: logProcedureError,
-    keepAlive: { enabled: true },
+    // A chain event bound for many subscribers is serialised once (see TrackedSteps), not once per socket.
+    experimental_encoder: sharedValueEncoder,
   });
 
   return {
@@ -132,6 +138,7 @@ export function createChainlogServer(dependencies: AppDependencies, options: Ser
     },
     async close(timeoutMs) {
       const deadline = Date.now() + timeoutMs;
+      stopKeepAlive();
       const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       httpServer.closeIdleConnections();
       // Tell WebSocket clients to go elsewhere now, but close them only after the drain, so answers in flight arrive.

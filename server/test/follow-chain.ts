@@ -1,21 +1,21 @@
 import type { ChainEvent } from '@chainlog/shared';
+import { ChainEventFanOut } from '../src/chains/chain-event-fan-out.js';
 import type { ChainEventBus } from '../src/chains/event-bus.js';
 import type { Db } from '../src/db/client.js';
-import { streamChainEvents } from '../src/chains/chain-event-stream.js';
 
 /**
  * Every event of a chain, in order, from the stream behind chains.events (stored ones, then live ones) until it
- * ends after chain_finished. Rejects, naming the events seen, when the chain has not finished within `timeoutMs`:
+ * ends after chain_finished: the process's own fan-out when `dependencies` has one, else one of its own. Rejects, naming the events seen, when the chain has not finished within `timeoutMs`:
  * the stream ends when its signal aborts.
  */
 export async function followChain(
-  dependencies: { db: Db; bus: ChainEventBus },
+  dependencies: { db: Db; bus: ChainEventBus; chainEvents?: ChainEventFanOut },
   chainId: string,
   timeoutMs = 10_000,
 ): Promise<ChainEvent[]> {
   const events: ChainEvent[] = [];
-  for await (const event of streamChainEvents(dependencies, chainId, null, AbortSignal.timeout(timeoutMs)))
-    events.push(event);
+  const chainEvents = dependencies.chainEvents ?? new ChainEventFanOut(dependencies);
+  for await (const event of chainEvents.follow(chainId, null, AbortSignal.timeout(timeoutMs))) events.push(event);
   if (events.at(-1)?.payload.type !== 'chain_finished') {
     const seen = events.map((event) => event.payload.type).join(', ') || 'none';
     throw new Error(`chain ${chainId} did not finish within ${timeoutMs} ms; events seen: ${seen}`);

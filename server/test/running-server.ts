@@ -3,6 +3,7 @@ import { createLogWriterFor } from '../src/db/inference-log-writer.js';
 import type { DatabaseHandle } from '../src/db/client.js';
 import { parseEnv } from '../src/env.js';
 import { DEFAULT_LIMITS, type Limits } from '../src/http/limits.js';
+import type { KeepAliveOptions } from '../src/http/websocket-keep-alive.js';
 import { accessOptionsFromEnv } from '../src/http/access-control.js';
 import { createLlm } from '../src/llm/ask.js';
 import type { RetryDelay } from '../src/llm/retry-policy.js';
@@ -30,6 +31,8 @@ export interface RunningServerOptions {
   limits?: Partial<Limits> | undefined;
   /** The clock of the submissions-per-minute allowance, in ms. */
   now?: (() => number) | undefined;
+  /** WebSocket keep-alive timings instead of tRPC's 30 s and 5 s. */
+  keepAlive?: KeepAliveOptions | undefined;
 }
 
 export interface RunningServer {
@@ -84,6 +87,7 @@ export async function startRunningServer(options: RunningServerOptions = {}): Pr
     clientDir: options.clientDir,
     limits,
     access: accessOptionsFromEnv(env),
+    keepAlive: options.keepAlive,
   });
   let url: string;
   try {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Migrator, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AnalystSeed, seedAnalystData } from '../../test/analyst-seed.js';
@@ -154,5 +155,87 @@ describe('the analyst views migration', () => {
     } finally {
       await database.close();
     }
+  });
+});
+
+describe('chain_summary of a chain with a chain row and no call yet', () => {
+  let database: DatabaseHandle;
+  beforeAll(async () => {
+    database = await openTestDatabase();
+  });
+  afterAll(() => database.close());
+
+  const summariesOf = (chainId: string) =>
+    database.db.selectFrom('chain_summary').selectAll().where('chain_id', '=', chainId).execute();
+
+  it('lists it with its chain row and zero calls, then once with its calls when the log has some', async () => {
+    const chainId = randomUUID();
+    await database.db
+      .insertInto('chain')
+      .values({
+        id: chainId,
+        name: 'support-inbox triage',
+        status: 'running',
+        input: JSON.stringify({ subject: 'Hi' }),
+      })
+      .execute();
+
+    expect(await summariesOf(chainId)).toEqual([
+      {
+        chain_id: chainId,
+        name: 'support-inbox triage',
+        status: 'running',
+        input: { subject: 'Hi' },
+        first_call_at: null,
+        last_call_at: null,
+        wall_ms: null,
+        calls: 0,
+        attempts: 0,
+        errors: 0,
+        input_tokens: null,
+        output_tokens: null,
+        cost_usd: null,
+        slowest_step: null,
+        slowest_step_ms: null,
+        has_chain_row: true,
+      },
+    ]);
+
+    await database.db
+      .insertInto('inference_log')
+      .values({
+        id: randomUUID(),
+        chain_id: chainId,
+        name: 'intent recognition',
+        provider: 'offline',
+        model: 'default',
+        status: 'pending',
+        attempt: 1,
+        request: '{}',
+      })
+      .execute();
+    expect(await summariesOf(chainId)).toMatchObject([
+      { status: 'running', calls: 1, attempts: 1, has_chain_row: true },
+    ]);
+  });
+
+  it('goes back to the log-only view on the way down', async () => {
+    const chainId = randomUUID();
+    await database.db
+      .insertInto('chain')
+      .values({ id: chainId, name: 'support-inbox triage', status: 'failed', input: '{}' })
+      .execute();
+    const migrator = new Migrator({
+      db: database.db,
+      provider: { getMigrations: async () => MIGRATIONS },
+      ...(database.schema ? { migrationTableSchema: database.schema } : {}),
+    });
+    try {
+      expect((await migrator.migrateTo('2026-12-03T2300-price-source')).error).toBeUndefined();
+      expect(await summariesOf(chainId)).toEqual([]);
+    } finally {
+      await migrateToLatest(database.db, database.schema);
+    }
+    expect(await summariesOf(chainId)).toHaveLength(1);
   });
 });

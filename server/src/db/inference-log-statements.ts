@@ -16,6 +16,7 @@ const COLUMNS = [
   'input_tokens',
   'output_tokens',
   'cost_usd',
+  'price_source',
   'latency_ms',
   'provider_request_id',
   'instance_id',

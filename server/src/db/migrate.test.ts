@@ -40,6 +40,7 @@ describe('migrations', () => {
       'finished_at',
       'instance_id',
       'chain_step',
+      'price_source',
     ]);
     const types = Object.fromEntries(columns.rows.map((column) => [column.column_name, column.data_type]));
     expect(types).toMatchObject({
@@ -47,6 +48,7 @@ describe('migrations', () => {
       chain_step: 'integer',
       request: 'jsonb',
       cost_usd: 'numeric',
+      price_source: 'text',
       created_at: 'timestamp with time zone',
     });
     const indexes = await sql<{ indexdef: string }>`

@@ -12,6 +12,8 @@ import * as instanceLife from './migrations/2026-12-03T1900-instance-life.js';
 import * as inferenceLogChainStep from './migrations/2026-12-03T2000-inference-log-chain-step.js';
 import * as chainEventThrown from './migrations/2026-12-03T2100-chain-event-thrown.js';
 import * as taskStatsRollup from './migrations/2026-12-03T2200-task-stats-rollup.js';
+import * as priceSource from './migrations/2026-12-03T2300-price-source.js';
+import * as chainSummaryWithoutCalls from './migrations/2026-12-03T2400-chain-summary-without-calls.js';
 
 /**
  * Every migration, by the name kysely-ctl gives its file. Listed statically so the server and the tests load
@@ -32,4 +34,6 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-12-03T2000-inference-log-chain-step': inferenceLogChainStep,
   '2026-12-03T2100-chain-event-thrown': chainEventThrown,
   '2026-12-03T2200-task-stats-rollup': taskStatsRollup,
+  '2026-12-03T2300-price-source': priceSource,
+  '2026-12-03T2400-chain-summary-without-calls': chainSummaryWithoutCalls,
 };

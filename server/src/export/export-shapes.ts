@@ -25,6 +25,7 @@ export const LOG_EXPORT_SHAPE: ExportShape<LogExportRow> = {
     { header: 'input_tokens', value: (row) => row.input_tokens },
     { header: 'output_tokens', value: (row) => row.output_tokens },
     { header: 'cost_usd', value: (row) => row.cost_usd },
+    { header: 'price_source', value: (row) => row.price_source, text: true },
     { header: 'latency_ms', value: (row) => row.latency_ms },
     { header: 'created_at', value: (row) => row.created_at },
     { header: 'finished_at', value: (row) => row.finished_at },

@@ -24,7 +24,7 @@ import { describeIssues } from './errors/output-validation-error.js';
 import { type InferenceParams, type ResolvedParams, mergeParams } from './inference-params.js';
 import type { ChatMessage } from './messages.js';
 import { type ModelRoute, ModelRouter } from './model-router.js';
-import { costUsd } from './pricing.js';
+import { priceCall } from './pricing.js';
 import { createProviderAdapters } from './providers/index.js';
 import type { ProviderAdapter, ProviderReply, ProviderUsage } from './providers/provider.js';
 import { redactSecrets } from './redact.js';
@@ -340,7 +340,13 @@ async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
   }
   const latencyMs = performance.now() - startedAt;
   const usage = reply.usage;
-  const cost = costUsd(settings.prices, route.provider, route.model, usage);
+  const { costUsd: cost, priceSource } = priceCall(settings.prices, {
+    provider: route.provider,
+    providerSettings: settings.providers[route.provider],
+    model: route.model,
+    usage,
+    at: row.created_at ?? new Date(),
+  });
   let checked: CheckedReply;
   let outputJson: string | null = null;
   try {
@@ -360,6 +366,7 @@ async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
       input_tokens: usage.inputTokens,
       output_tokens: usage.outputTokens,
       cost_usd: cost,
+      price_source: priceSource,
       latency_ms: latencyMs,
       provider_request_id: reply.providerRequestId,
       finished_at: new Date(),

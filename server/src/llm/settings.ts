@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { type InferenceParams, type ResolvedParams, inferenceParamsSchema } from './inference-params.js';
 import { modelSpecSchema } from './model-spec.js';
-import { DEFAULT_PRICES, type PriceTable, priceSchema } from './pricing.js';
+import { type PriceTable, priceSchema } from './pricing.js';
 
 const providerSettingsSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('openai'), apiKey: z.string().min(1).optional(), baseURL: z.url().optional() }).strict(),
@@ -39,7 +39,7 @@ export const configFileSchema = z
         z.object({ model: modelSpecSchema.optional(), params: inferenceParamsSchema.optional() }).strict(),
       )
       .default({}),
-    /** Extra or overriding prices, keyed "<provider>:<model>" or "<provider>:*". */
+    /** Prices that win over the bundled list prices, keyed "<provider>:<model>" or "<provider>:*". */
     prices: z.record(z.string(), priceSchema).default({}),
     /** Deployment-wide inference defaults, under every task's own. */
     params: inferenceParamsSchema.optional(),
@@ -68,6 +68,7 @@ export interface LlmSettings {
   unconfiguredProviders: string[];
   defaultModel: string | undefined;
   taskOverrides: Record<string, { model?: string | undefined; params?: InferenceParams | undefined }>;
+  /** The deployment's price overrides (config `prices`); the rest comes from the bundled table (pricing.ts). */
   prices: PriceTable;
   /** The bottom layer of inference params, under the task's, the deployment's per-task, and the call's. */
   baseParams: ResolvedParams;
@@ -129,7 +130,7 @@ export function buildLlmSettings(env: LlmEnv, config: ConfigFile = configFileSch
     unconfiguredProviders,
     defaultModel: env.CHAINLOG_MODEL ?? config.model,
     taskOverrides: config.tasks,
-    prices: { ...DEFAULT_PRICES, ...config.prices },
+    prices: config.prices,
     baseParams: {
       maxTokens: DEFAULT_MAX_TOKENS,
       timeoutMs: env.CHAINLOG_LLM_TIMEOUT_MS,

@@ -17,6 +17,7 @@ import { type RunningServer, startRunningServer } from '../../test/running-serve
 import { ReplyGate, triageReply } from '../../test/triage-replies.js';
 import { INTERRUPTED, chainFinished, recordChainEvent } from '../chains/chain-events.js';
 import { finishChain, insertChain, listChainEventsAfter } from '../db/queries/chains.js';
+import { listChainLogs } from '../db/queries/inference-log.js';
 import { newChainId } from '../llm/chain-context.js';
 import type { AppRouter } from './app.js';
 
@@ -269,7 +270,30 @@ describe('chain events over a WebSocket', () => {
     const ours = changes.filter((change) => change.chainId === chainId);
     expect(ours.map((change) => change.type)).toEqual(FULL_SEQUENCE.map((entry) => entry.split(' ')[0]));
     expect(ours.map((change) => change.eventId)).toEqual(await storedEventIds(chainId));
-    expect(ours.at(-1)).toEqual({ eventId: expect.any(String), chainId, type: 'chain_finished', status: 'succeeded' });
+    const noStep = { name: null, logId: null, provider: null, model: null };
+    expect(ours.at(-1)).toEqual({
+      eventId: expect.any(String),
+      chainId,
+      type: 'chain_finished',
+      status: 'succeeded',
+      ...noStep,
+    });
+    expect(ours[0]).toEqual({ eventId: expect.any(String), chainId, type: 'chain_started', status: null, ...noStep });
+    // A step's end names its task, what answered and its log row, so a page can tell whether it shows any of them.
+    const rows = await listChainLogs(running.dependencies.db, chainId);
+    expect(ours.filter((change) => change.type === 'step_finished')).toEqual(
+      rows.map((row) => ({
+        eventId: expect.any(String),
+        chainId,
+        type: 'step_finished',
+        status: null,
+        name: row.name,
+        logId: row.id,
+        provider: row.provider,
+        model: row.model,
+      })),
+    );
+    expect(ours.find((change) => change.type === 'step_started')).toMatchObject({ name: rows[0]?.name, logId: null });
   });
 
   it('answers a subscription to an unknown chain with NOT_FOUND and a malformed lastEventId with BAD_REQUEST', async () => {

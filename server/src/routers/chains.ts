@@ -1,11 +1,12 @@
-import { chainStatusSchema, postgresText } from '@chainlog/shared';
-import { tracked } from '@trpc/server';
+import { type ChainEvent, chainStatusSchema, postgresText } from '@chainlog/shared';
 import { z } from 'zod';
-import { UnknownChainError } from '../chains/chain-event-stream.js';
+import { chainChangeOf } from '../chains/chain-change.js';
+import { UnknownChainError } from '../chains/unknown-chain-error.js';
 import { followAllChains, followChain, getChainDetail, listChainSummaries } from '../services/chains.js';
 import { notFound } from '../trpc/errors.js';
 import { publicProcedure, router } from '../trpc/init.js';
 import { subscriptionProcedure } from '../trpc/subscription-limit.js';
+import { TrackedSteps } from '../trpc/tracked-stream.js';
 
 // int8: at most 19 digits; the check keeps an out-of-range id a BAD_REQUEST, not a database error.
 const eventIdSchema = z
@@ -20,6 +21,9 @@ export const chainListInput = z.object({
   cursor: z.uuid().nullish(),
   limit: z.number().int().min(1).max(100).default(20),
 });
+
+/** One envelope per chain event for every subscriber of this process. */
+const trackedChainEvents = new TrackedSteps<ChainEvent>();
 
 export const chainsRouter = router({
   /** Chains newest first, optionally by status or name; `cursor` is the previous page's `nextCursor`. */
@@ -43,24 +47,16 @@ export const chainsRouter = router({
    */
   events: subscriptionProcedure
     .input(z.object({ chainId: z.uuid(), lastEventId: eventIdSchema.nullish() }))
-    .subscription(async function* ({ ctx, input, signal }) {
-      try {
-        for await (const event of followChain(ctx, input.chainId, input.lastEventId ?? null, signal))
-          yield tracked(event.id, event);
-      } catch (error) {
-        if (error instanceof UnknownChainError) throw notFound('chain', input.chainId);
-        throw error;
-      }
-    }),
-  /** What changed in any chain, live, so lists can update without polling: the event's kind, not its payload. */
+    .subscription(({ ctx, input, signal }) =>
+      trackedChainEvents.of(followChain(ctx, input.chainId, input.lastEventId ?? null, signal), (error) => {
+        throw error instanceof UnknownChainError ? notFound('chain', input.chainId) : error;
+      }),
+    ),
+  /**
+   * What changed in any chain, live, so lists can update without polling: the event's kind and the chain, log row,
+   * task and model it touched (chain-change.ts), not its payload.
+   */
   changes: subscriptionProcedure.subscription(async function* ({ ctx, signal }) {
-    for await (const event of followAllChains(ctx.bus, signal)) {
-      yield {
-        eventId: event.id,
-        chainId: event.chainId,
-        type: event.payload.type,
-        status: event.payload.type === 'chain_finished' ? event.payload.status : null,
-      };
-    }
+    for await (const event of followAllChains(ctx.bus, signal)) yield chainChangeOf(event);
   }),
 });

@@ -320,6 +320,7 @@ describe('logs.get', () => {
       output: result.output,
       error: null,
       providerRequestId: expect.stringMatching(/^offline-[0-9a-f]{8}$/),
+      priceSource: 'offline',
     });
     expect(JSON.stringify(detail.request)).toContain('#A-1042');
   });

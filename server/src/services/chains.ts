@@ -10,7 +10,8 @@ import {
   groupIntoCalls,
 } from '@chainlog/shared';
 import { toChainEvent } from '../chains/chain-events.js';
-import { streamAllChainEvents, streamChainEvents } from '../chains/chain-event-stream.js';
+import type { ChainEventFanOut } from '../chains/chain-event-fan-out.js';
+import { streamAllChainEvents } from '../chains/chain-event-stream.js';
 import type { ChainEventBus } from '../chains/event-bus.js';
 import type { Db } from '../db/client.js';
 import {
@@ -272,16 +273,16 @@ function toSummary(row: ChainRow): ChainSummary {
 }
 
 /**
- * A chain's events after `lastEventId`, stored then live, until chain_finished (see streamChainEvents).
- * @throws UnknownChainError when no chain has this id.
+ * A chain's events after `lastEventId`, stored then live, until chain_finished (see ChainEventFanOut.follow).
+ * @throws UnknownChainError (from the first next()) when no chain has this id.
  */
 export function followChain(
-  dependencies: { db: Db; bus: ChainEventBus },
+  dependencies: { chainEvents: ChainEventFanOut },
   chainId: string,
   lastEventId: string | null,
   signal: AbortSignal | undefined,
-): AsyncGenerator<ChainEvent> {
-  return streamChainEvents(dependencies, chainId, lastEventId, signal);
+): AsyncIterableIterator<ChainEvent> {
+  return dependencies.chainEvents.follow(chainId, lastEventId, signal);
 }
 
 /** Every chain's events, live, for lists that update themselves. */

@@ -28,6 +28,8 @@ export interface LogDetail extends LogSummary {
   output: unknown;
   error: unknown;
   providerRequestId: string | null;
+  /** Which price table gave costUsd ("genai-prices@0.1.8", "config", "offline"); null when unknown. */
+  priceSource: string | null;
 }
 
 type SummaryColumns = Pick<
@@ -86,6 +88,7 @@ export async function getLogDetail(db: Db, id: string): Promise<LogDetail | null
     output: row.output,
     error: row.error,
     providerRequestId: row.provider_request_id,
+    priceSource: row.price_source,
   };
 }
 

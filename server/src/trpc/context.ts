@@ -1,5 +1,6 @@
 import type { CreateHTTPContextOptions } from '@trpc/server/adapters/standalone';
 import type { CreateWSSContextFnOptions } from '@trpc/server/adapters/ws';
+import type { ChainEventFanOut } from '../chains/chain-event-fan-out.js';
 import type { ChainRunner } from '../chains/chain-runner.js';
 import type { ChainEventBus } from '../chains/event-bus.js';
 import type { Db } from '../db/client.js';
@@ -28,6 +29,8 @@ export interface AppDependencies {
   chains: ChainRunner;
   /** Live chain events, after they are stored. */
   bus: ChainEventBus;
+  /** This process's subscribers of single chains, grouped by chain (chains.events). */
+  chainEvents: ChainEventFanOut;
   /** inbox.submit calls per client address and minute. */
   submissionLimiter: RateLimiter;
   startedAt: Date;

@@ -32,22 +32,24 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 }
 
-/** The same items; `release` runs once the iteration ends, whether it completes, throws or is returned early. */
+/**
+ * The same items; `release` runs once the iteration ends, whether it completes, throws or is returned early. One
+ * promise per item, no generator: every subscriber of a chain passes each event through here.
+ */
 function releasingWhenDone<T>(source: AsyncIterable<T>, release: () => void): AsyncIterable<T> {
   return {
     [Symbol.asyncIterator]() {
       const iterator = source[Symbol.asyncIterator]();
+      const releaseWhenDone = (step: IteratorResult<T>) => {
+        if (step.done) release();
+        return step;
+      };
+      const releaseAndRethrow = (error: unknown): never => {
+        release();
+        throw error;
+      };
       return {
-        async next() {
-          try {
-            const step = await iterator.next();
-            if (step.done) release();
-            return step;
-          } catch (error) {
-            release();
-            throw error;
-          }
-        },
+        next: () => iterator.next().then(releaseWhenDone, releaseAndRethrow),
         async return() {
           release();
           return (await iterator.return?.()) ?? { done: true, value: undefined };

@@ -2,10 +2,12 @@ import DnsIcon from '@mui/icons-material/Dns';
 import { Box, Button, Card, Divider, LinearProgress, Skeleton, Stack, Typography } from '@mui/material';
 import { keepPreviousData } from '@tanstack/react-query';
 import { Suspense, lazy, useState } from 'react';
+import { useRefetchOnChange } from '../../chain-changes.js';
 import { EmptyState } from '../../components/empty-state.js';
 import { ErrorState } from '../../components/error-state.js';
 import { usePageCursors } from '../../page-cursors.js';
 import { trpc } from '../../trpc.js';
+import { chainPageMayChange } from './chain-page-changes.js';
 import { ChainFilterBar } from './chain-filter-bar.js';
 import { ChainTable } from './chain-table.js';
 import { type ChainFilters, useChainFilters } from './use-chain-filters.js';
@@ -16,12 +18,16 @@ const InstancesPanel = lazy(() =>
 );
 
 const PAGE_SIZE = 25;
+// A chain list on screen refetches at most this often however many chains report: otherwise every event that ends a
+// step or a chain refetches it (five for each demo chain, so tens a second on a busy server).
+const CHAIN_LIST_REFRESH_MS = 1_000;
 // The unfiltered first page, as ChainResults asks for it: one query (and one cache entry) serves both.
 const FIRST_PAGE = { status: null, name: null, cursor: null, limit: PAGE_SIZE };
 
 /**
  * `#/chains`: every chain the log knows (the demo's and those of plain ask() calls), newest first, with totals over
- * every attempt. Filters live in the address; pages are keyset cursors. Kept current by useLiveUpdates.
+ * every attempt. Filters live in the address; pages are keyset cursors. A chain event refetches a page only when the
+ * chain's id falls on it (chain-page-changes.ts).
  */
 export function ChainsPage() {
   const { filters, setFilter, clear, active, key } = useChainFilters();
@@ -29,6 +35,15 @@ export function ChainsPage() {
   const names = trpc.chains.list.useQuery(FIRST_PAGE, {
     select: (page) => [...new Set(page.items.map((chain) => chain.name))],
   });
+  const utils = trpc.useUtils();
+  useRefetchOnChange(
+    (change) => {
+      const firstPage = utils.chains.list.getData(FIRST_PAGE);
+      return firstPage !== undefined && chainPageMayChange(change, { cursor: null, ...firstPage });
+    },
+    () => void names.refetch({ cancelRefetch: false }),
+    CHAIN_LIST_REFRESH_MS,
+  );
   const [instancesShown, setInstancesShown] = useState(false);
   return (
     <Stack spacing={2}>
@@ -72,6 +87,11 @@ function ChainResults({ filters, filtered }: { filters: ChainFilters; filtered: 
     { placeholderData: keepPreviousData },
   );
   const page = cursors.length;
+  useRefetchOnChange(
+    (change) => chains.data !== undefined && chainPageMayChange(change, { cursor, ...chains.data }),
+    () => void chains.refetch({ cancelRefetch: false }),
+    CHAIN_LIST_REFRESH_MS,
+  );
 
   if (chains.isPending) {
     return (

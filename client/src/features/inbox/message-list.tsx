@@ -13,20 +13,33 @@ import {
 } from '@mui/material';
 import { Fragment } from 'react';
 import { Link as RouterLink } from 'react-router';
+import { useRefetchOnChange } from '../../chain-changes.js';
 import { EmptyState } from '../../components/empty-state.js';
 import { ErrorState } from '../../components/error-state.js';
 import { StatusChip } from '../../components/status-chip.js';
 import { formatDateTime, humanize } from '../../format.js';
 import { type RouterOutputs, trpc } from '../../trpc.js';
+import { inboxMayChange } from './inbox-changes.js';
 
 type InboxItem = RouterOutputs['inbox']['list']['items'][number];
 
 const PAGE_SIZE = 20;
+// While chains run, the inbox asks again at most this often.
+const INBOX_REFRESH_MS = 1_000;
 
 /** Messages newest first, each linking to its chain; chains.changes keeps statuses current (see live-updates.ts). */
 export function MessageList() {
   const inbox = trpc.inbox.list.useInfiniteQuery({ limit: PAGE_SIZE }, { getNextPageParam: (page) => page.nextCursor });
   const items = inbox.data?.pages.flatMap((page) => page.items) ?? [];
+  useRefetchOnChange(
+    (change) =>
+      inboxMayChange(
+        change,
+        items.map((item) => item.chainId),
+      ),
+    () => void inbox.refetch({ cancelRefetch: false }),
+    INBOX_REFRESH_MS,
+  );
 
   return (
     <Card variant="outlined">

@@ -3,6 +3,7 @@ import { isOfflineProvider } from '@chainlog/shared';
 import { Alert, Box, Button, Card, CardContent, Link, Skeleton, Stack, Typography } from '@mui/material';
 import type { ReactNode } from 'react';
 import { Link as RouterLink, useParams } from 'react-router';
+import { useRefetchOnChange } from '../../chain-changes.js';
 import { ErrorState } from '../../components/error-state.js';
 import { OfflineChip } from '../../components/offline-chip.js';
 import { StatusChip } from '../../components/status-chip.js';
@@ -21,6 +22,12 @@ export function LogDetailPage() {
   const log = trpc.logs.get.useQuery(
     { id },
     { refetchInterval: (query) => (query.state.data?.status === 'pending' ? PENDING_REFETCH_MS : false) },
+  );
+  // Within a chain, the step's end says when: look again then rather than at the next tick.
+  useRefetchOnChange(
+    (change) => change.type !== 'step_started' && log.data?.status === 'pending' && change.chainId === log.data.chainId,
+    () => void log.refetch({ cancelRefetch: false }),
+    0,
   );
 
   if (log.isError)
@@ -84,6 +91,11 @@ function LogDetailView({ log }: { log: LogDetail }) {
             </Field>
             <Field label="Latency">{formatLatency(log.latencyMs)}</Field>
             <Field label="Cost">{formatCost(log.costUsd)}</Field>
+            <Field label="Priced from">
+              <Box component="span" data-testid="log-price-source">
+                {log.priceSource ?? '–'}
+              </Box>
+            </Field>
             <Field label="Started">{formatDateTime(log.createdAt)}</Field>
             <Field label="Finished">{formatDateTime(log.finishedAt)}</Field>
             <Field label="Provider request id">

@@ -55,6 +55,7 @@ export function LogTable({ items, order, onOrderChange }: LogTableProps) {
               hover
               data-testid="log-row"
               data-log-id={log.id}
+              data-chain-id={log.chainId}
               data-status={log.status}
               onClick={(event) => {
                 // Links inside the row (name, chain) navigate themselves.

@@ -1,15 +1,20 @@
 import { Box, Button, Card, Divider, LinearProgress, Skeleton, Stack, Typography } from '@mui/material';
 import { keepPreviousData } from '@tanstack/react-query';
+import { useRefetchOnChange } from '../../chain-changes.js';
 import { EmptyState } from '../../components/empty-state.js';
 import { ErrorState } from '../../components/error-state.js';
 import { usePageCursors } from '../../page-cursors.js';
 import { type RouterOutputs, trpc } from '../../trpc.js';
 import { ExportMenu } from './export-menu.js';
+import { logPageMayChange, logRowsMayBeAdded } from './log-changes.js';
 import { LogFilterBar } from './log-filter-bar.js';
 import { LogTable } from './log-table.js';
 import { type LogFilters, useLogFilters } from './use-log-filters.js';
 
 const PAGE_SIZE = 25;
+// While chains run, the page asks again at most this often, and its total (which any matching row changes) less often.
+const PAGE_REFRESH_MS = 1_000;
+const TOTAL_REFRESH_MS = 5_000;
 const compact = new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 });
 
 /** "18", "about 1.2M" for the server's estimate, "more than 10,000" for its floor. */
@@ -18,7 +23,10 @@ function describeTotal({ count, precision }: RouterOutputs['logs']['count']): st
   return precision === 'estimate' ? `about ${compact.format(count)}` : `more than ${count.toLocaleString()}`;
 }
 
-/** `#/logs`: the inference_log explorer. Filters live in the address; pages are keyset cursors. */
+/**
+ * `#/logs`: the inference_log explorer. Filters live in the address; pages are keyset cursors. A running chain refetches
+ * the page only when its rows can land on it (log-changes.ts).
+ */
 export function LogsPage() {
   const { filters, setFilter, clear, active, key } = useLogFilters();
   return (
@@ -51,6 +59,22 @@ function LogResults({
   const { order: _order, ...countFilters } = filters;
   const total = trpc.logs.count.useQuery(countFilters);
   const page = cursors.length;
+  useRefetchOnChange(
+    (change) =>
+      logs.data !== undefined &&
+      logPageMayChange(
+        change,
+        { filters, cursor, items: logs.data.items, nextCursor: logs.data.nextCursor },
+        Date.now(),
+      ),
+    () => void logs.refetch({ cancelRefetch: false }),
+    PAGE_REFRESH_MS,
+  );
+  useRefetchOnChange(
+    (change) => logRowsMayBeAdded(change, filters, Date.now()),
+    () => void total.refetch({ cancelRefetch: false }),
+    TOTAL_REFRESH_MS,
+  );
 
   if (logs.isPending) {
     return (

@@ -175,6 +175,63 @@ export async function listChainEventsAfter(db: Db, chainId: string, afterId: str
   return query.orderBy('id').execute();
 }
 
+/** A chain's status and some of its events, read in one statement (one snapshot of both). */
+export interface ChainEventsRead {
+  status: ChainStatus;
+  /** Its events after `afterId` (and at most `upToId`), in id order. */
+  events: ChainEventRow[];
+  /** The id of its last event at or before `afterId` (int8 as text); null when it has none. */
+  lastAtOrBefore: string | null;
+}
+
+/**
+ * A chain's status with its events after `afterId` (exclusive; all when null) and at most `upToId` (when given), in
+ * one statement: a finished chain's chain_finished (stored with its final status) is among them. Undefined when no
+ * chain has this id. Ids are decimal int8.
+ */
+export async function readChainEvents(
+  db: Db,
+  chainId: string,
+  window: { afterId: string | null; upToId?: string | undefined },
+): Promise<ChainEventsRead | undefined> {
+  const afterId = window.afterId ?? '-1';
+  const upTo = window.upToId === undefined ? sql<boolean>`true` : sql<boolean>`e.id <= ${window.upToId}::bigint`;
+  const rows = await db
+    .selectFrom('chain as c')
+    .leftJoin('chain_event as e', (join) =>
+      join.onRef('e.chain_id', '=', 'c.id').on(sql<boolean>`e.id > ${afterId}::bigint and ${upTo}`),
+    )
+    .select([
+      'c.status',
+      // Not correlated: planned once, whatever the number of rows.
+      sql<
+        string | null
+      >`(select max(b.id)::text from chain_event b where b.chain_id = ${chainId} and b.id <= ${afterId}::bigint)`.as(
+        'last_at_or_before',
+      ),
+      'e.id',
+      'e.chain_id',
+      'e.type',
+      'e.payload',
+      'e.payload_version',
+      'e.thrown',
+      'e.created_at',
+    ])
+    .where('c.id', '=', chainId)
+    .orderBy('e.id')
+    .execute();
+  const [first] = rows;
+  if (!first) return undefined;
+  const events: ChainEventRow[] = [];
+  for (const row of rows) {
+    const { id, chain_id, type, payload_version, created_at } = row;
+    // The chain's one row without an event, when it has none in the window.
+    if (id === null || chain_id === null || type === null || payload_version === null || created_at === null) continue;
+    events.push({ id, chain_id, type, payload: row.payload, payload_version, thrown: row.thrown, created_at });
+  }
+  return { status: first.status, events, lastAtOrBefore: first.last_at_or_before };
+}
+
 /**
  * The events of several chains, each after its own id (exclusive), in id order: one statement however many chains.
  * Each `afterId` is a decimal int8.
@@ -357,13 +414,4 @@ async function chainPage(db: Db, filters: ChainFilters): Promise<ChainListRow[]>
     ) as failure on true
     order by page.chain_id desc`.execute(db);
   return rows;
-}
-
-/** Chain rows matching every filter given, after the cursor, newest first; no columns, no limit. */
-export function selectChainsMatching(db: Db, filters: Omit<ChainFilters, 'limit'>) {
-  let query = db.selectFrom('chain');
-  if (filters.status) query = query.where('status', '=', filters.status);
-  if (filters.name) query = query.where('name', '=', filters.name);
-  if (filters.cursor) query = query.where('id', '<', filters.cursor);
-  return query.orderBy('id', 'desc');
 }

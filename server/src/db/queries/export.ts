@@ -1,7 +1,6 @@
-import { sql } from 'kysely';
 import type { Db } from '../client.js';
 import type { DatabaseKind } from '../dialect.js';
-import { type ChainFilters, selectChainsMatching } from './chains.js';
+import { type ChainFilters, type ChainListRow, listChainsWithTotals } from './chains.js';
 import { type LogFilters, selectLogsMatching } from './logs.js';
 
 /** A query in id order that can be read through a cursor or a page at a time. */
@@ -58,36 +57,24 @@ export type LogExportRow = PageRow<ReturnType<typeof readLogExportPages>>;
 
 export type ChainExportFilters = Omit<ChainFilters, 'limit'>;
 
-/** The matching chain rows with their totals over every attempt in the log (one index lookup per chain). */
-export function readChainExportPages(db: Db, kind: DatabaseKind, filters: ChainExportFilters, pageRows: number) {
-  return readPages(kind, pageRows, (cursor) =>
-    selectChainsMatching(db, { ...filters, cursor: cursor ?? filters.cursor })
-      .leftJoinLateral(
-        (eb) =>
-          eb
-            .selectFrom('inference_log')
-            .whereRef('inference_log.chain_id', '=', 'chain.id')
-            .select([
-              sql<number>`count(*) filter (where attempt = 1)::int`.as('calls'),
-              sql<number>`count(*)::int`.as('attempts'),
-              sql<number>`count(*) filter (where inference_log.status = 'error')::int`.as('errors'),
-              sql<number | null>`sum(input_tokens)::int`.as('input_tokens'),
-              sql<number | null>`sum(output_tokens)::int`.as('output_tokens'),
-              sql<string | null>`sum(cost_usd)`.as('cost_usd'),
-            ])
-            .as('totals'),
-        (join) => join.onTrue(),
-      )
-      .selectAll('chain')
-      .select([
-        'totals.calls',
-        'totals.attempts',
-        'totals.errors',
-        'totals.input_tokens',
-        'totals.output_tokens',
-        'totals.cost_usd',
-      ]),
-  );
-}
+/** A chain as chains.list shows it, its id as `id`; a chain only the log knows has `recorded` false and no input. */
+export type ChainExportRow = Omit<ChainListRow, 'chain_id'> & { id: string };
 
-export type ChainExportRow = PageRow<ReturnType<typeof readChainExportPages>>;
+/**
+ * Every chain chains.list would page through (chains only the log knows included), with its totals over every
+ * attempt, in keyset pages of `pageRows` on both databases: each page is chains.list's own query after the previous
+ * page's last id, so the export and the list cannot disagree on which chains a filter selects.
+ */
+export async function* readChainExportPages(
+  db: Db,
+  filters: ChainExportFilters,
+  pageRows: number,
+): AsyncGenerator<ChainExportRow[]> {
+  let cursor = filters.cursor;
+  while (true) {
+    const page = await listChainsWithTotals(db, { ...filters, cursor, limit: pageRows });
+    if (page.length > 0) yield page.map(({ chain_id, ...rest }) => ({ id: chain_id, ...rest }));
+    if (page.length < pageRows) return;
+    cursor = page[page.length - 1]?.chain_id;
+  }
+}

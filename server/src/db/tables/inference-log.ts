@@ -26,6 +26,8 @@ export interface InferenceLogTable {
   input_tokens: number | null;
   output_tokens: number | null;
   cost_usd: Numeric;
+  /** Which price table gave cost_usd: "genai-prices@<version>", "config" (the deployment's override), "offline". */
+  price_source: ColumnType<string | null, string | null | undefined, string | null>;
   latency_ms: number | null;
   provider_request_id: string | null;
   /** The process that made the call (instance.id); its pending rows are ended if it dies. */
