@@ -9,6 +9,7 @@ import { setTimeout } from 'node:timers/promises';
 import pg from 'pg';
 import { z } from 'zod';
 import { type Db, openDatabase } from '../server/src/db/client.js';
+import { jobsSchemaFor } from '../server/src/db/jobs-schema.js';
 import { createLogStatements } from '../server/src/db/inference-log-statements.js';
 import type { NewInferenceLog } from '../server/src/db/tables/inference-log.js';
 import type { NewRequestTemplate } from '../server/src/db/tables/request-template.js';
@@ -210,7 +211,9 @@ async function main(): Promise<void> {
   }
   await Promise.all(runners.flatMap((runner) => runner.connections.map(({ client }) => client.end())));
   await admin.query(
-    `drop schema ${schemas.full} cascade; drop schema ${schemas.keyOnly} cascade; drop schema ${schemas.noTriggers} cascade`,
+    `drop schema ${schemas.full} cascade; drop schema ${schemas.keyOnly} cascade; drop schema ${schemas.noTriggers} cascade;` +
+      // The chain queue's tables, which opening the database made beside the schema.
+      `drop schema if exists ${jobsSchemaFor(schemas.full)} cascade`,
   );
   await admin.end();
 }
