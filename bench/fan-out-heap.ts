@@ -13,9 +13,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { WebSocket } from 'ws';
 import { jobsSchemaFor } from '../server/src/db/jobs-schema.js';
-import { type FakeReply, startFakeProvider } from '../server/test/fake-provider.js';
 import { startSchemaInstance } from '../server/test/shared-schema-instance.js';
-import { triageReply } from '../server/test/triage-replies.js';
+import { startHeldTriageProvider } from './held-triage-provider.js';
 import { newObjectsBetween } from './heap-snapshot-summary.js';
 
 const url =
@@ -26,16 +25,7 @@ const CONNECT_AT_ONCE = 200;
 const SHOWN = 40;
 const CONNECTIONS_ONLY = process.argv[3] === 'connections';
 
-let release: () => void = () => undefined;
-const released = new Promise<void>((resolve) => {
-  release = resolve;
-});
-const fake = await startFakeProvider({
-  respond: async (request): Promise<FakeReply> => {
-    await released;
-    return triageReply(request);
-  },
-});
+const { fake, release } = await startHeldTriageProvider();
 const admin = new pg.Client({ connectionString: url });
 await admin.connect();
 const schema = `bench_fanout_heap_${process.pid}`;

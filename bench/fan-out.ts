@@ -14,10 +14,9 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { WebSocket } from 'ws';
 import { jobsSchemaFor } from '../server/src/db/jobs-schema.js';
-import { type FakeReply, startFakeProvider } from '../server/test/fake-provider.js';
 import type { ServerProcess } from '../server/test/server-process.js';
 import { startSchemaInstance } from '../server/test/shared-schema-instance.js';
-import { triageReply } from '../server/test/triage-replies.js';
+import { startHeldTriageProvider } from './held-triage-provider.js';
 
 const url =
   process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -29,16 +28,7 @@ const LIVE_EVENTS = 6;
 /** Broadcasts of each floor server (bench/fan-out-floor-server.ts). */
 const FLOOR_EVENTS = 6;
 
-let release: () => void = () => undefined;
-const released = new Promise<void>((resolve) => {
-  release = resolve;
-});
-const fake = await startFakeProvider({
-  respond: async (request): Promise<FakeReply> => {
-    await released;
-    return triageReply(request);
-  },
-});
+const { fake, release } = await startHeldTriageProvider();
 const admin = new pg.Client({ connectionString: url });
 await admin.connect();
 const schema = `bench_fanout_${process.pid}`;
