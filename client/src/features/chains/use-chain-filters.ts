@@ -1,5 +1,5 @@
 import { CHAIN_STATUSES, type ChainStatus } from '@chainlog/shared';
-import { useSearchParams } from 'react-router';
+import { useAddressParams } from '../../use-address-params.js';
 
 /** The Chains page's filters, kept in the address (`#/chains?status=failed&name=sentiment`) so a view can be linked to. */
 export interface ChainFilters {
@@ -15,7 +15,7 @@ function isStatus(value: string | null): value is ChainStatus {
 }
 
 export function useChainFilters() {
-  const [params, setParams] = useSearchParams();
+  const { params, change, clear } = useAddressParams();
   const status = params.get('status');
   const name = params.get('name');
   // Values the server would refuse (a hand-edited address) are dropped rather than sent.
@@ -24,18 +24,11 @@ export function useChainFilters() {
     name: name !== null && name !== '' && !name.includes('\u0000') ? name : null,
   };
 
-  const setFilter = (key: ChainFilterKey, value: string | null) => {
-    setParams(
-      (current) => {
-        const next = new URLSearchParams(current);
-        if (value === null || value === '') next.delete(key);
-        else next.set(key, value);
-        return next;
-      },
-      { replace: true },
-    );
-  };
-  const clear = () => setParams(new URLSearchParams(), { replace: true });
+  const setFilter = (key: ChainFilterKey, value: string | null) =>
+    change((next) => {
+      if (value === null || value === '') next.delete(key);
+      else next.set(key, value);
+    });
   const active = filters.status !== null || filters.name !== null;
 
   return { filters, setFilter, clear, active, key: params.toString() };

@@ -1,5 +1,5 @@
-import { useSearchParams } from 'react-router';
 import type { RouterInputs } from '../../trpc.js';
+import { useAddressParams } from '../../use-address-params.js';
 
 // tRPC types an optional input as `void | input`: keep the object.
 type ListInput = Extract<RouterInputs['logs']['list'], object>;
@@ -60,7 +60,7 @@ function isoOrNull(value: string | null): string | null {
 }
 
 export function useLogFilters() {
-  const [params, setParams] = useSearchParams();
+  const { params, change, clear } = useAddressParams();
   const chainId = params.get('chainId');
   const status = params.get('status');
   // Values the server would refuse (a hand-edited address) are dropped rather than sent.
@@ -79,18 +79,11 @@ export function useLogFilters() {
     order: params.get('order') === 'asc' ? 'asc' : 'desc',
   };
 
-  const setFilter = (key: LogFilterKey, value: string | null) => {
-    setParams(
-      (current) => {
-        const next = new URLSearchParams(current);
-        if (value === null || value === '' || (key === 'order' && value === 'desc')) next.delete(key);
-        else next.set(key, value);
-        return next;
-      },
-      { replace: true },
-    );
-  };
-  const clear = () => setParams(new URLSearchParams(), { replace: true });
+  const setFilter = (key: LogFilterKey, value: string | null) =>
+    change((next) => {
+      if (value === null || value === '' || (key === 'order' && value === 'desc')) next.delete(key);
+      else next.set(key, value);
+    });
   const active = params.toString() !== '' && [...params.keys()].some((key) => key !== 'order');
 
   return { filters, setFilter, clear, active, key: params.toString() };

@@ -1,4 +1,4 @@
-import { useSearchParams } from 'react-router';
+import { useAddressParams } from '../../use-address-params.js';
 
 /** The preset ranges the Stats page offers, in days ending today (UTC). */
 export const RANGE_PRESETS = [7, 30, 90] as const;
@@ -40,7 +40,7 @@ function textOrNull(value: string | null): string | null {
 }
 
 export function useStatsFilters() {
-  const [params, setParams] = useSearchParams();
+  const { params, change: update } = useAddressParams();
   const today = utcDay(Date.now());
   const from = dayOrNull(params.get('from'));
   const to = dayOrNull(params.get('to'));
@@ -61,15 +61,6 @@ export function useStatsFilters() {
     model: textOrNull(params.get('model')),
   };
 
-  const update = (change: (next: URLSearchParams) => void) =>
-    setParams(
-      (current) => {
-        const next = new URLSearchParams(current);
-        change(next);
-        return next;
-      },
-      { replace: true },
-    );
   /** A preset range: the fixed days go. */
   const setDays = (value: number) =>
     update((next) => {

@@ -1,0 +1,30 @@
+import { useCallback } from 'react';
+import { useNavigate, useSearchParams } from 'react-router';
+
+/** The query of the hash address (`#/logs?status=error` → `status=error`) as it is now, not as last rendered. */
+function currentAddressParams(): URLSearchParams {
+  const hash = window.location.hash;
+  const start = hash.indexOf('?');
+  return new URLSearchParams(start === -1 ? '' : hash.slice(start + 1));
+}
+
+/**
+ * A page's filters in the address, and a change to them that composes with the one before it. react-router's own
+ * functional setter starts from the params of the render it came from, and a navigation renders in a transition: two
+ * changes made before that render (two debounced fields firing together) would both start from the old params, and the
+ * later would undo the earlier. The hash router writes the address at once, so each change starts from there.
+ */
+export function useAddressParams() {
+  const [params] = useSearchParams();
+  const navigate = useNavigate();
+  const change = useCallback(
+    (edit: (next: URLSearchParams) => void) => {
+      const next = currentAddressParams();
+      edit(next);
+      void navigate({ search: `?${next}` }, { replace: true });
+    },
+    [navigate],
+  );
+  const clear = useCallback(() => void navigate({ search: '' }, { replace: true }), [navigate]);
+  return { params, change, clear };
+}
