@@ -59,8 +59,13 @@ async function snapshot(): Promise<string> {
     await new Promise((resolve) => setTimeout(resolve, 500));
     const file = readdirSync(snapshotDir).find((name) => !before.has(name) && name.endsWith('.heapsnapshot'));
     if (!file) continue;
-    // Written on the main thread: once /healthz answers, the file is whole.
-    await fetch(`${server.url}/healthz`);
+    // Written on the main thread: once /healthz answers, the file is whole. The server, stopped meanwhile, may close
+    // the kept-alive connection fetch reuses just as it is reused (ECONNRESET): then ask again.
+    const answered = await fetch(`${server.url}/healthz`).then(
+      () => true,
+      () => false,
+    );
+    if (!answered) continue;
     const size = statSync(join(snapshotDir, file)).size;
     await new Promise((resolve) => setTimeout(resolve, 500));
     if (statSync(join(snapshotDir, file)).size === size) return join(snapshotDir, file);
