@@ -6,6 +6,7 @@ import { openTestDatabase } from '../../test/test-database.js';
 import type { DatabaseHandle, Db } from '../db/client.js';
 import { finishChain, insertChain, insertChainEvent } from '../db/queries/chains.js';
 import { newChainId } from '../llm/chain-context.js';
+import { type ItemSink, PUSH } from '../pushed-stream.js';
 import { ChainEventFanOut } from './chain-event-fan-out.js';
 import { chainFinished, recordChainEvent, toChainEvent } from './chain-events.js';
 import { ChainEventBus } from './event-bus.js';
@@ -197,5 +198,141 @@ describe('chain event fan-out', () => {
     await other.return?.();
     expect(fanOut.followedCount()).toBe(0);
     expect(bus.wants(chainId)).toBe(false);
+  });
+});
+
+/** What a pushed subscription handed its sink, with bounded waits. */
+class RecordingSink implements ItemSink<ChainEvent> {
+  readonly events: ChainEvent[] = [];
+  ends = 0;
+  readonly failures: unknown[] = [];
+  private readonly waiters: { done: () => boolean; resolve: () => void }[] = [];
+
+  item(event: ChainEvent): void {
+    this.events.push(event);
+    this.wake();
+  }
+
+  end(): void {
+    this.ends++;
+    this.wake();
+  }
+
+  fail(error: unknown): void {
+    this.failures.push(error);
+    this.wake();
+  }
+
+  has(count: number): Promise<void> {
+    return this.until(() => this.events.length >= count, `${count} events (has ${this.events.length})`);
+  }
+
+  hasEnded(): Promise<void> {
+    return this.until(() => this.ends + this.failures.length > 0, 'the push to end');
+  }
+
+  private until(done: () => boolean, what: string): Promise<void> {
+    if (done()) return Promise.resolve();
+    return within(new Promise<void>((resolve) => this.waiters.push({ done, resolve })), WAIT_MS, what);
+  }
+
+  private wake(): void {
+    for (const waiter of [...this.waiters]) {
+      if (!waiter.done()) continue;
+      this.waiters.splice(this.waiters.indexOf(waiter), 1);
+      waiter.resolve();
+    }
+  }
+}
+
+describe('chain event fan-out, pushed', () => {
+  it('pushes the stored events, then live ones, once each and in order, the same objects an iterating subscriber gets, then ends once after chain_finished', async () => {
+    const chainId = await runningChain();
+    const stored = [await record(chainId, 1), await record(chainId, 2)];
+    const fanOut = new ChainEventFanOut({ db: countedDb, bus });
+    const sink = new RecordingSink();
+    fanOut.follow(chainId, null)[PUSH](sink);
+    const iterated = fanOut.follow(chainId, null);
+
+    await sink.has(2);
+    expect(idsOf(await take(iterated, 2))).toEqual(idsOf(stored));
+    const live = [await record(chainId, 3), await record(chainId, 4)];
+    const finished = await recordChainEvent(database.db, bus, chainId, chainFinished('succeeded', null));
+    await sink.hasEnded();
+
+    expect(idsOf(sink.events)).toEqual([...idsOf(stored), ...idsOf(live), finished.id]);
+    const iteratedLive = await rest(iterated);
+    expect(sink.events.slice(2)).toEqual(iteratedLive);
+    expect(sink.events[2]).toBe(iteratedLive[0]);
+    expect(sink.ends).toBe(1);
+    expect(sink.failures).toEqual([]);
+    expect(statements).toBe(1);
+    expect(fanOut.followedCount()).toBe(0);
+  });
+
+  it('pushes from after lastEventId, and ends at once a push resumed from the chain_finished of a finished chain', async () => {
+    const chainId = await runningChain();
+    const stored = [await record(chainId, 1), await record(chainId, 2), await record(chainId, 3)];
+    const fanOut = new ChainEventFanOut({ db: countedDb, bus });
+    const resumed = new RecordingSink();
+    fanOut.follow(chainId, stored[0]?.id ?? null)[PUSH](resumed);
+    await resumed.has(2);
+    const finished = await recordChainEvent(database.db, bus, chainId, chainFinished('succeeded', null));
+    await resumed.hasEnded();
+    expect(idsOf(resumed.events)).toEqual([...idsOf(stored.slice(1)), finished.id]);
+
+    const finishedChainId = await runningChain();
+    await record(finishedChainId, 1);
+    const finishedRow = await finishChain(database.db, finishedChainId, chainFinished('succeeded', null));
+    const atTheEnd = new RecordingSink();
+    fanOut.follow(finishedChainId, String(finishedRow?.id))[PUSH](atTheEnd);
+    await atTheEnd.hasEnded();
+    expect(atTheEnd.events).toEqual([]);
+    expect(atTheEnd.ends).toBe(1);
+    expect(fanOut.followedCount()).toBe(0);
+  });
+
+  it('stops a push at once, before or after its first read: its sink ends once, gets nothing more, and the chain is left', async () => {
+    const chainId = await runningChain();
+    await record(chainId, 1);
+    const fanOut = new ChainEventFanOut({ db: countedDb, bus });
+    const placed = new RecordingSink();
+    const placedPush = fanOut.follow(chainId, null)[PUSH](placed);
+    await placed.has(1);
+    const reading = new RecordingSink();
+    fanOut.follow(chainId, null)[PUSH](reading).stop();
+    expect(reading.ends).toBe(1);
+
+    placedPush.stop();
+    placedPush.stop();
+    expect(placed.ends).toBe(1);
+    expect(fanOut.followedCount()).toBe(0);
+    expect(bus.wants(chainId)).toBe(false);
+    await record(chainId, 2);
+    expect(placed.events).toHaveLength(1);
+    expect(reading.events).toEqual([]);
+    expect(reading.ends).toBe(1);
+  });
+
+  it('fails a push of an unknown chain with UnknownChainError (no end) and follows nothing afterwards; a subscription is pushed or iterated, not both', async () => {
+    const fanOut = new ChainEventFanOut({ db: countedDb, bus });
+    const sink = new RecordingSink();
+    fanOut.follow(newChainId(), null)[PUSH](sink);
+    await sink.hasEnded();
+    expect(sink.failures).toEqual([expect.any(UnknownChainError)]);
+    expect(sink.ends).toBe(0);
+    expect(fanOut.followedCount()).toBe(0);
+
+    const chainId = await runningChain();
+    const pushed = fanOut.follow(chainId, null);
+    const pushing = pushed[PUSH](new RecordingSink());
+    expect(() => pushed.next()).toThrow(/pushed/);
+    const iterated = fanOut.follow(chainId, null);
+    const iteratedNext = iterated.next();
+    expect(() => iterated[PUSH](new RecordingSink())).toThrow(/once/);
+    pushing.stop();
+    await iterated.return?.();
+    await iteratedNext;
+    expect(fanOut.followedCount()).toBe(0);
   });
 });

@@ -1,5 +1,6 @@
 import type { ChainEvent } from '@chainlog/shared';
 import type { Db } from '../db/client.js';
+import type { PushableIterator } from '../pushed-stream.js';
 import { ChainEventSubscription } from './chain-event-subscription.js';
 import type { ChainEventBus } from './event-bus.js';
 import { BEFORE_EVERY_EVENT, type ChainFollower, DEFAULT_HISTORY_LIMIT, FollowedChain } from './followed-chain.js';
@@ -23,10 +24,10 @@ export class ChainEventFanOut {
 
   /**
    * Every event of the chain after `lastEventId` (all when null), stored then live, each exactly once and in order,
-   * until chain_finished. The first next() rejects with UnknownChainError when no chain has this id. Ends when
-   * `signal` aborts.
+   * until chain_finished, iterated or pushed (see ChainEventSubscription). The first next() rejects (a push fails)
+   * with UnknownChainError when no chain has this id. Ends when `signal` aborts.
    */
-  follow(chainId: string, lastEventId: string | null, signal?: AbortSignal): AsyncIterableIterator<ChainEvent> {
+  follow(chainId: string, lastEventId: string | null, signal?: AbortSignal): PushableIterator<ChainEvent> {
     const afterId = lastEventId === null ? BEFORE_EVERY_EVENT : BigInt(lastEventId);
     return new ChainEventSubscription(this, chainId, afterId, signal);
   }

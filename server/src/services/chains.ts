@@ -14,6 +14,7 @@ import type { ChainEventFanOut } from '../chains/chain-event-fan-out.js';
 import { streamAllChainEvents } from '../chains/chain-event-stream.js';
 import type { ChainEventBus } from '../chains/event-bus.js';
 import type { Db } from '../db/client.js';
+import type { PushableIterator } from '../pushed-stream.js';
 import {
   type ChainFilters,
   type ChainListRow,
@@ -281,7 +282,7 @@ export function followChain(
   chainId: string,
   lastEventId: string | null,
   signal: AbortSignal | undefined,
-): AsyncIterableIterator<ChainEvent> {
+): PushableIterator<ChainEvent> {
   return dependencies.chainEvents.follow(chainId, lastEventId, signal);
 }
 
