@@ -2,7 +2,6 @@ import { type IncomingMessage, type RequestListener, type ServerResponse, create
 import type { AddressInfo } from 'node:net';
 import type { AccessMode } from '@chainlog/shared';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
-import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import { WebSocketServer } from 'ws';
 import { ConnectionCounter, createWebSocketConnectionLimit } from './http/connection-limit.js';
 import { closeConnectionsWithoutParams } from './http/connection-params-deadline.js';
@@ -30,6 +29,7 @@ import { type AppDependencies, createContextFactory } from './trpc/context.js';
 import { retryAfterHeader } from './trpc/retry-after.js';
 import { requireConnectionToken } from './trpc/require-token.js';
 import { sharedValueEncoder } from './trpc/shared-encoding.js';
+import { applyWebSocketHandler } from './trpc/websocket-handler.js';
 
 const serverLog = log.withTag('server');
 const ABORTED_CALLS_GRACE_MS = 2_000;
@@ -116,13 +116,15 @@ export function createChainlogServer(dependencies: AppDependencies, options: Ser
   // ws re-emits the HTTP server's errors (EADDRINUSE); listen() reports them, so they must not go unhandled here.
   wss.on('error', (error) => serverLog.debug('WebSocket server error', error));
   const stopKeepAlive = keepWebSocketsAlive(wss, options.keepAlive ?? DEFAULT_KEEP_ALIVE);
-  const wsHandler = applyWSSHandler({
+  const wsHandler = applyWebSocketHandler({
     wss,
     router: appRouter,
     createContext: requireConnectionToken(createContext, access.tokenCheck),
     onError: logProcedureError,
     // A chain event bound for many subscribers is serialised once (see TrackedSteps), not once per socket.
-    experimental_encoder: sharedValueEncoder,
+    encoder: sharedValueEncoder,
+    // Thousands may follow one chain: each is pushed its events, with nothing waiting per subscriber between them.
+    pushedPaths: ['chains.events'],
   });
 
   return {
