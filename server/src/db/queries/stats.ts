@@ -50,24 +50,9 @@ function narrowing(range: StatsRange): RawBuilder<unknown> {
   );
 }
 
-/** What readDailyStatsAndHistograms reads. */
-export interface DailyStatsAndHistograms {
-  daily: DailyStatsRow[];
-  histograms: LatencyHistogramRow[];
-}
-
-/**
- * Per day: sums by task name and by model (grouping sets), and each day's latency histogram of each task on each model,
- * to be added up over the range by the caller: percentiles of days do not add up to the percentile of their range,
- * but their histograms do. Read in one statement from task_stats_histograms, which gives closed days from the daily
- * totals (one row per day, task and model) and reads the log's rows of the rest (today) once for both. The day
- * predicate is on the view's grouping column, so it is applied to the log's rows before they are grouped.
- *
- * The histograms are not added up here: one row per bucket (unnest, then a hash aggregate over 53,000 of them for
- * 30 days at a million log rows) took longer than the rest of the statement, against a millisecond in JavaScript.
- */
-export async function readDailyStatsAndHistograms(db: Db, range: StatsRange): Promise<DailyStatsAndHistograms> {
-  const { rows } = await sql<({ kind: 'day' } & DailyStatsRow) | ({ kind: 'histogram' } & LatencyHistogramRow)>`
+/** readDailyStatsAndHistograms's statement, which the analyst bench explains. */
+export function dailyStatsAndHistograms(range: StatsRange) {
+  return sql<({ kind: 'day' } & DailyStatsRow) | ({ kind: 'histogram' } & LatencyHistogramRow)>`
     with days as materialized (
       select * from task_stats_histograms
       where day >= ${startOf(range)} and day < ${endOf(range)} ${narrowing(range)}
@@ -90,7 +75,27 @@ export async function readDailyStatsAndHistograms(db: Db, range: StatsRange): Pr
     union all
     select 'histogram', null, name, provider, model, null, null, null, null, null, null, latency_buckets, latency_attempts
     from days
-    where cardinality(latency_buckets) > 0`.execute(db);
+    where cardinality(latency_buckets) > 0`;
+}
+
+/** What readDailyStatsAndHistograms reads. */
+export interface DailyStatsAndHistograms {
+  daily: DailyStatsRow[];
+  histograms: LatencyHistogramRow[];
+}
+
+/**
+ * Per day: sums by task name and by model (grouping sets), and each day's latency histogram of each task on each model,
+ * to be added up over the range by the caller: percentiles of days do not add up to the percentile of their range,
+ * but their histograms do. Read in one statement from task_stats_histograms, which gives closed days from the daily
+ * totals (one row per day, task and model) and reads the log's rows of the rest (today) once for both. The day
+ * predicate is on the view's grouping column, so it is applied to the log's rows before they are grouped.
+ *
+ * The histograms are not added up here: one row per bucket (unnest, then a hash aggregate over 53,000 of them for
+ * 30 days at a million log rows) took longer than the rest of the statement, against a millisecond in JavaScript.
+ */
+export async function readDailyStatsAndHistograms(db: Db, range: StatsRange): Promise<DailyStatsAndHistograms> {
+  const { rows } = await dailyStatsAndHistograms(range).execute(db);
   return {
     daily: rows.flatMap((row) => (row.kind === 'day' ? [row] : [])),
     histograms: rows.flatMap((row) => (row.kind === 'histogram' ? [row] : [])),
