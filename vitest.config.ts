@@ -23,6 +23,8 @@ export default defineConfig({
         exclude: [...configDefaults.exclude, ...(database === 'postgres' ? ['scripts/**'] : ['**/*.postgres.test.ts'])],
         env: { CHAINLOG_TEST_DB: database },
         setupFiles: ['server/test/quiet-logs.ts'],
+        // PGlite: test databases start from one migrated in the set-up (see the file).
+        globalSetup: database === 'pglite' ? ['server/test/pglite-template.ts'] : [],
         testTimeout: 30_000,
         hookTimeout: 60_000,
       },

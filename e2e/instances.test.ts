@@ -5,6 +5,9 @@ import { sql } from 'kysely';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startRunningServer } from '../server/test/running-server.js';
+import { openTestDatabase } from '../server/test/test-database.js';
+import type { DatabaseHandle } from '../server/src/db/client.js';
+import { jobsSchemaFor } from '../server/src/db/jobs-schema.js';
 import { markInstanceStopped, registerInstance } from '../server/src/db/queries/instances.js';
 import { launchChromium } from './browser.js';
 import { buildClient } from './build-client.js';
@@ -22,8 +25,10 @@ const beating = [
 const lapsed = { id: randomUUID(), role: 'server', hostname: 'chainlog-c.prod.internal', pid: 4103 } as const;
 
 describe('the Instances panel of the Chains page in Chromium', () => {
+  let database: DatabaseHandle & { schema?: string };
   let server: RunningServer;
   let browser: Browser;
+  let heartbeats: NodeJS.Timeout | undefined;
 
   async function screenshot(page: Page, name: string): Promise<void> {
     await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
@@ -31,7 +36,8 @@ describe('the Instances panel of the Chains page in Chromium', () => {
 
   beforeAll(async () => {
     const clientDir = await buildClient();
-    server = await startRunningServer({ clientDir });
+    database = await openTestDatabase();
+    server = await startRunningServer({ clientDir, database });
     const { db } = server.dependencies;
     for (const instance of [...beating, lapsed]) await registerInstance(db, instance);
     await db
@@ -39,14 +45,30 @@ describe('the Instances panel of the Chains page in Chromium', () => {
       .set({ heartbeat_at: sql<Date>`now() - interval '5 minutes'` })
       .where('id', '=', lapsed.id)
       .execute();
+    // The two beat as live instances do (on a busy machine the test outlasts their 10 s lease); a stopped one stops.
+    heartbeats = setInterval(() => {
+      void db
+        .updateTable('instance')
+        .set({ heartbeat_at: sql<Date>`now()` })
+        .where(
+          'id',
+          'in',
+          beating.map((instance) => instance.id),
+        )
+        .where('stopped_at', 'is', null)
+        .execute()
+        .catch(() => undefined);
+    }, 1_000);
     browser = await launchChromium();
     rmSync(SCREENSHOTS, { recursive: true, force: true });
     mkdirSync(SCREENSHOTS, { recursive: true });
   }, 120_000);
 
   afterAll(async () => {
+    clearInterval(heartbeats);
     await browser?.close();
     await server?.close();
+    await database?.close();
   });
 
   it('loads the panel only when opened, lists each instance with its state and heartbeat, and follows a stop', async () => {
@@ -71,6 +93,7 @@ describe('the Instances panel of the Chains page in Chromium', () => {
     expect(await state(lapsed.id)).toBe('lapsed');
     const panelText = await page.getByTestId('instances-panel').innerText();
     expect(panelText).toContain('2 alive of 3');
+    expect(panelText).toContain('0 chains waiting, 0 running here');
     expect(panelText).toContain('chainlog-a.prod.internal');
     expect(panelText).toMatch(/5 min ago/);
     await screenshot(page, '1-instances-desktop');
@@ -85,12 +108,32 @@ describe('the Instances panel of the Chains page in Chromium', () => {
     await page.close();
   });
 
+  it('warns while the answering instance cannot read the chain queue, with why, and clears once it can', async () => {
+    const page = await browser.newPage({ viewport: DESKTOP });
+    await page.goto(`${server.url}/#/chains`);
+    await page.getByRole('button', { name: 'Instances' }).click();
+    await expect.poll(() => page.getByTestId('instance-row').count(), WAIT).toBe(3);
+    const jobs = jobsSchemaFor(database.schema);
+    // The queue's table renamed away, as a revoked grant or a lock timing out would leave it: the runner's looks fail.
+    await sql`alter table ${sql.id(jobs, 'job')} rename to job_away`.execute(database.db);
+    try {
+      const problem = page.getByTestId('chain-queue-problem');
+      await expect.poll(() => problem.count(), WAIT).toBe(1);
+      expect(await problem.innerText()).toMatch(/cannot read the chain queue since .*job" does not exist/s);
+      await screenshot(page, '3-chain-queue-unreadable');
+    } finally {
+      await sql`alter table if exists ${sql.id(jobs, 'job_away')} rename to job`.execute(database.db);
+    }
+    await expect.poll(() => page.getByTestId('chain-queue-problem').count(), { timeout: 30_000 }).toBe(0);
+    await page.close();
+  });
+
   it("keeps the page's width on a phone with the panel open (the table scrolls in its card)", async () => {
     const page = await browser.newPage({ viewport: PHONE });
     await page.goto(`${server.url}/#/chains`);
     await page.getByRole('button', { name: 'Instances' }).click();
     await expect.poll(() => page.getByTestId('instance-row').count(), WAIT).toBe(3);
-    await screenshot(page, '3-instances-phone');
+    await screenshot(page, '4-instances-phone');
     // A string, as the root tsconfig has no DOM types: runs in the page.
     expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
     await page.close();

@@ -16,6 +16,7 @@ import { isWebSocketProtocolError } from './http/websocket-protocol-error.js';
 import { type AccessOptions, LOOPBACK_ACCESS, createAccessControl, isExportPath } from './http/access-control.js';
 import { log } from './log.js';
 import { appRouter } from './routers/app.js';
+import { readChainQueueHealth } from './services/chain-queue-health.js';
 import { readHealth } from './services/health.js';
 import {
   type InstanceCounts,
@@ -179,10 +180,12 @@ export function createChainlogServer(dependencies: AppDependencies, options: Ser
   };
 }
 
-/** `auth` says whether /trpc asks for a token, so the web app knows to ask for it; the token itself never appears. */
 /**
- * /healthz is open (load balancers probe it by IP): it counts the instances alive, lapsed and stopped; their list,
- * with host names and pids, only to a request that could call /trpc (an allowed Host, and the token when one is set).
+ * /healthz is open (load balancers probe it by IP): it counts the instances alive, lapsed and stopped, and says whether
+ * this instance can read the chain queue; the instances' list (host names and pids) and why the queue cannot be read,
+ * only to a request that could call /trpc (an allowed Host, and the token when one is set). A queue that cannot be read
+ * leaves the status `ok` (200): the instance still serves every read, and its runner tries again by itself. `auth`
+ * says whether /trpc asks for a token, so the web app knows to ask for it; the token itself never appears.
  */
 async function answerHealth(
   dependencies: AppDependencies,
@@ -192,10 +195,13 @@ async function answerHealth(
 ): Promise<void> {
   try {
     const health = await readHealth(dependencies);
-    const instances = health.status === 'ok' ? await readInstances(dependencies, trusted) : undefined;
+    const [instances, chains] =
+      health.status === 'ok'
+        ? await Promise.all([readInstances(dependencies, trusted), readChainQueueHealth(dependencies.chains, trusted)])
+        : [];
     response
       .writeHead(health.status === 'ok' ? 200 : 503, { 'content-type': 'application/json' })
-      .end(JSON.stringify({ ...health, ...instances, auth }));
+      .end(JSON.stringify({ ...health, ...instances, ...(chains && { chains }), auth }));
   } catch (error) {
     serverLog.error('health check failed', error);
     response.writeHead(503, { 'content-type': 'application/json' }).end(

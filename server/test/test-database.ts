@@ -1,6 +1,8 @@
 import pg from 'pg';
+import { inject } from 'vitest';
 import { jobsSchemaFor } from '../src/db/jobs-schema.js';
 import { type DatabaseHandle, type OpenDatabaseOptions, openDatabase } from '../src/db/client.js';
+import { readPgliteTemplate } from './pglite-template.js';
 
 export interface TestDatabaseOptions extends OpenDatabaseOptions {
   /** Connects through this URL instead of TEST_DATABASE_URL (a proxy in front of it); the schema is made directly. */
@@ -22,8 +24,12 @@ export async function openTestDatabase(
   options: TestDatabaseOptions = {},
 ): Promise<DatabaseHandle & { schema?: string }> {
   const { connectThrough, ...openOptions } = options;
-  if (process.env.CHAINLOG_TEST_DB !== 'postgres')
-    return openDatabase({ kind: 'pglite', dataDir: 'memory://' }, openOptions);
+  if (process.env.CHAINLOG_TEST_DB !== 'postgres') {
+    // From the run's migrated template (its migrations then find nothing to do); fresh where none was made.
+    const template = inject('pgliteTemplate');
+    const loadDataDir = template ? readPgliteTemplate(template) : undefined;
+    return openDatabase({ kind: 'pglite', dataDir: 'memory://', loadDataDir }, openOptions);
+  }
   const url = testDatabaseUrl();
   const schema = `test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
   await withAdminClient(url, (client) => client.query(`create schema ${schema}`));

@@ -94,9 +94,10 @@ export class ChainRunner {
     return this.intake.queueProblem();
   }
 
-  /** Chains this runner runs, and chains queued for any instance to take. */
-  async counts(): Promise<{ running: number; waiting: number }> {
-    return { running: this.active.size, waiting: await this.options.jobs.queued() };
+  /** Chains this runner runs, and chains queued for any instance to take (undefined when the queue cannot be counted). */
+  async counts(): Promise<{ running: number; waiting: number | undefined }> {
+    const waiting = await this.options.jobs.queued().catch(() => undefined);
+    return { running: this.active.size, waiting };
   }
 
   /**

@@ -141,7 +141,13 @@ describe('the analyst views migration', () => {
             database.db,
           )
         ).rows.map((view) => view.name);
-      expect(await views()).toEqual(['chain_summary', 'inference_log_request', 'task_latency_buckets', 'task_stats']);
+      expect(await views()).toEqual([
+        'chain_summary',
+        'inference_log_request',
+        'task_latency_buckets',
+        'task_stats',
+        'task_stats_histograms',
+      ]);
       const migrator = new Migrator({
         db: database.db,
         provider: { getMigrations: async () => MIGRATIONS },
@@ -151,7 +157,13 @@ describe('the analyst views migration', () => {
       expect(error).toBeUndefined();
       expect(await views()).toEqual([]);
       await migrateToLatest(database.db, schema);
-      expect(await views()).toEqual(['chain_summary', 'inference_log_request', 'task_latency_buckets', 'task_stats']);
+      expect(await views()).toEqual([
+        'chain_summary',
+        'inference_log_request',
+        'task_latency_buckets',
+        'task_stats',
+        'task_stats_histograms',
+      ]);
     } finally {
       await database.close();
     }

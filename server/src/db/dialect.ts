@@ -21,7 +21,12 @@ export type DatabaseTarget =
       /** `false` commits without waiting for the WAL flush (PostgreSQL's synchronous_commit = off). */
       synchronousCommit?: boolean | undefined;
     }
-  | { kind: 'pglite'; dataDir: string };
+  | {
+      kind: 'pglite';
+      dataDir: string;
+      /** A data directory to start from (a tarball from PGlite's dumpDataDir) instead of an empty cluster. */
+      loadDataDir?: Blob | undefined;
+    };
 
 export interface DialectOptions {
   /** Called when a pooled connection fails (the server restarted, a proxy cut it); the pool replaces it. */
@@ -50,7 +55,7 @@ export function createDialect(target: DatabaseTarget, options: DialectOptions = 
     const inMemory = target.dataDir.startsWith('memory://');
     if (!inMemory) mkdirSync(target.dataDir, { recursive: true });
     const release = inMemory ? () => {} : lockDataDir(target.dataDir);
-    const pglite = new PGlite(target.dataDir);
+    const pglite = new PGlite(target.dataDir, target.loadDataDir ? { loadDataDir: target.loadDataDir } : {});
     return { dialect: new PGliteDialect(pglite), ready: pglite.waitReady, release };
   }
   const pool = new pg.Pool({ ...connectionConfig(target, options), max: target.poolSize ?? 20 });

@@ -15,6 +15,8 @@ import * as taskStatsRollup from './migrations/2026-12-03T2200-task-stats-rollup
 import * as priceSource from './migrations/2026-12-03T2300-price-source.js';
 import * as chainSummaryWithoutCalls from './migrations/2026-12-03T2400-chain-summary-without-calls.js';
 import * as requestTemplates from './migrations/2026-12-03T2500-request-templates.js';
+import * as latencyHistogramArrays from './migrations/2026-12-03T2700-latency-histogram-arrays.js';
+import * as logNameChainIndex from './migrations/2026-12-03T2710-log-name-chain-index.js';
 
 /**
  * Every migration, by the name kysely-ctl gives its file. Listed statically so the server and the tests load
@@ -38,4 +40,6 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-12-03T2300-price-source': priceSource,
   '2026-12-03T2400-chain-summary-without-calls': chainSummaryWithoutCalls,
   '2026-12-03T2500-request-templates': requestTemplates,
+  '2026-12-03T2700-latency-histogram-arrays': latencyHistogramArrays,
+  '2026-12-03T2710-log-name-chain-index': logNameChainIndex,
 };

@@ -45,7 +45,7 @@ describe('npm run db:seed: synthetic chains written set-based', () => {
       where not tgisinternal and tgrelid in (select oid from pg_class where relnamespace = current_schema()::regnamespace)
       order by 1, 2, 3`);
 
-  /** Whether task_stats_daily and task_latency_daily hold what the log gives for every closed day. */
+  /** Whether task_stats_daily holds what the log gives for every closed day, latency histograms included. */
   const dailyTotalsBesideLog = async () => {
     const [row] = await query<{ same: boolean; days: number }>(`
       with closed as (select closed_before from task_stats_rollup),
@@ -53,7 +53,9 @@ describe('npm run db:seed: synthetic chains written set-based', () => {
                      from task_stats_daily),
            logged as (select day, name, provider, model, calls, attempts, errors, p50_ms, p95_ms, input_tokens, output_tokens, cost_usd
                       from task_stats_between('-infinity', (select closed_before from closed))),
-           buckets as (select * from task_latency_daily),
+           buckets as (select daily.day, daily.name, daily.provider, daily.model, histogram.bucket, histogram.attempts
+                       from task_stats_daily as daily
+                       cross join lateral unnest(daily.latency_buckets, daily.latency_attempts) as histogram(bucket, attempts)),
            logged_buckets as (select * from task_latency_between('-infinity', (select closed_before from closed)))
       select not exists (select * from daily except all select * from logged)
              and not exists (select * from logged except all select * from daily)

@@ -45,7 +45,7 @@ async function viewAndLog() {
   return { view: view.rows, log: log.rows };
 }
 
-/** The daily tables alone (what the roll-up wrote), beside the same days from the log. */
+/** The daily totals alone (what the roll-up wrote), their histograms one row per bucket, beside the same days from the log. */
 async function dailyAndLog() {
   const daily = await sql`
     select day, name, provider, model, calls, attempts, errors, p50_ms, p95_ms, input_tokens, output_tokens, cost_usd
@@ -56,9 +56,10 @@ async function dailyAndLog() {
     database.db,
   );
   const buckets = await sql`
-    select day, name, provider, model, bucket, attempts from task_latency_daily order by day, name, provider, model, bucket`.execute(
-    database.db,
-  );
+    select daily.day, daily.name, daily.provider, daily.model, histogram.bucket, histogram.attempts
+    from task_stats_daily as daily
+    cross join lateral unnest(daily.latency_buckets, daily.latency_attempts) as histogram(bucket, attempts)
+    order by day, name, provider, model, bucket`.execute(database.db);
   const logBuckets = await sql`
     select * from task_latency_between('-infinity', (select closed_before from task_stats_rollup))
     order by day, name, provider, model, bucket`.execute(database.db);
@@ -185,7 +186,7 @@ describe('task_stats from daily totals', () => {
 
     await sql`truncate inference_log`.execute(database.db);
     const { rows } = await sql<{ daily: number; buckets: number; view: number }>`
-      select (select count(*)::int from task_stats_daily) as daily, (select count(*)::int from task_latency_daily) as buckets,
+      select (select count(*)::int from task_stats_daily) as daily, (select count(*)::int from task_latency_buckets) as buckets,
              (select count(*)::int from task_stats) as view`.execute(database.db);
     expect(rows[0]).toEqual({ daily: 0, buckets: 0, view: 0 });
     expect((await rollUpTaskStats(database.db)).days).toBe(0);

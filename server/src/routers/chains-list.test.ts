@@ -1,4 +1,5 @@
 import type { ChainStatus } from '@chainlog/shared';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AnalystSeed, seedAnalystData } from '../../test/analyst-seed.js';
 import { openTestDatabase } from '../../test/test-database.js';
@@ -170,5 +171,87 @@ describe('chains.list', () => {
       (await allPages({ ...filter, limit: 100 })).flat().map((chain) => chain.status),
     );
     if (filter.status) expect([...statuses].every((status) => status === filter.status)).toBe(true);
+  });
+});
+
+describe('chains.list filtered by name', () => {
+  // Its own database: the analyst chains, and chains only the log knows where a task comes second (language detection
+  // then summarization) or first (summarization alone), so "summarization" is the first call of one chain and a later
+  // call of two, and "language detection" of one chain only.
+  let own: DatabaseHandle;
+  let ownCaller: Caller;
+  const laterFirst: string[] = [];
+  let summarizationFirst: string;
+
+  beforeAll(async () => {
+    own = await openTestDatabase();
+    ownCaller = createCaller(
+      createInnerContext(await createAppDependencies({ database: own, llm: offlineLlm(own), maxRunningChains: 1 })),
+    );
+    await seedAnalystData(own.db);
+    const row = (chainId: string, name: string, createdAt: number) => ({
+      id: newChainId(),
+      chain_id: chainId,
+      name,
+      provider: 'openai',
+      model: 'gpt-4.1-mini',
+      status: 'ok' as const,
+      attempt: 1,
+      request: '{}',
+      latency_ms: 300,
+      created_at: new Date(createdAt),
+      finished_at: new Date(createdAt + 300),
+    });
+    const now = Date.now();
+    for (const minutesAgo of [30, 20]) {
+      const chainId = newChainId();
+      laterFirst.push(chainId);
+      await own.db
+        .insertInto('inference_log')
+        .values([
+          row(chainId, 'language detection', now - minutesAgo * 60_000),
+          row(chainId, 'summarization', now - minutesAgo * 60_000 + 1_000),
+        ])
+        .execute();
+    }
+    summarizationFirst = newChainId();
+    await own.db
+      .insertInto('inference_log')
+      .values(row(summarizationFirst, 'summarization', now - 10 * 60_000))
+      .execute();
+  });
+  afterAll(() => own.close());
+
+  const pagesOf = async (input: ListInput): Promise<ListItem[]> => {
+    const pages = [await ownCaller.chains.list(input)];
+    for (let next = pages[0]?.nextCursor; next; next = pages.at(-1)?.nextCursor)
+      pages.push(await ownCaller.chains.list({ ...input, cursor: next }));
+    return pages.flatMap((page) => page.items);
+  };
+
+  it('lists exactly the chains the whole list shows under that name, for every name in the log or the chain table', async () => {
+    const everything = await pagesOf({ limit: 100 });
+    const { rows } = await sql<{ name: string }>`
+      select name from inference_log union select name from chain order by name`.execute(own.db);
+    const names = rows.map((row) => row.name);
+    // Tasks that are never a chain's first call are among them: their filter lists nothing.
+    expect(names).toEqual(expect.arrayContaining(['entity extraction', 'reply drafting', 'summarization']));
+
+    for (const name of names) {
+      const expected = everything.filter((chain) => chain.name === name).map((chain) => chain.id);
+      for (const limit of [1, 3, 100]) {
+        expect(
+          (await pagesOf({ name, limit })).map((chain) => chain.id),
+          `${name}, limit ${limit}`,
+        ).toEqual(expected);
+      }
+    }
+    expect(everything.filter((chain) => chain.name === 'entity extraction')).toEqual([]);
+    expect(everything.filter((chain) => chain.name === 'summarization').map((chain) => chain.id)).toEqual([
+      summarizationFirst,
+    ]);
+    expect(everything.filter((chain) => laterFirst.includes(chain.id)).map((chain) => [chain.id, chain.name])).toEqual(
+      laterFirst.toReversed().map((id) => [id, 'language detection']),
+    );
   });
 });

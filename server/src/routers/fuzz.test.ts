@@ -16,7 +16,7 @@ import { DEFAULT_LIMITS } from '../http/limits.js';
 import { appRouter } from './app.js';
 
 // Cases per property: one over HTTP and one over a WebSocket for each procedure, and two of raw requests.
-const RUNS = Number(process.env.FUZZ_RUNS ?? 400);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 100);
 const PROPERTY_TIMEOUT_MS = Math.max(120_000, RUNS * 2_000);
 const PROBE_ID = 1_000_000;
 

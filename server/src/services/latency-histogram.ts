@@ -1,3 +1,13 @@
+/** Attempts by latency bucket (latency_bucket's numbers). */
+export type Histogram = Map<number, number>;
+
+/** Adds one histogram, given as its buckets and their attempts (two arrays of the same length), into `histogram`. */
+export function addToHistogram(histogram: Histogram, buckets: readonly number[], attempts: readonly number[]): void {
+  buckets.forEach((bucket, index) => {
+    histogram.set(bucket, (histogram.get(bucket) ?? 0) + (attempts[index] ?? 0));
+  });
+}
+
 /** One bucket of a latency histogram: how many attempts took about `middleMs`. */
 export interface LatencyBucket {
   middleMs: number;

@@ -2,7 +2,8 @@ import type { InferenceLog, InferenceStatus } from '../db/tables/inference-log.j
 import type { Db } from '../db/client.js';
 import { findLog } from '../db/queries/inference-log.js';
 import { countLogs } from '../db/queries/log-count.js';
-import { type LogFilters, listLogs, listLogFacets } from '../db/queries/logs.js';
+import { listLogFacets } from '../db/queries/log-facets.js';
+import { type LogFilters, listLogs } from '../db/queries/logs.js';
 import { type Page, pageOf } from './page.js';
 
 export interface LogSummary {

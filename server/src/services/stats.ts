@@ -1,12 +1,12 @@
 import type { Db } from '../db/client.js';
 import {
   type DailyStatsRow,
-  type LatencyBucketRow,
+  type LatencyHistogramRow,
   type StatsRange,
-  readDailyStats,
-  readLatencyBuckets,
+  readDailyStatsAndHistograms,
+  readLatencyBucketMiddles,
 } from '../db/queries/stats.js';
-import { histogramPercentile } from './latency-histogram.js';
+import { type Histogram, addToHistogram, histogramPercentile } from './latency-histogram.js';
 
 const DAY_MS = 86_400_000;
 
@@ -94,34 +94,55 @@ function addRow(series: DailySeries, index: number, row: DailyStatsRow): void {
 const byText = (left: string, right: string) => (left < right ? -1 : left > right ? 1 : 0);
 const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
 
-type Group = Pick<LatencyBucketRow, 'name' | 'provider' | 'model'>;
-
-/** p50 and p95 of each task's and each model's histogram; the rows come grouped, buckets in order. */
-function latencyByGroup(rows: readonly LatencyBucketRow[]): (Latency & { group: Group })[] {
-  const groups: { group: Group; buckets: { middleMs: number; attempts: number }[] }[] = [];
-  for (const row of rows) {
-    const last = groups.at(-1);
-    const same =
-      last && last.group.name === row.name && last.group.provider === row.provider && last.group.model === row.model;
-    const bucket = { middleMs: row.middle_ms, attempts: row.attempts };
-    if (same) last.buckets.push(bucket);
-    else groups.push({ group: { name: row.name, provider: row.provider, model: row.model }, buckets: [bucket] });
+/** p50 and p95 of each task's and each model's histogram over the range, from the histograms of its days. */
+async function latencyOverRange(db: Db, histograms: readonly LatencyHistogramRow[]): Promise<StatsOverview['latency']> {
+  const tasks = new Map<string, { name: string; histogram: Histogram }>();
+  const models = new Map<string, { provider: string; model: string; histogram: Histogram }>();
+  for (const row of histograms) {
+    const task = tasks.get(row.name) ?? { name: row.name, histogram: new Map() };
+    tasks.set(row.name, task);
+    addToHistogram(task.histogram, row.latency_buckets, row.latency_attempts);
+    const key = `${row.provider}:${row.model}`;
+    const model = models.get(key) ?? { provider: row.provider, model: row.model, histogram: new Map() };
+    models.set(key, model);
+    addToHistogram(model.histogram, row.latency_buckets, row.latency_attempts);
   }
-  return groups.map(({ group, buckets }) => ({
-    group,
-    attempts: buckets.reduce((total, bucket) => total + bucket.attempts, 0),
-    p50Ms: histogramPercentile(buckets, 0.5),
-    p95Ms: histogramPercentile(buckets, 0.95),
-  }));
+  const middles = await readLatencyBucketMiddles(db, [
+    ...new Set([...tasks.values()].flatMap((task) => [...task.histogram.keys()])),
+  ]);
+  const middleOf = (bucket: number) => {
+    const middle = middles.get(bucket);
+    if (middle === undefined) throw new Error(`latency_bucket_middle_ms gave nothing for bucket ${bucket}`);
+    return middle;
+  };
+  const figures = (histogram: Histogram): Latency => {
+    const buckets = [...histogram]
+      .sort(([left], [right]) => left - right)
+      .map(([bucket, attempts]) => ({ middleMs: middleOf(bucket), attempts }));
+    return {
+      attempts: buckets.reduce((total, bucket) => total + bucket.attempts, 0),
+      p50Ms: histogramPercentile(buckets, 0.5),
+      p95Ms: histogramPercentile(buckets, 0.95),
+    };
+  };
+  return {
+    tasks: [...tasks.values()]
+      .sort((left, right) => byText(left.name, right.name))
+      .map(({ name, histogram }) => ({ name, ...figures(histogram) })),
+    models: [...models.values()]
+      .sort((left, right) => byText(left.provider, right.provider) || byText(left.model, right.model))
+      .map(({ provider, model, histogram }) => ({ provider, model, ...figures(histogram) })),
+  };
 }
 
 /**
  * Calls, attempts, errors, cost and tokens per day by task and by model, and latency percentiles over the range, for
- * the Stats page: aggregated by the database (the task_stats view, and task_latency_buckets for percentiles).
+ * the Stats page: sums aggregated by the database, percentiles from the days' latency histograms added up here (both
+ * from task_stats_histograms, the task_stats view with histograms).
  */
 export async function getStatsOverview(db: Db, range: StatsRange): Promise<StatsOverview> {
-  const [daily, buckets] = await Promise.all([readDailyStats(db, range), readLatencyBuckets(db, range)]);
-  const latency = latencyByGroup(buckets);
+  const { daily, histograms } = await readDailyStatsAndHistograms(db, range);
+  const latency = await latencyOverRange(db, histograms);
   const days = daysBetween(range.from, range.to);
   const dayIndex = new Map(days.map((day, index) => [day, index]));
   const tasks = new Map<string, TaskSeries>();
@@ -147,16 +168,7 @@ export async function getStatsOverview(db: Db, range: StatsRange): Promise<Stats
     models: [...models.values()].sort(
       (left, right) => byText(left.provider, right.provider) || byText(left.model, right.model),
     ),
-    latency: {
-      tasks: latency.flatMap(({ group, ...figures }) =>
-        group.name === null ? [] : [{ name: group.name, ...figures }],
-      ),
-      models: latency.flatMap(({ group, ...figures }) =>
-        group.name === null && group.provider !== null && group.model !== null
-          ? [{ provider: group.provider, model: group.model, ...figures }]
-          : [],
-      ),
-    },
+    latency,
     totals: {
       calls: sum(taskList.map((series) => sum(series.calls))),
       attempts: sum(taskList.map((series) => sum(series.attempts))),

@@ -16,6 +16,7 @@ import { formatDateTime, shortId } from '../../format.js';
 import { type RouterOutputs, trpc } from '../../trpc.js';
 
 type InstanceItem = RouterOutputs['instances']['list']['items'][number];
+type ChainQueue = RouterOutputs['instances']['list']['chainQueue'];
 
 /** How often the list is asked again while shown: about as often as instances beat (CHAINLOG_INSTANCE_HEARTBEAT_MS). */
 const REFRESH_MS = 2_000;
@@ -43,10 +44,12 @@ export function InstancesPanel() {
         </Typography>
         {instances.data ? (
           <Typography variant="body2" color="text.secondary">
-            {summary(instances.data.items)} · lease {Math.round(instances.data.leaseMs / 1000)} s
+            {summary(instances.data.items)} · lease {Math.round(instances.data.leaseMs / 1000)} s ·{' '}
+            {queueSummary(instances.data.chainQueue)}
           </Typography>
         ) : null}
       </Box>
+      {instances.data?.chainQueue.problem ? <QueueProblem problem={instances.data.chainQueue.problem} /> : null}
       {instances.isPending ? (
         <Box sx={{ p: 2 }}>
           <Skeleton variant="rounded" height={32} />
@@ -65,6 +68,21 @@ export function InstancesPanel() {
 function summary(items: readonly InstanceItem[]): string {
   const alive = items.filter((item) => item.state === 'alive').length;
   return `${alive} alive of ${items.length}`;
+}
+
+function queueSummary(queue: ChainQueue): string {
+  const waiting = queue.waiting === undefined ? 'chains waiting: unknown' : `${queue.waiting} chains waiting`;
+  return `${waiting}, ${queue.running} running here`;
+}
+
+/** The answering instance's runner cannot take chains: it tries again by itself, after a growing wait. */
+function QueueProblem({ problem }: { problem: NonNullable<ChainQueue['problem']> }) {
+  return (
+    <Alert severity="warning" sx={{ mx: 2, my: 1 }} data-testid="chain-queue-problem">
+      This instance cannot read the chain queue since {formatDateTime(problem.since)} ({problem.failures} failed{' '}
+      {problem.failures === 1 ? 'look' : 'looks'}; it keeps trying): {problem.reason}
+    </Alert>
+  );
 }
 
 function InstanceTable({ items }: { items: readonly InstanceItem[] }) {

@@ -68,17 +68,3 @@ export function selectLogsMatching(db: Db, filters: Omit<LogFilters, 'limit'>) {
   if (filters.cursor) query = query.where('id', filters.order === 'desc' ? '<' : '>', filters.cursor);
   return query.orderBy('id', filters.order);
 }
-
-/** The distinct names, models and providers, for the explorer's filter menus. */
-export async function listLogFacets(db: Db): Promise<{ names: string[]; models: string[]; providers: string[] }> {
-  const [names, models, providers] = await Promise.all([
-    db.selectFrom('inference_log').select('name').distinct().orderBy('name').execute(),
-    db.selectFrom('inference_log').select('model').distinct().orderBy('model').execute(),
-    db.selectFrom('inference_log').select('provider').distinct().orderBy('provider').execute(),
-  ]);
-  return {
-    names: names.map((row) => row.name),
-    models: models.map((row) => row.model),
-    providers: providers.map((row) => row.provider),
-  };
-}

@@ -21,7 +21,7 @@ const LOCK = sql`pg_advisory_xact_lock('task_stats_rollup'::regclass::oid::bigin
 const DAILY_COLUMNS = sql`day, name, provider, model, calls, attempts, errors, p50_ms, p95_ms, input_tokens, output_tokens, cost_usd`;
 
 /**
- * Writes task_stats' closed UTC days into task_stats_daily and task_latency_daily: every day from the last roll-up
+ * Writes task_stats' closed UTC days, with their latency histograms, into task_stats_daily: every day from the last roll-up
  * to the one that ended TASK_STATS_GRACE_MS ago, and every stale day again, from the log's rows, in one transaction.
  * Until then task_stats reads those days from the log itself, so this changes how fast task_stats is, never what it
  * says. Idempotent; concurrent callers (several instances) take turns.
@@ -54,23 +54,26 @@ export async function rollUpTaskStatsIn(transaction: Db): Promise<TaskStatsRollU
   const rewritten = sql`(select day from task_stats_stale_day where day < ${from})`;
   // Rows at or after the old boundary were never read; any there (a roll-up rolled back halfway) are replaced.
   await sql`delete from task_stats_daily where day in ${rewritten} or day >= ${from}`.execute(transaction);
-  await sql`delete from task_latency_daily where day in ${rewritten} or day >= ${from}`.execute(transaction);
+  // Each day's latency histogram goes in its row (empty arrays for a group none of whose attempts has a latency).
   await sql`
-    insert into task_stats_daily (${DAILY_COLUMNS})
-    select ${DAILY_COLUMNS} from (
+    with closed as (
       select * from task_stats_between(${from}, ${to})
       union all
       select live.*
       from task_stats_stale_day as stale cross join lateral task_stats_between(stale.day, stale.day + interval '1 day') as live
       where stale.day < ${from}
-    ) as closed`.execute(transaction);
-  await sql`
-    insert into task_latency_daily (day, name, provider, model, bucket, attempts)
-    select * from task_latency_between(${from}, ${to})
-    union all
-    select live.*
-    from task_stats_stale_day as stale cross join lateral task_latency_between(stale.day, stale.day + interval '1 day') as live
-    where stale.day < ${from}`.execute(transaction);
+    ), histograms as (
+      select live.day, live.name, live.provider, live.model, live.latency_buckets, live.latency_attempts
+      from task_stats_histograms_between(${from}, ${to}) as live
+      union all
+      select live.day, live.name, live.provider, live.model, live.latency_buckets, live.latency_attempts
+      from task_stats_stale_day as stale
+      cross join lateral task_stats_histograms_between(stale.day, stale.day + interval '1 day') as live
+      where stale.day < ${from}
+    )
+    insert into task_stats_daily (${DAILY_COLUMNS}, latency_buckets, latency_attempts)
+    select ${DAILY_COLUMNS}, coalesce(histograms.latency_buckets, '{}'), coalesce(histograms.latency_attempts, '{}')
+    from closed left join histograms using (day, name, provider, model)`.execute(transaction);
   const { rows: days } = await sql<{ days: number }>`
     select count(distinct day)::int as days from task_stats_daily where day in ${rewritten} or day >= ${from}`.execute(
     transaction,
