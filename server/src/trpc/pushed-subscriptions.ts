@@ -129,7 +129,13 @@ export class PushedConnection<TRouter extends AnyTRPCRouter> {
     });
     if (ours.length === 0) return null;
     if (rest.length === 0) return { ours, rest: undefined };
-    const encoded = this.protocol.encoder.encode(Array.isArray(frame) ? rest : rest[0]);
+    let encoded: string | Uint8Array;
+    try {
+      encoded = this.protocol.encoder.encode(Array.isArray(frame) ? rest : rest[0]);
+    } catch {
+      // JSON.parse takes nesting that JSON.stringify recurses too deep for: tRPC gets the frame as it came.
+      return null;
+    }
     return typeof encoded === 'string'
       ? { ours, rest: { data: Buffer.from(encoded), isBinary: false } }
       : { ours, rest: { data: Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength), isBinary: true } };
@@ -243,7 +249,20 @@ class PushedSubscription<TRouter extends AnyTRPCRouter> implements ItemSink<unkn
       ? // tRPC's key order: the shared encoder finds the item before the tracked id.
         { type: 'data', data: { id: value[0], data: value[1] }, id: value[0] }
       : { type: 'data', data: value };
-    this.connection.respond({ id: this.id, jsonrpc: this.jsonrpc, result });
+    // Pushed from the publisher of the chain's event: a failure here must end this subscriber, not reach it.
+    try {
+      this.connection.respond({ id: this.id, jsonrpc: this.jsonrpc, result });
+    } catch (error) {
+      this.stop();
+      this.connection.protocol.onError?.({
+        error: getTRPCErrorFromUnknown(error),
+        path: this.path,
+        type: 'subscription',
+        ctx: this.connection.context,
+        req: this.connection.request,
+        input: this.input,
+      });
+    }
   }
 
   end(): void {

@@ -46,7 +46,11 @@ class RawClient {
   }
 
   send(message: unknown): void {
-    this.socket.send(JSON.stringify(message));
+    this.sendText(JSON.stringify(message));
+  }
+
+  sendText(text: string): void {
+    this.socket.send(text);
   }
 
   /** The frames answering request `id`, in the order they came. */
@@ -217,6 +221,24 @@ describe('chains.events pushed on the WebSocket that tRPC serves', () => {
     expect(pushed?.framesOf(1)).toEqual(trpcAlone?.framesOf(1));
     const stored = await followChain(running.dependencies, chainId);
     expect(pushed?.answersOf(1).flatMap((answer) => answer.result?.id ?? [])).toEqual(stored.map((event) => event.id));
+  });
+
+  it('gives tRPC a frame whose other messages nest too deep to encode again, and lives on', async () => {
+    const server = await serve(['chains.events']);
+    const client = await connect(server);
+    // JSON.parse takes this; JSON.stringify of what it parsed recurses past the stack.
+    const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
+    client.sendText(
+      `[${JSON.stringify(subscribeEvents(1, { chainId: UNKNOWN_CHAIN_ID }))},` +
+        `{"id":2,"method":"query","params":{"path":"chains.list","input":${deep}}}]`,
+    );
+    await client.settled(1, 2);
+    expect(client.answersOf(1).map((answer) => answer.error?.data?.code)).toContain('NOT_FOUND');
+    expect(client.answersOf(2).map((answer) => answer.error?.data?.code)).toContain('BAD_REQUEST');
+
+    client.send(subscribeEvents(3, { chainId: UNKNOWN_CHAIN_ID }));
+    await client.settled(3);
+    expect(client.answersOf(3).map((answer) => answer.error?.data?.code)).toContain('NOT_FOUND');
   });
 
   it('frees a subscriber that is stopped, stopped before it started, or whose socket closes: its chain is left and its slot given back', async () => {
