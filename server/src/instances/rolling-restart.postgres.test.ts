@@ -42,7 +42,9 @@ beforeAll(async () => {
   fake = await startFakeProvider({
     respond: (request): FakeReply => {
       const reply = triageReply(request);
-      return reply.kind === 'json' ? { ...reply, delayMs: 150 } : reply;
+      // A call outlasts the 300 ms drain, so each restart cuts off the chains it runs (at 150 ms a busy CI machine
+      // once let every drain finish its chains, and the abort path went untested).
+      return reply.kind === 'json' ? { ...reply, delayMs: 400 } : reply;
     },
   });
   schema = `test_rolling_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
