@@ -20,6 +20,7 @@ import { jobsSchemaFor } from '../server/src/db/jobs-schema.js';
 import { seedSyntheticData } from '../server/src/db/synthetic-seed.js';
 import { setLogLevel } from '../server/src/log.js';
 import { startServerProcess } from '../server/test/server-process.js';
+import { median, timed } from './timing.js';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { schema: { type: 'string' } } });
 const url = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
@@ -173,15 +174,4 @@ async function compareChainPages(db: Db, chains: number): Promise<void> {
   console.log(
     `| as exported now: set local jit = off | ${off.toFixed(0)} | ${timings.off.map((ms) => ms.toFixed(0)).join(' ')} | ${(server / off).toFixed(1)}× faster | ${load()} |`,
   );
-}
-
-async function timed(work: () => Promise<unknown>): Promise<number> {
-  const started = performance.now();
-  await work();
-  return performance.now() - started;
-}
-
-function median(timings: number[]): number {
-  const sorted = [...timings].sort((left, right) => left - right);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }

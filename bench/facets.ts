@@ -16,6 +16,7 @@ import { jobsSchemaFor } from '../server/src/db/jobs-schema.js';
 import { type LogFacets, listLogFacets, logFacetsStatement } from '../server/src/db/queries/log-facets.js';
 import { seedSyntheticData } from '../server/src/db/synthetic-seed.js';
 import { setLogLevel } from '../server/src/log.js';
+import { median, timed } from './timing.js';
 
 const { values } = parseArgs({
   options: { logs: { type: 'string' }, schema: { type: 'string' }, runs: { type: 'string' } },
@@ -98,15 +99,4 @@ async function distinctFacets(db: Db): Promise<LogFacets> {
     models: models.map((row) => row.model),
     providers: providers.map((row) => row.provider),
   };
-}
-
-async function timed(work: () => Promise<unknown>): Promise<number> {
-  const started = performance.now();
-  await work();
-  return performance.now() - started;
-}
-
-function median(timings: number[]): number {
-  const sorted = [...timings].sort((left, right) => left - right);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
