@@ -101,11 +101,12 @@ describe('parseEnv', () => {
 });
 
 describe('the bounds from the environment', () => {
-  it('default to 1 MB bodies, 10 calls a batch, 1 MB WebSocket messages, 50 connections, 100 subscriptions, 120 submissions a minute, 1,000 waiting chains', () => {
+  it('default to 1 MB bodies, 10 calls a batch, 1 MB WebSocket messages, 4 MiB waiting to be sent, 50 connections, 100 subscriptions, 120 submissions a minute, 1,000 waiting chains', () => {
     expect(limitsFromEnv(parseEnv({}))).toEqual({
       maxBodyBytes: 1_048_576,
       maxBatchCalls: 10,
       maxWsMessageBytes: 1_048_576,
+      maxWsBufferedBytes: 4_194_304,
       maxConnectionsPerAddress: 50,
       maxSubscriptionsPerConnection: 100,
       maxSubmissionsPerMinute: 120,
@@ -122,6 +123,7 @@ describe('the bounds from the environment', () => {
         CHAINLOG_MAX_BODY_BYTES: '2048',
         CHAINLOG_MAX_BATCH_CALLS: '3',
         CHAINLOG_MAX_WS_MESSAGE_BYTES: '4096',
+        CHAINLOG_MAX_WS_BUFFERED_BYTES: '8192',
         CHAINLOG_MAX_CONNECTIONS_PER_ADDRESS: '5',
         CHAINLOG_MAX_SUBSCRIPTIONS_PER_CONNECTION: '6',
         CHAINLOG_MAX_SUBMISSIONS_PER_MINUTE: '7',
@@ -136,6 +138,7 @@ describe('the bounds from the environment', () => {
       maxBodyBytes: 2048,
       maxBatchCalls: 3,
       maxWsMessageBytes: 4096,
+      maxWsBufferedBytes: 8192,
       maxConnectionsPerAddress: 5,
       maxSubscriptionsPerConnection: 6,
       maxSubmissionsPerMinute: 7,

@@ -43,6 +43,7 @@ const envSchema = z
     CHAINLOG_MAX_BODY_BYTES: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.maxBodyBytes),
     CHAINLOG_MAX_BATCH_CALLS: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.maxBatchCalls),
     CHAINLOG_MAX_WS_MESSAGE_BYTES: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.maxWsMessageBytes),
+    CHAINLOG_MAX_WS_BUFFERED_BYTES: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.maxWsBufferedBytes),
     CHAINLOG_MAX_CONNECTIONS_PER_ADDRESS: z.coerce
       .number()
       .int()

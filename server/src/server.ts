@@ -116,7 +116,7 @@ export function createChainlogServer(dependencies: AppDependencies, options: Ser
   closeConnectionsWithoutParams(wss, limits.connectionParamsTimeoutMs);
   // ws re-emits the HTTP server's errors (EADDRINUSE); listen() reports them, so they must not go unhandled here.
   wss.on('error', (error) => serverLog.debug('WebSocket server error', error));
-  const stopKeepAlive = keepWebSocketsAlive(wss, options.keepAlive ?? DEFAULT_KEEP_ALIVE);
+  const stopKeepAlive = keepWebSocketsAlive(wss, options.keepAlive ?? DEFAULT_KEEP_ALIVE, limits.maxWsBufferedBytes);
   const wsHandler = applyWebSocketHandler({
     wss,
     router: appRouter,
@@ -126,6 +126,7 @@ export function createChainlogServer(dependencies: AppDependencies, options: Ser
     encoder: sharedValueEncoder,
     // Thousands may follow one chain: each is pushed its events, with nothing waiting per subscriber between them.
     pushedPaths: ['chains.events'],
+    maxBufferedBytes: limits.maxWsBufferedBytes,
   });
 
   return {

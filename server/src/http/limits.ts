@@ -8,6 +8,11 @@ export interface Limits {
   maxBatchCalls: number;
   /** Largest WebSocket message, in bytes; a larger one closes the socket with 1009. */
   maxWsMessageBytes: number;
+  /**
+   * Bytes a WebSocket may have waiting to be sent (ws's bufferedAmount) before its client is taken for too slow and the
+   * socket is dropped; its client reconnects and resumes from the stored events (lastEventId).
+   */
+  maxWsBufferedBytes: number;
   /** WebSocket connections and SSE subscriptions open at once from one client address, together; one more is refused with 429. */
   maxConnectionsPerAddress: number;
   /** Subscriptions open at once on one WebSocket connection; one more is TOO_MANY_REQUESTS. */
@@ -28,6 +33,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   maxBodyBytes: 1_048_576,
   maxBatchCalls: 10,
   maxWsMessageBytes: 1_048_576,
+  maxWsBufferedBytes: 4_194_304,
   maxConnectionsPerAddress: 50,
   maxSubscriptionsPerConnection: 100,
   maxSubmissionsPerMinute: 120,
@@ -42,6 +48,7 @@ export function limitsFromEnv(env: Env): Limits {
     maxBodyBytes: env.CHAINLOG_MAX_BODY_BYTES,
     maxBatchCalls: env.CHAINLOG_MAX_BATCH_CALLS,
     maxWsMessageBytes: env.CHAINLOG_MAX_WS_MESSAGE_BYTES,
+    maxWsBufferedBytes: env.CHAINLOG_MAX_WS_BUFFERED_BYTES,
     maxConnectionsPerAddress: env.CHAINLOG_MAX_CONNECTIONS_PER_ADDRESS,
     maxSubscriptionsPerConnection: env.CHAINLOG_MAX_SUBSCRIPTIONS_PER_CONNECTION,
     maxSubmissionsPerMinute: env.CHAINLOG_MAX_SUBMISSIONS_PER_MINUTE,

@@ -41,3 +41,32 @@ describe('WebSocket keep-alive', () => {
     socket.opened.close();
   });
 });
+
+describe('WebSocket send buffer bound', () => {
+  let bounded: RunningServer;
+  beforeAll(async () => {
+    // Pinged only after a minute: within the test, only the bound can drop a socket.
+    bounded = await startRunningServer({
+      keepAlive: { pingMs: 60_000, pongWaitMs: PONG_WAIT_MS },
+      limits: { maxWsBufferedBytes: 64 * 1024 },
+    });
+  });
+  afterAll(() => bounded?.close());
+
+  it("drops a socket whose client stops reading once its answers from tRPC's adapter pass maxWsBufferedBytes", async () => {
+    const outcome = await openRawSocket(`${bounded.wsUrl}/`);
+    if (!('opened' in outcome)) throw new Error(`upgrade refused: ${outcome.refused.status}`);
+    outcome.opened.pause();
+    // Each error answer names the 50 KB path it was asked for: 200 of them wait for a reader that reads nothing.
+    const path = 'x'.repeat(50_000);
+    for (let id = 1; id <= 200; id++)
+      outcome.opened.send(JSON.stringify({ id, method: 'query', params: { path, input: null } }));
+    await new Promise((resolve) => setTimeout(resolve, 4 * PONG_WAIT_MS));
+    outcome.opened.resume();
+
+    const { messages, code } = await readUntilClosed(outcome, 5_000);
+
+    expect(code).toBe(1006);
+    expect(messages.length).toBeLessThan(200);
+  });
+});

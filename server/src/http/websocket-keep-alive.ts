@@ -14,9 +14,14 @@ export const DEFAULT_KEEP_ALIVE: Readonly<KeepAliveOptions> = { pingMs: 30_000, 
  * of tRPC's own, which holds two timers, three closures and a listener per socket and starts a new timer on every
  * message. Every `min(pingMs, pongWaitMs)`, a socket silent for `pingMs` is sent PING, and one still silent
  * `pongWaitMs` after its PING is terminated (a dead peer, a half-open connection); each happens up to one round late.
- * Returns the function that stops it.
+ * So is a socket with more than `maxBufferedBytes` waiting to be sent (a client reading too slowly: tRPC's adapter
+ * sends without looking; pushed subscriptions look at each send). Returns the function that stops it.
  */
-export function keepWebSocketsAlive(wss: WebSocketServer, options: KeepAliveOptions): () => void {
+export function keepWebSocketsAlive(
+  wss: WebSocketServer,
+  options: KeepAliveOptions,
+  maxBufferedBytes = Number.POSITIVE_INFINITY,
+): () => void {
   const heardAt = new WeakMap<WebSocket, number>();
   const pingedAt = new WeakMap<WebSocket, number>();
   // One listener for every socket (ws calls it with the socket as `this`): nothing per socket but two numbers.
@@ -33,7 +38,9 @@ export function keepWebSocketsAlive(wss: WebSocketServer, options: KeepAliveOpti
       for (const socket of wss.clients) {
         const silentSince = heardAt.get(socket) ?? now;
         const pinged = pingedAt.get(socket);
-        if (pinged !== undefined && silentSince < pinged) {
+        if (socket.bufferedAmount > maxBufferedBytes) {
+          socket.terminate();
+        } else if (pinged !== undefined && silentSince < pinged) {
           if (now - pinged >= options.pongWaitMs) socket.terminate();
         } else if (now - silentSince >= options.pingMs && socket.readyState === socket.OPEN) {
           socket.send('PING');

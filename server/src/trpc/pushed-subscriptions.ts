@@ -18,6 +18,7 @@ import {
   parseTRPCMessage,
 } from '@trpc/server/rpc';
 import type { RawData, WebSocket } from 'ws';
+import { log } from '../log.js';
 import { type ItemSink, PUSH, type Pushing, isPushable } from '../pushed-stream.js';
 
 /** What every connection's pushed subscriptions share. */
@@ -29,6 +30,8 @@ export interface PushedProtocol<TRouter extends AnyTRPCRouter> {
   paths: ReadonlySet<string>;
   /** How many subscriptions are served here now, starting or pushed, on every connection. */
   open: number;
+  /** A socket with more than this waiting to be sent is dropped: its client reads too slowly (Limits). */
+  maxBufferedBytes: number;
 }
 
 export type MessageListener = (data: RawData, isBinary: boolean) => void;
@@ -42,6 +45,7 @@ interface TakenFrame {
 }
 
 const WEBSOCKET_OPEN = 1;
+const slowLog = log.withTag('limits');
 const ignore: MessageListener = () => undefined;
 
 /**
@@ -83,9 +87,16 @@ export class PushedConnection<TRouter extends AnyTRPCRouter> {
   }
 
   respond(message: TRPCResponseMessage): void {
-    if (this.socket.readyState !== WEBSOCKET_OPEN) return;
-    const { router, encoder } = this.protocol;
-    this.socket.send(encoder.encode(transformTRPCResponse(router._def._config, message)));
+    const { socket } = this;
+    if (socket.readyState !== WEBSOCKET_OPEN) return;
+    const { router, encoder, maxBufferedBytes } = this.protocol;
+    socket.send(encoder.encode(transformTRPCResponse(router._def._config, message)));
+    // Pushed to thousands from one publisher, nothing else bounds what a slow reader holds here. Dropped, its client
+    // reconnects and resumes from the stored events; closing would queue the close frame behind what is waiting.
+    if (socket.bufferedAmount > maxBufferedBytes) {
+      slowLog.warn(`dropped a WebSocket whose client is ${socket.bufferedAmount} bytes behind`);
+      socket.terminate();
+    }
   }
 
   /** Answers a failed request as tRPC's adapter does: onError, then the error shaped by the router's formatter. */

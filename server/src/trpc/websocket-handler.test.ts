@@ -82,6 +82,19 @@ class RawClient {
     return this.until(`answers to ${ids.join(', ')}`, () => ids.every((id) => this.isSettled(id)));
   }
 
+  /** Reads nothing more from the socket until resume(): what the server sends waits in the buffers. */
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
+  async closed(): Promise<void> {
+    if (this.socket.readyState !== WebSocket.CLOSED) await within(once(this.socket, 'close'), WAIT_MS, 'the close');
+  }
+
   async close(): Promise<void> {
     if (this.socket.readyState === WebSocket.CLOSED) return;
     const closed = once(this.socket, 'close');
@@ -130,7 +143,8 @@ describe('chains.events pushed on the WebSocket that tRPC serves', () => {
   async function serve(
     pushedPaths: string[],
     maxSubscriptionsPerConnection = 100,
-  ): Promise<{ url: string; pushedSubscriptions(): number }> {
+    maxBufferedBytes = DEFAULT_LIMITS.maxWsBufferedBytes,
+  ): Promise<{ url: string; sockets(): number; pushedSubscriptions(): number }> {
     const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     listening.push(wss);
     await once(wss, 'listening');
@@ -141,8 +155,10 @@ describe('chains.events pushed on the WebSocket that tRPC serves', () => {
       onError: () => undefined,
       encoder: sharedValueEncoder,
       pushedPaths,
+      maxBufferedBytes,
     });
-    return { ...handler, url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}` };
+    const url = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`;
+    return { ...handler, url, sockets: () => wss.clients.size };
   }
 
   async function connect(server: { url: string }): Promise<RawClient> {
@@ -275,5 +291,39 @@ describe('chains.events pushed on the WebSocket that tRPC serves', () => {
     (await gate.next()).release();
     (await gate.next()).release();
     await followChain(running.dependencies, chainId);
+  });
+
+  it('drops a socket whose client stops reading once more than maxBufferedBytes wait to be sent, and no socket that reads', async () => {
+    fake.respondWith(triageReply);
+    const { chainId } = await submit();
+    const replay = await followChain(running.dependencies, chainId);
+    // The bound on subscriptions is not what is tested: replays may pile up.
+    const server = await serve(['chains.events'], 1_000_000, 64 * 1024);
+    // Replays of the finished chain, 50 in a frame.
+    const askReplays = async (client: RawClient, frames: number, stopWhen: () => boolean) => {
+      for (let frame = 0; frame < frames && !stopWhen(); frame++) {
+        const ids = Array.from({ length: 50 }, (_, index) => frame * 50 + index + 1);
+        client.send(ids.map((id) => subscribeEvents(id, { chainId })));
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    };
+
+    const reading = await connect(server);
+    await askReplays(reading, 4, () => false);
+    // Each replay: started, its events, stopped.
+    await reading.until('200 replays', () => reading.frames.length >= 200 * (replay.length + 2));
+    expect(server.sockets()).toBe(1);
+    const dataFrames = reading.frames.filter((frame) => (JSON.parse(frame) as Answer).result?.type === 'data');
+    expect(dataFrames).toHaveLength(200 * replay.length);
+    await reading.close();
+
+    const stalled = await connect(server);
+    stalled.pause();
+    // About 2.9 KB a replay: 200 frames ask for 29 MB, far more than a paused reader's kernel buffers take.
+    await askReplays(stalled, 200, () => server.sockets() === 0);
+    await eventually('the stalled socket to be dropped', () => server.sockets() === 0);
+    await eventually('its subscriptions to end', () => server.pushedSubscriptions() === 0);
+    stalled.resume();
+    await stalled.closed();
   });
 });

@@ -21,6 +21,8 @@ export interface WebSocketHandlerOptions<TRouter extends AnyTRPCRouter> {
    * Each must answer a pushable stream (pushed-stream.ts).
    */
   pushedPaths: readonly string[];
+  /** A socket with more than this waiting to be sent when something is pushed on it is dropped (Limits). */
+  maxBufferedBytes: number;
 }
 
 /**
@@ -30,7 +32,14 @@ export interface WebSocketHandlerOptions<TRouter extends AnyTRPCRouter> {
 export function applyWebSocketHandler<TRouter extends AnyTRPCRouter>(options: WebSocketHandlerOptions<TRouter>) {
   const { wss, router, createContext, onError, encoder } = options;
   const connections = new WeakMap<WebSocket, PushedConnection<TRouter>>();
-  const protocol: PushedProtocol<TRouter> = { router, encoder, onError, paths: new Set(options.pushedPaths), open: 0 };
+  const protocol: PushedProtocol<TRouter> = {
+    router,
+    encoder,
+    onError,
+    paths: new Set(options.pushedPaths),
+    open: 0,
+    maxBufferedBytes: options.maxBufferedBytes,
+  };
   const trpcConnection = getWSConnectionHandler<TRouter>({
     wss,
     router,
