@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely } from 'kysely';
-import { PGliteDialect } from 'kysely-pglite-dialect';
 import type { TestProject } from 'vitest/node';
 import { migrateToLatest } from '../src/db/migrate.js';
+import { PGliteDialect } from '../src/db/pglite-dialect.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
