@@ -38,7 +38,11 @@ export async function openApp(env: Env, role: InstanceRole): Promise<App> {
   assertNoOfflineTasks(settings, TASKS);
   const instanceId = env.CHAINLOG_INSTANCE_ID ?? uuidv7();
   const database = await openDatabase(
-    targetFromSettings({ databaseUrl: env.DATABASE_URL, dataDir: env.CHAINLOG_DATA_DIR }),
+    targetFromSettings({
+      databaseUrl: env.DATABASE_URL,
+      dataDir: env.CHAINLOG_DATA_DIR,
+      pgliteThread: env.CHAINLOG_PGLITE_THREAD,
+    }),
     {
       logCommit: env.CHAINLOG_LOG_COMMIT,
       outageWaitMs: env.CHAINLOG_DB_OUTAGE_WAIT_MS,

@@ -20,6 +20,8 @@ const envSchema = z
     HOST: z.string().default('127.0.0.1'),
     PORT: z.coerce.number().int().min(0).max(65_535).default(8800),
     CHAINLOG_DATA_DIR: z.string().default('./.chainlog'),
+    /** Where the embedded PGlite runs: a worker thread of its own, or the main thread; unset: db/dialect.ts decides. */
+    CHAINLOG_PGLITE_THREAD: z.enum(['worker', 'main']).optional(),
     DATABASE_URL: optionalText.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
     CHAINLOG_CONFIG: optionalText,
     CHAINLOG_LOG_COMMIT: z.enum(['async', 'sync']).default('sync'),

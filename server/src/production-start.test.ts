@@ -179,7 +179,7 @@ describe('a production install: npm ci --omit=dev, then npm start', () => {
       mkdirSync(path.dirname(path.join(installDir, file)), { recursive: true });
       copyFileSync(path.join(REPO_ROOT, file), path.join(installDir, file));
     }
-    await build({ ...serverBundleOptions, outfile: path.join(installDir, 'server/dist/main.js') });
+    await build({ ...serverBundleOptions, outdir: path.join(installDir, 'server/dist') });
     await runFile('npm', ['ci', '--omit=dev', '--offline', '--no-audit', '--no-fund'], {
       cwd: installDir,
       timeout: INSTALL_TIMEOUT_MS,

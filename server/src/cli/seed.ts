@@ -31,7 +31,11 @@ async function main(): Promise<number> {
   loadDotEnvFile();
   const env = parseEnv();
   setLogLevel('warn');
-  const target = targetFromSettings({ databaseUrl: env.DATABASE_URL, dataDir: env.CHAINLOG_DATA_DIR });
+  const target = targetFromSettings({
+    databaseUrl: env.DATABASE_URL,
+    dataDir: env.CHAINLOG_DATA_DIR,
+    pgliteThread: env.CHAINLOG_PGLITE_THREAD,
+  });
   const database = await openDatabase(target, { applicationName: 'chainlog db:seed' });
   try {
     const steps: [string, number][] = [];

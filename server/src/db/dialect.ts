@@ -6,10 +6,18 @@ import Cursor from 'pg-cursor';
 import { log } from '../log.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { PGliteDialect } from './pglite-dialect.js';
+import { PGliteWorkerClient } from './pglite-worker/client.js';
 
 const dialectLog = log.withTag('db');
 
 export type DatabaseKind = 'pglite' | 'postgres';
+
+/**
+ * Where PGlite's WASM Postgres runs: a worker thread of its own, so its CPU work stays off the event loop of the
+ * calls that write to it, or this thread (as before it had a worker).
+ */
+export type PGliteThread = 'worker' | 'main';
+export const DEFAULT_PGLITE_THREAD: PGliteThread = 'worker';
 
 /** Where the data lives: a PostgreSQL server, or an embedded PGlite directory (`memory://` for a throwaway one). */
 export type DatabaseTarget =
@@ -26,6 +34,8 @@ export type DatabaseTarget =
       dataDir: string;
       /** A data directory to start from (a tarball from PGlite's dumpDataDir) instead of an empty cluster. */
       loadDataDir?: Blob | undefined;
+      /** Default DEFAULT_PGLITE_THREAD. */
+      thread?: PGliteThread | undefined;
     };
 
 export interface DialectOptions {
@@ -55,7 +65,11 @@ export function createDialect(target: DatabaseTarget, options: DialectOptions = 
     const inMemory = target.dataDir.startsWith('memory://');
     if (!inMemory) mkdirSync(target.dataDir, { recursive: true });
     const release = inMemory ? () => {} : lockDataDir(target.dataDir);
-    const pglite = new PGlite(target.dataDir, target.loadDataDir ? { loadDataDir: target.loadDataDir } : {});
+    const options = target.loadDataDir ? { loadDataDir: target.loadDataDir } : {};
+    const pglite =
+      (target.thread ?? DEFAULT_PGLITE_THREAD) === 'worker'
+        ? new PGliteWorkerClient({ dataDir: target.dataDir, ...options })
+        : new PGlite(target.dataDir, options);
     return { dialect: new PGliteDialect(pglite), ready: pglite.waitReady, release };
   }
   const pool = new pg.Pool({ ...connectionConfig(target, options), max: target.poolSize ?? 20 });
@@ -127,7 +141,15 @@ export function connectionConfig(
 }
 
 /** DATABASE_URL wins; otherwise PGlite under the data directory. */
-export function targetFromSettings(settings: { databaseUrl?: string | undefined; dataDir: string }): DatabaseTarget {
+export function targetFromSettings(settings: {
+  databaseUrl?: string | undefined;
+  dataDir: string;
+  pgliteThread?: PGliteThread | undefined;
+}): DatabaseTarget {
   if (settings.databaseUrl) return { kind: 'postgres', url: settings.databaseUrl };
-  return { kind: 'pglite', dataDir: settings.dataDir === 'memory://' ? 'memory://' : `${settings.dataDir}/pgdata` };
+  return {
+    kind: 'pglite',
+    dataDir: settings.dataDir === 'memory://' ? 'memory://' : `${settings.dataDir}/pgdata`,
+    thread: settings.pgliteThread,
+  };
 }
