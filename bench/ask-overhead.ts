@@ -2,16 +2,18 @@
  * How much does ask() (validation, durable logging) cost over the raw SDK call, and over its peers? Every way runs in
  * this process against the same fake provider (a process of its own), interleaved round by round so drift hits all
  * alike: the raw `openai` call, `openai`'s `.parse` + `zodResponseFormat`, the AI SDK's `generateObject`, and ask()
- * on each database. Three more variants of ask() run in the same rounds to show where the added time goes: log
- * writes that do nothing (ask's own work), every log statement replaced by `select 1` (one database round trip, the
- * least a durable log can add), and on PostgreSQL ask() with CHAINLOG_LOG_COMMIT=async, beside the synchronous
- * default, for its price. CPU per call is this process's, plus the PostgreSQL backends' of its connections (/proc).
+ * on each database: PostgreSQL, PGlite in its worker thread, and PGlite in this process's main thread as it ran
+ * before it had one (CHAINLOG_PGLITE_THREAD=main). Three more variants of ask() run in the same rounds to show where
+ * the added time goes: log writes that do nothing (ask's own work), every log statement replaced by `select 1` (one
+ * database round trip, the least a durable log can add), and on PostgreSQL ask() with CHAINLOG_LOG_COMMIT=async,
+ * beside the synchronous default, for its price. CPU per call is this process's, every thread (PGlite's worker
+ * included), plus the PostgreSQL backends' of its connections (/proc).
  * The figures go to bench/results.json with the machine they came from.
  *   npm run bench                       PGlite, plus PostgreSQL at BENCH_DATABASE_URL / TEST_DATABASE_URL if set
- *   BENCH_DATABASES=postgres npm run bench   one of them only
+ *   BENCH_DATABASES=postgres npm run bench   one of them only (pglite: both of its threads; pglite-in-process)
  *   BENCH_ROUNDS=1                      a quick look that the bench runs; the figures want the default
  *   BENCH_WAYS='raw,postgres ask' BENCH_SCENARIOS=c32-20ms   some ways and scenarios only (for a profile, say);
- *                                       bench/results.json is then left as it was
+ *                                       bench/results.json is then left as it was (as with BENCH_DATABASES)
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
@@ -71,9 +73,10 @@ interface BenchDatabase {
 }
 
 async function openBenchDatabase(kind: DatabaseKind, url: string | undefined): Promise<BenchDatabase> {
-  if (kind === 'pglite') {
+  if (kind !== 'postgres') {
     const dir = mkdtempSync(path.join(tmpdir(), 'chainlog-bench-'));
-    const handle = await openDatabase({ kind: 'pglite', dataDir: dir });
+    const thread = kind === 'pglite' ? 'worker' : 'main';
+    const handle = await openDatabase({ kind: 'pglite', dataDir: dir, thread });
     return {
       handle,
       asyncHandle: undefined,
@@ -159,9 +162,13 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   const loadAverageAtStart = os.loadavg();
   const postgresUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
-  const available: DatabaseKind[] = postgresUrl ? ['pglite', 'postgres'] : ['pglite'];
-  // BENCH_DATABASES=postgres (or pglite) runs one of them, for a quicker look.
-  const kinds = available.filter((kind) => chosen(process.env.BENCH_DATABASES, kind));
+  const available: DatabaseKind[] = ['pglite', 'pglite-in-process', ...(postgresUrl ? ['postgres' as const] : [])];
+  // BENCH_DATABASES=postgres (or pglite, both of its threads) runs some of them, for a quicker look.
+  const kinds = available.filter(
+    (kind) =>
+      chosen(process.env.BENCH_DATABASES, kind) ||
+      (kind === 'pglite-in-process' && chosen(process.env.BENCH_DATABASES, 'pglite')),
+  );
   const fake = await startFakeProcess();
   const databases = new Map<DatabaseKind, BenchDatabase>();
   for (const kind of kinds) databases.set(kind, await openBenchDatabase(kind, postgresUrl));
@@ -198,7 +205,7 @@ async function main(): Promise<void> {
   printAskRows(results, kinds);
   printBreakdown(results, kinds);
   console.log(`\n${peersMarkdown(results)}`);
-  if (process.env.BENCH_WAYS || process.env.BENCH_SCENARIOS) return;
+  if (process.env.BENCH_WAYS || process.env.BENCH_SCENARIOS || process.env.BENCH_DATABASES) return;
   writeResults(RESULTS_FILE, results, { rounds: ROUNDS, databases: kinds, startedAt, loadAverageAtStart });
   console.log(`\n(written to ${path.relative(process.cwd(), RESULTS_FILE.pathname)})`);
 }

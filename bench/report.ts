@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import type { Stats } from './load.js';
 
-const DATABASE_KINDS = ['pglite', 'postgres'] as const;
+const DATABASE_KINDS = ['pglite', 'pglite-in-process', 'postgres'] as const;
 export type DatabaseKind = (typeof DATABASE_KINDS)[number];
 
 /** Every way of calling, measured in the same rounds. The ask variants are per database, except `noWrites`. */
@@ -27,10 +27,18 @@ const PEER_ROWS: { way: WayName; label: string }[] = [
   { way: 'parse', label: 'openai .parse + zodResponseFormat' },
   { way: 'generateObject', label: 'AI SDK generateObject' },
   { way: 'postgres ask', label: 'Chainlog ask(), PostgreSQL' },
-  { way: 'pglite ask', label: 'Chainlog ask(), PGlite' },
+  { way: 'pglite ask', label: 'Chainlog ask(), PGlite (worker thread)' },
+  { way: 'pglite-in-process ask', label: 'Chainlog ask(), PGlite in-process' },
 ];
 
-const DATABASE_LABELS: Record<DatabaseKind, string> = { pglite: 'PGlite', postgres: 'PostgreSQL' };
+const DATABASE_LABELS: Record<DatabaseKind, string> = {
+  pglite: 'PGlite',
+  'pglite-in-process': 'PGlite in-process',
+  postgres: 'PostgreSQL',
+};
+// The way and database columns of the tables below.
+const LABEL_WIDTH = 56;
+const KIND_WIDTH = 17;
 const VARIANT_LABELS: Record<AskVariant, string> = {
   ask: 'as is',
   askAsync: 'CHAINLOG_LOG_COMMIT=async',
@@ -75,7 +83,7 @@ export function printPeers(results: ScenarioResult[], rounds: number): void {
     console.log(
       `\nfake at ${result.delayMs} ms, ${result.concurrency} at a time, ${rounds} x ${result.callsPerRound} calls`,
     );
-    console.log(`${'way'.padEnd(46)}  calls/s  ratio  added p50  added p99    CPU  (GC)  + backends`);
+    console.log(`${'way'.padEnd(LABEL_WIDTH)}  calls/s  ratio  added p50  added p99    CPU  (GC)  + backends`);
     for (const { way, label } of rowsOf(result.stats)) {
       const stats = result.stats[way];
       if (!stats) continue;
@@ -89,7 +97,7 @@ export function printPeers(results: ScenarioResult[], rounds: number): void {
         `(${stats.gcMsPerCall.toFixed(2)})`,
         backend,
       ];
-      console.log(`${label.padEnd(46)} ${cells(values, [8, 6, 10, 10, 6, 6, 11])}`);
+      console.log(`${label.padEnd(LABEL_WIDTH)} ${cells(values, [8, 6, 10, 10, 6, 6, 11])}`);
     }
   }
 }
@@ -98,7 +106,7 @@ export function printPeers(results: ScenarioResult[], rounds: number): void {
 export function printAskRows(results: ScenarioResult[], kinds: DatabaseKind[]): void {
   console.log("\nask() vs raw openai SDK; loop busy: how much of the wall time this process's event loop ran code");
   console.log(
-    'db        conc  delay   raw/s    ask/s   ratio   raw p50  added p50  raw p99  added p99  loop busy raw/ask',
+    `${'db'.padEnd(KIND_WIDTH)}  conc  delay   raw/s    ask/s   ratio   raw p50  added p50  raw p99  added p99  loop busy raw/ask`,
   );
   for (const kind of kinds) {
     for (const { concurrency, delayMs, stats } of results) {
@@ -117,7 +125,7 @@ export function printAskRows(results: ScenarioResult[], kinds: DatabaseKind[]): 
         ms(ask.p99 - raw.p99),
         `${(raw.loopBusy * 100).toFixed(0)}%/${(ask.loopBusy * 100).toFixed(0)}%`,
       ];
-      console.log(`${kind.padEnd(8)} ${cells(values, [5, 6, 8, 8, 7, 9, 10, 8, 10, 18])}`);
+      console.log(`${kind.padEnd(KIND_WIDTH)} ${cells(values, [5, 6, 8, 8, 7, 9, 10, 8, 10, 18])}`);
     }
   }
 }
@@ -129,7 +137,7 @@ export function printBreakdown(results: ScenarioResult[], kinds: DatabaseKind[])
   );
   console.log('CHAINLOG_LOG_COMMIT=async (PostgreSQL), and as is (sync, the default)');
   console.log(
-    'db        conc  delay   no writes: ratio  added p50   round trip: ratio  added p50   async log: ratio  added p50   ask(): ratio  added p50',
+    `${'db'.padEnd(KIND_WIDTH)}  conc  delay   no writes: ratio  added p50   round trip: ratio  added p50   async log: ratio  added p50   ask(): ratio  added p50`,
   );
   for (const kind of kinds) {
     for (const { concurrency, delayMs, stats } of results) {
@@ -147,7 +155,7 @@ export function printBreakdown(results: ScenarioResult[], kinds: DatabaseKind[])
         ...columns(`${kind} askAsync`),
         ...columns(`${kind} ask`),
       ];
-      console.log(`${kind.padEnd(8)} ${cells(values, [5, 6, 17, 10, 19, 10, 19, 10, 14, 10])}`);
+      console.log(`${kind.padEnd(KIND_WIDTH)} ${cells(values, [5, 6, 17, 10, 19, 10, 19, 10, 14, 10])}`);
     }
   }
 }
