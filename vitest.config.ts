@@ -2,7 +2,9 @@ import { configDefaults, defineConfig } from 'vitest/config';
 
 // The suite runs on embedded PGlite always and, when TEST_DATABASE_URL is set, a second time on that PostgreSQL.
 // Tests read the kind from CHAINLOG_TEST_DB through server/test/test-database.ts. Files named *.postgres.test.ts
-// test what only a database server can do (go away and come back) and run in the PostgreSQL project alone.
+// test what only a database server can do (go away and come back) and run in the PostgreSQL project alone; files
+// named *.pglite.test.ts test what only the embedded database needs (the maintenance PostgreSQL's autovacuum gives
+// a server) and run in the PGlite project alone.
 const databases = ['pglite', ...(process.env.TEST_DATABASE_URL ? ['postgres'] : [])];
 
 export default defineConfig({
@@ -20,7 +22,10 @@ export default defineConfig({
           'bench/**/*.test.ts',
         ],
         // scripts/ (the deploy and its git hook) use no database: once, in the PGlite project, is enough.
-        exclude: [...configDefaults.exclude, ...(database === 'postgres' ? ['scripts/**'] : ['**/*.postgres.test.ts'])],
+        exclude: [
+          ...configDefaults.exclude,
+          ...(database === 'postgres' ? ['scripts/**', '**/*.pglite.test.ts'] : ['**/*.postgres.test.ts']),
+        ],
         env: { CHAINLOG_TEST_DB: database },
         setupFiles: ['server/test/quiet-logs.ts'],
         // PGlite: test databases start from one migrated in the set-up (see the file).
