@@ -69,10 +69,9 @@ export async function readTableActivity(db: Db): Promise<TableActivity[]> {
   return rows;
 }
 
-/** VACUUM of one table (its TOAST table too), with ANALYZE in the same statement when `analyze` is set. */
-export async function vacuumTable(db: Db, table: { schema: string; table: string }, analyze: boolean): Promise<void> {
-  const name = sql.id(table.schema, table.table);
-  await (analyze ? sql`vacuum (analyze) ${name}` : sql`vacuum ${name}`).execute(db);
+/** VACUUM of one table (its TOAST table too), with PostgreSQL's defaults (those of autovacuum but its cost delay). */
+export async function vacuumTable(db: Db, table: { schema: string; table: string }): Promise<void> {
+  await sql`vacuum ${sql.id(table.schema, table.table)}`.execute(db);
 }
 
 export async function analyzeTable(db: Db, table: { schema: string; table: string }): Promise<void> {
