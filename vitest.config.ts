@@ -9,6 +9,9 @@ const databases = ['pglite', ...(process.env.TEST_DATABASE_URL ? ['postgres'] : 
 
 export default defineConfig({
   test: {
+    // Two files at a time, whatever the cores: most files wait on sockets, timers, Chromium and PostgreSQL rather
+    // than compute, and vitest's default (cores - 1) runs one at a time on a 2-core machine.
+    maxWorkers: 2,
     projects: databases.map((database) => ({
       test: {
         name: database,
