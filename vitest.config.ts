@@ -3,11 +3,15 @@ import { configDefaults, defineConfig } from 'vitest/config';
 // The suite runs on embedded PGlite always and, when TEST_DATABASE_URL is set, a second time on that PostgreSQL.
 // Tests read the kind from CHAINLOG_TEST_DB through server/test/test-database.ts. Files named *.postgres.test.ts
 // test what only a database server can do (go away and come back) and run in the PostgreSQL project alone; files
-// named *.pglite.test.ts test the embedded PGlite itself (its worker thread) and run in the PGlite project alone.
+// named *.pglite.test.ts test what only the embedded database has or needs (its worker thread; the maintenance
+// PostgreSQL's autovacuum gives a server) and run in the PGlite project alone.
 const databases = ['pglite', ...(process.env.TEST_DATABASE_URL ? ['postgres'] : [])];
 
 export default defineConfig({
   test: {
+    // Two files at a time, whatever the cores: most files wait on sockets, timers, Chromium and PostgreSQL rather
+    // than compute, and vitest's default (cores - 1) runs one at a time on a 2-core machine.
+    maxWorkers: 2,
     projects: databases.map((database) => ({
       test: {
         name: database,

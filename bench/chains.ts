@@ -8,9 +8,10 @@
  *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npx tsx bench/chains.ts [chains]
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import pg from 'pg';
 import { jobsSchemaFor } from '../server/src/db/jobs-schema.js';
+import { readProcessCpuMs, readProcessName } from './process-cpu.js';
 import { type FakeReply, startFakeProvider } from '../server/test/fake-provider.js';
 import type { ServerProcess } from '../server/test/server-process.js';
 import { startSchemaInstance } from '../server/test/shared-schema-instance.js';
@@ -112,12 +113,28 @@ function machineCpu(): { busyMs: number; cores: number } {
   return { busyMs: (ticks * 1000) / 100, cores: lines.filter((line) => /^cpu\d/.test(line)).length };
 }
 
+/** CPU ms so far of the servers, of every PostgreSQL process, and of this process (the bench and the fake). */
+function cpuByRole(servers: ServerProcess[]): { servers: number; postgres: number; bench: number } {
+  const sum = (pids: number[]) => pids.reduce((total, pid) => total + (readProcessCpuMs(pid) ?? 0), 0);
+  const postgres = readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number)
+    .filter((pid) => readProcessName(pid) === 'postgres');
+  return {
+    servers: sum(servers.flatMap((server) => server.child.pid ?? [])),
+    postgres: sum(postgres),
+    bench: sum([process.pid]),
+  };
+}
+
 interface Throughput {
   chainsPerSecond: number;
   /** Of all the machine's cores, how busy they were over the run. */
   busy: number;
   /** CPU time of the whole machine per chain, in ms. */
   cpuMsPerChain: number;
+  /** Of that, the servers', PostgreSQL's and the bench's (with the fake), per chain. */
+  byRole: { servers: number; postgres: number; bench: number };
 }
 
 /** Chains per second over `instanceCount` instances, from the first submission to the last chain's end. */
@@ -132,6 +149,7 @@ async function throughput(instanceCount: number): Promise<Throughput> {
       );
       const startedAt = Date.now();
       const cpuBefore = machineCpu();
+      const rolesBefore = cpuByRole(servers);
       await Promise.all(
         Array.from({ length: CHAINS }, (_, index) => {
           const instance = instances[index % instanceCount];
@@ -142,6 +160,7 @@ async function throughput(instanceCount: number): Promise<Throughput> {
       await waitForSucceeded(schema, CHAINS, 300_000);
       const { rows } = await admin.query<{ last: Date }>(`select max(finished_at) as last from ${schema}.chain`);
       const cpuAfter = machineCpu();
+      const rolesAfter = cpuByRole(servers);
       const wallMs = Date.now() - startedAt;
       const seconds = ((rows[0]?.last.getTime() ?? Date.now()) - startedAt) / 1000;
       const busyMs = cpuAfter.busyMs - cpuBefore.busyMs;
@@ -149,6 +168,11 @@ async function throughput(instanceCount: number): Promise<Throughput> {
         chainsPerSecond: CHAINS / seconds,
         busy: busyMs / (wallMs * cpuAfter.cores),
         cpuMsPerChain: busyMs / CHAINS,
+        byRole: {
+          servers: (rolesAfter.servers - rolesBefore.servers) / CHAINS,
+          postgres: (rolesAfter.postgres - rolesBefore.postgres) / CHAINS,
+          bench: (rolesAfter.bench - rolesBefore.bench) / CHAINS,
+        },
       };
     } finally {
       await stopAll(servers);
@@ -192,7 +216,7 @@ try {
     `durable chains on PostgreSQL, fake provider answering in ${PROVIDER_DELAY_MS} ms, 3 calls a chain, ${RUNNING_PER_INSTANCE} chains at once per instance (node ${process.version})`,
   );
   const describe = (result: Throughput) =>
-    `${result.chainsPerSecond.toFixed(1)} chains/s (${CHAINS} chains), CPU ${(result.busy * 100).toFixed(0)} % of the machine's cores busy, ${result.cpuMsPerChain.toFixed(1)} ms CPU per chain (servers, PostgreSQL, fake, bench)`;
+    `${result.chainsPerSecond.toFixed(1)} chains/s (${CHAINS} chains), CPU ${(result.busy * 100).toFixed(0)} % of the machine's cores busy, ${result.cpuMsPerChain.toFixed(1)} ms CPU per chain (servers ${result.byRole.servers.toFixed(1)}, PostgreSQL ${result.byRole.postgres.toFixed(1)}, bench and fake ${result.byRole.bench.toFixed(1)}, the rest of the machine ${(result.cpuMsPerChain - result.byRole.servers - result.byRole.postgres - result.byRole.bench).toFixed(1)})`;
   const one = await throughput(1);
   console.log(`  1 instance : ${describe(one)}`);
   const three = await throughput(3);

@@ -13,9 +13,10 @@ import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import { type Db, openDatabase } from '../server/src/db/client.js';
 import { jobsSchemaFor } from '../server/src/db/jobs-schema.js';
-import { type LogFacets, listLogFacets, logFacetsStatement } from '../server/src/db/queries/log-facets.js';
+import { listLogFacets, logFacetsStatement } from '../server/src/db/queries/log-facets.js';
 import { seedSyntheticData } from '../server/src/db/synthetic-seed.js';
 import { setLogLevel } from '../server/src/log.js';
+import { distinctFacets } from '../server/test/distinct-facets.js';
 import { median, timed } from './timing.js';
 
 const { values } = parseArgs({
@@ -85,18 +86,4 @@ async function report(db: Db): Promise<void> {
   );
   const plan = await sql<{ 'QUERY PLAN': string }>`explain (analyze, buffers) ${logFacetsStatement()}`.execute(db);
   console.log(`\nEXPLAIN ANALYZE, the skip scans:\n${plan.rows.map((row) => row['QUERY PLAN']).join('\n')}`);
-}
-
-/** logs.facets as it was: three DISTINCT queries at once, each reading the whole log. */
-async function distinctFacets(db: Db): Promise<LogFacets> {
-  const [names, models, providers] = await Promise.all([
-    db.selectFrom('inference_log').select('name').distinct().orderBy('name').execute(),
-    db.selectFrom('inference_log').select('model').distinct().orderBy('model').execute(),
-    db.selectFrom('inference_log').select('provider').distinct().orderBy('provider').execute(),
-  ]);
-  return {
-    names: names.map((row) => row.name),
-    models: models.map((row) => row.model),
-    providers: providers.map((row) => row.provider),
-  };
 }

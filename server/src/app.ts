@@ -11,6 +11,7 @@ import { ChainJobs } from './chains/jobs/chain-jobs.js';
 import type { InstanceRole } from './db/tables/instance.js';
 import { log } from './log.js';
 import { uuidv7 } from './uuid-v7.js';
+import { type PgliteMaintenance, startPgliteMaintenance } from './services/pglite-maintenance.js';
 import { type TaskStatsRollUps, startTaskStatsRollUps } from './services/task-stats-rollups.js';
 import { type AppLlm, TASKS } from './tasks/index.js';
 
@@ -25,6 +26,8 @@ export interface App {
   jobs: ChainJobs;
   /** A server's schedule of task_stats roll-ups; none for the CLI. */
   taskStatsRollUps: TaskStatsRollUps | undefined;
+  /** A PGlite server's VACUUM and ANALYZE, as autovacuum would run them; none on PostgreSQL (it has autovacuum). */
+  maintenance: PgliteMaintenance | undefined;
   close(): Promise<void>;
 }
 
@@ -80,13 +83,19 @@ export async function openApp(env: Env, role: InstanceRole): Promise<App> {
   for (const line of llm.router.describeFallbacks(TASKS)) appLog.warn(line);
   const taskStatsRollUps =
     role === 'server' ? startTaskStatsRollUps({ db: database.db, status: database.status }) : undefined;
+  const maintenance =
+    role === 'server' && database.kind === 'pglite'
+      ? startPgliteMaintenance({ db: database.db, status: database.status })
+      : undefined;
   return {
     database,
     llm,
     instance,
     jobs,
     taskStatsRollUps,
+    maintenance,
     async close() {
+      await maintenance?.stop();
       await taskStatsRollUps?.stop();
       await instance.stop();
       await jobs.stop();

@@ -1,25 +1,11 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { distinctFacets } from '../../../test/distinct-facets.js';
 import { openTestDatabase } from '../../../test/test-database.js';
 import { uuidv7 } from '../../uuid-v7.js';
 import type { DatabaseHandle } from '../client.js';
 import { seedSyntheticData } from '../synthetic-seed.js';
-import { type LogFacets, listLogFacets } from './log-facets.js';
-
-/** What logs.facets returned before the skip scans: three full DISTINCT scans. */
-async function distinctFacets(database: DatabaseHandle): Promise<LogFacets> {
-  const { db } = database;
-  const [names, models, providers] = await Promise.all([
-    db.selectFrom('inference_log').select('name').distinct().orderBy('name').execute(),
-    db.selectFrom('inference_log').select('model').distinct().orderBy('model').execute(),
-    db.selectFrom('inference_log').select('provider').distinct().orderBy('provider').execute(),
-  ]);
-  return {
-    names: names.map((row) => row.name),
-    models: models.map((row) => row.model),
-    providers: providers.map((row) => row.provider),
-  };
-}
+import { listLogFacets } from './log-facets.js';
 
 describe('listLogFacets', () => {
   let database: DatabaseHandle;
@@ -36,7 +22,7 @@ describe('listLogFacets', () => {
 
   it('finds no values in an empty log', async () => {
     expect(await listLogFacets(database.db)).toEqual({ names: [], models: [], providers: [] });
-    expect(await listLogFacets(database.db)).toEqual(await distinctFacets(database));
+    expect(await listLogFacets(database.db)).toEqual(await distinctFacets(database.db));
   });
 
   it('relies on name, model and provider never being null (a null would end its skip scan early)', async () => {
@@ -65,7 +51,7 @@ describe('listLogFacets', () => {
 
     const facets = await listLogFacets(database.db);
 
-    expect(facets).toEqual(await distinctFacets(database));
+    expect(facets).toEqual(await distinctFacets(database.db));
     expect(facets.names).toEqual(expect.arrayContaining(['only once', 'Only once', 'only once ', '', '9 lives']));
     expect(facets.providers).toEqual(expect.arrayContaining(['a lone provider', 'Ärger', 'ärger', '10', '9']));
     expect(facets.models).toEqual(expect.arrayContaining(['Z-model', 'z-model', 'é-model', 'e-model', '']));

@@ -1,0 +1,63 @@
+import { sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { dropSchemaStatement, testDatabaseUrl, withAdminClient } from '../test/test-database.js';
+import { openApp } from './app.js';
+import { parseEnv } from './env.js';
+
+const ON_POSTGRES = process.env.CHAINLOG_TEST_DB === 'postgres';
+
+/** The environment of a server on the project's database: an in-memory PGlite, or a schema of its own. */
+async function databaseEnv(): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
+  if (!ON_POSTGRES) return { env: { CHAINLOG_DATA_DIR: 'memory://' }, drop: async () => {} };
+  const url = testDatabaseUrl();
+  const schema = `test_app_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  await withAdminClient(url, (admin) => admin.query(`create schema ${schema}`));
+  const withSchema = new URL(url);
+  withSchema.searchParams.set('options', `-c search_path=${schema}`);
+  return {
+    env: { DATABASE_URL: withSchema.toString() },
+    drop: async () => {
+      await withAdminClient(url, (admin) => admin.query(dropSchemaStatement(schema)));
+    },
+  };
+}
+
+describe('openApp', () => {
+  it('gives a server on PGlite the maintenance autovacuum would, and leaves PostgreSQL to its autovacuum', async () => {
+    const database = await databaseEnv();
+    const app = await openApp(parseEnv(database.env), 'server');
+    try {
+      if (ON_POSTGRES) {
+        expect(app.maintenance).toBeUndefined();
+        return;
+      }
+      // The migrations' bookkeeping table, filled at start and never vacuumed: the first turn takes it.
+      await expect
+        .poll(
+          async () =>
+            (
+              await sql<{ vacuum_count: number }>`
+                select vacuum_count::int as vacuum_count from pg_stat_user_tables where relname = 'kysely_migration'`.execute(
+                app.database.db,
+              )
+            ).rows[0]?.vacuum_count,
+          { timeout: 20_000 },
+        )
+        .toBe(1);
+    } finally {
+      await app.close();
+      await database.drop();
+    }
+  });
+
+  it('gives the CLI no maintenance: it lives for one call', async () => {
+    const database = await databaseEnv();
+    const app = await openApp(parseEnv(database.env), 'cli');
+    try {
+      expect(app.maintenance).toBeUndefined();
+    } finally {
+      await app.close();
+      await database.drop();
+    }
+  });
+});
