@@ -9,9 +9,9 @@ const databases = ['pglite', ...(process.env.TEST_DATABASE_URL ? ['postgres'] : 
 
 export default defineConfig({
   test: {
-    // Two files at a time, whatever the cores: most files wait on sockets, timers, Chromium and PostgreSQL rather
-    // than compute, and vitest's default (cores - 1) runs one at a time on a 2-core machine.
-    maxWorkers: 2,
+    // vitest's default (cores - 1): one file at a time on CI's 2 cores. Two at a time failed a CI run: a server's
+    // migrations read the catalog of every schema (kysely's introspector) while another file dropped its schema,
+    // and PostgreSQL answered "schema ... does not exist".
     projects: databases.map((database) => ({
       test: {
         name: database,
