@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { Db } from '../client.js';
 import type { DatabaseKind } from '../dialect.js';
 import { type ChainFilters, type ChainListRow, listChainsWithTotals } from './chains.js';
