@@ -83,11 +83,10 @@ export async function createChainPlan(
 export const INTENTS = sql`(array['order_status', 'billing', 'refund', 'complaint', 'account', 'other'])`;
 
 /**
- * One row per attempt, in chain order, exactly `logs` of them, with everything its log row says but the bulky
- * request and response: task, outcome, latency (log-normal, with a tail: one attempt in a hundred waits 5 to 20 times
- * longer), tokens, cost, output and error; each attempt starts when the previous one of its chain ended.
+ * One row per call, and how many attempts of each chain are kept (whole chains drawn at random, the last one cut),
+ * exactly `logs` in all; then seed_attempt, empty, which planAttempts fills.
  */
-export async function createAttemptPlan(db: Db, staging: string, logs: number, salt: string): Promise<void> {
+export async function createCallPlan(db: Db, staging: string, logs: number, salt: string): Promise<void> {
   // Draws are made in a subquery's select list: once per row (a lateral subquery that names no outer column would
   // be evaluated once for all of them).
   await sql`
@@ -114,14 +113,29 @@ export async function createAttemptPlan(db: Db, staging: string, logs: number, s
       join seed_chain using (c)
     ) as drawn_chains`.execute(db);
   await sql`analyze seed_keep`.execute(db);
+  await sql`create unlogged table ${staged(staging, 'seed_attempt')} as ${attemptRows(salt, sql`false`)} with no data`.execute(
+    db,
+  );
+}
+
+/**
+ * Fills seed_attempt with one row per kept attempt of the chains `chains` picks, in chain order, with everything its
+ * log row says but the bulky request and response: task, outcome, latency (log-normal, with a tail: one attempt in a
+ * hundred waits 5 to 20 times longer), tokens, cost, output and error; each attempt starts when the previous one of
+ * its chain ended. Chains are independent here: two connections may each plan some (then analyze seed_attempt).
+ */
+export async function planAttempts(db: Db, salt: string, chains: RawBuilder<unknown>): Promise<void> {
+  await sql`insert into seed_attempt ${attemptRows(salt, chains)}`.execute(db);
+}
+
+function attemptRows(salt: string, chains: RawBuilder<unknown>): RawBuilder<unknown> {
   const inputTokens = sql`(case name when 'reply drafting' then 780 when 'entity extraction' then 520 when 'summarization' then 1400 else 380 end
                            + floor(r_tokens * 300)::int + 160 * (attempt - 1))`;
   const outputTokens = sql`(case name when 'reply drafting' then 260 when 'entity extraction' then 110 when 'summarization' then 180 else 45 end
                             + floor(r_tokens * 120)::int)`;
   // A provider that failed before answering reports no usage.
   const answered = sql`(error_class is null or error_class in ('OutputValidationError', 'InvalidJsonError', 'TruncationError', 'RefusalError'))`;
-  await sql`
-    create unlogged table ${staged(staging, 'seed_attempt')} as
+  return sql`
     select c, chain_id, started, demo, call_no, name, model_no, attempt, last_attempt, status, error_class, latency_ms, created_at, r_pick,
            ${uuidV7At(sql`created_at`, salt)} as id,
            case when ${answered} then ${inputTokens} end as input_tokens,
@@ -180,13 +194,12 @@ export async function createAttemptPlan(db: Db, staging: string, logs: number, s
                  random() as r_tail, random() as r_tokens, random() as r_pick
           from seed_call join seed_chain as ch on ch.c = seed_call.c join seed_keep on seed_keep.c = seed_call.c
           cross join lateral generate_series(1, seed_call.retries + 1) as attempt
-          where seed_keep.keep > 0
+          where seed_keep.keep > 0 and ${chains}
         ) as call
         join seed_model as model on model.model_no = call.model_no
       ) as numbered
       where row_in_chain <= keep
-    ) as timed`.execute(db);
-  await sql`analyze seed_attempt`.execute(db);
+    ) as timed`;
 }
 
 /** A request depends only on the task, the message and the model: built once each, not once per row. */

@@ -4,12 +4,13 @@ import { enableTriggers, type Step, removeForBulkLoad, restoreForeignKey, restor
 import type { Db } from './client.js';
 import { rollUpTaskStatsIn } from './queries/task-stats-rollup.js';
 import {
-  createAttemptPlan,
+  createCallPlan,
   createChainPlan,
   createRequestPlan,
   createSpanPlan,
   INTENTS,
   MESSAGES,
+  planAttempts,
   uuidV7At,
 } from './synthetic-seed-plan.js';
 import {
@@ -145,8 +146,24 @@ async function write(lanes: Lanes, plan: Plan): Promise<SyntheticSeedCounts> {
     await sql`select setseed(${plan.seed})`.execute(db);
     await createChainPlan(db, staging, plan.chains, plan.now, salt);
   });
-  await lanes.run(0, 'plan attempts', (db) => createAttemptPlan(db, staging, plan.logs, salt));
+  await lanes.run(0, 'plan calls', (db) => createCallPlan(db, staging, plan.logs, salt));
+  // Each half of the chains' attempts on a lane, from a seed of its own (the same on one lane as on two).
+  const half = Math.ceil(plan.chains / 2);
+  const firstHalf = sql`seed_call.c <= ${half}`;
+  const secondHalf = sql`seed_call.c > ${half}`;
+  await allSettled([
+    lanes.run(0, 'plan attempts, first half of the chains', async (db) => {
+      await sql`select setseed(${plan.seed})`.execute(db);
+      await planAttempts(db, salt, firstHalf);
+    }),
+    lanes.run(1, 'plan attempts, second half of the chains', async (db) => {
+      // Another seed in [-1, 1], never the same: the halves draw different numbers.
+      await sql`select setseed(${plan.seed > 0 ? plan.seed - 1 : plan.seed + 1})`.execute(db);
+      await planAttempts(db, salt, secondHalf);
+    }),
+  ]);
   const counts = await lanes.run(0, 'plan requests and chain spans', async (db) => {
+    await sql`analyze seed_attempt`.execute(db);
     await createRequestPlan(db, staging);
     await createSpanPlan(db, staging);
     return countPlanned(db);
@@ -162,7 +179,6 @@ async function write(lanes: Lanes, plan: Plan): Promise<SyntheticSeedCounts> {
   const jobs = new Jobs();
   // Two halves of the chains' log rows, one per lane, then the full-text GIN index, the longest part (one core
   // computes an English tsvector of every row): it runs while the other lane writes the demo's rows.
-  const half = Math.ceil(plan.chains / 2);
   const logWritten = [
     jobs.add('insert inference_log, first half of the chains', [], (db) => insertLogRows(db, sql`a.c <= ${half}`)),
     jobs.add('insert inference_log, second half of the chains', [], (db) => insertLogRows(db, sql`a.c > ${half}`)),
