@@ -11,7 +11,7 @@ const staged = (staging: string, table: string) => sql.id(staging, table);
  * A UUID v7 whose time is `at` (so ids sort by time, as the app's own ids do): the milliseconds in hex, the version
  * nibble 7, 12 random bits, then the variant bits and 62 more, random ones XORed with `salt` (a random bigint below
  * 2^62, one per seed). The bits come from random() (drawn from setseed()'s sequence) rather than gen_random_uuid():
- * that reads the kernel's random source for every row, five times the cost of the rest (6.2 against 0.95 s a million);
+ * that draws from a cryptographic source (pg_strong_random) for every row, five times the cost of the rest (6.2 against 0.95 s a million);
  * the salt keeps two seeds with the same draws, the same `now` and the same seed apart.
  */
 export function uuidV7At(at: RawBuilder<unknown>, salt: string): RawBuilder<string> {
