@@ -63,7 +63,7 @@ async function main(): Promise<number> {
         `  ${counts.logs.toLocaleString('en-US')} inference_log rows in ${counts.chains.toLocaleString('en-US')} chains over 60 days\n` +
         `  ${counts.chainRows.toLocaleString('en-US')} chain rows (the rest are chains only the log knows), ${counts.chainEvents.toLocaleString('en-US')} chain events\n` +
         `  ${counts.messages.toLocaleString('en-US')} inbox messages, ${counts.triages.toLocaleString('en-US')} triages, ${counts.replyDrafts.toLocaleString('en-US')} reply drafts\n` +
-        `where the time went (started at, took; [1] and [2] are the connections, which work at once):\n` +
+        `where the time went (started at, took${connections === 2 ? '; [1] and [2] are the two connections, which work at once' : ''}):\n` +
         `${steps
           .sort((first, second) => first.at - second.at)
           .map(
