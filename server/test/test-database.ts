@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { inject } from 'vitest';
 import { jobsSchemaFor } from '../src/db/jobs-schema.js';
+import { seedStagingSchemaFor } from '../src/db/synthetic-seed-staging.js';
 import { type DatabaseHandle, type OpenDatabaseOptions, openDatabase } from '../src/db/client.js';
 import { readPgliteTemplate } from './pglite-template.js';
 
@@ -47,9 +48,9 @@ export async function openTestDatabase(
   };
 }
 
-/** Drops a test schema and the schema of its chain queue (pg-boss's tables, beside it). */
+/** Drops a test schema, the schema of its chain queue (pg-boss's tables, beside it) and any seed's staging schema. */
 export function dropSchemaStatement(schema: string): string {
-  return `drop schema if exists "${schema}", "${jobsSchemaFor(schema)}" cascade`;
+  return `drop schema if exists "${schema}", "${jobsSchemaFor(schema)}", "${seedStagingSchemaFor(schema)}" cascade`;
 }
 
 export async function withAdminClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {

@@ -3,6 +3,7 @@ import { CompiledQuery, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase } from '../../test/test-database.js';
 import { getChainDetail } from '../services/chains.js';
+import type { Step } from './bulk-load.js';
 import type { DatabaseHandle } from './client.js';
 import { insertChainEvent } from './queries/chains.js';
 import { type SyntheticSeedCounts, seedSyntheticData } from './synthetic-seed.js';
@@ -10,6 +11,8 @@ import { type SyntheticSeedCounts, seedSyntheticData } from './synthetic-seed.js
 const LOGS = 2_000;
 const NOW = new Date('2026-12-01T12:00:00Z');
 const DAY = 86_400_000;
+/** PostgreSQL: two connections, as the CLI seeds it; PGlite has one. */
+const connectionsOf = (database: DatabaseHandle) => (database.kind === 'postgres' ? 2 : 1);
 
 /** Every ```sql block of the cookbook, by the ### heading above it. */
 function cookbookRecipes(): [string, string][] {
@@ -30,7 +33,7 @@ describe('npm run db:seed: synthetic chains written set-based', () => {
   beforeAll(async () => {
     database = await openTestDatabase();
     catalogBefore = await catalog();
-    counts = await seedSyntheticData(database.db, { logs: LOGS, now: NOW });
+    counts = await seedSyntheticData(database.db, { logs: LOGS, now: NOW, connections: connectionsOf(database) });
   });
   afterAll(() => database?.close());
 
@@ -211,9 +214,77 @@ describe('npm run db:seed: synthetic chains written set-based', () => {
 
   it('adds to what is there, with new ids, on a second run', async () => {
     const before = await query<{ count: number }>(`select count(*)::int from inference_log`);
-    await seedSyntheticData(database.db, { logs: 100, now: new Date(NOW.getTime() - DAY), seed: -0.3 });
+    await seedSyntheticData(database.db, {
+      logs: 100,
+      now: new Date(NOW.getTime() - DAY),
+      seed: -0.3,
+      connections: connectionsOf(database),
+    });
     const after = await query<{ count: number }>(`select count(*)::int from inference_log`);
     expect((after[0]?.count ?? 0) - (before[0]?.count ?? 0)).toBe(100);
     expect((await dailyTotalsBesideLog()).same).toBe(true);
+  });
+});
+
+describe('npm run db:seed: a seed that fails', () => {
+  let database: DatabaseHandle;
+  const query = async <Row>(text: string) => (await database.db.executeQuery<Row>(CompiledQuery.raw(text))).rows;
+  /** Rows of every seeded table, the indexes, constraints and enabled triggers, and whether a staging schema is left. */
+  const state = async () => {
+    const [rows] = await query<Record<string, number | boolean>>(`
+      select (select count(*)::int from inference_log) as logs, (select count(*)::int from chain) as chains,
+             (select count(*)::int from chain_event) as events, (select count(*)::int from inbox_message) as messages,
+             (select count(*)::int from triage) as triages, (select count(*)::int from reply_draft) as drafts,
+             (select count(*)::int from pg_indexes where schemaname = current_schema()) as indexes,
+             (select count(*)::int from pg_constraint where connamespace = current_schema()::regnamespace) as constraints,
+             (select count(*)::int from pg_trigger where not tgisinternal and tgenabled = 'O'
+               and tgrelid in (select oid from pg_class where relnamespace = current_schema()::regnamespace)) as triggers,
+             exists (select 1 from pg_namespace where nspname like current_schema() || '_seed'
+                     or nspname = 'chainlog_seed') as staging`);
+    return rows;
+  };
+  /** Throws in the parts named, as a failure of the database there would. */
+  const failingAt =
+    (...names: string[]): Step =>
+    (name, work) =>
+      names.some((failing) => name.endsWith(failing)) ? Promise.reject(new Error(`${name} failed`)) : work();
+
+  beforeAll(async () => {
+    database = await openTestDatabase();
+    await seedSyntheticData(database.db, { logs: 300, now: NOW, seed: 0.1 });
+  });
+  afterAll(() => database?.close());
+
+  it('leaves the database as it found it: rows, indexes, foreign keys, triggers, no staging schema', async () => {
+    const before = await state();
+    const seeding = seedSyntheticData(database.db, {
+      logs: 1_000,
+      now: NOW,
+      seed: 0.2,
+      connections: connectionsOf(database),
+      step: failingAt('insert chain_event chain_finished'),
+    });
+    await expect(seeding).rejects.toThrow('insert chain_event chain_finished failed');
+    expect(await state()).toEqual(before);
+  });
+
+  it('is undone by the next seed when it could not undo itself (its process died), which then seeds', async () => {
+    const before = await state();
+    const seeding = seedSyntheticData(database.db, {
+      logs: 1_000,
+      now: NOW,
+      seed: 0.3,
+      connections: connectionsOf(database),
+      step: failingAt('insert triage', 'undo the seed'),
+    });
+    await expect(seeding).rejects.toThrow('insert triage failed');
+    await seedSyntheticData(database.db, { logs: 200, now: NOW, seed: 0.4, connections: connectionsOf(database) });
+    expect(await state()).toMatchObject({
+      logs: Number(before?.logs) + 200,
+      indexes: before?.indexes,
+      constraints: before?.constraints,
+      triggers: before?.triggers,
+      staging: false,
+    });
   });
 });
