@@ -6,6 +6,7 @@ import Cursor from 'pg-cursor';
 import { log } from '../log.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { PGliteDialect } from './pglite-dialect.js';
+import { PreparedPGlite } from './pglite-prepared.js';
 import { PGliteWorkerClient } from './pglite-worker/client.js';
 
 const dialectLog = log.withTag('db');
@@ -69,7 +70,7 @@ export function createDialect(target: DatabaseTarget, options: DialectOptions = 
     const pglite =
       (target.thread ?? DEFAULT_PGLITE_THREAD) === 'worker'
         ? new PGliteWorkerClient({ dataDir: target.dataDir, ...options })
-        : new PGlite(target.dataDir, options);
+        : new PreparedPGlite(new PGlite(target.dataDir, options));
     return { dialect: new PGliteDialect(pglite), ready: pglite.waitReady, release };
   }
   const pool = new pg.Pool({ ...connectionConfig(target, options), max: target.poolSize ?? 20 });
