@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
-import { type Dialect, PostgresDialect } from 'kysely';
+import { type CompiledQuery, type Dialect, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import Cursor from 'pg-cursor';
 import { log } from '../log.js';
@@ -53,6 +53,11 @@ export interface OpenDialect {
   dialect: Dialect;
   /** The pg pool behind the dialect, for the few statements that want pg's named (prepared) statements. */
   pool?: pg.Pool;
+  /**
+   * PGlite: runs a statement without holding the one session until it answers, so the next one is handed over
+   * meanwhile (see PGliteDialect.executeHandedOver). Undefined on PostgreSQL.
+   */
+  executeHandedOver?: ((compiledQuery: CompiledQuery) => Promise<unknown>) | undefined;
   /** Resolves once the database accepts queries (PGlite starts its WASM Postgres lazily). */
   ready: Promise<void>;
   /** Frees what the dialect holds outside the database (the PGlite data-directory lock). */
@@ -71,7 +76,13 @@ export function createDialect(target: DatabaseTarget, options: DialectOptions = 
       (target.thread ?? DEFAULT_PGLITE_THREAD) === 'worker'
         ? new PGliteWorkerClient({ dataDir: target.dataDir, ...options })
         : new PreparedPGlite(new PGlite(target.dataDir, options));
-    return { dialect: new PGliteDialect(pglite), ready: pglite.waitReady, release };
+    const dialect = new PGliteDialect(pglite);
+    return {
+      dialect,
+      executeHandedOver: (compiledQuery) => dialect.executeHandedOver(compiledQuery),
+      ready: pglite.waitReady,
+      release,
+    };
   }
   const pool = new pg.Pool({ ...connectionConfig(target, options), max: target.poolSize ?? 20 });
   const onConnectionError =

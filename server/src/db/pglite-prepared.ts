@@ -46,6 +46,8 @@ export class PreparedPGlite implements PGliteQueryable {
   private closing: string[] = [];
   private nextName = 1;
   private readonly capacity: number;
+  /** Settles when the statements handed over so far have run. */
+  private turn: Promise<void> = Promise.resolve();
 
   constructor(
     readonly pglite: PGlite,
@@ -65,7 +67,20 @@ export class PreparedPGlite implements PGliteQueryable {
     return this.prepared.size;
   }
 
-  async query<Row>(sql: string, params: unknown[]): Promise<{ rows: Row[]; affectedRows: number | undefined }> {
+  /**
+   * Runs one statement. Statements run in the order query() was called (not awaited), one at a time, so a caller may
+   * hand over the next statement before the last one answered.
+   */
+  query<Row>(sql: string, params: unknown[]): Promise<{ rows: Row[]; affectedRows: number | undefined }> {
+    const result = this.turn.then(() => this.run<Row>(sql, params));
+    this.turn = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
+  private async run<Row>(sql: string, params: unknown[]): Promise<{ rows: Row[]; affectedRows: number | undefined }> {
     if (!PREPARABLE.test(sql)) {
       if (!KEEPS_PREPARED.test(sql)) this.forgetAll();
       const { rows, affectedRows } = await this.pglite.query<Row>(sql, params);
@@ -83,8 +98,9 @@ export class PreparedPGlite implements PGliteQueryable {
     );
   }
 
+  /** Closes PGlite once the statements handed over before have run. */
   close(): Promise<void> {
-    return this.pglite.close();
+    return this.turn.then(() => this.pglite.close());
   }
 
   private async runPrepared(sql: string, params: unknown[], mayRetry: boolean): Promise<Results> {
