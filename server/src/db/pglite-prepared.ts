@@ -15,6 +15,7 @@ const KEEPS_PREPARED = /^\s*(start|begin|commit|rollback|end|abort|savepoint|rel
 // PostgreSQL's plan cache replans a statement whose tables changed, but refuses one whose result columns did
 // (plancache.c): "cached plan must not change result type".
 const FEATURE_NOT_SUPPORTED = '0A000';
+const RESULT_TYPE_CHANGED = 'cached plan must not change result type';
 const INVALID_SQL_STATEMENT_NAME = '26000';
 
 interface Prepared {
@@ -118,7 +119,8 @@ export class PreparedPGlite implements PGliteQueryable {
       messages = await this.pglite.execProtocolStream(message, { syncToFs: true });
     } catch (error) {
       if (!isDatabaseError(error)) throw error;
-      if (error.code === FEATURE_NOT_SUPPORTED || error.code === INVALID_SQL_STATEMENT_NAME) {
+      const resultTypeChanged = error.code === FEATURE_NOT_SUPPORTED && error.message === RESULT_TYPE_CHANGED;
+      if (resultTypeChanged || error.code === INVALID_SQL_STATEMENT_NAME) {
         // The statement's result type changed under it (or it was deallocated): prepare it again. Inside a
         // transaction the error has already aborted it, so the caller hears of it; the next try is prepared afresh.
         this.forget(sql);

@@ -23,11 +23,12 @@ port.on('message', (message: unknown) => {
   if (isWorkerRequest(message)) void answer(message);
 });
 
-/** PGlite queues statements itself, one at a time, in the order they came. */
+/** Statements run one at a time, in the order they came (PreparedPGlite keeps it; PGlite's query() does too). */
 async function answer(request: WorkerRequest): Promise<void> {
   try {
     if (request.kind === 'close') {
-      await pglite.close();
+      // After the statements posted before it.
+      await queryable.close();
       reply({ kind: 'closed', id: request.id });
       return;
     }
