@@ -2,8 +2,11 @@
  * What named prepared statements save on PGlite, per statement: a log upsert (the writer's one-row statement) and
  * `select 1`, through PGlite's own query() and through PreparedPGlite, in this thread and in the worker thread,
  * interleaved round by round.
- *   npx tsx bench/pglite-prepared.ts     (BENCH_ROUNDS, default 5)
+ *   npm run bench:pglite-prepared     (BENCH_ROUNDS, default 5; BENCH_PGLITE_FILES=1: file-backed, as the server runs)
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely } from 'kysely';
 import { createLogStatements } from '../server/src/db/inference-log-statements.js';
@@ -18,6 +21,15 @@ import { median } from './timing.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CALLS_PER_ROUND = 400;
+const FILE_BACKED = process.env.BENCH_PGLITE_FILES === '1';
+const folders: string[] = [];
+
+function dataDir(): string {
+  if (!FILE_BACKED) return 'memory://';
+  const folder = mkdtempSync(path.join(tmpdir(), 'chainlog-bench-prepared-'));
+  folders.push(folder);
+  return path.join(folder, 'pgdata');
+}
 
 function finishedRow(): NewInferenceLog {
   const now = new Date();
@@ -60,10 +72,10 @@ async function main(): Promise<void> {
   const dump = await template.dumpDataDir('none');
   await migrator.destroy();
   const load = () => dump;
-  const plainMain = new PGlite('memory://', { loadDataDir: load() });
-  const preparedMain = new PreparedPGlite(new PGlite('memory://', { loadDataDir: load() }));
-  const plainWorker = new PGliteWorkerClient({ dataDir: 'memory://', loadDataDir: load(), preparedStatements: false });
-  const preparedWorker = new PGliteWorkerClient({ dataDir: 'memory://', loadDataDir: load() });
+  const plainMain = new PGlite(dataDir(), { loadDataDir: load() });
+  const preparedMain = new PreparedPGlite(new PGlite(dataDir(), { loadDataDir: load() }));
+  const plainWorker = new PGliteWorkerClient({ dataDir: dataDir(), loadDataDir: load(), preparedStatements: false });
+  const preparedWorker = new PGliteWorkerClient({ dataDir: dataDir(), loadDataDir: load() });
   await Promise.all([plainMain.waitReady, preparedMain.waitReady, plainWorker.waitReady, preparedWorker.waitReady]);
   const variants: Variant[] = [
     { name: 'main thread, query()', queryable: plainMain },
@@ -98,8 +110,10 @@ async function main(): Promise<void> {
       }
     }
   }
+  console.log(`PGlite ${FILE_BACKED ? 'file-backed' : 'in memory'}, ${ROUNDS} rounds of ${CALLS_PER_ROUND} calls each`);
   for (const [key, medians] of timings) console.log(`${key.padEnd(48)} p50 ${median(medians).toFixed(3)} ms`);
   await Promise.all(variants.map((variant) => variant.queryable.close()));
+  for (const folder of folders) rmSync(folder, { recursive: true, force: true });
 }
 
 await main();
