@@ -21,6 +21,7 @@ import { rollUpTaskStats } from '../server/src/db/queries/task-stats-rollup.js';
 import { seedSyntheticData } from '../server/src/db/synthetic-seed.js';
 import { setLogLevel } from '../server/src/log.js';
 import { getStatsOverview } from '../server/src/services/stats.js';
+import { chainPageCandidates } from './chain-page-candidates.js';
 
 const { values } = parseArgs({
   options: { logs: { type: 'string' }, schema: { type: 'string' }, keep: { type: 'boolean' } },
@@ -207,19 +208,6 @@ async function previousStatsOverview(db: Db, since: ReturnType<typeof sql>): Pro
       db,
     ),
   ]);
-}
-
-/** chains.list's candidates for a name among the chains only the log knows (queries/chains.ts), for EXPLAIN. */
-function chainPageCandidates(name: string): RawBuilder<unknown> {
-  return sql`
-    select distinct log.chain_id from inference_log as log
-    where log.name = ${name}
-      and not exists (
-        select 1 from inference_log as earlier
-        where earlier.chain_id = log.chain_id and (earlier.created_at, earlier.name) < (log.created_at, log.name))
-      and not exists (select 1 from chain where chain.id = log.chain_id offset 0)
-    order by log.chain_id desc
-    limit 26`;
 }
 
 async function explain(db: Kysely<Database>, query: RawBuilder<unknown>): Promise<string> {

@@ -15,12 +15,13 @@ import { cpSync, existsSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { type RawBuilder, sql } from 'kysely';
+import { sql } from 'kysely';
 import { type DatabaseHandle, type Db, openDatabase } from '../server/src/db/client.js';
 import { listChainsWithTotals } from '../server/src/db/queries/chains.js';
 import { setLogLevel } from '../server/src/log.js';
 import { type TableMaintained, maintainTables } from '../server/src/services/pglite-maintenance.js';
 import { median, timed } from './timing.js';
+import { chainPageCandidates } from './chain-page-candidates.js';
 
 const { values } = parseArgs({
   options: { 'data-dir': { type: 'string' }, rounds: { type: 'string' }, name: { type: 'string' } },
@@ -88,21 +89,10 @@ async function measureVariants(): Promise<void> {
     console.log(`| ${variant.label} | ${median(total).toFixed(0)} | ${median(longest).toFixed(0)} |`);
 }
 
-/** chains.list's candidates for a name among the chains only the log knows (queries/chains.ts), for EXPLAIN. */
-function chainPageCandidates(): RawBuilder<unknown> {
-  return sql`
-    select distinct log.chain_id from inference_log as log
-    where log.name = ${name}
-      and not exists (
-        select 1 from inference_log as earlier
-        where earlier.chain_id = log.chain_id and (earlier.created_at, earlier.name) < (log.created_at, log.name))
-      and not exists (select 1 from chain where chain.id = log.chain_id offset 0)
-    order by log.chain_id desc
-    limit 26`;
-}
-
 async function explain(db: Db): Promise<string> {
-  const { rows } = await sql<{ 'QUERY PLAN': string }>`explain (analyze, buffers) ${chainPageCandidates()}`.execute(db);
+  const { rows } = await sql<{ 'QUERY PLAN': string }>`explain (analyze, buffers) ${chainPageCandidates(name)}`.execute(
+    db,
+  );
   return rows.map((row) => row['QUERY PLAN']).join('\n');
 }
 

@@ -1,26 +1,13 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { dropSchemaStatement, testDatabaseUrl, withAdminClient } from '../test/test-database.js';
+import { serverDatabaseEnv } from '../test/test-database.js';
 import { openApp } from './app.js';
 import { parseEnv } from './env.js';
 
 const ON_POSTGRES = process.env.CHAINLOG_TEST_DB === 'postgres';
 
 /** The environment of a server on the project's database: an in-memory PGlite, or a schema of its own. */
-async function databaseEnv(): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
-  if (!ON_POSTGRES) return { env: { CHAINLOG_DATA_DIR: 'memory://' }, drop: async () => {} };
-  const url = testDatabaseUrl();
-  const schema = `test_app_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  await withAdminClient(url, (admin) => admin.query(`create schema ${schema}`));
-  const withSchema = new URL(url);
-  withSchema.searchParams.set('options', `-c search_path=${schema}`);
-  return {
-    env: { DATABASE_URL: withSchema.toString() },
-    drop: async () => {
-      await withAdminClient(url, (admin) => admin.query(dropSchemaStatement(schema)));
-    },
-  };
-}
+const databaseEnv = () => serverDatabaseEnv(() => ({ env: { CHAINLOG_DATA_DIR: 'memory://' } }));
 
 describe('openApp', () => {
   it('gives a server on PGlite the maintenance autovacuum would, and leaves PostgreSQL to its autovacuum', async () => {

@@ -1,6 +1,6 @@
 import type { FakeProvider } from './fake-provider.js';
 import { type ServerProcess, startServerProcess } from './server-process.js';
-import { withAdminClient } from './test-database.js';
+import { searchPathUrl, withAdminClient } from './test-database.js';
 
 /**
  * A real server process (`server/src/main.ts`, as `npm start` runs it) on one schema of the PostgreSQL at
@@ -14,10 +14,8 @@ export function startSchemaInstance(options: {
   instanceId: string;
   env?: Record<string, string>;
 }): Promise<ServerProcess> {
-  const url = new URL(options.databaseUrl);
-  url.searchParams.set('options', `-c search_path=${options.schema}`);
   return startServerProcess({
-    DATABASE_URL: url.toString(),
+    DATABASE_URL: searchPathUrl(options.databaseUrl, options.schema),
     CHAINLOG_INSTANCE_ID: options.instanceId,
     OPENAI_API_KEY: 'sk-test-openai',
     OPENAI_BASE_URL: options.fake.openaiBaseUrl,

@@ -61,3 +61,32 @@ export async function withAdminClient<T>(url: string, work: (client: pg.Client) 
     await client.end();
   }
 }
+
+/** The URL of a server whose connections work in `schema` (PostgreSQL's options, which pg passes on connect). */
+export function searchPathUrl(url: string, schema: string): string {
+  const withSchema = new URL(url);
+  withSchema.searchParams.set('options', `-c search_path=${schema}`);
+  return withSchema.toString();
+}
+
+/**
+ * The environment of a server (in this process or its own) on the test project's database: a schema of its own in
+ * the test PostgreSQL, or the PGlite settings `pglite` makes; `drop` removes the schema or what PGlite left.
+ */
+export async function serverDatabaseEnv(
+  pglite: () => { env: Record<string, string>; drop?: () => Promise<void> },
+): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
+  if (process.env.CHAINLOG_TEST_DB !== 'postgres') {
+    const { env, drop } = pglite();
+    return { env, drop: drop ?? (async () => {}) };
+  }
+  const url = testDatabaseUrl();
+  const schema = `test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  await withAdminClient(url, (admin) => admin.query(`create schema ${schema}`));
+  return {
+    env: { DATABASE_URL: searchPathUrl(url, schema) },
+    drop: async () => {
+      await withAdminClient(url, (admin) => admin.query(dropSchemaStatement(schema)));
+    },
+  };
+}

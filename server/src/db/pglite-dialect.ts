@@ -7,12 +7,12 @@ import {
   type Driver,
   type Kysely,
   PostgresAdapter,
-  PostgresIntrospector,
   PostgresQueryCompiler,
   type QueryCompiler,
   type QueryResult,
   type TransactionSettings,
 } from 'kysely';
+import { SearchPathIntrospector } from './search-path-introspector.js';
 
 /**
  * What Kysely needs of an embedded PGlite: one statement per call, its rows (as PGlite parsed them) and how many rows
@@ -58,7 +58,7 @@ export class PGliteDialect implements Dialect {
   }
 
   createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
-    return new PostgresIntrospector(db);
+    return new SearchPathIntrospector(db);
   }
 }
 

@@ -107,7 +107,7 @@ export function createExportHandler(dependencies: AppDependencies, options: Expo
     const chunks = encodeExport(
       input.format,
       CHAIN_EXPORT_SHAPE,
-      readChainExportPages(dependencies.db, dependencies.databaseKind, filters, pageRows),
+      readChainExportPages(dependencies.db, filters, pageRows),
     );
     return { format: input.format, chunks };
   }

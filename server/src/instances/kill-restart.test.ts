@@ -6,7 +6,7 @@ import { createTRPCClient, httpLink } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeProvider, startFakeProvider } from '../../test/fake-provider.js';
 import { type ServerProcess, startServerProcess } from '../../test/server-process.js';
-import { dropSchemaStatement, testDatabaseUrl, withAdminClient } from '../../test/test-database.js';
+import { serverDatabaseEnv } from '../../test/test-database.js';
 import { schemaNameOf, triageReply } from '../../test/triage-replies.js';
 import type { AppRouter } from '../routers/app.js';
 
@@ -35,22 +35,11 @@ afterAll(async () => {
 });
 
 /** PGlite in a folder of its own, or a schema of its own in the test PostgreSQL (named through the URL's options). */
-async function databaseForProcesses(): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
-  if (process.env.CHAINLOG_TEST_DB !== 'postgres') {
+function databaseForProcesses(): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
+  return serverDatabaseEnv(() => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'chainlog-kill-'));
     return { env: { CHAINLOG_DATA_DIR: dataDir }, drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
-  }
-  const url = testDatabaseUrl();
-  const schema = `test_kill_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  await withAdminClient(url, (admin) => admin.query(`create schema ${schema}`));
-  const withSchema = new URL(url);
-  withSchema.searchParams.set('options', `-c search_path=${schema}`);
-  return {
-    env: { DATABASE_URL: withSchema.toString() },
-    drop: async () => {
-      await withAdminClient(url, (admin) => admin.query(dropSchemaStatement(schema)));
-    },
-  };
+  });
 }
 
 async function startServer(): Promise<ServerProcess> {

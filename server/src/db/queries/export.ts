@@ -71,29 +71,14 @@ export type ChainExportRow = Omit<ChainListRow, 'chain_id'> & { id: string };
  */
 export async function* readChainExportPages(
   db: Db,
-  kind: DatabaseKind,
   filters: ChainExportFilters,
   pageRows: number,
 ): AsyncGenerator<ChainExportRow[]> {
   let cursor = filters.cursor;
   while (true) {
-    const page = await readChainPage(db, kind, { ...filters, cursor, limit: pageRows });
+    const page = await listChainsWithTotals(db, { ...filters, cursor, limit: pageRows });
     if (page.length > 0) yield page.map(({ chain_id, ...rest }) => ({ id: chain_id, ...rest }));
     if (page.length < pageRows) return;
     cursor = page[page.length - 1]?.chain_id;
   }
-}
-
-/**
- * One page of chains.list's query. On PostgreSQL with JIT off: the planner prices a page of 1,000 chains (a summary
- * of each) far above jit_above_cost, so every page, a statement of its own, was compiled anew, and the compiling took
- * longer than the reading (1M logs, npm run bench:export: 1.99 s a page with JIT, 0.76 s without). PGlite accepts
- * the setting but has no JIT (pg_jit_available() is false), so it is left alone there.
- */
-function readChainPage(db: Db, kind: DatabaseKind, filters: ChainFilters): Promise<ChainListRow[]> {
-  if (kind === 'pglite') return listChainsWithTotals(db, filters);
-  return db.transaction().execute(async (transaction) => {
-    await sql`set local jit = off`.execute(transaction);
-    return listChainsWithTotals(transaction, filters);
-  });
 }

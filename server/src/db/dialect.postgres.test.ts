@@ -1,0 +1,42 @@
+import { Kysely, sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dropSchemaStatement, searchPathUrl, testDatabaseUrl, withAdminClient } from '../../test/test-database.js';
+import { createDialect } from './dialect.js';
+
+const schema = `test_dialect_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+
+beforeAll(async () => {
+  await withAdminClient(testDatabaseUrl(), (admin) => admin.query(`create schema ${schema}`));
+});
+
+afterAll(async () => {
+  await withAdminClient(testDatabaseUrl(), (admin) => admin.query(dropSchemaStatement(schema)));
+});
+
+/** The settings a connection of the app's pool runs with, for a target URL. */
+async function settingsOf(url: string): Promise<{ jit: string; search_path: string; synchronous_commit: string }> {
+  const { dialect } = createDialect({ kind: 'postgres', url, synchronousCommit: false, poolSize: 1 });
+  const db = new Kysely<unknown>({ dialect });
+  try {
+    const { rows } = await sql<{ jit: string; search_path: string; synchronous_commit: string }>`
+      select current_setting('jit') as jit, current_setting('search_path') as search_path,
+             current_setting('synchronous_commit') as synchronous_commit`.execute(db);
+    const [row] = rows;
+    if (!row) throw new Error('no settings');
+    return row;
+  } finally {
+    await db.destroy();
+  }
+}
+
+describe("the app's PostgreSQL connections", () => {
+  it('run without JIT, whose compiling costs more than any of their statements', async () => {
+    expect(await settingsOf(testDatabaseUrl())).toMatchObject({ jit: 'off', synchronous_commit: 'off' });
+  });
+
+  it("keep the URL's options beside their own, and let them turn JIT back on", async () => {
+    const url = new URL(searchPathUrl(testDatabaseUrl(), schema));
+    url.searchParams.set('options', `${url.searchParams.get('options')} -c jit=on`);
+    expect(await settingsOf(url.toString())).toEqual({ jit: 'on', search_path: schema, synchronous_commit: 'off' });
+  });
+});
