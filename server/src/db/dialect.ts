@@ -1,11 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
-import { type DatabaseIntrospector, type Dialect, type Kysely, PostgresDialect } from 'kysely';
+import { type CompiledQuery, type DatabaseIntrospector, type Dialect, type Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import Cursor from 'pg-cursor';
 import { log } from '../log.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { PGliteDialect } from './pglite-dialect.js';
+import { PreparedPGlite } from './pglite-prepared.js';
 import { PGliteWorkerClient } from './pglite-worker/client.js';
 import { SearchPathIntrospector } from './search-path-introspector.js';
 
@@ -53,6 +54,11 @@ export interface OpenDialect {
   dialect: Dialect;
   /** The pg pool behind the dialect, for the few statements that want pg's named (prepared) statements. */
   pool?: pg.Pool;
+  /**
+   * PGlite: runs a statement without holding the one session until it answers, so the next one is handed over
+   * meanwhile (see PGliteDialect.executeHandedOver). Undefined on PostgreSQL.
+   */
+  executeHandedOver?: ((compiledQuery: CompiledQuery) => Promise<unknown>) | undefined;
   /** Resolves once the database accepts queries (PGlite starts its WASM Postgres lazily). */
   ready: Promise<void>;
   /** Frees what the dialect holds outside the database (the PGlite data-directory lock). */
@@ -70,8 +76,14 @@ export function createDialect(target: DatabaseTarget, options: DialectOptions = 
     const pglite =
       (target.thread ?? DEFAULT_PGLITE_THREAD) === 'worker'
         ? new PGliteWorkerClient({ dataDir: target.dataDir, ...options })
-        : new PGlite(target.dataDir, options);
-    return { dialect: new PGliteDialect(pglite), ready: pglite.waitReady, release };
+        : new PreparedPGlite(new PGlite(target.dataDir, options));
+    const dialect = new PGliteDialect(pglite);
+    return {
+      dialect,
+      executeHandedOver: (compiledQuery) => dialect.executeHandedOver(compiledQuery),
+      ready: pglite.waitReady,
+      release,
+    };
   }
   const pool = new pg.Pool({ ...connectionConfig(target, options), max: target.poolSize ?? 20 });
   const onConnectionError =

@@ -19,6 +19,7 @@ import { SearchPathIntrospector } from './search-path-introspector.js';
  * it changed. PGlite in this thread offers it, and so does the client of one in a worker thread.
  */
 export interface PGliteQueryable {
+  /** Statements run in the order query() is called: one handed over before another's answer runs before it. */
   query<Row>(sql: string, params: unknown[]): Promise<{ rows: Row[]; affectedRows?: number | undefined }>;
   close(): Promise<void>;
 }
@@ -29,14 +30,27 @@ export interface PGliteQueryable {
  * transaction keeps it to itself); the others wait their turn.
  */
 export class PGliteDialect implements Dialect {
-  constructor(private readonly pglite: PGliteQueryable) {}
+  private readonly driver: PGliteDriver;
+
+  constructor(pglite: PGliteQueryable) {
+    this.driver = new PGliteDriver(pglite);
+  }
+
+  /**
+   * Runs a statement that needs the session for itself no longer than it takes to hand it over: it waits for a
+   * transaction (or any caller that holds the connection) to end, like any statement, but the next caller need not
+   * wait for its answer. Statements handed over so run one after another without a round trip between them.
+   */
+  executeHandedOver(compiledQuery: CompiledQuery): Promise<QueryResult<unknown>> {
+    return this.driver.executeHandedOver(compiledQuery);
+  }
 
   createAdapter(): DialectAdapter {
     return new PostgresAdapter();
   }
 
   createDriver(): Driver {
-    return new PGliteDriver(this.pglite);
+    return this.driver;
   }
 
   createQueryCompiler(): QueryCompiler {
@@ -65,6 +79,14 @@ class PGliteDriver implements Driver {
       return this.connection;
     }
     return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  async executeHandedOver(compiledQuery: CompiledQuery): Promise<QueryResult<unknown>> {
+    const connection = await this.acquireConnection();
+    // The statement takes its place in PGlite's order when executeQuery is called (see PGliteQueryable.query).
+    const result = connection.executeQuery(compiledQuery);
+    await this.releaseConnection();
+    return result;
   }
 
   async releaseConnection(): Promise<void> {

@@ -17,6 +17,8 @@ export interface PGliteWorkerOptions {
   loadDataDir?: Blob | undefined;
   /** The code the worker runs; default worker-entry.ts (from the bundle or the sources, see worker-entry-location.ts). */
   entry?: WorkerEntry | undefined;
+  /** Run repeated statements as named prepared statements (default true; see pglite-prepared.ts). */
+  preparedStatements?: boolean | undefined;
 }
 
 interface Pending {
@@ -42,7 +44,11 @@ export class PGliteWorkerClient implements PGliteQueryable {
 
   constructor(options: PGliteWorkerOptions) {
     const entry = options.entry ?? workerEntry();
-    const start: WorkerStart = { dataDir: options.dataDir, loadDataDir: options.loadDataDir };
+    const start: WorkerStart = {
+      dataDir: options.dataDir,
+      loadDataDir: options.loadDataDir,
+      preparedStatements: options.preparedStatements ?? true,
+    };
     this.worker = new Worker(entry.script, { eval: entry.eval, workerData: start });
     let lastError: Error | undefined;
     let opened = () => {};

@@ -10,6 +10,8 @@ export interface WorkerStart {
   dataDir: string;
   /** A data directory to start from (PGlite's dumpDataDir tarball). */
   loadDataDir: Blob | undefined;
+  /** Run repeated statements as named prepared statements (see pglite-prepared.ts). */
+  preparedStatements: boolean;
 }
 
 export type WorkerRequest =

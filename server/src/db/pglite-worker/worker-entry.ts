@@ -4,12 +4,15 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
+import type { PGliteQueryable } from '../pglite-dialect.js';
+import { PreparedPGlite } from '../pglite-prepared.js';
 import { type WorkerReply, type WorkerRequest, type WorkerStart, isWorkerRequest, toErrorRecord } from './messages.js';
 
 const port = parentPort;
 if (!port) throw new Error('pglite-worker/worker-entry.ts runs in a worker thread (see pglite-worker/client.ts)');
 const start = parseStart(workerData);
 const pglite = new PGlite(start.dataDir, start.loadDataDir ? { loadDataDir: start.loadDataDir } : {});
+const queryable: PGliteQueryable = start.preparedStatements ? new PreparedPGlite(pglite) : pglite;
 
 pglite.waitReady.then(
   () => reply({ kind: 'ready' }),
@@ -20,15 +23,16 @@ port.on('message', (message: unknown) => {
   if (isWorkerRequest(message)) void answer(message);
 });
 
-/** PGlite queues statements itself, one at a time, in the order they came. */
+/** Statements run one at a time, in the order they came (PreparedPGlite keeps it; PGlite's query() does too). */
 async function answer(request: WorkerRequest): Promise<void> {
   try {
     if (request.kind === 'close') {
-      await pglite.close();
+      // After the statements posted before it.
+      await queryable.close();
       reply({ kind: 'closed', id: request.id });
       return;
     }
-    const { rows, affectedRows } = await pglite.query(request.sql, request.params);
+    const { rows, affectedRows } = await queryable.query(request.sql, request.params);
     reply({ kind: 'result', id: request.id, rows, affectedRows });
   } catch (error) {
     reply({ kind: 'failed', id: request.id, error: toErrorRecord(error) });
@@ -43,5 +47,6 @@ function parseStart(value: unknown): WorkerStart {
   if (typeof value !== 'object' || value === null || !('dataDir' in value) || typeof value.dataDir !== 'string')
     throw new Error('the PGlite worker was started without a dataDir');
   const loadDataDir = 'loadDataDir' in value && value.loadDataDir instanceof Blob ? value.loadDataDir : undefined;
-  return { dataDir: value.dataDir, loadDataDir };
+  const preparedStatements = !('preparedStatements' in value) || value.preparedStatements !== false;
+  return { dataDir: value.dataDir, loadDataDir, preparedStatements };
 }

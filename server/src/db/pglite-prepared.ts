@@ -1,0 +1,221 @@
+import { type PGlite, type Results, messages as backend, parse, protocol } from '@electric-sql/pglite';
+import type { PGliteQueryable } from './pglite-dialect.js';
+
+type BackendMessage = backend.BackendMessage;
+type RowDescriptionMessage = backend.RowDescriptionMessage;
+
+/** Statements kept prepared at once; the least recently used one is closed when a new one needs the room. */
+export const DEFAULT_PREPARED_CAPACITY = 256;
+
+// Only these repeat with other values; the rest (DDL, transaction control, maintenance) run once or cost nothing to
+// parse, and keep PGlite's own query().
+const PREPARABLE = /^\s*(select|insert|update|delete|with|values)\b/i;
+// Statements that cannot change the shape of what a prepared statement reads or writes.
+const KEEPS_PREPARED = /^\s*(start|begin|commit|rollback|end|abort|savepoint|release|set|show|analyze|vacuum)\b/i;
+// PostgreSQL's plan cache replans a statement whose tables changed, but refuses one whose result columns did
+// (plancache.c): "cached plan must not change result type".
+const FEATURE_NOT_SUPPORTED = '0A000';
+const RESULT_TYPE_CHANGED = 'cached plan must not change result type';
+const INVALID_SQL_STATEMENT_NAME = '26000';
+
+interface Prepared {
+  name: string;
+  /** What PostgreSQL inferred for each $n: the serializer of each parameter. */
+  parameterTypes: number[];
+  /** The columns of a row, or undefined for a statement that returns none. */
+  rowDescription: RowDescriptionMessage | undefined;
+}
+
+export interface PreparedQueryOptions {
+  /** How many statements stay prepared at once (default DEFAULT_PREPARED_CAPACITY). */
+  capacity?: number | undefined;
+}
+
+/**
+ * PGlite's query() with named prepared statements. PGlite's own query() parses, describes and plans every statement
+ * again, in six calls into its WASM Postgres; here a statement that repeats (a select, insert, update or delete) is
+ * parsed and described once, by name, and then runs as one Bind/Execute/Sync: the same rows, affected-row counts and
+ * errors (DatabaseError with PostgreSQL's fields, plus the query and its parameters as PGlite adds them). Other
+ * statements go through PGlite's query() and, unless they only steer a transaction or a setting, forget every prepared
+ * statement (DDL may change what they return). A prepared statement whose result columns changed all the same is
+ * prepared again and run again, when that is safe: outside a transaction.
+ */
+export class PreparedPGlite implements PGliteQueryable {
+  /** By SQL text; a Map keeps insertion order, so its first key is the least recently used. */
+  private readonly prepared = new Map<string, Prepared>();
+  /** Names to close before the next statement is prepared (evicted or forgotten ones). */
+  private closing: string[] = [];
+  private nextName = 1;
+  private readonly capacity: number;
+  /** Settles when the statements handed over so far have run. */
+  private turn: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly pglite: PGlite,
+    options: PreparedQueryOptions = {},
+  ) {
+    this.capacity = options.capacity ?? DEFAULT_PREPARED_CAPACITY;
+    if (!Number.isInteger(this.capacity) || this.capacity < 1)
+      throw new Error(`the prepared-statement capacity must be a positive integer, not ${this.capacity}`);
+  }
+
+  get waitReady(): Promise<void> {
+    return this.pglite.waitReady;
+  }
+
+  /** How many statements are prepared now (for tests). */
+  get preparedCount(): number {
+    return this.prepared.size;
+  }
+
+  /**
+   * Runs one statement. Statements run in the order query() was called (not awaited), one at a time, so a caller may
+   * hand over the next statement before the last one answered.
+   */
+  query<Row>(sql: string, params: unknown[]): Promise<{ rows: Row[]; affectedRows: number | undefined }> {
+    const result = this.turn.then(() => this.run<Row>(sql, params));
+    this.turn = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
+  private async run<Row>(sql: string, params: unknown[]): Promise<{ rows: Row[]; affectedRows: number | undefined }> {
+    if (!PREPARABLE.test(sql)) {
+      if (!KEEPS_PREPARED.test(sql)) this.forgetAll();
+      const { rows, affectedRows } = await this.pglite.query<Row>(sql, params);
+      return { rows, affectedRows };
+    }
+    await this.pglite.waitReady;
+    // The same two locks as PGlite's query(): no statement of PGlite's own transaction() or of another query runs
+    // between this statement's messages.
+    return this.pglite._runExclusiveTransaction(() =>
+      this.pglite.runExclusive(async () => {
+        const results = await this.runPrepared(sql, params, true);
+        // Rows are what the caller says they are, as with PGlite's own query<Row>().
+        return { rows: results.rows as Row[], affectedRows: results.affectedRows };
+      }),
+    );
+  }
+
+  /** Closes PGlite once the statements handed over before have run. */
+  close(): Promise<void> {
+    return this.turn.then(() => this.pglite.close());
+  }
+
+  private async runPrepared(sql: string, params: unknown[], mayRetry: boolean): Promise<Results> {
+    const statement = this.prepared.get(sql) ?? (await this.prepare(sql, params));
+    // Most recently used last.
+    this.prepared.delete(sql);
+    this.prepared.set(sql, statement);
+    const message = concat([
+      protocol.serialize.bind({ statement: statement.name, values: this.serializeParams(statement, params) }),
+      protocol.serialize.execute({}),
+      protocol.serialize.sync(),
+    ]);
+    let messages: BackendMessage[];
+    try {
+      messages = await this.pglite.execProtocolStream(message, { syncToFs: true });
+    } catch (error) {
+      if (!isDatabaseError(error)) throw error;
+      const resultTypeChanged = error.code === FEATURE_NOT_SUPPORTED && error.message === RESULT_TYPE_CHANGED;
+      if (resultTypeChanged || error.code === INVALID_SQL_STATEMENT_NAME) {
+        // The statement's result type changed under it (or it was deallocated): prepare it again. Inside a
+        // transaction the error has already aborted it, so the caller hears of it; the next try is prepared afresh.
+        this.forget(sql);
+        if (mayRetry && !this.pglite.isInTransaction()) return this.runPrepared(sql, params, false);
+      }
+      throw withQuery(error, sql, params);
+    }
+    return parseResult(statement, messages, this.pglite);
+  }
+
+  /**
+   * Parse and Describe by name, after closing what was evicted or forgotten (in the same call, so PostgreSQL holds no
+   * more statements than the cache). A statement PostgreSQL refuses is not kept.
+   */
+  private async prepare(sql: string, params: unknown[]): Promise<Prepared> {
+    if (this.prepared.size >= this.capacity) {
+      const [leastRecent] = this.prepared.keys();
+      if (leastRecent !== undefined) this.forget(leastRecent);
+    }
+    const name = `chainlog_${this.nextName++}`;
+    const closing = this.closing;
+    const message = concat([
+      ...closing.map((closed) => protocol.serialize.close({ type: 'S', name: closed })),
+      protocol.serialize.parse({ name, text: sql }),
+      protocol.serialize.describe({ type: 'S', name }),
+      protocol.serialize.sync(),
+    ]);
+    let messages: BackendMessage[];
+    try {
+      messages = await this.pglite.execProtocolStream(message, { syncToFs: false });
+    } catch (error) {
+      throw isDatabaseError(error) ? withQuery(error, sql, params) : error;
+    }
+    // Closing a statement that is gone already is no error, so a close that failed with the Parse is sent again.
+    this.closing = this.closing.filter((closed) => !closing.includes(closed));
+    const statement: Prepared = {
+      name,
+      parameterTypes: parse.parseDescribeStatementResults(messages),
+      rowDescription: messages.find(isRowDescription),
+    };
+    this.prepared.set(sql, statement);
+    return statement;
+  }
+
+  /** As PGlite's query() turns a parameter into text: by the type PostgreSQL inferred for it. */
+  private serializeParams(statement: Prepared, params: unknown[]): (string | null)[] {
+    return params.map((param, index) => {
+      if (param === null || param === undefined) return null;
+      const type = statement.parameterTypes[index];
+      const serialize = type === undefined ? undefined : this.pglite.serializers[type];
+      return serialize ? serialize(param) : String(param);
+    });
+  }
+
+  private forget(sql: string): void {
+    const statement = this.prepared.get(sql);
+    if (!statement) return;
+    this.prepared.delete(sql);
+    this.closing.push(statement.name);
+  }
+
+  private forgetAll(): void {
+    for (const sql of [...this.prepared.keys()]) this.forget(sql);
+  }
+}
+
+function parseResult(statement: Prepared, messages: BackendMessage[], pglite: PGlite): Results {
+  // The row description came with Describe once; the results parser reads it before the rows.
+  const all = statement.rowDescription ? [statement.rowDescription, ...messages] : messages;
+  const [result] = parse.parseResults(all, pglite.parsers);
+  if (!result) throw new Error('PGlite returned no result for a statement');
+  return result;
+}
+
+function isRowDescription(message: BackendMessage): message is RowDescriptionMessage {
+  return message.name === 'rowDescription';
+}
+
+function isDatabaseError(error: unknown): error is backend.DatabaseError {
+  return error instanceof backend.DatabaseError;
+}
+
+/** As PGlite's query() reports a failed statement: with its text and parameters. */
+function withQuery(error: backend.DatabaseError, sql: string, params: unknown[]): Error {
+  return Object.assign(error, { query: sql, params, queryOptions: undefined });
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const part of parts) length += part.length;
+  const message = new Uint8Array(length);
+  let offset = 0;
+  for (const part of parts) {
+    message.set(part, offset);
+    offset += part.length;
+  }
+  return message;
+}
