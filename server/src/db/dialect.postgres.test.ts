@@ -1,7 +1,7 @@
 import { Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropSchemaStatement, searchPathUrl, testDatabaseUrl, withAdminClient } from '../../test/test-database.js';
-import { createDialect } from './dialect.js';
+import { connectionConfig, createDialect } from './dialect.js';
 
 const schema = `test_dialect_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
 
@@ -32,6 +32,10 @@ async function settingsOf(url: string): Promise<{ jit: string; search_path: stri
 describe("the app's PostgreSQL connections", () => {
   it('run without JIT, whose compiling costs more than any of their statements', async () => {
     expect(await settingsOf(testDatabaseUrl())).toMatchObject({ jit: 'off', synchronous_commit: 'off' });
+  });
+
+  it('send no startup options unless the target needs them (poolers such as PgBouncer refuse them)', () => {
+    expect(connectionConfig({ kind: 'postgres', url: testDatabaseUrl() }).options).toBeUndefined();
   });
 
   it("keep the URL's options beside their own, and let them turn JIT back on", async () => {

@@ -92,7 +92,15 @@ export function createDialect(target: DatabaseTarget, options: DialectOptions = 
   // (Kysely holds one for each statement or transaction): unheard, either ends the process. pg has already failed
   // the client's queries and drops it on release.
   pool.on('error', onConnectionError);
-  pool.on('connect', (client) => client.on('error', onConnectionError));
+  // JIT off, unless the URL's options set it: compiling a statement cost 1.2 s (the Stats page's, on an empty log)
+  // where running it took 0.6 ms, and the app's statements are all short. A statement rather than a startup option,
+  // which poolers such as PgBouncer refuse; it is queued on the connection before any the pool hands it out for, and
+  // one that fails leaves a broken connection whose next statement fails with the reason.
+  const jitFromUrl = /\bjit\s*=/.test(new URL(target.url).searchParams.get('options') ?? '');
+  pool.on('connect', (client) => {
+    client.on('error', onConnectionError);
+    if (!jitFromUrl) client.query('set jit = off').catch(() => {});
+  });
   // The cursor lets Kysely's .stream() read a large result a chunk at a time (exports).
   return {
     dialect: new SearchPathPostgresDialect({ pool, cursor: ClosableCursor }),
@@ -149,16 +157,14 @@ export function connectionConfig(
   const url = new URL(target.url);
   const urlOptions = url.searchParams.get('options');
   url.searchParams.delete('options');
-  // JIT first, so the URL's options can turn it back on: compiling a statement cost 1.2 s (the Stats page's, on an
-  // empty log) where running it took 0.6 ms, and the app's statements are all short.
-  const settingsOption = ['-c jit=off', ...(urlOptions ? [urlOptions] : []), ...settings].join(' ');
+  const settingsOption = [...(urlOptions ? [urlOptions] : []), ...settings].join(' ');
   return {
     connectionString: url.toString(),
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     // TCP keepalive finds a connection whose server vanished without closing it (a host that went down).
     keepAlive: true,
     application_name: options.applicationName ?? 'chainlog',
-    options: settingsOption,
+    ...(settingsOption ? { options: settingsOption } : {}),
   };
 }
 

@@ -43,7 +43,8 @@ export class SearchPathIntrospector implements DatabaseIntrospector {
   }
 
   async getTables(options: DatabaseMetadataOptions = { withInternalKyselyTables: false }): Promise<TableMetadata[]> {
-    // current_schemas(false) holds the search path's schemas that exist and can be used, so none is looked up by name.
+    // current_schemas(false) holds the search path's schemas that exist and can be used: only their rows reach
+    // pg_get_serial_sequence, the one lookup by name left.
     const { rows } = await sql<ColumnRow>`
       select ns.nspname as schema, c.relname as table, c.relkind as table_kind, a.attname as column,
         a.attnotnull as not_null, a.atthasdef as has_default, typ.typname as type, tns.nspname as type_schema,

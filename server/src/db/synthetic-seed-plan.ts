@@ -76,7 +76,7 @@ export async function createChainPlan(
         ) as drawn
       ) as numbered
     ) as shaped`.execute(db);
-  // Temp tables get no statistics by themselves: without them the joins below are planned as nested loops.
+  // New tables get no statistics until autovacuum comes by: without them the joins below are planned as nested loops.
   await sql`analyze seed_chain`.execute(db);
 }
 

@@ -4,12 +4,13 @@ import type { Db } from './client.js';
 import { lockTaskStats, rollUpTaskStatsIn } from './queries/task-stats-rollup.js';
 
 /**
- * The schema the seed plans in (its seed_* tables, unlogged, and what it removed for a bulk load): `chainlog_seed`
- * beside `public` (and on PGlite), else `<schema>_seed`, as the job queue's schema is named. It exists only while a
- * seed runs: one that finds it at its start knows a seed did not finish there (see undoUnfinishedSeed).
+ * The schema the seed plans in (its seed_* tables, unlogged, and what it removed for a bulk load): `<schema>_seed`,
+ * one per schema of the app. It exists only while a seed runs: one that finds it at its start knows a seed did not
+ * finish there (see undoUnfinishedSeed). It names the schema it belongs to (seed_owner), so a schema of that name
+ * made by anyone else is never taken for it.
  */
 export function seedStagingSchemaFor(appSchema: string): string {
-  return appSchema === 'public' ? 'chainlog_seed' : `${appSchema}_seed`;
+  return `${appSchema}_seed`;
 }
 
 /** The staging schema of the schema the connection works in. */
@@ -54,9 +55,15 @@ export async function unlockSeed(db: Db, staging: string): Promise<void> {
   await sql`select pg_advisory_unlock(${seedLockKey(staging)})`.execute(db);
 }
 
-/** Creates the staging schema, with the table that remembers what a bulk load removed until it is put back. */
+/**
+ * Creates the staging schema, with the schema it belongs to and the table that remembers what a bulk load removed
+ * until it is put back.
+ */
 export async function createStaging(db: Db, staging: string): Promise<void> {
   await sql`create schema ${sql.id(staging)}`.execute(db);
+  await sql`create unlogged table ${sql.id(staging, 'seed_owner')} as select current_schema()::text as app_schema`.execute(
+    db,
+  );
   await sql`create unlogged table ${sql.id(staging, 'seed_removed')} (kind text not null, table_name text not null,
             name text not null, definition text)`.execute(db);
 }
@@ -98,13 +105,30 @@ export async function markSeededDaysStale(db: Db): Promise<void> {
  * Idempotent: a second attempt finds what the first put back in place.
  */
 export async function undoUnfinishedSeed(db: Db, staging: string): Promise<boolean> {
-  const tables = await sql<{ present: boolean; planned: boolean; attempts: boolean; removed: boolean }>`
-    select to_regnamespace(${staging}) is not null as present,
-           to_regclass(${`${staging}.seed_chain`}) is not null as planned,
-           to_regclass(${`${staging}.seed_attempt`}) is not null as attempts,
-           to_regclass(${`${staging}.seed_removed`}) is not null as removed`.execute(db);
+  const table = (name: string) => sql`to_regclass(quote_ident(${staging}) || '.' || ${name}) is not null`;
+  const tables = await sql<{
+    present: boolean;
+    owned: boolean;
+    planned: boolean;
+    attempts: boolean;
+    removed: boolean;
+  }>`
+    select to_regnamespace(quote_ident(${staging})) is not null as present, ${table('seed_owner')} as owned,
+           ${table('seed_chain')} as planned, ${table('seed_attempt')} as attempts,
+           ${table('seed_removed')} as removed`.execute(db);
   const found = tables.rows[0];
   if (!found?.present) return false;
+  const owner = found.owned
+    ? (
+        await sql<{ mine: boolean }>`
+          select app_schema = current_schema() as mine from ${sql.id(staging, 'seed_owner')}`.execute(db)
+      ).rows[0]?.mine
+    : false;
+  if (!owner) {
+    throw new Error(
+      `schema ${staging} is in the way: the seed plans in a schema of that name, and this one is not a seed's of this schema (rename it, or seed another schema)`,
+    );
+  }
   if (found.planned) {
     const seeded = sql`(select chain_id from seed_chain)`;
     // Children before the chain rows their foreign keys (if back already) point to.

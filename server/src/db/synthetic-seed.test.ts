@@ -239,8 +239,7 @@ describe('npm run db:seed: a seed that fails', () => {
              (select count(*)::int from pg_constraint where connamespace = current_schema()::regnamespace) as constraints,
              (select count(*)::int from pg_trigger where not tgisinternal and tgenabled = 'O'
                and tgrelid in (select oid from pg_class where relnamespace = current_schema()::regnamespace)) as triggers,
-             exists (select 1 from pg_namespace where nspname like current_schema() || '_seed'
-                     or nspname = 'chainlog_seed') as staging`);
+             exists (select 1 from pg_namespace where nspname = current_schema() || '_seed') as staging`);
     return rows;
   };
   /** Throws in the parts named, as a failure of the database there would. */
@@ -266,6 +265,26 @@ describe('npm run db:seed: a seed that fails', () => {
     });
     await expect(seeding).rejects.toThrow('insert chain_event chain_finished failed');
     expect(await state()).toEqual(before);
+  });
+
+  it("refuses a schema of its staging schema's name that no seed of this schema made, and leaves it", async () => {
+    const [current] = await query<{ schema: string }>('select current_schema() as schema');
+    const staging = `"${current?.schema}_seed"`;
+    await query(`create schema ${staging}`);
+    await query(`create table ${staging}.kept (id int)`);
+    try {
+      const seeding = seedSyntheticData(database.db, {
+        logs: 100,
+        now: NOW,
+        seed: 0.5,
+        connections: connectionsOf(database),
+      });
+      await expect(seeding).rejects.toThrow('is in the way');
+      const [kept] = await query<{ kept: boolean }>(`select to_regclass('${staging}.kept') is not null as kept`);
+      expect(kept?.kept).toBe(true);
+    } finally {
+      await query(`drop schema ${staging} cascade`);
+    }
   });
 
   it('is undone by the next seed when it could not undo itself (its process died), which then seeds', async () => {
