@@ -1,4 +1,4 @@
-import { CompiledQuery, Kysely, sql } from 'kysely';
+import { CompiledQuery, type Generated, Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { readPgliteTemplate } from '../../test/pglite-template.js';
@@ -7,7 +7,7 @@ import { type OpenDialect, type PGliteThread, createDialect } from './dialect.js
 const template = () => readPgliteTemplate(inject('pgliteTemplate'));
 
 interface HandOverTable {
-  seq: number;
+  seq: Generated<number>;
   label: string;
 }
 

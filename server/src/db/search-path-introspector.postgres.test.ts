@@ -2,6 +2,7 @@ import { type DatabaseIntrospector, type Kysely, PostgresIntrospector, sql } fro
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, testDatabaseUrl, withAdminClient } from '../../test/test-database.js';
 import type { DatabaseHandle } from './client.js';
+import type { Database } from './database.js';
 import { SearchPathIntrospector } from './search-path-introspector.js';
 
 let database: DatabaseHandle & { schema?: string };
@@ -21,7 +22,7 @@ afterAll(async () => {
  * Reads the tables in a snapshot taken before another session drops a schema and commits: the catalog rows of the
  * snapshot still hold that schema while a lookup by its name no longer finds it (what two sessions racing do).
  */
-async function tablesAfterConcurrentDrop(introspector: (db: Kysely<unknown>) => DatabaseIntrospector) {
+async function tablesAfterConcurrentDrop(introspector: (db: Kysely<Database>) => DatabaseIntrospector) {
   const dropped = `dropped_${Math.random().toString(36).slice(2, 10)}`;
   await withAdminClient(testDatabaseUrl(), (client) =>
     client.query(`create schema ${dropped}; create table ${dropped}.t (id int)`),

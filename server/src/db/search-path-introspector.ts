@@ -29,11 +29,11 @@ interface ColumnRow {
  * server sharing a database with others (test files side by side did). Its one user, kysely's Migrator, looks for
  * its bookkeeping tables in the schema it creates them in, which is on the search path.
  */
-export class SearchPathIntrospector implements DatabaseIntrospector {
-  readonly #db: Kysely<unknown>;
+export class SearchPathIntrospector<DB = unknown> implements DatabaseIntrospector {
+  readonly #db: Kysely<DB>;
   readonly #schemas: PostgresIntrospector;
 
-  constructor(db: Kysely<unknown>) {
+  constructor(db: Kysely<DB>) {
     this.#db = db;
     this.#schemas = new PostgresIntrospector(db);
   }
