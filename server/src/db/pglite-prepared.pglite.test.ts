@@ -184,3 +184,16 @@ describe('PGlite with named prepared statements', () => {
     expect(rows.map((row) => row.id)).toEqual([1, 5]);
   });
 });
+
+describe('PreparedPGlite once closed', () => {
+  it('fails the statements handed over after close(), as PGlite does, and runs those handed over before', async () => {
+    const closing = new PreparedPGlite(new PGlite('memory://', { loadDataDir: template() }));
+    await closing.waitReady;
+    const before = closing.query<{ one: number }>('select 1 as one', []);
+    const closed = closing.close();
+    const after = closing.query<{ one: number }>('select 1 as one', []);
+    expect((await before).rows).toEqual([{ one: 1 }]);
+    await closed;
+    expect((await failureOf(after)).message).toBe('PGlite is closed');
+  });
+});

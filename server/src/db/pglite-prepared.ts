@@ -43,6 +43,8 @@ export interface PreparedQueryOptions {
 export class PreparedPGlite implements PGliteQueryable {
   /** By SQL text; a Map keeps insertion order, so its first key is the least recently used. */
   private readonly prepared = new Map<string, Prepared>();
+  /** Set by close(): statements handed over after it fail. */
+  private closeCalled = false;
   /** Names to close before the next statement is prepared (evicted or forgotten ones). */
   private closing: string[] = [];
   private nextName = 1;
@@ -73,6 +75,8 @@ export class PreparedPGlite implements PGliteQueryable {
    * hand over the next statement before the last one answered.
    */
   query<Row>(sql: string, params: unknown[]): Promise<{ rows: Row[]; affectedRows: number | undefined }> {
+    // As PGlite's own query() says; the protocol calls would run on the stopped WASM Postgres instead.
+    if (this.closeCalled) return Promise.reject(new Error('PGlite is closed'));
     const result = this.turn.then(() => this.run<Row>(sql, params));
     this.turn = result.then(
       () => undefined,
@@ -101,6 +105,7 @@ export class PreparedPGlite implements PGliteQueryable {
 
   /** Closes PGlite once the statements handed over before have run. */
   close(): Promise<void> {
+    this.closeCalled = true;
     return this.turn.then(() => this.pglite.close());
   }
 
