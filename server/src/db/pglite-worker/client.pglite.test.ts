@@ -9,10 +9,10 @@ import { Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { captureLogs } from '../../../test/captured-logs.js';
+import { databaseFields, failureOf } from '../../../test/database-errors.js';
 import { readPgliteTemplate } from '../../../test/pglite-template.js';
 import { PGliteDialect } from '../pglite-dialect.js';
 import { EmbeddedDatabaseStoppedError, PGliteWorkerClient } from './client.js';
-import { DATABASE_ERROR_FIELDS } from './messages.js';
 import { workerEntry } from './worker-entry-location.js';
 
 const runFile = promisify(execFile);
@@ -37,23 +37,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([worker?.close(), inProcess?.close()]);
 });
-
-/** What a rejected statement threw, to compare field by field. */
-async function failureOf(statement: Promise<unknown>): Promise<Error> {
-  const error: unknown = await statement.then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  );
-  if (!(error instanceof Error)) throw new Error(`the statement did not fail with an Error: ${String(error)}`);
-  return error;
-}
-
-function databaseFields(error: Error): Record<string, unknown> {
-  return Object.fromEntries([
-    ['message', error.message],
-    ...DATABASE_ERROR_FIELDS.map((field) => [field, Reflect.get(error, field)]),
-  ]);
-}
 
 describe('PGlite in a worker thread', () => {
   it.each([
