@@ -1,4 +1,6 @@
+import { fileURLToPath } from 'node:url';
 import { configDefaults, defineConfig } from 'vitest/config';
+import { databaseFreeTestFiles } from './server/test/database-free-tests.js';
 
 // The suite runs on embedded PGlite always and, when TEST_DATABASE_URL is set, a second time on that PostgreSQL.
 // Tests read the kind from CHAINLOG_TEST_DB through server/test/test-database.ts. Files named *.postgres.test.ts
@@ -6,6 +8,16 @@ import { configDefaults, defineConfig } from 'vitest/config';
 // named *.pglite.test.ts test what only the embedded database has or needs (its worker thread; the maintenance
 // PostgreSQL's autovacuum gives a server) and run in the PGlite project alone.
 const databases = ['pglite', ...(process.env.TEST_DATABASE_URL ? ['postgres'] : [])];
+const TEST_FOLDERS = ['server', 'shared', 'client/src', 'examples', 'e2e', 'scripts', 'bench'];
+
+// A file that cannot tell the projects apart (neither it nor anything it imports or spawns reads CHAINLOG_TEST_DB:
+// zod schemas, pure functions, the deploy scripts, a server always on an in-memory PGlite) would only run the same
+// tests twice: it runs in the PGlite project alone. Derived from the import graph on every run, so a file that starts
+// using the test database (server/test/test-database.ts) runs on PostgreSQL again with nothing to update; see
+// server/test/database-free-tests.ts.
+const databaseFree = databases.includes('postgres')
+  ? databaseFreeTestFiles(fileURLToPath(new URL('.', import.meta.url)), TEST_FOLDERS)
+  : [];
 
 export default defineConfig({
   test: {
@@ -15,19 +27,10 @@ export default defineConfig({
     projects: databases.map((database) => ({
       test: {
         name: database,
-        include: [
-          'server/**/*.test.ts',
-          'shared/**/*.test.ts',
-          'client/src/**/*.test.ts',
-          'examples/**/*.test.ts',
-          'e2e/**/*.test.ts',
-          'scripts/**/*.test.ts',
-          'bench/**/*.test.ts',
-        ],
-        // scripts/ (the deploy and its git hook) use no database: once, in the PGlite project, is enough.
+        include: TEST_FOLDERS.map((folder) => `${folder}/**/*.test.ts`),
         exclude: [
           ...configDefaults.exclude,
-          ...(database === 'postgres' ? ['scripts/**', '**/*.pglite.test.ts'] : ['**/*.postgres.test.ts']),
+          ...(database === 'postgres' ? ['**/*.pglite.test.ts', ...databaseFree] : ['**/*.postgres.test.ts']),
         ],
         env: { CHAINLOG_TEST_DB: database },
         setupFiles: ['server/test/quiet-logs.ts'],

@@ -1,0 +1,67 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DATABASE_MARKER, databaseFreeTestFiles } from './database-free-tests.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const REPO_TEST_FOLDERS = ['server', 'shared', 'client/src', 'examples', 'e2e', 'scripts', 'bench'];
+
+describe('databaseFreeTestFiles on a small repository', () => {
+  let root: string;
+  const files: Record<string, string> = {
+    'db/open.ts': `export const kind = process.env.${DATABASE_MARKER};`,
+    'db/harness.ts': `import { kind } from './open.js';\nexport const harness = () => kind;`,
+    'lib/cycle-a.ts': `import { b } from './cycle-b.js';\nexport const a = () => b();`,
+    'lib/cycle-b.ts': `import { a } from './cycle-a.js';\nexport const b = (): number => (a ? 1 : 0);`,
+    // loop-a reaches the marker after loop-b, which reaches it only back through loop-a.
+    'lib/loop-a.ts': `import './loop-b.js';\nimport '../db/harness.js';`,
+    'lib/loop-b.ts': `import './loop-a.js';`,
+    'lib/pure.ts': `import { z } from 'zod';\nexport const schema = z.string();`,
+    'lib/child.ts': `import '../db/open.js';`,
+    'packages/shared/package.json': JSON.stringify({ name: '@fixture/shared', exports: { '.': './index.ts' } }),
+    'packages/shared/index.ts': `export * from '../../db/harness.js';`,
+    'tests/pure.test.ts': `import { schema } from '../lib/pure.js';\nimport { a } from '../lib/cycle-a.js';\nschema.parse(a());`,
+    'tests/loop-a.test.ts': `import '../lib/loop-a.js';`,
+    'tests/loop-b.test.ts': `import '../lib/loop-b.js';`,
+    'tests/direct.test.ts': `const onPostgres = process.env.${DATABASE_MARKER} === 'postgres';`,
+    'tests/transitive.test.ts': `import { harness } from '../db/harness.js';\nharness();`,
+    'tests/type-only.test.ts': `import type { harness } from '../db/harness.js';\nexport type H = typeof harness;`,
+    'tests/dynamic.test.ts': `await import('../db/harness.js');`,
+    'tests/spawned.test.ts': `spawn(process.execPath, ['--import', 'tsx', 'lib/child.ts']);`,
+    'tests/worker-url.test.ts': `new Worker(new URL('../lib/child.ts', import.meta.url));`,
+    'tests/workspace.test.ts': `import { harness } from '@fixture/shared';\nharness();`,
+  };
+
+  beforeAll(() => {
+    root = mkdtempSync(path.join(tmpdir(), 'chainlog-database-free-'));
+    for (const [file, text] of Object.entries(files)) {
+      mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+      writeFileSync(path.join(root, file), text);
+    }
+    mkdirSync(path.join(root, 'node_modules/@fixture'), { recursive: true });
+    symlinkSync(path.join(root, 'packages/shared'), path.join(root, 'node_modules/@fixture/shared'), 'dir');
+  });
+
+  afterAll(() => {
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('keeps only the test files from which no import, dynamic import, spawned or worker path reaches the marker', () => {
+    expect(databaseFreeTestFiles(root, ['tests'])).toEqual(['tests/pure.test.ts']);
+  });
+});
+
+describe('databaseFreeTestFiles on this repository', () => {
+  it('never lists a test file that imports the test database helper or reads the marker itself', () => {
+    const free = databaseFreeTestFiles(REPO_ROOT, REPO_TEST_FOLDERS);
+    const usingDatabase = free.filter((file) => {
+      const source = readFileSync(path.join(REPO_ROOT, file), 'utf8');
+      return source.includes('test/test-database.js') || source.includes(DATABASE_MARKER);
+    });
+
+    expect(free.length).toBeGreaterThan(0);
+    expect(usingDatabase).toEqual([]);
+  });
+});
