@@ -34,8 +34,12 @@ export default defineConfig({
         ],
         env: { CHAINLOG_TEST_DB: database },
         setupFiles: ['server/test/quiet-logs.ts'],
-        // PGlite: test databases start from one migrated in the set-up (see the file).
-        globalSetup: database === 'pglite' ? ['server/test/pglite-template.ts'] : [],
+        // PGlite: test databases start from one migrated in the set-up (see the file). Both: the browser suites' one
+        // client build of the run goes in a folder the set-up makes.
+        globalSetup: [
+          ...(database === 'pglite' ? ['server/test/pglite-template.ts'] : []),
+          'e2e/client-build-folder.ts',
+        ],
         testTimeout: 30_000,
         hookTimeout: 60_000,
       },

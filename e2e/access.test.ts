@@ -6,7 +6,7 @@ import { type FakeProvider, startFakeProvider } from '../server/test/fake-provid
 import { schemaNameOf, triageReply } from '../server/test/triage-replies.js';
 import { type RunningServer, startRunningServer } from '../server/test/running-server.js';
 import { launchChromium } from './browser.js';
-import { buildClient } from './build-client.js';
+import { builtClient } from './build-client.js';
 
 const SCREENSHOTS = path.join('test-output', 'e2e', 'access', process.env.CHAINLOG_TEST_DB ?? 'pglite');
 const WAIT = { timeout: 15_000 };
@@ -25,7 +25,7 @@ describe('the app in Chromium, against a server with CHAINLOG_TOKEN', () => {
   });
 
   beforeAll(async () => {
-    clientDir = await buildClient();
+    clientDir = await builtClient();
     fake = await startFakeProvider();
     fake.respondWith(async (request) => {
       const name = schemaNameOf(request);
@@ -43,7 +43,6 @@ describe('the app in Chromium, against a server with CHAINLOG_TOKEN', () => {
     await browser?.close();
     await server?.close();
     await fake?.close();
-    rmSync(clientDir, { recursive: true, force: true });
   });
 
   async function screenshot(page: Page, name: string): Promise<void> {

@@ -7,7 +7,7 @@ import { schemaNameOf, triageReply } from '../server/test/triage-replies.js';
 import { type RunningServer, startRunningServer } from '../server/test/running-server.js';
 import { FIRST_VIEW_GZIP_BUDGET, measureFirstLoad } from '../bench/first-load.js';
 import { launchChromium } from './browser.js';
-import { buildClient } from './build-client.js';
+import { builtClient } from './build-client.js';
 
 const SCREENSHOTS = path.join('test-output', 'e2e', process.env.CHAINLOG_TEST_DB ?? 'pglite');
 const WAIT = { timeout: 15_000 };
@@ -30,7 +30,7 @@ describe('the app in Chromium', () => {
   }
 
   beforeAll(async () => {
-    clientDir = await buildClient();
+    clientDir = await builtClient();
     fake = await startFakeProvider();
     fake.respondWith(async (request) => {
       const name = schemaNameOf(request);
@@ -51,7 +51,6 @@ describe('the app in Chromium', () => {
     await browser?.close();
     await server?.close();
     await fake?.close();
-    rmSync(clientDir, { recursive: true, force: true });
   });
 
   /** Submits the "Order not arrived" example from the inbox and waits for its chain page. */

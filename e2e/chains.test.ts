@@ -9,7 +9,7 @@ import { followChain } from '../server/test/follow-chain.js';
 import { createCaller } from '../server/src/routers/app.js';
 import { createInnerContext } from '../server/src/trpc/context.js';
 import { launchChromium } from './browser.js';
-import { buildClient } from './build-client.js';
+import { builtClient } from './build-client.js';
 
 const SCREENSHOTS = path.join('test-output', 'e2e', process.env.CHAINLOG_TEST_DB ?? 'pglite', 'chains');
 const WAIT = { timeout: 15_000 };
@@ -40,7 +40,7 @@ describe('the Chains page and the chain waterfall in Chromium', () => {
   }
 
   beforeAll(async () => {
-    clientDir = await buildClient();
+    clientDir = await builtClient();
     fake = await startFakeProvider();
     fake.respondWith(async (request) => {
       const name = schemaNameOf(request);
@@ -81,7 +81,6 @@ describe('the Chains page and the chain waterfall in Chromium', () => {
     await browser?.close();
     await server?.close();
     await fake?.close();
-    rmSync(clientDir, { recursive: true, force: true });
   });
 
   async function screenshot(page: Page, name: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AnalystSeed, seedAnalystData } from '../server/test/analyst-seed.js';
@@ -6,7 +6,7 @@ import { type RunningServer, startRunningServer } from '../server/test/running-s
 import { openTestDatabase } from '../server/test/test-database.js';
 import type { DatabaseHandle } from '../server/src/db/client.js';
 import { launchChromium } from './browser.js';
-import { buildClient } from './build-client.js';
+import { builtClient } from './build-client.js';
 
 const WAIT = { timeout: 15_000 };
 const TOKEN = 'e2e-export-token-7c2d9e4a1f';
@@ -19,7 +19,7 @@ describe("the Logs page's Export button, in Chromium, against a server with CHAI
   let seed: AnalystSeed;
 
   beforeAll(async () => {
-    clientDir = await buildClient();
+    clientDir = await builtClient();
     database = await openTestDatabase();
     seed = await seedAnalystData(database.db);
     server = await startRunningServer({ database, clientDir, env: { CHAINLOG_TOKEN: TOKEN } });
@@ -30,7 +30,6 @@ describe("the Logs page's Export button, in Chromium, against a server with CHAI
     await browser?.close();
     await server?.close();
     await database?.close();
-    rmSync(clientDir, { recursive: true, force: true });
   });
 
   it('downloads the filtered logs as a CSV file, sent with the token', async () => {

@@ -10,7 +10,7 @@ import type { DatabaseHandle } from '../server/src/db/client.js';
 import { jobsSchemaFor } from '../server/src/db/jobs-schema.js';
 import { markInstanceStopped, registerInstance } from '../server/src/db/queries/instances.js';
 import { launchChromium } from './browser.js';
-import { buildClient } from './build-client.js';
+import { builtClient } from './build-client.js';
 
 const SCREENSHOTS = path.join('test-output', 'e2e', process.env.CHAINLOG_TEST_DB ?? 'pglite', 'instances');
 const WAIT = { timeout: 15_000 };
@@ -35,7 +35,7 @@ describe('the Instances panel of the Chains page in Chromium', () => {
   }
 
   beforeAll(async () => {
-    const clientDir = await buildClient();
+    const clientDir = await builtClient();
     database = await openTestDatabase();
     server = await startRunningServer({ clientDir, database });
     const { db } = server.dependencies;

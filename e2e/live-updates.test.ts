@@ -1,4 +1,3 @@
-import { rmSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeProvider, type RecordedRequest, startFakeProvider } from '../server/test/fake-provider.js';
@@ -7,7 +6,7 @@ import { type RunningServer, startRunningServer } from '../server/test/running-s
 import { createCaller } from '../server/src/routers/app.js';
 import { createInnerContext } from '../server/src/trpc/context.js';
 import { launchChromium } from './browser.js';
-import { buildClient } from './build-client.js';
+import { builtClient } from './build-client.js';
 
 const WAIT = { timeout: 20_000 };
 const DESKTOP = { width: 1360, height: 900 };
@@ -66,7 +65,7 @@ describe('idle Logs tabs while chains run, in Chromium', () => {
   }
 
   beforeAll(async () => {
-    clientDir = await buildClient();
+    clientDir = await builtClient();
     fake = await startFakeProvider();
     fake.respondWith(async (request) => ({ kind: 'json', value: ANSWERS[schemaName(request)] ?? {} }));
     server = await startRunningServer({ fakeProvider: fake, clientDir });
@@ -79,7 +78,6 @@ describe('idle Logs tabs while chains run, in Chromium', () => {
     await browser?.close();
     await server?.close();
     await fake?.close();
-    if (clientDir) rmSync(clientDir, { recursive: true, force: true });
   });
 
   async function openLogs(path: string): Promise<Page> {

@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startRunningServer } from '../server/test/running-server.js';
 import { launchChromium } from './browser.js';
-import { buildClient } from './build-client.js';
+import { builtClient } from './build-client.js';
 
 const SCREENSHOTS = path.join('test-output', 'e2e-offline', process.env.CHAINLOG_TEST_DB ?? 'pglite');
 const WAIT = { timeout: 15_000 };
@@ -18,7 +18,7 @@ describe('answers of the offline provider in Chromium', () => {
   let clientDir: string;
 
   beforeAll(async () => {
-    clientDir = await buildClient();
+    clientDir = await builtClient();
     // No fake provider: no task has a key, so every step runs on the offline provider.
     server = await startRunningServer({ clientDir });
     browser = await launchChromium();
@@ -29,7 +29,6 @@ describe('answers of the offline provider in Chromium', () => {
   afterAll(async () => {
     await browser?.close();
     await server?.close();
-    rmSync(clientDir, { recursive: true, force: true });
   });
 
   async function screenshot(page: Page, name: string): Promise<void> {

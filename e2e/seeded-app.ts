@@ -7,7 +7,7 @@ import { seedSyntheticData } from '../server/src/db/synthetic-seed.js';
 import { createCaller } from '../server/src/routers/app.js';
 import { createInnerContext } from '../server/src/trpc/context.js';
 import { launchChromium } from './browser.js';
-import { buildClient } from './build-client.js';
+import { builtClient } from './build-client.js';
 
 export interface SeededApp {
   server: RunningServer;
@@ -24,7 +24,7 @@ export interface SeededApp {
  * last 60 days), and Chromium: for pages that show what many rows add up to.
  */
 export async function startSeededApp(options: { logs: number; suite: string }): Promise<SeededApp> {
-  const clientDir = await buildClient();
+  const clientDir = await builtClient();
   const database = await openTestDatabase();
   await seedSyntheticData(database.db, { logs: options.logs });
   const server = await startRunningServer({ database, clientDir });
@@ -41,7 +41,6 @@ export async function startSeededApp(options: { logs: number; suite: string }): 
       await browser.close();
       await server.close();
       await database.close();
-      rmSync(clientDir, { recursive: true, force: true });
     },
   };
 }
