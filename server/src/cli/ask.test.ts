@@ -1,21 +1,17 @@
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { intentRecognitionSchema } from '@chainlog/shared';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { type DatabaseHandle, openDatabase } from '../db/client.js';
-import { lockDataDir } from '../db/data-dir-lock.js';
 import { listChainLogs } from '../db/queries/inference-log.js';
+import { CLI_TIMEOUT_MS, runCli } from '../../test/ask-cli.js';
 import { dropSchemaStatement } from '../../test/test-database.js';
 
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const CLI = 'server/src/cli/ask.ts';
-// A run takes a few seconds (tsx, database start-up, migration); the kill bound stays under the test's own timeout.
-const CLI_TIMEOUT_MS = 45_000;
+// What the CLI does with a database, on each project's. How it refuses a bad command line, before any database
+// opens, is in ask-usage.test.ts, which runs once.
 const ONE_RUN_TEST = { timeout: CLI_TIMEOUT_MS + 15_000 };
 const TWO_RUN_TEST = { timeout: 2 * CLI_TIMEOUT_MS + 30_000 };
 const ORDER_MESSAGE = JSON.stringify({
@@ -30,47 +26,6 @@ const cliAnswerSchema = z.object({
   chainId: z.uuid(),
   logId: z.uuid(),
 });
-
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Runs the CLI as `npm run ask` does (tsx), with an environment of its own: PGlite under `dataDir` unless `database`
- * adds a DATABASE_URL, an empty config file, and no provider key, so every task runs on the offline provider.
- */
-function runCli(args: string[], dataDir: string, database: Record<string, string> = {}): Promise<CliRun> {
-  const inherited = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !/^(CHAINLOG_|DATABASE_URL$|OPENAI_|ANTHROPIC_)/.test(name)),
-  );
-  const configFile = path.join(dataDir, 'chainlog.config.json');
-  writeFileSync(configFile, '{}');
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-    cwd: REPO_ROOT,
-    env: { ...inherited, ...database, CHAINLOG_DATA_DIR: dataDir, CHAINLOG_CONFIG: configFile },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`the CLI did not exit within ${CLI_TIMEOUT_MS} ms; stderr:\n${stderr}`));
-    }, CLI_TIMEOUT_MS);
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 /** The database one test's CLI runs write to, and how to read it back once they have exited. */
 interface CliDatabase {
@@ -175,58 +130,5 @@ describe('npm run ask', () => {
     expect(run.stdout).toBe('');
     expect(run.stderr).toContain('no task is registered as "intent detection"');
     expect(run.stderr).toContain('known tasks: "intent recognition"');
-  });
-
-  it('exits 2 with the usage when the input is not JSON', ONE_RUN_TEST, async () => {
-    const run = await runCli(['intent recognition', '{from: ada}'], dataDir, database.env);
-
-    expect(run.code).toBe(2);
-    expect(run.stdout).toBe('');
-    expect(run.stderr).toContain('the input is not valid JSON');
-    expect(run.stderr).toContain('usage: npm run ask --');
-  });
-
-  it.each([
-    ['a lone surrogate', '\\ud800', '\\ud800 at index 6'],
-    ['NUL', '\\u0000', 'NUL character (\\u0000 at index 6)'],
-  ])(
-    'exits 2 naming the field when the input holds %s, which PostgreSQL cannot store',
-    ONE_RUN_TEST,
-    async (_what, escaped, found) => {
-      // JSON brings the character in as an escape; a command line itself cannot hold either.
-      const input = `{"from":"ada@example.com","body":"Where is my order?","subject":"order ${escaped}"}`;
-
-      const run = await runCli(['intent recognition', input], dataDir, database.env);
-
-      expect(run.code).toBe(2);
-      expect(run.stdout).toBe('');
-      expect(run.stderr).toContain(`the input's subject must not contain a`);
-      expect(run.stderr).toContain(found);
-      expect(run.stderr).not.toMatch(/^\s+at /m);
-    },
-  );
-
-  it('exits 2 with the usage when the input is missing', ONE_RUN_TEST, async () => {
-    const run = await runCli(['intent recognition'], dataDir, database.env);
-
-    expect(run.code).toBe(2);
-    expect(run.stderr).toContain('usage: npm run ask --');
-  });
-
-  it('exits 1 naming the process that holds the embedded database', ONE_RUN_TEST, async () => {
-    const pgliteDir = path.join(dataDir, 'pgdata');
-    mkdirSync(pgliteDir, { recursive: true });
-    const release = lockDataDir(pgliteDir);
-    try {
-      // The lock is PGlite's own, so even the postgres project runs this without DATABASE_URL.
-      const run = await runCli(['intent recognition', ORDER_MESSAGE], dataDir);
-
-      expect(run.code).toBe(1);
-      expect(run.stdout).toBe('');
-      expect(run.stderr).toContain(`is in use by process ${process.pid}`);
-      expect(run.stderr).toContain('DATABASE_URL');
-    } finally {
-      release();
-    }
   });
 });
