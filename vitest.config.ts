@@ -34,11 +34,11 @@ export default defineConfig({
         ],
         env: { CHAINLOG_TEST_DB: database },
         setupFiles: ['server/test/quiet-logs.ts'],
-        // PGlite: test databases start from one migrated in the set-up (see the file). Both: the browser suites' one
-        // client build of the run goes in a folder the set-up makes.
+        // PGlite: test databases start from one migrated in the set-up (see the file). Both: the run's folder for
+        // the builds suites share (the client, the server bundle).
         globalSetup: [
           ...(database === 'pglite' ? ['server/test/pglite-template.ts'] : []),
-          'e2e/client-build-folder.ts',
+          'server/test/run-build-folder.ts',
         ],
         testTimeout: 30_000,
         hookTimeout: 60_000,
