@@ -184,6 +184,9 @@ async function walPerCall(connection: Connection, captured: Awaited<ReturnType<t
     );
 }
 
+// The roll-up triggers' "before today (UTC)" (migration 2026-12-03T2200-task-stats-rollup).
+const TODAY_UTC = `date_trunc('day', clock_timestamp() at time zone 'UTC') at time zone 'UTC'`;
+
 interface Variant {
   name: string;
   /** SQL run on the copy (named {table}) after it is made with every index of the log and no trigger. */
@@ -251,6 +254,18 @@ async function indexVariants(admin: pg.Client, schema: string): Promise<Variant[
           where t.tgrelid = '${schema}.inference_log'::regclass and not t.tgisinternal loop
           execute replace(definition, ' ON ${schema}.inference_log ', ' ON {table} '); end loop; end $$`,
     },
+    ...(
+      [
+        ['clock part', (row: string) => `${row}.created_at < ${TODAY_UTC}`],
+        ['setting part', () => `current_setting('chainlog.task_stats_stale', true) is distinct from 'off'`],
+      ] as const
+    ).map(([part, when]) => ({
+      name: `task_stats triggers, WHEN its ${part} only`,
+      change: `create trigger stale_after_insert after insert on {table} for each row when (${when('new')})
+          execute function ${schema}.task_stats_mark_stale();
+        create trigger stale_after_update after update on {table} for each row when (${when('old')} or ${when('new')})
+          execute function ${schema}.task_stats_mark_stale()`,
+    })),
     {
       name: 'task_stats triggers, WHEN (false)',
       change: `create trigger stale_after_insert after insert on {table} for each row when (false)
