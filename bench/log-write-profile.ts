@@ -257,6 +257,7 @@ async function indexVariants(admin: pg.Client, schema: string): Promise<Variant[
     ...(
       [
         ['clock part', (row: string) => `${row}.created_at < ${TODAY_UTC}`],
+        // True for every row: the trigger function runs, as for a row of a closed day.
         ['setting part', () => `current_setting('chainlog.task_stats_stale', true) is distinct from 'off'`],
       ] as const
     ).map(([part, when]) => ({
