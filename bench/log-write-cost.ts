@@ -8,41 +8,18 @@
 import { setTimeout } from 'node:timers/promises';
 import pg from 'pg';
 import { z } from 'zod';
-import { type Db, openDatabase } from '../server/src/db/client.js';
+import { openDatabase } from '../server/src/db/client.js';
 import { jobsSchemaFor } from '../server/src/db/jobs-schema.js';
 import { createLogStatements } from '../server/src/db/inference-log-statements.js';
 import type { NewInferenceLog } from '../server/src/db/tables/inference-log.js';
 import type { NewRequestTemplate } from '../server/src/db/tables/request-template.js';
-import { createLlm } from '../server/src/llm/ask.js';
 import { setLogLevel } from '../server/src/log.js';
 import { uuidv7 } from '../server/src/uuid-v7.js';
-import { startFakeProvider } from '../server/test/fake-provider.js';
-import { BENCH_ANSWER, USER_TEXT, benchLlmSettings, benchTask } from './bench-task.js';
+import { captureRows } from './log-write-rows.js';
 import { readProcessCpuMs } from './process-cpu.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CALLS_PER_ROUND = 200;
-
-/** The pending and the finished row of one real ask(), and the request template they name. */
-async function captureRows(db: Db): Promise<{ rows: NewInferenceLog[]; template: NewRequestTemplate | undefined }> {
-  const fake = await startFakeProvider({ respond: () => ({ kind: 'json', value: BENCH_ANSWER }) });
-  const rows: NewInferenceLog[] = [];
-  let template: NewRequestTemplate | undefined;
-  const llm = createLlm({
-    db,
-    settings: benchLlmSettings(fake.openaiBaseUrl),
-    tasks: [benchTask],
-    logWriter: {
-      write: async (row, written) => {
-        rows.push(row);
-        template = written;
-      },
-    },
-  });
-  await llm.ask(benchTask, { text: USER_TEXT });
-  await fake.close();
-  return { rows, template };
-}
 
 interface Variant {
   name: string;
@@ -117,11 +94,8 @@ async function main(): Promise<void> {
     `create schema ${schemas.full}; create schema ${schemas.keyOnly}; create schema ${schemas.noTriggers}`,
   );
   const migrated = await openDatabase({ kind: 'postgres', url, searchPath: schemas.full, poolSize: 1 });
-  const captured = await captureRows(migrated.db);
+  const { pending, finished, template } = await captureRows(migrated.db);
   await migrated.close();
-  const [pending, finished] = captured.rows;
-  const { template } = captured;
-  if (!pending || !finished || !template) throw new Error('ask() wrote fewer than two rows, or no template');
   const wholeRequest = wholeRequestOf(String(pending.request), template);
   await admin.query(
     `create table ${schemas.keyOnly}.inference_log (like ${schemas.full}.inference_log including defaults including constraints);` +

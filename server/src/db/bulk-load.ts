@@ -31,19 +31,31 @@ export interface Removed {
 }
 
 const NOTHING_REMOVED: Removed = { indexes: [], foreignKeys: [], triggers: [] };
+// pg_trigger.tgtype's bit for a trigger an insert fires (PostgreSQL's catalog/pg_trigger.h).
+const TRIGGER_TYPE_INSERT = 4;
+
+export interface RemoveForBulkLoadOptions {
+  /**
+   * A setting (`chainlog.…`) that the loading transactions set to switch triggers off for their own rows: triggers
+   * whose definition reads it stay on, for the rows others write meanwhile.
+   */
+  triggersSwitchedOffBy?: string;
+}
 
 /**
  * Strips `tables` of what makes a row-by-row insert slow when the first holds fewer rows than are about to be added:
  * secondary indexes (those no constraint owns; building an index from the finished table is several times faster
  * than inserting a million entries into each of ten), foreign keys (checked again in one join when they are added
- * back, instead of one lookup and row lock per inserted row) and enabled user triggers (a notification per chain
- * event, say). Definitions are read back from the catalog, so each comes back exactly as its migration made it (see
- * restoreIndex, restoreForeignKey, enableTriggers). Returns what it removed: nothing when the table is not small.
+ * back, instead of one lookup and row lock per inserted row) and enabled user triggers that an insert fires (a
+ * notification per chain event, say), but those `options.triggersSwitchedOffBy` switches off. Definitions are read
+ * back from the catalog, so each comes back exactly as its migration made it (see restoreIndex, restoreForeignKey,
+ * enableTriggers). Returns what it removed: nothing when the table is not small.
  */
 export async function removeForBulkLoad(
   db: Db,
   tables: readonly [string, ...string[]],
   adding: number,
+  options: RemoveForBulkLoadOptions = {},
 ): Promise<Removed> {
   const { rows: present } = await sql<{ rows: number }>`
     select count(*)::int as rows from (select 1 from ${sql.table(tables[0])} limit ${adding}::int) as sample`.execute(
@@ -62,10 +74,15 @@ export async function removeForBulkLoad(
     select table_class.relname as table, conname as name, pg_get_constraintdef(pg_constraint.oid) as definition
     from pg_constraint join pg_class as table_class on table_class.oid = pg_constraint.conrelid
     where contype = 'f' and conrelid in (select oid from pg_class where ${inSchema})`.execute(db);
+  const setting = options.triggersSwitchedOffBy;
+  const notSwitchedOff =
+    setting === undefined ? sql`true` : sql`strpos(pg_get_triggerdef(pg_trigger.oid), ${setting}) = 0`;
+  // Update, delete and truncate triggers stay on: the load fires none, and another session's writes need them.
   const { rows: triggers } = await sql<RemovedTrigger>`
     select table_class.relname as table, tgname as name
     from pg_trigger join pg_class as table_class on table_class.oid = pg_trigger.tgrelid
-    where not tgisinternal and tgenabled = 'O' and tgrelid in (select oid from pg_class where ${inSchema})`.execute(db);
+    where not tgisinternal and tgenabled = 'O' and tgrelid in (select oid from pg_class where ${inSchema})
+      and tgtype::int & ${TRIGGER_TYPE_INSERT} <> 0 and ${notSwitchedOff}`.execute(db);
   for (const key of foreignKeys) {
     await sql`alter table ${sql.table(key.table)} drop constraint ${sql.id(key.name)}`.execute(db);
   }

@@ -30,6 +30,26 @@ async function settingsOf(url: string): Promise<{ jit: string; search_path: stri
 }
 
 describe("the app's PostgreSQL connections", () => {
+  // First in the file: node prints a deprecation once per process, so a later test would not see it.
+  // The log writer's statements go through pool.query(), which sends its statement in the same turn as the pool
+  // hands the new connection out.
+  it('are handed out only once their set-up statement has answered (pg 9 refuses a statement sent during another)', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.message);
+    process.on('warning', onWarning);
+    const { pool } = createDialect({ kind: 'postgres', url: testDatabaseUrl(), poolSize: 1 });
+    if (!pool) throw new Error('a PostgreSQL dialect has a pool');
+    try {
+      const { rows } = await pool.query<{ jit: string }>(`select current_setting('jit') as jit`);
+      expect(rows).toEqual([{ jit: 'off' }]);
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+      await pool.end();
+    }
+    expect(warnings.filter((message) => message.includes('already executing a query'))).toEqual([]);
+  });
+
   it('run without JIT, whose compiling costs more than any of their statements', async () => {
     expect(await settingsOf(testDatabaseUrl())).toMatchObject({ jit: 'off', synchronous_commit: 'off' });
   });

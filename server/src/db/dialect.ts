@@ -85,22 +85,26 @@ export function createDialect(target: DatabaseTarget, options: DialectOptions = 
       release,
     };
   }
-  const pool = new pg.Pool({ ...connectionConfig(target, options), max: target.poolSize ?? 20 });
+  const jitFromUrl = /\bjit\s*=/.test(new URL(target.url).searchParams.get('options') ?? '');
+  const pool = new pg.Pool({
+    ...connectionConfig(target, options),
+    max: target.poolSize ?? 20,
+    // JIT off, unless the URL's options set it: compiling a statement cost 1.2 s (the Stats page's, on an empty log)
+    // where running it took 0.6 ms, and the app's statements are all short. A statement rather than a startup
+    // option, which poolers such as PgBouncer refuse. pg-pool awaits this before it hands the connection out, so no
+    // statement is sent while it runs (pg 9 will refuse that), and a connection where it fails is not handed out:
+    // the checkout fails with the reason.
+    onConnect: async (client) => {
+      if (!jitFromUrl) await client.query('set jit = off');
+    },
+  });
   const onConnectionError =
     options.onConnectionError ?? ((error: Error) => dialectLog.warn(`a database connection failed: ${error.message}`));
   // pg emits a failure on the pool while a connection is idle, but on the client itself while it is checked out
   // (Kysely holds one for each statement or transaction): unheard, either ends the process. pg has already failed
   // the client's queries and drops it on release.
   pool.on('error', onConnectionError);
-  // JIT off, unless the URL's options set it: compiling a statement cost 1.2 s (the Stats page's, on an empty log)
-  // where running it took 0.6 ms, and the app's statements are all short. A statement rather than a startup option,
-  // which poolers such as PgBouncer refuse; it is queued on the connection before any the pool hands it out for, and
-  // one that fails leaves a broken connection whose next statement fails with the reason.
-  const jitFromUrl = /\bjit\s*=/.test(new URL(target.url).searchParams.get('options') ?? '');
-  pool.on('connect', (client) => {
-    client.on('error', onConnectionError);
-    if (!jitFromUrl) client.query('set jit = off').catch(() => {});
-  });
+  pool.on('connect', (client) => client.on('error', onConnectionError));
   // The cursor lets Kysely's .stream() read a large result a chunk at a time (exports).
   return {
     dialect: new SearchPathPostgresDialect({ pool, cursor: ClosableCursor }),

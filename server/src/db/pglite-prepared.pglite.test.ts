@@ -155,6 +155,106 @@ describe('PGlite with named prepared statements', () => {
     await expect(prepared.query(select, [1])).resolves.toMatchObject({ rows: [{ id: 1, name: 'one' }] });
   });
 
+  it.each([
+    [
+      'explain, with analyze',
+      ['explain select * from prepared_test', 'explain (analyze, costs off) update prepared_test set name = name'],
+    ],
+    ['lock', ['start transaction', 'lock table prepared_test in share mode', 'commit']],
+    ['truncate', ['truncate prepared_test']],
+    ['listen, notify and unlisten', ['listen prepared_test', 'notify prepared_test', 'unlisten prepared_test']],
+    ['show, set and reset of other settings', ['show work_mem', "set work_mem = '8MB'", 'reset work_mem']],
+    ['set local in a transaction, and its end', ['start transaction', "set local statement_timeout = '5s'", 'commit']],
+    [
+      'savepoints and a rollback',
+      ['start transaction', 'savepoint before', 'rollback to savepoint before', 'rollback'],
+    ],
+    ['analyze, vacuum and checkpoint', ['analyze prepared_test', 'vacuum prepared_test', 'checkpoint']],
+  ])('keeps its prepared statements through %s', async (_what, statements) => {
+    await prepared.query('select name from prepared_test where id = $1', [1]);
+    const before = prepared.preparedCount;
+
+    for (const statement of statements) await prepared.query(statement, []);
+
+    expect(before).toBeGreaterThan(0);
+    expect(prepared.preparedCount).toBe(before);
+  });
+
+  it.each([
+    ['set role', ['set role postgres']],
+    ['set session authorization', ['set session authorization postgres']],
+    ['reset all', ['reset all']],
+    ['deallocate all', ['deallocate all']],
+    [
+      'explain analyze of a create table as',
+      ['explain analyze create table prepared_copy as select * from prepared_test', 'drop table prepared_copy'],
+    ],
+  ])('forgets its prepared statements on %s', async (_what, statements) => {
+    await prepared.query('select name from prepared_test where id = $1', [1]);
+
+    for (const statement of statements) await prepared.query(statement, []);
+
+    expect(prepared.preparedCount).toBe(0);
+    await expect(prepared.query('select name from prepared_test where id = $1', [1])).resolves.toMatchObject({
+      rows: [{ name: 'one' }],
+    });
+  });
+
+  describe('with a second table of the same name in another schema', () => {
+    const select = 'select * from prepared_test where id = $1';
+    beforeEach(async () => {
+      await prepared.query('drop schema if exists prepared_other cascade', []);
+      await prepared.query('create schema prepared_other', []);
+      await prepared.query('create table prepared_other.prepared_test (id int, other text)', []);
+      await prepared.query(`insert into prepared_other.prepared_test values (1, 'other')`, []);
+    });
+
+    it.each([
+      ['set local search_path', 'set local search_path = prepared_other, public'],
+      ['set local schema', `set local schema 'prepared_other'`],
+      ['set_config', `select set_config('search_path', 'prepared_other, public', true)`],
+    ])(
+      'reads the table the search path finds after %s in a transaction, and the first again after it',
+      async (_what, setting) => {
+        await prepared.query(select, [1]);
+        await prepared.query('start transaction', []);
+        try {
+          await prepared.query(setting, []);
+
+          await expect(prepared.query(select, [1])).resolves.toMatchObject({ rows: [{ id: 1, other: 'other' }] });
+        } finally {
+          await prepared.query('commit', []);
+        }
+        await prepared.query('start transaction', []);
+        try {
+          await expect(prepared.query(select, [1])).resolves.toMatchObject({ rows: [{ id: 1, name: 'one' }] });
+        } finally {
+          await prepared.query('rollback', []);
+        }
+      },
+    );
+  });
+
+  it.each([
+    ['a rollback', ['rollback', 'start transaction']],
+    ['a rollback to a savepoint', ['rollback to savepoint before']],
+  ])('forgets what it prepared after DDL that %s took back', async (_what, rollback) => {
+    const select = 'select * from prepared_test where id = $1';
+    await prepared.query(select, [1]);
+    await prepared.query('start transaction', []);
+    try {
+      await prepared.query('savepoint before', []);
+      await prepared.query('alter table prepared_test add column extra int', []);
+      await expect(prepared.query(select, [1])).resolves.toMatchObject({ rows: [{ id: 1, extra: null }] });
+      for (const statement of rollback) await prepared.query(statement, []);
+
+      const { rows } = await prepared.query(select, [1]);
+      expect(rows).toEqual([{ id: 1, name: 'one', doc: { a: 1 } }]);
+    } finally {
+      await prepared.query('rollback', []);
+    }
+  });
+
   it('runs statements of a transaction prepared, and rolls them back', async () => {
     const insert = 'insert into prepared_test (id, name) values ($1, $2)';
     await prepared.query(insert, [5, 'five']);

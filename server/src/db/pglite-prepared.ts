@@ -1,5 +1,6 @@
 import { type PGlite, type Results, messages as backend, parse, protocol } from '@electric-sql/pglite';
 import type { PGliteQueryable } from './pglite-dialect.js';
+import { preparedEffectOf } from './pglite-prepared-effects.js';
 
 type BackendMessage = backend.BackendMessage;
 type RowDescriptionMessage = backend.RowDescriptionMessage;
@@ -10,8 +11,6 @@ export const DEFAULT_PREPARED_CAPACITY = 256;
 // Only these repeat with other values; the rest (DDL, transaction control, maintenance) run once or cost nothing to
 // parse, and keep PGlite's own query().
 const PREPARABLE = /^\s*(select|insert|update|delete|with|values)\b/i;
-// Statements that cannot change the shape of what a prepared statement reads or writes.
-const KEEPS_PREPARED = /^\s*(start|begin|commit|rollback|end|abort|savepoint|release|set|show|analyze|vacuum)\b/i;
 // PostgreSQL's plan cache replans a statement whose tables changed, but refuses one whose result columns did
 // (plancache.c): "cached plan must not change result type".
 const FEATURE_NOT_SUPPORTED = '0A000';
@@ -36,8 +35,9 @@ export interface PreparedQueryOptions {
  * again, in six calls into its WASM Postgres; here a statement that repeats (a select, insert, update or delete) is
  * parsed and described once, by name, and then runs as one Bind/Execute/Sync: the same rows, affected-row counts and
  * errors (DatabaseError with PostgreSQL's fields, plus the query and its parameters as PGlite adds them). Other
- * statements go through PGlite's query() and, unless they only steer a transaction or a setting, forget every prepared
- * statement (DDL may change what they return). A prepared statement whose result columns changed all the same is
+ * statements go through PGlite's query(). A statement that may change what a prepared one returns (DDL, the
+ * search_path; see preparedEffectOf) forgets every prepared statement, and so does the end of a transaction in which
+ * one did. A prepared statement whose result columns changed all the same is
  * prepared again and run again, when that is safe: outside a transaction.
  */
 export class PreparedPGlite implements PGliteQueryable {
@@ -45,6 +45,8 @@ export class PreparedPGlite implements PGliteQueryable {
   private readonly prepared = new Map<string, Prepared>();
   /** Set by close(): statements handed over after it fail. */
   private closeCalled = false;
+  /** Whether a statement of the open transaction forgot the prepared statements (see PreparedEffect 'ends'). */
+  private forgotInTransaction = false;
   /** Names to close before the next statement is prepared (evicted or forgotten ones). */
   private closing: string[] = [];
   private nextName = 1;
@@ -86,12 +88,13 @@ export class PreparedPGlite implements PGliteQueryable {
   }
 
   private async run<Row>(sql: string, params: unknown[]): Promise<{ rows: Row[]; affectedRows: number | undefined }> {
+    // isInTransaction() reads the WASM Postgres, which must have started.
+    await this.pglite.waitReady;
+    this.forgetWhatChanges(sql);
     if (!PREPARABLE.test(sql)) {
-      if (!KEEPS_PREPARED.test(sql)) this.forgetAll();
       const { rows, affectedRows } = await this.pglite.query<Row>(sql, params);
       return { rows, affectedRows };
     }
-    await this.pglite.waitReady;
     // The same two locks as PGlite's query(): no statement of PGlite's own transaction() or of another query runs
     // between this statement's messages.
     return this.pglite._runExclusiveTransaction(() =>
@@ -178,6 +181,16 @@ export class PreparedPGlite implements PGliteQueryable {
       const serialize = type === undefined ? undefined : this.pglite.serializers[type];
       return serialize ? serialize(param) : String(param);
     });
+  }
+
+  /** Forgets the prepared statements that `sql`, about to run, may change (see preparedEffectOf). */
+  private forgetWhatChanges(sql: string): void {
+    const inTransaction = this.pglite.isInTransaction();
+    if (!inTransaction) this.forgotInTransaction = false;
+    const effect = preparedEffectOf(sql);
+    if (effect === 'keeps' || (effect === 'ends' && !this.forgotInTransaction)) return;
+    this.forgetAll();
+    if (inTransaction && effect === 'forgets') this.forgotInTransaction = true;
   }
 
   private forget(sql: string): void {

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { enableTriggers, type Removed, restoreForeignKey, restoreIndex } from './bulk-load.js';
 import type { Db } from './client.js';
-import { lockTaskStats, rollUpTaskStatsIn } from './queries/task-stats-rollup.js';
+import { lockTaskStats, rollUpTaskStatsIn, TASK_STATS_STALE_SETTING } from './queries/task-stats-rollup.js';
 
 /**
  * The schema the seed plans in (its seed_* tables, unlogged, and what it removed for a bulk load): `<schema>_seed`,
@@ -33,7 +33,7 @@ export async function prepareSeedTransaction(db: Db, staging: string, parallelIn
     select set_config('search_path', current_setting('search_path') || ', ' || quote_ident(${staging}), true),
            set_config('work_mem', '256MB', true), set_config('maintenance_work_mem', '1GB', true),
            set_config('synchronous_commit', 'off', true), set_config('jit', 'off', true),
-           set_config('chainlog.task_stats_stale', 'off', true),
+           set_config(${TASK_STATS_STALE_SETTING}, 'off', true),
            set_config('max_parallel_maintenance_workers', ${parallelIndexBuilds ? '2' : '0'}, true)`.execute(db);
 }
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { CompiledQuery, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dailyTotalsBesideLog } from '../../test/task-stats-totals.js';
 import { openTestDatabase } from '../../test/test-database.js';
 import { getChainDetail } from '../services/chains.js';
 import type { Step } from './bulk-load.js';
@@ -47,26 +48,6 @@ describe('npm run db:seed: synthetic chains written set-based', () => {
       select 'trigger', tgname, tgenabled::text from pg_trigger
       where not tgisinternal and tgrelid in (select oid from pg_class where relnamespace = current_schema()::regnamespace)
       order by 1, 2, 3`);
-
-  /** Whether task_stats_daily holds what the log gives for every closed day, latency histograms included. */
-  const dailyTotalsBesideLog = async () => {
-    const [row] = await query<{ same: boolean; days: number }>(`
-      with closed as (select closed_before from task_stats_rollup),
-           daily as (select day, name, provider, model, calls, attempts, errors, p50_ms, p95_ms, input_tokens, output_tokens, cost_usd
-                     from task_stats_daily),
-           logged as (select day, name, provider, model, calls, attempts, errors, p50_ms, p95_ms, input_tokens, output_tokens, cost_usd
-                      from task_stats_between('-infinity', (select closed_before from closed))),
-           buckets as (select daily.day, daily.name, daily.provider, daily.model, histogram.bucket, histogram.attempts
-                       from task_stats_daily as daily
-                       cross join lateral unnest(daily.latency_buckets, daily.latency_attempts) as histogram(bucket, attempts)),
-           logged_buckets as (select * from task_latency_between('-infinity', (select closed_before from closed)))
-      select not exists (select * from daily except all select * from logged)
-             and not exists (select * from logged except all select * from daily)
-             and not exists (select * from buckets except all select * from logged_buckets)
-             and not exists (select * from logged_buckets except all select * from buckets) as same,
-             (select count(distinct day)::int from task_stats_daily) as days`);
-    return { same: row?.same, days: row?.days ?? 0 };
-  };
 
   it('puts back every index, foreign key and trigger it took away for the bulk load', async () => {
     const after = await catalog();
@@ -204,8 +185,8 @@ describe('npm run db:seed: synthetic chains written set-based', () => {
   });
 
   it('rolls task_stats up: its closed days are in the daily totals, as the log gives them', async () => {
-    expect(await dailyTotalsBesideLog()).toEqual({ same: true, days: expect.any(Number) });
-    expect((await dailyTotalsBesideLog()).days).toBeGreaterThanOrEqual(50);
+    expect(await dailyTotalsBesideLog(database.db)).toEqual({ same: true, days: expect.any(Number) });
+    expect((await dailyTotalsBesideLog(database.db)).days).toBeGreaterThanOrEqual(50);
   });
 
   it('refuses a count below one', async () => {
@@ -222,7 +203,7 @@ describe('npm run db:seed: synthetic chains written set-based', () => {
     });
     const after = await query<{ count: number }>(`select count(*)::int from inference_log`);
     expect((after[0]?.count ?? 0) - (before[0]?.count ?? 0)).toBe(100);
-    expect((await dailyTotalsBesideLog()).same).toBe(true);
+    expect((await dailyTotalsBesideLog(database.db)).same).toBe(true);
   });
 });
 
@@ -264,6 +245,28 @@ describe('npm run db:seed: a seed that fails', () => {
       step: failingAt('insert chain_event chain_finished'),
     });
     await expect(seeding).rejects.toThrow('insert chain_event chain_finished failed');
+    expect(await state()).toEqual(before);
+  });
+
+  it('reports every part that failed at once, the first as the cause, and leaves the database as it found it', async () => {
+    const before = await state();
+    const halves = ['plan attempts, first half of the chains', 'plan attempts, second half of the chains'];
+    const error = await seedSyntheticData(database.db, {
+      logs: 1_000,
+      now: NOW,
+      seed: 0.6,
+      connections: connectionsOf(database),
+      step: failingAt(...halves),
+    }).then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+    expect(error).toBeInstanceOf(AggregateError);
+    const errors = error instanceof AggregateError ? error.errors : [];
+    expect(errors.map((each: unknown) => String(each))).toEqual(
+      halves.map((half) => expect.stringMatching(new RegExp(`${half} failed$`))),
+    );
+    expect(error).toMatchObject({ cause: errors[0], message: expect.stringContaining(`${halves[0]} failed`) });
     expect(await state()).toEqual(before);
   });
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type RawBuilder, sql } from 'kysely';
 import { enableTriggers, type Step, removeForBulkLoad, restoreForeignKey, restoreIndex, untimed } from './bulk-load.js';
 import type { Db } from './client.js';
-import { rollUpTaskStatsIn } from './queries/task-stats-rollup.js';
+import { rollUpTaskStatsIn, TASK_STATS_STALE_SETTING } from './queries/task-stats-rollup.js';
 import {
   createCallPlan,
   createChainPlan,
@@ -50,10 +50,11 @@ export interface SyntheticSeedOptions {
   step?: Step;
   /**
    * Connections to work on (default 1). One: the whole seed is one transaction, and a failure leaves nothing behind.
-   * Two (PostgreSQL; PGlite has one connection): independent parts run at once, each committing as it ends, so
-   * others see the seed's rows (and its tables without their indexes, foreign keys and triggers, see
-   * removeForBulkLoad) while it runs; a seed that fails undoes what it committed, and one that died is undone by
-   * the next (see undoUnfinishedSeed).
+   * Two (PostgreSQL; PGlite is one session, and refuses two with SingleSessionError before anything is written):
+   * independent parts run at once, each committing as it ends, so others see the seed's rows (and its tables without
+   * their indexes, foreign keys and chain_event's notification, see removeForBulkLoad) while it runs; a seed that
+   * fails undoes what it committed, and one that died is undone by the next (see undoUnfinishedSeed). When several
+   * parts fail at once, it throws an AggregateError of their errors, the first as its cause.
    */
   connections?: 1 | 2;
 }
@@ -79,7 +80,7 @@ const ATTEMPTS_PER_CHAIN_ESTIMATE = 2.4;
  * got) and chains of plain `ask()` calls (log rows only), over 60 days and several providers and models, with
  * validation retries (attempt 2, 3), provider errors, refusals, truncations, timeouts, interrupted chains, a long tail
  * of latencies, token counts and costs from list prices. Adds to what is there. Throws when another seed is writing
- * into the same schema.
+ * into the same schema, and SingleSessionError when two connections are asked of PGlite.
  */
 export async function seedSyntheticData(db: Db, options: SyntheticSeedOptions): Promise<SyntheticSeedCounts> {
   const logs = Math.floor(options.logs);
@@ -174,7 +175,11 @@ async function write(lanes: Lanes, plan: Plan): Promise<SyntheticSeedCounts> {
   if (counts.logs < plan.logs)
     throw new Error(`the seed planned ${counts.logs} log rows, fewer than the ${plan.logs} asked for`);
   const { removed, lastEventId } = await lanes.run(0, 'drop indexes, foreign keys and triggers', async (db) => {
-    const removed = await removeForBulkLoad(db, SEEDED_TABLES, plan.logs);
+    // The task_stats triggers stay on, skipping the seed's rows (see prepareSeedTransaction): a server writing
+    // meanwhile still marks the days it changes.
+    const removed = await removeForBulkLoad(db, SEEDED_TABLES, plan.logs, {
+      triggersSwitchedOffBy: TASK_STATS_STALE_SETTING,
+    });
     await recordRemoved(db, removed);
     const { rows } = await sql<{ id: string }>`select coalesce(max(id), 0)::text as id from chain_event`.execute(db);
     return { removed, lastEventId: rows[0]?.id ?? '0' };

@@ -1,5 +1,7 @@
+import { sql } from 'kysely';
 import type { Step } from './bulk-load.js';
 import type { Db } from './client.js';
+import { SingleSessionError } from './single-session-error.js';
 
 /**
  * The connections a long job's parts run on. One lane: every part in one transaction, one after the other (atomic:
@@ -20,6 +22,9 @@ export interface Lanes {
 /**
  * Opens `count` lanes on `db` for `work`: on one, the transaction, with `prepare` run once at its start; on two, two
  * connections held from the pool until `work` ends, with `prepare` run at the start of each part's transaction.
+ * Throws SingleSessionError, before `work` starts, when two are asked of a database that is one session (PGlite):
+ * refused rather than run on one, since one lane is one transaction, not the parts committing as they end that two
+ * promise, and the caller, which opened the database, knows its kind.
  */
 export async function withLanes<T>(
   db: Db,
@@ -34,9 +39,19 @@ export async function withLanes<T>(
       return work(serialLanes(transaction, step));
     });
   }
+  if (await isSingleSession(db)) throw new SingleSessionError(count);
   return db
     .connection()
     .execute((first) => db.connection().execute((second) => work(connectionLanes([first, second], prepare, step))));
+}
+
+/** PostgreSQL's single-user mode (PGlite's): no postmaster, so no other connection will ever open. */
+async function isSingleSession(db: Db): Promise<boolean> {
+  const { rows } = await sql<{ single: boolean }>`
+    select backend_type = 'standalone backend' as single from pg_stat_activity where pid = pg_backend_pid()`.execute(
+    db,
+  );
+  return rows[0]?.single === true;
 }
 
 /** One transaction; parts queued on either lane run one at a time, in the order they were asked for. */
@@ -77,10 +92,23 @@ function connectionLanes(connections: [Db, Db], prepare: (transaction: Db) => Pr
 }
 
 /**
- * Waits for every promise to settle, then throws the first failure, if any: unlike Promise.all, nothing of the job
- * is still running when the caller goes on to undo it.
+ * Waits for every promise to settle, then throws what failed, if anything: unlike Promise.all, nothing of the job is
+ * still running when the caller goes on to undo it. One failure is thrown as it is; several (each error once, a lane
+ * that waited for a failed part rethrows that part's error) as an AggregateError of them in the order they failed,
+ * the first as its `cause`, its message naming each.
  */
 export async function allSettled(promises: readonly Promise<unknown>[]): Promise<void> {
-  const failed = (await Promise.allSettled(promises)).find((result) => result.status === 'rejected');
-  if (failed) throw failed.reason;
+  const errors: unknown[] = [];
+  await Promise.all(
+    promises.map((promise) =>
+      promise.catch((error: unknown) => {
+        if (!errors.includes(error)) errors.push(error);
+      }),
+    ),
+  );
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) {
+    const messages = errors.map((error) => (error instanceof Error ? error.message : String(error)));
+    throw new AggregateError(errors, `${errors.length} parts failed: ${messages.join('; ')}`, { cause: errors[0] });
+  }
 }

@@ -16,6 +16,12 @@ export interface TaskStatsRollUpResult {
   closedBefore: string | null;
 }
 
+/**
+ * The setting a bulk load sets to 'off' for its own transactions, to mark the days it writes itself (see
+ * lockTaskStats): the triggers that mark stale days then skip its rows, and go on marking other sessions' rows.
+ */
+export const TASK_STATS_STALE_SETTING = 'chainlog.task_stats_stale';
+
 // The state table's oid: the advisory lock the triggers share (the migration's task_stats_mark_stale).
 const LOCK = sql`pg_advisory_xact_lock('task_stats_rollup'::regclass::oid::bigint)`;
 const DAILY_COLUMNS = sql`day, name, provider, model, calls, attempts, errors, p50_ms, p95_ms, input_tokens, output_tokens, cost_usd`;
@@ -32,7 +38,7 @@ export async function rollUpTaskStats(db: Db): Promise<TaskStatsRollUpResult> {
 
 /**
  * Takes the roll-up's lock for the rest of the caller's transaction: the triggers that mark stale days wait for it.
- * A bulk load that switches them off (chainlog.task_stats_stale = 'off') marks its days itself while it holds it.
+ * A bulk load that switches them off (TASK_STATS_STALE_SETTING = 'off') marks its days itself while it holds it.
  */
 export async function lockTaskStats(transaction: Db): Promise<void> {
   await sql`select ${LOCK}`.execute(transaction);
