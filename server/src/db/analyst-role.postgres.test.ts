@@ -1,15 +1,13 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANALYST_CHAINS, type AnalystSeed, seedAnalystData } from '../../test/analyst-seed.js';
 import { openTestDatabase, testDatabaseUrl, withAdminClient } from '../../test/test-database.js';
+import { runTsxScript, SCRIPT_TIMEOUT_MS, type ScriptRun } from '../../test/tsx-script.js';
 import { AnalystRoleError, grantAnalystRole } from './analyst-role.js';
 import type { DatabaseHandle } from './client.js';
 
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const CLI_TIMEOUT_MS = 45_000;
+const CLI_TIMEOUT_MS = SCRIPT_TIMEOUT_MS;
 const DEMO = Object.values(ANALYST_CHAINS).flatMap((chain) => ('demo' in chain ? [chain.demo] : []));
 const SEEDED = {
   chains: DEMO.length,
@@ -41,36 +39,8 @@ async function dropRole(role: string): Promise<void> {
   });
 }
 
-function runCli(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const inherited = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !/^(CHAINLOG_|DATABASE_URL$)/.test(name)),
-  );
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/cli/analyst-role.ts', ...args], {
-    cwd: REPO_ROOT,
-    env: { ...inherited, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`db:analyst-role did not exit within ${CLI_TIMEOUT_MS} ms; stderr:\n${stderr}`));
-    }, CLI_TIMEOUT_MS);
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+function runCli(args: string[], env: Record<string, string>): Promise<ScriptRun> {
+  return runTsxScript('server/src/cli/analyst-role.ts', args, env);
 }
 
 describe("the analysts' read-only role", () => {

@@ -1,0 +1,46 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+// A run takes a few seconds (tsx, database start-up, migration); the kill bound stays under the test's own timeout.
+export const SCRIPT_TIMEOUT_MS = 45_000;
+
+export interface ScriptRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a repository script as its npm script does (tsx, from the repository's root) with exactly the CHAINLOG_*,
+ * DATABASE_URL and provider variables in `env`: none inherited from the test's environment. Killed past
+ * SCRIPT_TIMEOUT_MS.
+ */
+export function runTsxScript(script: string, args: string[], env: Record<string, string>): Promise<ScriptRun> {
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !/^(CHAINLOG_|DATABASE_URL$|OPENAI_|ANTHROPIC_)/.test(name)),
+  );
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    cwd: REPO_ROOT,
+    env: { ...inherited, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${script} did not exit within ${SCRIPT_TIMEOUT_MS} ms; stderr:\n${stderr}`));
+    }, SCRIPT_TIMEOUT_MS);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
