@@ -48,6 +48,16 @@ describe('PGlite with named prepared statements', () => {
         [new Date('2026-03-01T09:00:00.5Z'), 2n ** 60n, ['x', 'y'], null],
       ],
       ['delete from prepared_test where id = $1', [2]],
+      // Rows without a result: their count is all a writer gets back.
+      ['insert into prepared_test (id, name) values ($1, $2), ($3, $4)', [3, 'three', 4, 'four']],
+      ['insert into prepared_test (id, name) values ($1, $2) on conflict (id) do nothing', [3, 'again']],
+      ['select id from prepared_test where id > $1', [100]],
+      // Two columns of one name: the last one wins, as in PGlite's own results.
+      ['select id as same, name as same, $1::jsonb as doc from prepared_test where id = $2', ['[1, {"x": null}]', 1]],
+      [
+        'with gone as (delete from prepared_test where id >= $1 returning id) select count(*)::int as gone from gone',
+        [3],
+      ],
     ];
     for (let round = 0; round < 2; round++) {
       for (const [statement, params] of statements) {
