@@ -15,11 +15,38 @@ declare module 'vitest' {
 }
 
 /**
- * vitest globalSetup of the PGlite project: migrates one embedded database and dumps its data directory, so that each
+ * vitest globalSetup of the PGlite projects: migrates one embedded database and dumps its data directory, so that each
  * test database starts from it instead of running initdb and every migration again (most of a test file's start-up
- * on PGlite).
+ * on PGlite). Made once per run, whichever PGlite project sets up first (every project's set-up runs in the vitest
+ * process), and removed when the last one tears down.
  */
 export default async function setup(project: TestProject): Promise<() => void> {
+  const run = runTemplate();
+  run.made ??= makeTemplate();
+  run.users++;
+  const { folder, file } = await run.made;
+  project.provide('pgliteTemplate', file);
+  return () => {
+    run.users--;
+    if (run.users === 0) rmSync(folder, { recursive: true, force: true });
+  };
+}
+
+interface RunTemplate {
+  made?: Promise<{ folder: string; file: string }>;
+  users: number;
+}
+
+// On globalThis: vitest loads this module once per project, in the one vitest process.
+const RUN_TEMPLATE = Symbol.for('chainlog.pgliteTemplate');
+
+function runTemplate(): RunTemplate {
+  const holder = globalThis as { [RUN_TEMPLATE]?: RunTemplate };
+  holder[RUN_TEMPLATE] ??= { users: 0 };
+  return holder[RUN_TEMPLATE];
+}
+
+async function makeTemplate(): Promise<{ folder: string; file: string }> {
   const folder = mkdtempSync(path.join(tmpdir(), 'chainlog-pglite-template-'));
   const file = path.join(folder, 'migrated.tar');
   const pglite = new PGlite('memory://');
@@ -31,8 +58,7 @@ export default async function setup(project: TestProject): Promise<() => void> {
   } finally {
     await db.destroy();
   }
-  project.provide('pgliteTemplate', file);
-  return () => rmSync(folder, { recursive: true, force: true });
+  return { folder, file };
 }
 
 /** The migrated data directory, as PGlite's loadDataDir takes it. */

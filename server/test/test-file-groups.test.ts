@@ -1,14 +1,19 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASE_MARKER, databaseFreeTestFiles } from './database-free-tests.js';
+import { ImportGraph } from './import-graph.js';
+import { processStartingTestFiles } from './process-starting-tests.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const REPO_TEST_FOLDERS = ['server', 'shared', 'client/src', 'examples', 'e2e', 'scripts', 'bench'];
+// Spelled apart, so that this file's own source names neither module.
+const CHILD_PROCESS = ['node', 'child_process'].join(':');
+const PLAYWRIGHT = ['playwright', 'core'].join('-');
 
-describe('databaseFreeTestFiles on a small repository', () => {
+describe('test file groups on a small repository', () => {
   let root: string;
   const files: Record<string, string> = {
     'db/open.ts': `export const kind = process.env.${DATABASE_MARKER};`,
@@ -32,6 +37,14 @@ describe('databaseFreeTestFiles on a small repository', () => {
     'tests/spawned.test.ts': `spawn(process.execPath, ['--import', 'tsx', 'lib/child.ts']);`,
     'tests/worker-url.test.ts': `new Worker(new URL('../lib/child.ts', import.meta.url));`,
     'tests/workspace.test.ts': `import { harness } from '@fixture/shared';\nharness();`,
+    'lib/starts-child.ts': `import { spawn } from '${CHILD_PROCESS}';\nexport const start = () => spawn('node');`,
+    'lib/browser.ts': `import { chromium } from "${PLAYWRIGHT}";\nexport const launch = () => chromium.launch();`,
+    'lib/uses-server.ts': `export { start } from './starts-child.js';`,
+    'process-tests/in-process.test.ts': `import { schema } from '../lib/pure.js';\nschema.parse('');`,
+    'process-tests/direct.test.ts': `import * as child from '${CHILD_PROCESS}';\nchild.spawnSync('true');`,
+    'process-tests/transitive.test.ts': `import { start } from '../lib/uses-server.js';\nstart();`,
+    'process-tests/browser.test.ts': `const { launch } = await import('../lib/browser.js');\nawait launch();`,
+    'process-tests/mentions-spawn.test.ts': `// spawn(process.execPath) is only a comment here`,
   };
 
   beforeAll(() => {
@@ -49,13 +62,32 @@ describe('databaseFreeTestFiles on a small repository', () => {
   });
 
   it('keeps only the test files from which no import, dynamic import, spawned or worker path reaches the marker', () => {
-    expect(databaseFreeTestFiles(root, ['tests'])).toEqual(['tests/pure.test.ts']);
+    expect(databaseFreeTestFiles(new ImportGraph(root), ['tests'])).toEqual(['tests/pure.test.ts']);
+  });
+
+  it('keeps the test files that import child_process or playwright-core, themselves or through files they reach', () => {
+    expect(processStartingTestFiles(new ImportGraph(root), ['process-tests'])).toEqual([
+      'process-tests/browser.test.ts',
+      'process-tests/direct.test.ts',
+      'process-tests/transitive.test.ts',
+    ]);
+  });
+});
+
+describe('processStartingTestFiles on this repository', () => {
+  it('lists the browser suites and the tests of processes, and none of the schema tests', () => {
+    const starting = processStartingTestFiles(new ImportGraph(REPO_ROOT), REPO_TEST_FOLDERS);
+
+    // Spelled apart: a path in a string is followed like an import, and would put this file among them.
+    expect(starting).toContain(['server', 'src', 'production-start.test.ts'].join('/'));
+    expect(starting.filter((file) => file.startsWith('e2e/'))).toHaveLength(e2eTestFiles().length);
+    expect(starting.filter((file) => file.startsWith('shared/'))).toEqual([]);
   });
 });
 
 describe('databaseFreeTestFiles on this repository', () => {
   it('never lists a test file that imports the test database helper or reads the marker itself', () => {
-    const free = databaseFreeTestFiles(REPO_ROOT, REPO_TEST_FOLDERS);
+    const free = databaseFreeTestFiles(new ImportGraph(REPO_ROOT), REPO_TEST_FOLDERS);
     const usingDatabase = free.filter((file) => {
       const source = readFileSync(path.join(REPO_ROOT, file), 'utf8');
       return source.includes('test/test-database.js') || source.includes(DATABASE_MARKER);
@@ -65,3 +97,7 @@ describe('databaseFreeTestFiles on this repository', () => {
     expect(usingDatabase).toEqual([]);
   });
 });
+
+function e2eTestFiles(): string[] {
+  return readdirSync(path.join(REPO_ROOT, 'e2e')).filter((name) => name.endsWith('.test.ts'));
+}
