@@ -76,6 +76,8 @@ export class ChainIntake {
         return taken;
       });
     } catch (error) {
+      // A look still under way when the database closed: nothing to say, no later look.
+      if (databaseStatus?.isClosed()) return [];
       if (!databaseStatus?.reportFailure(error)) this.failed(error);
       return [];
     }

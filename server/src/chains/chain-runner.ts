@@ -61,6 +61,8 @@ export class ChainRunner {
   start(): void {
     let ticks = 0;
     this.timer = setInterval(() => {
+      // A runner left running past its database's close would fail every look from then on.
+      if (this.options.databaseStatus?.isClosed()) return clearInterval(this.timer);
       this.fill();
       if (++ticks % ORPHAN_CHECK_EVERY === 0) void this.handBackOrphans();
     }, this.options.pollMs ?? DEFAULT_CHAIN_POLL_MS);
@@ -133,7 +135,7 @@ export class ChainRunner {
   private async takeQueued(): Promise<void> {
     const { databaseStatus, maxRunning } = this.options;
     while (this.accepting && this.active.size < maxRunning) {
-      if (databaseStatus && !databaseStatus.isUp()) return;
+      if (databaseStatus && (!databaseStatus.isUp() || databaseStatus.isClosed())) return;
       const chainIds = await this.intake.take(maxRunning - this.active.size);
       if (chainIds.length === 0) return;
       for (const chainId of chainIds) {

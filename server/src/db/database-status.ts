@@ -39,6 +39,11 @@ export class DatabaseStatus {
     return this.outage === undefined;
   }
 
+  /** Whether the database was closed: nothing will answer through it again. */
+  isClosed(): boolean {
+    return this.closed;
+  }
+
   /**
    * How long the database has answered since it last came back, in ms: Infinity when it never went away, 0 while it
    * is down. Others' heartbeats lapse while nobody can write them, so a lapse seen soon after an outage means little.
