@@ -5,7 +5,7 @@
  *   A: the writer's pending insert into inference_log, then its upsert of the finished rows over them.
  *   B: the pending insert into inference_log_pending (primary key only; the rows of ids already finished are skipped),
  *      then one statement that deletes the pending rows and inserts the finished ones into inference_log.
- * Also B without its guard (the `not exists` on the log), and the floor: no pending row (a `select 1` in its place)
+ * Also B without its guard, B on an unlogged table (lost in a crash, so it breaks a promise; for scale) (the `not exists` on the log), and the floor: no pending row (a `select 1` in its place)
  * then B's finished statement. Each cost is split by statement (ms a call = a row). Both on the same migrated log preloaded with finished rows, synchronous commit, 1 and 8 rows a statement (the
  * writer's batch at c=32), variants alternating round by round.
  *   BENCH_DATABASE_URL=postgres://... npx tsx bench/pending-table-cost.ts
@@ -75,7 +75,7 @@ interface Statement {
 
 type Run = (statement: Statement) => Promise<void>;
 
-const PENDING_TABLE = `create table inference_log_pending (
+const pendingTable = (table: string, unlogged = false) => `create ${unlogged ? 'unlogged ' : ''}table ${table} (
   id uuid primary key, chain_id uuid not null, chain_step integer, name text not null, provider text not null,
   model text not null, status text not null, attempt integer not null, request jsonb not null,
   request_template_id text, instance_id uuid, created_at timestamptz not null)`;
@@ -102,7 +102,7 @@ function placeholders(rowCount: number, columnCount: number, cast?: (column: num
 }
 
 /** Variant B's statements. */
-function pendingTableStatements(types: Map<string, string>) {
+function pendingTableStatements(types: Map<string, string>, table = 'inference_log_pending') {
   const valuesOf = (rows: readonly NewInferenceLog[], columns: readonly (keyof NewInferenceLog)[]) =>
     rows.flatMap((row) => columns.map((column) => row[column] ?? null));
   const updated = COLUMNS.filter((column) => column !== 'id' && column !== 'created_at');
@@ -110,9 +110,9 @@ function pendingTableStatements(types: Map<string, string>) {
     pending(rows: readonly NewInferenceLog[]): Statement {
       const cast = (column: number) => `::${types.get(PENDING_COLUMNS[column] ?? '') ?? 'text'}`;
       return {
-        name: `b_pending_${rows.length}`,
+        name: `${table}_pending_${rows.length}`,
         text:
-          `insert into inference_log_pending (${PENDING_COLUMNS.join(', ')}) select * from (values ${placeholders(rows.length, PENDING_COLUMNS.length, cast)}) ` +
+          `insert into ${table} (${PENDING_COLUMNS.join(', ')}) select * from (values ${placeholders(rows.length, PENDING_COLUMNS.length, cast)}) ` +
           `as row (${PENDING_COLUMNS.join(', ')}) where not exists (select from inference_log as log where log.id = row.id) ` +
           'on conflict (id) do nothing',
         values: valuesOf(rows, PENDING_COLUMNS),
@@ -121,9 +121,9 @@ function pendingTableStatements(types: Map<string, string>) {
     finished(rows: readonly NewInferenceLog[]): Statement {
       const ids = rows.map((_, row) => `$${row * COLUMNS.length + 1}`);
       return {
-        name: `b_finished_${rows.length}`,
+        name: `${table}_finished_${rows.length}`,
         text:
-          `with gone as (delete from inference_log_pending where id in (${ids.join(', ')})) ` +
+          `with gone as (delete from ${table} where id in (${ids.join(', ')})) ` +
           `insert into inference_log (${COLUMNS.join(', ')}) values ${placeholders(rows.length, COLUMNS.length)} ` +
           `on conflict (id) do update set ${updated.map((column) => `${column} = excluded.${column}`).join(', ')}`,
         values: valuesOf(rows, COLUMNS),
@@ -159,6 +159,8 @@ function variantsFor(types: Map<string, string>): Variant[] {
       },
       finished: (rows) => pendingTableStatements(types).finished(rows),
     },
+    // Not durable: PostgreSQL empties an unlogged table after a crash, and it writes no WAL (nor flushes any at commit).
+    { name: 'B, unlogged table', ...pendingTableStatements(types, 'inference_log_pending_unlogged') },
     // The floor of any design of the pending row: none at all (`select 1` in its place), the finished row inserted.
     {
       name: 'floor: no pending row',
@@ -231,7 +233,7 @@ async function alternate(label: string, run: Run, variants: Variant[], captured:
       const rounds = (perCall.get(`${variant.name}|${size}|call`) ?? []).map((value) => value.toFixed(3)).join(' ');
       const call = figure(variant.name, 'call');
       console.log(
-        `${label.padEnd(22)} ${String(size).padStart(4)} | ${variant.name.padEnd(20)} ${call.toFixed(3)} = ${figure(variant.name, 'pending').toFixed(3)} + ${figure(variant.name, 'finished').toFixed(3)} | vs A ${(call / a).toFixed(2)} | rounds ${rounds}`,
+        `${label.padEnd(22)} ${String(size).padStart(4)} | ${variant.name.padEnd(21)} ${call.toFixed(3)} = ${figure(variant.name, 'pending').toFixed(3)} + ${figure(variant.name, 'finished').toFixed(3)} | vs A ${(call / a).toFixed(2)} | rounds ${rounds}`,
       );
     }
   }
@@ -251,7 +253,8 @@ async function postgres(url: string): Promise<void> {
     const pid = (await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]?.pid ?? 0;
     const template = requestTemplateInsert(captured.template);
     await client.query(template.text, template.values);
-    await client.query(PENDING_TABLE);
+    await client.query(pendingTable('inference_log_pending'));
+    await client.query(pendingTable('inference_log_pending_unlogged', true));
     const statementFor = createLogStatements();
     for (let loaded = 0; loaded < PRELOAD; loaded += 500) {
       const { finished } = rowsFor(captured, Math.min(500, PRELOAD - loaded));
@@ -288,7 +291,8 @@ async function pglite(): Promise<void> {
   const migrator = new Kysely<Database>({ dialect: new PGliteDialect(template) });
   await migrateToLatest(migrator);
   const captured = await captureRows(migrator);
-  await template.exec(PENDING_TABLE);
+  await template.exec(pendingTable('inference_log_pending'));
+  await template.exec(pendingTable('inference_log_pending_unlogged', true));
   const insert = requestTemplateInsert(captured.template);
   await template.query(insert.text, insert.values);
   const statementFor = createLogStatements();
