@@ -44,6 +44,7 @@ function project(database: string, alone: boolean): TestProjectInlineConfigurati
         'server/test/run-build-folder.ts',
       ],
       maxWorkers: alone ? 1 : 2,
+      isolate: alone,
       sequence: { groupOrder: alone ? 1 : 0 },
       testTimeout: 30_000,
       hookTimeout: 60_000,
