@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { Agent, type IncomingHttpHeaders, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
@@ -213,5 +214,56 @@ describe('the client files, as npm start serves them', () => {
 
       expect(response.status).toBe(304);
     });
+  });
+
+  describe('a file rewritten while it is sent', () => {
+    it('sends no more than the Content-Length it announced, so the next answer on the connection is read whole', async () => {
+      const size = 8 * 1024 * 1024;
+      const growing = path.join(clientDir, 'assets', 'growing-Bq1wE4rT.js');
+      writeFileSync(growing, 'x'.repeat(size));
+      // One kept-alive connection for both requests: bytes past the first body would be read as the second answer.
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      try {
+        const first = await getThrough(agent, '/assets/growing-Bq1wE4rT.js', () =>
+          appendFileSync(growing, 'y'.repeat(1024 * 1024)),
+        );
+        const second = await getThrough(agent, '/robots.txt');
+
+        expect(first.headers['content-length']).toBe(String(size));
+        expect(first.bytes).toBe(size);
+        expect(second.status).toBe(200);
+        expect(second.body).toContain('User-agent');
+      } finally {
+        agent.destroy();
+        rmSync(growing, { force: true });
+      }
+    });
+
+    function getThrough(
+      agent: Agent,
+      pathname: string,
+      onHeaders: () => void = () => {},
+    ): Promise<{ status: number; headers: IncomingHttpHeaders; bytes: number; body: string }> {
+      const { hostname, port } = new URL(running.url);
+      return new Promise((resolve, reject) => {
+        const request = httpRequest({ host: hostname, port, path: pathname, agent }, (response) => {
+          onHeaders();
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => {
+            const body = Buffer.concat(chunks);
+            resolve({
+              status: response.statusCode ?? 0,
+              headers: response.headers,
+              bytes: body.length,
+              body: body.toString('utf8'),
+            });
+          });
+          response.on('error', reject);
+        });
+        request.on('error', reject);
+        request.end();
+      });
+    }
   });
 });

@@ -98,13 +98,14 @@ async function sendFile(
     'content-length': sent.stats.size,
     ...(coding === 'identity' ? {} : { 'content-encoding': coding }),
   });
-  if (request.method === 'HEAD') {
+  if (request.method === 'HEAD' || sent.stats.size === 0) {
     response.end();
     return;
   }
   // pipe() would leave a read error (the file removed since the check, as a rebuild of the client does) unhandled,
-  // which ends the process; pipeline ends the response instead.
-  pipeline(createReadStream(sent.path), response, (error) => {
+  // which ends the process; pipeline ends the response instead. Read no further than the Content-Length sent: a file
+  // rewritten while it is read would spill its new bytes into the next answer on the kept-alive connection.
+  pipeline(createReadStream(sent.path, { end: sent.stats.size - 1 }), response, (error) => {
     if (!error) return;
     // The client hanging up mid-body (a tab closed, a page left) is routine, not the server's failure.
     if ('code' in error && error.code === 'ERR_STREAM_PREMATURE_CLOSE')
