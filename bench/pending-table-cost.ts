@@ -19,7 +19,12 @@ import { Kysely } from 'kysely';
 import pg from 'pg';
 import { openDatabase } from '../server/src/db/client.js';
 import type { Database } from '../server/src/db/database.js';
-import { createLogStatements, requestTemplateInsert } from '../server/src/db/inference-log-statements.js';
+import {
+  COLUMNS,
+  createLogStatements,
+  PENDING_COLUMNS,
+  requestTemplateInsert,
+} from '../server/src/db/inference-log-statements.js';
 import { jobsSchemaFor } from '../server/src/db/jobs-schema.js';
 import { migrateToLatest } from '../server/src/db/migrate.js';
 import { type PGliteQueryable, PGliteDialect } from '../server/src/db/pglite-dialect.js';
@@ -38,34 +43,6 @@ const SIZES = (process.env.BENCH_SIZES ?? '1,8').split(',').map(Number);
 const DATABASES = (process.env.BENCH_DATABASES ?? 'postgres,pglite').split(',');
 // Calls (rows) per variant, size and round.
 const CALLS_PER_ROUND = 800;
-
-const PENDING_COLUMNS = [
-  'id',
-  'chain_id',
-  'chain_step',
-  'name',
-  'provider',
-  'model',
-  'status',
-  'attempt',
-  'request',
-  'request_template_id',
-  'instance_id',
-  'created_at',
-] as const;
-const COLUMNS = [
-  ...PENDING_COLUMNS,
-  'response',
-  'output',
-  'error',
-  'input_tokens',
-  'output_tokens',
-  'cost_usd',
-  'price_source',
-  'latency_ms',
-  'provider_request_id',
-  'finished_at',
-] as const;
 
 interface Statement {
   name: string;

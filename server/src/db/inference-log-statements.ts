@@ -1,7 +1,8 @@
 import type { NewInferenceLog } from './tables/inference-log.js';
 import type { NewRequestTemplate } from './tables/request-template.js';
 
-const COLUMNS = [
+/** Every column of a log row, `id` first; exported for the benches that write rows as the writer does. */
+export const COLUMNS = [
   'id',
   'chain_id',
   'chain_step',
@@ -27,7 +28,7 @@ const COLUMNS = [
 ] as const satisfies readonly (keyof NewInferenceLog)[];
 const UPDATED_COLUMNS = COLUMNS.filter((column) => column !== 'id' && column !== 'created_at');
 // What a pending row has; a batch of only pending rows takes a leaner statement.
-const PENDING_COLUMNS = [
+export const PENDING_COLUMNS = [
   'id',
   'chain_id',
   'chain_step',
