@@ -23,8 +23,9 @@ const databaseFree = databases.includes('postgres') ? databaseFreeTestFiles(grap
 // Two files at a time, except files that start processes (a server as `npm start` runs it, PostgreSQL, the CLI, npm,
 // Chromium): they run one at a time once the rest is done. Two of those at once on CI's 2 cores (two Chromiums, each
 // with its server) slowed pages past the tests' waits and the fake provider's held answers past the LLM timeout;
-// in-process files two at a time keep their timings. Also derived from the import graph on every run, see
-// server/test/process-starting-tests.ts.
+// in-process files two at a time keep their timings. In-process files also share their worker's modules (no
+// isolation: imports were 156 s of a run, paid again by every file); process-starting files get a fresh process each.
+// Also derived from the import graph on every run, see server/test/process-starting-tests.ts.
 const processStarting = processStartingTestFiles(graph, TEST_FOLDERS);
 
 function project(database: string, alone: boolean): TestProjectInlineConfiguration {
