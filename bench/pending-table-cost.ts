@@ -57,6 +57,27 @@ const pendingTable = (table: string, unlogged = false) => `create ${unlogged ? '
   model text not null, status text not null, attempt integer not null, request jsonb not null,
   request_template_id text, instance_id uuid, created_at timestamptz not null)`;
 
+/**
+ * What each database starts from: the captured request template, both pending tables, PRELOAD finished rows
+ * written as the log writer writes them, and fresh statistics.
+ */
+async function prepareScratch(
+  run: (text: string, values?: unknown[]) => Promise<void>,
+  captured: CapturedRows,
+): Promise<void> {
+  const template = requestTemplateInsert(captured.template);
+  await run(template.text, template.values);
+  await run(pendingTable('inference_log_pending'));
+  await run(pendingTable('inference_log_pending_unlogged', true));
+  const statementFor = createLogStatements();
+  for (let loaded = 0; loaded < PRELOAD; loaded += 500) {
+    const { finished } = rowsFor(captured, Math.min(500, PRELOAD - loaded));
+    const { text, values } = statementFor(finished);
+    await run(text, values);
+  }
+  await run('vacuum analyze inference_log');
+}
+
 /** The column types of inference_log, for the casts a `values` list under a select needs. */
 async function columnTypes(query: (text: string) => Promise<{ name: string; type: string }[]>) {
   const rows = await query(
@@ -228,17 +249,9 @@ async function postgres(url: string): Promise<void> {
     const client = new pg.Client({ connectionString: url, options: `-c search_path=${schema} -c jit=off` });
     await client.connect();
     const pid = (await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]?.pid ?? 0;
-    const template = requestTemplateInsert(captured.template);
-    await client.query(template.text, template.values);
-    await client.query(pendingTable('inference_log_pending'));
-    await client.query(pendingTable('inference_log_pending_unlogged', true));
-    const statementFor = createLogStatements();
-    for (let loaded = 0; loaded < PRELOAD; loaded += 500) {
-      const { finished } = rowsFor(captured, Math.min(500, PRELOAD - loaded));
-      const { text, values } = statementFor(finished);
+    await prepareScratch(async (text, values) => {
       await client.query(text, values);
-    }
-    await client.query('vacuum analyze inference_log');
+    }, captured);
     const types = await columnTypes(async (text) => (await client.query<{ name: string; type: string }>(text)).rows);
     const run: Run = async (statement) => {
       await client.query(statement);
@@ -268,17 +281,9 @@ async function pglite(): Promise<void> {
   const migrator = new Kysely<Database>({ dialect: new PGliteDialect(template) });
   await migrateToLatest(migrator);
   const captured = await captureRows(migrator);
-  await template.exec(pendingTable('inference_log_pending'));
-  await template.exec(pendingTable('inference_log_pending_unlogged', true));
-  const insert = requestTemplateInsert(captured.template);
-  await template.query(insert.text, insert.values);
-  const statementFor = createLogStatements();
-  for (let loaded = 0; loaded < PRELOAD; loaded += 500) {
-    const { finished } = rowsFor(captured, Math.min(500, PRELOAD - loaded));
-    const { text, values } = statementFor(finished);
+  await prepareScratch(async (text, values) => {
     await template.query(text, values);
-  }
-  await template.exec('vacuum analyze inference_log');
+  }, captured);
   const types = await columnTypes(async (text) => (await template.query<{ name: string; type: string }>(text)).rows);
   const dump = await template.dumpDataDir('none');
   await migrator.destroy();
