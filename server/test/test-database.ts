@@ -1,3 +1,4 @@
+import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { jobsSchemaFor } from '../src/db/jobs-schema.js';
@@ -29,7 +30,10 @@ export async function openTestDatabase(
     // From the run's migrated template (its migrations then find nothing to do); fresh where none was made.
     const template = inject('pgliteTemplate');
     const loadDataDir = template ? readPgliteTemplate(template) : undefined;
-    return openDatabase({ kind: 'pglite', dataDir: 'memory://', loadDataDir }, openOptions);
+    // The worker's bundled code, as the built server runs it (the template's set-up builds it once per run).
+    const workerScript = inject('pgliteWorkerScript');
+    const workerEntry = workerScript ? { script: pathToFileURL(workerScript), eval: false } : undefined;
+    return openDatabase({ kind: 'pglite', dataDir: 'memory://', loadDataDir, workerEntry }, openOptions);
   }
   const url = testDatabaseUrl();
   const schema = `test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;

@@ -8,6 +8,7 @@ import { lockDataDir } from './data-dir-lock.js';
 import { PGliteDialect } from './pglite-dialect.js';
 import { PreparedPGlite } from './pglite-prepared.js';
 import { PGliteWorkerClient } from './pglite-worker/client.js';
+import type { WorkerEntry } from './pglite-worker/worker-entry-location.js';
 import { SearchPathIntrospector } from './search-path-introspector.js';
 
 const dialectLog = log.withTag('db');
@@ -38,6 +39,8 @@ export type DatabaseTarget =
       loadDataDir?: Blob | undefined;
       /** Default DEFAULT_PGLITE_THREAD. */
       thread?: PGliteThread | undefined;
+      /** The code of the worker thread; default worker-entry.ts (see pglite-worker/worker-entry-location.ts). */
+      workerEntry?: WorkerEntry | undefined;
     };
 
 export interface DialectOptions {
@@ -75,7 +78,7 @@ export function createDialect(target: DatabaseTarget, options: DialectOptions = 
     const options = target.loadDataDir ? { loadDataDir: target.loadDataDir } : {};
     const pglite =
       (target.thread ?? DEFAULT_PGLITE_THREAD) === 'worker'
-        ? new PGliteWorkerClient({ dataDir: target.dataDir, ...options })
+        ? new PGliteWorkerClient({ dataDir: target.dataDir, ...options, entry: target.workerEntry })
         : new PreparedPGlite(new PGlite(target.dataDir, options));
     const dialect = new PGliteDialect(pglite);
     return {
