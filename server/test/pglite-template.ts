@@ -21,8 +21,9 @@ declare module 'vitest' {
 /**
  * vitest globalSetup of the PGlite projects: migrates one embedded database and dumps its data directory, so that each
  * test database starts from it instead of running initdb and every migration again (most of a test file's start-up
- * on PGlite). Made once per run, whichever PGlite project sets up first (every project's set-up runs in the vitest
- * process), and removed when the last one tears down.
+ * on PGlite), and bundles the worker thread those databases run (see bundleWorker). Made once per run, whichever
+ * PGlite project sets up first (every project's set-up runs in the vitest process), and removed when the last one
+ * tears down.
  */
 export default async function setup(project: TestProject): Promise<() => void> {
   const run = runTemplate();
