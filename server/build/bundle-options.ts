@@ -9,9 +9,6 @@ const { dependencies } = z
   .object({ dependencies: z.record(z.string(), z.string()) })
   .parse(JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')));
 
-/** The PGlite worker thread's entry, relative to the server folder. */
-export const WORKER_SOURCE = 'src/db/pglite-worker/worker-entry.ts';
-
 /** Where the bundles go: the server, and beside it the worker thread that runs the embedded PGlite. */
 export const SERVER_BUNDLE_DIR = fileURLToPath(new URL('../dist', import.meta.url));
 /** Where `npm start` runs the server from: one ES module, beside its source map. */
@@ -25,7 +22,7 @@ export const SERVER_BUNDLE = fileURLToPath(new URL('../dist/main.js', import.met
  */
 export const serverBundleOptions: BuildOptions = {
   absWorkingDir: SERVER_DIR,
-  entryPoints: { main: 'src/main.ts', [WORKER_BUNDLE_NAME]: WORKER_SOURCE },
+  entryPoints: { main: 'src/main.ts', [WORKER_BUNDLE_NAME]: 'src/db/pglite-worker/worker-entry.ts' },
   outdir: SERVER_BUNDLE_DIR,
   bundle: true,
   platform: 'node',

@@ -4,6 +4,7 @@ import { inject } from 'vitest';
 import { jobsSchemaFor } from '../src/db/jobs-schema.js';
 import { seedStagingSchemaFor } from '../src/db/synthetic-seed-staging.js';
 import { type DatabaseHandle, type OpenDatabaseOptions, openDatabase } from '../src/db/client.js';
+import { builtPgliteWorker } from './built-server.js';
 import { readPgliteTemplate } from './pglite-template.js';
 
 export interface TestDatabaseOptions extends OpenDatabaseOptions {
@@ -30,9 +31,8 @@ export async function openTestDatabase(
     // From the run's migrated template (its migrations then find nothing to do); fresh where none was made.
     const template = inject('pgliteTemplate');
     const loadDataDir = template ? readPgliteTemplate(template) : undefined;
-    // The worker's bundled code, as the built server runs it (the template's set-up builds it once per run).
-    const workerScript = inject('pgliteWorkerScript');
-    const workerEntry = workerScript ? { script: pathToFileURL(workerScript), eval: false } : undefined;
+    // The worker's bundled code, as the built server runs it.
+    const workerEntry = { script: pathToFileURL(await builtPgliteWorker()), eval: false };
     return openDatabase({ kind: 'pglite', dataDir: 'memory://', loadDataDir, workerEntry }, openOptions);
   }
   const url = testDatabaseUrl();
