@@ -20,6 +20,7 @@ import { TASKS } from '../tasks/index.js';
 import { type Context, createInnerContext } from '../trpc/context.js';
 import { createCaller } from './app.js';
 import { offlineLlm } from '../../test/offline-llm.js';
+import { OWN_CHAINS_ONLY } from '../../test/own-chains-only.js';
 
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const ORDER_MESSAGE = {
@@ -35,7 +36,7 @@ let offline: Context;
 beforeAll(async () => {
   [database, fake] = await Promise.all([openTestDatabase(), startFakeProvider()]);
   const llm = offlineLlm(database);
-  offline = createInnerContext(await createAppDependencies({ database, llm, maxRunningChains: 4 }));
+  offline = createInnerContext(await createAppDependencies({ database, llm, maxRunningChains: 4, ...OWN_CHAINS_ONLY }));
 });
 afterEach(() => {
   fake.reset();
@@ -266,7 +267,9 @@ describe('a chain whose step fails', () => {
         configFileSchema.parse({ tasks: { 'entity extraction': { model: 'anthropic:claude-test' } } }),
       );
       const llm = createLlm({ db: database.db, settings, tasks: TASKS, logWriter: createLogWriterFor(database) });
-      const context = createInnerContext(await createAppDependencies({ database, llm, maxRunningChains: 1 }));
+      const context = createInnerContext(
+        await createAppDependencies({ database, llm, maxRunningChains: 1, ...OWN_CHAINS_ONLY }),
+      );
       fake.enqueue(reply);
       const caller = createCaller(context);
 
@@ -335,7 +338,9 @@ describe('a chain whose model writes text PostgreSQL cannot store', () => {
         configFileSchema.parse({ tasks: { 'reply drafting': { model: 'anthropic:claude-test' } } }),
       );
       const llm = createLlm({ db: database.db, settings, tasks: TASKS, logWriter: createLogWriterFor(database) });
-      const context = createInnerContext(await createAppDependencies({ database, llm, maxRunningChains: 1 }));
+      const context = createInnerContext(
+        await createAppDependencies({ database, llm, maxRunningChains: 1, ...OWN_CHAINS_ONLY }),
+      );
       fake.enqueue({
         kind: 'json',
         value: {
@@ -371,7 +376,9 @@ describe('chains.get, every attempt counted', () => {
   it('totals a chain whose step needed a validation retry over both attempts, and groups them under the step', async () => {
     const settings = buildLlmSettings(fakeProviderEnv(fake), configFileSchema.parse({}));
     const llm = createLlm({ db: database.db, settings, tasks: TASKS, logWriter: createLogWriterFor(database) });
-    const context = createInnerContext(await createAppDependencies({ database, llm, maxRunningChains: 1 }));
+    const context = createInnerContext(
+      await createAppDependencies({ database, llm, maxRunningChains: 1, ...OWN_CHAINS_ONLY }),
+    );
     let entityRequests = 0;
     fake.respondWith((request) => {
       // The first entity answer breaks the schema: ask() asks again, and that attempt is paid for too.

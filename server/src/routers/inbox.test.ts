@@ -5,6 +5,7 @@ import { type FakeProvider, startFakeProvider } from '../../test/fake-provider.j
 import { eventSequence, followChain } from '../../test/follow-chain.js';
 import { chainRows, fakeProviderEnv } from '../../test/llm-harness.js';
 import { openRawSocket } from '../../test/raw-http.js';
+import { OWN_CHAINS_ONLY } from '../../test/own-chains-only.js';
 import { type RunningServer, startRunningServer } from '../../test/running-server.js';
 import { openTestDatabase } from '../../test/test-database.js';
 import { ReplyGate, TRIAGE_ANSWERS } from '../../test/triage-replies.js';
@@ -45,8 +46,12 @@ describe('the inbox procedures', () => {
     });
     const fakeSettings = buildLlmSettings(fakeProviderEnv(fake, { CHAINLOG_LLM_MAX_RETRIES: 0 }));
     const fakeLlm = createLlm({ db: database.db, settings: fakeSettings, tasks: TASKS, logWriter });
-    offline = createInnerContext(await createAppDependencies({ database, llm: offlineLlm, maxRunningChains: 4 }));
-    viaFake = createInnerContext(await createAppDependencies({ database, llm: fakeLlm, maxRunningChains: 4 }));
+    offline = createInnerContext(
+      await createAppDependencies({ database, llm: offlineLlm, maxRunningChains: 4, ...OWN_CHAINS_ONLY }),
+    );
+    viaFake = createInnerContext(
+      await createAppDependencies({ database, llm: fakeLlm, maxRunningChains: 4, ...OWN_CHAINS_ONLY }),
+    );
   });
   afterEach(() => {
     fake.reset();
