@@ -14,9 +14,8 @@ import { migrateToLatest } from '../server/src/db/migrate.js';
 import { type PGliteQueryable, PGliteDialect } from '../server/src/db/pglite-dialect.js';
 import { PreparedPGlite } from '../server/src/db/pglite-prepared.js';
 import { PGliteWorkerClient } from '../server/src/db/pglite-worker/client.js';
-import type { NewInferenceLog } from '../server/src/db/tables/inference-log.js';
 import { setLogLevel } from '../server/src/log.js';
-import { uuidv7 } from '../server/src/uuid-v7.js';
+import { finishedBenchRow } from './log-write-rows.js';
 import { median } from './timing.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -29,34 +28,6 @@ function dataDir(): string {
   const folder = mkdtempSync(path.join(tmpdir(), 'chainlog-bench-prepared-'));
   folders.push(folder);
   return path.join(folder, 'pgdata');
-}
-
-function finishedRow(): NewInferenceLog {
-  const now = new Date();
-  return {
-    id: uuidv7(),
-    chain_id: uuidv7(),
-    chain_step: null,
-    name: 'bench task',
-    provider: 'openai',
-    model: 'gpt-4o-mini',
-    status: 'ok',
-    attempt: 1,
-    request: JSON.stringify({ messages: [{ role: 'user', content: 'Where is my parcel?' }] }),
-    request_template_id: null,
-    response: JSON.stringify({ id: 'chatcmpl-1', choices: [{ message: { content: '{"intent":"track"}' } }] }),
-    output: JSON.stringify({ intent: 'track' }),
-    error: null,
-    input_tokens: 120,
-    output_tokens: 12,
-    cost_usd: '0.000025',
-    price_source: 'offline',
-    latency_ms: 21,
-    provider_request_id: 'req_1',
-    instance_id: null,
-    created_at: now,
-    finished_at: now,
-  };
 }
 
 interface Variant {
@@ -86,7 +57,7 @@ async function main(): Promise<void> {
   const statementFor = createLogStatements();
   const workloads = {
     'log upsert (1 row)': async (queryable: PGliteQueryable) => {
-      const statement = statementFor([finishedRow()]);
+      const statement = statementFor([finishedBenchRow()]);
       await queryable.query(statement.text, statement.values);
     },
     'select 1': async (queryable: PGliteQueryable) => {

@@ -1,0 +1,108 @@
+/**
+ * What the same work costs right after other work and after the process slept as long as the fake provider's answer
+ * takes (20 ms): the floor under `ask()`'s added time one call at a time. Per statement on PGlite (`select 1` and the
+ * writer's one-row upsert, prepared, in this thread and in the worker thread), a bare round trip to a worker thread
+ * that does no database work, and a database-free control: a pointer chase through 32 MB of random links (memory
+ * bound, as a database statement is). Interleaved round by round.
+ *   npm run bench:after-idle     (BENCH_ROUNDS, default 5; BENCH_IDLE_MS, default 20)
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Worker } from 'node:worker_threads';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely } from 'kysely';
+import { createLogStatements } from '../server/src/db/inference-log-statements.js';
+import { migrateToLatest } from '../server/src/db/migrate.js';
+import { type PGliteQueryable, PGliteDialect } from '../server/src/db/pglite-dialect.js';
+import { PreparedPGlite } from '../server/src/db/pglite-prepared.js';
+import { PGliteWorkerClient } from '../server/src/db/pglite-worker/client.js';
+import { setLogLevel } from '../server/src/log.js';
+import { finishedBenchRow } from './log-write-rows.js';
+import { median } from './timing.js';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 20);
+const CALLS_PER_ROUND = 100;
+const CHASE_LINKS = 1 << 23;
+const CHASE_STEPS = 3_000;
+
+/** A worker thread that answers each message at once: the thread hop alone. */
+function startEchoWorker(): { roundTrip(): Promise<void>; close(): Promise<number> } {
+  const worker = new Worker(
+    `require('node:worker_threads').parentPort.on('message', (m) => require('node:worker_threads').parentPort.postMessage(m));`,
+    { eval: true },
+  );
+  return {
+    roundTrip: () =>
+      new Promise((resolve) => {
+        worker.once('message', () => resolve());
+        worker.postMessage(0);
+      }),
+    close: () => worker.terminate(),
+  };
+}
+
+/** Random links through 32 MB: each step a likely cache and TLB miss, as a cold statement's are. */
+function pointerChase(): () => Promise<void> {
+  const links = new Int32Array(CHASE_LINKS);
+  for (let index = 0; index < CHASE_LINKS; index++) links[index] = Math.floor(Math.random() * CHASE_LINKS);
+  let sink = 0;
+  return async () => {
+    let at = sink & (CHASE_LINKS - 1);
+    for (let step = 0; step < CHASE_STEPS; step++) at = links[at] ?? 0;
+    sink = at;
+  };
+}
+
+async function main(): Promise<void> {
+  setLogLevel('warn');
+  const template = new PGlite('memory://');
+  const migrator = new Kysely<unknown>({ dialect: new PGliteDialect(template) });
+  await migrateToLatest(migrator);
+  const dump = await template.dumpDataDir('none');
+  await migrator.destroy();
+  const inThread = new PreparedPGlite(new PGlite('memory://', { loadDataDir: dump }));
+  const inWorker = new PGliteWorkerClient({ dataDir: 'memory://', loadDataDir: dump });
+  await Promise.all([inThread.waitReady, inWorker.waitReady]);
+  const echo = startEchoWorker();
+  const statementFor = createLogStatements();
+  const upsert = (queryable: PGliteQueryable) => async () => {
+    const statement = statementFor([finishedBenchRow()]);
+    await queryable.query(statement.text, statement.values);
+  };
+  const workloads: Record<string, () => Promise<void>> = {
+    'pointer chase, 32 MB (no database)': pointerChase(),
+    'worker round trip (no database)': echo.roundTrip,
+    'select 1, this thread': async () => void (await inThread.query('select 1', [])),
+    'select 1, worker': async () => void (await inWorker.query('select 1', [])),
+    'log upsert (1 row), this thread': upsert(inThread),
+    'log upsert (1 row), worker': upsert(inWorker),
+  };
+  const timings = new Map<string, { busy: number[]; idle: number[] }>();
+  for (let round = 0; round <= ROUNDS; round++) {
+    for (const [name, work] of Object.entries(workloads)) {
+      for (const after of ['busy', 'idle'] as const) {
+        const perCall: number[] = [];
+        for (let call = 0; call < CALLS_PER_ROUND; call++) {
+          await (after === 'idle' ? sleep(IDLE_MS) : new Promise(setImmediate));
+          const started = performance.now();
+          await work();
+          perCall.push(performance.now() - started);
+        }
+        // Round 0 warms up (JIT, the first prepare).
+        if (round === 0) continue;
+        const entry = timings.get(name) ?? { busy: [], idle: [] };
+        entry[after].push(median(perCall));
+        timings.set(name, entry);
+      }
+    }
+  }
+  console.log(`${ROUNDS} rounds of ${CALLS_PER_ROUND} calls each; p50 of the rounds' medians, ms`);
+  console.log(`| work | back to back | after ${IDLE_MS} ms asleep | ratio |\n|---|---|---|---|`);
+  for (const [name, { busy, idle }] of timings) {
+    const [before, after] = [median(busy), median(idle)];
+    console.log(`| ${name} | ${before.toFixed(3)} | ${after.toFixed(3)} | ${(after / before).toFixed(1)}× |`);
+  }
+  await Promise.all([inThread.close(), inWorker.close(), echo.close()]);
+}
+
+await main();
