@@ -1,7 +1,9 @@
 import type { ImportGraph } from './import-graph.js';
 
-// An import of child_process or of playwright-core (which starts Chromium), in any quoting.
-const STARTS_PROCESSES = /\bfrom\s+['"](?:node:)?child_process['"]|\bfrom\s+['"]playwright-core['"]/;
+// child_process or playwright-core (which starts Chromium), in any quoting, as a static import (`from '…'`, or
+// `import '…'` for its effects), a dynamic `import('…')` or a `require('…')`.
+const STARTS_PROCESSES =
+  /(?:\bfrom\s+|\bimport\s*\(?\s*|\brequire\s*\(\s*)['"](?:(?:node:)?child_process|playwright-core)['"]/;
 
 /**
  * The test files under `folders` that start other processes (a server as `npm start` runs it, PostgreSQL, the CLI,

@@ -44,7 +44,11 @@ describe('test file groups on a small repository', () => {
     'process-tests/direct.test.ts': `import * as child from '${CHILD_PROCESS}';\nchild.spawnSync('true');`,
     'process-tests/transitive.test.ts': `import { start } from '../lib/uses-server.js';\nstart();`,
     'process-tests/browser.test.ts': `const { launch } = await import('../lib/browser.js');\nawait launch();`,
+    'process-tests/dynamic.test.ts': `const { execFileSync } = await import('${CHILD_PROCESS}');\nexecFileSync('true');`,
+    'process-tests/required.test.ts': `const child = require("${CHILD_PROCESS.slice('node:'.length)}");\nchild.spawnSync('true');`,
+    'process-tests/dynamic-browser.test.ts': `const { chromium } = await import( '${PLAYWRIGHT}' );\nawait chromium.launch();`,
     'process-tests/mentions-spawn.test.ts': `// spawn(process.execPath) is only a comment here`,
+    'process-tests/mentions-module.test.ts': `// the child_process module is named here, never imported`,
   };
 
   beforeAll(() => {
@@ -65,10 +69,13 @@ describe('test file groups on a small repository', () => {
     expect(databaseFreeTestFiles(new ImportGraph(root), ['tests'])).toEqual(['tests/pure.test.ts']);
   });
 
-  it('keeps the test files that import child_process or playwright-core, themselves or through files they reach', () => {
+  it('keeps the test files that import or require child_process or playwright-core, themselves or through files they reach', () => {
     expect(processStartingTestFiles(new ImportGraph(root), ['process-tests'])).toEqual([
       'process-tests/browser.test.ts',
       'process-tests/direct.test.ts',
+      'process-tests/dynamic-browser.test.ts',
+      'process-tests/dynamic.test.ts',
+      'process-tests/required.test.ts',
       'process-tests/transitive.test.ts',
     ]);
   });
