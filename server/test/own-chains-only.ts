@@ -1,8 +1,10 @@
 /**
- * createAppDependencies options for a test file that keeps several chain runners on one test database: each runner
- * then takes only the chains submitted through it (its idle look at the queue comes once a day), so a chain runs with
- * the LLM of the context that submitted it, and on PGlite its events reach that context's in-process bus. With the
- * default 1 s look, an idle runner of another context took a chain in the moment between its commit and the submitting
- * runner's own take: the test following it on PGlite saw no event within 10 s.
+ * createAppDependencies options for a test file that keeps several chain runners on one test database: a runner then
+ * looks at the queue when a chain is submitted through it, when it starts and when one of its runs ends, but its idle
+ * look comes once a day (not every second), so a chain submitted through one context is not taken by another idle
+ * one. Such a runner ran the chain with its own LLM, and on PGlite published the events on its own in-process bus: the
+ * test following the chain saw no event within 10 s. Runners a test no longer uses are stopped (drained), since they
+ * still look when one of their runs ends. A longer wait would not be longer: Node runs an interval over 2^31 − 1 ms
+ * every millisecond.
  */
 export const OWN_CHAINS_ONLY = { chainPollMs: 24 * 60 * 60 * 1_000 } as const;

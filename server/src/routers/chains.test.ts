@@ -16,7 +16,7 @@ import { sql } from 'kysely';
 import { createLlm } from '../llm/ask.js';
 import { newChainId } from '../llm/chain-context.js';
 import { buildLlmSettings, configFileSchema } from '../llm/settings.js';
-import { TASKS } from '../tasks/index.js';
+import { type AppLlm, TASKS } from '../tasks/index.js';
 import { type Context, createInnerContext } from '../trpc/context.js';
 import { createCaller } from './app.js';
 import { offlineLlm } from '../../test/offline-llm.js';
@@ -38,8 +38,18 @@ beforeAll(async () => {
   const llm = offlineLlm(database);
   offline = createInnerContext(await createAppDependencies({ database, llm, maxRunningChains: 4, ...OWN_CHAINS_ONLY }));
 });
-afterEach(() => {
+/** Contexts a test made for its own LLM: their runners stop when it ends, so no later test's chain goes to them. */
+const testContexts: Context[] = [];
+async function contextForTest(llm: AppLlm): Promise<Context> {
+  const context = createInnerContext(
+    await createAppDependencies({ database, llm, maxRunningChains: 1, ...OWN_CHAINS_ONLY }),
+  );
+  testContexts.push(context);
+  return context;
+}
+afterEach(async () => {
   fake.reset();
+  await Promise.all(testContexts.splice(0).map((context) => context.chains.drain(5_000)));
 });
 afterAll(async () => {
   await offline.chains.drain(5_000);
@@ -267,9 +277,7 @@ describe('a chain whose step fails', () => {
         configFileSchema.parse({ tasks: { 'entity extraction': { model: 'anthropic:claude-test' } } }),
       );
       const llm = createLlm({ db: database.db, settings, tasks: TASKS, logWriter: createLogWriterFor(database) });
-      const context = createInnerContext(
-        await createAppDependencies({ database, llm, maxRunningChains: 1, ...OWN_CHAINS_ONLY }),
-      );
+      const context = await contextForTest(llm);
       fake.enqueue(reply);
       const caller = createCaller(context);
 
@@ -338,9 +346,7 @@ describe('a chain whose model writes text PostgreSQL cannot store', () => {
         configFileSchema.parse({ tasks: { 'reply drafting': { model: 'anthropic:claude-test' } } }),
       );
       const llm = createLlm({ db: database.db, settings, tasks: TASKS, logWriter: createLogWriterFor(database) });
-      const context = createInnerContext(
-        await createAppDependencies({ database, llm, maxRunningChains: 1, ...OWN_CHAINS_ONLY }),
-      );
+      const context = await contextForTest(llm);
       fake.enqueue({
         kind: 'json',
         value: {
@@ -376,9 +382,7 @@ describe('chains.get, every attempt counted', () => {
   it('totals a chain whose step needed a validation retry over both attempts, and groups them under the step', async () => {
     const settings = buildLlmSettings(fakeProviderEnv(fake), configFileSchema.parse({}));
     const llm = createLlm({ db: database.db, settings, tasks: TASKS, logWriter: createLogWriterFor(database) });
-    const context = createInnerContext(
-      await createAppDependencies({ database, llm, maxRunningChains: 1, ...OWN_CHAINS_ONLY }),
-    );
+    const context = await contextForTest(llm);
     let entityRequests = 0;
     fake.respondWith((request) => {
       // The first entity answer breaks the schema: ask() asks again, and that attempt is paid for too.

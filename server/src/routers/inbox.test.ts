@@ -238,7 +238,7 @@ describe('the inbox procedures', () => {
 
   it('answers SERVICE_UNAVAILABLE once the server is shutting down, and stores nothing', async () => {
     const shuttingDown = createInnerContext(
-      await createAppDependencies({ database, llm: offline.llm, maxRunningChains: 1 }),
+      await createAppDependencies({ database, llm: offline.llm, maxRunningChains: 1, ...OWN_CHAINS_ONLY }),
     );
     await shuttingDown.chains.drain(1_000);
     const sender = `late-${Date.now()}@example.com`;
