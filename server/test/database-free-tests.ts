@@ -9,5 +9,5 @@ export const DATABASE_MARKER = 'CHAINLOG_TEST_DB';
  * behave the same in both projects, so one run is enough.
  */
 export function databaseFreeTestFiles(graph: ImportGraph, folders: readonly string[]): string[] {
-  return graph.testFilesNotReaching(folders, (source) => source.includes(DATABASE_MARKER));
+  return graph.testFilesNotReaching(folders, ({ source }) => source.includes(DATABASE_MARKER));
 }

@@ -4,6 +4,12 @@ import path from 'node:path';
 import ts from 'typescript';
 
 const SOURCE_EXTENSIONS = ['.ts', '.tsx', '.mts', '.js', '.mjs'];
+
+/** A file of the repository as the graph read it: its text, and what it imports (as written). */
+export interface SourceFile {
+  source: string;
+  specifiers: readonly string[];
+}
 // A path in a string ('server/src/main.ts', new URL('./child.ts', import.meta.url)): a file a test may run as a
 // child process or worker, which inherits the environment; followed like an import.
 const PATH_LITERAL = /['"`]((?:\.{1,2}\/|[\w@-]+\/)[\w@./-]*\.(?:ts|tsx|mts|js|mjs))['"`]/g;
@@ -13,7 +19,7 @@ const PATH_LITERAL = /['"`]((?:\.{1,2}\/|[\w@-]+\/)[\w@./-]*\.(?:ts|tsx|mts|js|m
  * path they may spawn or start as a worker, transitively. Each file is read once, whatever is asked of it.
  */
 export class ImportGraph {
-  private readonly files = new Map<string, { source: string; dependencies: string[] }>();
+  private readonly files = new Map<string, SourceFile & { dependencies: string[] }>();
   private readonly root: string;
 
   constructor(root: string) {
@@ -21,15 +27,15 @@ export class ImportGraph {
   }
 
   /**
-   * The test files under `folders` (relative to the root) from which a file whose source `mentions` says yes to is
-   * reached (the test file itself included); paths relative to the root, with forward slashes, sorted.
+   * The test files under `folders` (relative to the root) from which a file that `mentions` says yes to is reached
+   * (the test file itself included); paths relative to the root, with forward slashes, sorted.
    */
-  testFilesReaching(folders: readonly string[], mentions: (source: string) => boolean): string[] {
+  testFilesReaching(folders: readonly string[], mentions: (file: SourceFile) => boolean): string[] {
     return this.testFiles(folders).filter((file) => this.reaches(file, mentions));
   }
 
   /** The test files under `folders` that reach no such file. */
-  testFilesNotReaching(folders: readonly string[], mentions: (source: string) => boolean): string[] {
+  testFilesNotReaching(folders: readonly string[], mentions: (file: SourceFile) => boolean): string[] {
     return this.testFiles(folders).filter((file) => !this.reaches(file, mentions));
   }
 
@@ -41,14 +47,14 @@ export class ImportGraph {
   }
 
   /** A walk of its own per question (cycles make a verdict remembered per file wrong), over files read once. */
-  private reaches(testFile: string, mentions: (source: string) => boolean): boolean {
+  private reaches(testFile: string, mentions: (file: SourceFile) => boolean): boolean {
     const start = path.join(this.root, testFile);
     const seen = new Set([start]);
     const pending = [start];
     for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
-      const { source, dependencies } = this.read(file);
-      if (mentions(source)) return true;
-      for (const next of dependencies) {
+      const read = this.read(file);
+      if (mentions(read)) return true;
+      for (const next of read.dependencies) {
         if (seen.has(next)) continue;
         seen.add(next);
         pending.push(next);
@@ -57,19 +63,20 @@ export class ImportGraph {
     return false;
   }
 
-  private read(file: string): { source: string; dependencies: string[] } {
+  private read(file: string): SourceFile & { dependencies: string[] } {
     const known = this.files.get(file);
     if (known) return known;
     const source = readFileSync(file, 'utf8');
-    const read = { source, dependencies: this.dependencies(file, source) };
+    // Static imports, `import()` and `require()` of a string literal; not those in comments.
+    const specifiers = ts.preProcessFile(source, true, true).importedFiles.map((reference) => reference.fileName);
+    const read = { source, specifiers, dependencies: this.dependencies(file, source, specifiers) };
     this.files.set(file, read);
     return read;
   }
 
-  private dependencies(file: string, source: string): string[] {
-    const imported = ts.preProcessFile(source, true, true).importedFiles.map((reference) => reference.fileName);
+  private dependencies(file: string, source: string, specifiers: readonly string[]): string[] {
     const literalPaths = [...source.matchAll(PATH_LITERAL)].map((match) => match[1] ?? '');
-    return [...imported, ...literalPaths]
+    return [...specifiers, ...literalPaths]
       .flatMap((specifier) => this.resolve(file, specifier))
       .filter(
         (resolved) =>

@@ -49,6 +49,9 @@ describe('test file groups on a small repository', () => {
     'process-tests/dynamic-browser.test.ts': `const { chromium } = await import( '${PLAYWRIGHT}' );\nawait chromium.launch();`,
     'process-tests/mentions-spawn.test.ts': `// spawn(process.execPath) is only a comment here`,
     'process-tests/mentions-module.test.ts': `// the child_process module is named here, never imported`,
+    'process-tests/commented-out.test.ts': `// import { spawn } from '${CHILD_PROCESS}';\nexport const off = true;`,
+    'process-tests/effects-only.test.ts': `import '${CHILD_PROCESS}';`,
+    'process-tests/backtick.test.ts': `const child = await import(\`${CHILD_PROCESS}\`);\nchild.spawnSync('true');`,
   };
 
   beforeAll(() => {
@@ -71,10 +74,12 @@ describe('test file groups on a small repository', () => {
 
   it('keeps the test files that import or require child_process or playwright-core, themselves or through files they reach', () => {
     expect(processStartingTestFiles(new ImportGraph(root), ['process-tests'])).toEqual([
+      'process-tests/backtick.test.ts',
       'process-tests/browser.test.ts',
       'process-tests/direct.test.ts',
       'process-tests/dynamic-browser.test.ts',
       'process-tests/dynamic.test.ts',
+      'process-tests/effects-only.test.ts',
       'process-tests/required.test.ts',
       'process-tests/transitive.test.ts',
     ]);
