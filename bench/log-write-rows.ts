@@ -1,4 +1,4 @@
-/** The pending and the finished row of one real ask() against the fake provider, for the log-write benches. */
+/** Log rows for the log-write benches: those of one real ask() against the fake provider, and a hand-made finished one. */
 import type { Db } from '../server/src/db/client.js';
 import type { NewInferenceLog } from '../server/src/db/tables/inference-log.js';
 import type { NewRequestTemplate } from '../server/src/db/tables/request-template.js';
