@@ -10,14 +10,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely } from 'kysely';
 import { createLogStatements } from '../server/src/db/inference-log-statements.js';
-import { migrateToLatest } from '../server/src/db/migrate.js';
-import { type PGliteQueryable, PGliteDialect } from '../server/src/db/pglite-dialect.js';
+import type { PGliteQueryable } from '../server/src/db/pglite-dialect.js';
 import { PreparedPGlite } from '../server/src/db/pglite-prepared.js';
 import { PGliteWorkerClient } from '../server/src/db/pglite-worker/client.js';
 import { setLogLevel } from '../server/src/log.js';
 import { finishedBenchRow } from './log-write-rows.js';
+import { migratedPgliteDump } from './migrated-pglite.js';
 import { median } from './timing.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -68,11 +67,7 @@ function pointerChase(): () => Promise<void> {
 
 async function main(): Promise<void> {
   setLogLevel('warn');
-  const template = new PGlite('memory://');
-  const migrator = new Kysely<unknown>({ dialect: new PGliteDialect(template) });
-  await migrateToLatest(migrator);
-  const dump = await template.dumpDataDir('none');
-  await migrator.destroy();
+  const dump = await migratedPgliteDump();
   const inThread = new PreparedPGlite(new PGlite('memory://', { loadDataDir: dump }));
   const inWorker = new PGliteWorkerClient({ dataDir: 'memory://', loadDataDir: dump });
   await Promise.all([inThread.waitReady, inWorker.waitReady]);

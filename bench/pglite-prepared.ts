@@ -8,14 +8,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely } from 'kysely';
 import { createLogStatements } from '../server/src/db/inference-log-statements.js';
-import { migrateToLatest } from '../server/src/db/migrate.js';
-import { type PGliteQueryable, PGliteDialect } from '../server/src/db/pglite-dialect.js';
+import type { PGliteQueryable } from '../server/src/db/pglite-dialect.js';
 import { PreparedPGlite } from '../server/src/db/pglite-prepared.js';
 import { PGliteWorkerClient } from '../server/src/db/pglite-worker/client.js';
 import { setLogLevel } from '../server/src/log.js';
 import { finishedBenchRow } from './log-write-rows.js';
+import { migratedPgliteDump } from './migrated-pglite.js';
 import { median } from './timing.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -37,11 +36,7 @@ interface Variant {
 
 async function main(): Promise<void> {
   setLogLevel('warn');
-  const template = new PGlite('memory://');
-  const migrator = new Kysely<unknown>({ dialect: new PGliteDialect(template) });
-  await migrateToLatest(migrator);
-  const dump = await template.dumpDataDir('none');
-  await migrator.destroy();
+  const dump = await migratedPgliteDump();
   const load = () => dump;
   const plainMain = new PGlite(dataDir(), { loadDataDir: load() });
   const preparedMain = new PreparedPGlite(new PGlite(dataDir(), { loadDataDir: load() }));
