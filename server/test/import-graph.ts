@@ -10,6 +10,7 @@ export interface SourceFile {
   source: string;
   specifiers: readonly string[];
 }
+
 // A path in a string ('server/src/main.ts', new URL('./child.ts', import.meta.url)): a file a test may run as a
 // child process or worker, which inherits the environment; followed like an import.
 const PATH_LITERAL = /['"`]((?:\.{1,2}\/|[\w@-]+\/)[\w@./-]*\.(?:ts|tsx|mts|js|mjs))['"`]/g;

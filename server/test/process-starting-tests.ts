@@ -6,8 +6,8 @@ const STARTS_PROCESSES = new Set(['child_process', 'node:child_process', 'playwr
 /**
  * The test files under `folders` that start other processes (a server as `npm start` runs it, PostgreSQL, the CLI,
  * npm, Chromium), themselves or through a file they reach (an import, `import()` or `require()` of child_process or
- * playwright-core): vitest.config.ts runs them one at a time after the rest,
- * because their timings assume the cores those processes need.
+ * playwright-core): vitest.config.ts runs them one at a time after the rest, because their timings assume the cores
+ * those processes need.
  */
 export function processStartingTestFiles(graph: ImportGraph, folders: readonly string[]): string[] {
   return graph.testFilesReaching(folders, ({ specifiers }) => specifiers.some((name) => STARTS_PROCESSES.has(name)));
