@@ -17,7 +17,7 @@ import { PGliteWorkerClient } from '../server/src/db/pglite-worker/client.js';
 import { setLogLevel } from '../server/src/log.js';
 import { finishedBenchRow } from './log-write-rows.js';
 import { migratedPgliteDump } from './migrated-pglite.js';
-import { median } from './timing.js';
+import { median, timed } from './timing.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 20);
@@ -92,9 +92,7 @@ async function main(): Promise<void> {
         const perCall: number[] = [];
         for (let call = 0; call < CALLS_PER_ROUND; call++) {
           await (state === 'idle' ? sleep(IDLE_MS) : new Promise(setImmediate));
-          const started = performance.now();
-          await work();
-          perCall.push(performance.now() - started);
+          perCall.push(await timed(work));
         }
         // Round 0 warms up (JIT, the first prepare).
         if (round === 0) continue;
