@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -57,6 +57,17 @@ describe('npm run ask, refusing', () => {
 
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('usage: npm run ask --');
+  });
+
+  it('exits 2 naming the known tasks when the task is unknown, before any database is made', ONE_RUN_TEST, async () => {
+    const run = await runCli(['intent detection', ORDER_MESSAGE], dataDir);
+
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain('no task is registered as "intent detection"');
+    expect(run.stderr).toContain('known tasks: "intent recognition"');
+    expect(run.stderr).toContain('usage: npm run ask --');
+    expect(existsSync(path.join(dataDir, 'pgdata'))).toBe(false);
   });
 
   it('exits 1 naming the process that holds the embedded database', ONE_RUN_TEST, async () => {

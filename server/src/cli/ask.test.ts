@@ -122,13 +122,4 @@ describe('npm run ask', () => {
       await written.close();
     }
   });
-
-  it('exits 1 naming the known tasks when the task is unknown', ONE_RUN_TEST, async () => {
-    const run = await runCli(['intent detection', ORDER_MESSAGE], dataDir, database.env);
-
-    expect(run.code).toBe(1);
-    expect(run.stdout).toBe('');
-    expect(run.stderr).toContain('no task is registered as "intent detection"');
-    expect(run.stderr).toContain('known tasks: "intent recognition"');
-  });
 });

@@ -2,8 +2,9 @@ import { parseArgs } from 'node:util';
 import { openApp } from '../app.js';
 import { EnvError, loadDotEnvFile, parseEnv } from '../env.js';
 import { ConfigFileError } from '../llm/config-file.js';
-import { LlmError } from '../llm/errors/index.js';
+import { LlmError, UnknownTaskError } from '../llm/errors/index.js';
 import { redirectLogStdout, setLogLevel } from '../log.js';
+import { TASKS } from '../tasks/index.js';
 import { describeNonPostgresInput } from './input-text.js';
 
 const USAGE = `usage: npm run ask -- "<task name>" '<json input>' [--chain <chain id>] [--model <provider>:<model>]`;
@@ -33,6 +34,12 @@ async function main(): Promise<number> {
   const unstorable = describeNonPostgresInput(input);
   if (unstorable) {
     process.stderr.write(`${unstorable}\n${USAGE}\n`);
+    return 2;
+  }
+  // A mistyped task name is a usage error: said before a database is opened (on a first run, made and migrated).
+  const taskNames: string[] = TASKS.map((task) => task.name);
+  if (!taskNames.includes(taskName)) {
+    process.stderr.write(`${new UnknownTaskError(taskName, taskNames).message}\n${USAGE}\n`);
     return 2;
   }
   loadDotEnvFile();
