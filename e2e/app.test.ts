@@ -284,6 +284,34 @@ describe('the app in Chromium', () => {
     await page.close();
   });
 
+  it("keeps the app bar and offers a reload when a page's code cannot be fetched", async () => {
+    const page = await browser.newPage({ viewport: DESKTOP });
+    await page.goto(server.url);
+    await page.getByRole('button', { name: 'Order not arrived' }).waitFor(WAIT);
+    // As with the server down, or a deploy that replaced the files this tab was built with.
+    await page.route('**/assets/stats-page-*.js', (route) => route.abort('connectionrefused'));
+    const nav = page.getByRole('navigation', { name: 'Main' });
+
+    await nav.getByRole('link', { name: 'Stats' }).click();
+
+    const failed = page.getByTestId('page-error');
+    await expect.poll(() => failed.innerText(), WAIT).toContain('Could not load this page');
+    expect(await nav.getByRole('link', { name: 'Logs' }).isVisible()).toBe(true);
+    await screenshot(page, 'page-code-not-fetched');
+    // Another page still opens from the same tab.
+    await nav.getByRole('link', { name: 'Logs' }).click();
+    await page.getByTestId('logs-page').waitFor(WAIT);
+    expect(await failed.count()).toBe(0);
+    await nav.getByRole('link', { name: 'Stats' }).click();
+    await failed.waitFor(WAIT);
+
+    await page.unroute('**/assets/stats-page-*.js');
+    await failed.getByRole('button', { name: 'Reload' }).click();
+    await page.getByTestId('stats-totals').waitFor(WAIT);
+    expect(await failed.count()).toBe(0);
+    await page.close();
+  });
+
   it('keeps the logs page after opening a row and going back, and after a reload', async () => {
     // More rows than one page (25) holds, whatever the other tests logged.
     const llm = server.dependencies.llm;

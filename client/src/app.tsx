@@ -1,7 +1,8 @@
 import { type QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { Suspense, lazy } from 'react';
-import { HashRouter, Outlet, Route, Routes } from 'react-router';
+import { HashRouter, Outlet, Route, Routes, useLocation } from 'react-router';
 import { AppShell } from './components/app-shell.js';
+import { PageErrorBoundary } from './components/page-error-boundary.js';
 import { PageLoading } from './components/page-loading.js';
 import { useConnectionStatus } from './connection-status.js';
 import { useLiveUpdates } from './live-updates.js';
@@ -57,12 +58,15 @@ export function App({ queryClient, trpcClient }: { queryClient: QueryClient; trp
 function Layout() {
   useLiveUpdates();
   const connectionStatus = useConnectionStatus();
+  const { pathname } = useLocation();
   return (
     <AppShell connectionStatus={connectionStatus}>
-      {/* Inside the shell: while a page's chunk loads, the app bar and the connection state stay on screen. */}
-      <Suspense fallback={<PageLoading />}>
-        <Outlet />
-      </Suspense>
+      {/* Inside the shell: while a page's chunk loads, or when it fails, the app bar and the connection state stay. */}
+      <PageErrorBoundary path={pathname}>
+        <Suspense fallback={<PageLoading />}>
+          <Outlet />
+        </Suspense>
+      </PageErrorBoundary>
     </AppShell>
   );
 }
