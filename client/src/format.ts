@@ -11,10 +11,16 @@ export function formatTime(iso: string | null | undefined): string {
   return new Date(iso).toLocaleTimeString(undefined, { timeStyle: 'medium' });
 }
 
-/** Milliseconds: "840 ms" under a second, "1.4 s" above. */
+/** Milliseconds: "0.4 ms" under 10 ms (an offline or cached answer), "840 ms" under a second, "1.4 s" above. */
 export function formatLatency(ms: number | null | undefined): string {
   if (ms === null || ms === undefined) return NONE;
+  if (ms < 10) return `${Number(ms.toFixed(1))} ms`;
   return ms < 1_000 ? `${Math.round(ms)} ms` : `${(ms / 1_000).toFixed(1)} s`;
+}
+
+/** An axis tick in milliseconds, to three significant digits, so neighbouring ticks never read the same. */
+export function formatLatencyTick(ms: number): string {
+  return ms < 1_000 ? `${Number(ms.toPrecision(3))} ms` : `${Number((ms / 1_000).toPrecision(3))} s`;
 }
 
 export function formatTokens(count: number | null | undefined): string {

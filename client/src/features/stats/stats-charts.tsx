@@ -2,7 +2,7 @@ import { Card, CardContent, Typography } from '@mui/material';
 import { BarChart } from '@mui/x-charts/BarChart';
 import { LineChart } from '@mui/x-charts/LineChart';
 import type { ReactNode } from 'react';
-import { formatLatency } from '../../format.js';
+import { formatLatency, formatLatencyTick } from '../../format.js';
 
 const CHART_HEIGHT = 260;
 const compact = new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 });
@@ -99,7 +99,7 @@ export function LatencyChart({ bars }: { bars: LatencyBar[] }) {
       layout="horizontal"
       height={Math.max(CHART_HEIGHT, 70 + bars.length * 34)}
       yAxis={[{ scaleType: 'band', data: bars.map((bar) => bar.label), width: 170 }]}
-      xAxis={[{ valueFormatter: (value: number) => formatLatency(value) }]}
+      xAxis={[{ valueFormatter: (value: number) => formatLatencyTick(value) }]}
       series={[
         { label: 'p50', data: bars.map((bar) => bar.p50Ms), valueFormatter: formatLatency },
         { label: 'p95', data: bars.map((bar) => bar.p95Ms), valueFormatter: formatLatency },
