@@ -131,6 +131,9 @@ function ChainHeader({ detail }: { detail: ChainDetail }) {
           · started {formatDateTime(chain.createdAt)}
           {chain.finishedAt ? ` · finished ${formatDateTime(chain.finishedAt)}` : ''}
         </Typography>
+        <Typography variant="body2" color="text.secondary" aria-hidden>
+          ·
+        </Typography>
         <Typography
           variant="body2"
           color="text.secondary"
