@@ -183,6 +183,22 @@ describe('the app in Chromium', () => {
     await page.close();
   });
 
+  it('takes no more of a field than the server accepts, and counts it near the limit', async () => {
+    const page = await browser.newPage({ viewport: DESKTOP });
+    await page.goto(server.url);
+    const subject = page.getByLabel('Subject');
+
+    await subject.fill('x'.repeat(280));
+    await expect
+      .poll(() => page.locator('#message-subject-helper-text').innerText(), WAIT)
+      .toBe('280 / 300 characters');
+    await subject.fill('x'.repeat(400));
+
+    expect((await subject.inputValue()).length).toBe(300);
+    expect(await page.locator('#message-subject-helper-text').innerText()).toBe('300 / 300 characters');
+    await page.close();
+  });
+
   it('shows a log opened while its call is pending as finished once the call ends, without a reload', async () => {
     holdFirstSteps();
     const page = await browser.newPage({ viewport: DESKTOP });

@@ -1,10 +1,13 @@
 import { z } from 'zod';
 import { postgresText } from './text.js';
 
+/** The longest each field of a message may be, in characters (after trimming): the web form holds to them too. */
+export const SUPPORT_MESSAGE_MAX_LENGTH = { from: 320, subject: 300, body: 20_000 } as const;
+
 /** A message arriving in the support inbox. */
 export const supportMessageSchema = z.object({
-  from: postgresText(z.string().trim().min(1).max(320)),
-  subject: postgresText(z.string().trim().max(300)).default(''),
-  body: postgresText(z.string().trim().min(1).max(20_000)),
+  from: postgresText(z.string().trim().min(1).max(SUPPORT_MESSAGE_MAX_LENGTH.from)),
+  subject: postgresText(z.string().trim().max(SUPPORT_MESSAGE_MAX_LENGTH.subject)).default(''),
+  body: postgresText(z.string().trim().min(1).max(SUPPORT_MESSAGE_MAX_LENGTH.body)),
 });
 export type SupportMessage = z.infer<typeof supportMessageSchema>;

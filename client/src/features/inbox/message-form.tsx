@@ -1,5 +1,6 @@
 import SendIcon from '@mui/icons-material/Send';
 import { Alert, Box, Button, Card, CardContent, CircularProgress, Stack, TextField, Typography } from '@mui/material';
+import { SUPPORT_MESSAGE_MAX_LENGTH } from '@chainlog/shared';
 import { type FormEvent, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { trpc } from '../../trpc.js';
@@ -43,7 +44,8 @@ export function MessageForm() {
     onChange: (event: { target: { value: string } }) =>
       setValues((current) => ({ ...current, [name]: event.target.value })),
     error: errorOf(name) !== undefined,
-    helperText: errorOf(name),
+    helperText: errorOf(name) ?? lengthHint(values[name], SUPPORT_MESSAGE_MAX_LENGTH[name]),
+    slotProps: { htmlInput: { maxLength: SUPPORT_MESSAGE_MAX_LENGTH[name] } },
     name,
     id: `message-${name}`,
     fullWidth: true,
@@ -91,6 +93,13 @@ export function MessageForm() {
       </CardContent>
     </Card>
   );
+}
+
+/** The count against the field's limit once it is near (the field takes no more than its limit). */
+function lengthHint(value: string, maxLength: number): string | undefined {
+  return value.length >= maxLength * 0.9
+    ? `${value.length.toLocaleString()} / ${maxLength.toLocaleString()} characters`
+    : undefined;
 }
 
 /** The server's zod issues (BAD_REQUEST) by field, first message each. */
