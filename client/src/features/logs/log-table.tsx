@@ -74,7 +74,7 @@ export function LogTable({ items, order, onOrderChange }: LogTableProps) {
                     variant="caption"
                     color="error"
                     component="div"
-                    sx={{ maxWidth: 280, overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }}
+                    sx={{ maxWidth: 220, overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }}
                     title={log.errorMessage}
                   >
                     {log.errorMessage}
@@ -88,7 +88,11 @@ export function LogTable({ items, order, onOrderChange }: LogTableProps) {
                 <Box component="span" sx={{ color: 'text.secondary' }}>
                   {log.provider} ·{' '}
                 </Box>
-                {log.model} <OfflineChip provider={log.provider} />
+                {/* The provider and the model may go on two lines; a model's name stays whole ("gpt-4.1-mini"). */}
+                <Box component="span" sx={{ whiteSpace: 'nowrap' }}>
+                  {log.model}
+                </Box>{' '}
+                <OfflineChip provider={log.provider} />
               </TableCell>
               <TableCell align="right">{log.attempt}</TableCell>
               <TableCell align="right" sx={{ whiteSpace: 'nowrap' }}>
@@ -96,7 +100,7 @@ export function LogTable({ items, order, onOrderChange }: LogTableProps) {
               </TableCell>
               <TableCell align="right">{formatLatency(log.latencyMs)}</TableCell>
               <TableCell align="right">{formatCost(log.costUsd)}</TableCell>
-              <TableCell>
+              <TableCell sx={{ whiteSpace: 'nowrap' }}>
                 <Link
                   component={RouterLink}
                   to={`/chains/${log.chainId}`}
