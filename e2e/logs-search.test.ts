@@ -87,7 +87,7 @@ describe('searching and narrowing the Logs page in Chromium', () => {
 
     // A bound that is not a number is shown as such and not applied.
     await page.getByTestId('logs-minLatencyMs').fill('fast');
-    await expect.poll(() => page.getByText('A number, like 1500 or 0.25').count(), WAIT).toBe(1);
+    await expect.poll(() => page.getByText('A number of 0 or more, like 1500 or 0.25').count(), WAIT).toBe(1);
     expect(addressFilters(page)).toEqual(applied);
     await page.getByRole('button', { name: 'Clear filters' }).click();
     await expect.poll(() => page.getByTestId('logs-search').inputValue(), WAIT).toBe('');

@@ -16,7 +16,10 @@ interface ErrorStateProps {
 /** A failed load: NOT_FOUND as a friendly page, anything else as an alert with the server's message. */
 export function ErrorState({ error, what, id, backTo }: ErrorStateProps) {
   const code = errorCode(error);
-  if (code === 'NOT_FOUND') return <NotFoundState title={`No such ${what}`} message={error.message} backTo={backTo} />;
+  if (code === 'NOT_FOUND') {
+    const message = id === undefined ? error.message : `No ${what} has the id ${id}.`;
+    return <NotFoundState title={`No such ${what}`} message={message} backTo={backTo} />;
+  }
   if (code === 'BAD_REQUEST' && id !== undefined) {
     return <NotFoundState title={`No such ${what}`} message={`"${id}" is not a ${what} id.`} backTo={backTo} />;
   }

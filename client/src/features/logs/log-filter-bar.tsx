@@ -7,7 +7,7 @@ import { trpc } from '../../trpc.js';
 import { DraftField } from './draft-field.js';
 import { LOG_STATUSES, type LogFilterKey, type LogFilters, isDecimal, isUuid } from './use-log-filters.js';
 
-const notDecimal = (draft: string) => (isDecimal(draft) ? null : 'A number, like 1500 or 0.25');
+const notDecimal = (draft: string) => (isDecimal(draft) ? null : 'A number of 0 or more, like 1500 or 0.25');
 
 interface LogFilterBarProps {
   filters: LogFilters;
