@@ -217,6 +217,26 @@ describe('the inbox procedures', () => {
     expect(Number(await countMessages())).toBe(before);
   });
 
+  it.each(['ada', 'ada@', 'ada lee@example.com'])(
+    'refuses %j as the sender with BAD_REQUEST asking for an address, and takes one in any script',
+    async (from) => {
+      const error: unknown = await createCaller(offline)
+        .inbox.submit({ ...ORDER_MESSAGE, from })
+        .catch((caught: unknown) => caught);
+
+      expect(error).toMatchObject({ code: 'BAD_REQUEST', cause: expect.any(ZodError) });
+      const issues = error instanceof TRPCError && error.cause instanceof ZodError ? error.cause.issues : [];
+      expect(issues.map(({ path, message }) => ({ path, message }))).toEqual([
+        { path: ['from'], message: 'Enter an email address, like ann@example.com' },
+      ]);
+      const accepted = await createCaller(offline).inbox.submit({
+        ...ORDER_MESSAGE,
+        from: ' jörg.müller@beispiel.de ',
+      });
+      expect(accepted.chainId).toMatch(/^[0-9a-f-]{36}$/);
+    },
+  );
+
   it.each([
     ['a NUL character', 'before\u0000after'],
     ['a lone high surrogate', 'before\ud800after'],
