@@ -110,17 +110,20 @@ describe('the Stats page in Chromium', () => {
     await page.close();
   });
 
-  it('takes two days given in either order as a range, and keeps a range the server would refuse to its last 366 days', async () => {
+  it('takes two days given in either order as a range, and keeps a range the server would refuse to its last 366 days, saying so', async () => {
     const page = await browser.newPage({ viewport: DESKTOP, reducedMotion: 'reduce' });
     await page.goto(`${server.url}/#/stats?from=2026-11-20&to=2026-11-14`);
     await page.getByTestId('stats-totals').waitFor(WAIT);
     expect(await page.getByLabel('From (UTC day)').inputValue()).toBe('2026-11-14');
     expect(await page.getByLabel('To (UTC day)').inputValue()).toBe('2026-11-20');
+    expect(await page.getByTestId('stats-range-shortened').count()).toBe(0);
 
     await page.goto(`${server.url}/#/stats?from=2020-01-01&to=2026-11-20`);
     await expect.poll(() => page.getByLabel('From (UTC day)').inputValue(), WAIT).toBe('2025-11-20');
     await page.getByTestId('stats-totals').waitFor(WAIT);
     expect(await page.getByTestId('error-state').count()).toBe(0);
+    // Said, not silent.
+    expect(await page.getByTestId('stats-range-shortened').innerText()).toContain('began on 2020-01-01');
     await page.close();
   });
 

@@ -1,4 +1,4 @@
-import { Box, LinearProgress, Skeleton, Stack, Typography } from '@mui/material';
+import { Alert, Box, LinearProgress, Skeleton, Stack, Typography } from '@mui/material';
 import { keepPreviousData } from '@tanstack/react-query';
 import { EmptyState } from '../../components/empty-state.js';
 import { ErrorState } from '../../components/error-state.js';
@@ -6,7 +6,7 @@ import { type RouterOutputs, trpc } from '../../trpc.js';
 import { ChartCard, DailyBarChart, DailyLineChart, LatencyChart, formatDollars } from './stats-charts.js';
 import { StatsFilterBar } from './stats-filter-bar.js';
 import { StatsTotals } from './stats-totals.js';
-import { type StatsFilters, useStatsFilters } from './use-stats-filters.js';
+import { MAX_DAYS, type StatsFilters, useStatsFilters } from './use-stats-filters.js';
 
 type Overview = RouterOutputs['stats']['overview'];
 
@@ -22,6 +22,12 @@ export function StatsPage() {
         Stats
       </Typography>
       <StatsFilterBar filters={filters} setDays={setDays} setFilter={setFilter} />
+      {filters.shortenedFrom ? (
+        <Alert severity="info" data-testid="stats-range-shortened">
+          A view covers at most {MAX_DAYS} days: these are the last {MAX_DAYS} of the range asked for, which began on{' '}
+          {filters.shortenedFrom}.
+        </Alert>
+      ) : null}
       <StatsResults filters={filters} />
     </Stack>
   );

@@ -4,7 +4,7 @@ import { useAddressParams } from '../../use-address-params.js';
 export const RANGE_PRESETS = [7, 30, 90] as const;
 const DEFAULT_DAYS = 30;
 /** What stats.overview takes at most (MAX_STATS_DAYS on the server). */
-const MAX_DAYS = 366;
+export const MAX_DAYS = 366;
 const DAY_MS = 86_400_000;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -18,6 +18,8 @@ export interface StatsFilters {
   to: string;
   /** The preset in use, or null for a fixed range. */
   days: number | null;
+  /** The first day the address asked for, when the range was longer than a view covers and lost its first days. */
+  shortenedFrom: string | null;
   name: string | null;
   model: string | null;
 }
@@ -51,12 +53,14 @@ export function useStatsFilters() {
   const fixedFrom = from ?? utcDay(Date.parse(fixedTo) - (DEFAULT_DAYS - 1) * DAY_MS);
   // Two days picked in either order are a range; one longer than the server takes keeps its last days.
   const [first, last] = fixedFrom <= fixedTo ? [fixedFrom, fixedTo] : [fixedTo, fixedFrom];
+  const shownFrom = fixed
+    ? maxDay(first, utcDay(Date.parse(last) - (MAX_DAYS - 1) * DAY_MS))
+    : utcDay(Date.now() - ((days ?? DEFAULT_DAYS) - 1) * DAY_MS);
   const filters: StatsFilters = {
     to: fixed ? last : today,
-    from: fixed
-      ? maxDay(first, utcDay(Date.parse(last) - (MAX_DAYS - 1) * DAY_MS))
-      : utcDay(Date.now() - ((days ?? DEFAULT_DAYS) - 1) * DAY_MS),
+    from: shownFrom,
     days,
+    shortenedFrom: fixed && first < shownFrom ? first : null,
     name: textOrNull(params.get('name')),
     model: textOrNull(params.get('model')),
   };
