@@ -166,7 +166,7 @@ describe('the app in Chromium', () => {
     const longWord = 'https://example.com/track/'.concat('A1042'.repeat(40));
 
     await page.goto(server.url);
-    await page.getByLabel('From').fill(`${'ann.lee'.repeat(12)}@example.com`);
+    await page.getByLabel('From').fill(`ann.lee@${'support-team-'.repeat(8)}example.com`);
     await page.getByLabel('Subject').fill(`Order ${'A1042'.repeat(30)}`);
     await page.getByLabel('Message').fill(`Where is my order? The tracking link ${longWord} does not work.`);
     await page.getByRole('button', { name: 'Submit' }).click();
@@ -179,6 +179,7 @@ describe('the app in Chromium', () => {
     expect(await pageWidth()).toBeLessThanOrEqual(375);
     await page.goto(server.url);
     await expect.poll(() => page.getByTestId('inbox-message').count(), WAIT).toBeGreaterThan(0);
+    await screenshot(page, '7-inbox-list-phone');
     expect(await pageWidth()).toBeLessThanOrEqual(375);
     await page.close();
   });

@@ -100,8 +100,22 @@ function MessageRow({ item }: { item: InboxItem }) {
         <Typography variant="subtitle2" noWrap>
           {item.subject || '(no subject)'}
         </Typography>
-        <Typography variant="body2" color="text.secondary" noWrap>
-          {item.from} · {formatDateTime(item.createdAt)}
+        {/* A long sender is cut short; the date keeps whole, on a line of its own where both do not fit. */}
+        <Typography
+          variant="body2"
+          color="text.secondary"
+          component="div"
+          sx={{ display: 'flex', flexWrap: 'wrap', columnGap: 0.5 }}
+        >
+          <Box
+            component="span"
+            sx={{ maxWidth: '100%', overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }}
+          >
+            {item.from}
+          </Box>
+          <Box component="span" sx={{ whiteSpace: 'nowrap' }}>
+            · {formatDateTime(item.createdAt)}
+          </Box>
         </Typography>
         <Typography
           variant="body2"
