@@ -131,7 +131,8 @@ function ChainHeader({ detail }: { detail: ChainDetail }) {
           · started {formatDateTime(chain.createdAt)}
           {chain.finishedAt ? ` · finished ${formatDateTime(chain.finishedAt)}` : ''}
         </Typography>
-        <Typography variant="body2" color="text.secondary" aria-hidden>
+        {/* Where the totals wrap under the dates (a phone), no dot is left at the start of a line. */}
+        <Typography variant="body2" color="text.secondary" aria-hidden sx={{ display: { xs: 'none', sm: 'block' } }}>
           ·
         </Typography>
         <Typography

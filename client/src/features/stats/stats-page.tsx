@@ -91,6 +91,7 @@ function StatsCharts({ data }: { data: Overview }) {
           days={days}
           series={models.map((model) => ({ label: modelLabel(model), data: model.costUsd }))}
           format={formatDollars}
+          axisWidth={76}
         />
       </ChartCard>
       <ChartCard title="Tokens per day" testId="chart-tokens">
