@@ -84,7 +84,8 @@ export function useLogFilters() {
       if (value === null || value === '' || (key === 'order' && value === 'desc')) next.delete(key);
       else next.set(key, value);
     });
-  const active = params.toString() !== '' && [...params.keys()].some((key) => key !== 'order');
+  // A filter applied, not a parameter present: a value dropped above (status=bogus) filters nothing and shows nothing.
+  const active = Object.entries(filters).some(([key, value]) => key !== 'order' && value !== null);
 
   return { filters, setFilter, clear, active, key: params.toString() };
 }
