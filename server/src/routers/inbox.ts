@@ -1,4 +1,4 @@
-import { supportMessageSchema } from '@chainlog/shared';
+import { submittedMessageSchema } from '@chainlog/shared';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { ChainQueueFullError } from '../chains/chain-queue-full-error.js';
@@ -18,7 +18,7 @@ export const inboxRouter = router({
    * An invalid message is BAD_REQUEST and takes nothing from the allowance: the input is parsed before it is counted.
    */
   submit: publicProcedure
-    .input(supportMessageSchema)
+    .input(submittedMessageSchema)
     .use(limitSubmissions)
     .mutation(async ({ ctx, input }) => {
       try {
