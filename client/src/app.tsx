@@ -58,11 +58,11 @@ export function App({ queryClient, trpcClient }: { queryClient: QueryClient; trp
 function Layout() {
   useLiveUpdates();
   const connectionStatus = useConnectionStatus();
-  const { pathname } = useLocation();
+  const { key } = useLocation();
   return (
     <AppShell connectionStatus={connectionStatus}>
       {/* Inside the shell: while a page's chunk loads, or when it fails, the app bar and the connection state stay. */}
-      <PageErrorBoundary path={pathname}>
+      <PageErrorBoundary navigation={key}>
         <Suspense fallback={<PageLoading />}>
           <Outlet />
         </Suspense>

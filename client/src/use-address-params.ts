@@ -28,3 +28,8 @@ export function useAddressParams() {
   const clear = useCallback(() => void navigate({ search: '' }, { replace: true }), [navigate]);
   return { params, change, clear };
 }
+
+/** A text filter from the address, or null for one the server would refuse (empty, or holding NUL). */
+export function textParamOrNull(value: string | null): string | null {
+  return value !== null && value !== '' && !value.includes('\u0000') ? value : null;
+}

@@ -2,8 +2,8 @@ import { Alert, AlertTitle, Button } from '@mui/material';
 import { Component, type ReactNode } from 'react';
 
 interface PageErrorBoundaryProps {
-  /** The address's path: a failed page is forgotten once it changes. */
-  path: string;
+  /** Which navigation this is (react-router's location key): a failed page is forgotten at the next one. */
+  navigation: string;
   children: ReactNode;
 }
 
@@ -18,7 +18,7 @@ const CHUNK_LOAD_FAILED = /dynamically imported module|Importing a module script
  * Catches what a page throws while its code loads or while it renders, so the app bar and the connection state stay
  * on screen instead of a blank window: a page whose code could not be fetched (the server was unreachable, or a deploy
  * replaced the files this tab was built with) or a page that failed. React keeps a failed page import failed, so the
- * way out is a reload, which fetches the current files; going to another address tries that page.
+ * way out is a reload, which fetches the current files; any later navigation (a link, back) tries its page.
  */
 export class PageErrorBoundary extends Component<PageErrorBoundaryProps, PageErrorBoundaryState> {
   override state: PageErrorBoundaryState = { error: undefined };
@@ -27,8 +27,9 @@ export class PageErrorBoundary extends Component<PageErrorBoundaryProps, PageErr
     return { error: error instanceof Error ? error : new Error(String(error)) };
   }
 
-  override componentDidUpdate(previous: PageErrorBoundaryProps): void {
-    if (this.state.error && previous.path !== this.props.path) this.setState({ error: undefined });
+  override componentDidUpdate(previous: PageErrorBoundaryProps, previousState: PageErrorBoundaryState): void {
+    // An error caught during this very navigation's render stays: only one from before it is forgotten.
+    if (previousState.error && previous.navigation !== this.props.navigation) this.setState({ error: undefined });
   }
 
   override render() {

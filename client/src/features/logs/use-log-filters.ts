@@ -1,5 +1,5 @@
 import type { RouterInputs } from '../../trpc.js';
-import { useAddressParams } from '../../use-address-params.js';
+import { textParamOrNull, useAddressParams } from '../../use-address-params.js';
 
 // tRPC types an optional input as `void | input`: keep the object.
 type ListInput = Extract<RouterInputs['logs']['list'], object>;
@@ -65,9 +65,9 @@ export function useLogFilters() {
   const status = params.get('status');
   // Values the server would refuse (a hand-edited address) are dropped rather than sent.
   const filters: LogFilters = {
-    name: params.get('name'),
-    model: params.get('model'),
-    provider: params.get('provider'),
+    name: textParamOrNull(params.get('name')),
+    model: textParamOrNull(params.get('model')),
+    provider: textParamOrNull(params.get('provider')),
     status: isStatus(status) ? status : null,
     chainId: chainId !== null && isUuid(chainId) ? chainId : null,
     from: isoOrNull(params.get('from')),

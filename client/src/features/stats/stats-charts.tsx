@@ -24,7 +24,12 @@ export function formatCount(value: number | null): string {
 export function formatDollars(value: number | null): string {
   if (value === null) return '–';
   if (value === 0) return '$0';
-  return value >= 1 ? `$${value.toFixed(2)}` : `$${Number(value.toPrecision(2))}`;
+  return value >= 1 ? `$${value.toFixed(2)}` : `$${value.toPrecision(2)}`;
+}
+
+/** A dollar axis tick: as short as it can be ("$0.05", "$0.00015"), where a total keeps its cents ("$0.50"). */
+export function formatDollarsTick(value: number | null): string {
+  return value === null || value >= 1 ? formatDollars(value) : `$${Number(value.toPrecision(2))}`;
 }
 
 export function ChartCard({ title, testId, children }: { title: string; testId: string; children: ReactNode }) {
@@ -50,19 +55,19 @@ export function DailyBarChart({
   days,
   series,
   format = formatCount,
-  axisWidth = 56,
+  axis = { format: formatCount, width: 56 },
 }: {
   days: string[];
   series: DailySeries[];
   format?: (value: number | null) => string;
-  /** Room for the longest tick label, in px: a cent's fractions ("$0.00015") take more than a count ("1.2K"). */
-  axisWidth?: number;
+  /** The value axis's labels, and room for the longest in px: a cent's fractions ("$0.00015") take more than "1.2K". */
+  axis?: { format: (value: number | null) => string; width: number };
 }) {
   return (
     <BarChart
       height={CHART_HEIGHT}
       xAxis={[{ scaleType: 'band', data: days, valueFormatter: shortDay }]}
-      yAxis={[{ valueFormatter: (value: number) => format(value), width: axisWidth }]}
+      yAxis={[{ valueFormatter: (value: number) => axis.format(value), width: axis.width }]}
       series={series.map(({ label, data }) => ({ label, data, stack: 'day', valueFormatter: format }))}
       slotProps={{ legend: { direction: 'horizontal', position: { vertical: 'top', horizontal: 'center' } } }}
       grid={{ horizontal: true }}

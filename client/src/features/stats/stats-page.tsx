@@ -3,7 +3,14 @@ import { keepPreviousData } from '@tanstack/react-query';
 import { EmptyState } from '../../components/empty-state.js';
 import { ErrorState } from '../../components/error-state.js';
 import { type RouterOutputs, trpc } from '../../trpc.js';
-import { ChartCard, DailyBarChart, DailyLineChart, LatencyChart, formatDollars } from './stats-charts.js';
+import {
+  ChartCard,
+  DailyBarChart,
+  DailyLineChart,
+  LatencyChart,
+  formatDollars,
+  formatDollarsTick,
+} from './stats-charts.js';
 import { StatsFilterBar } from './stats-filter-bar.js';
 import { StatsTotals } from './stats-totals.js';
 import { MAX_DAYS, type StatsFilters, useStatsFilters } from './use-stats-filters.js';
@@ -91,7 +98,7 @@ function StatsCharts({ data }: { data: Overview }) {
           days={days}
           series={models.map((model) => ({ label: modelLabel(model), data: model.costUsd }))}
           format={formatDollars}
-          axisWidth={76}
+          axis={{ format: formatDollarsTick, width: 76 }}
         />
       </ChartCard>
       <ChartCard title="Tokens per day" testId="chart-tokens">

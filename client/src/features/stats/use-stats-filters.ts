@@ -1,4 +1,4 @@
-import { useAddressParams } from '../../use-address-params.js';
+import { textParamOrNull, useAddressParams } from '../../use-address-params.js';
 
 /** The preset ranges the Stats page offers, in days ending today (UTC). */
 export const RANGE_PRESETS = [7, 30, 90] as const;
@@ -37,10 +37,6 @@ function dayOrNull(value: string | null): string | null {
   return value !== null && DAY.test(value) && value >= '0001-01-01' && !Number.isNaN(Date.parse(value)) ? value : null;
 }
 
-function textOrNull(value: string | null): string | null {
-  return value !== null && value !== '' && !value.includes('\u0000') ? value : null;
-}
-
 export function useStatsFilters() {
   const { params, change: update } = useAddressParams();
   const today = utcDay(Date.now());
@@ -61,8 +57,8 @@ export function useStatsFilters() {
     from: shownFrom,
     days,
     shortenedFrom: fixed && first < shownFrom ? first : null,
-    name: textOrNull(params.get('name')),
-    model: textOrNull(params.get('model')),
+    name: textParamOrNull(params.get('name')),
+    model: textParamOrNull(params.get('model')),
   };
 
   /** A preset range: the fixed days go. */
