@@ -6,9 +6,14 @@
  * a temporary table first, then into the log with A's conflict rules, in one transaction). Rows of a real ask(),
  * synchronous commit, from the writer's batch at 32 calls at a time (8 rows) to a backlog's (1,000).
  *   BENCH_DATABASE_URL=postgres://... npx tsx bench/log-statement-forms.ts
- *   BENCH_DATABASES (postgres,pglite), BENCH_ROUNDS (3), BENCH_PRELOAD (rows, 20000), BENCH_SIZES (8,64,256,1000)
+ *   BENCH_DATABASES (postgres,pglite), BENCH_ROUNDS (5), BENCH_PRELOAD (rows, 20000), BENCH_SIZES (8,64,256,1000)
  */
-import { COLUMNS, PENDING_COLUMNS } from '../server/src/db/inference-log-statements.js';
+import {
+  COLUMNS,
+  PENDING_COLUMNS,
+  PENDING_ON_CONFLICT,
+  UPSERT_ON_CONFLICT,
+} from '../server/src/db/inference-log-statements.js';
 import type { NewInferenceLog } from '../server/src/db/tables/inference-log.js';
 import { setLogLevel } from '../server/src/log.js';
 import {
@@ -21,15 +26,15 @@ import {
 } from './log-statement-variants.js';
 
 const JSONB_COLUMNS = new Set(['request', 'response', 'output', 'error']);
-const UPDATED_COLUMNS = COLUMNS.filter((column) => column !== 'id' && column !== 'created_at');
 const STAGE = 'log_stage';
 const OPTIONS: VariantBenchOptions = {
-  rounds: Number(process.env.BENCH_ROUNDS ?? 3),
+  rounds: Number(process.env.BENCH_ROUNDS ?? 5),
   preload: Number(process.env.BENCH_PRELOAD ?? 20_000),
   sizes: (process.env.BENCH_SIZES ?? '8,64,256,1000').split(',').map(Number),
   callsPerRound: 1_000,
   // Without the log's indexes, no WAL, and emptied at each commit (a truncation, not dead rows to scan past).
   setup: [`create temporary table ${STAGE} (like inference_log) on commit delete rows`],
+  leftPending: `select count(*)::text as count from inference_log where status = 'pending'`,
   variants: (types, database) => [
     writerVariant(),
     ...(database === 'postgres' ? [bothKinds('U unnest', (rows) => unnestStatement(types, rows))] : []),
@@ -48,10 +53,7 @@ function shapeOf(rows: readonly NewInferenceLog[]) {
   return {
     kind: onlyPending ? 'pending' : 'upsert',
     columns: onlyPending ? PENDING_COLUMNS : COLUMNS,
-    onConflict: onlyPending
-      ? 'on conflict (id) do nothing'
-      : `on conflict (id) do update set ${UPDATED_COLUMNS.map((column) => `${column} = excluded.${column}`).join(', ')} ` +
-        `where excluded.status <> 'pending'`,
+    onConflict: onlyPending ? PENDING_ON_CONFLICT : UPSERT_ON_CONFLICT,
   };
 }
 

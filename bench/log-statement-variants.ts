@@ -52,6 +52,8 @@ export interface VariantBenchOptions {
   callsPerRound: number;
   /** Statements run once on each database after the preload, before the rounds (the variants' own tables). */
   setup: readonly string[];
+  /** A query of one row, `count` (text): the pending rows the variants left behind, which should be none. */
+  leftPending: string;
   /** The variants for a database, `A` (the writer's statements) first: every figure is also given against it. */
   variants(types: ColumnTypes, database: 'postgres' | 'pglite'): Variant[];
 }
@@ -243,10 +245,11 @@ async function onPostgres(url: string, options: VariantBenchOptions): Promise<vo
       () => readProcessCpuMs(pid) ?? Number.NaN,
       options,
     );
-    const left = await client.query<{ pending: string; log: string }>(
-      `select (select count(*) from inference_log where status = 'pending')::text as pending, (select count(*) from inference_log)::text as log`,
+    // What the rounds left, as a check that every variant wrote what it should (no row still pending).
+    const left = await client.query<{ count: string }>(
+      `${options.leftPending} union all select count(*)::text from inference_log`,
     );
-    console.log(`   afterwards: ${left.rows[0]?.pending} rows still pending in the log, ${left.rows[0]?.log} log rows`);
+    console.log(`   afterwards: ${left.rows[0]?.count} pending rows left, ${left.rows[1]?.count} log rows`);
     await client.end();
   } finally {
     await admin.query(`drop schema ${schema} cascade`);

@@ -29,6 +29,7 @@ const OPTIONS: VariantBenchOptions = {
   sizes: (process.env.BENCH_SIZES ?? '1,8').split(',').map(Number),
   callsPerRound: 800,
   setup: [pendingTable('inference_log_pending'), pendingTable('inference_log_pending_unlogged', true)],
+  leftPending: 'select count(*)::text as count from inference_log_pending',
   variants: variantsFor,
 };
 

@@ -42,6 +42,12 @@ export const PENDING_COLUMNS = [
   'instance_id',
   'created_at',
 ] as const satisfies readonly (keyof NewInferenceLog)[];
+/** What the writer's statements do with a row already there, by kind; exported for the benches. */
+export const PENDING_ON_CONFLICT = 'on conflict (id) do nothing';
+export const UPSERT_ON_CONFLICT =
+  `on conflict (id) do update set ${UPDATED_COLUMNS.map((column) => `${column} = excluded.${column}`).join(', ')} ` +
+  // A late pending insert must not undo a finished row.
+  `where excluded.status <> 'pending'`;
 /** 20 parameters a row; PostgreSQL allows 65 535 a statement. */
 export const MAX_BATCH_ROWS = 1_000;
 // Statements for small batches are kept (and prepared by name on pg); rarer large ones are built when needed.
@@ -90,17 +96,12 @@ function valuesList(rowCount: number, columnCount: number): string {
 function buildPendingInsert(rowCount: number): string {
   return (
     `insert into inference_log (${PENDING_COLUMNS.join(', ')}) values ${valuesList(rowCount, PENDING_COLUMNS.length)} ` +
-    'on conflict (id) do nothing'
+    PENDING_ON_CONFLICT
   );
 }
 
 function buildUpsert(rowCount: number): string {
-  return (
-    `insert into inference_log (${COLUMNS.join(', ')}) values ${valuesList(rowCount, COLUMNS.length)} ` +
-    `on conflict (id) do update set ${UPDATED_COLUMNS.map((column) => `${column} = excluded.${column}`).join(', ')} ` +
-    // A late pending insert must not undo a finished row.
-    `where excluded.status <> 'pending'`
-  );
+  return `insert into inference_log (${COLUMNS.join(', ')}) values ${valuesList(rowCount, COLUMNS.length)} ${UPSERT_ON_CONFLICT}`;
 }
 
 /** Stores a request template; one already there (another process wrote it) is left as it is. */
