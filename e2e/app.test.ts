@@ -301,6 +301,29 @@ describe('the app in Chromium', () => {
     await page.close();
   });
 
+  it('says a list could not be loaded when the server cannot be reached, and loads it again on request', async () => {
+    const page = await browser.newPage({ viewport: DESKTOP });
+    await submitExample(page);
+    await expect.poll(() => page.getByTestId('chain-status').getAttribute('data-status'), WAIT).toBe('succeeded');
+    await page.goto(`${server.url}/#/logs`);
+    await page.getByTestId('log-row').first().waitFor(WAIT);
+    // Every logs.list request fails as it does with the server down (batched or not); the WebSocket stays open.
+    const listRequest = (url: URL) => url.pathname.includes('logs.list');
+    await page.route(listRequest, (route) => route.abort('connectionrefused'));
+
+    await page.getByLabel('Search prompts and outputs').fill('order');
+    await page.getByLabel('Search prompts and outputs').press('Enter');
+
+    const failed = page.getByTestId('error-state');
+    await expect.poll(() => failed.innerText(), WAIT).toContain('The server cannot be reached. Try again');
+    expect(await failed.innerText()).not.toContain('Failed to fetch');
+    await page.unroute(listRequest);
+    await failed.getByRole('button', { name: 'Try again' }).click();
+    await page.getByTestId('log-row').first().waitFor(WAIT);
+    expect(await failed.count()).toBe(0);
+    await page.close();
+  });
+
   it("keeps the app bar and offers a reload when a page's code cannot be fetched", async () => {
     const page = await browser.newPage({ viewport: DESKTOP });
     await page.goto(server.url);

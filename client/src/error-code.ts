@@ -8,3 +8,11 @@ export function errorCode(error: unknown): string | undefined {
     ? data.code
     : undefined;
 }
+
+/**
+ * The request never got a tRPC answer: the server is down or out of reach (fetch itself failed), or something in
+ * between (a proxy's error page) answered instead of it.
+ */
+export function isUnreachable(error: unknown): boolean {
+  return error instanceof TypeError || (error instanceof TRPCClientError && error.data == null);
+}

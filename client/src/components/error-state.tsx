@@ -1,7 +1,8 @@
 import SearchOffIcon from '@mui/icons-material/SearchOff';
 import { Alert, AlertTitle, Box, Button, Typography } from '@mui/material';
+import { type Query, useQueryClient } from '@tanstack/react-query';
 import { Link as RouterLink } from 'react-router';
-import { errorCode } from '../error-code.js';
+import { errorCode, isUnreachable } from '../error-code.js';
 
 interface ErrorStateProps {
   error: { message: string };
@@ -13,8 +14,12 @@ interface ErrorStateProps {
   backTo?: { label: string; to: string };
 }
 
+const failed = (query: Query) => query.state.status === 'error';
+
 /** A failed load: NOT_FOUND as a friendly page, anything else as an alert with the server's message. */
 export function ErrorState({ error, what, id, backTo }: ErrorStateProps) {
+  const queryClient = useQueryClient();
+  const retryFailed = () => void queryClient.refetchQueries({ type: 'active', predicate: failed });
   const code = errorCode(error);
   if (code === 'NOT_FOUND') {
     const message = id === undefined ? error.message : `No ${what} has the id ${id}.`;
@@ -23,10 +28,22 @@ export function ErrorState({ error, what, id, backTo }: ErrorStateProps) {
   if (code === 'BAD_REQUEST' && id !== undefined) {
     return <NotFoundState title={`No such ${what}`} message={`"${id}" is not a ${what} id.`} backTo={backTo} />;
   }
+  // Not the browser's "Failed to fetch": what the user can do, and that the page asks again when the WebSocket is back
+  // (live-updates.ts).
   return (
-    <Alert severity="error" data-testid="error-state">
+    <Alert
+      severity="error"
+      data-testid="error-state"
+      action={
+        <Button color="inherit" size="small" onClick={retryFailed}>
+          Try again
+        </Button>
+      }
+    >
       <AlertTitle>Could not load the {what}</AlertTitle>
-      {error.message}
+      {isUnreachable(error)
+        ? 'The server cannot be reached. Try again in a moment: the page also loads again by itself once its live connection is back.'
+        : error.message}
     </Alert>
   );
 }

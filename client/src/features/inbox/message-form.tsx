@@ -3,6 +3,7 @@ import { Alert, Box, Button, Card, CardContent, CircularProgress, Stack, TextFie
 import { SUPPORT_MESSAGE_MAX_LENGTH } from '@chainlog/shared';
 import { type FormEvent, useState } from 'react';
 import { useNavigate } from 'react-router';
+import { isUnreachable } from '../../error-code.js';
 import { trpc } from '../../trpc.js';
 import { EXAMPLE_MESSAGES } from './example-messages.js';
 
@@ -115,8 +116,8 @@ function fieldErrors(
 }
 
 /** The server's own message; without an answer from it (no connection), what that means for the message. */
-function describeSubmitError(error: { message: string; data?: { code: string } | null | undefined }): string {
-  if (!error.data)
+function describeSubmitError(error: { message: string }): string {
+  if (isUnreachable(error))
     return 'The server could not be reached, so the message was not sent. Try again once the connection is back.';
   return error.message;
 }

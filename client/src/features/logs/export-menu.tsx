@@ -2,6 +2,7 @@ import FileDownloadOutlinedIcon from '@mui/icons-material/FileDownloadOutlined';
 import { Alert, Button, CircularProgress, Menu, MenuItem, Snackbar } from '@mui/material';
 import { useState } from 'react';
 import { API_EXPORT_URL } from '../../env.js';
+import { isUnreachable } from '../../error-code.js';
 import { fetchWithToken } from '../access/access-session.js';
 import type { LogFilters } from './use-log-filters.js';
 
@@ -64,7 +65,13 @@ export function ExportMenu({ filters }: { filters: LogFilters }) {
       // The click has handed the blob to the download; the URL is not needed after this turn.
       setTimeout(() => URL.revokeObjectURL(url), 0);
     } catch (error) {
-      setProblem(error instanceof Error ? error.message : String(error));
+      setProblem(
+        isUnreachable(error)
+          ? 'the server could not be reached.'
+          : error instanceof Error
+            ? error.message
+            : String(error),
+      );
     } finally {
       setBusy(false);
     }
