@@ -176,11 +176,18 @@ export const ANALYST_CHAINS = {
       ],
     ],
   },
-  /** A user's own code six days ago: a call that failed for good, then another that succeeded; no chain row. */
+  /**
+   * A user's own code six days ago: a call that failed for good, then one of the same task that failed once and was
+   * retried (its attempt 2 continues it, not the first call), then another that succeeded; no chain row.
+   */
   askFailedThenAsked: {
     agoMs: 6 * DAY,
     calls: [
       [{ name: 'sentiment', model: 'openai:gpt-4.1-mini', status: 'error', error: 'ProviderError', latencyMs: 500 }],
+      [
+        { name: 'sentiment', model: 'openai:gpt-4.1-mini', status: 'error', error: 'TruncationError', latencyMs: 700 },
+        { name: 'sentiment', model: 'openai:gpt-4.1-mini', latencyMs: 800 },
+      ],
       [{ name: TRIAGE[0], model: 'openai:gpt-4.1-mini', latencyMs: 900 }],
     ],
   },

@@ -67,12 +67,13 @@ describe('the analyst views', () => {
       cost_usd: null,
     });
     // A call that failed for good fails the chain, whatever came after it.
+    // Also when a later call of its task failed once and was retried: that retry continues the later call.
     expect(await summaryOf(seed.chainIds.askFailedThenAsked)).toMatchObject({
       name: 'sentiment',
       status: 'failed',
-      calls: 2,
-      attempts: 2,
-      errors: 1,
+      calls: 3,
+      attempts: 4,
+      errors: 2,
     });
     expect(await summaryOf(seed.chainIds.running)).toMatchObject({ status: 'running', calls: 2, attempts: 2 });
   });

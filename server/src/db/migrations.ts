@@ -17,6 +17,7 @@ import * as chainSummaryWithoutCalls from './migrations/2026-12-03T2400-chain-su
 import * as requestTemplates from './migrations/2026-12-03T2500-request-templates.js';
 import * as latencyHistogramArrays from './migrations/2026-12-03T2700-latency-histogram-arrays.js';
 import * as logNameChainIndex from './migrations/2026-12-03T2710-log-name-chain-index.js';
+import * as chainSummaryFailedCall from './migrations/2026-12-04T1000-chain-summary-failed-call.js';
 
 /**
  * Every migration, by the name kysely-ctl gives its file. Listed statically so the server and the tests load
@@ -42,4 +43,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-12-03T2500-request-templates': requestTemplates,
   '2026-12-03T2700-latency-histogram-arrays': latencyHistogramArrays,
   '2026-12-03T2710-log-name-chain-index': logNameChainIndex,
+  '2026-12-04T1000-chain-summary-failed-call': chainSummaryFailedCall,
 };

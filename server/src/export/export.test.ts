@@ -261,9 +261,9 @@ describe('GET /export/logs and /export/chains, on the real server with a token',
     // Calls made with ask() outside the demo: no chain row, named after the first call, failed by a call's error.
     expect(rows.find((row) => row.id === seed.chainIds.askFailedThenAsked)).toMatchObject({
       name: 'sentiment',
-      calls: '2',
-      attempts: '2',
-      errors: '1',
+      calls: '3',
+      attempts: '4',
+      errors: '2',
       status: 'failed',
       error_class: 'ProviderError',
     });

@@ -176,8 +176,9 @@ describe('stats.overview', () => {
       overview.latency.models.map(({ provider, model, ...latency }) => ({ key: `${provider}:${model}`, ...latency })),
       expected.latencyModels,
     );
-    // The truncated attempt yesterday and its retry, and the provider error six days before.
-    expect(overview.totals).toMatchObject({ calls: 2, attempts: 3, errors: 2 });
+    // The truncated attempt yesterday and its retry; six days before, the provider error, and a truncated attempt and
+    // its retry.
+    expect(overview.totals).toMatchObject({ calls: 3, attempts: 5, errors: 3 });
   });
 
   it('covers the 30 UTC days up to today when no range is given, and answers empty days and filters with zeros', async () => {

@@ -328,6 +328,24 @@ export async function listChainsWithTotals(db: Db, filters: ChainFilters): Promi
   }
 }
 
+/**
+ * The log row `attempt` stands for was not retried: no attempt numbered one higher of its task follows it before
+ * another attempt of its number does (chain_summary's rule, and chains.get's: groupIntoCalls).
+ */
+function notRetried(alias: 'log' | 'failed') {
+  const column = (name: string) => sql.ref(`${alias}.${name}`);
+  const position = sql`(${column('created_at')}, ${column('id')})`;
+  return sql`not exists (
+    select 1 from inference_log as retry
+    where retry.chain_id = ${column('chain_id')} and retry.name = ${column('name')}
+      and retry.attempt = ${column('attempt')} + 1 and (retry.created_at, retry.id) > ${position}
+      and not exists (
+        select 1 from inference_log as newer
+        where newer.chain_id = ${column('chain_id')} and newer.name = ${column('name')}
+          and newer.attempt = ${column('attempt')}
+          and (newer.created_at, newer.id) > ${position} and (newer.created_at, newer.id) < (retry.created_at, retry.id)))`;
+}
+
 /** `limit` candidates below the cursor, each with its summary; the name and status filters are not yet exact here. */
 async function chainPage(db: Db, filters: ChainFilters): Promise<ChainListRow[]> {
   const below = (column: RawBuilder<unknown>) => (filters.cursor ? sql`and ${column} < ${filters.cursor}` : sql``);
@@ -352,15 +370,7 @@ async function chainPage(db: Db, filters: ChainFilters): Promise<ChainListRow[]>
               where earlier.chain_id = log.chain_id and (earlier.created_at, earlier.name) < (log.created_at, log.name))`,
           ]
         : []),
-      ...(filters.status === 'failed'
-        ? [
-            sql`log.status = 'error'`,
-            sql`not exists (
-              select 1 from inference_log as retry
-              where retry.chain_id = log.chain_id and retry.name = log.name
-                and retry.attempt = log.attempt + 1 and retry.created_at >= log.created_at)`,
-          ]
-        : []),
+      ...(filters.status === 'failed' ? [sql`log.status = 'error'`, notRetried('log')] : []),
       ...(filters.status === 'running' ? [sql`log.status = 'pending'`] : []),
       ...(filters.status === 'succeeded' ? [sql`log.status = 'ok'`] : []),
       ...(filters.status === 'interrupted' ? [sql`false`] : []),
@@ -407,11 +417,7 @@ async function chainPage(db: Db, filters: ChainFilters): Promise<ChainListRow[]>
       from inference_log as failed
       where chain.id is null and summary.status = 'failed'
         and failed.chain_id = page.chain_id and failed.status = 'error'
-        and not exists (
-          select 1 from inference_log as retry
-          where retry.chain_id = failed.chain_id and retry.name = failed.name
-            and retry.attempt = failed.attempt + 1 and retry.created_at >= failed.created_at
-        )
+        and ${notRetried('failed')}
       order by failed.created_at, failed.id
       limit 1
     ) as failure on true
