@@ -76,4 +76,41 @@ describe('ask() and API keys', () => {
     expect(rows[0]?.row).not.toContain(localKey);
     expect(rows[0]?.row).toContain('[redacted]');
   });
+
+  it('keeps a key a provider echoes in a successful answer out of the row, and leaves the answer as it was', async () => {
+    const body = {
+      id: 'chatcmpl-echo',
+      object: 'chat.completion',
+      created: 1_764_806_400,
+      model: 'gpt-4.1-mini',
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: JSON.stringify({ ok: true }), refusal: null },
+          finish_reason: 'stop',
+        },
+      ],
+      usage: { prompt_tokens: 12, completion_tokens: 4, total_tokens: 16 },
+      // What a misbehaving proxy in front of a provider was seen to do: echo the request's headers.
+      system_fingerprint: `auth=Bearer ${API_KEY}`,
+    };
+    harness.fake.enqueue({ kind: 'raw', body: JSON.stringify(body), contentType: 'application/json' });
+    const llm = harness.createLlm({ tasks: [secretTask], env: { OPENAI_API_KEY: API_KEY } });
+    const chainId = newChainId();
+
+    const result = await llm.ask(secretTask, { text: 'hello' }, { chainId });
+
+    expect(result.output).toEqual({ ok: true });
+    const { rows } = await sql<{ row: string }>`
+      select row_to_json(l)::text as row from inference_log l where chain_id = ${chainId}
+    `.execute(harness.db);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.row).not.toContain('SECRET-123456');
+    const logged = await chainRows(harness.db, chainId);
+    expect(logged[0]).toMatchObject({
+      status: 'ok',
+      response: { system_fingerprint: 'auth=Bearer [redacted]', usage: { prompt_tokens: 12 } },
+      output: { ok: true },
+    });
+  });
 });

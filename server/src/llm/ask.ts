@@ -27,7 +27,7 @@ import { type ModelRoute, ModelRouter } from './model-router.js';
 import { priceCall } from './pricing.js';
 import { createProviderAdapters } from './providers/index.js';
 import type { ProviderAdapter, ProviderReply, ProviderUsage } from './providers/provider.js';
-import { redactSecrets } from './redact.js';
+import { answerJsonb, redactSecrets } from './redact.js';
 import type { RequestTemplate } from './request-template.js';
 import { requestParts } from './request-json.js';
 import { type RetriesUsed, type RetryDelay, decideRetry, waitUnlessAborted } from './retry-policy.js';
@@ -354,7 +354,7 @@ async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
   let outputJson: string | null = null;
   try {
     checked = checkReply(registered, reply, logId);
-    if (checked.ok) outputJson = toJsonb(checked.output);
+    if (checked.ok) outputJson = answerJsonb(checked.output, settings.secrets);
   } catch (thrown) {
     checked = { ok: false, error: new TaskOutputError(task.name, { cause: thrown, logId }), answer: '' };
   }
@@ -363,7 +363,7 @@ async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
     {
       ...row,
       status: checked.ok ? 'ok' : 'error',
-      response: toJsonb(reply.body),
+      response: answerJsonb(reply.body, settings.secrets),
       output: outputJson,
       error: checked.ok ? null : toJsonb(redactSecrets(checked.error.toRecord(), settings.secrets)),
       input_tokens: usage.inputTokens,

@@ -1,25 +1,40 @@
+import { toJsonb } from '../db/jsonb.js';
+
 // Provider error messages can echo part of a key ("Incorrect API key provided: sk-abc***xyz").
 const KEY_LIKE = /\b(sk|rk)-[A-Za-z0-9_*.-]{6,}/g;
 
+/** Shorter "secrets" would blank ordinary words. */
+const usable = (secrets: readonly string[]) => secrets.filter((secret) => secret.length >= 4);
+
 /** Replaces configured secrets and key-shaped tokens in every string of a JSON-like value. */
 export function redactSecrets<T>(value: T, secrets: readonly string[]): T {
-  return redactValue(
-    value,
-    secrets.filter((secret) => secret.length >= 4),
-  ) as T;
+  const configured = usable(secrets);
+  return redactValue(value, (text) => replaceSecrets(text, configured).replace(KEY_LIKE, '[redacted]')) as T;
 }
 
-function redactValue(value: unknown, secrets: readonly string[]): unknown {
-  if (typeof value === 'string') return redactText(value, secrets);
-  if (Array.isArray(value)) return value.map((item) => redactValue(item, secrets));
+/**
+ * A provider's answer as jsonb text, with any configured secret in it replaced (a provider or proxy that echoes the
+ * request's headers). Key-shaped words are left alone here: in a model's answer they are the model's. Serialized once
+ * when no secret is there, as almost always.
+ */
+export function answerJsonb(value: unknown, secrets: readonly string[]): string {
+  const json = toJsonb(value);
+  const configured = usable(secrets);
+  const named = configured.some((secret) => json.includes(JSON.stringify(secret).slice(1, -1)));
+  return named ? toJsonb(redactValue(value, (text) => replaceSecrets(text, configured))) : json;
+}
+
+function redactValue(value: unknown, redactText: (text: string) => string): unknown {
+  if (typeof value === 'string') return redactText(value);
+  if (Array.isArray(value)) return value.map((item) => redactValue(item, redactText));
   if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactValue(item, secrets)]));
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactValue(item, redactText)]));
   }
   return value;
 }
 
-function redactText(text: string, secrets: readonly string[]): string {
+function replaceSecrets(text: string, secrets: readonly string[]): string {
   let redacted = text;
   for (const secret of secrets) redacted = redacted.split(secret).join('[redacted]');
-  return redacted.replace(KEY_LIKE, '[redacted]');
+  return redacted;
 }
