@@ -65,13 +65,14 @@ describe("the analysts' read-only role", () => {
     expect(granted).toMatchObject({ role, schema: database.schema, created: true });
     expect(granted.relations).toBeGreaterThanOrEqual(9);
     const counts = await connectAs(role, async (client) => {
-      const { rows } = await client.query<Record<string, number>>(`
+      const { rows } = await client.query<Record<string, number | string>>(`
         select (select count(*)::int from inference_log) as logs, (select count(*)::int from chain) as chains,
                (select count(*)::int from triage) as triages, (select count(*)::int from reply_draft) as replies,
-               (select count(*)::int from chain_summary) as summaries, (select count(*)::int from task_stats) as stats`);
+               (select count(*)::int from chain_summary) as summaries, (select count(*)::int from task_stats) as stats,
+               current_setting('jit') as jit`);
       return rows[0];
     });
-    expect(counts).toMatchObject({ ...SEEDED, summaries: Object.keys(seed.chainIds).length });
+    expect(counts).toMatchObject({ ...SEEDED, summaries: Object.keys(seed.chainIds).length, jit: 'off' });
     expect(counts?.logs).toBeGreaterThan(0);
     expect(counts?.stats).toBeGreaterThan(0);
   });

@@ -28,12 +28,14 @@ describe('npm run db:seed: synthetic chains written set-based', () => {
   let database: DatabaseHandle;
   let counts: SyntheticSeedCounts;
   let catalogBefore: unknown[];
+  let analyzedBefore: string[];
   const query = async <Row>(text: string, parameters: unknown[] = []) =>
     (await database.db.executeQuery<Row>(CompiledQuery.raw(text, parameters))).rows;
 
   beforeAll(async () => {
     database = await openTestDatabase();
     catalogBefore = await catalog();
+    analyzedBefore = await analyzed();
     counts = await seedSyntheticData(database.db, { logs: LOGS, now: NOW, connections: connectionsOf(database) });
   });
   afterAll(() => database?.close());
@@ -57,6 +59,28 @@ describe('npm run db:seed: synthetic chains written set-based', () => {
         expect.objectContaining({ kind: 'index', name: 'inference_log_document_idx' }),
         expect.objectContaining({ kind: 'constraint', name: 'chain_event_chain_id_fkey' }),
         expect.objectContaining({ kind: 'trigger', name: 'chain_event_notify', definition: 'O' }),
+      ]),
+    );
+  });
+
+  /** The tables of the schema the planner has column statistics of (ANALYZE made them). */
+  const analyzed = async () =>
+    (
+      await query<{ table: string }>(`
+        select distinct tablename as table from pg_stats where schemaname = current_schema() order by 1`)
+    ).map((row) => row.table);
+
+  it('leaves the planner statistics of every table it wrote', async () => {
+    expect(analyzedBefore).not.toContain('inference_log');
+    expect(await analyzed()).toEqual(
+      expect.arrayContaining([
+        'inference_log',
+        'chain',
+        'chain_event',
+        'inbox_message',
+        'triage',
+        'reply_draft',
+        'task_stats_daily',
       ]),
     );
   });
