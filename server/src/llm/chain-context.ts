@@ -48,5 +48,6 @@ export function runInStep<T>(chainId: string, step: number, work: () => T): T {
 /** @throws InvalidChainIdError when `chainId` is not a UUID. */
 export function checkChainId(chainId: string): string {
   if (!isUuid(chainId)) throw new InvalidChainIdError(chainId);
-  return chainId;
+  // As the database prints it, so the id ask() returns and the events' key are the one SQL shows.
+  return chainId.toLowerCase();
 }

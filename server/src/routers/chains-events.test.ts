@@ -193,6 +193,27 @@ describe('chain events over a WebSocket', () => {
       expect(BigInt(received[index] ?? 0) > BigInt(received[index - 1] ?? 0)).toBe(true);
   });
 
+  it('follows a running chain named by its id in upper case, live events included, to its end', async () => {
+    const gate = new ReplyGate();
+    fake.respondWith(gate.respond);
+    const client = connectClient();
+    const { chainId } = await client.inbox.submit.mutate(ORDER_MESSAGE);
+    const intentCall = await gate.next();
+
+    const upper = new Received();
+    client.chains.events.subscribe({ chainId: chainId.toUpperCase() }, upper.tracked);
+    await upper.receive('step_started 1', hasEvent('step_started 1'));
+    // Everything from here on is live: published while the subscription is open.
+    intentCall.release();
+    (await gate.next()).release();
+    (await gate.next()).release();
+    await upper.hasCompleted();
+
+    expect(upper.errors).toEqual([]);
+    expect(eventSequence(upper.events)).toEqual(FULL_SEQUENCE);
+    expect(upper.trackedIds).toEqual(await storedEventIds(chainId));
+  });
+
   it('replays every event of an already finished chain and completes', async () => {
     fake.respondWith(triageReply);
     const client = connectClient();

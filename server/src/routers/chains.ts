@@ -1,5 +1,6 @@
 import { type ChainEvent, chainStatusSchema, postgresText } from '@chainlog/shared';
 import { z } from 'zod';
+import { uuidInput } from './uuid-input.js';
 import { chainChangeOf } from '../chains/chain-change.js';
 import { UnknownChainError } from '../chains/unknown-chain-error.js';
 import { followAllChains, followChain, getChainDetail, listChainSummaries } from '../services/chains.js';
@@ -18,7 +19,7 @@ const eventIdSchema = z
 export const chainListInput = z.object({
   status: chainStatusSchema.nullish(),
   name: postgresText(z.string().min(1)).nullish(),
-  cursor: z.uuid().nullish(),
+  cursor: uuidInput.nullish(),
   limit: z.number().int().min(1).max(100).default(20),
 });
 
@@ -36,7 +37,7 @@ export const chainsRouter = router({
     }),
   ),
   /** The chain with its steps, log ids and the domain rows it created. */
-  get: publicProcedure.input(z.object({ chainId: z.uuid() })).query(async ({ ctx, input }) => {
+  get: publicProcedure.input(z.object({ chainId: uuidInput })).query(async ({ ctx, input }) => {
     const detail = await getChainDetail(ctx.db, input.chainId);
     if (!detail) throw notFound('chain', input.chainId);
     return detail;
@@ -46,7 +47,7 @@ export const chainsRouter = router({
    * so a reconnecting client resumes where it stopped. Completes after chain_finished.
    */
   events: subscriptionProcedure
-    .input(z.object({ chainId: z.uuid(), lastEventId: eventIdSchema.nullish() }))
+    .input(z.object({ chainId: uuidInput, lastEventId: eventIdSchema.nullish() }))
     .subscription(({ ctx, input, signal }) =>
       trackedChainEvents.of(followChain(ctx, input.chainId, input.lastEventId ?? null, signal), (error) => {
         throw error instanceof UnknownChainError ? notFound('chain', input.chainId) : error;

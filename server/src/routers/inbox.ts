@@ -1,6 +1,7 @@
 import { submittedMessageSchema } from '@chainlog/shared';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
+import { uuidInput } from './uuid-input.js';
 import { ChainQueueFullError } from '../chains/chain-queue-full-error.js';
 import { ShuttingDownError } from '../chains/chain-runner.js';
 import { listInbox, submitMessage } from '../services/inbox.js';
@@ -37,7 +38,7 @@ export const inboxRouter = router({
   list: publicProcedure
     .input(
       z
-        .object({ cursor: z.uuid().nullish(), limit: z.number().int().min(1).max(100).default(20) })
+        .object({ cursor: uuidInput.nullish(), limit: z.number().int().min(1).max(100).default(20) })
         .default({ limit: 20 }),
     )
     .query(({ ctx, input }) => listInbox(ctx.db, { cursor: input.cursor ?? undefined, limit: input.limit })),

@@ -1,5 +1,6 @@
 import { postgresText } from '@chainlog/shared';
 import { z } from 'zod';
+import { uuidInput } from './uuid-input.js';
 import { countLogs, getLogDetail, listLogFacets, listLogSummaries } from '../services/logs.js';
 import { notFound } from '../trpc/errors.js';
 import { publicProcedure, router } from '../trpc/init.js';
@@ -38,7 +39,7 @@ export const logListInput = z.object({
   model: postgresText(z.string().min(1)).nullish(),
   provider: postgresText(z.string().min(1)).nullish(),
   status: z.enum(['pending', 'ok', 'error']).nullish(),
-  chainId: z.uuid().nullish(),
+  chainId: uuidInput.nullish(),
   /** ISO 8601; inclusive. */
   from: instantSchema.nullish(),
   /** ISO 8601; exclusive. */
@@ -51,7 +52,7 @@ export const logListInput = z.object({
   /** At least this cost in US dollars (rows without a cost do not match). */
   minCostUsd: boundSchema(1_000_000).nullish(),
   order: z.enum(['desc', 'asc']).default('desc'),
-  cursor: z.uuid().nullish(),
+  cursor: uuidInput.nullish(),
   limit: z.number().int().min(1).max(200).default(50),
 });
 
@@ -91,7 +92,7 @@ export const logsRouter = router({
       return countLogs(ctx.db, ctx.databaseKind, filters);
     }),
   /** One full row: request, response, output and error as stored. */
-  get: publicProcedure.input(z.object({ id: z.uuid() })).query(async ({ ctx, input }) => {
+  get: publicProcedure.input(z.object({ id: uuidInput })).query(async ({ ctx, input }) => {
     const detail = await getLogDetail(ctx.db, input.id);
     if (!detail) throw notFound('inference log', input.id);
     return detail;
