@@ -155,11 +155,15 @@ export class ChainEventSubscription implements PushableIterator<ChainEvent>, Pus
   private nextStep(): IteratorResult<ChainEvent> | undefined {
     const { chain, placedAt } = this;
     if (this.ended || !chain || placedAt === undefined) return DONE;
-    const step = chain.stepAt(placedAt);
+    let position = placedAt;
+    let step = chain.stepAt(position);
+    // Only what follows afterId: a lastEventId past the events stored when this joined skips live ones up to it too.
+    while (step && BigInt(step.value.id) <= this.afterId) step = chain.stepAt(++position);
     if (step) {
-      this.placedAt = placedAt + 1;
+      this.placedAt = position + 1;
       return step;
     }
+    this.placedAt = position;
     return chain.isOver() ? DONE : undefined;
   }
 

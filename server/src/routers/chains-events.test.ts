@@ -214,6 +214,28 @@ describe('chain events over a WebSocket', () => {
     expect(upper.trackedIds).toEqual(await storedEventIds(chainId));
   });
 
+  it('sends no event, stored or live, up to a lastEventId past the running chain, and completes with it', async () => {
+    const gate = new ReplyGate();
+    fake.respondWith(gate.respond);
+    const client = connectClient();
+    const { chainId } = await client.inbox.submit.mutate(ORDER_MESSAGE);
+    const intentCall = await gate.next();
+    const watching = new Received();
+    client.chains.events.subscribe({ chainId }, watching.tracked);
+    await watching.receive('step_started 1', hasEvent('step_started 1'));
+
+    const ahead = new Received();
+    client.chains.events.subscribe({ chainId, lastEventId: '999999999999' }, ahead.tracked);
+    intentCall.release();
+    (await gate.next()).release();
+    (await gate.next()).release();
+    await Promise.all([watching.hasCompleted(), ahead.hasCompleted()]);
+
+    expect(eventSequence(watching.events)).toEqual(FULL_SEQUENCE);
+    expect(ahead.events).toEqual([]);
+    expect(ahead.errors).toEqual([]);
+  });
+
   it('replays every event of an already finished chain and completes', async () => {
     fake.respondWith(triageReply);
     const client = connectClient();
