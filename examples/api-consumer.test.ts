@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,8 +29,21 @@ const TSCONFIG = {
     skipLibCheck: true,
     outDir: 'out',
   },
-  files: ['client.ts', 'wrong.ts', 'api-check.ts'],
+  files: ['client.ts', 'wrong.ts', 'api-check.ts', 'readme-sample.ts'],
 };
+
+/** README's sample client (under "From another TypeScript project"), pointed at `node readme-sample.js <ws> <http>`. */
+function readmeSample(): string {
+  const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('### From another TypeScript project'));
+  const sample = /```ts\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
+  const pointed = sample
+    .replace("'ws://127.0.0.1:8800/trpc'", "String(process.argv[2]) + '/trpc'")
+    .replace("'http://127.0.0.1:8800/trpc'", "String(process.argv[3]) + '/trpc'");
+  if (!pointed.includes('process.argv[2]') || !pointed.includes('process.argv[3]'))
+    throw new Error("README's sample client no longer names the URLs this test points elsewhere");
+  return pointed;
+}
 
 const CLIENT = `import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
 import type { AppRouter } from '@chainlog/api';
@@ -89,6 +102,9 @@ describe('a TypeScript project consuming the API through dist/api', () => {
         `@trpc/client@${trpc}`,
         `@trpc/server@${trpc}`,
         '@types/node@20',
+        // What README's sample client needs in Node beside them.
+        'ws@8',
+        '@types/ws@8',
         '--prefer-offline',
         '--no-audit',
         '--no-fund',
@@ -101,6 +117,7 @@ describe('a TypeScript project consuming the API through dist/api', () => {
     writeFileSync(path.join(consumerDir, 'tsconfig.json'), JSON.stringify(TSCONFIG));
     writeFileSync(path.join(consumerDir, 'client.ts'), CLIENT);
     writeFileSync(path.join(consumerDir, 'wrong.ts'), WRONG);
+    writeFileSync(path.join(consumerDir, 'readme-sample.ts'), readmeSample());
     copyFileSync(
       path.join(consumerDir, 'node_modules/@chainlog/api/index.d.ts'),
       path.join(consumerDir, 'api-check.ts'),
@@ -147,5 +164,14 @@ describe('a TypeScript project consuming the API through dist/api', () => {
       steps: expect.any(Number),
       refusal: 'BAD_REQUEST 400',
     });
+
+    // README's sample follows its chain to the end, then exits by itself (it closes its WebSocket).
+    const sample = await runFile(process.execPath, ['out/readme-sample.js', running.wsUrl, running.url], {
+      cwd: consumerDir,
+      timeout: 20_000,
+    });
+    const events = sample.stdout.trim().split('\n');
+    expect(events[0]).toMatch(/^\d+ chain_started$/);
+    expect(events.at(-1)).toMatch(/^\d+ chain_finished$/);
   });
 });

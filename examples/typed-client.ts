@@ -38,7 +38,7 @@ async function main(): Promise<number> {
   const wsClient = createWSClient({
     url: wsUrl.href,
     WebSocket: NodeWebSocket,
-    connectionParams: token ? { token } : undefined,
+    connectionParams: token ? { token } : null,
   });
   const client = createTRPCClient<AppRouter>({
     links: [
