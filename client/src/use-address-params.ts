@@ -1,3 +1,4 @@
+import { FILTER_TEXT_MAX_LENGTH } from '@chainlog/shared';
 import { useCallback } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
 
@@ -29,7 +30,9 @@ export function useAddressParams() {
   return { params, change, clear };
 }
 
-/** A text filter from the address, or null for one the server would refuse (empty, or holding NUL). */
+/** A text filter from the address, or null for one the server would refuse (empty, too long, or holding NUL). */
 export function textParamOrNull(value: string | null): string | null {
-  return value !== null && value !== '' && !value.includes('\u0000') ? value : null;
+  return value !== null && value !== '' && value.length <= FILTER_TEXT_MAX_LENGTH && !value.includes('\u0000')
+    ? value
+    : null;
 }

@@ -5,6 +5,7 @@ export * from './offline-provider.js';
 export * from './output-guards.js';
 export * from './schemas/chain.js';
 export * from './schemas/entities.js';
+export * from './schemas/filter-text.js';
 export * from './schemas/intent.js';
 export * from './schemas/reply.js';
 export * from './schemas/support-message.js';

@@ -1,4 +1,4 @@
-import { type ChainEvent, chainStatusSchema, postgresText } from '@chainlog/shared';
+import { type ChainEvent, chainStatusSchema, filterTextSchema } from '@chainlog/shared';
 import { z } from 'zod';
 import { uuidInput } from './uuid-input.js';
 import { chainChangeOf } from '../chains/chain-change.js';
@@ -18,7 +18,7 @@ const eventIdSchema = z
 /** chains.list's filters; GET /export/chains takes the same ones, but `limit`, as query parameters. */
 export const chainListInput = z.object({
   status: chainStatusSchema.nullish(),
-  name: postgresText(z.string().min(1)).nullish(),
+  name: filterTextSchema.nullish(),
   cursor: uuidInput.nullish(),
   limit: z.number().int().min(1).max(100).default(20),
 });

@@ -213,7 +213,7 @@ describe('logs.list', () => {
     expect(oldest.map((page) => page.nextCursor)).toEqual([oldestFirst[1], oldestFirst[3], null]);
   });
 
-  it('answers BAD_REQUEST, with the zod error as cause, for a date without time, an unknown chain id format, a limit over 200 or a NUL in a filter', async () => {
+  it('answers BAD_REQUEST, with the zod error as cause, for a date without time, an unknown chain id format, a limit over 200, a NUL in a filter or a filter too long', async () => {
     const caller = createCaller(context);
     // PostgreSQL text cannot hold NUL: in a query it would fail as an internal error.
     const withNul = 'gpt\u0000mini';
@@ -228,6 +228,9 @@ describe('logs.list', () => {
       { name: withNul },
       { model: withNul },
       { provider: withNul },
+      // Over FILTER_TEXT_MAX_LENGTH: long enough to make a GET too long for the server to read.
+      { name: 'x'.repeat(17_000) },
+      { model: 'x'.repeat(1_001) },
     ]) {
       const error: unknown = await caller.logs.list(input).catch((caught: unknown) => caught);
       expect(error, JSON.stringify(input)).toBeInstanceOf(TRPCError);

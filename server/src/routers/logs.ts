@@ -1,4 +1,4 @@
-import { postgresText } from '@chainlog/shared';
+import { filterTextSchema, postgresText } from '@chainlog/shared';
 import { z } from 'zod';
 import { uuidInput } from './uuid-input.js';
 import { countLogs, getLogDetail, listLogFacets, listLogSummaries } from '../services/logs.js';
@@ -35,9 +35,9 @@ function boundSchema(max: number) {
 
 /** logs.list's filters; GET /export/logs takes the same ones, but `limit`, as query parameters. */
 export const logListInput = z.object({
-  name: postgresText(z.string().min(1)).nullish(),
-  model: postgresText(z.string().min(1)).nullish(),
-  provider: postgresText(z.string().min(1)).nullish(),
+  name: filterTextSchema.nullish(),
+  model: filterTextSchema.nullish(),
+  provider: filterTextSchema.nullish(),
   status: z.enum(['pending', 'ok', 'error']).nullish(),
   chainId: uuidInput.nullish(),
   /** ISO 8601; inclusive. */

@@ -1,4 +1,4 @@
-import { postgresText } from '@chainlog/shared';
+import { filterTextSchema } from '@chainlog/shared';
 import { z } from 'zod';
 import { getStatsOverview } from '../services/stats.js';
 import { publicProcedure, router } from '../trpc/init.js';
@@ -20,9 +20,9 @@ export const statsOverviewInput = z
     /** Last UTC day, included; default: today (UTC). */
     to: daySchema.nullish(),
     /** Only this task name. */
-    name: postgresText(z.string().min(1)).nullish(),
+    name: filterTextSchema.nullish(),
     /** Only this model (any provider's). */
-    model: postgresText(z.string().min(1)).nullish(),
+    model: filterTextSchema.nullish(),
   })
   .transform((input, context) => {
     const to = input.to ?? new Date().toISOString().slice(0, 10);
