@@ -199,10 +199,16 @@ describe('the Host check (DNS rebinding)', () => {
     const upgrade = await openRawSocket(server.wsUrl, { host: 'attacker.example:8800' });
 
     expect(response.status).toBe(421);
-    expect(JSON.parse(response.body)).toEqual({ error: expect.stringContaining('CHAINLOG_ALLOWED_HOSTS') });
+    // In tRPC's shape, so a typed client reads the code and the message.
+    expect(JSON.parse(response.body)).toMatchObject({
+      error: {
+        message: expect.stringContaining('CHAINLOG_ALLOWED_HOSTS'),
+        data: { code: 'BAD_REQUEST', httpStatus: 421 },
+      },
+    });
     expect('refused' in upgrade && upgrade.refused.status).toBe(421);
-    expect('refused' in upgrade && JSON.parse(upgrade.refused.body)).toEqual({
-      error: expect.stringContaining('attacker.example'),
+    expect('refused' in upgrade && JSON.parse(upgrade.refused.body)).toMatchObject({
+      error: { message: expect.stringContaining('attacker.example'), data: { code: 'BAD_REQUEST' } },
     });
   });
 
@@ -258,7 +264,12 @@ describe('the Origin check and CORS', () => {
     });
 
     expect(response.status).toBe(403);
-    expect(JSON.parse(response.body)).toEqual({ error: expect.stringContaining('CHAINLOG_ALLOWED_ORIGINS') });
+    expect(JSON.parse(response.body)).toMatchObject({
+      error: {
+        message: expect.stringContaining('CHAINLOG_ALLOWED_ORIGINS'),
+        data: { code: 'FORBIDDEN', httpStatus: 403 },
+      },
+    });
     expect(response.headers['access-control-allow-origin']).toBeUndefined();
     expect(await chainCount(server)).toBe(before);
   });
@@ -328,7 +339,9 @@ describe('the Origin check and CORS', () => {
     for (const outcome of [allowed, same]) if ('opened' in outcome) outcome.opened.close();
 
     expect('refused' in evil && evil.refused.status).toBe(403);
-    expect('refused' in evil && JSON.parse(evil.refused.body)).toEqual({ error: expect.stringContaining(EVIL_ORIGIN) });
+    expect('refused' in evil && JSON.parse(evil.refused.body)).toMatchObject({
+      error: { message: expect.stringContaining(EVIL_ORIGIN), data: { code: 'FORBIDDEN' } },
+    });
     expect('opened' in allowed).toBe(true);
     expect('opened' in same).toBe(true);
   });

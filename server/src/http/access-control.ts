@@ -6,7 +6,7 @@ import { log } from '../log.js';
 import { type TokenCheck, bearerToken, createTokenCheck, tokenProblem } from './access-token.js';
 import { createOriginPolicy } from './cors.js';
 import { createHostCheck } from './host-check.js';
-import { answerTrpcError } from './trpc-error-response.js';
+import { answerTrpcError, trpcErrorBody } from './trpc-error-response.js';
 
 const accessLog = log.withTag('access');
 
@@ -83,13 +83,13 @@ export function createAccessControl(options: AccessOptions): AccessControl {
       const { host, origin } = request.headers;
       if (!hostAllowed(host)) {
         accessLog.debug(`refused ${request.method} ${pathname}: Host ${host ?? '(none)'} is not allowed`);
-        refuse(response, 421, hostRefusal(host));
+        answerTrpcError(response, 421, HOST_REFUSED, hostRefusal(host));
         return false;
       }
       if (pathname !== '/trpc' && !pathname.startsWith('/trpc/') && !isExportPath(pathname)) return true;
       if (!origins.allows(origin, host)) {
         accessLog.debug(`refused ${request.method} ${pathname}: Origin ${origin} is not allowed`);
-        refuse(response, 403, originRefusal(origin));
+        answerTrpcError(response, 403, 'FORBIDDEN', originRefusal(origin));
         return false;
       }
       const listed = listedOrigin(request);
@@ -116,13 +116,13 @@ export function createAccessControl(options: AccessOptions): AccessControl {
       const { host, origin } = req.headers;
       if (!hostAllowed(host)) {
         accessLog.debug(`refused a WebSocket: Host ${host ?? '(none)'} is not allowed`);
-        return callback(false, 421, JSON.stringify({ error: hostRefusal(host) }), {
+        return callback(false, 421, trpcErrorBody(421, HOST_REFUSED, hostRefusal(host)), {
           'Content-Type': 'application/json',
         });
       }
       if (!origins.allows(origin, host)) {
         accessLog.debug(`refused a WebSocket: Origin ${origin} is not allowed`);
-        return callback(false, 403, JSON.stringify({ error: originRefusal(origin) }), {
+        return callback(false, 403, trpcErrorBody(403, 'FORBIDDEN', originRefusal(origin)), {
           'Content-Type': 'application/json',
         });
       }
@@ -130,6 +130,9 @@ export function createAccessControl(options: AccessOptions): AccessControl {
     },
   };
 }
+
+// tRPC has no code of its own for 421 (the request named a host this server is not): the request is at fault.
+const HOST_REFUSED = 'BAD_REQUEST' as const;
 
 function hostRefusal(host: string | undefined): string {
   return `this server does not answer to Host ${JSON.stringify(host ?? '')}: add the name to CHAINLOG_ALLOWED_HOSTS`;
@@ -141,10 +144,6 @@ function originRefusal(origin: string | undefined): string {
 
 function setHeaders(response: ServerResponse, headers: OutgoingHttpHeaders): void {
   for (const [name, value] of Object.entries(headers)) if (value !== undefined) response.setHeader(name, value);
-}
-
-function refuse(response: ServerResponse, status: number, message: string): void {
-  response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: message }));
 }
 
 /**

@@ -12,7 +12,18 @@ export function answerTrpcError(
   message: string,
   options: { issues?: unknown; headers?: OutgoingHttpHeaders } = {},
 ): void {
+  response
+    .writeHead(status, { 'content-type': 'application/json', ...options.headers })
+    .end(trpcErrorBody(status, code, message, options));
+}
+
+/** The JSON text of that body, for answers written another way (a refused WebSocket upgrade). */
+export function trpcErrorBody(
+  status: number,
+  code: keyof typeof TRPC_ERROR_CODES_BY_KEY,
+  message: string,
+  options: { issues?: unknown } = {},
+): string {
   const data = { code, httpStatus: status, ...('issues' in options ? { issues: options.issues } : {}) };
-  const body = { error: { message, code: TRPC_ERROR_CODES_BY_KEY[code], data } };
-  response.writeHead(status, { 'content-type': 'application/json', ...options.headers }).end(JSON.stringify(body));
+  return JSON.stringify({ error: { message, code: TRPC_ERROR_CODES_BY_KEY[code], data } });
 }
