@@ -176,6 +176,7 @@ describe('the request size bounds', () => {
     await connection.closedByServer();
     expect(connection.received).toMatch(/^HTTP\/1\.1 413 /);
     expect(connection.received).toContain('"PAYLOAD_TOO_LARGE"');
+    expect(connection.received).toContain('"the request body is over the limit (CHAINLOG_MAX_BODY_BYTES)"');
     // What the server stopped reading stays in socket buffers: a few MB at most, not the 200 MB.
     expect(sentBytes).toBeLessThan(32 * 1024 * 1024);
     const health = await fetch(`${running.url}/healthz`);

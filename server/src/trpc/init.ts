@@ -15,7 +15,10 @@ const t = initTRPC.context<Context>().create({
         ? 'internal error (see the server log)'
         : zodError
           ? prettifyError(zodError)
-          : shape.message;
+          : error.code === 'PAYLOAD_TOO_LARGE' && shape.message === 'PAYLOAD_TOO_LARGE'
+            ? // tRPC's own maxBodySize, on a body sent without a length (chunked): its message is only the code.
+              'the request body is over the limit (CHAINLOG_MAX_BODY_BYTES)'
+            : shape.message;
     // A rate-limited call says when it may succeed (over HTTP the `retry-after` header says it too).
     const retryAfterSeconds = retryAfterSecondsOf(error);
     const retryAfter: { retryAfterSeconds?: number } = retryAfterSeconds === null ? {} : { retryAfterSeconds };
