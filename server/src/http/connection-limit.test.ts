@@ -9,7 +9,7 @@ const ONE_MIB = 1_048_576;
 const MAX_CONNECTIONS = 5;
 
 /** What an upgrade request got: 101 for an open WebSocket (returned with it), or the refusal's HTTP status. */
-type Upgrade = { status: 101; socket: WebSocket } | { status: number };
+type Upgrade = { status: 101; socket: WebSocket } | { status: number; body: string };
 
 /**
  * Opens a WebSocket from `from`: every 127.x.y.z is this machine, so each test can be a client address of its own
@@ -21,8 +21,15 @@ function upgrade(url: string, from: string, headers: Record<string, string> = {}
     new Promise<Upgrade>((resolve, reject) => {
       socket.once('open', () => resolve({ status: 101, socket }));
       socket.once('unexpected-response', (request, response) => {
-        resolve({ status: response.statusCode ?? 0 });
-        request.destroy();
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          body += chunk;
+        });
+        response.once('end', () => {
+          resolve({ status: response.statusCode ?? 0, body });
+          request.destroy();
+        });
       });
       socket.once('error', reject);
     }),
@@ -85,7 +92,12 @@ describe('the WebSocket bounds', () => {
     const client = '127.0.0.2';
     sockets.push(...(await Promise.all(Array.from({ length: MAX_CONNECTIONS }, () => open(running.wsUrl, client)))));
 
-    expect((await upgrade(running.wsUrl, client)).status).toBe(429);
+    const refused = await upgrade(running.wsUrl, client);
+    expect(refused.status).toBe(429);
+    // tRPC's error shape, as an SSE stream past the limit gets.
+    expect('body' in refused && JSON.parse(refused.body)).toMatchObject({
+      error: { message: expect.stringContaining(`at most ${MAX_CONNECTIONS}`), data: { code: 'TOO_MANY_REQUESTS' } },
+    });
     // CHAINLOG_TRUST_PROXY is off: a header the client wrote does not make it another client.
     expect((await upgrade(running.wsUrl, client, { 'x-forwarded-for': '203.0.113.9' })).status).toBe(429);
     const other = await upgrade(running.wsUrl, '127.0.0.3');

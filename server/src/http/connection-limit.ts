@@ -1,11 +1,12 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import { log } from '../log.js';
 import { clientAddressOf } from './client-address.js';
 import type { Limits } from './limits.js';
+import { trpcErrorBody } from './trpc-error-response.js';
 
 const limitLog = log.withTag('limits');
 
-type VerifyCallback = (accept: boolean, code?: number, message?: string) => void;
+type VerifyCallback = (accept: boolean, code?: number, message?: string, headers?: OutgoingHttpHeaders) => void;
 
 /**
  * Long-lived connections per client address, WebSockets and SSE subscriptions together (one server holds one
@@ -31,6 +32,11 @@ export class ConnectionCounter {
   }
 }
 
+/** Why a WebSocket or SSE stream past the limit is refused, in the body of its 429. */
+export function tooManyStreams(maxPerAddress: number): string {
+  return `a client address may hold at most ${maxPerAddress} WebSocket connections and SSE subscriptions at once; end one before opening another`;
+}
+
 /**
  * ws's `verifyClient`: an upgrade from an address that already holds `maxConnectionsPerAddress` WebSockets is
  * answered 429. The connection is counted from the handshake (so simultaneous upgrades cannot all slip through)
@@ -41,7 +47,9 @@ export function createWebSocketConnectionLimit(limits: Pick<Limits, 'trustProxy'
     const address = clientAddressOf(info.req, limits.trustProxy);
     if (!counter.tryOpen(address)) {
       limitLog.debug(`refused a WebSocket from ${address}: it holds ${counter.maxPerAddress} connections already`);
-      callback(false, 429, 'Too Many Requests');
+      callback(false, 429, trpcErrorBody(429, 'TOO_MANY_REQUESTS', tooManyStreams(counter.maxPerAddress)), {
+        'Content-Type': 'application/json',
+      });
       return;
     }
     info.req.socket.once('close', () => counter.close(address));

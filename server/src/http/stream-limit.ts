@@ -3,7 +3,7 @@ import { type AnyTRPCRouter, TRPCError } from '@trpc/server';
 import { createURL } from '@trpc/server/adapters/node-http';
 import { log } from '../log.js';
 import { clientAddressOf } from './client-address.js';
-import type { ConnectionCounter } from './connection-limit.js';
+import { type ConnectionCounter, tooManyStreams } from './connection-limit.js';
 import type { Limits } from './limits.js';
 import { answerTrpcError } from './trpc-error-response.js';
 
@@ -36,8 +36,7 @@ export function createStreamLimit(
     limitLog.debug(
       `refused an SSE subscription from ${address}: it holds ${counter.maxPerAddress} connections already`,
     );
-    const message = `a client address may hold at most ${counter.maxPerAddress} WebSocket connections and SSE subscriptions at once; end one before opening another`;
-    answerTrpcError(response, 429, 'TOO_MANY_REQUESTS', message, { issues: null });
+    answerTrpcError(response, 429, 'TOO_MANY_REQUESTS', tooManyStreams(counter.maxPerAddress), { issues: null });
     return false;
   };
 }
