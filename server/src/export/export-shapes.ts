@@ -27,13 +27,19 @@ export const LOG_EXPORT_SHAPE: ExportShape<LogExportRow> = {
     { header: 'cost_usd', value: (row) => row.cost_usd },
     { header: 'price_source', value: (row) => row.price_source, text: true },
     { header: 'latency_ms', value: (row) => row.latency_ms },
-    { header: 'created_at', value: (row) => row.created_at },
-    { header: 'finished_at', value: (row) => row.finished_at },
+    { header: 'created_at', value: (row) => row.created_at_iso },
+    { header: 'finished_at', value: (row) => row.finished_at_iso },
     { header: 'error_class', value: (row) => errorField(row.error, 'class'), text: true },
     { header: 'error_message', value: (row) => errorField(row.error, 'message'), text: true },
   ],
   // The request as the call sent it (its template's parts put back), where the table keeps only what is not shared.
-  json: ({ whole_request, ...row }) => ({ ...row, request: whole_request, cost_usd: numberOrNull(row.cost_usd) }),
+  json: ({ whole_request, created_at_iso, finished_at_iso, ...row }) => ({
+    ...row,
+    request: whole_request,
+    cost_usd: numberOrNull(row.cost_usd),
+    created_at: created_at_iso,
+    finished_at: finished_at_iso,
+  }),
 };
 
 /** chain rows with their totals over every attempt; JSON adds the input and the whole error. */

@@ -115,6 +115,22 @@ describe('GET /export/logs and /export/chains, on the real server with a token',
     // More than one page of 1,000: the cursor (PostgreSQL) or the keyset pages (PGlite) go on where they stopped.
     expect(expected.length).toBeGreaterThan(SYNTHETIC_LOGS);
     expect(records(csv).map((row) => row.id)).toEqual(expected.map((row) => row.id));
+
+    // Each time as the database holds it, to the microsecond: the export joins back to SQL on it.
+    const times = records(csv).map(({ id, created_at, finished_at }) => ({
+      id,
+      created_at,
+      finished_at: finished_at === '' ? null : finished_at,
+    }));
+    expect(times.some((row) => /\.\d{3}(?!000)\d{3}Z$/.test(row.created_at ?? ''))).toBe(true);
+    const [same] = await sqlRows<{ rows: number }>(
+      `select count(*)::int as rows
+       from jsonb_to_recordset($1::jsonb) as exported(id uuid, created_at timestamptz, finished_at timestamptz)
+       join inference_log as log on log.id = exported.id
+       where log.created_at = exported.created_at and log.finished_at is not distinct from exported.finished_at`,
+      [JSON.stringify(times)],
+    );
+    expect(same?.rows).toBe(times.length);
   });
 
   it('quotes cells per RFC 4180 and defuses text that a spreadsheet would run as a formula', async () => {
@@ -266,6 +282,12 @@ describe('GET /export/logs and /export/chains, on the real server with a token',
       errors: '2',
       status: 'failed',
       error_class: 'ProviderError',
+    });
+    // No attempt reported usage: no tokens, as chain_summary says, not 0.
+    expect(rows.find((row) => row.id === seed.chainIds.askFailed)).toMatchObject({
+      input_tokens: '',
+      output_tokens: '',
+      cost_usd: '',
     });
     const all = (await (await get('/export/chains?format=json')).json()) as {
       id: string;

@@ -105,8 +105,8 @@ function toListItem(row: ChainListRow): ChainListItem {
     calls: row.calls,
     attempts: row.attempts,
     errors: row.errors,
-    inputTokens: row.input_tokens,
-    outputTokens: row.output_tokens,
+    inputTokens: row.input_tokens ?? 0,
+    outputTokens: row.output_tokens ?? 0,
     costUsd: row.cost_usd,
     wallMs: row.wall_ms,
   };

@@ -292,8 +292,9 @@ export interface ChainListRow {
   calls: number;
   attempts: number;
   errors: number;
-  input_tokens: number;
-  output_tokens: number;
+  /** Null where no attempt reported usage, as in chain_summary (the export keeps it so; chains.list says 0). */
+  input_tokens: number | null;
+  output_tokens: number | null;
   cost_usd: string | null;
   wall_ms: number | null;
 }
@@ -399,8 +400,8 @@ async function chainPage(db: Db, filters: ChainFilters): Promise<ChainListRow[]>
       coalesce(summary.calls, 0) as calls,
       coalesce(summary.attempts, 0) as attempts,
       coalesce(summary.errors, 0) as errors,
-      coalesce(summary.input_tokens, 0) as input_tokens,
-      coalesce(summary.output_tokens, 0) as output_tokens,
+      summary.input_tokens,
+      summary.output_tokens,
       summary.cost_usd,
       summary.wall_ms
     from (

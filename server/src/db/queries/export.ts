@@ -1,3 +1,4 @@
+import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../client.js';
 import type { DatabaseKind } from '../dialect.js';
 import { type ChainFilters, type ChainListRow, listChainsWithTotals } from './chains.js';
@@ -46,13 +47,28 @@ type PageRow<Pages> = Pages extends AsyncGenerator<(infer Row)[]> ? Row : never;
 
 export type LogExportFilters = Omit<LogFilters, 'limit'>;
 
-/** Every column of the matching inference_log rows, and the request whole (CSV picks the flat ones). */
+/**
+ * A timestamptz as ISO 8601 text in UTC with its microseconds (`2026-12-04T10:38:38.905122Z`): read as a Date, it
+ * keeps milliseconds only, and an exported time no longer equals the database's.
+ */
+function isoMicroseconds(column: string): RawBuilder<string> {
+  return sql<string>`to_char(${sql.ref(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+}
+
+/**
+ * Every column of the matching inference_log rows, the request whole (CSV picks the flat ones), and the times to the
+ * microsecond.
+ */
 export function readLogExportPages(db: Db, kind: DatabaseKind, filters: LogExportFilters, pageRows: number) {
   // The filters' own cursor is where the export starts; later pages go on from their last row.
   return readPages(kind, pageRows, (cursor) =>
     selectLogsMatching(db, { ...filters, cursor: cursor ?? filters.cursor })
       .selectAll()
-      .select(wholeRequest.as('whole_request')),
+      .select([
+        wholeRequest.as('whole_request'),
+        isoMicroseconds('created_at').as('created_at_iso'),
+        sql<string | null>`${isoMicroseconds('finished_at')}`.as('finished_at_iso'),
+      ]),
   );
 }
 
