@@ -1,5 +1,6 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { Db } from './client.js';
+import { INTENTS as APP_INTENTS } from '@chainlog/shared';
 
 // The synthetic seed's plan: what it will write, drawn once, in unlogged tables of its staging schema (see
 // synthetic-seed-staging.ts) that every connection of the seed reads. Later statements name them without the schema
@@ -80,7 +81,10 @@ export async function createChainPlan(
   await sql`analyze seed_chain`.execute(db);
 }
 
-export const INTENTS = sql`(array['order_status', 'billing', 'refund', 'complaint', 'account', 'other'])`;
+/** The app's own intents (value-lists.ts), as a SQL array; `pickIntent(r)` draws one from a uniform r in [0, 1). */
+const INTENTS = sql`(array[${sql.join(APP_INTENTS.map((intent) => sql.lit(intent)))}])`;
+export const pickIntent = (r: RawBuilder<unknown>) =>
+  sql`${INTENTS}[1 + floor(${r} * ${sql.lit(APP_INTENTS.length)})::int]`;
 
 /**
  * One row per call, and how many attempts of each chain are kept (whole chains drawn at random, the last one cut),
@@ -142,7 +146,7 @@ function attemptRows(salt: string, chains: RawBuilder<unknown>): RawBuilder<unkn
            case when ${answered} then ${outputTokens} end as output_tokens,
            case when ${answered} then round(((${inputTokens}) * input_per_million + (${outputTokens}) * output_per_million) / 1000000, 8) end as cost_usd,
            case when status = 'ok' then case name
-             when 'intent recognition' then jsonb_build_object('intent', ${INTENTS}[1 + floor(r_intent * 6)::int],
+             when 'intent recognition' then jsonb_build_object('intent', ${pickIntent(sql.ref('r_intent'))},
                'confidence', round((0.55 + r_intent * 0.44)::numeric, 3), 'urgency', case when r_intent > 0.85 then 'high' else 'normal' end,
                'rationale', 'The sender asks about their order.')
              when 'entity extraction' then jsonb_build_object('orderNumbers', jsonb_build_array('A-' || (1000 + c % 9000)), 'products', '[]'::jsonb,

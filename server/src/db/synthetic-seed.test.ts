@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { INTENTS } from '@chainlog/shared';
 import { CompiledQuery, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dailyTotalsBesideLog } from '../../test/task-stats-totals.js';
@@ -121,6 +122,24 @@ describe('npm run db:seed: synthetic chains written set-based', () => {
     expect(names.map((row) => row.name)).toEqual(
       expect.arrayContaining(['intent recognition', 'entity extraction', 'reply drafting']),
     );
+  });
+
+  it("draws intents from the app's own list, in triage rows and in the intent recognition outputs alike", async () => {
+    const rows = await query<{ intent: string }>(`
+      select intent from triage
+      union
+      select output->>'intent' from inference_log where name = 'intent recognition' and status = 'ok'`);
+    const intents = rows.map((row) => row.intent);
+    expect(intents.length).toBeGreaterThan(3);
+    expect(intents.filter((intent) => !(INTENTS as readonly string[]).includes(intent))).toEqual([]);
+  });
+
+  it('says where each cost came from, as the app does: offline, or its own list prices', async () => {
+    const rows = await query<{ price_source: string | null; priced: boolean; rows: number }>(`
+      select price_source, cost_usd is not null as priced, count(*)::int as rows
+      from inference_log group by 1, 2 order by 1, 2`);
+    expect(rows.filter((row) => row.priced && row.price_source === null)).toEqual([]);
+    expect(rows.map((row) => row.price_source)).toEqual(expect.arrayContaining(['offline', 'seed']));
   });
 
   it("gives ids that sort by time, as the app's UUID v7 ids do", async () => {

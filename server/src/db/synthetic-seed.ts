@@ -8,7 +8,7 @@ import {
   createChainPlan,
   createRequestPlan,
   createSpanPlan,
-  INTENTS,
+  pickIntent,
   MESSAGES,
   planAttempts,
   uuidV7At,
@@ -308,14 +308,19 @@ async function countPlanned(db: Db): Promise<Omit<SyntheticSeedCounts, 'chainEve
 async function insertLogRows(db: Db, chains: RawBuilder<unknown>): Promise<void> {
   await sql`
     insert into inference_log (id, chain_id, name, provider, model, status, attempt, request, response, output, error,
-                               input_tokens, output_tokens, cost_usd, latency_ms, provider_request_id, created_at, finished_at)
+                               input_tokens, output_tokens, cost_usd, price_source, latency_ms, provider_request_id,
+                               created_at, finished_at)
     select a.id, a.chain_id, a.name, model.provider, model.model, a.status, a.attempt,
            request.request,
            case when a.error_class = 'ProviderError' then '{"error":{"type":"overloaded_error","message":"Overloaded"}}'::jsonb
                 when a.error_class in ('ProviderTimeoutError', 'InterruptedError') then null
                 else jsonb_build_object('id', 'resp_' || substr(md5(a.id::text), 1, 20), 'model', model.model,
                        'usage', jsonb_build_object('input_tokens', a.input_tokens, 'output_tokens', a.output_tokens)) end,
-           a.output, a.error, a.input_tokens, a.output_tokens, a.cost_usd, a.latency_ms,
+           a.output, a.error, a.input_tokens, a.output_tokens, a.cost_usd,
+           -- The seed's own list prices; offline costs nothing. What the app writes is null only for rows from before
+           -- the column.
+           case when model.provider = 'offline' then 'offline' when a.cost_usd is not null then 'seed' end,
+           a.latency_ms,
            case when model.provider <> 'offline' and a.error_class is distinct from 'ProviderTimeoutError' then 'req_' || substr(md5(a.id::text), 1, 24) end,
            a.created_at, a.created_at + a.latency_ms * interval '1 millisecond'
     -- In about time order (the chains' order), with no sort of the wide rows: where the indexes were kept, each grows
@@ -393,7 +398,7 @@ function demoStatements(
       table: 'triage',
       statement: sql`
     insert into triage (id, chain_id, message_id, intent, confidence, urgency, entities, created_at)
-    select ${uuidV7At(sql`e.created_at`, salt)}, ch.chain_id, ch.message_id, ${INTENTS}[1 + floor(ch.r_intent * 6)::int],
+    select ${uuidV7At(sql`e.created_at`, salt)}, ch.chain_id, ch.message_id, ${pickIntent(sql.ref('ch.r_intent'))},
            round((0.55 + ch.r_intent * 0.44)::numeric, 3), case when ch.r_intent > 0.85 then 'high' else 'normal' end, e.output,
            e.created_at + e.latency_ms * interval '1 millisecond'
     from seed_attempt as e join seed_chain as ch on ch.c = e.c
