@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { SCRIPT_TIMEOUT_MS, runTsxScript } from '../../test/tsx-script.js';
+
+const run = (args: string[]) => runTsxScript('server/src/cli/sql.ts', args, { CHAINLOG_DATA_DIR: 'memory://' });
+
+describe('npm run db:sql', { timeout: SCRIPT_TIMEOUT_MS + 15_000 }, () => {
+  it('runs one statement on the embedded PGlite and prints its rows, in each format', async () => {
+    const query = "select 2 + 2 as four, 'a,b' as text, current_setting('transaction_read_only') as read_only";
+    const [table, csv] = await Promise.all([run([query]), run([query, '--format', 'csv'])]);
+
+    expect(table).toMatchObject({ code: 0, stderr: '' });
+    expect(table.stdout.split('\n')).toEqual([
+      'four | text | read_only',
+      '-----+------+----------',
+      '4    | a,b  | on       ',
+      '(1 row)',
+      '',
+    ]);
+    expect(csv.stdout).toBe('four,text,read_only\r\n4,"a,b",on\r\n');
+  });
+
+  it('changes nothing: a write fails as in a read-only transaction, exit 1', async () => {
+    const result = await run(['create table analyst_scratch (id int)']);
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/read-only transaction/);
+    expect(result.stdout).toBe('');
+  });
+
+  it('answers a wrong use with the usage and exit 2, before opening a database', async () => {
+    const result = await run(['select 1', '--format', 'xml']);
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--format is table, csv or json');
+  });
+});
