@@ -5,6 +5,7 @@ import type { Env } from './env.js';
 import { type Llm, createLlm } from './llm/ask.js';
 import { loadConfigFile } from './llm/config-file.js';
 import { assertNoOfflineTasks } from './llm/offline-policy.js';
+import { assertTaskRoutes } from './llm/task-routes.js';
 import { buildLlmSettings } from './llm/settings.js';
 import { InstanceLease } from './instances/instance-lease.js';
 import { ChainJobs } from './chains/jobs/chain-jobs.js';
@@ -38,6 +39,7 @@ export interface App {
 export async function openApp(env: Env, role: InstanceRole): Promise<App> {
   const settings = buildLlmSettings(env, loadConfigFile(env.CHAINLOG_CONFIG));
   // Before the database opens: a refused start-up leaves nothing behind.
+  assertTaskRoutes(settings, TASKS);
   assertNoOfflineTasks(settings, TASKS);
   const instanceId = env.CHAINLOG_INSTANCE_ID ?? uuidv7();
   const database = await openDatabase(

@@ -9,6 +9,7 @@ import { exposureProblem } from './http/exposure.js';
 import { InstanceIdInUseError } from './instances/earlier-life.js';
 import { ConfigFileError } from './llm/config-file.js';
 import { OfflineNotAllowedError } from './llm/offline-policy.js';
+import { TaskRouteError } from './llm/task-routes.js';
 import { log, setLogLevel } from './log.js';
 import { createChainlogServer } from './server.js';
 import { createShutdownHandler } from './shutdown.js';
@@ -77,7 +78,8 @@ main().catch((error: unknown) => {
     error instanceof StartupError ||
     error instanceof DataDirLockedError ||
     error instanceof InstanceIdInUseError ||
-    error instanceof OfflineNotAllowedError
+    error instanceof OfflineNotAllowedError ||
+    error instanceof TaskRouteError
   ) {
     mainLog.error(error.message);
   } else mainLog.error('start-up failed', error);
