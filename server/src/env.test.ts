@@ -34,6 +34,12 @@ describe('parseEnv', () => {
     expect(env.OPENAI_API_KEY).toBeUndefined();
   });
 
+  it('reads CHAINLOG_INSTANCE_ID in lower case, as the database prints it', () => {
+    expect(parseEnv({ CHAINLOG_INSTANCE_ID: '01A24376-C879-7208-AD73-5EB3CF1D70B1' }).CHAINLOG_INSTANCE_ID).toBe(
+      '01a24376-c879-7208-ad73-5eb3cf1d70b1',
+    );
+  });
+
   it('accepts a postgres:// or postgresql:// DATABASE_URL', () => {
     expect(parseEnv({ DATABASE_URL: 'postgres://app@db.internal:5432/chainlog' }).DATABASE_URL).toBe(
       'postgres://app@db.internal:5432/chainlog',

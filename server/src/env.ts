@@ -26,7 +26,13 @@ const envSchema = z
     CHAINLOG_CONFIG: optionalText,
     CHAINLOG_LOG_COMMIT: z.enum(['async', 'sync']).default('sync'),
     CHAINLOG_DB_OUTAGE_WAIT_MS: z.coerce.number().int().min(0).default(60_000),
-    CHAINLOG_INSTANCE_ID: optionalText.pipe(z.uuid().optional()),
+    // Lower case, as the database prints it: the instance compares its id with the rows' as text.
+    CHAINLOG_INSTANCE_ID: optionalText.pipe(
+      z
+        .uuid()
+        .transform((id) => id.toLowerCase())
+        .optional(),
+    ),
     CHAINLOG_INSTANCE_HEARTBEAT_MS: z.coerce.number().int().min(100).default(2_000),
     CHAINLOG_INSTANCE_LEASE_MS: z.coerce.number().int().min(500).default(10_000),
     CHAINLOG_MODEL: optionalText.pipe(modelSpecSchema.optional()),

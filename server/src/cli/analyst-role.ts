@@ -9,8 +9,8 @@ const USAGE = 'usage: npm run db:analyst-role -- <role name>   (with DATABASE_UR
 const PGLITE_REFUSAL = `db:analyst-role needs PostgreSQL (DATABASE_URL); Chainlog is using the embedded PGlite.
 PGlite has no server to log in to: its one connection, inside the process that opened the data directory, is always the
 superuser "postgres", and whoever can open that directory can change anything in it. A read-only role there would
-protect nothing. Point DATABASE_URL at a PostgreSQL server, or give analysts a copy of the data directory to query
-with CHAINLOG_DATA_DIR=<copy> npm run db:sql -- '<SQL>' (read-only).`;
+protect nothing. Point DATABASE_URL at a PostgreSQL server, or give analysts a copy of the data directory (made with
+the server stopped) to query with CHAINLOG_DATA_DIR=<copy> npm run db:sql -- '<SQL>' (read-only).`;
 
 /** Creates a read-only PostgreSQL role for analysts in the configured database (see grantAnalystRole). */
 async function main(): Promise<number> {

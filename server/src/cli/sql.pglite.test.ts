@@ -33,4 +33,13 @@ describe('npm run db:sql', { timeout: SCRIPT_TIMEOUT_MS + 15_000 }, () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('--format is table, csv or json');
   });
+
+  it('refuses a data directory that holds no database rather than make an empty one', async () => {
+    const result = await runTsxScript('server/src/cli/sql.ts', ['select 1'], {
+      CHAINLOG_DATA_DIR: '/tmp/chainlog-no-such-data-dir',
+    });
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('/tmp/chainlog-no-such-data-dir holds no Chainlog database');
+  });
 });

@@ -1,10 +1,10 @@
 import { text as readAll } from 'node:stream/consumers';
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { sql } from 'kysely';
-import { openDatabase } from '../db/client.js';
 import { targetFromSettings } from '../db/dialect.js';
 import { EnvError, loadDotEnvFile, parseEnv } from '../env.js';
 import { redirectLogStdout, setLogLevel } from '../log.js';
+import { readOnlyRows } from './read-only-query.js';
 import { formatRows, type SqlOutputFormat } from './sql-output.js';
 
 const USAGE = `usage: npm run db:sql -- '<one SQL statement>' [--format table|csv|json]
@@ -14,8 +14,8 @@ Runs it read-only on DATABASE_URL, or on the embedded PGlite (stop the server fi
 class UsageError extends Error {}
 
 /**
- * One SQL statement on the configured database, in a read-only transaction, its rows printed: the cookbook's queries
- * on the embedded PGlite, which has no psql to run them in.
+ * One SQL statement on the configured database, read-only (read-only-query.ts), its rows printed: the cookbook's
+ * queries on the embedded PGlite, which has no psql to run them in.
  */
 async function main(): Promise<number> {
   redirectLogStdout(process.stderr);
@@ -43,18 +43,12 @@ async function main(): Promise<number> {
     dataDir: env.CHAINLOG_DATA_DIR,
     pgliteThread: env.CHAINLOG_PGLITE_THREAD,
   });
-  const database = await openDatabase(target, { applicationName: 'chainlog db:sql' });
-  try {
-    const { rows } = await database.db.transaction().execute(async (transaction) => {
-      // On PGlite the one connection is the superuser's: this is what keeps a typo from changing the data.
-      await sql`set transaction read only`.execute(transaction);
-      return sql.raw<Record<string, unknown>>(statement).execute(transaction);
-    });
-    process.stdout.write(formatRows(rows, format satisfies SqlOutputFormat));
-    return 0;
-  } finally {
-    await database.close();
-  }
+  // A data directory that is not one (a typo) would otherwise be made, empty, and answer "relation does not exist".
+  if (target.kind === 'pglite' && target.dataDir !== 'memory://' && !existsSync(target.dataDir))
+    throw new UsageError(`${env.CHAINLOG_DATA_DIR} holds no Chainlog database (no ${target.dataDir})`);
+  const rows = await readOnlyRows(target, statement);
+  process.stdout.write(formatRows(rows, format satisfies SqlOutputFormat));
+  return 0;
 }
 
 main().then(

@@ -98,7 +98,7 @@ export class ModelRouter {
   }
 }
 
-function requestedModelFor(settings: LlmSettings, task: AnyTask, callModel: string | undefined): string {
+export function requestedModelFor(settings: LlmSettings, task: AnyTask, callModel: string | undefined): string {
   return (
     callModel ??
     settings.taskOverrides[task.name]?.model ??

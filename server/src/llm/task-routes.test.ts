@@ -60,7 +60,7 @@ describe('start-up with the tasks routed by env and config file', () => {
     expect(fromEnv).toHaveProperty(
       'message',
       expect.stringContaining(
-        '"intent recognition" uses foo:bar (from CHAINLOG_MODEL), but no provider is called "foo"',
+        '"intent recognition" uses foo:bar (from CHAINLOG_MODEL or the config file\'s model), but no provider is called "foo"',
       ),
     );
     expect(fromEnv).toHaveProperty(

@@ -1,3 +1,4 @@
+import { requestedModelFor } from './model-router.js';
 import { parseModelSpec } from './model-spec.js';
 import type { LlmSettings } from './settings.js';
 import type { AnyTask } from './task.js';
@@ -21,14 +22,13 @@ export function assertTaskRoutes(settings: LlmSettings, tasks: readonly AnyTask[
       .filter((name) => !taskNames.includes(name))
       .map((name) => `the config file sets task "${name}", which is not registered`),
     ...tasks.flatMap((task) => {
-      const model = settings.taskOverrides[task.name]?.model ?? settings.defaultModel ?? task.model;
-      if (model === undefined) return [];
+      const model = requestedModelFor(settings, task, undefined);
       const { provider } = parseModelSpec(model);
       if (providers.includes(provider)) return [];
       const where = settings.taskOverrides[task.name]?.model
-        ? 'the config file'
+        ? "the config file's tasks"
         : settings.defaultModel
-          ? 'CHAINLOG_MODEL'
+          ? "CHAINLOG_MODEL or the config file's model"
           : 'its definition';
       return [`"${task.name}" uses ${model} (from ${where}), but no provider is called "${provider}"`];
     }),

@@ -1,0 +1,43 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestDatabase, testDatabaseUrl } from '../../test/test-database.js';
+import { runTsxScript, SCRIPT_TIMEOUT_MS } from '../../test/tsx-script.js';
+import type { DatabaseHandle } from '../db/client.js';
+
+describe('npm run db:sql on PostgreSQL', { timeout: SCRIPT_TIMEOUT_MS + 15_000 }, () => {
+  let database: DatabaseHandle & { schema?: string };
+  let url: string;
+  const run = (statement: string) =>
+    runTsxScript('server/src/cli/sql.ts', [statement, '--format', 'json'], { DATABASE_URL: url });
+
+  beforeAll(async () => {
+    database = await openTestDatabase();
+    const withSchema = new URL(testDatabaseUrl());
+    withSchema.searchParams.set('options', `-c search_path=${database.schema}`);
+    url = withSchema.toString();
+    await sql`create table db_sql_probe (id int)`.execute(database.db);
+    await sql`insert into db_sql_probe values (1), (2)`.execute(database.db);
+  });
+  afterAll(() => database.close());
+
+  it('reads the schema of DATABASE_URL', async () => {
+    const result = await run('select count(*)::int as rows, sum(id)::int as total from db_sql_probe');
+
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(result.stdout)).toEqual([{ rows: 2, total: 3 }]);
+  });
+
+  it('changes nothing, not even through a second statement after a commit', async () => {
+    const [write, smuggled] = await Promise.all([
+      run('delete from db_sql_probe'),
+      run('commit; delete from db_sql_probe'),
+    ]);
+
+    expect(write.code).toBe(1);
+    expect(write.stderr).toMatch(/read-only transaction/);
+    expect(smuggled.code).toBe(1);
+    expect(smuggled.stderr).toMatch(/multiple commands/);
+    const { rows } = await sql<{ rows: number }>`select count(*)::int as rows from db_sql_probe`.execute(database.db);
+    expect(rows).toEqual([{ rows: 2 }]);
+  });
+});
