@@ -1,5 +1,5 @@
 import { type DatabaseHandle, openDatabase } from './db/client.js';
-import { targetFromSettings } from './db/dialect.js';
+import { targetFromEnv } from './db/dialect.js';
 import { createLogWriterFor } from './db/inference-log-writer.js';
 import type { Env } from './env.js';
 import { type Llm, createLlm } from './llm/ask.js';
@@ -42,18 +42,11 @@ export async function openApp(env: Env, role: InstanceRole): Promise<App> {
   assertTaskRoutes(settings, TASKS);
   assertNoOfflineTasks(settings, TASKS);
   const instanceId = env.CHAINLOG_INSTANCE_ID ?? uuidv7();
-  const database = await openDatabase(
-    targetFromSettings({
-      databaseUrl: env.DATABASE_URL,
-      dataDir: env.CHAINLOG_DATA_DIR,
-      pgliteThread: env.CHAINLOG_PGLITE_THREAD,
-    }),
-    {
-      logCommit: env.CHAINLOG_LOG_COMMIT,
-      outageWaitMs: env.CHAINLOG_DB_OUTAGE_WAIT_MS,
-      applicationName: `chainlog ${role} ${instanceId}`,
-    },
-  );
+  const database = await openDatabase(targetFromEnv(env), {
+    logCommit: env.CHAINLOG_LOG_COMMIT,
+    outageWaitMs: env.CHAINLOG_DB_OUTAGE_WAIT_MS,
+    applicationName: `chainlog ${role} ${instanceId}`,
+  });
   const jobs = await ChainJobs.start(database, { supervise: role === 'server' }).catch(async (error: unknown) => {
     await database.close();
     throw error;

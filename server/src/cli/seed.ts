@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { openDatabase } from '../db/client.js';
-import { targetFromSettings } from '../db/dialect.js';
+import { targetFromEnv } from '../db/dialect.js';
 import type { Step } from '../db/bulk-load.js';
 import { seedSyntheticData } from '../db/synthetic-seed.js';
 import { EnvError, loadDotEnvFile, parseEnv } from '../env.js';
@@ -31,11 +31,7 @@ async function main(): Promise<number> {
   loadDotEnvFile();
   const env = parseEnv();
   setLogLevel('warn');
-  const target = targetFromSettings({
-    databaseUrl: env.DATABASE_URL,
-    dataDir: env.CHAINLOG_DATA_DIR,
-    pgliteThread: env.CHAINLOG_PGLITE_THREAD,
-  });
+  const target = targetFromEnv(env);
   const database = await openDatabase(target, { applicationName: 'chainlog db:seed' });
   try {
     const steps: { name: string; at: number; ms: number }[] = [];

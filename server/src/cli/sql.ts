@@ -1,7 +1,7 @@
 import { text as readAll } from 'node:stream/consumers';
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { targetFromSettings } from '../db/dialect.js';
+import { targetFromEnv } from '../db/dialect.js';
 import { EnvError, loadDotEnvFile, parseEnv } from '../env.js';
 import { redirectLogStdout, setLogLevel } from '../log.js';
 import { readOnlyRows } from './read-only-query.js';
@@ -38,11 +38,7 @@ async function main(): Promise<number> {
   loadDotEnvFile();
   const env = parseEnv();
   setLogLevel('warn');
-  const target = targetFromSettings({
-    databaseUrl: env.DATABASE_URL,
-    dataDir: env.CHAINLOG_DATA_DIR,
-    pgliteThread: env.CHAINLOG_PGLITE_THREAD,
-  });
+  const target = targetFromEnv(env);
   // A data directory that is not one (a typo) would otherwise be made, empty, and answer "relation does not exist".
   if (target.kind === 'pglite' && target.dataDir !== 'memory://' && !existsSync(target.dataDir))
     throw new UsageError(`${env.CHAINLOG_DATA_DIR} holds no Chainlog database (no ${target.dataDir})`);

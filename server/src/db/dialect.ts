@@ -188,3 +188,16 @@ export function targetFromSettings(settings: {
     thread: settings.pgliteThread,
   };
 }
+
+/** The database the validated env names: what the server, the CLI and the seed open. */
+export function targetFromEnv(env: {
+  DATABASE_URL?: string | undefined;
+  CHAINLOG_DATA_DIR: string;
+  CHAINLOG_PGLITE_THREAD?: PGliteThread | undefined;
+}): DatabaseTarget {
+  return targetFromSettings({
+    databaseUrl: env.DATABASE_URL,
+    dataDir: env.CHAINLOG_DATA_DIR,
+    pgliteThread: env.CHAINLOG_PGLITE_THREAD,
+  });
+}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { chainRows, rejectionOf, useLlmHarness } from '../../test/llm-harness.js';
+import { thrownBy } from '../../test/thrown-by.js';
 import { newChainId } from './chain-context.js';
 import { ModelConfigError } from './errors/index.js';
 import { OfflineNotAllowedError, assertNoOfflineTasks } from './offline-policy.js';
@@ -24,15 +25,6 @@ const labelTask = defineTask({
 
 const TASKS = [summaryTask, labelTask] as const;
 const harness = useLlmHarness();
-
-function thrownBy(work: () => void): unknown {
-  try {
-    work();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}
 
 describe('offline answers in production', () => {
   it('refuse start-up, naming each task, the model it asks for and the variable that is not set', () => {

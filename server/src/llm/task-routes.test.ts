@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { useLlmHarness } from '../../test/llm-harness.js';
+import { thrownBy } from '../../test/thrown-by.js';
 import { TASKS } from '../tasks/index.js';
 import { defineTask } from './task.js';
 import { TaskRouteError, assertTaskRoutes } from './task-routes.js';
@@ -14,15 +15,6 @@ const localTask = defineTask({
   model: 'local:tiny',
   prompt: ({ text }) => [{ role: 'user', content: text }],
 });
-
-function thrownBy(work: () => void): unknown {
-  try {
-    work();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}
 
 describe('start-up with the tasks routed by env and config file', () => {
   it('starts with the demo tasks on their own models, on a default model, or routed to a provider of the config', () => {
