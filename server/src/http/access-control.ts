@@ -6,6 +6,7 @@ import { log } from '../log.js';
 import { type TokenCheck, bearerToken, createTokenCheck, tokenProblem } from './access-token.js';
 import { createOriginPolicy } from './cors.js';
 import { createHostCheck } from './host-check.js';
+import { parseHostName } from './host-names.js';
 import { answerTrpcError, trpcErrorBody } from './trpc-error-response.js';
 
 const accessLog = log.withTag('access');
@@ -135,7 +136,10 @@ export function createAccessControl(options: AccessOptions): AccessControl {
 const HOST_REFUSED = 'BAD_REQUEST' as const;
 
 function hostRefusal(host: string | undefined): string {
-  return `this server does not answer to Host ${JSON.stringify(host ?? '')}: add the name to CHAINLOG_ALLOWED_HOSTS`;
+  // The name alone: CHAINLOG_ALLOWED_HOSTS takes no port (and refuses one at start-up).
+  const name = parseHostName(host ?? '')?.name;
+  const what = name === undefined ? 'the name' : JSON.stringify(name);
+  return `this server does not answer to Host ${JSON.stringify(host ?? '')}: add ${what} to CHAINLOG_ALLOWED_HOSTS`;
 }
 
 function originRefusal(origin: string | undefined): string {
