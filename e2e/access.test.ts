@@ -7,6 +7,7 @@ import { schemaNameOf, triageReply } from '../server/test/triage-replies.js';
 import { type RunningServer, startRunningServer } from '../server/test/running-server.js';
 import { launchChromium } from './browser.js';
 import { builtClient } from './build-client.js';
+import { HELD_CALL_ENV } from './held-call-env.js';
 
 const SCREENSHOTS = path.join('test-output', 'e2e', 'access', process.env.CHAINLOG_TEST_DB ?? 'pglite');
 const WAIT = { timeout: 15_000 };
@@ -32,7 +33,11 @@ describe('the app in Chromium, against a server with CHAINLOG_TOKEN', () => {
       if (name === 'intent_recognition') await firstStepHeld;
       return triageReply(request);
     });
-    server = await startRunningServer({ fakeProvider: fake, clientDir, env: { CHAINLOG_TOKEN: TOKEN } });
+    server = await startRunningServer({
+      fakeProvider: fake,
+      clientDir,
+      env: { ...HELD_CALL_ENV, CHAINLOG_TOKEN: TOKEN },
+    });
     browser = await launchChromium();
     rmSync(SCREENSHOTS, { recursive: true, force: true });
     mkdirSync(SCREENSHOTS, { recursive: true });

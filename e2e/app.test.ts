@@ -1,13 +1,14 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeProvider, startFakeProvider } from '../server/test/fake-provider.js';
 import { schemaNameOf, triageReply } from '../server/test/triage-replies.js';
 import { type RunningServer, startRunningServer } from '../server/test/running-server.js';
 import { FIRST_VIEW_GZIP_BUDGET, measureFirstLoad } from '../bench/first-load.js';
 import { launchChromium } from './browser.js';
 import { builtClient } from './build-client.js';
+import { HELD_CALL_ENV } from './held-call-env.js';
 
 const SCREENSHOTS = path.join('test-output', 'e2e', process.env.CHAINLOG_TEST_DB ?? 'pglite');
 const WAIT = { timeout: 15_000 };
@@ -41,11 +42,14 @@ describe('the app in Chromium', () => {
       }
       return triageReply(request);
     });
-    server = await startRunningServer({ fakeProvider: fake, clientDir });
+    server = await startRunningServer({ fakeProvider: fake, clientDir, env: HELD_CALL_ENV });
     browser = await launchChromium();
     rmSync(SCREENSHOTS, { recursive: true, force: true });
     mkdirSync(SCREENSHOTS, { recursive: true });
   });
+
+  // A test that fails while it holds the first step must not leave its chain waiting for the provider's timeout.
+  afterEach(() => releaseFirstStep());
 
   afterAll(async () => {
     await browser?.close();

@@ -10,6 +10,7 @@ import { createCaller } from '../server/src/routers/app.js';
 import { createInnerContext } from '../server/src/trpc/context.js';
 import { launchChromium } from './browser.js';
 import { builtClient } from './build-client.js';
+import { HELD_CALL_ENV } from './held-call-env.js';
 
 const SCREENSHOTS = path.join('test-output', 'e2e', process.env.CHAINLOG_TEST_DB ?? 'pglite', 'chains');
 const WAIT = { timeout: 15_000 };
@@ -55,7 +56,7 @@ describe('the Chains page and the chain waterfall in Chromium', () => {
       }
       return triageReply(request);
     });
-    server = await startRunningServer({ fakeProvider: fake, clientDir });
+    server = await startRunningServer({ fakeProvider: fake, clientDir, env: HELD_CALL_ENV });
     api = createCaller(createInnerContext(server.dependencies));
     browser = await launchChromium();
     rmSync(SCREENSHOTS, { recursive: true, force: true });
@@ -78,6 +79,7 @@ describe('the Chains page and the chain waterfall in Chromium', () => {
   });
 
   afterAll(async () => {
+    releaseFirstStep();
     await browser?.close();
     await server?.close();
     await fake?.close();
