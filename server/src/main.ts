@@ -6,6 +6,8 @@ import { limitsFromEnv } from './http/limits.js';
 import { DataDirLockedError } from './db/data-dir-lock.js';
 import { accessOptionsFromEnv } from './http/access-control.js';
 import { exposureProblem } from './http/exposure.js';
+import { hostLookupProblem, listenProblem } from './http/listen-problem.js';
+import { DatabaseOpenError } from './db/open-problem.js';
 import { InstanceIdInUseError } from './instances/earlier-life.js';
 import { ConfigFileError } from './llm/config-file.js';
 import { OfflineNotAllowedError } from './llm/offline-policy.js';
@@ -21,6 +23,8 @@ async function main(): Promise<void> {
   loadDotEnvFile();
   const env = parseEnv();
   setLogLevel(env.CHAINLOG_LOG_LEVEL);
+  const hostProblem = await hostLookupProblem(env.HOST);
+  if (hostProblem) throw new StartupError(hostProblem);
   const exposure = exposureProblem(env.HOST, env.CHAINLOG_TOKEN);
   if (exposure) throw new StartupError(exposure);
   const app = await openApp(env, 'server');
@@ -45,9 +49,8 @@ async function main(): Promise<void> {
     url = await server.listen(env.PORT, env.HOST);
   } catch (error) {
     await app.close();
-    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
-      throw new StartupError(`port ${env.PORT} on ${env.HOST} is in use; set PORT to another port`);
-    throw error;
+    const problem = listenProblem(error, env.HOST, env.PORT);
+    throw problem ? new StartupError(problem) : error;
   }
   const stop = createShutdownHandler({
     async close() {
@@ -77,6 +80,7 @@ main().catch((error: unknown) => {
     error instanceof ConfigFileError ||
     error instanceof StartupError ||
     error instanceof DataDirLockedError ||
+    error instanceof DatabaseOpenError ||
     error instanceof InstanceIdInUseError ||
     error instanceof OfflineNotAllowedError ||
     error instanceof TaskRouteError

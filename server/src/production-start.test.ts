@@ -146,6 +146,28 @@ describe('start-up with NODE_ENV=production', () => {
     expect(output()).toContain('"intent recognition" uses anthropic:claude-haiku-4-5 but ANTHROPIC_API_KEY is not set');
   });
 
+  it('says in one line, without a stack, that nothing answers at DATABASE_URL', RUN_TEST, async () => {
+    const { child, output } = startServer({
+      CHAINLOG_ALLOW_OFFLINE: '1',
+      DATABASE_URL: 'postgres://chainlog:s3cret@127.0.0.1:1/chainlog',
+    });
+
+    expect(await exitOf(child, output)).toEqual({ code: 1, signal: null });
+    expect(output()).toContain(
+      'DATABASE_URL: nothing accepts connections at 127.0.0.1:1: is PostgreSQL running there?',
+    );
+    expect(output()).not.toMatch(/\bat .+:\d+:\d+/);
+    expect(output()).not.toContain('s3cret');
+  });
+
+  it('names a HOST that does not resolve, not the token a host beyond this machine needs', RUN_TEST, async () => {
+    const { child, output } = startServer({ CHAINLOG_ALLOW_OFFLINE: '1', HOST: 'chainlog-test.invalid' });
+
+    expect(await exitOf(child, output)).toEqual({ code: 1, signal: null });
+    expect(output()).toContain('HOST=chainlog-test.invalid does not resolve to an address');
+    expect(output()).not.toContain('CHAINLOG_TOKEN');
+  });
+
   it('starts with CHAINLOG_ALLOW_OFFLINE=1, saying which tasks run offline', RUN_TEST, async () => {
     const { child, output } = startServer({ CHAINLOG_ALLOW_OFFLINE: '1' });
 

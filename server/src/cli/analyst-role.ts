@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
 import { AnalystRoleError, grantAnalystRole } from '../db/analyst-role.js';
 import { openDatabase } from '../db/client.js';
+import type { DatabaseTarget } from '../db/dialect.js';
+import { DatabaseOpenError, explainOpenFailure } from '../db/open-problem.js';
 import { EnvError, loadDotEnvFile, parseEnv } from '../env.js';
 import { redirectLogStdout, setLogLevel } from '../log.js';
 
@@ -31,9 +33,11 @@ async function main(): Promise<number> {
     return 2;
   }
   setLogLevel('warn');
-  const database = await openDatabase(
-    { kind: 'postgres', url: env.DATABASE_URL, poolSize: 1 },
-    { applicationName: 'chainlog db:analyst-role' },
+  const target: DatabaseTarget = { kind: 'postgres', url: env.DATABASE_URL, poolSize: 1 };
+  const database = await openDatabase(target, { applicationName: 'chainlog db:analyst-role' }).catch(
+    (error: unknown) => {
+      throw explainOpenFailure(error, target);
+    },
   );
   try {
     const granted = await grantAnalystRole(database.db, role);
@@ -52,7 +56,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    const known = error instanceof AnalystRoleError || error instanceof EnvError;
+    const known = error instanceof AnalystRoleError || error instanceof EnvError || error instanceof DatabaseOpenError;
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(known ? 2 : 1);
   },

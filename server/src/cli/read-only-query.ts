@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { openDatabase } from '../db/client.js';
 import type { DatabaseTarget } from '../db/dialect.js';
+import { explainOpenFailure } from '../db/open-problem.js';
 
 const APPLICATION_NAME = 'chainlog db:sql';
 
@@ -12,8 +13,12 @@ const APPLICATION_NAME = 'chainlog db:sql';
  * sends every statement. The database is not migrated: this reads what is there.
  */
 export async function readOnlyRows(target: DatabaseTarget, statement: string): Promise<Record<string, unknown>[]> {
-  if (target.kind === 'postgres') return readOnPostgres(target.url, statement);
-  const database = await openDatabase(target, { applicationName: APPLICATION_NAME, migrate: false });
+  if (target.kind === 'postgres') return readOnPostgres(target, statement);
+  const database = await openDatabase(target, { applicationName: APPLICATION_NAME, migrate: false }).catch(
+    (error: unknown) => {
+      throw explainOpenFailure(error, target);
+    },
+  );
   try {
     return await database.db.transaction().execute(async (transaction) => {
       // PGlite's one connection is the superuser's: this is what keeps a typo from changing the data.
@@ -25,9 +30,14 @@ export async function readOnlyRows(target: DatabaseTarget, statement: string): P
   }
 }
 
-async function readOnPostgres(url: string, statement: string): Promise<Record<string, unknown>[]> {
-  const client = new pg.Client({ connectionString: url, application_name: APPLICATION_NAME });
-  await client.connect();
+async function readOnPostgres(
+  target: Extract<DatabaseTarget, { kind: 'postgres' }>,
+  statement: string,
+): Promise<Record<string, unknown>[]> {
+  const client = new pg.Client({ connectionString: target.url, application_name: APPLICATION_NAME });
+  await client.connect().catch((error: unknown) => {
+    throw explainOpenFailure(error, target);
+  });
   try {
     await client.query('begin transaction read only');
     // A named query is prepared, so it goes through the extended protocol.

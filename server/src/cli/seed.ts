@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { openDatabase } from '../db/client.js';
+import { DatabaseOpenError, explainOpenFailure } from '../db/open-problem.js';
 import { targetFromEnv } from '../db/dialect.js';
 import type { Step } from '../db/bulk-load.js';
 import { seedSyntheticData } from '../db/synthetic-seed.js';
@@ -32,7 +33,9 @@ async function main(): Promise<number> {
   const env = parseEnv();
   setLogLevel('warn');
   const target = targetFromEnv(env);
-  const database = await openDatabase(target, { applicationName: 'chainlog db:seed' });
+  const database = await openDatabase(target, { applicationName: 'chainlog db:seed' }).catch((error: unknown) => {
+    throw explainOpenFailure(error, target);
+  });
   try {
     const steps: { name: string; at: number; ms: number }[] = [];
     const started = performance.now();
@@ -77,7 +80,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    const known = error instanceof UsageError || error instanceof EnvError;
+    const known = error instanceof UsageError || error instanceof EnvError || error instanceof DatabaseOpenError;
     process.stderr.write(
       `${known || !(error instanceof Error) ? String(error instanceof Error ? error.message : error) : error.stack}\n`,
     );

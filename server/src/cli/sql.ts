@@ -2,6 +2,7 @@ import { text as readAll } from 'node:stream/consumers';
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { targetFromEnv } from '../db/dialect.js';
+import { DatabaseOpenError } from '../db/open-problem.js';
 import { EnvError, loadDotEnvFile, parseEnv } from '../env.js';
 import { redirectLogStdout, setLogLevel } from '../log.js';
 import { readOnlyRows } from './read-only-query.js';
@@ -50,7 +51,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    const known = error instanceof UsageError || error instanceof EnvError;
+    const known = error instanceof UsageError || error instanceof EnvError || error instanceof DatabaseOpenError;
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(known ? 2 : 1);
   },
