@@ -155,6 +155,23 @@ describe('the bounds from the environment', () => {
     });
   });
 
+  it('takes numbers in decimal digits only, and durations a timer can wait', () => {
+    const error = parseError({
+      PORT: '0x1f90',
+      CHAINLOG_MAX_BODY_BYTES: '1e6',
+      CHAINLOG_MAX_RUNNING_CHAINS: '4.0',
+      CHAINLOG_LLM_TIMEOUT_MS: '3000000000',
+    });
+
+    for (const name of ['PORT', 'CHAINLOG_MAX_BODY_BYTES', 'CHAINLOG_MAX_RUNNING_CHAINS'])
+      expect(error.message).toMatch(new RegExp(`^\\s*${name}: must be a whole number written in decimal digits$`, 'm'));
+    expect(error.message).toMatch(/^\s*CHAINLOG_LLM_TIMEOUT_MS: Too big: expected number to be <=2147483647$/m);
+    expect(parseEnv({ PORT: ' 8080 ', CHAINLOG_LLM_TIMEOUT_MS: '2147483647' })).toMatchObject({
+      PORT: 8080,
+      CHAINLOG_LLM_TIMEOUT_MS: 2_147_483_647,
+    });
+  });
+
   it('names every bound that is not a whole number in range', () => {
     const error = parseError({
       CHAINLOG_MAX_BODY_BYTES: '1MB',
