@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAppDependencies } from './app-dependencies.js';
 import { openApp } from './app.js';
@@ -39,8 +41,13 @@ async function main(): Promise<void> {
     maxWaitingChains: limits.maxWaitingChains,
     maxSubmissionsPerMinute: limits.maxSubmissionsPerMinute,
   });
+  const clientDir = env.CHAINLOG_CLIENT_DIR ?? DEFAULT_CLIENT_DIR;
+  if (!existsSync(path.join(clientDir, 'index.html')))
+    mainLog.warn(
+      `${env.CHAINLOG_CLIENT_DIR ? `CHAINLOG_CLIENT_DIR=${clientDir}` : clientDir} holds no index.html: serving the API only (npm run build makes client/dist)`,
+    );
   const server = createChainlogServer(dependencies, {
-    clientDir: env.CHAINLOG_CLIENT_DIR ?? DEFAULT_CLIENT_DIR,
+    clientDir,
     limits,
     access: accessOptionsFromEnv(env),
   });
