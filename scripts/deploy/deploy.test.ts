@@ -9,6 +9,7 @@ import { DeployError } from './deploy-error.js';
 import { type FakeCloudFront, startFakeCloudFront } from './test/fake-cloudfront.js';
 import { LOCAL_S3_CREDENTIALS, type LocalS3, startLocalS3 } from './test/local-s3.js';
 import { viteLikeBuild, writeSyntheticBuild } from './test/synthetic-build.js';
+import { captureLogs } from '../../server/test/captured-logs.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DISTRIBUTION_ID = 'E2QWRUHAPOMQZL';
@@ -188,6 +189,33 @@ describe('npm run deploy against a local S3 and a fake CloudFront', () => {
     expect(s3.requests.slice(since).length).toBeGreaterThan(0);
     expect(await storedKeys('dry-run')).toEqual(before);
     expect(cloudFront.requestCount()).toBe(invalidations);
+  });
+});
+
+describe('npm run deploy -- --no-build', () => {
+  test('warns when CHAINLOG_DEPLOY_API_URL is not in the build it publishes as it is, and not when it is', async () => {
+    const apiUrl = 'https://api.chainlog.test/trpc';
+    const warnings = async (build: Record<string, string>): Promise<string[]> => {
+      const captured = captureLogs();
+      try {
+        await deploy({
+          ...options('dry-run', writeSyntheticBuild(build), { dryRun: true }),
+          environment: environment('dry-run', { CHAINLOG_DEPLOY_API_URL: apiUrl }),
+        });
+      } finally {
+        captured.stop();
+      }
+      return captured.logs.filter((entry) => entry.type === 'warn').map((entry) => entry.message);
+    };
+
+    expect(await warnings(viteLikeBuild('CCCCCCCC'))).toEqual([
+      expect.stringMatching(
+        /^CHAINLOG_DEPLOY_API_URL=https:\/\/api\.chainlog\.test\/trpc is not in the build in .*--no-build/,
+      ),
+    ]);
+    expect(
+      await warnings(viteLikeBuild('DDDDDDDD', { 'assets/env-EEEEEEEE.js': `export const api = "${apiUrl}";` })),
+    ).toEqual([]);
   });
 });
 

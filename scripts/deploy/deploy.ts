@@ -3,7 +3,7 @@ import { log } from '../../server/src/log.js';
 import { createCloudFrontClient, createS3Client } from './aws-clients.js';
 import { type StoredHeaders, listObjects, readStoredHeaders } from './bucket-objects.js';
 import { buildClient } from './build-client.js';
-import { readBuildFiles } from './build-files.js';
+import { type BuildFile, readBuildFiles } from './build-files.js';
 import { parseDeployConfig } from './deploy-env.js';
 import { type DeployPlan, planDeploy } from './deploy-plan.js';
 import { describePlan } from './describe-plan.js';
@@ -75,6 +75,10 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
       deployLog.info(`built the client for ${config.apiUrl ?? 'its own origin'} into ${options.distDir}`);
     }
     const files = await readBuildFiles(options.distDir, config.prefix);
+    if (!options.build && config.apiUrl && !bundleNames(files, config.apiUrl))
+      deployLog.warn(
+        `CHAINLOG_DEPLOY_API_URL=${config.apiUrl} is not in the build in ${options.distDir}: --no-build publishes it as it was built. Build it with VITE_API_URL=${config.apiUrl}, or deploy without --no-build`,
+      );
     const manifestKey = config.prefix + MANIFEST_NAME;
     const [stored, manifestRead] = await Promise.all([
       listObjects(s3, config.bucket, config.prefix),
@@ -142,4 +146,9 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
   } finally {
     s3.destroy();
   }
+}
+
+/** Whether a script of the build holds `apiUrl`, which Vite writes in as a literal where the client reads VITE_API_URL. */
+function bundleNames(files: readonly BuildFile[], apiUrl: string): boolean {
+  return files.some((file) => file.relativePath.endsWith('.js') && file.body.includes(apiUrl));
 }
