@@ -5,18 +5,20 @@ const run = (args: string[]) => runTsxScript('server/src/cli/sql.ts', args, { CH
 
 describe('npm run db:sql', { timeout: SCRIPT_TIMEOUT_MS + 15_000 }, () => {
   it('runs one statement on the embedded PGlite and prints its rows, in each format', async () => {
-    const query = "select 2 + 2 as four, 'a,b' as text, current_setting('transaction_read_only') as read_only";
+    const query =
+      "select 2 + 2 as four, 'a,b' as text, current_setting('transaction_read_only') as read_only, timestamptz '2026-12-05 01:02:03.123456Z' as at";
     const [table, csv] = await Promise.all([run([query]), run([query, '--format', 'csv'])]);
 
     expect(table).toMatchObject({ code: 0, stderr: '' });
     expect(table.stdout.split('\n')).toEqual([
-      'four | text | read_only',
-      '-----+------+----------',
-      '4    | a,b  | on       ',
+      'four | text | read_only | at                           ',
+      '-----+------+-----------+------------------------------',
+      '4    | a,b  | on        | 2026-12-05 01:02:03.123456+00',
       '(1 row)',
       '',
     ]);
-    expect(csv.stdout).toBe('four,text,read_only\r\n4,"a,b",on\r\n');
+    // Times to the microsecond, as PostgreSQL writes them (a JavaScript Date would keep milliseconds).
+    expect(csv.stdout).toBe('four,text,read_only,at\r\n4,"a,b",on,2026-12-05 01:02:03.123456+00\r\n');
   });
 
   it('changes nothing: a write fails as in a read-only transaction, exit 1', async () => {

@@ -21,10 +21,13 @@ describe('npm run db:sql on PostgreSQL', { timeout: SCRIPT_TIMEOUT_MS + 15_000 }
   afterAll(() => database.close());
 
   it('reads the schema of DATABASE_URL', async () => {
-    const result = await run('select count(*)::int as rows, sum(id)::int as total from db_sql_probe');
+    const result = await run(
+      "select count(*)::int as rows, sum(id)::int as total, timestamp '2026-12-05 01:02:03.123456' as at from db_sql_probe",
+    );
 
     expect(result).toMatchObject({ code: 0, stderr: '' });
-    expect(JSON.parse(result.stdout)).toEqual([{ rows: 2, total: 3 }]);
+    // Times to the microsecond, as PostgreSQL writes them (a JavaScript Date would keep milliseconds).
+    expect(JSON.parse(result.stdout)).toEqual([{ rows: 2, total: 3, at: '2026-12-05 01:02:03.123456' }]);
   });
 
   it('changes nothing, not even through a second statement after a commit', async () => {
