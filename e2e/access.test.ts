@@ -73,6 +73,14 @@ describe('the app in Chromium, against a server with CHAINLOG_TOKEN', () => {
     await expect.poll(() => page.getByText('That token was refused.').isVisible(), WAIT).toBe(true);
     await screenshot(page, '2-token-refused');
 
+    const healthCall = '**/trpc/health**';
+    await page.route(healthCall, (route) => route.abort('connectionrefused'));
+    await enterToken(page, TOKEN);
+    await expect
+      .poll(() => page.getByText('Could not check the token: The server cannot be reached.').isVisible(), WAIT)
+      .toBe(true);
+    await page.unroute(healthCall);
+
     await enterToken(page, TOKEN);
     await expect.poll(() => page.getByTestId('token-dialog').count(), WAIT).toBe(0);
     await expect.poll(() => page.getByTestId('connection-status').getAttribute('data-status'), WAIT).toBe('open');

@@ -55,6 +55,14 @@ describe("the Logs page's Export button, in Chromium, against a server with CHAI
     // The seed's two failed reply drafts (a validation retry, broken JSON): the filters of the page, not every log.
     expect(rows.map((row) => row[1]).sort()).toEqual([seed.chainIds.replyRetried, seed.chainIds.tenDaysAgo].sort());
     expect(new Set(rows.map((row) => `${row[2]}/${row[5]}`))).toEqual(new Set(['reply drafting/error']));
+
+    // With no answer from the server, the menu says so (fetch's own words are "Failed to fetch").
+    await page.route('**/export/**', (route) => route.abort('connectionrefused'));
+    await page.getByTestId('logs-export').click();
+    await page.getByTestId('logs-export-csv').click();
+    await expect
+      .poll(() => page.getByText('Export failed: the server could not be reached.').isVisible(), WAIT)
+      .toBe(true);
     await page.close();
   });
 });

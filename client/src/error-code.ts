@@ -9,10 +9,15 @@ export function errorCode(error: unknown): string | undefined {
     : undefined;
 }
 
+/** fetch() itself failed: the server is down or out of reach. What fetchWithToken throws for fetch's bare TypeError. */
+export class ServerUnreachableError extends Error {
+  override name = 'ServerUnreachableError';
+}
+
 /**
- * The request never got a tRPC answer: the server is down or out of reach (fetch itself failed), or something in
- * between (a proxy's error page) answered instead of it.
+ * The request never got an answer from the server: it is down or out of reach (fetch itself failed), or something in
+ * between (a proxy's error page) answered instead of it. Any other TypeError is a fault of the page, not the network.
  */
 export function isUnreachable(error: unknown): boolean {
-  return error instanceof TypeError || (error instanceof TRPCClientError && error.data == null);
+  return error instanceof ServerUnreachableError || (error instanceof TRPCClientError && error.data == null);
 }

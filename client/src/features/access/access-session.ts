@@ -4,7 +4,7 @@ import type { QueryClient } from '@tanstack/react-query';
 import { createTRPCClient, httpLink } from '@trpc/client';
 import { useSyncExternalStore } from 'react';
 import { API_HEALTH_URL, API_HTTP_URL } from '../../env.js';
-import { errorCode } from '../../error-code.js';
+import { ServerUnreachableError, errorCode, isUnreachable } from '../../error-code.js';
 import { type TrpcClient, createQueryClient, createTrpcConnection } from '../../trpc.js';
 
 // The token lives as long as the tab: not in localStorage, so closing the tab forgets it.
@@ -96,6 +96,7 @@ export async function submitToken(token: string): Promise<'accepted' | 'refused'
     await probe.health.query();
   } catch (error) {
     if (errorCode(error) === 'UNAUTHORIZED') return 'refused';
+    if (isUnreachable(error)) return { message: 'The server cannot be reached. Try again in a moment.' };
     return { message: error instanceof Error ? error.message : String(error) };
   }
   sessionStorage.setItem(STORAGE_KEY, token);
@@ -110,7 +111,10 @@ export async function submitToken(token: string): Promise<'accepted' | 'refused'
 export async function fetchWithToken(url: string, init: RequestInit = {}): Promise<Response> {
   const headers = new Headers(init.headers);
   if (sessionToken !== null) headers.set('authorization', `Bearer ${sessionToken}`);
-  const response = await fetch(url, { ...init, headers });
+  const response = await fetch(url, { ...init, headers }).catch((error: unknown) => {
+    // fetch rejects with a TypeError when no answer came; an abort (a DOMException) stays what it is.
+    throw error instanceof TypeError ? new ServerUnreachableError(error.message, { cause: error }) : error;
+  });
   if (response.status === 401) tokenRefused();
   return response;
 }
