@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASE_MARKER, databaseFreeTestFiles } from './database-free-tests.js';
 import { ImportGraph } from './import-graph.js';
-import { processStartingTestFiles } from './process-starting-tests.js';
+import { browserTestFiles, processStartingTestFiles } from './process-starting-tests.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const REPO_TEST_FOLDERS = ['server', 'shared', 'client/src', 'examples', 'e2e', 'scripts', 'bench'];
@@ -84,6 +84,13 @@ describe('test file groups on a small repository', () => {
       'process-tests/transitive.test.ts',
     ]);
   });
+
+  it('keeps, of those, the ones that reach playwright-core as the browser files', () => {
+    expect(browserTestFiles(new ImportGraph(root), ['process-tests'])).toEqual([
+      'process-tests/browser.test.ts',
+      'process-tests/dynamic-browser.test.ts',
+    ]);
+  });
 });
 
 describe('processStartingTestFiles on this repository', () => {
@@ -94,6 +101,9 @@ describe('processStartingTestFiles on this repository', () => {
     expect(starting).toContain(['server', 'src', 'production-start.test.ts'].join('/'));
     expect(starting.filter((file) => file.startsWith('e2e/'))).toHaveLength(e2eTestFiles().length);
     expect(starting.filter((file) => file.startsWith('shared/'))).toEqual([]);
+    expect(browserTestFiles(new ImportGraph(REPO_ROOT), REPO_TEST_FOLDERS)).toEqual(
+      e2eTestFiles().map((file) => `e2e/${file}`),
+    );
   });
 });
 
