@@ -35,15 +35,17 @@ export interface ChainTotals {
 }
 
 /**
- * The attempts grouped into calls, in the order they were written: an attempt numbered 1 starts a call, and a later
- * attempt joins the newest call of its name that it continues (calls of one chain may run side by side).
+ * The attempts grouped into calls, in the order they were written: an attempt numbered 1 starts a call, and attempt
+ * n + 1 continues the newest call of its name whose last attempt is an n that failed (calls of one chain may run
+ * side by side). Only a failed attempt is retried: its retry starts after it ended, so an attempt that answered or is
+ * still pending is never the one a retry continues. chain_summary's `failed` rule is this one, in SQL.
  */
-export function groupIntoCalls<Attempt extends Pick<CallAttempt, 'name' | 'attempt'>>(
+export function groupIntoCalls<Attempt extends Pick<CallAttempt, 'name' | 'attempt' | 'status'>>(
   attempts: readonly Attempt[],
 ): Attempt[][] {
   const calls: Attempt[][] = [];
-  // The newest call of each name, keyed by the attempt that would continue it: one lookup per attempt, so a chain
-  // of many thousand calls is grouped in linear time.
+  // The newest call of each name that a retry may continue, keyed by the attempt that would: one lookup per attempt,
+  // so a chain of many thousand calls is grouped in linear time.
   const continuedBy = new Map<string, Attempt[]>();
   const key = (name: string, attempt: number) => `${attempt}\u0000${name}`;
   for (const attempt of attempts) {
@@ -52,7 +54,7 @@ export function groupIntoCalls<Attempt extends Pick<CallAttempt, 'name' | 'attem
     if (continued) continuedBy.delete(key(attempt.name, attempt.attempt));
     else calls.push(call);
     call.push(attempt);
-    continuedBy.set(key(attempt.name, attempt.attempt + 1), call);
+    if (attempt.status === 'error') continuedBy.set(key(attempt.name, attempt.attempt + 1), call);
   }
   return calls;
 }

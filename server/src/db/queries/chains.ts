@@ -330,8 +330,8 @@ export async function listChainsWithTotals(db: Db, filters: ChainFilters): Promi
 }
 
 /**
- * The log row `attempt` stands for was not retried: no attempt numbered one higher of its task follows it before
- * another attempt of its number does (chain_summary's rule, and chains.get's: groupIntoCalls).
+ * The failed log row `alias` stands for was not retried: no attempt numbered one higher of its task follows it before
+ * another failed attempt of its number does (chain_summary's rule, and chains.get's: groupIntoCalls).
  */
 function notRetried(alias: 'log' | 'failed') {
   const column = (name: string) => sql.ref(`${alias}.${name}`);
@@ -343,7 +343,7 @@ function notRetried(alias: 'log' | 'failed') {
       and not exists (
         select 1 from inference_log as newer
         where newer.chain_id = ${column('chain_id')} and newer.name = ${column('name')}
-          and newer.attempt = ${column('attempt')}
+          and newer.attempt = ${column('attempt')} and newer.status = 'error'
           and (newer.created_at, newer.id) > ${position} and (newer.created_at, newer.id) < (retry.created_at, retry.id)))`;
 }
 

@@ -13,7 +13,7 @@ type Int8 = ReadOnly<string | number | bigint | null>;
  * `chain` row (calls made by `npm run ask` or a user's own code) take the name of their first step and a status
  * derived from the log as chains.get derives it: running while an attempt is pending, failed when a call failed for good
  * (an attempt failed and was not retried: no attempt numbered one higher of its task followed it before another
- * attempt of its number did), else succeeded.
+ * failed attempt of its number did), else succeeded.
  */
 export interface ChainSummaryView {
   chain_id: ReadOnly<string>;

@@ -1,0 +1,146 @@
+import { randomUUID } from 'node:crypto';
+import type { ChainStatus } from '@chainlog/shared';
+import fc from 'fast-check';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { offlineLlm } from '../../test/offline-llm.js';
+import { openTestDatabase } from '../../test/test-database.js';
+import { createAppDependencies } from '../app-dependencies.js';
+import type { DatabaseHandle } from '../db/client.js';
+import type { NewInferenceLog } from '../db/tables/inference-log.js';
+import { createInnerContext } from '../trpc/context.js';
+import { createCaller } from './app.js';
+
+type Caller = ReturnType<typeof createCaller>;
+type RowStatus = 'ok' | 'error' | 'pending';
+
+/** A call of one task: its attempts, every one but the last failed. */
+interface CallSpec {
+  name: string;
+  last: RowStatus;
+  attempts: number;
+}
+
+const callSpec = fc.record({
+  name: fc.constantFrom('intent recognition', 'entity extraction'),
+  last: fc.constantFrom<RowStatus>('ok', 'error', 'pending'),
+  attempts: fc.integer({ min: 1, max: 3 }),
+});
+
+interface LoggedChain {
+  calls: CallSpec[];
+  /** The call of each attempt, in the order the attempts were written. */
+  order: number[];
+  /** Milliseconds after the attempt before: 0 ties them. */
+  ticks: number[];
+}
+
+/**
+ * A chain made by ask() calls alone, as the log holds it: calls of two tasks whose attempts interleave (calls run side
+ * by side), written at times that often tie, so (created_at, id) decides the order.
+ */
+const loggedChain: fc.Arbitrary<LoggedChain> = fc.array(callSpec, { minLength: 1, maxLength: 6 }).chain((calls) => {
+  const attempts = calls.flatMap((call, index) => Array.from({ length: call.attempts }, () => index));
+  // Each attempt's place in the log: a shuffle that keeps every call's own attempts in order.
+  return fc.record({
+    calls: fc.constant(calls),
+    order: fc.shuffledSubarray(attempts, { minLength: attempts.length, maxLength: attempts.length }),
+    ticks: fc.array(fc.integer({ min: 0, max: 2 }), { minLength: attempts.length, maxLength: attempts.length }),
+  });
+});
+
+/** The chain's log rows, each call's attempts numbered in the order they were written. */
+function rowsOf(chainId: string, chain: LoggedChain): NewInferenceLog[] {
+  const started = Date.parse('2026-12-01T00:00:00Z');
+  const written = new Map<number, number>();
+  let clock = 0;
+  return chain.order.map((callIndex, position) => {
+    const call = chain.calls[callIndex];
+    if (!call) throw new Error(`no call ${callIndex}`);
+    const attempt = (written.get(callIndex) ?? 0) + 1;
+    written.set(callIndex, attempt);
+    const status: RowStatus = attempt < call.attempts ? 'error' : call.last;
+    clock += chain.ticks[position] ?? 0;
+    const createdAt = new Date(started + clock);
+    return {
+      id: randomUUID(),
+      chain_id: chainId,
+      name: call.name,
+      provider: 'offline',
+      model: 'default',
+      status,
+      attempt,
+      request: JSON.stringify({ messages: [] }),
+      request_template_id: null,
+      response: status === 'pending' ? null : JSON.stringify({}),
+      output: status === 'ok' ? JSON.stringify({}) : null,
+      error: status === 'error' ? JSON.stringify({ class: 'ProviderError', message: 'generated' }) : null,
+      input_tokens: null,
+      output_tokens: null,
+      cost_usd: null,
+      latency_ms: status === 'pending' ? null : 1,
+      created_at: createdAt,
+      finished_at: status === 'pending' ? null : createdAt,
+    };
+  });
+}
+
+describe("a chain only the log knows: its status by chains.get's rule (groupIntoCalls) and by chain_summary's SQL", () => {
+  let database: DatabaseHandle;
+  let caller: Caller;
+  beforeAll(async () => {
+    database = await openTestDatabase();
+    caller = createCaller(
+      createInnerContext(await createAppDependencies({ database, llm: offlineLlm(database), maxRunningChains: 1 })),
+    );
+  });
+  afterAll(() => database.close());
+
+  it('agree on 150 generated chains: chains.get, chains.list and its status filter, and the view', async () => {
+    const seed = Date.now() % 1_000_000;
+    const chains = fc.sample(loggedChain, { numRuns: 150, seed });
+    const rows = new Map(chains.map((chain) => [randomUUID(), chain]));
+    await database.db
+      .insertInto('inference_log')
+      .values([...rows].flatMap(([chainId, chain]) => rowsOf(chainId, chain)))
+      .execute();
+
+    const listed = new Map<string, ChainStatus>();
+    for (let cursor: string | null = null; ; ) {
+      const page = await caller.chains.list({ limit: 100, cursor });
+      for (const item of page.items) listed.set(item.id, item.status);
+      if (!page.nextCursor) break;
+      cursor = page.nextCursor;
+    }
+    const filtered = new Map<string, ChainStatus>();
+    for (const status of ['running', 'succeeded', 'failed'] as const) {
+      for (let cursor: string | null = null; ; ) {
+        const page = await caller.chains.list({ limit: 100, cursor, status });
+        for (const item of page.items) filtered.set(item.id, status);
+        if (!page.nextCursor) break;
+        cursor = page.nextCursor;
+      }
+    }
+    const viewed = new Map(
+      (
+        await sql<{ chain_id: string; status: ChainStatus }>`select chain_id, status from chain_summary`.execute(
+          database.db,
+        )
+      ).rows.map((row) => [row.chain_id, row.status]),
+    );
+
+    const seen = new Set<ChainStatus>();
+    for (const [chainId, chain] of rows) {
+      const { chain: detail } = await caller.chains.get({ chainId });
+      seen.add(detail.status);
+      const found = { list: listed.get(chainId), filter: filtered.get(chainId), view: viewed.get(chainId) };
+      expect(found, `fast-check seed ${seed}: ${JSON.stringify(chain)}`).toEqual({
+        list: detail.status,
+        filter: detail.status,
+        view: detail.status,
+      });
+    }
+    // The generator reaches every status a log-only chain can have.
+    expect([...seen].sort()).toEqual(['failed', 'running', 'succeeded']);
+  });
+});
