@@ -93,6 +93,8 @@ describe('ask() and API keys', () => {
       usage: { prompt_tokens: 12, completion_tokens: 4, total_tokens: 16 },
       // What a misbehaving proxy in front of a provider was seen to do: echo the request's headers.
       system_fingerprint: `auth=Bearer ${API_KEY}`,
+      // Or the headers as an object's keys.
+      seen: { [`Bearer ${API_KEY}`]: 1 },
     };
     harness.fake.enqueue({ kind: 'raw', body: JSON.stringify(body), contentType: 'application/json' });
     const llm = harness.createLlm({ tasks: [secretTask], env: { OPENAI_API_KEY: API_KEY } });
@@ -109,7 +111,11 @@ describe('ask() and API keys', () => {
     const logged = await chainRows(harness.db, chainId);
     expect(logged[0]).toMatchObject({
       status: 'ok',
-      response: { system_fingerprint: 'auth=Bearer [redacted]', usage: { prompt_tokens: 12 } },
+      response: {
+        system_fingerprint: 'auth=Bearer [redacted]',
+        seen: { 'Bearer [redacted]': 1 },
+        usage: { prompt_tokens: 12 },
+      },
       output: { ok: true },
     });
   });

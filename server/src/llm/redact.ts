@@ -28,7 +28,10 @@ function redactValue(value: unknown, redactText: (text: string) => string): unkn
   if (typeof value === 'string') return redactText(value);
   if (Array.isArray(value)) return value.map((item) => redactValue(item, redactText));
   if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactValue(item, redactText)]));
+    // Keys too: a proxy may echo the request's headers as an object's keys.
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [redactText(key), redactValue(item, redactText)]),
+    );
   }
   return value;
 }
