@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { trpc } from '../../trpc.js';
 import { type LiveChainEvent, applyLiveEvents } from './apply-live-events.js';
 
-const UNRECORDED_REFRESH_MS = 2_000;
+const REFRESH_MS = 2_000;
 
 /** Where the event subscription starts: decided once, from the first snapshot. */
 type Follow = { state: 'undecided' } | { state: 'follow'; lastEventId: string | null } | { state: 'finished' };
@@ -16,12 +16,17 @@ type Follow = { state: 'undecided' } | { state: 'follow'; lastEventId: string | 
  */
 export function useLiveChain(chainId: string) {
   const utils = trpc.useUtils();
-  // A chain only the log knows has no events to follow: while a call of it is pending, it is read again.
+  // Read again while the chain runs and the snapshot may be behind its log: a chain only the log knows has no events
+  // to follow; a recorded one's step_started comes before its call's pending row is written, so a snapshot with no
+  // pending call (a queued chain, or one between steps) would show none until the step ended.
   const detail = trpc.chains.get.useQuery(
     { chainId },
     {
       refetchInterval: ({ state }) =>
-        state.data && !state.data.recorded && state.data.chain.status === 'running' ? UNRECORDED_REFRESH_MS : false,
+        state.data?.chain.status === 'running' &&
+        (!state.data.recorded || !state.data.logs.some((log) => log.status === 'pending'))
+          ? REFRESH_MS
+          : false,
     },
   );
   const [follow, setFollow] = useState<Follow>({ state: 'undecided' });
