@@ -243,7 +243,12 @@ async function chainOfCalls(
     : steps.some((step) => step.status === 'failed')
       ? 'failed'
       : 'succeeded';
-  const failed = steps.find((step) => step.status === 'failed');
+  // The failure that came first in the log (chains.list's and the export's, from SQL): a call that started earlier
+  // may have failed for good later than another.
+  const position = new Map(rows.map((row, index) => [row.id, index]));
+  const failed = steps
+    .filter((step) => step.status === 'failed')
+    .sort((left, right) => (position.get(left.logId ?? '') ?? 0) - (position.get(right.logId ?? '') ?? 0))[0];
   let finishedAt = 0;
   for (const row of rows) finishedAt = Math.max(finishedAt, row.finished_at?.getTime() ?? 0);
   if (status === 'running') finishedAt = 0;
@@ -253,7 +258,8 @@ async function chainOfCalls(
       name: firstRow.name,
       status,
       input: null,
-      error: failed?.error ?? null,
+      // As a recorded chain's: its error once it has failed, not while another call still runs.
+      error: status === 'failed' ? (failed?.error ?? null) : null,
       createdAt: firstRow.created_at.toISOString(),
       finishedAt: finishedAt ? new Date(finishedAt).toISOString() : null,
     },
