@@ -59,7 +59,7 @@ const envSchema = z
     CHAINLOG_LLM_MAX_RETRIES: wholeNumber(0, 10).default(2),
     CHAINLOG_VALIDATION_RETRIES: wholeNumber(0, 10).default(2),
     CHAINLOG_MAX_RUNNING_CHAINS: wholeNumber(1, 256).default(4),
-    CHAINLOG_UNKNOWN_CHAIN_GRACE_MS: milliseconds(0).default(15 * 60_000),
+    CHAINLOG_UNKNOWN_CHAIN_GRACE_MS: wholeNumber(0).default(15 * 60_000),
     CHAINLOG_SHUTDOWN_TIMEOUT_MS: milliseconds(1).default(10_000),
     CHAINLOG_CLIENT_DIR: optionalText,
     CHAINLOG_MAX_BODY_BYTES: wholeNumber(1).default(DEFAULT_LIMITS.maxBodyBytes),
