@@ -94,7 +94,7 @@ describe('ask() and API keys', () => {
       // What a misbehaving proxy in front of a provider was seen to do: echo the request's headers.
       system_fingerprint: `auth=Bearer ${API_KEY}`,
       // Or the headers as an object's keys.
-      seen: { [`Bearer ${API_KEY}`]: 1 },
+      seen: { [`Bearer ${API_KEY}`]: 1, [`Token ${API_KEY}`]: 2, 'Bearer [redacted]': 3 },
     };
     harness.fake.enqueue({ kind: 'raw', body: JSON.stringify(body), contentType: 'application/json' });
     const llm = harness.createLlm({ tasks: [secretTask], env: { OPENAI_API_KEY: API_KEY } });
@@ -113,7 +113,7 @@ describe('ask() and API keys', () => {
       status: 'ok',
       response: {
         system_fingerprint: 'auth=Bearer [redacted]',
-        seen: { 'Bearer [redacted]': 1 },
+        seen: { 'Bearer [redacted]': 1, 'Token [redacted]': 2, 'Bearer [redacted] (2)': 3 },
         usage: { prompt_tokens: 12 },
       },
       output: { ok: true },

@@ -28,10 +28,14 @@ function redactValue(value: unknown, redactText: (text: string) => string): unkn
   if (typeof value === 'string') return redactText(value);
   if (Array.isArray(value)) return value.map((item) => redactValue(item, redactText));
   if (typeof value === 'object' && value !== null) {
-    // Keys too: a proxy may echo the request's headers as an object's keys.
-    return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [redactText(key), redactValue(item, redactText)]),
-    );
+    // Keys too: a proxy may echo the request's headers as an object's keys. Two keys redacted alike keep both values.
+    const redacted: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) {
+      let name = redactText(key);
+      for (let copy = 2; Object.hasOwn(redacted, name); copy++) name = `${redactText(key)} (${copy})`;
+      redacted[name] = redactValue(item, redactText);
+    }
+    return redacted;
   }
   return value;
 }
