@@ -33,7 +33,7 @@ describe('explainOpenFailure against a real PostgreSQL', () => {
     });
 
     expect(await explainedMessage({ kind: 'postgres', url })).toBe(
-      `DATABASE_URL: PostgreSQL at ${where} has no database "chainlog_no_such_database" (create it: createdb -h ${server.hostname} -p ${port} chainlog_no_such_database)`,
+      `DATABASE_URL: PostgreSQL at ${where} has no database "chainlog_no_such_database" (create it: createdb -h ${server.hostname} -p ${port}${server.username ? ` -U ${server.username}` : ''} chainlog_no_such_database)`,
     );
   });
 

@@ -44,7 +44,7 @@ function postgresProblem(error: unknown, url: string): string | undefined {
   // SQLSTATE: 3D000 invalid_catalog_name; class 28, invalid authorization (no such role, bad password, pg_hba).
   const sqlState = (error as { code?: unknown }).code;
   if (sqlState === '3D000')
-    return `DATABASE_URL: PostgreSQL at ${where} has no database "${database}" (create it: createdb -h ${hostname} -p ${port} ${database})`;
+    return `DATABASE_URL: PostgreSQL at ${where} has no database "${database}" (create it: createdb -h ${hostname} -p ${port}${user === 'the default user' ? '' : ` -U ${user}`} ${database})`;
   if (typeof sqlState === 'string' && sqlState.startsWith('28'))
     return `DATABASE_URL: PostgreSQL at ${where} refused ${user === 'the default user' ? user : `user "${user}"`}: ${message}`;
   if (/SSL/.test(message)) return `DATABASE_URL: ${where}: ${message}`;
