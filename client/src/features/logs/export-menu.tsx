@@ -2,7 +2,7 @@ import FileDownloadOutlinedIcon from '@mui/icons-material/FileDownloadOutlined';
 import { Alert, Button, CircularProgress, Menu, MenuItem, Snackbar } from '@mui/material';
 import { useState } from 'react';
 import { API_EXPORT_URL } from '../../env.js';
-import { isUnreachable } from '../../error-code.js';
+import { ServerUnreachableError, isUnreachable } from '../../error-code.js';
 import { fetchWithToken } from '../access/access-session.js';
 import type { LogFilters } from './use-log-filters.js';
 
@@ -57,7 +57,11 @@ export function ExportMenu({ filters }: { filters: LogFilters }) {
             : response.statusText;
         throw new Error(`the server answered ${response.status}: ${message}`);
       }
-      const url = URL.createObjectURL(await response.blob());
+      // A connection lost while the body streams fails the read with a TypeError, as a refused fetch does.
+      const blob = await response.blob().catch((error: unknown) => {
+        throw error instanceof TypeError ? new ServerUnreachableError(error.message, { cause: error }) : error;
+      });
+      const url = URL.createObjectURL(blob);
       const link = document.createElement('a');
       link.href = url;
       link.download = fileNameOf(response, format);
