@@ -15,7 +15,8 @@ function describeUrl(url: string): {
   hostname: string;
   port: string;
   database: string;
-  user: string;
+  /** Undefined when the URL names none (pg then uses the system user's name). */
+  user: string | undefined;
 } {
   const parsed = new URL(url);
   const hostname = decodeURIComponent(parsed.hostname) || 'localhost';
@@ -25,7 +26,7 @@ function describeUrl(url: string): {
     hostname,
     port,
     database: decodeURIComponent(parsed.pathname.slice(1)) || decodeURIComponent(parsed.username) || 'postgres',
-    user: decodeURIComponent(parsed.username) || 'the default user',
+    user: decodeURIComponent(parsed.username) || undefined,
   };
 }
 
@@ -44,9 +45,9 @@ function postgresProblem(error: unknown, url: string): string | undefined {
   // SQLSTATE: 3D000 invalid_catalog_name; class 28, invalid authorization (no such role, bad password, pg_hba).
   const sqlState = (error as { code?: unknown }).code;
   if (sqlState === '3D000')
-    return `DATABASE_URL: PostgreSQL at ${where} has no database "${database}" (create it: createdb -h ${hostname} -p ${port}${user === 'the default user' ? '' : ` -U ${user}`} ${database})`;
+    return `DATABASE_URL: PostgreSQL at ${where} has no database "${database}" (create it: createdb -h ${hostname} -p ${port}${user ? ` -U ${user}` : ''} ${database})`;
   if (typeof sqlState === 'string' && sqlState.startsWith('28'))
-    return `DATABASE_URL: PostgreSQL at ${where} refused ${user === 'the default user' ? user : `user "${user}"`}: ${message}`;
+    return `DATABASE_URL: PostgreSQL at ${where} refused ${user ? `user "${user}"` : 'the default user'}: ${message}`;
   if (/SSL/.test(message)) return `DATABASE_URL: ${where}: ${message}`;
   return undefined;
 }
