@@ -1,6 +1,6 @@
-import { type DatabaseHandle, openDatabase } from './db/client.js';
+import type { DatabaseHandle } from './db/client.js';
 import { targetFromEnv } from './db/dialect.js';
-import { explainOpenFailure } from './db/open-problem.js';
+import { openConfiguredDatabase } from './db/open-problem.js';
 import { createLogWriterFor } from './db/inference-log-writer.js';
 import type { Env } from './env.js';
 import { type Llm, createLlm } from './llm/ask.js';
@@ -44,12 +44,10 @@ export async function openApp(env: Env, role: InstanceRole): Promise<App> {
   assertNoOfflineTasks(settings, TASKS);
   const instanceId = env.CHAINLOG_INSTANCE_ID ?? uuidv7();
   const target = targetFromEnv(env);
-  const database = await openDatabase(target, {
+  const database = await openConfiguredDatabase(target, {
     logCommit: env.CHAINLOG_LOG_COMMIT,
     outageWaitMs: env.CHAINLOG_DB_OUTAGE_WAIT_MS,
     applicationName: `chainlog ${role} ${instanceId}`,
-  }).catch((error: unknown) => {
-    throw explainOpenFailure(error, target);
   });
   const jobs = await ChainJobs.start(database, { supervise: role === 'server' }).catch(async (error: unknown) => {
     await database.close();

@@ -1,8 +1,7 @@
 import { parseArgs } from 'node:util';
 import { AnalystRoleError, grantAnalystRole } from '../db/analyst-role.js';
-import { openDatabase } from '../db/client.js';
 import type { DatabaseTarget } from '../db/dialect.js';
-import { DatabaseOpenError, explainOpenFailure } from '../db/open-problem.js';
+import { DatabaseOpenError, openConfiguredDatabase } from '../db/open-problem.js';
 import { EnvError, loadDotEnvFile, parseEnv } from '../env.js';
 import { redirectLogStdout, setLogLevel } from '../log.js';
 
@@ -34,11 +33,7 @@ async function main(): Promise<number> {
   }
   setLogLevel('warn');
   const target: DatabaseTarget = { kind: 'postgres', url: env.DATABASE_URL, poolSize: 1 };
-  const database = await openDatabase(target, { applicationName: 'chainlog db:analyst-role' }).catch(
-    (error: unknown) => {
-      throw explainOpenFailure(error, target);
-    },
-  );
+  const database = await openConfiguredDatabase(target, { applicationName: 'chainlog db:analyst-role' });
   try {
     const granted = await grantAnalystRole(database.db, role);
     process.stdout.write(

@@ -1,7 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { openDatabase } from '../db/client.js';
-import { DatabaseOpenError, explainOpenFailure } from '../db/open-problem.js';
+import { DatabaseOpenError, openConfiguredDatabase } from '../db/open-problem.js';
 import { targetFromEnv } from '../db/dialect.js';
 import type { Step } from '../db/bulk-load.js';
 import { seedSyntheticData } from '../db/synthetic-seed.js';
@@ -33,9 +32,7 @@ async function main(): Promise<number> {
   const env = parseEnv();
   setLogLevel('warn');
   const target = targetFromEnv(env);
-  const database = await openDatabase(target, { applicationName: 'chainlog db:seed' }).catch((error: unknown) => {
-    throw explainOpenFailure(error, target);
-  });
+  const database = await openConfiguredDatabase(target, { applicationName: 'chainlog db:seed' });
   try {
     const steps: { name: string; at: number; ms: number }[] = [];
     const started = performance.now();

@@ -1,3 +1,4 @@
+import { type DatabaseHandle, type OpenDatabaseOptions, openDatabase } from './client.js';
 import type { DatabaseTarget } from './dialect.js';
 
 /** The errno codes of a failed socket or file operation: a dual-stack connect fails with an AggregateError of them. */
@@ -78,4 +79,11 @@ export function explainOpenFailure(error: unknown, target: DatabaseTarget): unkn
   const problem =
     target.kind === 'postgres' ? postgresProblem(error, target.url) : dataDirProblem(error, target.dataDir);
   return problem === undefined ? error : new DatabaseOpenError(problem, { cause: error });
+}
+
+/** openDatabase for the target the environment names: a failure of that setting rejects as a DatabaseOpenError. */
+export function openConfiguredDatabase(target: DatabaseTarget, options?: OpenDatabaseOptions): Promise<DatabaseHandle> {
+  return openDatabase(target, options).catch((error: unknown) => {
+    throw explainOpenFailure(error, target);
+  });
 }
