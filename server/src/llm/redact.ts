@@ -31,8 +31,9 @@ function redactValue(value: unknown, redactText: (text: string) => string): unkn
     // Keys too: a proxy may echo the request's headers as an object's keys. Two keys redacted alike keep both values.
     const redacted: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
-      let name = redactText(key);
-      for (let copy = 2; Object.hasOwn(redacted, name); copy++) name = `${redactText(key)} (${copy})`;
+      const redactedKey = redactText(key);
+      let name = redactedKey;
+      for (let copy = 2; Object.hasOwn(redacted, name); copy++) name = `${redactedKey} (${copy})`;
       redacted[name] = redactValue(item, redactText);
     }
     return redacted;

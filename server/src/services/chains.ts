@@ -245,10 +245,8 @@ async function chainOfCalls(
       : 'succeeded';
   // The failure that came first in the log (chains.list's and the export's, from SQL): a call that started earlier
   // may have failed for good later than another.
-  const position = new Map(rows.map((row, index) => [row.id, index]));
-  const failed = steps
-    .filter((step) => step.status === 'failed')
-    .sort((left, right) => (position.get(left.logId ?? '') ?? 0) - (position.get(right.logId ?? '') ?? 0))[0];
+  const failedByLog = new Map(steps.filter((step) => step.status === 'failed').map((step) => [step.logId, step]));
+  const failed = rows.map((row) => failedByLog.get(row.id)).find((step) => step !== undefined);
   let finishedAt = 0;
   for (const row of rows) finishedAt = Math.max(finishedAt, row.finished_at?.getTime() ?? 0);
   if (status === 'running') finishedAt = 0;
