@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -25,11 +26,48 @@ function serverBinDir(): string {
   throw new Error('no PostgreSQL server binaries under /usr/lib/postgresql/*/bin (apt-get install postgresql)');
 }
 
+/** Where the kernel's ephemeral ports start: what `listen(0)` and outgoing connections are given. */
+function ephemeralPortsStart(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    if (Number.isInteger(low) && low > 2048) return low;
+  } catch {
+    // Not Linux: its usual range.
+  }
+  return 32768;
+}
+
+async function canListen(port: number): Promise<boolean> {
+  const probe = createServer();
+  const listening = await new Promise<boolean>((resolve) => {
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => resolve(true));
+  });
+  if (listening) await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return listening;
+}
+
+/**
+ * A free port below the ephemeral range. A port `listen(0)` handed out and freed again could be handed to another
+ * test file's server meanwhile (they run side by side), while this cluster is starting or stopped for a restart;
+ * the kernel never hands out one below the range, so only another file choosing the same way could take it.
+ */
+async function privatePort(): Promise<number> {
+  const high = ephemeralPortsStart();
+  const low = Math.min(10_000, high - 1_000);
+  for (let tries = 0; tries < 100; tries++) {
+    const port = low + Math.floor(Math.random() * (high - low));
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free port between ${low} and ${high}`);
+}
+
 /**
  * A PostgreSQL cluster of this test's own on a loopback port, so a test can stop and start a real server without
  * touching the shared one. PostgreSQL refuses to run as root: as root, the cluster runs as the `postgres` user.
  */
-export async function startPrivatePostgres(port: number): Promise<PrivatePostgres> {
+export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+  const port = await privatePort();
   const bin = serverBinDir();
   const root = mkdtempSync(path.join(tmpdir(), 'chainlog-pg-'));
   chmodSync(root, 0o777);

@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import type { SupportMessage } from '@chainlog/shared';
 import { TRPCClientError, createTRPCClient, httpLink } from '@trpc/client';
 import pg from 'pg';
@@ -22,15 +21,6 @@ let postgres: PrivatePostgres;
 let database: DatabaseHandle;
 let running: RunningServer;
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const address = probe.address();
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  if (typeof address !== 'object' || !address) throw new Error('no port');
-  return address.port;
-}
-
 beforeAll(async () => {
   fake = await startFakeProvider({
     respond: (request) => {
@@ -38,7 +28,7 @@ beforeAll(async () => {
       return reply.kind === 'json' ? { ...reply, delayMs: 20 } : reply;
     },
   });
-  postgres = await startPrivatePostgres(await freePort());
+  postgres = await startPrivatePostgres();
   database = await openDatabase({ kind: 'postgres', url: postgres.url, poolSize: 10 }, { outageWaitMs: 60_000 });
   running = await startRunningServer({ fakeProvider: fake, database });
 }, 60_000);
