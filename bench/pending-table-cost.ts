@@ -36,7 +36,7 @@ const OPTIONS: VariantBenchOptions = {
 function pendingTable(table: string, unlogged = false) {
   return `create ${unlogged ? 'unlogged ' : ''}table ${table} (
   id uuid primary key, chain_id uuid not null, chain_step integer, name text not null, provider text not null,
-  model text not null, status text not null, attempt integer not null, request jsonb not null,
+  model text not null, status text not null, attempt integer not null, call_id uuid, request jsonb not null,
   request_template_id text, instance_id uuid, created_at timestamptz not null)`;
 }
 

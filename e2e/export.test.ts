@@ -49,7 +49,7 @@ describe("the Logs page's Export button, in Chromium, against a server with CHAI
     const lines = readFileSync(file, 'utf8').split('\r\n');
     expect(lines.pop()).toBe('');
     expect(lines[0]).toBe(
-      'id,chain_id,name,provider,model,status,attempt,input_tokens,output_tokens,cost_usd,price_source,latency_ms,created_at,finished_at,error_class,error_message',
+      'id,chain_id,name,provider,model,status,attempt,call_id,input_tokens,output_tokens,cost_usd,price_source,latency_ms,created_at,finished_at,error_class,error_message',
     );
     const rows = lines.slice(1).map((line) => line.split(','));
     // The seed's two failed reply drafts (a validation retry, broken JSON): the filters of the page, not every log.

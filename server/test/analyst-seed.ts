@@ -229,8 +229,11 @@ export async function seedAnalystData(db: Db, now = Date.now()): Promise<Analyst
     const rows: NewInferenceLog[] = [];
     let clock = started.getTime();
     for (const call of spec.calls) {
+      let callId: string | undefined;
       call.forEach((attempt, index) => {
-        rows.push(attemptRow(chainId, attempt, index + 1, new Date(clock)));
+        const row = attemptRow(chainId, attempt, index + 1, new Date(clock));
+        callId ??= row.id;
+        rows.push({ ...row, call_id: callId });
         // The next attempt (or call) starts once this one is answered, plus a little of our own time.
         clock += (attempt.latencyMs ?? 0) + 20;
       });

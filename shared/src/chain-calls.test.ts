@@ -4,6 +4,7 @@ import { type CallAttempt, groupIntoCalls } from './chain-calls.js';
 function attempt(name: string, number: number, overrides: Partial<CallAttempt> = {}): CallAttempt {
   return {
     id: `${name}#${number}`,
+    callId: `${name}#1`,
     name,
     status: 'ok',
     attempt: number,
@@ -21,42 +22,30 @@ function attempt(name: string, number: number, overrides: Partial<CallAttempt> =
 }
 
 describe('groupIntoCalls', () => {
-  it('starts a call at each attempt 1 and puts a retry under the call of its name it continues, when calls interleave', () => {
-    const failed = { status: 'error' } as const;
+  it('groups attempts by their call, each call where its first attempt is, when calls of one task interleave', () => {
+    // A#1 fails, B#1 starts, A#2 starts, B#1 fails, then B#2: read from the numbers and statuses alone, A#2 looked
+    // like B#1's retry and A#1 like a call that failed for good.
     const rows = [
-      attempt('a', 1, failed),
-      attempt('b', 1, failed),
-      attempt('a', 2),
-      attempt('a', 1, failed),
-      attempt('b', 2),
-      attempt('a', 2, failed),
-      attempt('a', 3),
+      attempt('a', 1, { id: 'A#1', callId: 'A#1', status: 'error' }),
+      attempt('a', 1, { id: 'B#1', callId: 'B#1', status: 'error' }),
+      attempt('a', 2, { id: 'A#2', callId: 'A#1' }),
+      attempt('a', 2, { id: 'B#2', callId: 'B#1' }),
+      attempt('b', 1, { id: 'C#1', callId: 'C#1' }),
     ];
     expect(groupIntoCalls(rows).map((call) => call.map((row) => row.id))).toEqual([
-      ['a#1', 'a#2'],
-      ['b#1', 'b#2'],
-      ['a#1', 'a#2', 'a#3'],
+      ['A#1', 'A#2'],
+      ['B#1', 'B#2'],
+      ['C#1'],
     ]);
   });
 
-  it('continues the newest failed attempt of its number: never one that answered or is still pending', () => {
-    // Two calls of one task side by side: the first failed, the second started and is still waiting for its answer.
-    const rows = [
-      attempt('a', 1, { id: 'first', status: 'error' }),
-      attempt('a', 1, { id: 'second', status: 'pending' }),
-      attempt('a', 2, { id: 'first retried', status: 'error' }),
-      attempt('a', 1, { id: 'third', status: 'ok' }),
-      attempt('a', 3, { id: 'first again' }),
-    ];
-
-    expect(groupIntoCalls(rows).map((call) => call.map((row) => row.id))).toEqual([
-      ['first', 'first retried', 'first again'],
-      ['second'],
-      ['third'],
-    ]);
+  it("orders a call's attempts by number, so its last is the highest", () => {
+    // Written in one millisecond, a retry read at that precision may sort before the attempt it follows.
+    const rows = [attempt('a', 1, { status: 'error' }), attempt('a', 3), attempt('a', 2, { status: 'error' })];
+    expect(groupIntoCalls(rows).map((call) => call.map((row) => row.attempt))).toEqual([[1, 2, 3]]);
   });
 
   it('keeps an attempt whose earlier ones are missing as a call of its own', () => {
-    expect(groupIntoCalls([attempt('a', 2)]).map((call) => call.length)).toEqual([1]);
+    expect(groupIntoCalls([attempt('a', 2, { callId: 'a#2' })]).map((call) => call.length)).toEqual([1]);
   });
 });

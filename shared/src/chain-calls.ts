@@ -4,6 +4,8 @@ export interface CallAttempt {
   name: string;
   status: 'pending' | 'ok' | 'error';
   attempt: number;
+  /** The call it is an attempt of: the id of the call's first attempt (`inference_log.call_id`). */
+  callId: string;
   provider: string;
   model: string;
   latencyMs: number | null;
@@ -18,7 +20,7 @@ export interface CallAttempt {
 
 /** What a chain's calls add up to, every attempt counted: a retried call costs and takes what all its attempts did. */
 export interface ChainTotals {
-  /** Calls made (`ask()`s): attempts numbered 1. */
+  /** Calls made (`ask()`s): the attempts that started one. */
   calls: number;
   /** Log rows: every attempt of every call. */
   attempts: number;
@@ -35,26 +37,19 @@ export interface ChainTotals {
 }
 
 /**
- * The attempts grouped into calls, in the order they were written: an attempt numbered 1 starts a call, and attempt
- * n + 1 continues the newest call of its name whose last attempt is an n that failed (calls of one chain may run
- * side by side). Only a failed attempt is retried: its retry starts after it ended, so an attempt that answered or is
- * still pending is never the one a retry continues. chain_summary's `failed` rule is this one, in SQL.
+ * The attempts grouped into calls (by `callId`), each call where its first attempt is in the log, its attempts by
+ * number (its last is the one that counts). A retry starts after the attempt it follows ended, so out of order
+ * numbers need rows written in one millisecond and read at that precision.
  */
-export function groupIntoCalls<Attempt extends Pick<CallAttempt, 'name' | 'attempt' | 'status'>>(
+export function groupIntoCalls<Attempt extends Pick<CallAttempt, 'callId' | 'attempt'>>(
   attempts: readonly Attempt[],
 ): Attempt[][] {
-  const calls: Attempt[][] = [];
-  // The newest call of each name that a retry may continue, keyed by the attempt that would: one lookup per attempt,
-  // so a chain of many thousand calls is grouped in linear time.
-  const continuedBy = new Map<string, Attempt[]>();
-  const key = (name: string, attempt: number) => `${attempt}\u0000${name}`;
+  const calls = new Map<string, Attempt[]>();
   for (const attempt of attempts) {
-    const continued = attempt.attempt > 1 ? continuedBy.get(key(attempt.name, attempt.attempt)) : undefined;
-    const call = continued ?? [];
-    if (continued) continuedBy.delete(key(attempt.name, attempt.attempt));
-    else calls.push(call);
-    call.push(attempt);
-    if (attempt.status === 'error') continuedBy.set(key(attempt.name, attempt.attempt + 1), call);
+    const call = calls.get(attempt.callId);
+    if (!call) calls.set(attempt.callId, [attempt]);
+    else if ((call.at(-1)?.attempt ?? 0) <= attempt.attempt) call.push(attempt);
+    else call.splice(call.findLastIndex((earlier) => earlier.attempt <= attempt.attempt) + 1, 0, attempt);
   }
-  return calls;
+  return [...calls.values()];
 }

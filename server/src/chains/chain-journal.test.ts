@@ -1,4 +1,5 @@
 import { v7 as uuidv7 } from 'uuid';
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import {
   INTENT,
@@ -188,14 +189,16 @@ describe("a resumed chain's journal", () => {
     expect((await finished).payload).toMatchObject({ type: 'chain_finished', status: 'succeeded' });
     const rows = await harness.database.db
       .selectFrom('inference_log')
-      .select(['attempt', 'status'])
+      .select(['id', 'attempt', 'status', sql<string>`coalesce(call_id, id)`.as('call')])
       .where('chain_id', '=', chainId)
       .orderBy('attempt')
       .execute();
-    expect(rows).toEqual([
+    expect(rows.map(({ attempt, status }) => ({ attempt, status }))).toEqual([
       { attempt: 1, status: 'error' },
       { attempt: 2, status: 'ok' },
     ]);
+    // One call: the database found the attempt the resumed one goes on from (its process knew no call id).
+    expect(rows.map((row) => row.call)).toEqual([rows[0]?.id, rows[0]?.id]);
   });
 
   it('runs a chain inside runInChain: an ask() deep in a step, given no chain id, joins the chain as that step', async () => {

@@ -11,6 +11,7 @@ export const COLUMNS = [
   'model',
   'status',
   'attempt',
+  'call_id',
   'request',
   'request_template_id',
   'response',
@@ -26,7 +27,8 @@ export const COLUMNS = [
   'created_at',
   'finished_at',
 ] as const satisfies readonly (keyof NewInferenceLog)[];
-const UPDATED_COLUMNS = COLUMNS.filter((column) => column !== 'id' && column !== 'created_at');
+// A call_id the database gave the pending row (a retry written without one) stays.
+const UPDATED_COLUMNS = COLUMNS.filter((column) => column !== 'id' && column !== 'created_at' && column !== 'call_id');
 // What a pending row has; a batch of only pending rows takes a leaner statement.
 export const PENDING_COLUMNS = [
   'id',
@@ -37,6 +39,7 @@ export const PENDING_COLUMNS = [
   'model',
   'status',
   'attempt',
+  'call_id',
   'request',
   'request_template_id',
   'instance_id',
@@ -48,7 +51,7 @@ export const UPSERT_ON_CONFLICT =
   `on conflict (id) do update set ${UPDATED_COLUMNS.map((column) => `${column} = excluded.${column}`).join(', ')} ` +
   // A late pending insert must not undo a finished row.
   `where excluded.status <> 'pending'`;
-/** 20 parameters a row; PostgreSQL allows 65 535 a statement. */
+/** 23 parameters a row; PostgreSQL allows 65 535 a statement. */
 export const MAX_BATCH_ROWS = 1_000;
 // Statements for small batches are kept (and prepared by name on pg); rarer large ones are built when needed.
 const CACHED_STATEMENT_ROWS = 64;

@@ -64,6 +64,7 @@ function asStored(finished: NewInferenceLog): InferenceLog {
     model: finished.model,
     status: finished.status,
     attempt: finished.attempt ?? 1,
+    call_id: finished.call_id ?? null,
     instance_id: finished.instance_id ?? null,
     request: JSON.parse(finished.request),
     request_template_id: finished.request_template_id ?? null,

@@ -42,6 +42,7 @@ describe('migrations', () => {
       'chain_step',
       'price_source',
       'request_template_id',
+      'call_id',
     ]);
     const types = Object.fromEntries(columns.rows.map((column) => [column.column_name, column.data_type]));
     expect(types).toMatchObject({

@@ -133,6 +133,14 @@ export async function planAttempts(db: Db, salt: string, chains: RawBuilder<unkn
 }
 
 function attemptRows(salt: string, chains: RawBuilder<unknown>): RawBuilder<unknown> {
+  // Each attempt's call is its first attempt's id (inference_log.call_id); the rows come sorted by chain, call and
+  // attempt from the window that timed them, so the window that finds it needs no sort of its own.
+  return sql`
+    select *, first_value(id) over (partition by c, call_no order by attempt) as call_id
+    from (${attemptsOfChains(salt, chains)}) as attempts`;
+}
+
+function attemptsOfChains(salt: string, chains: RawBuilder<unknown>): RawBuilder<unknown> {
   const inputTokens = sql`(case name when 'reply drafting' then 780 when 'entity extraction' then 520 when 'summarization' then 1400 else 380 end
                            + floor(r_tokens * 300)::int + 160 * (attempt - 1))`;
   const outputTokens = sql`(case name when 'reply drafting' then 260 when 'entity extraction' then 110 when 'summarization' then 180 else 45 end

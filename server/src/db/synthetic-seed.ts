@@ -307,10 +307,10 @@ async function countPlanned(db: Db): Promise<Omit<SyntheticSeedCounts, 'chainEve
 /** The log row of every planned attempt of the chains `chains` picks. */
 async function insertLogRows(db: Db, chains: RawBuilder<unknown>): Promise<void> {
   await sql`
-    insert into inference_log (id, chain_id, name, provider, model, status, attempt, request, response, output, error,
-                               input_tokens, output_tokens, cost_usd, price_source, latency_ms, provider_request_id,
+    insert into inference_log (id, chain_id, name, provider, model, status, attempt, call_id, request, response, output,
+                               error, input_tokens, output_tokens, cost_usd, price_source, latency_ms, provider_request_id,
                                created_at, finished_at)
-    select a.id, a.chain_id, a.name, model.provider, model.model, a.status, a.attempt,
+    select a.id, a.chain_id, a.name, model.provider, model.model, a.status, a.attempt, a.call_id,
            request.request,
            case when a.error_class = 'ProviderError' then '{"error":{"type":"overloaded_error","message":"Overloaded"}}'::jsonb
                 when a.error_class in ('ProviderTimeoutError', 'InterruptedError') then null

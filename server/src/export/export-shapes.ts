@@ -22,6 +22,8 @@ export const LOG_EXPORT_SHAPE: ExportShape<LogExportRow> = {
     { header: 'model', value: (row) => row.model, text: true },
     { header: 'status', value: (row) => row.status },
     { header: 'attempt', value: (row) => row.attempt },
+    // The call, filled in on first attempts logged before the column too: in a spreadsheet it groups as it is.
+    { header: 'call_id', value: (row) => row.call_id ?? row.id },
     { header: 'input_tokens', value: (row) => row.input_tokens },
     { header: 'output_tokens', value: (row) => row.output_tokens },
     { header: 'cost_usd', value: (row) => row.cost_usd },

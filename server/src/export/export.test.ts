@@ -101,6 +101,7 @@ describe('GET /export/logs and /export/chains, on the real server with a token',
       'model',
       'status',
       'attempt',
+      'call_id',
       'input_tokens',
       'output_tokens',
       'cost_usd',
@@ -169,6 +170,11 @@ describe('GET /export/logs and /export/chains, on the real server with a token',
       ['reply drafting', '1', 'error', 'OutputValidationError'],
       ['reply drafting', '2', 'ok', ''],
     ]);
+    // The retry names the call of the attempt it follows.
+    const retried = chain
+      .filter((row) => row.name === 'reply drafting')
+      .sort((a, b) => Number(a.attempt) - Number(b.attempt));
+    expect(retried.map((row) => row.call_id)).toEqual([retried[0]?.id, retried[0]?.id]);
     const after = records(
       parseCsv(
         await (
@@ -222,6 +228,7 @@ describe('GET /export/logs and /export/chains, on the real server with a token',
     expect(array).toHaveLength(4);
     expect(Object.keys(array[0] ?? {}).sort()).toEqual([
       'attempt',
+      'call_id',
       'chain_id',
       'chain_step',
       'cost_usd',

@@ -297,6 +297,8 @@ describe('ask() through the OpenAI SDK', () => {
     ]);
     expect(rows[0]?.error).toMatchObject({ class: 'InvalidJsonError', code: 'invalid_json' });
     expect(rows[1]?.id).toBe(result.logId);
+    // Both attempts name the call: its first attempt.
+    expect(rows.map((row) => row.call_id)).toEqual([rows[0]?.id, rows[0]?.id]);
     expect(harness.fake.requests).toHaveLength(2);
     expect(messagesOf(bodyOf(harness.fake.requests[1]))).toEqual([
       ...reviewTask.prompt(input),
@@ -350,6 +352,7 @@ describe('ask() through the OpenAI SDK', () => {
     ]);
     expect(rows.map((row) => row.id)).toEqual(error.attempts.map((attempt) => attempt.logId));
     expect(error.logId).toBe(rows[2]?.id);
+    expect(new Set(rows.map((row) => row.call_id))).toEqual(new Set([rows[0]?.id]));
   });
 
   it('turns the null a strict model sends for an optional field into an absent field that zod parses', async () => {

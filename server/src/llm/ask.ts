@@ -161,11 +161,18 @@ export function createLlm<const Tasks extends readonly AnyTask[]>(dependencies: 
     callControllers.add(controller);
     const { signal } = controller;
     const retriesUsed: RetriesUsed = { validation: 0, transient: 0 };
+    // The call's id is its first attempt's. A call resumed from a later attempt (a chain step going on in another
+    // process) leaves it to the database, which finds the attempts it goes on from (inference_log_call_id).
+    let callId: string | null = null;
     try {
       for (let attempt = options.firstAttempt ?? 1; ; attempt++) {
         if (signal.aborted)
           throw new AbortedError(`"${task.name}" was aborted before attempt ${attempt}`, { cause: signal.reason });
+        const logId = uuidv7();
+        if (attempt === 1) callId = logId;
         const outcome = await runAttempt({
+          logId,
+          callId,
           logWriter,
           settings,
           instanceId,
@@ -250,6 +257,9 @@ class Conversation {
 }
 
 interface AttemptInput {
+  logId: string;
+  /** The call's first attempt's id, or null for the database to find (see run). */
+  callId: string | null;
   logWriter: InferenceLogWriter;
   instanceId: string | null;
   settings: LlmSettings;
@@ -275,9 +285,21 @@ type AttemptOutcome =
  * before the provider call.
  */
 async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
-  const { logWriter, settings, instanceId, registered, route, params, chainId, chainStep, attempt, signal } = input;
+  const {
+    logId,
+    callId,
+    logWriter,
+    settings,
+    instanceId,
+    registered,
+    route,
+    params,
+    chainId,
+    chainStep,
+    attempt,
+    signal,
+  } = input;
   const task = registered.definition;
-  const logId = uuidv7();
   const messages = input.conversation.messages;
   const output = { name: registered.schemaName, schema: registered.strictOutput.schema };
   const { request, template } = requestParts(registered, messages, params, route.requested);
@@ -290,6 +312,7 @@ async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
     model: route.model,
     status: 'pending',
     attempt,
+    call_id: callId,
     request,
     request_template_id: template.id,
     instance_id: instanceId,
@@ -437,6 +460,7 @@ function leanErrorRow(row: NewInferenceLog, error: string): NewInferenceLog {
     provider,
     model,
     attempt,
+    call_id,
     request,
     request_template_id,
     instance_id,
@@ -452,6 +476,7 @@ function leanErrorRow(row: NewInferenceLog, error: string): NewInferenceLog {
     provider,
     model,
     attempt,
+    call_id,
     request,
     request_template_id,
     instance_id,

@@ -98,6 +98,7 @@ describe('chains.get', () => {
         name: row.name,
         status: 'ok',
         attempt: 1,
+        callId: row.id,
         // No OpenAI key here: the offline provider stands in (request.requestedModel says for which model).
         model: 'default',
         provider: 'offline',

@@ -44,7 +44,7 @@ export interface ChainSummary {
 export interface ChainListItem extends ChainSummary {
   /** Whether the chain has a `chain` row (a chain runner's status, input and events). */
   recorded: boolean;
-  /** Calls made (attempts numbered 1). */
+  /** Calls made: the attempts that started one. */
   calls: number;
   /** Log rows: every attempt of every call. */
   attempts: number;
@@ -172,6 +172,7 @@ function toAttempt(row: ChainLogRow): CallAttempt {
     name: row.name,
     status: row.status,
     attempt: row.attempt,
+    callId: row.call_id,
     provider: row.provider,
     model: row.model,
     latencyMs: row.latency_ms,
@@ -210,7 +211,7 @@ async function chainOfCalls(
 ): Promise<{ chain: ChainSummary; steps: ChainStep[] }> {
   const [firstRow] = rows;
   if (!firstRow) throw new Error(`chain ${chainId} has no log rows to show`);
-  const calls = groupIntoCalls(rows);
+  const calls = groupIntoCalls(rows.map((row) => ({ ...row, callId: row.call_id })));
   const outputs = await findLogOutputs(
     db,
     calls.flatMap((attempts) => attempts.at(-1)?.id ?? []),

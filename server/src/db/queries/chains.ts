@@ -329,22 +329,13 @@ export async function listChainsWithTotals(db: Db, filters: ChainFilters): Promi
   }
 }
 
-/**
- * The failed log row `alias` stands for was not retried: no attempt numbered one higher of its task follows it before
- * another failed attempt of its number does (chain_summary's rule, and chains.get's: groupIntoCalls).
- */
+/** The failed log row `alias` stands for was not retried: no later attempt of its call follows (chain_summary's rule). */
 function notRetried(alias: 'log' | 'failed') {
   const column = (name: string) => sql.ref(`${alias}.${name}`);
-  const position = sql`(${column('created_at')}, ${column('id')})`;
   return sql`not exists (
     select 1 from inference_log as retry
-    where retry.chain_id = ${column('chain_id')} and retry.name = ${column('name')}
-      and retry.attempt = ${column('attempt')} + 1 and (retry.created_at, retry.id) > ${position}
-      and not exists (
-        select 1 from inference_log as newer
-        where newer.chain_id = ${column('chain_id')} and newer.name = ${column('name')}
-          and newer.attempt = ${column('attempt')} and newer.status = 'error'
-          and (newer.created_at, newer.id) > ${position} and (newer.created_at, newer.id) < (retry.created_at, retry.id)))`;
+    where retry.chain_id = ${column('chain_id')} and retry.call_id = coalesce(${column('call_id')}, ${column('id')})
+      and retry.attempt > ${column('attempt')})`;
 }
 
 /** `limit` candidates below the cursor, each with its summary; the name and status filters are not yet exact here. */

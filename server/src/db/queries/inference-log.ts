@@ -44,6 +44,7 @@ export async function listChainLogSummaries(db: Db, chainId: string, limit: numb
       'name',
       'status',
       'attempt',
+      sql<string>`coalesce(call_id, id)`.as('call_id'),
       'provider',
       'model',
       'latency_ms',
@@ -113,7 +114,7 @@ export async function sumChainLog(db: Db, chainId: string) {
     model_ms: number;
     wall_ms: number | null;
   }>`select
-      count(*) filter (where attempt = 1)::int as calls,
+      count(*) filter (where coalesce(call_id, id) = id)::int as calls,
       count(*)::int as attempts,
       count(*) filter (where status = 'error')::int as failed_attempts,
       coalesce(sum(input_tokens), 0)::int8::float8 as input_tokens,

@@ -19,6 +19,11 @@ export interface InferenceLogTable {
   model: string;
   status: InferenceStatus;
   attempt: number;
+  /**
+   * The call the attempt belongs to: its first attempt's id (a first attempt's own). Null only on first attempts
+   * logged before the column; a retry inserted without one is given it by the database (inference_log_call_id).
+   */
+  call_id: ColumnType<string | null, string | null | undefined, string | null>;
   /** What this call sent beyond its template: the messages after the template's system messages, params, model. */
   request: Json;
   /** request_template.id: the output schema and system messages this call sent; null when `request` holds all. */
