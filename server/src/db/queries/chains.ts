@@ -334,7 +334,7 @@ function notRetried(alias: 'log' | 'failed') {
   const column = (name: string) => sql.ref(`${alias}.${name}`);
   return sql`not exists (
     select 1 from inference_log as retry
-    where retry.chain_id = ${column('chain_id')} and retry.call_id = coalesce(${column('call_id')}, ${column('id')})
+    where retry.call_id = coalesce(${column('call_id')}, ${column('id')}) and retry.attempt > 1
       and retry.attempt > ${column('attempt')})`;
 }
 
@@ -403,16 +403,37 @@ async function chainPage(db: Db, filters: ChainFilters): Promise<ChainListRow[]>
     left join chain on chain.id = page.chain_id
     -- offset 0 keeps the planner from merging the view into a join that would summarise every chain first.
     left join lateral (select * from chain_summary where chain_summary.chain_id = page.chain_id offset 0) as summary on true
-    -- The first call that failed for good (chain_summary's rule): what a chain only the log knows failed of.
-    left join lateral (
-      select jsonb_build_object('class', coalesce(failed.error->>'class', 'Error'), 'message', coalesce(failed.error->>'message', '')) as error
-      from inference_log as failed
-      where chain.id is null and summary.status = 'failed'
-        and failed.chain_id = page.chain_id and failed.status = 'error'
-        and ${notRetried('failed')}
-      order by failed.created_at, failed.id
-      limit 1
-    ) as failure on true
+    left join lateral (${firstFailure(sql.ref('page.chain_id'), sql`chain.id is null and summary.status = 'failed'`)}) as failure on true
     order by page.chain_id desc`.execute(db);
   return rows;
+}
+
+/**
+ * The attempt that failed for good first in the log (chain_summary's rule): what a chain only the log knows failed
+ * of, as `{ class, message }`; asked only `when` that holds (a condition on the outer row, checked once).
+ */
+function firstFailure(chainId: RawBuilder<unknown>, when: RawBuilder<unknown>) {
+  return sql`
+    select jsonb_build_object('class', coalesce(failed.error->>'class', 'Error'), 'message', coalesce(failed.error->>'message', '')) as error
+    from inference_log as failed
+    where ${when} and failed.chain_id = ${chainId} and failed.status = 'error' and ${notRetried('failed')}
+    order by failed.created_at, failed.id
+    limit 1`;
+}
+
+/** A chain only the log knows as chain_summary reads all its rows (chains.list's figures); undefined if none. */
+export async function findLogChain(db: Db, chainId: string) {
+  const { rows } = await sql<{
+    name: string;
+    status: ChainStatus;
+    error: unknown;
+    first_call_at: Date;
+    last_call_at: Date;
+  }>`
+    select summary.name, summary.status, failure.error, summary.first_call_at, summary.last_call_at
+    from (select * from chain_summary where chain_id = ${chainId} and not has_chain_row offset 0) as summary
+    left join lateral (${firstFailure(sql`${chainId}::uuid`, sql`summary.status = 'failed'`)}) as failure on true`.execute(
+    db,
+  );
+  return rows[0];
 }
