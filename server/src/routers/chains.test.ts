@@ -491,4 +491,21 @@ describe('chains.get, every attempt counted', () => {
       wallMs: expect.closeTo(2_501, 0),
     });
   });
+
+  it('reads the status of a chain of many from all its attempts, as chains.list does, not from the 2,000 it shows', async () => {
+    const chainId = newChainId();
+    await sql`insert into inference_log (id, chain_id, name, provider, model, status, attempt, request, error, created_at, finished_at)
+      select gen_random_uuid(), ${chainId}::uuid, 'batch item', 'openai', 'gpt-4.1-mini', case when n = 2050 then 'error' else 'ok' end,
+        1, '{}'::jsonb, case when n = 2050 then '{"class": "ProviderError", "message": "item 2050"}'::jsonb end,
+        now() + n * interval '1 millisecond', now() + n * interval '1 millisecond' + interval '2 milliseconds'
+      from generate_series(1, 2100) as n`.execute(database.db);
+    const caller = createCaller(offline);
+
+    const detail = await caller.chains.get({ chainId });
+
+    expect(detail.steps.some((step) => step.status === 'failed')).toBe(false);
+    expect(detail.chain).toMatchObject({ status: 'failed', error: { class: 'ProviderError', message: 'item 2050' } });
+    const listed = (await caller.chains.list({ status: 'failed', limit: 100 })).items.find((item) => item.id === chainId);
+    expect(listed).toMatchObject({ status: 'failed', error: detail.chain.error, finishedAt: detail.chain.finishedAt });
+  });
 });

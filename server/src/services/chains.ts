@@ -19,6 +19,7 @@ import {
   type ChainFilters,
   type ChainListRow,
   findChain,
+  findLogChain,
   listChainEventsAfter,
   listChainsWithTotals,
 } from '../db/queries/chains.js';
@@ -128,11 +129,13 @@ export async function getChainDetail(db: Db, chainId: string): Promise<ChainDeta
   ]);
   if (!chain && rows.length === 0) return null;
   const chainEvents = events.map(toChainEvent);
+  const shown = chain
+    ? // The same rule the client applies to live events.
+      { chain: toSummary(chain), recorded: true, steps: applyStepEvents([], chainEvents) }
+    : await chainOfCalls(db, chainId, rows);
+  if (!shown) return null;
   return {
-    ...(chain
-      ? // The same rule the client applies to live events.
-        { chain: toSummary(chain), recorded: true, steps: applyStepEvents([], chainEvents) }
-      : { ...(await chainOfCalls(db, chainId, rows)), recorded: false }),
+    ...shown,
     lastEventId: chainEvents.at(-1)?.id ?? null,
     logs: rows.map(toAttempt),
     totals: toTotals(sums),
@@ -201,21 +204,24 @@ function toTotals(sums: Awaited<ReturnType<typeof sumChainLog>> | undefined): Ch
 }
 
 /**
- * A chain only the log knows: each call is a step, shown by its last attempt; it failed if a call's last did. Built
- * from the rows the detail view shows (its first CHAIN_DETAIL_MAX_ATTEMPTS).
+ * A chain only the log knows: each call is a step, shown by its last attempt, from the rows the detail view shows
+ * (its first CHAIN_DETAIL_MAX_ATTEMPTS); the chain itself as chain_summary reads all of its rows, as chains.list
+ * shows it. Null when its rows are gone.
  */
 async function chainOfCalls(
   db: Db,
   chainId: string,
   rows: readonly ChainLogRow[],
-): Promise<{ chain: ChainSummary; steps: ChainStep[] }> {
-  const [firstRow] = rows;
-  if (!firstRow) throw new Error(`chain ${chainId} has no log rows to show`);
+): Promise<{ chain: ChainSummary; recorded: false; steps: ChainStep[] } | null> {
   const calls = groupIntoCalls(rows.map((row) => ({ ...row, callId: row.call_id })));
-  const outputs = await findLogOutputs(
-    db,
-    calls.flatMap((attempts) => attempts.at(-1)?.id ?? []),
-  );
+  const [summary, outputs] = await Promise.all([
+    findLogChain(db, chainId),
+    findLogOutputs(
+      db,
+      calls.flatMap((attempts) => attempts.at(-1)?.id ?? []),
+    ),
+  ]);
+  if (!summary) return null;
   const steps: ChainStep[] = [];
   for (const [index, attempts] of calls.entries()) {
     // groupIntoCalls makes no empty call.
@@ -239,28 +245,17 @@ async function chainOfCalls(
       finishedAt: last.finished_at?.toISOString() ?? null,
     });
   }
-  const status: ChainStatus = steps.some((step) => step.status === 'running')
-    ? 'running'
-    : steps.some((step) => step.status === 'failed')
-      ? 'failed'
-      : 'succeeded';
-  // The failure that came first in the log (chains.list's and the export's, from SQL): a call that started earlier
-  // may have failed for good later than another.
-  const failedByLog = new Map(steps.filter((step) => step.status === 'failed').map((step) => [step.logId, step]));
-  const failed = rows.map((row) => failedByLog.get(row.id)).find((step) => step !== undefined);
-  let finishedAt = 0;
-  for (const row of rows) finishedAt = Math.max(finishedAt, row.finished_at?.getTime() ?? 0);
-  if (status === 'running') finishedAt = 0;
   return {
+    recorded: false,
     chain: {
       id: chainId,
-      name: firstRow.name,
-      status,
+      name: summary.name,
+      status: summary.status,
       input: null,
       // As a recorded chain's: its error once it has failed, not while another call still runs.
-      error: status === 'failed' ? (failed?.error ?? null) : null,
-      createdAt: firstRow.created_at.toISOString(),
-      finishedAt: finishedAt ? new Date(finishedAt).toISOString() : null,
+      error: summary.error === null ? null : chainErrorSchema.parse(summary.error),
+      createdAt: summary.first_call_at.toISOString(),
+      finishedAt: summary.status === 'running' ? null : summary.last_call_at.toISOString(),
     },
     steps,
   };
