@@ -56,10 +56,15 @@ export const CHAIN_EXPORT_SHAPE: ExportShape<ChainExportRow> = {
     { header: 'input_tokens', value: (row) => row.input_tokens },
     { header: 'output_tokens', value: (row) => row.output_tokens },
     { header: 'cost_usd', value: (row) => row.cost_usd },
-    { header: 'created_at', value: (row) => row.created_at },
-    { header: 'finished_at', value: (row) => row.finished_at },
+    { header: 'created_at', value: (row) => row.created_at_iso },
+    { header: 'finished_at', value: (row) => row.finished_at_iso },
     { header: 'error_class', value: (row) => errorField(row.error, 'class'), text: true },
     { header: 'error_message', value: (row) => errorField(row.error, 'message'), text: true },
   ],
-  json: (row) => ({ ...row, cost_usd: numberOrNull(row.cost_usd) }),
+  json: ({ created_at_iso, finished_at_iso, ...row }) => ({
+    ...row,
+    cost_usd: numberOrNull(row.cost_usd),
+    created_at: created_at_iso,
+    finished_at: finished_at_iso,
+  }),
 };

@@ -275,6 +275,19 @@ describe('GET /export/logs and /export/chains, on the real server with a token',
       `select chain_id as id from chain_summary where status = 'failed' order by chain_id desc`,
     );
     expect(rows.map((row) => row.id)).toEqual(expected.map((row) => row.id));
+    // Times to the microsecond, as the database holds them (a chain row's, or the log's first and last call).
+    const times = rows.map(({ id, created_at, finished_at }) => ({ id, created_at, finished_at }));
+    expect(times.some((row) => /\.\d{3}(?!000)\d{3}Z$/.test(row.created_at ?? ''))).toBe(true);
+    const [same] = await sqlRows<{ rows: number }>(
+      `select count(*)::int as rows
+       from jsonb_to_recordset($1::jsonb) as exported(id uuid, created_at timestamptz, finished_at timestamptz)
+       join chain_summary as summary on summary.chain_id = exported.id
+       left join chain on chain.id = exported.id
+       where exported.created_at = coalesce(chain.created_at, summary.first_call_at)
+         and exported.finished_at = coalesce(chain.finished_at, summary.last_call_at)`,
+      [JSON.stringify(times)],
+    );
+    expect(same?.rows).toBe(times.length);
     expect(rows.find((row) => row.id === seed.chainIds.failedAfterFirstStep)).toMatchObject({
       calls: '2',
       attempts: '3',

@@ -4,6 +4,7 @@ import type { Db } from '../client.js';
 import type { ChainEventRow, ChainRow, NewChain } from '../tables/chain.js';
 import { CURRENT_PAYLOAD_VERSION } from '../chain-event-payloads.js';
 import { toJsonb } from '../jsonb.js';
+import { isoMicroseconds } from './iso-microseconds.js';
 
 export async function insertChain(db: Db, chain: NewChain): Promise<void> {
   await db.insertInto('chain').values(chain).execute();
@@ -288,6 +289,9 @@ export interface ChainListRow {
   /** The chain row's creation, else the first call's start. */
   created_at: Date;
   finished_at: Date | null;
+  /** The same times to the microsecond, as ISO 8601 text (the export's). */
+  created_at_iso: string;
+  finished_at_iso: string | null;
   recorded: boolean;
   calls: number;
   attempts: number;
@@ -378,6 +382,9 @@ async function chainPage(db: Db, filters: ChainFilters): Promise<ChainListRow[]>
     where ${logCondition} ${below(sql.ref('log.chain_id'))}
     order by log.chain_id desc
     limit ${filters.limit}`;
+  const createdAt = sql<Date>`coalesce(chain.created_at, summary.first_call_at)`;
+  const finishedAt = sql<Date | null>`case when chain.id is not null then chain.finished_at
+    when summary.status <> 'running' then summary.last_call_at end`;
   const { rows } = await sql<ChainListRow>`
     select
       page.chain_id,
@@ -385,8 +392,10 @@ async function chainPage(db: Db, filters: ChainFilters): Promise<ChainListRow[]>
       coalesce(chain.status, summary.status) as status,
       chain.input,
       case when chain.id is not null then chain.error when summary.status = 'failed' then failure.error end as error,
-      coalesce(chain.created_at, summary.first_call_at) as created_at,
-      case when chain.id is not null then chain.finished_at when summary.status <> 'running' then summary.last_call_at end as finished_at,
+      ${createdAt} as created_at,
+      ${finishedAt} as finished_at,
+      ${isoMicroseconds(createdAt)} as created_at_iso,
+      ${isoMicroseconds(finishedAt)} as finished_at_iso,
       (chain.id is not null) as recorded,
       coalesce(summary.calls, 0) as calls,
       coalesce(summary.attempts, 0) as attempts,

@@ -3,6 +3,7 @@ import type { Db } from '../client.js';
 import type { DatabaseKind } from '../dialect.js';
 import { type ChainFilters, type ChainListRow, listChainsWithTotals } from './chains.js';
 import { wholeRequest } from './inference-log.js';
+import { isoMicroseconds } from './iso-microseconds.js';
 import { type LogFilters, selectLogsMatching } from './logs.js';
 
 /** A query in id order that can be read through a cursor or a page at a time. */
@@ -48,14 +49,6 @@ type PageRow<Pages> = Pages extends AsyncGenerator<(infer Row)[]> ? Row : never;
 export type LogExportFilters = Omit<LogFilters, 'limit'>;
 
 /**
- * A timestamptz as ISO 8601 text in UTC with its microseconds (`2026-12-04T10:38:38.905122Z`): read as a Date, it
- * keeps milliseconds only, and an exported time no longer equals the database's.
- */
-function isoMicroseconds(column: string): RawBuilder<string> {
-  return sql<string>`to_char(${sql.ref(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
-}
-
-/**
  * Every column of the matching inference_log rows, the request whole (CSV picks the flat ones), and the times to the
  * microsecond.
  */
@@ -66,8 +59,8 @@ export function readLogExportPages(db: Db, kind: DatabaseKind, filters: LogExpor
       .selectAll()
       .select([
         wholeRequest.as('whole_request'),
-        isoMicroseconds('created_at').as('created_at_iso'),
-        sql<string | null>`${isoMicroseconds('finished_at')}`.as('finished_at_iso'),
+        isoMicroseconds(sql<Date>`created_at`).as('created_at_iso'),
+        isoMicroseconds(sql<Date | null>`finished_at`).as('finished_at_iso'),
       ]),
   );
 }
