@@ -505,7 +505,9 @@ describe('chains.get, every attempt counted', () => {
 
     expect(detail.steps.some((step) => step.status === 'failed')).toBe(false);
     expect(detail.chain).toMatchObject({ status: 'failed', error: { class: 'ProviderError', message: 'item 2050' } });
-    const listed = (await caller.chains.list({ status: 'failed', limit: 100 })).items.find((item) => item.id === chainId);
+    const listed = (await caller.chains.list({ status: 'failed', limit: 100 })).items.find(
+      (item) => item.id === chainId,
+    );
     expect(listed).toMatchObject({ status: 'failed', error: detail.chain.error, finishedAt: detail.chain.finishedAt });
   });
 });

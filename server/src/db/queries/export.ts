@@ -1,4 +1,4 @@
-import { type RawBuilder, sql } from 'kysely';
+import { sql } from 'kysely';
 import type { Db } from '../client.js';
 import type { DatabaseKind } from '../dialect.js';
 import { type ChainFilters, type ChainListRow, listChainsWithTotals } from './chains.js';
