@@ -2,6 +2,7 @@ import type { ChainEventPayload } from '@chainlog/shared';
 import type { Db } from '../db/client.js';
 import { listChainEventsAfter } from '../db/queries/chains.js';
 import { type JournalLogRow, listChainJournalRows } from '../db/queries/inference-log.js';
+import type { ResumedCall } from '../llm/chain-context.js';
 import { ChainChangedError } from './chain-changed-error.js';
 import { type ThrownError, thrownErrorSchema } from './chain-errors.js';
 import { toChainEvent } from './chain-events.js';
@@ -22,7 +23,7 @@ interface StoredStep {
 export type JournaledStep =
   | { kind: 'finished'; finished: StepFinished }
   | { kind: 'failed'; thrown: ThrownError }
-  | { kind: 'run'; firstAttempt: number };
+  | { kind: 'run'; firstAttempt: number; resumed?: ResumedCall };
 
 /**
  * What a chain stored before this run of it, read once as it starts: the inference log and the chain's events are
@@ -94,7 +95,10 @@ export class ChainJournal {
     // The step's result is its last call's: a step that made calls after one that answered had not finished.
     const last = rows.at(-1);
     if (last?.status === 'ok') return { kind: 'finished', finished: finishedFrom(step, name, last) };
-    return { kind: 'run', firstAttempt: Math.max(0, ...rows.map((row) => row.attempt)) + 1 };
+    const firstAttempt = Math.max(0, ...rows.map((row) => row.attempt)) + 1;
+    // Its last call was cut off: the same task asked again from the next attempt goes on as that call.
+    if (!last) return { kind: 'run', firstAttempt };
+    return { kind: 'run', firstAttempt, resumed: { name: last.name, firstAttempt, callId: last.call_id ?? last.id } };
   }
 }
 

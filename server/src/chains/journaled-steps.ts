@@ -50,7 +50,12 @@ export function journaledRun(options: JournaledStepsOptions): ChainRun {
     let result: AskResult<Output>;
     try {
       // Every ask() in the call is logged as this step's, so a resume finds its calls whatever they are named.
-      result = await runInStep(chainId, number, () => call({ firstAttempt: journaled.firstAttempt }));
+      result = await runInStep(
+        chainId,
+        number,
+        () => call({ firstAttempt: journaled.firstAttempt }),
+        journaled.resumed,
+      );
     } catch (error) {
       // A step stopped by a shutdown is resumed elsewhere, not failed; one taken over is already another's.
       if (options.stoppedByShutdown(error) || error instanceof ChainTakenOverError) throw error;

@@ -116,6 +116,8 @@ describe('the analyst views', () => {
     for (const plan of plans) {
       expect(plan).toMatch(/Index Cond: \(chain_id = /);
       expect(plan).not.toMatch(/Seq Scan on inference_log/);
+      // Whether a failed attempt was retried: one probe of the index of retries by call.
+      expect(plan).toMatch(/inference_log_retry_call_idx/);
     }
   });
 

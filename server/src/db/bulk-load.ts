@@ -33,6 +33,7 @@ export interface Removed {
 const NOTHING_REMOVED: Removed = { indexes: [], foreignKeys: [], triggers: [] };
 // pg_trigger.tgtype's bit for a trigger an insert fires (PostgreSQL's catalog/pg_trigger.h).
 const TRIGGER_TYPE_INSERT = 4;
+const TRIGGER_TYPE_BEFORE = 2;
 
 export interface RemoveForBulkLoadOptions {
   /**
@@ -77,12 +78,14 @@ export async function removeForBulkLoad(
   const setting = options.triggersSwitchedOffBy;
   const notSwitchedOff =
     setting === undefined ? sql`true` : sql`strpos(pg_get_triggerdef(pg_trigger.oid), ${setting}) = 0`;
-  // Update, delete and truncate triggers stay on: the load fires none, and another session's writes need them.
+  // Update, delete and truncate triggers stay on: the load fires none, and another session's writes need them. So do
+  // before-insert triggers, which fill in a row (inference_log's call_id): the load's rows need none, another's may.
   const { rows: triggers } = await sql<RemovedTrigger>`
     select table_class.relname as table, tgname as name
     from pg_trigger join pg_class as table_class on table_class.oid = pg_trigger.tgrelid
     where not tgisinternal and tgenabled = 'O' and tgrelid in (select oid from pg_class where ${inSchema})
-      and tgtype::int & ${TRIGGER_TYPE_INSERT} <> 0 and ${notSwitchedOff}`.execute(db);
+      and tgtype::int & ${TRIGGER_TYPE_INSERT} <> 0 and tgtype::int & ${TRIGGER_TYPE_BEFORE} = 0
+      and ${notSwitchedOff}`.execute(db);
   for (const key of foreignKeys) {
     await sql`alter table ${sql.table(key.table)} drop constraint ${sql.id(key.name)}`.execute(db);
   }

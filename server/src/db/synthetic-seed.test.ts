@@ -150,14 +150,22 @@ describe('npm run db:seed: synthetic chains written set-based', () => {
     expect(order?.out_of_order).toBe(0);
   });
 
-  it('retries only within a call: each attempt after the first follows a failed one of the same task in the same chain', async () => {
+  it('retries only within a call: each attempt after the first follows a failed one of its call, which names it', async () => {
     const [orphans] = await query<{ count: number }>(`
       select count(*)::int from inference_log as retry
       where attempt > 1 and not exists (
         select 1 from inference_log as failed
-        where failed.chain_id = retry.chain_id and failed.name = retry.name and failed.attempt = retry.attempt - 1
+        where coalesce(failed.call_id, failed.id) = retry.call_id and failed.chain_id = retry.chain_id
+          and failed.name = retry.name and failed.attempt = retry.attempt - 1
           and failed.status = 'error' and failed.created_at < retry.created_at)`);
     expect(orphans?.count).toBe(0);
+    // Every call starts at attempt 1, named by it.
+    const [calls] = await query<{ starts: number; calls: number; named: number }>(`
+      select count(*) filter (where attempt = 1)::int as starts, count(distinct call_id)::int as calls,
+             count(*) filter (where attempt = 1 and call_id = id)::int as named
+      from inference_log`);
+    expect(calls?.calls).toBe(calls?.starts);
+    expect(calls?.named).toBe(calls?.starts);
   });
 
   it('gives most chains a chain row with its message, and leaves some only in the log; domain rows join by chain_id', async () => {

@@ -22,7 +22,7 @@ export const LOG_EXPORT_SHAPE: ExportShape<LogExportRow> = {
     { header: 'model', value: (row) => row.model, text: true },
     { header: 'status', value: (row) => row.status },
     { header: 'attempt', value: (row) => row.attempt },
-    // The call, filled in on first attempts logged before the column too: in a spreadsheet it groups as it is.
+    // The call, filled in on first attempts logged before the column too (JSON's as well): it groups as it is.
     { header: 'call_id', value: (row) => row.call_id ?? row.id },
     { header: 'input_tokens', value: (row) => row.input_tokens },
     { header: 'output_tokens', value: (row) => row.output_tokens },
@@ -37,6 +37,7 @@ export const LOG_EXPORT_SHAPE: ExportShape<LogExportRow> = {
   // The request as the call sent it (its template's parts put back), where the table keeps only what is not shared.
   json: ({ whole_request, created_at_iso, finished_at_iso, ...row }) => ({
     ...row,
+    call_id: row.call_id ?? row.id,
     request: whole_request,
     cost_usd: numberOrNull(row.cost_usd),
     created_at: created_at_iso,

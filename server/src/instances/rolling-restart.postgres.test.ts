@@ -201,7 +201,9 @@ describe('a rolling restart of three instances under a steady stream of submissi
       const okAfterAbort = await query<{ count: string }>(
         `select count(*) from inference_log as later where later.status = 'ok' and exists (
            select 1 from inference_log as cut where cut.error->>'class' = 'AbortedError' and cut.chain_id = later.chain_id
-             and cut.name = later.name and later.attempt = cut.attempt + 1)`,
+             and cut.name = later.name and later.attempt = cut.attempt + 1
+             -- The instance that resumed it went on with the cut-off call.
+             and later.call_id = coalesce(cut.call_id, cut.id))`,
       );
       expect(Number(okAfterAbort[0]?.count)).toBe(resumed.length);
       const finishedEvents = await query<{ chain_id: string; count: string }>(

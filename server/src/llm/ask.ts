@@ -5,7 +5,7 @@ import { toJsonb } from '../db/jsonb.js';
 import type { NewInferenceLog } from '../db/tables/inference-log.js';
 import { log, logsAt } from '../log.js';
 import { settleWithin } from '../settle-within.js';
-import { checkChainId, currentChainId, currentChainStep, newChainId } from './chain-context.js';
+import { checkChainId, currentChainId, currentChainStep, newChainId, takeResumedCall } from './chain-context.js';
 import {
   AbortedError,
   InvalidJsonError,
@@ -161,15 +161,16 @@ export function createLlm<const Tasks extends readonly AnyTask[]>(dependencies: 
     callControllers.add(controller);
     const { signal } = controller;
     const retriesUsed: RetriesUsed = { validation: 0, transient: 0 };
-    // The call's id is its first attempt's. A call resumed from a later attempt (a chain step going on in another
-    // process) leaves it to the database, which finds the attempts it goes on from (inference_log_call_id).
-    let callId: string | null = null;
+    // The call's id is its first attempt's. A chain step resumed in another process goes on with its cut-off call's
+    // (the chain runner knows it); any other call from a later attempt leaves it to the database, which finds the
+    // attempt it goes on from (inference_log_call_id).
+    let callId = takeResumedCall(chainId, task.name, options.firstAttempt);
     try {
       for (let attempt = options.firstAttempt ?? 1; ; attempt++) {
         if (signal.aborted)
           throw new AbortedError(`"${task.name}" was aborted before attempt ${attempt}`, { cause: signal.reason });
         const logId = uuidv7();
-        if (attempt === 1) callId = logId;
+        if (attempt === 1 && callId === null) callId = logId;
         const outcome = await runAttempt({
           logId,
           callId,

@@ -7,6 +7,19 @@ import { InvalidChainIdError } from './errors/index.js';
 interface ChainScope {
   chainId: string;
   step?: number;
+  resumed?: ResumedCall;
+}
+
+/**
+ * The call a resumed step goes on from: its last call, cut off when the step's process died. The ask() of the same
+ * task that goes on from the same attempt (its `firstAttempt`) logs its attempts as that call's.
+ */
+export interface ResumedCall {
+  name: string;
+  firstAttempt: number;
+  callId: string;
+  /** Set once an ask() went on with it: a step's call is resumed once. */
+  taken?: boolean;
 }
 
 const chainStorage = new AsyncLocalStorage<ChainScope>();
@@ -41,8 +54,17 @@ export function runInChain<T>(chainId: string | undefined, work: (chainId: strin
  * Runs `work` as step `step` of chain `chainId` (the chain runner does, for each step): every `ask()` under it that
  * joins that chain logs its attempts as the step's (inference_log.chain_step), so a resumed chain finds them.
  */
-export function runInStep<T>(chainId: string, step: number, work: () => T): T {
-  return chainStorage.run({ chainId, step }, work);
+export function runInStep<T>(chainId: string, step: number, work: () => T, resumed?: ResumedCall): T {
+  return chainStorage.run(resumed ? { chainId, step, resumed } : { chainId, step }, work);
+}
+
+/** The call a resumed step's ask() of task `name` from attempt `firstAttempt` goes on from, if it is that one. */
+export function takeResumedCall(chainId: string, name: string, firstAttempt: number | undefined): string | null {
+  const resumed = chainStorage.getStore()?.resumed;
+  if (!resumed || resumed.taken || chainStorage.getStore()?.chainId !== chainId) return null;
+  if (resumed.name !== name || resumed.firstAttempt !== firstAttempt) return null;
+  resumed.taken = true;
+  return resumed.callId;
 }
 
 /** @throws InvalidChainIdError when `chainId` is not a UUID. */

@@ -96,22 +96,32 @@ function rowsOf(chainId: string, chain: LoggedChain): NewInferenceLog[] {
   });
 }
 
+const STEP_STATUS = { ok: 'succeeded', error: 'failed', pending: 'running' } as const;
+
 /**
- * What the chain's calls say, without chain_summary's SQL or groupIntoCalls: running while a call's last attempt is
- * pending, failed when a call's last attempt failed, naming the first such attempt in the log's order (created_at, id).
+ * What the chain's calls say, without chain_summary's SQL or groupIntoCalls: a step per call in the order the calls
+ * start in the log (created_at, id), shown by its last attempt; running while a call's last attempt is pending,
+ * failed when a call's last attempt failed, naming the first such attempt in the log.
  */
-function expectedOf(chain: LoggedChain): { status: ChainStatus; error: string | undefined } {
-  const lasts = chain.calls.map((call) => call.last);
-  if (lasts.includes('pending')) return { status: 'running', error: undefined };
-  if (!lasts.includes('error')) return { status: 'succeeded', error: undefined };
-  const rows = rowsOf(randomUUID(), chain);
-  const lastAttempt = new Map<string | null | undefined, number>();
-  for (const row of rows) lastAttempt.set(row.call_id, Math.max(lastAttempt.get(row.call_id) ?? 0, row.attempt ?? 1));
-  const inLogOrder = [...rows].sort(
+function expectedOf(chain: LoggedChain) {
+  const rows = rowsOf(randomUUID(), chain).sort(
     (a, b) => (a.created_at?.getTime() ?? 0) - (b.created_at?.getTime() ?? 0) || (a.id < b.id ? -1 : 1),
   );
-  const failed = inLogOrder.find((row) => row.status === 'error' && row.attempt === lastAttempt.get(row.call_id));
-  return { status: 'failed', error: failed && JSON.parse(failed.error ?? '{}').message };
+  const lastOfCall = new Map<string | null | undefined, NewInferenceLog>();
+  for (const row of rows) {
+    const last = lastOfCall.get(row.call_id);
+    if (!last || (last.attempt ?? 1) < (row.attempt ?? 1)) lastOfCall.set(row.call_id, row);
+  }
+  const lasts = [...lastOfCall.values()];
+  const steps = lasts.map((last) => ({ logId: last.id, status: STEP_STATUS[last.status] }));
+  const failed = rows.find((row) => row.status === 'error' && lastOfCall.get(row.call_id) === row);
+  const status: ChainStatus = lasts.some((last) => last.status === 'pending')
+    ? 'running'
+    : failed
+      ? 'failed'
+      : 'succeeded';
+  const error = status === 'failed' ? JSON.parse(failed?.error ?? '{}').message : undefined;
+  return { status, error, steps };
 }
 
 describe("a chain only the log knows: its status by its calls, as chains.get, chains.list and chain_summary's SQL read it", () => {
@@ -162,16 +172,18 @@ describe("a chain only the log knows: its status by its calls, as chains.get, ch
 
     const seen = new Set<ChainStatus>();
     for (const [chainId, chain] of rows) {
-      const { chain: detail } = await caller.chains.get({ chainId });
+      const { chain: detail, steps: shown } = await caller.chains.get({ chainId });
       seen.add(detail.status);
-      const expected = expectedOf(chain);
+      const { steps, ...expected } = expectedOf(chain);
       const found = {
+        steps: shown.map((step) => ({ logId: step.logId, status: step.status })),
         get: { status: detail.status, error: detail.error?.message },
         list: listed.get(chainId),
         filter: filtered.get(chainId),
         view: viewed.get(chainId),
       };
       expect(found, `fast-check seed ${seed}: ${JSON.stringify(chain)}`).toEqual({
+        steps,
         get: expected,
         list: expected,
         filter: expected.status,

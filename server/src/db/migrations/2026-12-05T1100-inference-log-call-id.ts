@@ -15,11 +15,12 @@ import { up as previousView } from './2026-12-05T1000-chain-summary-retry-of-fai
 // column is added without rewriting the table.
 
 const CONTINUED_CALL = sql`
-  create function inference_log_continued_call(row_chain_id uuid, row_name text, row_attempt int,
+  create function inference_log_continued_call(row_chain_id uuid, row_chain_step int, row_name text, row_attempt int,
                                                row_created_at timestamptz, row_id uuid) returns uuid
   language sql stable set search_path from current as $$
     select coalesce(failed.call_id, failed.id) from inference_log as failed
-    where failed.chain_id = row_chain_id and failed.name = row_name and failed.attempt = row_attempt - 1
+    where failed.chain_id = row_chain_id and failed.chain_step is not distinct from row_chain_step
+      and failed.name = row_name and failed.attempt = row_attempt - 1
       and failed.status = 'error' and (failed.created_at, failed.id) < (row_created_at, row_id)
       and not exists (
         select 1 from inference_log as retry
@@ -96,35 +97,37 @@ const LOG_CHAINS = sql`
 
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('inference_log').addColumn('call_id', 'uuid').execute();
+  // Only retries name a call other than their own: this index of them alone answers "was this attempt retried?" with
+  // one probe (a chain of 1,200 attempts, 600 of them retried: 36 ms through the chain_id index, 0.9 ms with it), and
+  // costs a first attempt's write nothing. Made before the retries below are given their calls, which ask it.
+  await sql`create index inference_log_retry_call_idx on inference_log (call_id) where attempt > 1`.execute(db);
   await CONTINUED_CALL.execute(db);
   // Retries already logged, oldest first, so the attempt each continues already has its call. Marking closed days
-  // stale for the statistics is off for it: the column is none of theirs.
+  // stale for the statistics is off meanwhile (the column is none of theirs), then as it was for what follows.
   await sql`
     do $$
     declare
       retry record;
+      marking text := current_setting('chainlog.task_stats_stale', true);
     begin
       perform set_config('chainlog.task_stats_stale', 'off', true);
-      for retry in select id, chain_id, name, attempt, created_at from inference_log where attempt > 1
+      for retry in select id, chain_id, chain_step, name, attempt, created_at from inference_log where attempt > 1
                    order by created_at, id loop
         update inference_log
-        set call_id = coalesce(
-          inference_log_continued_call(retry.chain_id, retry.name, retry.attempt, retry.created_at, retry.id),
-          retry.id)
+        set call_id = coalesce(inference_log_continued_call(retry.chain_id, retry.chain_step, retry.name,
+                                                            retry.attempt, retry.created_at, retry.id), retry.id)
         where id = retry.id;
       end loop;
+      perform set_config('chainlog.task_stats_stale', coalesce(marking, ''), true);
     end
     $$`.execute(db);
-  // Only retries name a call other than their own: this index of them alone answers "was this attempt retried?" with
-  // one probe (a chain of 1,200 attempts, 600 of them retried: 36 ms through the chain_id index, 0.9 ms with it), and
-  // costs a first attempt's write nothing.
-  await sql`create index inference_log_retry_call_idx on inference_log (call_id) where attempt > 1`.execute(db);
+  await sql`analyze inference_log`.execute(db);
   await sql`
     create function inference_log_call_id() returns trigger
     language plpgsql set search_path from current as $$
     begin
-      new.call_id := coalesce(
-        inference_log_continued_call(new.chain_id, new.name, new.attempt, new.created_at, new.id), new.id);
+      new.call_id := coalesce(inference_log_continued_call(new.chain_id, new.chain_step, new.name, new.attempt,
+                                                           new.created_at, new.id), new.id);
       return new;
     end
     $$`.execute(db);
@@ -161,7 +164,7 @@ export async function down(db: Kysely<any>): Promise<void> {
   await previousView(db);
   await sql`drop trigger inference_log_call_id on inference_log`.execute(db);
   await sql`drop function inference_log_call_id()`.execute(db);
-  await sql`drop function inference_log_continued_call(uuid, text, int, timestamptz, uuid)`.execute(db);
+  await sql`drop function inference_log_continued_call(uuid, int, text, int, timestamptz, uuid)`.execute(db);
   await sql`drop index inference_log_retry_call_idx`.execute(db);
   await db.schema.alterTable('inference_log').dropColumn('call_id').execute();
 }

@@ -76,6 +76,7 @@ export async function listChainJournalRows(db: Db, chainId: string) {
       'name',
       'status',
       'attempt',
+      'call_id',
       'output',
       'provider',
       'model',

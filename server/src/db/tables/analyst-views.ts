@@ -11,9 +11,9 @@ type Int8 = ReadOnly<string | number | bigint | null>;
 /**
  * The `chain_summary` view: one row per chain_id found in inference_log, every attempt counted. Chains with no
  * `chain` row (calls made by `npm run ask` or a user's own code) take the name of their first step and a status
- * derived from the log as chains.get derives it: running while an attempt is pending, failed when a call failed for good
- * (an attempt failed and was not retried: no attempt numbered one higher of its task followed it before another
- * failed attempt of its number did), else succeeded.
+ * derived from the log (chains.get and chains.list read it here): running while an attempt is pending, failed when a
+ * call failed for good (an attempt failed and no later attempt of its call, inference_log.call_id, followed), else
+ * succeeded.
  */
 export interface ChainSummaryView {
   chain_id: ReadOnly<string>;
@@ -26,7 +26,7 @@ export interface ChainSummaryView {
   last_call_at: ReadOnly<Date>;
   /** last_call_at − first_call_at, in milliseconds. */
   wall_ms: ReadOnly<number>;
-  /** Logical calls: attempts numbered 1. */
+  /** Logical calls: the attempts that started one (`coalesce(call_id, id) = id`). */
   calls: ReadOnly<number>;
   /** Every row, retries included. */
   attempts: ReadOnly<number>;
