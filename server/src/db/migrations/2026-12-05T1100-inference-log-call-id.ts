@@ -7,12 +7,12 @@ import { up as previousView } from './2026-12-05T1000-chain-summary-retry-of-fai
 // call answered. ask() knows which call each attempt belongs to, so it now writes it: `call_id`, the id of the
 // call's first attempt (on a first attempt its own id).
 //
-// A retry written without it (by an instance of an earlier version during a rolling deploy, or a chain step resumed
-// in another process, which goes on from the attempts its process left) is given one as it is inserted, by the same
-// inference made once, at insert time: the newest failed attempt of its task and number in the chain that no attempt
-// of its own number has continued yet. Retries already in the log are given theirs here the same way, in the log's
-// order. First attempts already in the log keep null (their call is their own id: `coalesce(call_id, id)`), so the
-// column is added without rewriting the table.
+// A retry written without it (by an instance of an earlier version during a rolling deploy, or a caller's own chain
+// step of several calls resumed in another process; the chain runner hands a resumed step's cut-off call to its
+// ask()) is given one as it is inserted, by the old inference made once, at insert time: the newest failed attempt
+// before it of the same chain step and task, numbered one lower, that no attempt has continued yet. Retries already
+// in the log are given theirs here the same way, in the log's order. First attempts already in the log keep null
+// (their call is their own id: `coalesce(call_id, id)`), so the column is added without rewriting the table.
 
 const CONTINUED_CALL = sql`
   create function inference_log_continued_call(row_chain_id uuid, row_chain_step int, row_name text, row_attempt int,
