@@ -60,8 +60,9 @@ export function runInStep<T>(chainId: string, step: number, work: () => T, resum
 
 /** The call a resumed step's ask() of task `name` from attempt `firstAttempt` goes on from, if it is that one. */
 export function takeResumedCall(chainId: string, name: string, firstAttempt: number | undefined): string | null {
-  const resumed = chainStorage.getStore()?.resumed;
-  if (!resumed || resumed.taken || chainStorage.getStore()?.chainId !== chainId) return null;
+  const scope = chainStorage.getStore();
+  const resumed = scope?.chainId === chainId ? scope.resumed : undefined;
+  if (!resumed || resumed.taken) return null;
   if (resumed.name !== name || resumed.firstAttempt !== firstAttempt) return null;
   resumed.taken = true;
   return resumed.callId;

@@ -99,12 +99,12 @@ function rowsOf(chainId: string, chain: LoggedChain): NewInferenceLog[] {
 const STEP_STATUS = { ok: 'succeeded', error: 'failed', pending: 'running' } as const;
 
 /**
- * What the chain's calls say, without chain_summary's SQL or groupIntoCalls: a step per call in the order the calls
- * start in the log (created_at, id), shown by its last attempt; running while a call's last attempt is pending,
- * failed when a call's last attempt failed, naming the first such attempt in the log.
+ * What a chain's rows, as inserted, say without chain_summary's SQL or groupIntoCalls: a step per call in the order
+ * the calls start in the log (created_at, id), shown by its last attempt; running while a call's last attempt is
+ * pending, failed when a call's last attempt failed, naming the first such attempt in the log.
  */
-function expectedOf(chain: LoggedChain) {
-  const rows = rowsOf(randomUUID(), chain).sort(
+function expectedOf(logged: readonly NewInferenceLog[]) {
+  const rows = [...logged].sort(
     (a, b) => (a.created_at?.getTime() ?? 0) - (b.created_at?.getTime() ?? 0) || (a.id < b.id ? -1 : 1),
   );
   const lastOfCall = new Map<string | null | undefined, NewInferenceLog>();
@@ -150,10 +150,13 @@ describe("a chain only the log knows: its status by its calls, as chains.get, ch
     // FAST_CHECK_SEED=<the seed a failure printed> generates the same chains again.
     const seed = Number(process.env.FAST_CHECK_SEED ?? Date.now() % 1_000_000);
     const chains = fc.sample(loggedChain, { numRuns: 150, seed });
-    const rows = new Map(chains.map((chain) => [randomUUID(), chain]));
+    const logged = chains.map((chain) => {
+      const chainId = randomUUID();
+      return { chainId, chain, rows: rowsOf(chainId, chain) };
+    });
     await database.db
       .insertInto('inference_log')
-      .values([...rows].flatMap(([chainId, chain]) => rowsOf(chainId, chain)))
+      .values(logged.flatMap(({ rows }) => rows))
       .execute();
 
     const listed = new Map(
@@ -171,10 +174,10 @@ describe("a chain only the log knows: its status by its calls, as chains.get, ch
     );
 
     const seen = new Set<ChainStatus>();
-    for (const [chainId, chain] of rows) {
+    for (const { chainId, chain, rows } of logged) {
       const { chain: detail, steps: shown } = await caller.chains.get({ chainId });
       seen.add(detail.status);
-      const { steps, ...expected } = expectedOf(chain);
+      const { steps, ...expected } = expectedOf(rows);
       const found = {
         steps: shown.map((step) => ({ logId: step.logId, status: step.status })),
         get: { status: detail.status, error: detail.error?.message },
