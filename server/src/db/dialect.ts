@@ -1,10 +1,10 @@
-import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { type CompiledQuery, type DatabaseIntrospector, type Dialect, type Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import Cursor from 'pg-cursor';
 import { log } from '../log.js';
 import { lockDataDir } from './data-dir-lock.js';
+import { makeDirectory } from './make-directory.js';
 import { PGliteDialect } from './pglite-dialect.js';
 import { PreparedPGlite } from './pglite-prepared.js';
 import { PGliteWorkerClient } from './pglite-worker/client.js';
@@ -73,7 +73,7 @@ export function createDialect(target: DatabaseTarget, options: DialectOptions = 
   if (target.kind === 'pglite') {
     // PGlite creates only the last folder of its path.
     const inMemory = target.dataDir.startsWith('memory://');
-    if (!inMemory) mkdirSync(target.dataDir, { recursive: true });
+    if (!inMemory) makeDirectory(target.dataDir);
     const release = inMemory ? () => {} : lockDataDir(target.dataDir);
     const options = target.loadDataDir ? { loadDataDir: target.loadDataDir } : {};
     const pglite =

@@ -62,6 +62,9 @@ function dataDirProblem(error: unknown, dataDir: string): string | undefined {
     return `CHAINLOG_DATA_DIR: ${path} cannot be written by this user`;
   if (codes.includes('EROFS')) return `CHAINLOG_DATA_DIR: ${path} is on a read-only file system`;
   if (codes.includes('ENOSPC')) return `CHAINLOG_DATA_DIR: the disk holding ${path} is full`;
+  // Its parent exists (makeDirectory made or found it): a file system that takes no folders of ours, such as /proc.
+  if (codes.includes('ENOENT') && (error as NodeJS.ErrnoException).syscall === 'mkdir')
+    return `CHAINLOG_DATA_DIR: ${path} cannot be made, its file system takes no new folders`;
   return undefined;
 }
 
