@@ -11,23 +11,43 @@ export interface ScriptRun {
   stderr: string;
 }
 
+export interface ScriptOptions {
+  /** Options for node before the script's (`--max-old-space-size=64`). */
+  nodeArgs?: string[];
+  /**
+   * Takes stdout as it comes instead of keeping it (ScriptRun.stdout stays empty); `close` shuts the pipe, as a
+   * reader such as `head` does when it has read enough.
+   */
+  onStdout?: (chunk: string, close: () => void) => void;
+}
+
 /**
  * Runs a repository script as its npm script does (tsx, from the repository's root) with exactly the CHAINLOG_*,
  * DATABASE_URL and provider variables in `env`: none inherited from the test's environment. Killed past
  * SCRIPT_TIMEOUT_MS.
  */
-export function runTsxScript(script: string, args: string[], env: Record<string, string>): Promise<ScriptRun> {
+export function runTsxScript(
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+  options: ScriptOptions = {},
+): Promise<ScriptRun> {
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !/^(CHAINLOG_|DATABASE_URL$|OPENAI_|ANTHROPIC_)/.test(name)),
   );
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', script, ...args], {
     cwd: REPO_ROOT,
     env: { ...inherited, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
   let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  const { onStdout } = options;
+  const closeStdout = () => child.stdout.destroy();
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    if (onStdout) onStdout(chunk, closeStdout);
+    else stdout += chunk;
+  });
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {

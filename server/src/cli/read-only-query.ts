@@ -1,27 +1,38 @@
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import Cursor from 'pg-cursor';
 import { lockDataDir } from '../db/data-dir-lock.js';
 import type { DatabaseTarget } from '../db/dialect.js';
 import { explainOpenFailure } from '../db/open-problem.js';
 
 const APPLICATION_NAME = 'chainlog db:sql';
 
+/** Rows read from the database at a time: what db:sql holds in memory, whatever the statement returns. */
+export const ROWS_PER_BATCH = 1_000;
+
 // date, time, timestamp, timestamptz, timetz and their arrays: read as the text PostgreSQL writes (psql's, to the
 // microsecond), not as a JavaScript Date, which keeps milliseconds only.
 const TIME_TYPE_OIDS = new Set([1082, 1083, 1114, 1184, 1266, 1182, 1183, 1115, 1185, 1270]);
 const asText = (value: string): string => value;
 
+/** Some rows of the statement's result, each an array in the order of `columns` (names may repeat, as in psql). */
+export interface RowBatch {
+  columns: string[];
+  rows: unknown[][];
+}
+
 /**
- * The rows of one SQL statement, run in a read-only transaction that is rolled back. Exactly one statement: on
- * PostgreSQL a string of several ("commit; delete …") would run the second after the read-only transaction ended,
- * so the statement is sent as a prepared one (the extended protocol takes one statement only), as PGlite's query()
- * sends every statement. The database is not migrated: this reads what is there.
+ * The rows of one SQL statement, `ROWS_PER_BATCH` at a time (at least one batch, so the columns of an empty result
+ * are known), run in a read-only transaction that is rolled back. Exactly one statement: on PostgreSQL a string of
+ * several ("commit; delete …") would run the second after the read-only transaction ended, so it is sent through the
+ * extended protocol, which takes one statement only (a cursor's portal on PostgreSQL; PGlite's query() sends every
+ * statement so). The database is not migrated: this reads what is there.
  */
-export function readOnlyRows(target: DatabaseTarget, statement: string): Promise<Record<string, unknown>[]> {
+export function readOnlyRows(target: DatabaseTarget, statement: string): AsyncGenerator<RowBatch> {
   return target.kind === 'postgres' ? readOnPostgres(target, statement) : readOnPglite(target.dataDir, statement);
 }
 
-async function readOnPglite(dataDir: string, statement: string): Promise<Record<string, unknown>[]> {
+async function* readOnPglite(dataDir: string, statement: string): AsyncGenerator<RowBatch> {
   const inMemory = dataDir.startsWith('memory://');
   // The server's lock: PGlite's files take one process at a time.
   const release = inMemory ? () => {} : lockDataDir(dataDir);
@@ -31,11 +42,7 @@ async function readOnPglite(dataDir: string, statement: string): Promise<Record<
       throw explainOpenFailure(error, { kind: 'pglite', dataDir });
     });
     try {
-      return await pglite.transaction(async (transaction) => {
-        // PGlite's one connection is the superuser's: this is what keeps a typo from changing the data.
-        await transaction.query('set transaction read only');
-        return (await transaction.query<Record<string, unknown>>(statement)).rows;
-      });
+      yield* pgliteRows(pglite, statement);
     } finally {
       await pglite.close();
     }
@@ -44,28 +51,84 @@ async function readOnPglite(dataDir: string, statement: string): Promise<Record<
   }
 }
 
-async function readOnPostgres(
+const CURSOR = 'chainlog_db_sql';
+const DECLARE = `declare ${CURSOR} no scroll cursor for `;
+
+/** readOnlyRows on an open PGlite, which it leaves open. */
+export async function* pgliteRows(pglite: PGlite, statement: string): AsyncGenerator<RowBatch> {
+  const read = async (text: string): Promise<RowBatch> => {
+    const result = await pglite.query<unknown[]>(text, [], { rowMode: 'array' });
+    return { columns: result.fields.map((field) => field.name), rows: result.rows };
+  };
+  // PGlite's one connection is the superuser's: the read-only transaction is what keeps a typo from changing the data.
+  await pglite.query('begin transaction read only');
+  try {
+    // A cursor reads a query (select, values, table, with) a batch at a time. Anything else (explain, show) is
+    // refused with a syntax error and read whole, as is a query whose own syntax is wrong, so that its error points
+    // into the statement as written.
+    await pglite.query('savepoint declared');
+    const declared = await pglite.query(DECLARE + statement).then(
+      () => true,
+      async (error: unknown) => {
+        if ((error as { code?: unknown }).code !== '42601') throw fromStatement(error);
+        await pglite.query('rollback to savepoint declared');
+        return false;
+      },
+    );
+    if (!declared) {
+      yield await read(statement);
+      return;
+    }
+    for (;;) {
+      const batch = await read(`fetch forward ${ROWS_PER_BATCH} from ${CURSOR}`).catch((error: unknown) => {
+        throw fromStatement(error);
+      });
+      yield batch;
+      if (batch.rows.length < ROWS_PER_BATCH) return;
+    }
+  } finally {
+    // Rolls back whatever state the transaction was left in (an error, or a reader that stopped early).
+    await pglite.query('rollback').catch(() => {});
+  }
+}
+
+/** An error of the declared cursor, its position (in characters, from 1) in the statement as written. */
+function fromStatement(error: unknown): unknown {
+  const position = (error as { position?: unknown }).position;
+  if (typeof position === 'string' && Number(position) > DECLARE.length)
+    Object.assign(error as object, { position: String(Number(position) - DECLARE.length) });
+  return error;
+}
+
+async function* readOnPostgres(
   target: Extract<DatabaseTarget, { kind: 'postgres' }>,
   statement: string,
-): Promise<Record<string, unknown>[]> {
-  const client = new pg.Client({
-    connectionString: target.url,
-    application_name: APPLICATION_NAME,
-    types: {
-      getTypeParser: (oid: number, format?: 'text' | 'binary') =>
-        TIME_TYPE_OIDS.has(oid) ? asText : pg.types.getTypeParser(oid, format),
-    },
-  });
+): AsyncGenerator<RowBatch> {
+  const client = new pg.Client({ connectionString: target.url, application_name: APPLICATION_NAME });
   await client.connect().catch((error: unknown) => {
     throw explainOpenFailure(error, target);
   });
   try {
     await client.query('begin transaction read only');
-    // A named query is prepared, so it goes through the extended protocol.
-    const result = await client.query<Record<string, unknown>>({ name: 'chainlog_db_sql', text: statement });
+    const types = {
+      getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+        TIME_TYPE_OIDS.has(oid) ? asText : pg.types.getTypeParser(oid, format),
+    };
+    const cursor = client.query(new Cursor<unknown[]>(statement, [], { rowMode: 'array', types }));
+    let columns: string[] = [];
+    for (;;) {
+      const batch = await new Promise<{ rows: unknown[][]; fields?: pg.FieldDef[] }>((resolve, reject) =>
+        cursor.read(ROWS_PER_BATCH, (error, rows, result) =>
+          error ? reject(error) : resolve({ rows, fields: result?.fields }),
+        ),
+      );
+      if (batch.fields) columns = batch.fields.map((field) => field.name);
+      yield { columns, rows: batch.rows };
+      if (batch.rows.length < ROWS_PER_BATCH) break;
+    }
     await client.query('rollback');
-    return result.rows;
   } finally {
+    // Ends the session, and with it a transaction an error or an early stop left open (PostgreSQL rolls it back).
     await client.end();
   }
 }

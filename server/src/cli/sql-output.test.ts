@@ -1,14 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { formatRows } from './sql-output.js';
+import { type SqlOutputFormat, formatRows, pointInto, rowPrinter } from './sql-output.js';
 
+const COLUMNS = ['name', 'calls', 'cost_usd', 'day'];
 const ROWS = [
-  { name: 'intent recognition', calls: 12, cost_usd: '0.00123400', day: new Date('2026-12-04T00:00:00Z') },
-  { name: 'reply, "drafted"', calls: 3n, cost_usd: null, day: new Date('2026-12-03T00:00:00Z') },
+  ['intent recognition', 12, '0.00123400', new Date('2026-12-04T00:00:00Z')],
+  ['reply, "drafted"', 3n, null, new Date('2026-12-03T00:00:00Z')],
 ];
+
+/** What the printer prints for rows that come in batches of `size`. */
+function inBatches(format: SqlOutputFormat, columns: string[], rows: unknown[][], size: number): string {
+  const printer = rowPrinter(format);
+  let text = printer.head(columns);
+  for (let start = 0; start < rows.length; start += size) text += printer.rows(rows.slice(start, start + size));
+  return text + printer.end();
+}
 
 describe('npm run db:sql output', () => {
   it('lines a table up as psql does, with a row count', () => {
-    expect(formatRows(ROWS, 'table').split('\n')).toEqual([
+    expect(formatRows(COLUMNS, ROWS, 'table').split('\n')).toEqual([
       'name               | calls | cost_usd   | day                     ',
       '-------------------+-------+------------+-------------------------',
       'intent recognition | 12    | 0.00123400 | 2026-12-04T00:00:00.000Z',
@@ -19,19 +28,48 @@ describe('npm run db:sql output', () => {
   });
 
   it('writes CSV per RFC 4180 and JSON with bigints as their digits', () => {
-    expect(formatRows(ROWS, 'csv')).toBe(
+    expect(formatRows(COLUMNS, ROWS, 'csv')).toBe(
       'name,calls,cost_usd,day\r\n' +
         'intent recognition,12,0.00123400,2026-12-04T00:00:00.000Z\r\n' +
         '"reply, ""drafted""",3,,2026-12-03T00:00:00.000Z\r\n',
     );
-    expect(JSON.parse(formatRows(ROWS, 'json'))).toEqual([
+    expect(JSON.parse(formatRows(COLUMNS, ROWS, 'json'))).toEqual([
       { name: 'intent recognition', calls: 12, cost_usd: '0.00123400', day: '2026-12-04T00:00:00.000Z' },
       { name: 'reply, "drafted"', calls: '3', cost_usd: null, day: '2026-12-03T00:00:00.000Z' },
     ]);
   });
 
-  it('keeps a row on one line, and says when there are none', () => {
-    expect(formatRows([{ body: 'two\nlines', emoji: '📦' }], 'table').split('\n')[2]).toBe('two\\nlines | 📦    ');
-    expect(formatRows([], 'table')).toBe('\n\n(0 rows)\n');
+  it('keeps a row on one line, and names the columns of an empty result', () => {
+    expect(formatRows(['body', 'emoji'], [['two\nlines', '📦']], 'table').split('\n')[2]).toBe('two\\nlines | 📦    ');
+    expect(formatRows(['id', 'name'], [], 'table')).toBe('id | name\n---+-----\n(0 rows)\n');
+    expect(formatRows(['id', 'name'], [], 'csv')).toBe('id,name\r\n');
+    expect(formatRows(['id', 'name'], [], 'json')).toBe('[]\n');
+  });
+
+  it('prints batch by batch what it prints at once, JSON as JSON.stringify indents it', () => {
+    const rows = Array.from({ length: 7 }, (_, index) => [index, `row ${index}`, { nested: [index] }]);
+    const columns = ['n', 'label', 'value'];
+    for (const format of ['csv', 'json'] as const) {
+      expect(inBatches(format, columns, rows, 3)).toBe(formatRows(columns, rows, format));
+    }
+    const objects = rows.map(([n, label, value]) => ({ n, label, value }));
+    expect(formatRows(columns, rows, 'json')).toBe(`${JSON.stringify(objects, null, 2)}\n`);
+  });
+
+  it('widens a column from the batch that needs it, and counts every row', () => {
+    const lines = inBatches('table', ['n'], [['1'], ['2'], ['12345']], 2).split('\n');
+
+    expect(lines).toEqual(['n', '-', '1', '2', '12345', '(3 rows)', '']);
+  });
+
+  it('points at the place of an error in its line, as psql does', () => {
+    const statement = 'select name,\n  nope, 📦\nfrom inference_log';
+
+    expect(pointInto(statement, String(statement.indexOf('nope') + 1)).split('\n')).toEqual([
+      'LINE 2:   nope, 📦',
+      '          ^',
+    ]);
+    expect(pointInto('select 📦 nope', '10').split('\n')).toEqual(['LINE 1: select 📦 nope', `${' '.repeat(17)}^`]);
+    expect(pointInto(statement, undefined)).toBe('');
   });
 });

@@ -2,25 +2,114 @@ import { csvCell } from '../export/export-formats.js';
 
 export type SqlOutputFormat = 'table' | 'csv' | 'json';
 
-/** Rows as npm run db:sql prints them: an aligned table as psql's, RFC 4180 CSV, or one JSON array. */
-export function formatRows(rows: readonly Record<string, unknown>[], format: SqlOutputFormat): string {
-  if (format === 'json') return `${JSON.stringify(rows, jsonValue, 2)}\n`;
-  const columns = Object.keys(rows[0] ?? {});
-  if (format === 'csv') {
-    const line = (cells: string[]) => `${cells.join(',')}\r\n`;
-    return (
-      line(columns.map((column) => csvCell(column))) +
-      rows.map((row) => line(columns.map((column) => csvCell(cellText(row[column]), true)))).join('')
-    );
-  }
-  // One line a row: a line break in a cell is shown as \n.
-  const cells = rows.map((row) => columns.map((column) => (cellText(row[column]) ?? '').replaceAll('\n', '\\n')));
-  const widths = columns.map((column, index) => Math.max(column.length, ...cells.map((row) => width(row[index]))));
-  const pad = (values: string[]) =>
+/**
+ * Rows as npm run db:sql prints them, written as they are read: an aligned table as psql's, RFC 4180 CSV, or one
+ * JSON array. `head` once with the columns, `rows` for each batch, then `end`; each returns the text to print.
+ */
+export interface RowPrinter {
+  head(columns: readonly string[]): string;
+  rows(rows: readonly (readonly unknown[])[]): string;
+  end(): string;
+}
+
+export function rowPrinter(format: SqlOutputFormat): RowPrinter {
+  if (format === 'json') return jsonPrinter();
+  if (format === 'csv') return csvPrinter();
+  return tablePrinter();
+}
+
+/** All the rows at once, as the printer prints them batch by batch. */
+export function formatRows(
+  columns: readonly string[],
+  rows: readonly (readonly unknown[])[],
+  format: SqlOutputFormat,
+): string {
+  const printer = rowPrinter(format);
+  return printer.head(columns) + printer.rows(rows) + printer.end();
+}
+
+function jsonPrinter(): RowPrinter {
+  let columns: readonly string[] = [];
+  let written = 0;
+  return {
+    head(names) {
+      columns = names;
+      return '[';
+    },
+    rows(rows) {
+      // JSON.stringify(allRows, …, 2), a row at a time: each row indented one level more (a string value holds no
+      // line break: JSON escapes it).
+      return rows
+        .map((row) => {
+          const object = Object.fromEntries(columns.map((column, index) => [column, row[index]]));
+          const text = JSON.stringify(object, jsonValue, 2).replaceAll('\n', '\n  ');
+          return `${written++ === 0 ? '' : ','}\n  ${text}`;
+        })
+        .join('');
+    },
+    end: () => (written === 0 ? ']\n' : '\n]\n'),
+  };
+}
+
+function csvPrinter(): RowPrinter {
+  const line = (cells: string[]) => `${cells.join(',')}\r\n`;
+  return {
+    head: (columns) => line(columns.map((column) => csvCell(column))),
+    rows: (rows) => rows.map((row) => line(row.map((value) => csvCell(cellText(value), true)))).join(''),
+    end: () => '',
+  };
+}
+
+/**
+ * Columns as wide as their widest value in the first batch; a wider value in a later batch widens its column from
+ * there on (psql with FETCH_COUNT lines each batch up on its own, too). One line a row: a line break in a cell is
+ * shown as \n.
+ */
+function tablePrinter(): RowPrinter {
+  let columns: readonly string[] = [];
+  let widths: number[] = [];
+  let count = 0;
+  let headed = false;
+  const pad = (values: readonly string[]) =>
     values.map((value, index) => value.padEnd((widths[index] ?? 0) + value.length - width(value))).join(' | ');
-  const rule = widths.map((size) => '-'.repeat(size)).join('-+-');
-  const count = `(${rows.length} row${rows.length === 1 ? '' : 's'})`;
-  return [pad(columns), rule, ...cells.map(pad), count, ''].join('\n');
+  // Printed with the first rows, lined up with them.
+  const head = () => {
+    headed = true;
+    return [pad(columns), widths.map((size) => '-'.repeat(size)).join('-+-')];
+  };
+  return {
+    head(names) {
+      columns = names;
+      widths = names.map(width);
+      return '';
+    },
+    rows(rows) {
+      const cells = rows.map((row) => row.map((value) => (cellText(value) ?? '').replaceAll('\n', '\\n')));
+      for (const row of cells) {
+        for (const [index, cell] of row.entries()) widths[index] = Math.max(widths[index] ?? 0, width(cell));
+      }
+      const lines = [...(headed || cells.length === 0 ? [] : head()), ...cells.map(pad)];
+      count += rows.length;
+      return lines.map((line) => `${line}\n`).join('');
+    },
+    end: () => [...(headed ? [] : head()), `(${count} row${count === 1 ? '' : 's'})`, ''].join('\n'),
+  };
+}
+
+/**
+ * Where in the statement an error of PostgreSQL is (`position`: characters from 1), as psql shows it: the line, and a
+ * caret under the place; '' without a position.
+ */
+export function pointInto(statement: string, position: unknown): string {
+  const at = Number(position);
+  if (typeof position !== 'string' || !Number.isInteger(at) || at < 1) return '';
+  const lines = [...statement]
+    .slice(0, at - 1)
+    .join('')
+    .split('\n');
+  const prefix = `LINE ${lines.length}: `;
+  const column = width(lines.at(-1));
+  return `${prefix}${statement.split('\n')[lines.length - 1] ?? ''}\n${' '.repeat(prefix.length + column)}^`;
 }
 
 /** A value as text: dates in ISO 8601, JSON values (jsonb, arrays) as JSON, null as null. */

@@ -43,4 +43,45 @@ describe('npm run db:sql on PostgreSQL', { timeout: SCRIPT_TIMEOUT_MS + 15_000 }
     const { rows } = await sql<{ rows: number }>`select count(*)::int as rows from db_sql_probe`.execute(database.db);
     expect(rows).toEqual([{ rows: 2 }]);
   });
+
+  it('prints a result many times its heap, a batch at a time', async () => {
+    const rows = 60_000;
+    let lines = 0;
+    let bytes = 0;
+    // 60,000 rows of 4 KB: 240 MB of text, in a heap of 64 MB.
+    const result = await runTsxScript(
+      'server/src/cli/sql.ts',
+      [`select n, repeat('x', 4000) as filler from generate_series(1, ${rows}) as n`, '--format', 'csv'],
+      { DATABASE_URL: url },
+      {
+        nodeArgs: ['--max-old-space-size=64'],
+        onStdout: (chunk) => {
+          bytes += chunk.length;
+          lines += chunk.split('\r\n').length - 1;
+        },
+      },
+    );
+
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(lines).toBe(rows + 1);
+    expect(bytes).toBeGreaterThan(rows * 4000);
+  });
+
+  it('stops without a word when its reader does (`| head`)', async () => {
+    let read = '';
+    const result = await runTsxScript(
+      'server/src/cli/sql.ts',
+      ['select n from generate_series(1, 1000000) as n', '--format', 'csv'],
+      { DATABASE_URL: url },
+      {
+        onStdout: (chunk, close) => {
+          read += chunk;
+          if (read.split('\r\n').length > 3) close();
+        },
+      },
+    );
+
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(read.startsWith('n\r\n1\r\n2\r\n')).toBe(true);
+  });
 });

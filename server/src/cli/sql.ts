@@ -1,4 +1,5 @@
 import { text as readAll } from 'node:stream/consumers';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { targetFromEnv } from '../db/dialect.js';
@@ -6,7 +7,7 @@ import { DatabaseOpenError } from '../db/open-problem.js';
 import { EnvError, loadDotEnvFile, parseEnv } from '../env.js';
 import { redirectLogStdout, setLogLevel } from '../log.js';
 import { readOnlyRows } from './read-only-query.js';
-import { formatRows, type SqlOutputFormat } from './sql-output.js';
+import { pointInto, rowPrinter, type SqlOutputFormat } from './sql-output.js';
 
 const USAGE = `usage: npm run db:sql -- '<one SQL statement>' [--format table|csv|json]
        npm run db:sql -- - [--format …] < query.sql
@@ -43,10 +44,34 @@ async function main(): Promise<number> {
   // A data directory that is not one (a typo) would otherwise be made, empty, and answer "relation does not exist".
   if (target.kind === 'pglite' && target.dataDir !== 'memory://' && !existsSync(target.dataDir))
     throw new UsageError(`${env.CHAINLOG_DATA_DIR} holds no Chainlog database (no ${target.dataDir})`);
-  const rows = await readOnlyRows(target, statement);
-  process.stdout.write(formatRows(rows, format satisfies SqlOutputFormat));
+  // A batch of rows at a time, each printed before the next is read: a million rows print in the memory of one.
+  const printer = rowPrinter(format satisfies SqlOutputFormat);
+  let headed = false;
+  try {
+    for await (const { columns, rows } of readOnlyRows(target, statement)) {
+      if (!headed) await print(printer.head(columns));
+      headed = true;
+      await print(printer.rows(rows));
+    }
+  } catch (error) {
+    const pointer = pointInto(statement, (error as { position?: unknown }).position);
+    throw pointer === '' ? error : new Error(`${(error as Error).message}\n${pointer}`, { cause: error });
+  }
+  await print(printer.end());
   return 0;
 }
+
+/** Writes to stdout, and waits while its buffer is full: a batch is read only once the last one has gone out. */
+async function print(text: string): Promise<void> {
+  if (text !== '' && !process.stdout.write(text)) await once(process.stdout, 'drain');
+}
+
+// The reader of stdout went away (`| head`): as psql, stop without a word. The read-only transaction ends with the
+// process (PostgreSQL rolls it back; PGlite wrote nothing).
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
 
 main().then(
   (code) => process.exit(code),
