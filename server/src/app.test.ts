@@ -1,13 +1,18 @@
+import { rmSync } from 'node:fs';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { serverDatabaseEnv } from '../test/test-database.js';
+import { migratedPgliteFolder, serverDatabaseEnv } from '../test/test-database.js';
 import { openApp } from './app.js';
 import { parseEnv } from './env.js';
 
 const ON_POSTGRES = process.env.CHAINLOG_TEST_DB === 'postgres';
 
-/** The environment of a server on the project's database: an in-memory PGlite, or a schema of its own. */
-const databaseEnv = () => serverDatabaseEnv(() => ({ env: { CHAINLOG_DATA_DIR: 'memory://' } }));
+/** The environment of a server on the project's database: a migrated PGlite folder, or a schema of its own. */
+const databaseEnv = () =>
+  serverDatabaseEnv(() => {
+    const folder = migratedPgliteFolder('chainlog-app-');
+    return { env: { CHAINLOG_DATA_DIR: folder }, drop: async () => rmSync(folder, { recursive: true, force: true }) };
+  });
 
 describe('openApp', () => {
   it('gives a server on PGlite the maintenance autovacuum would, and leaves PostgreSQL to its autovacuum', async () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -70,4 +70,30 @@ async function makeTemplate(): Promise<{ folder: string; file: string }> {
 /** The migrated data directory, as PGlite's loadDataDir takes it. */
 export function readPgliteTemplate(file: string): Blob {
   return new Blob([readFileSync(file)]);
+}
+
+/**
+ * The migrated data directory written out as the folder `pgdata` (made) of a file-backed PGlite. The dump is a ustar
+ * archive of folders and files (PGlite's own tar), read here rather than by the system's tar: a test that imports
+ * child_process counts as one that starts processes (see process-starting-tests.ts).
+ */
+export function unpackPgliteTemplate(file: string, pgdata: string): void {
+  const archive = readFileSync(file);
+  const field = (offset: number, length: number) =>
+    archive.toString('latin1', offset, offset + length).replace(/\0.*$/s, '');
+  mkdirSync(pgdata, { recursive: true });
+  for (let header = 0; header + 512 <= archive.length && archive[header] !== 0; ) {
+    const prefix = archive.toString('latin1', header + 257, header + 262) === 'ustar' ? field(header + 345, 155) : '';
+    const name = path.join(prefix, field(header, 100));
+    const size = Number.parseInt(field(header + 124, 12).trim() || '0', 8);
+    const type = field(header + 156, 1);
+    const target = path.join(pgdata, name);
+    if (!target.startsWith(pgdata)) throw new Error(`the template holds a path outside its folder: ${name}`);
+    if (type === '5') mkdirSync(target, { recursive: true });
+    else if (type === '0' || type === '') {
+      mkdirSync(path.dirname(target), { recursive: true });
+      writeFileSync(target, archive.subarray(header + 512, header + 512 + size));
+    } else throw new Error(`the template holds an entry of type ${type}: ${name}`);
+    header += 512 + Math.ceil(size / 512) * 512;
+  }
 }

@@ -1,12 +1,15 @@
 import { PGlite } from '@electric-sql/pglite';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { readPgliteTemplate } from '../../test/pglite-template.js';
 import { testDatabaseUrl } from '../../test/test-database.js';
 import { ROWS_PER_BATCH, type RowBatch, pgliteRows, readOnlyRows } from './read-only-query.js';
 
-// db:sql's reading, in this process: on the test PostgreSQL as db:sql reads it, and on one empty in-memory PGlite
-// for every test (db:sql reads what is there, and needs no table here; opening one is seconds of CPU).
+// db:sql's reading, in this process: on the test PostgreSQL as db:sql reads it, and on one in-memory PGlite (the run's
+// migrated template) for every test: opening one is a second or more of CPU.
 const onPostgres = process.env.CHAINLOG_TEST_DB === 'postgres';
-const pglite = onPostgres ? undefined : new PGlite('memory://');
+const pglite = onPostgres
+  ? undefined
+  : new PGlite('memory://', { loadDataDir: readPgliteTemplate(inject('pgliteTemplate')) });
 afterAll(() => pglite?.close());
 
 const rowsOf = (statement: string) =>

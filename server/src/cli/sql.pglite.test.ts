@@ -1,7 +1,19 @@
-import { describe, expect, it } from 'vitest';
+import { rmSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { migratedPgliteFolder } from '../../test/test-database.js';
 import { SCRIPT_TIMEOUT_MS, runTsxScript } from '../../test/tsx-script.js';
 
-const run = (args: string[]) => runTsxScript('server/src/cli/sql.ts', args, { CHAINLOG_DATA_DIR: 'memory://' });
+const folders: string[] = [];
+afterAll(() => {
+  for (const folder of folders) rmSync(folder, { recursive: true, force: true });
+});
+
+/** db:sql on a migrated PGlite of its own (runs go side by side, and PGlite's files take one process at a time). */
+function run(args: string[]) {
+  const folder = migratedPgliteFolder('chainlog-sql-');
+  folders.push(folder);
+  return runTsxScript('server/src/cli/sql.ts', args, { CHAINLOG_DATA_DIR: folder });
+}
 
 describe('npm run db:sql', { timeout: SCRIPT_TIMEOUT_MS + 15_000 }, () => {
   it('runs one statement on the embedded PGlite and prints its rows, in each format', async () => {

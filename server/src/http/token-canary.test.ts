@@ -1,8 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createTRPCClient, createWSClient, httpBatchLink, splitLink, wsLink } from '@trpc/client';
 import { sql } from 'kysely';
@@ -10,7 +8,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { openRawSocket, readUntilClosed, sendRaw } from '../../test/raw-http.js';
-import { dropSchemaStatement } from '../../test/test-database.js';
+import { dropSchemaStatement, migratedPgliteFolder } from '../../test/test-database.js';
 import { type DatabaseHandle, openDatabase } from '../db/client.js';
 import { targetFromSettings } from '../db/dialect.js';
 import type { AppRouter } from '../routers/app.js';
@@ -50,7 +48,7 @@ async function createServerDatabase(): Promise<ServerDatabase> {
       remove: () => withAdminClient(url, dropSchemaStatement(schema)),
     };
   }
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'chainlog-canary-'));
+  const dataDir = migratedPgliteFolder('chainlog-canary-');
   return {
     env: { CHAINLOG_DATA_DIR: dataDir },
     // Where main.ts keeps it: the same rule, not a copy of it.

@@ -1,12 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import type { SupportMessage } from '@chainlog/shared';
 import { createTRPCClient, httpLink } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeProvider, startFakeProvider } from '../../test/fake-provider.js';
 import { type ServerProcess, startServerProcess } from '../../test/server-process.js';
-import { serverDatabaseEnv } from '../../test/test-database.js';
+import { migratedPgliteFolder, serverDatabaseEnv } from '../../test/test-database.js';
 import { schemaNameOf, triageReply } from '../../test/triage-replies.js';
 import type { AppRouter } from '../routers/app.js';
 
@@ -37,7 +35,7 @@ afterAll(async () => {
 /** PGlite in a folder of its own, or a schema of its own in the test PostgreSQL (named through the URL's options). */
 function databaseForProcesses(): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
   return serverDatabaseEnv(() => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'chainlog-kill-'));
+    const dataDir = migratedPgliteFolder('chainlog-kill-');
     return { env: { CHAINLOG_DATA_DIR: dataDir }, drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
   });
 }

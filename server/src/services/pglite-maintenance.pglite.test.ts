@@ -1,11 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { captureLogs } from '../../test/captured-logs.js';
 import { startServerProcess } from '../../test/server-process.js';
-import { openTestDatabase } from '../../test/test-database.js';
+import { migratedPgliteFolder, openTestDatabase } from '../../test/test-database.js';
 import { type DatabaseHandle, type Db, openDatabase } from '../db/client.js';
 import { maintainTables, startPgliteMaintenance } from './pglite-maintenance.js';
 
@@ -41,8 +40,9 @@ afterAll(() => {
   for (const folder of folders) rmSync(folder, { recursive: true, force: true });
 });
 
-function newFolder(prefix: string): string {
-  const folder = mkdtempSync(path.join(tmpdir(), prefix));
+/** A data folder holding the run's migrated database (the tests here are of what comes after a first start). */
+function migratedFolder(prefix: string): string {
+  const folder = migratedPgliteFolder(prefix);
   folders.push(folder);
   return folder;
 }
@@ -105,7 +105,7 @@ describe('startPgliteMaintenance', () => {
   });
 
   it('catches up at start on tables written before it, whose counters PGlite forgot when it closed', async () => {
-    const dataDir = newFolder('chainlog-maintenance-');
+    const dataDir = path.join(migratedFolder('chainlog-maintenance-'), 'pgdata');
     const before = await openDatabase({ kind: 'pglite', dataDir }, { migrate: false });
     // Never vacuumed nor analyzed: reltuples -1.
     await createTable(before.db, 'never_vacuumed', 5000);
@@ -210,7 +210,7 @@ async function breakAnalyzeOf(db: Db, table: string, rows: number): Promise<void
 
 describe('the server on PGlite', () => {
   it('keeps serving, and stops when told, while a maintenance statement fails', async () => {
-    const dataDir = newFolder('chainlog-maintenance-server-');
+    const dataDir = migratedFolder('chainlog-maintenance-server-');
     const prepared = await openDatabase({ kind: 'pglite', dataDir: `${dataDir}/pgdata` });
     await breakAnalyzeOf(prepared.db, 'analyze_fails', 2000);
     await createTable(prepared.db, 'healthy', 2000);
