@@ -23,7 +23,8 @@ describe('openApp', () => {
         expect(app.maintenance).toBeUndefined();
         return;
       }
-      // The migrations' bookkeeping table, filled at start and never vacuumed: the first turn takes it.
+      // The migrations' bookkeeping table, filled when the template was migrated and never vacuumed: the first turn
+      // takes it.
       await expect
         .poll(
           async () =>

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { SHUTDOWN_BACKSTOP_MARGIN_MS, createShutdownHandler } from './shutdown.js';
 
 /** A shutdown whose close the test settles, with the exit codes it asked for. */
@@ -36,13 +36,14 @@ describe('the shutdown handler', () => {
 
   it('exits 1 at once on a second signal, without closing again', () => {
     const shutdown = recordedShutdown();
+    // Settled at the end, so its backstop does not fire 11 s later in another file that shares this worker (and
+    // watches logs).
+    onTestFinished(() => shutdown.finishClose());
     shutdown.handler('SIGINT');
     shutdown.handler('SIGINT');
 
     expect(shutdown.exits).toEqual([1]);
     expect(shutdown.closes()).toBe(1);
-    // Settled, so its backstop does not fire 11 s later in another file that shares this worker (and watches logs).
-    shutdown.finishClose();
   });
 
   it('exits 1 when the close fails', async () => {

@@ -83,12 +83,14 @@ export function unpackPgliteTemplate(file: string, pgdata: string): void {
     archive.toString('latin1', offset, offset + length).replace(/\0.*$/s, '');
   mkdirSync(pgdata, { recursive: true });
   for (let header = 0; header + 512 <= archive.length && archive[header] !== 0; ) {
-    const prefix = archive.toString('latin1', header + 257, header + 262) === 'ustar' ? field(header + 345, 155) : '';
+    // POSIX ustar keeps a name's start in a prefix field; GNU tar's "ustar  " has other fields there.
+    const prefix = archive.toString('latin1', header + 257, header + 263) === 'ustar\0' ? field(header + 345, 155) : '';
     const name = path.join(prefix, field(header, 100));
     const size = Number.parseInt(field(header + 124, 12).trim() || '0', 8);
     const type = field(header + 156, 1);
     const target = path.join(pgdata, name);
-    if (!target.startsWith(pgdata)) throw new Error(`the template holds a path outside its folder: ${name}`);
+    if (target !== pgdata && !target.startsWith(`${pgdata}${path.sep}`))
+      throw new Error(`the template holds a path outside its folder: ${name}`);
     if (type === '5') mkdirSync(target, { recursive: true });
     else if (type === '0' || type === '') {
       mkdirSync(path.dirname(target), { recursive: true });

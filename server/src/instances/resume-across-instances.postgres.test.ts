@@ -127,8 +127,8 @@ describe('an instance killed with SIGKILL while it runs 20 chains', () => {
         // that instance's lease lapsed while it asked (a starved process on a loaded machine) and the other took the
         // chain over. So every request is an attempt of its own in the log (none an SDK retry), no instance asked
         // twice, and the last attempt answered.
-        const entityRows = await query<{ instance_id: string; status: string }>(
-          `select instance_id, status from inference_log where chain_id = $1 and name = 'entity extraction' order by created_at`,
+        const entityRows = await query<{ instance_id: string; status: string; created_at: Date }>(
+          `select instance_id, status, created_at from inference_log where chain_id = $1 and name = 'entity extraction' order by created_at`,
           [chainId],
         );
         const entityRequests = askedFor('entity_extraction');
@@ -139,7 +139,14 @@ describe('an instance killed with SIGKILL while it runs 20 chains', () => {
         expect(entityRows[0]?.instance_id).toBe(a.id);
         expect(new Set(entityRows.map((row) => row.instance_id)).size).toBe(entityRows.length);
         expect(entityRows.at(-1)?.status).toBe('ok');
-        if (entityRows.length > 2) console.info(`chain ${chainId} was taken over from an instance whose lease lapsed`);
+        // A takeover comes a lease after the attempt it takes over from (that instance went unheard that long); two
+        // instances resuming one chain at once would ask within milliseconds of each other.
+        for (const [index, row] of entityRows.entries()) {
+          const before = entityRows[index - 1];
+          if (index < 2 || !before) continue;
+          expect(row.created_at.getTime() - before.created_at.getTime()).toBeGreaterThanOrEqual(LEASE_MS / 2);
+          console.info(`chain ${chainId} was taken over from an instance whose lease lapsed`);
+        }
         const domain = await query<{ triages: string; drafts: string }>(
           `select (select count(*) from triage where chain_id = $1) as triages, (select count(*) from reply_draft where chain_id = $1) as drafts`,
           [chainId],
