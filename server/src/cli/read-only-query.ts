@@ -4,6 +4,9 @@ import Cursor from 'pg-cursor';
 import { lockDataDir } from '../db/data-dir-lock.js';
 import type { DatabaseTarget } from '../db/dialect.js';
 import { explainOpenFailure } from '../db/open-problem.js';
+import { log } from '../log.js';
+
+const sqlLog = log.withTag('db:sql');
 
 const APPLICATION_NAME = 'chainlog db:sql';
 
@@ -54,23 +57,34 @@ async function* readOnPglite(dataDir: string, statement: string): AsyncGenerator
 const CURSOR = 'chainlog_db_sql';
 const DECLARE = `declare ${CURSOR} no scroll cursor for `;
 
-/** readOnlyRows on an open PGlite, which it leaves open. */
+/** readOnlyRows on an open PGlite, which it leaves open (exported for tests: opening one costs a second or more). */
 export async function* pgliteRows(pglite: PGlite, statement: string): AsyncGenerator<RowBatch> {
   const read = async (text: string): Promise<RowBatch> => {
     const result = await pglite.query<unknown[]>(text, [], { rowMode: 'array' });
     return { columns: result.fields.map((field) => field.name), rows: result.rows };
   };
-  // PGlite's one connection is the superuser's: the read-only transaction is what keeps a typo from changing the data.
+  // PGlite's one connection is the superuser's: the read-only transaction is what keeps a typo from changing the data,
+  // and only queries, explain and show are run.
   await pglite.query('begin transaction read only');
   try {
-    // A cursor reads a query (select, values, table, with) a batch at a time. Anything else (explain, show) is
-    // refused with a syntax error and read whole, as is a query whose own syntax is wrong, so that its error points
-    // into the statement as written.
+    // Planned to read every row, as the statement outside a cursor is (a cursor's plan favours its first tenth).
+    await pglite.query('set local cursor_tuple_fraction = 1');
+    // A cursor reads a query (select, values, table, with) a batch at a time. Explain and show, which it refuses with
+    // a syntax error, are read whole; anything else it refuses is refused (a superuser's `copy … to` a file is read-only
+    // for PostgreSQL, but would write into PGlite's files).
     await pglite.query('savepoint declared');
     const declared = await pglite.query(DECLARE + statement).then(
       () => true,
       async (error: unknown) => {
         if ((error as { code?: unknown }).code !== '42601') throw fromStatement(error);
+        const word = firstWord(statement);
+        // A query's own syntax error (one may start with a parenthesis), said with its place.
+        if (DECLARABLE.has(word) || word === '') throw fromStatement(error);
+        if (!READ_WHOLE.has(word)) {
+          throw new Error(
+            `on the embedded PGlite db:sql runs a query (${[...DECLARABLE].join(', ')}), explain or show, not ${word}`,
+          );
+        }
         await pglite.query('rollback to savepoint declared');
         return false;
       },
@@ -87,9 +101,20 @@ export async function* pgliteRows(pglite: PGlite, statement: string): AsyncGener
       if (batch.rows.length < ROWS_PER_BATCH) return;
     }
   } finally {
-    // Rolls back whatever state the transaction was left in (an error, or a reader that stopped early).
-    await pglite.query('rollback').catch(() => {});
+    // Whatever state the transaction was left in: an error, or a reader that stopped early.
+    await pglite.query('rollback');
   }
+}
+
+/** Statements that return rows and that no cursor takes. */
+const READ_WHOLE = new Set(['explain', 'show']);
+/** The first words of the statements a cursor takes. */
+const DECLARABLE = new Set(['select', 'with', 'values', 'table']);
+
+/** The statement's first word, lower-cased, after any comments. */
+function firstWord(statement: string): string {
+  const start = /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*/.exec(statement)?.[0].length ?? 0;
+  return /^[a-z]*/i.exec(statement.slice(start))?.[0].toLowerCase() ?? '';
 }
 
 /** An error of the declared cursor, its position (in characters, from 1) in the statement as written. */
@@ -105,6 +130,9 @@ async function* readOnPostgres(
   statement: string,
 ): AsyncGenerator<RowBatch> {
   const client = new pg.Client({ connectionString: target.url, application_name: APPLICATION_NAME });
+  // A connection lost mid-read fails the cursor's read too, which reports it; pg also emits it on the client, and
+  // unheard that event would end the process before the report. Logged at debug level for that reason alone.
+  client.on('error', (error) => sqlLog.debug(`the connection failed: ${error.message}`));
   await client.connect().catch((error: unknown) => {
     throw explainOpenFailure(error, target);
   });

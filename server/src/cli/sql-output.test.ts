@@ -70,6 +70,7 @@ describe('npm run db:sql output', () => {
       '          ^',
     ]);
     expect(pointInto('select 📦 nope', '10').split('\n')).toEqual(['LINE 1: select 📦 nope', `${' '.repeat(17)}^`]);
+    expect(pointInto('select\tnope', '8').split('\n')).toEqual(['LINE 1: select nope', `${' '.repeat(15)}^`]);
     expect(pointInto(statement, undefined)).toBe('');
   });
 });

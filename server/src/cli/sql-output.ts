@@ -98,18 +98,21 @@ function tablePrinter(): RowPrinter {
 
 /**
  * Where in the statement an error of PostgreSQL is (`position`: characters from 1), as psql shows it: the line, and a
- * caret under the place; '' without a position.
+ * caret under the place; '' without a position. Characters are counted as one column each (a wide one, such as an
+ * emoji or a CJK character, takes two on most terminals: the caret then stands left of its place).
  */
 export function pointInto(statement: string, position: unknown): string {
   const at = Number(position);
   if (typeof position !== 'string' || !Number.isInteger(at) || at < 1) return '';
-  const lines = [...statement]
+  // A tab as one space, as libpq shows it, so the caret stays under its place.
+  const text = statement.replaceAll('\t', ' ');
+  const lines = [...text]
     .slice(0, at - 1)
     .join('')
     .split('\n');
   const prefix = `LINE ${lines.length}: `;
   const column = width(lines.at(-1));
-  return `${prefix}${statement.split('\n')[lines.length - 1] ?? ''}\n${' '.repeat(prefix.length + column)}^`;
+  return `${prefix}${text.split('\n')[lines.length - 1] ?? ''}\n${' '.repeat(prefix.length + column)}^`;
 }
 
 /** A value as text: dates in ISO 8601, JSON values (jsonb, arrays) as JSON, null as null. */

@@ -1,4 +1,5 @@
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { migratedPgliteFolder } from '../../test/test-database.js';
 import { SCRIPT_TIMEOUT_MS, runTsxScript } from '../../test/tsx-script.js';
@@ -33,8 +34,30 @@ describe('npm run db:sql', { timeout: SCRIPT_TIMEOUT_MS + 15_000 }, () => {
     expect(csv.stdout).toBe('four,text,read_only,at\r\n4,"a,b",on,2026-12-05 01:02:03.123456+00\r\n');
   });
 
+  it('stops without a word when its reader does (`| head`), and closes the database: no lock left', async () => {
+    const folder = migratedPgliteFolder('chainlog-sql-head-');
+    folders.push(folder);
+    let read = '';
+    // Lazily made, and more than it could print before the script's time is up: it passes only by stopping.
+    const result = await runTsxScript(
+      'server/src/cli/sql.ts',
+      ['select generate_series(1, 1000000000) as n', '--format', 'csv'],
+      { CHAINLOG_DATA_DIR: folder },
+      {
+        onStdout: (chunk, close) => {
+          read += chunk;
+          if (read.split('\r\n').length > 3) close();
+        },
+      },
+    );
+
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(read.startsWith('n\r\n1\r\n2\r\n')).toBe(true);
+    expect(existsSync(path.join(folder, 'pgdata', 'chainlog.pid'))).toBe(false);
+  });
+
   it('changes nothing: a write fails as in a read-only transaction, exit 1', async () => {
-    const result = await run(['create table analyst_scratch (id int)']);
+    const result = await run(['select datname from pg_database for update']);
 
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/read-only transaction/);

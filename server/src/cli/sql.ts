@@ -1,5 +1,4 @@
 import { text as readAll } from 'node:stream/consumers';
-import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { targetFromEnv } from '../db/dialect.js';
@@ -53,24 +52,39 @@ async function main(): Promise<number> {
       headed = true;
       await print(printer.rows(rows));
     }
+    await print(printer.end());
   } catch (error) {
+    // The reader of stdout went away (`| head`): as psql, stop without a word. Leaving the loop has ended the
+    // statement, rolled its transaction back and closed the database.
+    if (error instanceof OutputClosedError) return 0;
     const pointer = pointInto(statement, (error as { position?: unknown }).position);
     throw pointer === '' ? error : new Error(`${(error as Error).message}\n${pointer}`, { cause: error });
   }
-  await print(printer.end());
   return 0;
 }
 
-/** Writes to stdout, and waits while its buffer is full: a batch is read only once the last one has gone out. */
-async function print(text: string): Promise<void> {
-  if (text !== '' && !process.stdout.write(text)) await once(process.stdout, 'drain');
+class OutputClosedError extends Error {}
+// EPIPE for the write that found the reader gone; a later one finds the stream already destroyed.
+const CLOSED_OUTPUT = new Set(['EPIPE', 'ERR_STREAM_DESTROYED']);
+
+/**
+ * Writes to stdout and waits until it has gone out: a batch is read only once the last one is written, and nothing
+ * is left queued when the process exits.
+ */
+function print(text: string): Promise<void> {
+  if (text === '') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    process.stdout.write(text, (error) => {
+      if (!error) resolve();
+      else reject(CLOSED_OUTPUT.has((error as NodeJS.ErrnoException).code ?? '') ? new OutputClosedError() : error);
+    });
+  });
 }
 
-// The reader of stdout went away (`| head`): as psql, stop without a word. The read-only transaction ends with the
-// process (PostgreSQL rolls it back; PGlite wrote nothing).
+// A failed write is reported to its callback (print above) and emitted as well: heard here, so it does not end the
+// process before the database is closed.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit(0);
-  throw error;
+  if (!CLOSED_OUTPUT.has(error.code ?? '')) throw error;
 });
 
 main().then(
