@@ -43,7 +43,13 @@ export async function openApp(env: Env, role: InstanceRole): Promise<App> {
   assertTaskRoutes(settings, TASKS);
   assertNoOfflineTasks(settings, TASKS);
   const instanceId = env.CHAINLOG_INSTANCE_ID ?? uuidv7();
-  const target = targetFromEnv(env);
+  const configured = targetFromEnv(env);
+  // The CLI lives for one call and serves no sockets, which the worker thread is there to keep serving: in its own
+  // thread PGlite spares it the worker's start-up (unless CHAINLOG_PGLITE_THREAD says otherwise).
+  const target =
+    role === 'cli' && configured.kind === 'pglite' && configured.thread === undefined
+      ? { ...configured, thread: 'main' as const }
+      : configured;
   const database = await openConfiguredDatabase(target, {
     logCommit: env.CHAINLOG_LOG_COMMIT,
     outageWaitMs: env.CHAINLOG_DB_OUTAGE_WAIT_MS,
