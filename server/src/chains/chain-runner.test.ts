@@ -66,8 +66,10 @@ describe('the chain runner', () => {
     const failing = await submit(runner, async (run) => {
       await run.step('broken step', () => Promise.reject(new TypeError('the step broke')));
     });
+    // Listened for before the next submission, which the failing chain can finish during (CI saw it once).
+    const failingFinished = chainFinished(bus, failing);
     const next = await submit(runner, async () => undefined);
-    const [failed, succeeded] = await Promise.all([chainFinished(bus, failing), chainFinished(bus, next)]);
+    const [failed, succeeded] = await Promise.all([failingFinished, chainFinished(bus, next)]);
     unsubscribe();
 
     // Only our typed LLM errors are shown as they are; anything else might quote SQL or a driver.
