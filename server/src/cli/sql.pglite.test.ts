@@ -1,6 +1,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { readDbSqlAsHeadDoes } from '../../test/db-sql-head.js';
 import { migratedPgliteFolder } from '../../test/test-database.js';
 import { SCRIPT_TIMEOUT_MS, runTsxScript } from '../../test/tsx-script.js';
 
@@ -37,22 +38,10 @@ describe('npm run db:sql', { timeout: SCRIPT_TIMEOUT_MS + 15_000 }, () => {
   it('stops without a word when its reader does (`| head`), and closes the database: no lock left', async () => {
     const folder = migratedPgliteFolder('chainlog-sql-head-');
     folders.push(folder);
-    let read = '';
-    // Lazily made, and more than it could print before the script's time is up: it passes only by stopping.
-    const result = await runTsxScript(
-      'server/src/cli/sql.ts',
-      ['select generate_series(1, 1000000000) as n', '--format', 'csv'],
-      { CHAINLOG_DATA_DIR: folder },
-      {
-        onStdout: (chunk, close) => {
-          read += chunk;
-          if (read.split('\r\n').length > 3) close();
-        },
-      },
-    );
+    const result = await readDbSqlAsHeadDoes({ CHAINLOG_DATA_DIR: folder });
 
     expect(result).toMatchObject({ code: 0, stderr: '' });
-    expect(read.startsWith('n\r\n1\r\n2\r\n')).toBe(true);
+    expect(result.read.startsWith('n\r\n1\r\n2\r\n')).toBe(true);
     expect(existsSync(path.join(folder, 'pgdata', 'chainlog.pid'))).toBe(false);
   });
 

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readDbSqlAsHeadDoes } from '../../test/db-sql-head.js';
 import { openTestDatabase, testDatabaseUrl } from '../../test/test-database.js';
 import { runTsxScript, SCRIPT_TIMEOUT_MS } from '../../test/tsx-script.js';
 import type { DatabaseHandle } from '../db/client.js';
@@ -68,21 +69,9 @@ describe('npm run db:sql on PostgreSQL', { timeout: SCRIPT_TIMEOUT_MS + 15_000 }
   });
 
   it('stops without a word when its reader does (`| head`)', async () => {
-    let read = '';
-    const result = await runTsxScript(
-      'server/src/cli/sql.ts',
-      // Lazily made, and more than it could print before the script's time is up: it passes only by stopping.
-      ['select generate_series(1, 1000000000) as n', '--format', 'csv'],
-      { DATABASE_URL: url },
-      {
-        onStdout: (chunk, close) => {
-          read += chunk;
-          if (read.split('\r\n').length > 3) close();
-        },
-      },
-    );
+    const result = await readDbSqlAsHeadDoes({ DATABASE_URL: url });
 
     expect(result).toMatchObject({ code: 0, stderr: '' });
-    expect(read.startsWith('n\r\n1\r\n2\r\n')).toBe(true);
+    expect(result.read.startsWith('n\r\n1\r\n2\r\n')).toBe(true);
   });
 });
