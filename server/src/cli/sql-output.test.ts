@@ -40,7 +40,7 @@ describe('npm run db:sql output', () => {
   });
 
   it('keeps a row on one line, and names the columns of an empty result', () => {
-    expect(formatRows(['body', 'emoji'], [['two\nlines', '📦']], 'table').split('\n')[2]).toBe('two\\nlines | 📦    ');
+    expect(formatRows(['body', 'emoji'], [['two\nlines', '📦']], 'table').split('\n')[2]).toBe('two\\nlines | 📦   ');
     expect(formatRows(['id', 'name'], [], 'table')).toBe('id | name\n---+-----\n(0 rows)\n');
     expect(formatRows(['id', 'name'], [], 'csv')).toBe('id,name\r\n');
     expect(formatRows(['id', 'name'], [], 'json')).toBe('[]\n');
@@ -56,6 +56,36 @@ describe('npm run db:sql output', () => {
     expect(formatRows(columns, rows, 'json')).toBe(`${JSON.stringify(objects, null, 2)}\n`);
   });
 
+  it('lines up wide and combining characters by the columns a terminal gives them', () => {
+    const lines = formatRows(
+      ['text', 'n'],
+      [['数据'], ['📦'], ['cafe\u0301'], ['abcd']].map(([text], n) => [text, n]),
+      'table',
+    );
+
+    expect(lines.split('\n').slice(0, 6)).toEqual([
+      'text | n',
+      '-----+--',
+      '数据 | 0',
+      '📦   | 1',
+      'cafe\u0301 | 2',
+      'abcd | 3',
+    ]);
+  });
+
+  it('shows control characters in a table as escapes, so a cell cannot drive the terminal', () => {
+    const table = formatRows(['a\tb'], [['\u001b[31mred\u001b[0m\r\u007f\u009b']], 'table');
+
+    expect(table.split('\n').slice(0, 3)).toEqual([
+      'a\\tb'.padEnd(36),
+      '-'.repeat(36),
+      '\\u001b[31mred\\u001b[0m\\r\\u007f\\u009b',
+    ]);
+    expect(table.replaceAll('\n', '')).not.toMatch(/\p{Cc}/u);
+    // CSV and JSON carry the data as it is (JSON escapes controls itself).
+    expect(formatRows(['a'], [['\u001b[31m']], 'csv')).toBe('a\r\n\u001b[31m\r\n');
+  });
+
   it('widens a column from the batch that needs it, and counts every row', () => {
     const lines = inBatches('table', ['n'], [['1'], ['2'], ['12345']], 2).split('\n');
 
@@ -69,7 +99,11 @@ describe('npm run db:sql output', () => {
       'LINE 2:   nope, 📦',
       '          ^',
     ]);
-    expect(pointInto('select 📦 nope', '10').split('\n')).toEqual(['LINE 1: select 📦 nope', `${' '.repeat(17)}^`]);
+    expect(pointInto('select 📦 nope', '10').split('\n')).toEqual(['LINE 1: select 📦 nope', `${' '.repeat(18)}^`]);
+    expect(pointInto("select '数据', nope", '14').split('\n')).toEqual([
+      "LINE 1: select '数据', nope",
+      `${' '.repeat(23)}^`,
+    ]);
     expect(pointInto('select\tnope', '8').split('\n')).toEqual(['LINE 1: select nope', `${' '.repeat(15)}^`]);
     expect(pointInto(statement, undefined)).toBe('');
   });

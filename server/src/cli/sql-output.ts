@@ -1,3 +1,4 @@
+import stringWidth from 'string-width';
 import { csvCell } from '../export/export-formats.js';
 
 export type SqlOutputFormat = 'table' | 'csv' | 'json';
@@ -62,8 +63,9 @@ function csvPrinter(): RowPrinter {
 
 /**
  * Columns as wide as their widest value in the first batch; a wider value in a later batch widens its column from
- * there on (psql with FETCH_COUNT lines each batch up on its own, too). One line a row: a line break in a cell is
- * shown as \n.
+ * there on (psql with FETCH_COUNT lines each batch up on its own, too). Widths are terminal columns: a CJK character
+ * or an emoji takes two, a combining accent none. One line a row: a control character in a cell is shown as an escape
+ * (a line break as \n, ESC as \u001b), so text an LLM wrote cannot move the cursor or recolour the terminal.
  */
 function tablePrinter(): RowPrinter {
   let columns: readonly string[] = [];
@@ -79,12 +81,12 @@ function tablePrinter(): RowPrinter {
   };
   return {
     head(names) {
-      columns = names;
-      widths = names.map(width);
+      columns = names.map(escapeControls);
+      widths = columns.map(width);
       return '';
     },
     rows(rows) {
-      const cells = rows.map((row) => row.map((value) => (cellText(value) ?? '').replaceAll('\n', '\\n')));
+      const cells = rows.map((row) => row.map((value) => escapeControls(cellText(value) ?? '')));
       for (const row of cells) {
         for (const [index, cell] of row.entries()) widths[index] = Math.max(widths[index] ?? 0, width(cell));
       }
@@ -98,8 +100,7 @@ function tablePrinter(): RowPrinter {
 
 /**
  * Where in the statement an error of PostgreSQL is (`position`: characters from 1), as psql shows it: the line, and a
- * caret under the place; '' without a position. Characters are counted as one column each (a wide one, such as an
- * emoji or a CJK character, takes two on most terminals: the caret then stands left of its place).
+ * caret under the place, in terminal columns; '' without a position.
  */
 export function pointInto(statement: string, position: unknown): string {
   const at = Number(position);
@@ -128,7 +129,17 @@ function jsonValue(_key: string, value: unknown): unknown {
   return typeof value === 'bigint' ? value.toString() : value;
 }
 
-/** Characters, not UTF-16 units: an emoji takes one place in a column, not two. */
+const ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** C0 and C1 controls and DEL as escapes: a line break as \n, any other as \u00XX (as JSON writes it). */
+function escapeControls(text: string): string {
+  return text.replace(
+    /\p{Cc}/gu,
+    (control) => ESCAPES[control] ?? `\\u${control.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/** Terminal columns: a wide character (CJK, most emoji) takes two, a combining mark or zero-width joiner none. */
 function width(text: string | undefined): number {
-  return [...(text ?? '')].length;
+  return stringWidth(text ?? '');
 }
