@@ -1,5 +1,4 @@
 import { parseArgs } from 'node:util';
-import { openApp } from '../app.js';
 import { EnvError, loadDotEnvFile, parseEnv } from '../env.js';
 import { ConfigFileError } from '../llm/config-file.js';
 import { LlmError, UnknownTaskError } from '../llm/errors/index.js';
@@ -45,6 +44,8 @@ async function main(): Promise<number> {
   loadDotEnvFile();
   const env = parseEnv();
   setLogLevel(env.CHAINLOG_LOG_LEVEL === 'info' ? 'warn' : env.CHAINLOG_LOG_LEVEL);
+  // Loaded once the arguments hold: the app's modules are most of the CLI's start-up, which a usage error need not pay.
+  const { openApp } = await import('../app.js');
   const app = await openApp(env, 'cli');
   try {
     const result = await app.llm.askByName(taskName, input, { chainId: values.chain, model: values.model });
