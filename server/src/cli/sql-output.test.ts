@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type SqlOutputFormat, formatRows, pointInto, rowPrinter } from './sql-output.js';
+import { type SqlOutputFormat, formatRows, pointInto, rowPrinter, terminalText } from './sql-output.js';
 
 const COLUMNS = ['name', 'calls', 'cost_usd', 'day'];
 const ROWS = [
@@ -82,6 +82,7 @@ describe('npm run db:sql output', () => {
       '\\u001b[31mred\\u001b[0m\\r\\u007f\\u009b',
     ]);
     expect(table.replaceAll('\n', '')).not.toMatch(/\p{Cc}/u);
+    expect(terminalText('invalid input: "\u001b[2J"\nLINE 1: …')).toBe('invalid input: "\\u001b[2J"\nLINE 1: …');
     // CSV and JSON carry the data as it is (JSON escapes controls itself).
     expect(formatRows(['a'], [['\u001b[31m']], 'csv')).toBe('a\r\n\u001b[31m\r\n');
   });
@@ -105,6 +106,10 @@ describe('npm run db:sql output', () => {
       `${' '.repeat(23)}^`,
     ]);
     expect(pointInto('select\tnope', '8').split('\n')).toEqual(['LINE 1: select nope', `${' '.repeat(15)}^`]);
+    expect(pointInto("select '\u001b', nope", '13').split('\n')).toEqual([
+      "LINE 1: select '\\u001b', nope",
+      `${' '.repeat(25)}^`,
+    ]);
     expect(pointInto(statement, undefined)).toBe('');
   });
 });

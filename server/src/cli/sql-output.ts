@@ -112,8 +112,13 @@ export function pointInto(statement: string, position: unknown): string {
     .join('')
     .split('\n');
   const prefix = `LINE ${lines.length}: `;
-  const column = width(lines.at(-1));
-  return `${prefix}${text.split('\n')[lines.length - 1] ?? ''}\n${' '.repeat(prefix.length + column)}^`;
+  const column = width(escapeControls(lines.at(-1) ?? ''));
+  return `${prefix}${escapeControls(text.split('\n')[lines.length - 1] ?? '')}\n${' '.repeat(prefix.length + column)}^`;
+}
+
+/** Text for the terminal, line by line, with every other control character shown as an escape (an error message can quote a value). */
+export function terminalText(text: string): string {
+  return text.split('\n').map(escapeControls).join('\n');
 }
 
 /** A value as text: dates in ISO 8601, JSON values (jsonb, arrays) as JSON, null as null. */

@@ -53,6 +53,14 @@ describe('npm run db:sql', { timeout: SCRIPT_TIMEOUT_MS + 15_000 }, () => {
     expect(result.stdout).toBe('');
   });
 
+  it('escapes the control characters of a value an error message quotes', async () => {
+    const result = await run(["select (E'\\u001b[2J' || 'x')::int"]);
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('invalid input syntax for type integer: "\\u001b[2Jx"');
+    expect(result.stderr).not.toContain('\u001b');
+  });
+
   it('answers a wrong use with the usage and exit 2, before opening a database', async () => {
     const result = await run(['select 1', '--format', 'xml']);
 

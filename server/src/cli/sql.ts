@@ -6,7 +6,7 @@ import { DatabaseOpenError } from '../db/open-problem.js';
 import { EnvError, loadDotEnvFile, parseEnv } from '../env.js';
 import { redirectLogStdout, setLogLevel } from '../log.js';
 import { readOnlyRows } from './read-only-query.js';
-import { pointInto, rowPrinter, type SqlOutputFormat } from './sql-output.js';
+import { pointInto, rowPrinter, type SqlOutputFormat, terminalText } from './sql-output.js';
 
 const USAGE = `usage: npm run db:sql -- '<one SQL statement>' [--format table|csv|json]
        npm run db:sql -- - [--format …] < query.sql
@@ -91,7 +91,8 @@ main().then(
   (code) => process.exit(code),
   (error: unknown) => {
     const known = error instanceof UsageError || error instanceof EnvError || error instanceof DatabaseOpenError;
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    // A message can quote a value from the rows (an LLM's output cast to int): its control characters are escaped.
+    process.stderr.write(`${terminalText(error instanceof Error ? error.message : String(error))}\n`);
     process.exit(known ? 2 : 1);
   },
 );
