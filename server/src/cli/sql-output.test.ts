@@ -39,6 +39,18 @@ describe('npm run db:sql output', () => {
     ]);
   });
 
+  it('guards CSV text a spreadsheet would run as a formula, and leaves numbers as they are', () => {
+    const values = [-5, '-0.5', -1.5, '-1.5e-7', '-Infinity', 'NaN', -12n, '=1+1', '@me', '+33 1', '-2+3', '-'];
+
+    expect(
+      formatRows(
+        values.map((_, index) => `c${index}`),
+        [values],
+        'csv',
+      ).split('\r\n')[1],
+    ).toBe("-5,-0.5,-1.5,-1.5e-7,-Infinity,NaN,-12,'=1+1,'@me,'+33 1,'-2+3,'-");
+  });
+
   it('keeps a row on one line, and names the columns of an empty result', () => {
     expect(formatRows(['body', 'emoji'], [['two\nlines', '📦']], 'table').split('\n')[2]).toBe('two\\nlines | 📦   ');
     expect(formatRows(['id', 'name'], [], 'table')).toBe('id | name\n---+-----\n(0 rows)\n');

@@ -52,11 +52,26 @@ function jsonPrinter(): RowPrinter {
   };
 }
 
+// A number as PostgreSQL writes one (int, numeric, float): no formula, so a negative one keeps its sign as its first
+// character. db:sql knows no column types, so text is told from numbers by what it holds.
+const NUMBER = /^-?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$|^-?Infinity$|^NaN$/i;
+
+/** RFC 4180; text a spreadsheet would run as a formula gets a leading apostrophe, as the app's CSV export does. */
 function csvPrinter(): RowPrinter {
   const line = (cells: string[]) => `${cells.join(',')}\r\n`;
   return {
     head: (columns) => line(columns.map((column) => csvCell(column))),
-    rows: (rows) => rows.map((row) => line(row.map((value) => csvCell(cellText(value), true)))).join(''),
+    rows: (rows) =>
+      rows
+        .map((row) =>
+          line(
+            row.map((value) => {
+              const text = cellText(value);
+              return csvCell(text, text !== null && !NUMBER.test(text));
+            }),
+          ),
+        )
+        .join(''),
     end: () => '',
   };
 }
