@@ -20,6 +20,7 @@ import * as logNameChainIndex from './migrations/2026-12-03T2710-log-name-chain-
 import * as chainSummaryFailedCall from './migrations/2026-12-04T1000-chain-summary-failed-call.js';
 import * as chainSummaryRetryOfFailed from './migrations/2026-12-05T1000-chain-summary-retry-of-failed.js';
 import * as inferenceLogCallId from './migrations/2026-12-05T1100-inference-log-call-id.js';
+import * as taskStatsCallsByCallId from './migrations/2026-12-05T1200-task-stats-calls-by-call-id.js';
 
 /**
  * Every migration, by the name kysely-ctl gives its file. Listed statically so the server and the tests load
@@ -48,4 +49,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-12-04T1000-chain-summary-failed-call': chainSummaryFailedCall,
   '2026-12-05T1000-chain-summary-retry-of-failed': chainSummaryRetryOfFailed,
   '2026-12-05T1100-inference-log-call-id': inferenceLogCallId,
+  '2026-12-05T1200-task-stats-calls-by-call-id': taskStatsCallsByCallId,
 };

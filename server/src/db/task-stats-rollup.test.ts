@@ -4,6 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase } from '../../test/test-database.js';
 import type { DatabaseHandle } from './client.js';
 import { createLogWriterFor } from './inference-log-writer.js';
+import {
+  down as countCallsByNumber,
+  up as countCallsByCallId,
+} from './migrations/2026-12-05T1200-task-stats-calls-by-call-id.js';
 import { rollUpTaskStats } from './queries/task-stats-rollup.js';
 import type { NewInferenceLog } from './tables/inference-log.js';
 
@@ -139,8 +143,16 @@ describe('task_stats from daily totals', () => {
     await rollUpTaskStats(database.db);
     expect(await staleDays()).toEqual([]);
 
-    // Its retry, written late too, and the first attempt's finishing row.
-    await writer.write({ ...pending, id: randomUUID(), attempt: 2, status: 'ok', latency_ms: 4_000, cost_usd: '0.5' });
+    // Its retry, written late too (naming its call, as ask() does), and the first attempt's finishing row.
+    await writer.write({
+      ...pending,
+      id: randomUUID(),
+      call_id: pending.id,
+      attempt: 2,
+      status: 'ok',
+      latency_ms: 4_000,
+      cost_usd: '0.5',
+    });
     await writer.write({ ...pending, status: 'error', latency_ms: 2_500, input_tokens: 900, cost_usd: '0.25' });
     expect(await staleDays()).toEqual([started.toISOString().slice(0, 10)]);
     const stale = await viewAndLog();
@@ -190,5 +202,62 @@ describe('task_stats from daily totals', () => {
              (select count(*)::int from task_stats) as view`.execute(database.db);
     expect(rows[0]).toEqual({ daily: 0, buckets: 0, view: 0 });
     expect((await rollUpTaskStats(database.db)).days).toBe(0);
+  });
+
+  it('counts calls as chain_summary does, and gives an attempt without a latency no bucket', async () => {
+    const day = noonDaysAgo(4);
+    // A retry whose first attempt is not in the log (the database makes it a call of its own), and a first attempt
+    // that failed before any answer.
+    const retry = logRow(day, { name: 'orphan retry', attempt: 2, latency_ms: 500 });
+    const unanswered = logRow(new Date(day.getTime() + 60_000), {
+      name: 'orphan retry',
+      status: 'error',
+      latency_ms: null,
+    });
+    await insert([retry, unanswered]);
+    const stats = () =>
+      sql<{ calls: number; attempts: number }>`
+      select calls, attempts from task_stats where name = 'orphan retry'`.execute(database.db);
+    const buckets = () =>
+      sql<{ bucket: number; attempts: number }>`
+      select bucket, attempts from task_latency_buckets where name = 'orphan retry'`.execute(database.db);
+    const summary = await sql<{ calls: number }>`
+      select calls from chain_summary where chain_id = ${retry.chain_id}`.execute(database.db);
+
+    expect(summary.rows).toEqual([{ calls: 1 }]);
+    expect((await stats()).rows).toEqual([{ calls: 2, attempts: 2 }]);
+    expect((await buckets()).rows).toEqual([{ bucket: 143, attempts: 1 }]);
+    const { rows } = await sql<{ none: number | null }>`select latency_bucket(null) as none`.execute(database.db);
+    expect(rows).toEqual([{ none: null }]);
+
+    await rollUpTaskStats(database.db);
+    expect((await stats()).rows).toEqual([{ calls: 2, attempts: 2 }]);
+    expect((await buckets()).rows).toEqual([{ bucket: 143, attempts: 1 }]);
+    const rolled = await dailyAndLog();
+    expect(rolled.daily).toEqual(rolled.log);
+    expect(rolled.buckets).toEqual(rolled.logBuckets);
+  });
+
+  it('corrects the days rolled up before: their calls by the new rule, their empty buckets gone', async () => {
+    await countCallsByNumber(database.db);
+    await sql`delete from task_stats_stale_day`.execute(database.db);
+    await insert([
+      logRow(noonDaysAgo(5), { name: 'rolled before', attempt: 2 }),
+      logRow(noonDaysAgo(5), { name: 'rolled before', status: 'error', latency_ms: null }),
+    ]);
+    await rollUpTaskStats(database.db);
+    const daily = () =>
+      sql<{ calls: number; latency_buckets: number[]; latency_attempts: number[] }>`
+      select calls, latency_buckets, latency_attempts from task_stats_daily where name = 'rolled before'`.execute(
+        database.db,
+      );
+    expect((await daily()).rows).toEqual([{ calls: 1, latency_buckets: [-160, 154], latency_attempts: [0, 1] }]);
+
+    await countCallsByCallId(database.db);
+
+    expect((await daily()).rows).toEqual([{ calls: 2, latency_buckets: [154], latency_attempts: [1] }]);
+    const rolled = await dailyAndLog();
+    expect(rolled.daily).toEqual(rolled.log);
+    expect(rolled.buckets).toEqual(rolled.logBuckets);
   });
 });
