@@ -51,19 +51,16 @@ export function createExportHandler(dependencies: AppDependencies, options: Expo
         404,
         'NOT_FOUND',
         `no export at ${url.pathname}: use /export/logs or /export/chains`,
-        { issues: null },
       );
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.setHeader('allow', 'GET, HEAD');
-      return answerTrpcError(response, 405, 'METHOD_NOT_SUPPORTED', `${kind} are exported with GET`, { issues: null });
+      return answerTrpcError(response, 405, 'METHOD_NOT_SUPPORTED', `${kind} are exported with GET`);
     }
     const plan = kind === 'logs' ? planLogExport(url.searchParams) : planChainExport(url.searchParams);
     if (plan instanceof z.ZodError)
       return answerTrpcError(response, 400, 'BAD_REQUEST', z.prettifyError(plan), { issues: plan.issues });
     if (!dependencies.databaseStatus.isUp())
-      return answerTrpcError(response, 503, 'SERVICE_UNAVAILABLE', 'the database is unreachable; try again shortly', {
-        issues: null,
-      });
+      return answerTrpcError(response, 503, 'SERVICE_UNAVAILABLE', 'the database is unreachable; try again shortly');
     if (running >= options.maxExports) {
       response.setHeader('retry-after', '5');
       return answerTrpcError(
@@ -71,7 +68,6 @@ export function createExportHandler(dependencies: AppDependencies, options: Expo
         429,
         'TOO_MANY_REQUESTS',
         `at most ${options.maxExports} exports run at once; try again shortly`,
-        { issues: null },
       );
     }
     running += 1;
@@ -129,7 +125,6 @@ export function createExportHandler(dependencies: AppDependencies, options: Expo
         unreachable ? 503 : 500,
         unreachable ? 'SERVICE_UNAVAILABLE' : 'INTERNAL_SERVER_ERROR',
         unreachable ? 'the database is unreachable; try again shortly' : 'the export failed (see the server log)',
-        { issues: null },
       );
     }
     const date = new Date().toISOString().slice(0, 10);

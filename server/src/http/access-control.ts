@@ -157,7 +157,6 @@ function setHeaders(response: ServerResponse, headers: OutgoingHttpHeaders): voi
  */
 function answerUnauthorized(response: ServerResponse, message: string): void {
   answerTrpcError(response, 401, 'UNAUTHORIZED', message, {
-    issues: null,
     headers: { 'www-authenticate': 'Bearer realm="chainlog"' },
   });
 }

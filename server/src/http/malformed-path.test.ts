@@ -41,7 +41,7 @@ describe('a malformed path on the running server', () => {
         error: {
           message: 'the path /trpc/%ff is not valid percent-encoding',
           code: -32600,
-          data: { code: 'BAD_REQUEST', httpStatus: 400 },
+          data: { code: 'BAD_REQUEST', httpStatus: 400, issues: null },
         },
       });
       const health = await sendRaw(running.url, { path: '/trpc/health', headers: { host: 'localhost' } });

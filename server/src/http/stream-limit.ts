@@ -36,7 +36,7 @@ export function createStreamLimit(
     limitLog.debug(
       `refused an SSE subscription from ${address}: it holds ${counter.maxPerAddress} connections already`,
     );
-    answerTrpcError(response, 429, 'TOO_MANY_REQUESTS', tooManyStreams(counter.maxPerAddress), { issues: null });
+    answerTrpcError(response, 429, 'TOO_MANY_REQUESTS', tooManyStreams(counter.maxPerAddress));
     return false;
   };
 }

@@ -3,7 +3,7 @@ import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 
 /**
  * An error answered before tRPC runs, in the body tRPC itself gives one, so a typed client reads `error.data.code`
- * (and `error.data.issues`, when given) the same way; tRPC clients take it as the answer to every call of a batch.
+ * and `error.data.issues` (null unless given) the same way; tRPC clients take it as the answer to every call of a batch.
  */
 export function answerTrpcError(
   response: ServerResponse,
@@ -24,6 +24,7 @@ export function trpcErrorBody(
   message: string,
   options: { issues?: unknown } = {},
 ): string {
-  const data = { code, httpStatus: status, ...('issues' in options ? { issues: options.issues } : {}) };
+  // `issues` as the error formatter gives it on every error (null but for invalid input), so the typed shape holds.
+  const data = { code, httpStatus: status, issues: options.issues ?? null };
   return JSON.stringify({ error: { message, code: TRPC_ERROR_CODES_BY_KEY[code], data } });
 }

@@ -172,11 +172,16 @@ describe('chains.get', () => {
 
   it('answers BAD_REQUEST for an events subscription whose lastEventId does not fit in 64 bits, before any query', async () => {
     const chainId = '01a2128a-0000-7000-8000-000000000000';
-    await expect(
-      createCaller(offline).chains.events({ chainId, lastEventId: '99999999999999999999' }),
-    ).rejects.toMatchObject({
-      code: 'BAD_REQUEST',
-    });
+    // One issue each: twenty digits are no int8 at all; nineteen may still be too many.
+    for (const [lastEventId, message] of [
+      ['99999999999999999999', 'an event id is a decimal integer'],
+      ['9999999999999999999', 'an event id fits in 64 bits'],
+    ]) {
+      await expect(createCaller(offline).chains.events({ chainId, lastEventId })).rejects.toMatchObject({
+        code: 'BAD_REQUEST',
+        cause: { issues: [{ path: ['lastEventId'], message }] },
+      });
+    }
   });
 
   it('answers BAD_REQUEST for a chain id that is not a UUID', async () => {

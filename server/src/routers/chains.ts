@@ -12,8 +12,8 @@ import { TrackedSteps } from '../trpc/tracked-stream.js';
 // int8: at most 19 digits; the check keeps an out-of-range id a BAD_REQUEST, not a database error.
 const eventIdSchema = z
   .string()
-  .regex(/^\d{1,19}$/, 'an event id is a decimal integer')
-  .refine((id) => !/^\d+$/.test(id) || BigInt(id) <= 9_223_372_036_854_775_807n, 'an event id fits in 64 bits');
+  .regex(/^\d{1,19}$/, { message: 'an event id is a decimal integer', abort: true })
+  .refine((id) => BigInt(id) <= 9_223_372_036_854_775_807n, 'an event id fits in 64 bits');
 
 /** chains.list's filters; GET /export/chains takes the same ones, but `limit`, as query parameters. */
 export const chainListInput = z.object({

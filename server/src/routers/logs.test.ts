@@ -213,6 +213,15 @@ describe('logs.list', () => {
     expect(oldest.map((page) => page.nextCursor)).toEqual([oldestFirst[1], oldestFirst[3], null]);
   });
 
+  it('names one problem of a value: a date-time that is none is not also said to be out of range', async () => {
+    const error: unknown = await createCaller(context)
+      .logs.list({ from: '2026-13-01T00:00:00Z' })
+      .catch((caught: unknown) => caught);
+
+    expect(error).toMatchObject({ code: 'BAD_REQUEST', cause: { issues: [{ path: ['from'] }] } });
+    expect((error as { cause: { issues: unknown[] } }).cause.issues).toHaveLength(1);
+  });
+
   it('answers BAD_REQUEST, with the zod error as cause, for a date without time, an unknown chain id format, a limit over 200, a NUL in a filter or a filter too long', async () => {
     const caller = createCaller(context);
     // PostgreSQL text cannot hold NUL: in a query it would fail as an internal error.

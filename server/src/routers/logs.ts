@@ -11,8 +11,8 @@ import { publicProcedure, router } from '../trpc/init.js';
 const FIRST_INSTANT = Date.parse('0001-01-01T00:00:00.000Z');
 const LAST_INSTANT = Date.parse('9999-12-31T23:59:59.999Z');
 
-/** An ISO 8601 date-time with an offset, between 0001-01-01 and 9999-12-31 in UTC. */
-const instantSchema = z.iso.datetime({ offset: true }).refine((value) => {
+/** An ISO 8601 date-time with an offset, between 0001-01-01 and 9999-12-31 in UTC (the range checked of a date-time only). */
+const instantSchema = z.iso.datetime({ offset: true, abort: true }).refine((value) => {
   const time = Date.parse(value);
   return time >= FIRST_INSTANT && time <= LAST_INSTANT;
 }, 'must be between 0001-01-01 and 9999-12-31 (UTC)');
