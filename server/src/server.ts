@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { AccessMode } from '@chainlog/shared';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { WebSocketServer } from 'ws';
+import { answerClientError } from './http/client-error.js';
 import { ConnectionCounter, createWebSocketConnectionLimit } from './http/connection-limit.js';
 import { closeConnectionsWithoutParams } from './http/connection-params-deadline.js';
 import { DEFAULT_LIMITS, type Limits } from './http/limits.js';
@@ -100,6 +101,7 @@ export function createChainlogServer(dependencies: AppDependencies, options: Ser
   };
   const httpServer = createServer(handleRequest);
   httpServer.on('checkContinue', createContinueCheck(limits.maxBodyBytes, handleRequest));
+  httpServer.on('clientError', answerClientError);
   const limitConnections = createWebSocketConnectionLimit(limits, connections);
   // A message over maxPayload closes its socket with 1009 (message too big). The URL tRPC will read, then the door,
   // are checked before the per-address count, so a refused upgrade takes no place.
