@@ -38,6 +38,17 @@ async function drawnCharts(page: Page): Promise<DrawnChart[]> {
   })`);
 }
 
+/** Every address the page navigates to from now on (the filters replace the history entry: no hashchange). */
+async function recordAddresses(page: Page): Promise<void> {
+  await page.evaluate(`(() => {
+    window.recorded = [];
+    const replace = history.replaceState.bind(history);
+    history.replaceState = (state, unused, url) => { window.recorded.push(String(url)); return replace(state, unused, url); };
+  })()`);
+}
+
+const recordedAddresses = (page: Page) => page.evaluate<string[]>('window.recorded');
+
 describe('the Stats page in Chromium', () => {
   let app: SeededApp;
   let server: SeededApp['server'];
@@ -124,6 +135,23 @@ describe('the Stats page in Chromium', () => {
     expect(await page.getByTestId('error-state').count()).toBe(0);
     // Said, not silent.
     expect(await page.getByTestId('stats-range-shortened').innerText()).toContain('began on 2020-01-01');
+    await page.close();
+  });
+
+  it('applies a day typed on the keyboard once its year is typed, not at each digit of it', async () => {
+    const page = await browser.newPage({ viewport: DESKTOP, reducedMotion: 'reduce', locale: 'en-US' });
+    await page.goto(`${server.url}/#/stats?from=2026-11-14&to=2026-11-20`);
+    await page.getByTestId('stats-totals').waitFor(WAIT);
+    await recordAddresses(page);
+
+    // mm/dd/yyyy in this locale: Chromium moves to the next part by itself.
+    await page.getByLabel('From (UTC day)').focus();
+    await page.keyboard.type('11012026');
+
+    await expect.poll(() => new URL(page.url()).hash, WAIT).toBe('#/stats?from=2026-11-01&to=2026-11-20');
+    expect(await page.getByLabel('From (UTC day)').inputValue()).toBe('2026-11-01');
+    // Typed 2, 0, 2, 6, the year was never 0002 or 0202 in the address (the range it made was cut to 366 days).
+    expect((await recordedAddresses(page)).filter((address) => /from=0/.test(address))).toEqual([]);
     await page.close();
   });
 

@@ -2,6 +2,7 @@ import ClearIcon from '@mui/icons-material/Clear';
 import SearchIcon from '@mui/icons-material/Search';
 import { Box, Button, InputAdornment, MenuItem, TextField } from '@mui/material';
 import { useEffect, useState } from 'react';
+import { DateField } from '../../components/date-field.js';
 import { FacetMenu } from '../../components/facet-menu.js';
 import { trpc } from '../../trpc.js';
 import { DraftField } from './draft-field.js';
@@ -175,15 +176,14 @@ function TimeField({
   onChange: (value: string | null) => void;
 }) {
   return (
-    <TextField
+    <DateField
       size="small"
       type="datetime-local"
       label={label}
       value={iso ? toLocalInput(iso) : ''}
-      onChange={(event) => {
-        const value = event.target.value;
-        onChange(value === '' || Number.isNaN(Date.parse(value)) ? null : new Date(value).toISOString());
-      }}
+      onApply={(value) =>
+        onChange(value === '' || Number.isNaN(Date.parse(value)) ? null : new Date(value).toISOString())
+      }
       slotProps={{ inputLabel: { shrink: true } }}
       sx={{ width: 220 }}
     />
@@ -194,5 +194,5 @@ function TimeField({
 function toLocalInput(iso: string): string {
   const date = new Date(iso);
   const pad = (value: number) => String(value).padStart(2, '0');
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+  return `${String(date.getFullYear()).padStart(4, '0')}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
 }

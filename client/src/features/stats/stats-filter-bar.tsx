@@ -1,4 +1,5 @@
-import { Box, TextField, ToggleButton, ToggleButtonGroup } from '@mui/material';
+import { Box, ToggleButton, ToggleButtonGroup } from '@mui/material';
+import { DateField } from '../../components/date-field.js';
 import { FacetMenu } from '../../components/facet-menu.js';
 import { trpc } from '../../trpc.js';
 import { RANGE_PRESETS, type StatsFilterKey, type StatsFilters } from './use-stats-filters.js';
@@ -22,12 +23,12 @@ export function StatsFilterBar({ filters, setDays, setFilter }: StatsFilterBarPr
     />
   );
   const day = (key: 'from' | 'to', label: string) => (
-    <TextField
+    <DateField
       size="small"
       type="date"
       label={label}
       value={filters[key]}
-      onChange={(event) => setFilter(key, event.target.value)}
+      onApply={(value) => setFilter(key, value)}
       slotProps={{ inputLabel: { shrink: true }, htmlInput: { 'aria-label': `${label} (UTC day)` } }}
       sx={{ width: 160 }}
     />
