@@ -188,6 +188,19 @@ describe('the app in Chromium', () => {
     await page.close();
   });
 
+  it('keeps an address whose domain is in another script as it was typed, not as punycode', async () => {
+    const page = await browser.newPage({ viewport: DESKTOP });
+    await page.goto(server.url);
+    await page.getByLabel('From').fill('zhang.wei@例え.jp');
+    await page.getByLabel('Message').fill('Where is order A-1042?');
+    await page.getByRole('button', { name: 'Submit' }).click();
+    await page.waitForURL(/#\/chains\/[0-9a-f-]{36}$/, WAIT);
+
+    await expect.poll(() => page.getByText('zhang.wei@例え.jp').count(), WAIT).toBeGreaterThan(0);
+    expect(await page.getByText('xn--').count()).toBe(0);
+    await page.close();
+  });
+
   it('takes no more of a field than the server accepts, and counts it near the limit', async () => {
     const page = await browser.newPage({ viewport: DESKTOP });
     await page.goto(server.url);

@@ -70,12 +70,21 @@ export function MessageForm() {
           ))}
         </Box>
         <Stack component="form" spacing={2} noValidate onSubmit={onSubmit}>
+          {/* Text with an email keyboard, not type="email": Chromium turns a domain in another script into punycode
+              (例え.jp → xn--r8jz45g.jp), and the server takes the address as written. */}
           <TextField
             label="From"
-            type="email"
             autoComplete="email"
             placeholder="customer@example.com"
             {...field('from')}
+            slotProps={{
+              htmlInput: {
+                maxLength: SUPPORT_MESSAGE_MAX_LENGTH.from,
+                inputMode: 'email',
+                spellCheck: false,
+                autoCapitalize: 'none',
+              },
+            }}
           />
           <TextField label="Subject" {...field('subject')} />
           <TextField label="Message" multiline minRows={5} maxRows={14} {...field('body')} />
