@@ -1,4 +1,5 @@
 import { TRPCError } from '@trpc/server';
+import { sql } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase } from '../../test/test-database.js';
@@ -191,6 +192,23 @@ describe('logs.list', () => {
     expect(ids(await caller.logs.list({ chainId, from: '2026-03-03T14:00:02+02:00' }))).toEqual([fourth, third]);
     expect(ids(await caller.logs.list({ chainId, to: '2026-03-03T12:00:01Z' }))).toEqual([first]);
     expect(ids(await caller.logs.list({ chainId, from: '2026-03-03T12:00:04Z' }))).toEqual([]);
+  });
+
+  it('compares times to the microsecond, as the exports write them, so a bound taken from one joins back', async () => {
+    const {
+      chainId,
+      ids: [row],
+    } = await storeChainLogs(1, new Date('2026-03-04T12:00:00.877Z'));
+    await sql`update inference_log set created_at = '2026-03-04T12:00:00.877643Z' where id = ${row}`.execute(
+      database.db,
+    );
+    const caller = createCaller(context);
+
+    expect(ids(await caller.logs.list({ chainId, from: '2026-03-04T12:00:00.877643Z' }))).toEqual([row]);
+    expect(ids(await caller.logs.list({ chainId, from: '2026-03-04T12:00:00.877644Z' }))).toEqual([]);
+    expect(ids(await caller.logs.list({ chainId, to: '2026-03-04T12:00:00.877644Z' }))).toEqual([row]);
+    expect(ids(await caller.logs.list({ chainId, to: '2026-03-04T12:00:00.877643Z' }))).toEqual([]);
+    expect(await caller.logs.count({ chainId, from: '2026-03-04T12:00:00.877644Z' })).toMatchObject({ count: 0 });
   });
 
   it('pages by keyset newest first and oldest first, each row exactly once', async () => {

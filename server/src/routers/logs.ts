@@ -56,6 +56,16 @@ export const logListInput = z.object({
   limit: z.number().int().min(1).max(200).default(50),
 });
 
+/**
+ * The instant in UTC, ISO 8601, with every fractional digit given: a Date keeps milliseconds and the exports write
+ * microseconds, and PostgreSQL reads no offset beyond ±15:59 (zod takes ±23:59). An offset is whole minutes, so the
+ * second's fraction is the same in UTC.
+ */
+function utcInstant(text: string): string {
+  const fraction = /\.(\d+)/.exec(text)?.[1] ?? '';
+  return new Date(text).toISOString().replace(/\.\d{3}Z$/, `.${fraction.padEnd(3, '0')}Z`);
+}
+
 /** The filters of a parsed logs.list (or export) input, as the queries take them. */
 export function logFiltersOf(input: Omit<z.output<typeof logListInput>, 'limit'>) {
   return {
@@ -64,8 +74,8 @@ export function logFiltersOf(input: Omit<z.output<typeof logListInput>, 'limit'>
     provider: input.provider ?? undefined,
     status: input.status ?? undefined,
     chainId: input.chainId ?? undefined,
-    from: input.from ? new Date(input.from) : undefined,
-    to: input.to ? new Date(input.to) : undefined,
+    from: input.from ? utcInstant(input.from) : undefined,
+    to: input.to ? utcInstant(input.to) : undefined,
     q: input.q ?? undefined,
     minLatencyMs: input.minLatencyMs ?? undefined,
     maxLatencyMs: input.maxLatencyMs ?? undefined,

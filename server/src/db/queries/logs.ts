@@ -8,8 +8,9 @@ export interface LogFilters {
   provider?: string | undefined;
   status?: InferenceStatus | undefined;
   chainId?: string | undefined;
-  from?: Date | undefined;
-  to?: Date | undefined;
+  /** Created at or after, before: ISO 8601 text, compared by PostgreSQL to the microsecond (a Date keeps milliseconds). */
+  from?: string | undefined;
+  to?: string | undefined;
   /** Words to find in the request's messages or the output (websearch syntax: "a phrase", or, -not). */
   q?: string | undefined;
   /** Provider round trip bounds, in milliseconds, both inclusive. */
@@ -55,8 +56,8 @@ export function selectLogsMatching(db: Db, filters: Omit<LogFilters, 'limit'>) {
   if (filters.provider) query = query.where('provider', '=', filters.provider);
   if (filters.status) query = query.where('status', '=', filters.status);
   if (filters.chainId) query = query.where('chain_id', '=', filters.chainId);
-  if (filters.from) query = query.where('created_at', '>=', filters.from);
-  if (filters.to) query = query.where('created_at', '<', filters.to);
+  if (filters.from) query = query.where('created_at', '>=', sql<Date>`${filters.from}::timestamptz`);
+  if (filters.to) query = query.where('created_at', '<', sql<Date>`${filters.to}::timestamptz`);
   // The same expression as inference_log_document_idx (migration 2026-12-03T1400-log-search), so the GIN index serves it.
   if (filters.q)
     query = query.where(
