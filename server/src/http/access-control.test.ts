@@ -150,6 +150,39 @@ describe('a server with CHAINLOG_TOKEN', () => {
     expect(closeCodes[0]).toBe(UNAUTHORIZED_CLOSE_CODE);
   });
 
+  it("answers each call of a typed client with a refused token UNAUTHORIZED, even one that stops on 4401 as the README's does", async () => {
+    const closeCodes: number[] = [];
+    const wsClient = createWSClient({
+      url: server.wsUrl,
+      WebSocket: NodeWebSocket,
+      connectionParams: { token: 'wrong-token-0123456789' },
+      onClose: (cause) => {
+        closeCodes.push(cause?.code ?? 0);
+        if (cause?.code === UNAUTHORIZED_CLOSE_CODE) void wsClient.close();
+      },
+    });
+    const client = createTRPCClient<AppRouter>({ links: [wsLink({ client: wsClient })] });
+    const subscription = new Promise<string>((resolve) => {
+      client.chains.changes.subscribe(undefined, {
+        onData: () => resolve('data'),
+        onError: (error) => resolve(`error ${error.data?.code}`),
+        onComplete: () => resolve('complete'),
+      });
+    });
+    try {
+      const query = await client.health.query().then(
+        () => 'answered',
+        (error: unknown) => (error instanceof TRPCClientError ? `error ${error.data?.code}` : String(error)),
+      );
+
+      expect(query).toBe('error UNAUTHORIZED');
+      expect(await subscription).toBe('error UNAUTHORIZED');
+      await expect.poll(() => closeCodes[0]).toBe(UNAUTHORIZED_CLOSE_CODE);
+    } finally {
+      await wsClient.close();
+    }
+  });
+
   it('runs a subscription over a WebSocket whose connectionParams carry the token, to the end of a submitted chain', async () => {
     const wsClient = createWSClient({
       url: server.wsUrl,

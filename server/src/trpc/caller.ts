@@ -11,11 +11,13 @@ export interface Caller {
   clientAddress: string;
   /** The subscription slots of this WebSocket connection; null over HTTP (one request, one subscription at most). */
   subscriptionSlots: SubscriptionSlots | null;
+  /** Why this WebSocket's token was refused (see require-token.ts): every call on it is UNAUTHORIZED. */
+  tokenRefusal: string | null;
 }
 
 export type CallerLimits = Pick<Limits, 'trustProxy' | 'maxSubscriptionsPerConnection'>;
 
-export const IN_PROCESS_CALLER: Caller = { clientAddress: 'in-process', subscriptionSlots: null };
+export const IN_PROCESS_CALLER: Caller = { clientAddress: 'in-process', subscriptionSlots: null, tokenRefusal: null };
 
 /** The caller of an HTTP request or a WebSocket connection (tRPC builds one context for the whole connection). */
 export function callerOf(options: CreateHTTPContextOptions | CreateWSSContextFnOptions, limits: CallerLimits): Caller {
@@ -23,5 +25,6 @@ export function callerOf(options: CreateHTTPContextOptions | CreateWSSContextFnO
   return {
     clientAddress: clientAddressOf(options.req, limits.trustProxy),
     subscriptionSlots: overWebSocket ? new SubscriptionSlots(limits.maxSubscriptionsPerConnection) : null,
+    tokenRefusal: null,
   };
 }

@@ -40,7 +40,13 @@ const databaseAvailability = t.middleware(async function databaseAvailability({ 
   return result;
 });
 
+/** A call on a WebSocket whose token was refused: UNAUTHORIZED, answered to the call (see require-token.ts). */
+const refusedToken = t.middleware(function refusedToken({ ctx, next }) {
+  if (ctx.tokenRefusal !== null) throw new TRPCError({ code: 'UNAUTHORIZED', message: ctx.tokenRefusal });
+  return next();
+});
+
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const publicProcedure = t.procedure.use(databaseAvailability);
+export const publicProcedure = t.procedure.use(refusedToken).use(databaseAvailability);
 export const middleware = t.middleware;

@@ -1,19 +1,24 @@
 import { UNAUTHORIZED_CLOSE_CODE } from '@chainlog/shared';
-import { TRPCError } from '@trpc/server';
 import type { CreateWSSContextFnOptions } from '@trpc/server/adapters/ws';
 import { type TokenCheck, bearerToken, tokenProblem } from '../http/access-token.js';
+import { trpcErrorBody } from '../http/trpc-error-response.js';
+import type { Context } from './context.js';
+
+/** How long a WebSocket whose token was refused stays open: the calls its client sent with the token are answered. */
+export const REFUSED_SOCKET_GRACE_MS = 250;
 
 /**
  * Wraps the WebSocket context factory so a connection without the right token gets nothing: the token comes in
  * tRPC's connectionParams (`createWSClient({ connectionParams: { token } })`: browsers cannot set headers on a
  * WebSocket), or in an `Authorization: Bearer` header on the upgrade from clients that can.
  *
- * When the factory throws, tRPC's ws adapter sends the error (id null) and closes the socket without a code, which
- * its client takes for a network drop and retries forever. So the socket is closed here with
- * UNAUTHORIZED_CLOSE_CODE, on the next turn: after the adapter has sent the error (it does so as soon as the
- * factory's promise settles), before its own plain close.
+ * A refused connection is told so (an UNAUTHORIZED error with id null), each call on it is answered UNAUTHORIZED
+ * (the context carries the refusal, and every procedure's first middleware throws it), and the socket is closed with
+ * UNAUTHORIZED_CLOSE_CODE once the calls its client sent with the token have come in. Throwing from the factory, as
+ * before, made tRPC's adapter answer only with id null, which its client ignores, and close at once: the client's
+ * calls were never answered, and a client that stopped on 4401 saw its subscriptions complete as if they had ended.
  */
-export function requireConnectionToken<Context>(
+export function requireConnectionToken(
   createContext: (options: CreateWSSContextFnOptions) => Context,
   tokenCheck: TokenCheck | undefined,
 ): (options: CreateWSSContextFnOptions) => Context {
@@ -21,10 +26,10 @@ export function requireConnectionToken<Context>(
   return function createAuthenticatedContext(options) {
     const presented = options.info.connectionParams?.token ?? bearerToken(options.req.headers.authorization);
     const problem = tokenProblem(tokenCheck, presented);
-    if (problem) {
-      setImmediate(() => options.res.close(UNAUTHORIZED_CLOSE_CODE, 'UNAUTHORIZED'));
-      throw new TRPCError({ code: 'UNAUTHORIZED', message: problem });
-    }
-    return createContext(options);
+    if (!problem) return createContext(options);
+    const refused = JSON.parse(trpcErrorBody(401, 'UNAUTHORIZED', problem)) as { error: unknown };
+    options.res.send(JSON.stringify({ id: null, error: refused.error }));
+    setTimeout(() => options.res.close(UNAUTHORIZED_CLOSE_CODE, 'UNAUTHORIZED'), REFUSED_SOCKET_GRACE_MS).unref();
+    return { ...createContext(options), tokenRefusal: problem };
   };
 }
