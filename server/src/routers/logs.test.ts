@@ -209,6 +209,12 @@ describe('logs.list', () => {
     expect(ids(await caller.logs.list({ chainId, to: '2026-03-04T12:00:00.877644Z' }))).toEqual([row]);
     expect(ids(await caller.logs.list({ chainId, to: '2026-03-04T12:00:00.877643Z' }))).toEqual([]);
     expect(await caller.logs.count({ chainId, from: '2026-03-04T12:00:00.877644Z' })).toMatchObject({ count: 0 });
+    // zod takes a fraction of any length; PostgreSQL reads microseconds, and no date-time of 150 characters.
+    const long = `2026-03-04T12:00:00.877643${'9'.repeat(150)}Z`;
+    expect(ids(await caller.logs.list({ chainId, from: long, to: long }))).toEqual([]);
+    expect(ids(await caller.logs.list({ chainId, to: `2026-03-04T12:00:00.877644${'9'.repeat(150)}Z` }))).toEqual([
+      row,
+    ]);
   });
 
   it('pages by keyset newest first and oldest first, each row exactly once', async () => {

@@ -5,7 +5,7 @@ import { countLogs, getLogDetail, listLogFacets, listLogSummaries } from '../ser
 import { notFound } from '../trpc/errors.js';
 import { publicProcedure, router } from '../trpc/init.js';
 
-// Years 0001 to 9999 in UTC: zod takes four-digit years with any offset, but PGlite is sent a Date as its ISO string,
+// Years 0001 to 9999 in UTC: zod takes four-digit years with any offset, but the bound is sent as its UTC ISO text,
 // which for year 0 or a year pushed past 9999 by an offset (-000001-…, +010000-…) PostgreSQL cannot read (found by
 // fuzzing: a 500). No log row is that old or that far ahead.
 const FIRST_INSTANT = Date.parse('0001-01-01T00:00:00.000Z');
@@ -57,12 +57,12 @@ export const logListInput = z.object({
 });
 
 /**
- * The instant in UTC, ISO 8601, with every fractional digit given: a Date keeps milliseconds and the exports write
- * microseconds, and PostgreSQL reads no offset beyond ±15:59 (zod takes ±23:59). An offset is whole minutes, so the
- * second's fraction is the same in UTC.
+ * The instant in UTC, ISO 8601, to the microsecond: a Date keeps milliseconds and the exports write microseconds,
+ * PostgreSQL reads no offset beyond ±15:59 (zod takes ±23:59) and no date-time of 150 characters (zod takes a fraction
+ * of any length), and keeps microseconds. An offset is whole minutes, so the second's fraction is the same in UTC.
  */
 function utcInstant(text: string): string {
-  const fraction = /\.(\d+)/.exec(text)?.[1] ?? '';
+  const fraction = (/\.(\d+)/.exec(text)?.[1] ?? '').slice(0, 6);
   return new Date(text).toISOString().replace(/\.\d{3}Z$/, `.${fraction.padEnd(3, '0')}Z`);
 }
 

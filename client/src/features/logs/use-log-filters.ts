@@ -55,8 +55,14 @@ function isStatus(value: string | null): value is LogStatus {
   return LOG_STATUSES.some((status) => status === value);
 }
 
-function isoOrNull(value: string | null): string | null {
-  return value !== null && !Number.isNaN(Date.parse(value)) ? new Date(value).toISOString() : null;
+// An instant as the exports write it: kept to the microsecond (a Date keeps milliseconds), so a bound copied from an
+// export selects the same rows as in SQL.
+const EXPORTED_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{1,6}Z$/;
+
+/** A time filter from the address: an exported instant as it is, any other date Date reads as its ISO form. */
+export function instantParamOrNull(value: string | null): string | null {
+  if (value === null || Number.isNaN(Date.parse(value))) return null;
+  return EXPORTED_INSTANT.test(value) ? value : new Date(value).toISOString();
 }
 
 export function useLogFilters() {
@@ -70,8 +76,8 @@ export function useLogFilters() {
     provider: textParamOrNull(params.get('provider')),
     status: isStatus(status) ? status : null,
     chainId: chainId !== null && isUuid(chainId) ? chainId : null,
-    from: isoOrNull(params.get('from')),
-    to: isoOrNull(params.get('to')),
+    from: instantParamOrNull(params.get('from')),
+    to: instantParamOrNull(params.get('to')),
     q: searchOrNull(params.get('q')),
     minLatencyMs: decimalOrNull(params.get('minLatencyMs')),
     maxLatencyMs: decimalOrNull(params.get('maxLatencyMs')),
