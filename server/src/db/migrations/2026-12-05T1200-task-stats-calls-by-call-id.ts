@@ -72,16 +72,17 @@ const NUMBERED_ONE = sql`attempt = 1`;
 
 /**
  * Moves the rolled-up days' calls from one rule to the other: each row the two rules tell apart adds one call where
- * `to` counts it and takes one away where `from` did. Under the roll-up's lock, as a roll-up of another instance
- * may run meanwhile.
+ * `to` counts it and takes one away where `from` did. The roll-up's lock is taken first, in a statement of its own (a
+ * statement's snapshot is taken before a lock it waits for): a roll-up of another instance, still on the old rule,
+ * either committed before this reads or waits for the migration's transaction to end.
  */
-function recountRolledUpCalls(db: Kysely<any>, to: RawBuilder<unknown>, from: RawBuilder<unknown>) {
-  return sql`
-    with lock as (select pg_advisory_xact_lock('task_stats_rollup'::regclass::oid::bigint)),
-    moved as (
+async function recountRolledUpCalls(db: Kysely<any>, to: RawBuilder<unknown>, from: RawBuilder<unknown>) {
+  await sql`select pg_advisory_xact_lock('task_stats_rollup'::regclass::oid::bigint)`.execute(db);
+  await sql`
+    with moved as (
       select ${DAY_OF('log.created_at')} as day, log.name, log.provider, log.model,
              sum(case when ${to} then 1 else -1 end)::int as calls
-      from inference_log as log, task_stats_rollup as state, lock
+      from inference_log as log, task_stats_rollup as state
       where log.created_at < state.closed_before and (${to}) <> (${from})
       group by 1, log.name, log.provider, log.model
     )
