@@ -123,6 +123,26 @@ describe('a server with CHAINLOG_TOKEN', () => {
     expect(answers.map((answer) => answer.error?.data?.code)).toContain('UNAUTHORIZED');
   });
 
+  it('answers the first call of a socket whose upgrade carried a wrong token, however late it comes, then closes it', async () => {
+    const outcome = await openRawSocket(server.wsUrl, { authorization: 'Bearer wrong-token-0123456789' });
+    if (!('opened' in outcome)) throw new Error(`upgrade refused: ${outcome.refused.status}`);
+
+    // A round trip slower than the pause after a call: the socket waits for the client's first message.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    outcome.opened.send(JSON.stringify({ id: 7, method: 'query', params: { path: 'health', input: undefined } }));
+    const { messages, code } = await readUntilClosed(outcome);
+
+    expect(code).toBe(UNAUTHORIZED_CLOSE_CODE);
+    const answers = messages.map((message) => JSON.parse(message) as { id: unknown; error?: { data?: unknown } });
+    expect(answers).toEqual([
+      { id: null, error: expect.objectContaining({ data: expect.objectContaining({ code: 'UNAUTHORIZED' }) }) },
+      expect.objectContaining({
+        id: 7,
+        error: expect.objectContaining({ data: expect.objectContaining({ code: 'UNAUTHORIZED' }) }),
+      }),
+    ]);
+  });
+
   it("tells the tRPC client's onClose that the token was refused (code 4401), which is how the web app learns it", async () => {
     const closeCodes: number[] = [];
     let resolveClosed: () => void = () => {};

@@ -42,7 +42,7 @@ const databaseAvailability = t.middleware(async function databaseAvailability({ 
 
 /** A call on a WebSocket whose token was refused: UNAUTHORIZED, answered to the call (see require-token.ts). */
 const refusedToken = t.middleware(function refusedToken({ ctx, next }) {
-  if (ctx.tokenRefusal !== null) throw new TRPCError({ code: 'UNAUTHORIZED', message: ctx.tokenRefusal });
+  if (ctx.tokenRefusal) throw new TRPCError({ code: 'UNAUTHORIZED', message: ctx.tokenRefusal });
   return next();
 });
 

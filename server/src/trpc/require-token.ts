@@ -4,8 +4,10 @@ import { type TokenCheck, bearerToken, tokenProblem } from '../http/access-token
 import { trpcErrorBody } from '../http/trpc-error-response.js';
 import type { Context } from './context.js';
 
-/** How long a WebSocket whose token was refused stays open: the calls its client sent with the token are answered. */
-export const REFUSED_SOCKET_GRACE_MS = 250;
+/** How long a WebSocket whose token was refused stays open after its client's first message, to answer its calls. */
+const REFUSED_SOCKET_GRACE_MS = 250;
+/** And at most, when no message comes. */
+const REFUSED_SOCKET_MAX_MS = 5_000;
 
 /**
  * Wraps the WebSocket context factory so a connection without the right token gets nothing: the token comes in
@@ -14,7 +16,7 @@ export const REFUSED_SOCKET_GRACE_MS = 250;
  *
  * A refused connection is told so (an UNAUTHORIZED error with id null), each call on it is answered UNAUTHORIZED
  * (the context carries the refusal, and every procedure's first middleware throws it), and the socket is closed with
- * UNAUTHORIZED_CLOSE_CODE once the calls its client sent with the token have come in. Throwing from the factory, as
+ * UNAUTHORIZED_CLOSE_CODE a moment after its client's first message (its calls come together), or after 5 s. Throwing from the factory, as
  * before, made tRPC's adapter answer only with id null, which its client ignores, and close at once: the client's
  * calls were never answered, and a client that stopped on 4401 saw its subscriptions complete as if they had ended.
  */
@@ -27,9 +29,18 @@ export function requireConnectionToken(
     const presented = options.info.connectionParams?.token ?? bearerToken(options.req.headers.authorization);
     const problem = tokenProblem(tokenCheck, presented);
     if (!problem) return createContext(options);
-    const refused = JSON.parse(trpcErrorBody(401, 'UNAUTHORIZED', problem)) as { error: unknown };
-    options.res.send(JSON.stringify({ id: null, error: refused.error }));
-    setTimeout(() => options.res.close(UNAUTHORIZED_CLOSE_CODE, 'UNAUTHORIZED'), REFUSED_SOCKET_GRACE_MS).unref();
+    const socket = options.res;
+    socket.send(`{"id":null,${trpcErrorBody(401, 'UNAUTHORIZED', problem).slice(1)}`);
+    const close = () => socket.close(UNAUTHORIZED_CLOSE_CODE, 'UNAUTHORIZED');
+    const latest = setTimeout(close, REFUSED_SOCKET_MAX_MS).unref();
+    const soon = () => {
+      clearTimeout(latest);
+      setTimeout(close, REFUSED_SOCKET_GRACE_MS).unref();
+    };
+    // Its connectionParams came just before its calls; a token in a header comes with the upgrade, a round trip
+    // before the client's first call.
+    if (options.info.connectionParams) soon();
+    else socket.once('message', soon);
     return { ...createContext(options), tokenRefusal: problem };
   };
 }

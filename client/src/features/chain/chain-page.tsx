@@ -5,6 +5,7 @@ import { Alert, Box, Button, Card, CardContent, Chip, Grid, Skeleton, Stack, Typ
 import { Link as RouterLink, useParams } from 'react-router';
 import { ErrorState } from '../../components/error-state.js';
 import { StatusChip } from '../../components/status-chip.js';
+import { errorCode } from '../../error-code.js';
 import { formatCost, formatDateTime, formatLatency, shortId } from '../../format.js';
 import type { ChainDetail } from './apply-live-events.js';
 import { AttemptWaterfall } from './attempt-waterfall.js';
@@ -39,7 +40,8 @@ function ChainView({ chainId }: { chainId: string }) {
     // widen the page.
     <Stack spacing={3} sx={{ overflowWrap: 'anywhere' }}>
       <ChainHeader detail={live} />
-      {subscription.status === 'error' ? (
+      {/* A refused token is the token dialog's to say (the socket closes with 4401 a moment after this error). */}
+      {subscription.status === 'error' && errorCode(subscription.error) !== 'UNAUTHORIZED' ? (
         <Alert severity="warning">Live updates stopped: {subscription.error.message}. Reload to catch up.</Alert>
       ) : null}
       {live.chain.error ? (
