@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordAddresses, recordedAddresses } from './recorded-addresses.js';
 import { type SeededApp, startSeededApp } from './seeded-app.js';
 
 const WAIT = { timeout: 15_000 };
@@ -107,11 +108,7 @@ describe('searching and narrowing the Logs page in Chromium', () => {
     const page = await browser.newPage({ viewport: DESKTOP, locale: 'en-US', timezoneId: 'UTC' });
     await page.goto(`${server.url}/#/logs?from=2026-12-04T09:30:00.000Z`);
     await page.getByTestId('logs-page').waitFor(WAIT);
-    await page.evaluate(`(() => {
-      window.recorded = [];
-      const replace = history.replaceState.bind(history);
-      history.replaceState = (state, unused, url) => { window.recorded.push(String(url)); return replace(state, unused, url); };
-    })()`);
+    await recordAddresses(page);
 
     // mm/dd/yyyy, hh:mm AM in this locale: Chromium moves to the next part by itself, but from the year (which takes
     // up to six digits) only by an arrow.
@@ -122,8 +119,7 @@ describe('searching and narrowing the Logs page in Chromium', () => {
 
     await expect.poll(() => addressFilters(page), WAIT).toEqual({ from: '2025-11-01T08:15:00.000Z' });
     expect(await page.getByLabel('Since').inputValue()).toBe('2025-11-01T08:15');
-    const recorded = await page.evaluate<string[]>('window.recorded');
-    expect(recorded.filter((address) => /from=0/.test(decodeURIComponent(address)))).toEqual([]);
+    expect((await recordedAddresses(page)).filter((address) => /from=0/.test(address))).toEqual([]);
 
     // An address can still hold one (typed by hand): the field shows it as the input needs it, not blank.
     await page.goto(`${server.url}/#/logs?from=0999-01-02T03:04:00.000Z`);

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordAddresses, recordedAddresses } from './recorded-addresses.js';
 import { type SeededApp, startSeededApp } from './seeded-app.js';
 
 const WAIT = { timeout: 15_000 };
@@ -37,17 +38,6 @@ async function drawnCharts(page: Page): Promise<DrawnChart[]> {
     };
   })`);
 }
-
-/** Every address the page navigates to from now on (the filters replace the history entry: no hashchange). */
-async function recordAddresses(page: Page): Promise<void> {
-  await page.evaluate(`(() => {
-    window.recorded = [];
-    const replace = history.replaceState.bind(history);
-    history.replaceState = (state, unused, url) => { window.recorded.push(String(url)); return replace(state, unused, url); };
-  })()`);
-}
-
-const recordedAddresses = (page: Page) => page.evaluate<string[]>('window.recorded');
 
 describe('the Stats page in Chromium', () => {
   let app: SeededApp;

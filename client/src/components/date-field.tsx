@@ -17,8 +17,8 @@ type DateFieldProps = Omit<TextFieldProps, 'type' | 'value' | 'onChange' | 'onBl
  * keystroke in the year as a whole date (typing 2025 passes 0002, 0020 and 0202): applied at once, each moved the
  * filter and the address, and a filter that clamps its range rewrote the field under the typing. The field shows what
  * is typed; a value it applied comes back a render or more later and is not shown again (that would reset the part
- * being typed), any other (a preset, a reset, the address, a clamp) is. Left with an unfinished year, it shows the
- * applied value again; left empty, it clears it.
+ * being typed), any other (a preset, a reset, the address, a clamp) is. Left, it shows the filter as it stands (an
+ * unfinished year is dropped); left empty, it clears it.
  */
 export function DateField({ type, value, onApply, ...props }: DateFieldProps) {
   const [draft, setDraft] = useState(value);
@@ -45,11 +45,16 @@ export function DateField({ type, value, onApply, ...props }: DateFieldProps) {
       onChange={(event) => {
         const typed = event.target.value;
         setDraft(typed);
-        if (FINISHED_YEAR.test(typed) && typed !== value) apply(typed);
+        // Against what it applied last: the value that comes back may still be an older one.
+        if (FINISHED_YEAR.test(typed) && typed !== (sent.current.at(-1) ?? value)) apply(typed);
       }}
       onBlur={() => {
         if (draft === '' && value !== '') apply('');
-        else if (!FINISHED_YEAR.test(draft)) setDraft(value);
+        else {
+          // The filter as it stands (an applied value the filter kept as it was never comes back as a change).
+          sent.current = [];
+          setDraft(value);
+        }
       }}
     />
   );

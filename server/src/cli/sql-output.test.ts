@@ -95,7 +95,7 @@ describe('npm run db:sql output', () => {
     ]);
     expect(table.replaceAll('\n', '')).not.toMatch(/\p{Cc}/u);
     expect(terminalText('invalid input: "\u001b[2J"\nLINE 1: …')).toBe('invalid input: "\\u001b[2J"\nLINE 1: …');
-    // CSV and JSON carry the data as it is (JSON escapes controls itself).
+    // CSV and JSON carry the data as it is (JSON escapes C0 controls; DEL and C1 pass as they are).
     expect(formatRows(['a'], [['\u001b[31m']], 'csv')).toBe('a\r\n\u001b[31m\r\n');
   });
 

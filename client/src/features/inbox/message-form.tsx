@@ -83,6 +83,7 @@ export function MessageForm() {
                 inputMode: 'email',
                 spellCheck: false,
                 autoCapitalize: 'none',
+                autoCorrect: 'off',
               },
             }}
           />
