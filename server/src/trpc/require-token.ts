@@ -7,7 +7,7 @@ import type { Context } from './context.js';
 /** How long a WebSocket whose token was refused stays open after its client's first message, to answer its calls. */
 const REFUSED_SOCKET_GRACE_MS = 250;
 /** And at most, when no message comes. */
-const REFUSED_SOCKET_MAX_MS = 5_000;
+const REFUSED_SOCKET_MAX_MS = 1_000;
 
 /**
  * Wraps the WebSocket context factory so a connection without the right token gets nothing: the token comes in
@@ -16,9 +16,10 @@ const REFUSED_SOCKET_MAX_MS = 5_000;
  *
  * A refused connection is told so (an UNAUTHORIZED error with id null), each call on it is answered UNAUTHORIZED
  * (the context carries the refusal, and every procedure's first middleware throws it), and the socket is closed with
- * UNAUTHORIZED_CLOSE_CODE a moment after its client's first message (its calls come together), or after 5 s. Throwing from the factory, as
- * before, made tRPC's adapter answer only with id null, which its client ignores, and close at once: the client's
- * calls were never answered, and a client that stopped on 4401 saw its subscriptions complete as if they had ended.
+ * UNAUTHORIZED_CLOSE_CODE a moment after its client's first message (its calls come together), or after 1 s.
+ * Throwing from the factory, as before, made tRPC's adapter answer only with id null, which its client ignores, and
+ * close at once: the client's calls were never answered, and a client that stopped on 4401 saw its subscriptions
+ * complete as if they had ended.
  */
 export function requireConnectionToken(
   createContext: (options: CreateWSSContextFnOptions) => Context,
@@ -38,9 +39,10 @@ export function requireConnectionToken(
       setTimeout(close, REFUSED_SOCKET_GRACE_MS).unref();
     };
     // Its connectionParams came just before its calls; a token in a header comes with the upgrade, a round trip
-    // before the client's first call.
+    // before the client's first call. (Listened for after this turn: the context is made while the WebSocket handler
+    // takes the one message listener tRPC adds, see websocket-handler.ts.)
     if (options.info.connectionParams) soon();
-    else socket.once('message', soon);
+    else queueMicrotask(() => socket.once('message', soon));
     return { ...createContext(options), tokenRefusal: problem };
   };
 }
