@@ -126,4 +126,19 @@ describe('searching and narrowing the Logs page in Chromium', () => {
     await expect.poll(() => page.getByLabel('Since').inputValue(), WAIT).toBe('0999-01-02T03:04');
     await page.close();
   });
+
+  it('offers Clear filters while a number field holds text it refuses, and empties the field', async () => {
+    const page = await browser.newPage({ viewport: DESKTOP });
+    await page.goto(`${server.url}/#/logs`);
+    await page.getByTestId('logs-page').waitFor(WAIT);
+    const clearFilters = page.getByRole('button', { name: 'Clear filters' });
+    expect(await clearFilters.count()).toBe(0);
+
+    await page.getByTestId('logs-minLatencyMs').fill('abc');
+    await clearFilters.click();
+
+    expect(await page.getByTestId('logs-minLatencyMs').inputValue()).toBe('');
+    await expect.poll(() => clearFilters.count(), WAIT).toBe(0);
+    await page.close();
+  });
 });

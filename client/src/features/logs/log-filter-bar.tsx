@@ -26,6 +26,8 @@ export function LogFilterBar({ filters, setFilter, clear, active }: LogFilterBar
   // Clearing must also empty the chain id field when what it held was never applied (not a UUID).
   const [resets, setResets] = useState(0);
   const [chainIdUnapplied, setChainIdUnapplied] = useState(false);
+  // The number fields holding text they refuse (not applied, but Clear filters should empty them too).
+  const [refusedNumbers, setRefusedNumbers] = useState<readonly string[]>([]);
   const menu = (key: 'name' | 'model' | 'provider', label: string, options: readonly string[] | undefined) => (
     <FacetMenu label={label} value={filters[key]} options={options} onChange={(value) => setFilter(key, value)} />
   );
@@ -100,6 +102,11 @@ export function LogFilterBar({ filters, setFilter, clear, active }: LogFilterBar
           value={filters[key]}
           onApply={(value) => setFilter(key, value)}
           problemWith={notDecimal}
+          onRefusedChange={(refused) =>
+            setRefusedNumbers((keys) =>
+              refused === keys.includes(key) ? keys : refused ? [...keys, key] : keys.filter((other) => other !== key),
+            )
+          }
           sx={{ width: 140 }}
           slotProps={{
             inputLabel: { shrink: true },
@@ -107,7 +114,7 @@ export function LogFilterBar({ filters, setFilter, clear, active }: LogFilterBar
           }}
         />
       ))}
-      {active || chainIdUnapplied ? (
+      {active || chainIdUnapplied || refusedNumbers.length > 0 ? (
         <Button
           onClick={() => {
             clear();
