@@ -24,7 +24,17 @@ export function trpcErrorBody(
   message: string,
   options: { issues?: unknown } = {},
 ): string {
+  return JSON.stringify({ error: trpcError(status, code, message, options) });
+}
+
+/** The error itself, as tRPC shapes one, for a message that carries it beside other fields (a WebSocket's `id`). */
+export function trpcError(
+  status: number,
+  code: keyof typeof TRPC_ERROR_CODES_BY_KEY,
+  message: string,
+  options: { issues?: unknown } = {},
+) {
   // `issues` as the error formatter gives it on every error (null but for invalid input), so the typed shape holds.
   const data = { code, httpStatus: status, issues: options.issues ?? null };
-  return JSON.stringify({ error: { message, code: TRPC_ERROR_CODES_BY_KEY[code], data } });
+  return { message, code: TRPC_ERROR_CODES_BY_KEY[code], data };
 }

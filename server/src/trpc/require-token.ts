@@ -1,7 +1,7 @@
 import { UNAUTHORIZED_CLOSE_CODE } from '@chainlog/shared';
 import type { CreateWSSContextFnOptions } from '@trpc/server/adapters/ws';
 import { type TokenCheck, bearerToken, tokenProblem } from '../http/access-token.js';
-import { trpcErrorBody } from '../http/trpc-error-response.js';
+import { trpcError } from '../http/trpc-error-response.js';
 import type { Context } from './context.js';
 
 /** How long a WebSocket whose token was refused stays open after its client's first message, to answer its calls. */
@@ -31,7 +31,7 @@ export function requireConnectionToken(
     const problem = tokenProblem(tokenCheck, presented);
     if (!problem) return createContext(options);
     const socket = options.res;
-    socket.send(`{"id":null,${trpcErrorBody(401, 'UNAUTHORIZED', problem).slice(1)}`);
+    socket.send(JSON.stringify({ id: null, error: trpcError(401, 'UNAUTHORIZED', problem) }));
     const close = () => socket.close(UNAUTHORIZED_CLOSE_CODE, 'UNAUTHORIZED');
     const latest = setTimeout(close, REFUSED_SOCKET_MAX_MS).unref();
     const soon = () => {
