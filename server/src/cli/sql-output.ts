@@ -56,22 +56,18 @@ function jsonPrinter(): RowPrinter {
 // character. db:sql knows no column types, so text is told from numbers by what it holds.
 const NUMBER = /^-?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$|^-?Infinity$|^NaN$/i;
 
-/** RFC 4180; text a spreadsheet would run as a formula gets a leading apostrophe, as the app's CSV export does. */
+/** One CSV cell: text a spreadsheet would run as a formula gets a leading apostrophe, as the app's CSV export does. */
+function csvValue(value: unknown): string {
+  const text = cellText(value);
+  return csvCell(text, text !== null && !NUMBER.test(text));
+}
+
+/** RFC 4180, a line a row. */
 function csvPrinter(): RowPrinter {
   const line = (cells: string[]) => `${cells.join(',')}\r\n`;
   return {
     head: (columns) => line(columns.map((column) => csvCell(column))),
-    rows: (rows) =>
-      rows
-        .map((row) =>
-          line(
-            row.map((value) => {
-              const text = cellText(value);
-              return csvCell(text, text !== null && !NUMBER.test(text));
-            }),
-          ),
-        )
-        .join(''),
+    rows: (rows) => rows.map((row) => line(row.map(csvValue))).join(''),
     end: () => '',
   };
 }
