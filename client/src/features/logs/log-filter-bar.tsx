@@ -1,7 +1,7 @@
 import ClearIcon from '@mui/icons-material/Clear';
 import SearchIcon from '@mui/icons-material/Search';
 import { Box, Button, InputAdornment, MenuItem, TextField } from '@mui/material';
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { DateField } from '../../components/date-field.js';
 import { FacetMenu } from '../../components/facet-menu.js';
 import { trpc } from '../../trpc.js';
@@ -25,9 +25,16 @@ export function LogFilterBar({ filters, setFilter, clear, active }: LogFilterBar
   const facets = trpc.logs.facets.useQuery();
   // Clearing must also empty the chain id field when what it held was never applied (not a UUID).
   const [resets, setResets] = useState(0);
-  const [chainIdUnapplied, setChainIdUnapplied] = useState(false);
-  // The number fields holding text they refuse (not applied, but Clear filters should empty them too).
-  const [refusedNumbers, setRefusedNumbers] = useState<readonly string[]>([]);
+  // The fields holding text they refuse (the chain id, the numbers): nothing applied, but Clear filters empties them.
+  const [unapplied, setUnapplied] = useState<readonly string[]>([]);
+  const markUnapplied = useCallback(
+    (key: string, refused: boolean) =>
+      setUnapplied((keys) =>
+        refused === keys.includes(key) ? keys : refused ? [...keys, key] : keys.filter((other) => other !== key),
+      ),
+    [],
+  );
+  const chainIdUnapplied = useCallback((refused: boolean) => markUnapplied('chainId', refused), [markUnapplied]);
   const menu = (key: 'name' | 'model' | 'provider', label: string, options: readonly string[] | undefined) => (
     <FacetMenu label={label} value={filters[key]} options={options} onChange={(value) => setFilter(key, value)} />
   );
@@ -84,7 +91,7 @@ export function LogFilterBar({ filters, setFilter, clear, active }: LogFilterBar
         key={resets}
         chainId={filters.chainId}
         onChange={(value) => setFilter('chainId', value)}
-        onUnapplied={setChainIdUnapplied}
+        onUnapplied={chainIdUnapplied}
       />
       <TimeField label="Since" iso={filters.from} onChange={(value) => setFilter('from', value)} />
       <TimeField label="Until" iso={filters.to} onChange={(value) => setFilter('to', value)} />
@@ -102,11 +109,7 @@ export function LogFilterBar({ filters, setFilter, clear, active }: LogFilterBar
           value={filters[key]}
           onApply={(value) => setFilter(key, value)}
           problemWith={notDecimal}
-          onRefusedChange={(refused) =>
-            setRefusedNumbers((keys) =>
-              refused === keys.includes(key) ? keys : refused ? [...keys, key] : keys.filter((other) => other !== key),
-            )
-          }
+          onRefusedChange={(refused) => markUnapplied(key, refused)}
           sx={{ width: 140 }}
           slotProps={{
             inputLabel: { shrink: true },
@@ -114,7 +117,7 @@ export function LogFilterBar({ filters, setFilter, clear, active }: LogFilterBar
           }}
         />
       ))}
-      {active || chainIdUnapplied || refusedNumbers.length > 0 ? (
+      {active || unapplied.length > 0 ? (
         <Button
           onClick={() => {
             clear();
