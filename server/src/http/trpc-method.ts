@@ -9,7 +9,7 @@ export function isTrpcMethod(method: string | undefined): boolean {
 }
 
 /**
- * 405 with `allow`, in tRPC's error shape: any other method is refused before tRPC, whose adapter builds a fetch
+ * 405 with `allow`, in tRPC's error shape: every other method is refused before tRPC, whose adapter builds a fetch
  * Request that throws on some (TRACE) and answers that as a 500.
  */
 export function answerUnsupportedMethod(response: ServerResponse, method: string | undefined): void {

@@ -215,7 +215,7 @@ describe('fuzzing every procedure of the running server', () => {
     } finally {
       session.close();
     }
-    // The chains of the fuzzed messages that were accepted run on the offline provider, which never fails: any
+    // The chains of the fuzzed messages that were accepted run on the offline provider, which never fails: a
     // chain that did not succeed, or log row that is not ok, means odd text broke something after the answer.
     expect(await running.dependencies.chains.drain(30_000)).toBe(true);
     const { db } = running.dependencies;
