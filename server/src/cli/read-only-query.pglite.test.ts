@@ -26,7 +26,7 @@ describe('db:sql on PGlite', () => {
     ).rejects.toThrow(/explain or show, not do$/);
     expect(existsSync('/tmp/chainlog-db-sql-copy') || existsSync('/tmp/chainlog-db-sql-do')).toBe(false);
     expect(await batchesOf('/* settings */ -- one\n show server_version')).toEqual([
-      { columns: ['server_version'], rows: [[expect.any(String)]] },
+      { columns: [{ name: 'server_version', typeId: 25 }], rows: [[expect.any(String)]] },
     ]);
   });
 });

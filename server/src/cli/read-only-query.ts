@@ -13,14 +13,31 @@ const APPLICATION_NAME = 'chainlog db:sql';
 /** Rows read from the database at a time: what db:sql holds in memory, whatever the statement returns. */
 export const ROWS_PER_BATCH = 1_000;
 
-// date, time, timestamp, timestamptz, timetz and their arrays: read as the text PostgreSQL writes (psql's, to the
-// microsecond), not as a JavaScript Date, which keeps milliseconds only.
-const TIME_TYPE_OIDS = new Set([1082, 1083, 1114, 1184, 1266, 1182, 1183, 1115, 1185, 1270]);
-const asText = (value: string): string => value;
+/**
+ * How values are read. `text`: every value as PostgreSQL writes it, as psql shows it (`1 day`, `\\x00ff`, `{1,2}`,
+ * `t`, times to the microsecond). `json`: the types JSON has kept as such (booleans, int2/int4 and float numbers,
+ * json and jsonb, strings, and arrays of them), every other value as its text: int8 and numeric would lose digits as
+ * JSON numbers, and an interval or a bytea has no JSON form (pg would give `{"days":1}` and a Buffer's bytes).
+ */
+export type ValueForm = 'text' | 'json';
 
-/** Some rows of the statement's result, each an array in the order of `columns` (names may repeat, as in psql). */
+// bool, int2, int4, float4, float8, json, jsonb and their arrays; and arrays of text, varchar, bpchar, name, char and
+// uuid (their elements are strings as they are).
+const JSON_TYPE_OIDS = new Set([
+  16, 21, 23, 700, 701, 114, 3802, 1000, 1005, 1007, 1021, 1022, 199, 3807, 1009, 1015, 1014, 1003, 1002, 2951,
+]);
+const asText = (value: string): string => value;
+const keepsParser = (form: ValueForm, oid: number): boolean => form === 'json' && JSON_TYPE_OIDS.has(oid);
+
+/** A result column: its name (names may repeat, as in psql) and its type's OID. */
+export interface Column {
+  name: string;
+  typeId: number;
+}
+
+/** Some rows of the statement's result, each an array in the order of `columns`. */
 export interface RowBatch {
-  columns: string[];
+  columns: Column[];
   rows: unknown[][];
 }
 
@@ -31,21 +48,26 @@ export interface RowBatch {
  * extended protocol, which takes one statement only (a cursor's portal on PostgreSQL; PGlite's query() sends every
  * statement so). The database is not migrated: this reads what is there.
  */
-export function readOnlyRows(target: DatabaseTarget, statement: string): AsyncGenerator<RowBatch> {
-  return target.kind === 'postgres' ? readOnPostgres(target, statement) : readOnPglite(target.dataDir, statement);
+export function readOnlyRows(
+  target: DatabaseTarget,
+  statement: string,
+  form: ValueForm = 'text',
+): AsyncGenerator<RowBatch> {
+  return target.kind === 'postgres'
+    ? readOnPostgres(target, statement, form)
+    : readOnPglite(target.dataDir, statement, form);
 }
 
-async function* readOnPglite(dataDir: string, statement: string): AsyncGenerator<RowBatch> {
+async function* readOnPglite(dataDir: string, statement: string, form: ValueForm): AsyncGenerator<RowBatch> {
   const inMemory = dataDir.startsWith('memory://');
   // The server's lock: PGlite's files take one process at a time.
   const release = inMemory ? () => {} : lockDataDir(dataDir);
   try {
-    const parsers = Object.fromEntries([...TIME_TYPE_OIDS].map((oid) => [oid, asText]));
-    const pglite = await PGlite.create(dataDir, { parsers }).catch((error: unknown) => {
+    const pglite = await PGlite.create(dataDir).catch((error: unknown) => {
       throw explainOpenFailure(error, { kind: 'pglite', dataDir });
     });
     try {
-      yield* pgliteRows(pglite, statement);
+      yield* pgliteRows(pglite, statement, form);
     } finally {
       await pglite.close();
     }
@@ -58,10 +80,22 @@ const CURSOR = 'chainlog_db_sql';
 const DECLARE = `declare ${CURSOR} no scroll cursor for `;
 
 /** readOnlyRows on an open PGlite, which it leaves open (exported for tests: opening one costs a second or more). */
-export async function* pgliteRows(pglite: PGlite, statement: string): AsyncGenerator<RowBatch> {
+export async function* pgliteRows(
+  pglite: PGlite,
+  statement: string,
+  form: ValueForm = 'text',
+): AsyncGenerator<RowBatch> {
+  // Every type PGlite has a parser for (its built-in types and, read at start, their arrays); a type it has none for
+  // is read as text already.
+  const parsers = Object.fromEntries(
+    Object.entries(pglite.parsers).map(([oid, parser]) => [oid, keepsParser(form, Number(oid)) ? parser : asText]),
+  );
   const read = async (text: string): Promise<RowBatch> => {
-    const result = await pglite.query<unknown[]>(text, [], { rowMode: 'array' });
-    return { columns: result.fields.map((field) => field.name), rows: result.rows };
+    const result = await pglite.query<unknown[]>(text, [], { rowMode: 'array', parsers });
+    return {
+      columns: result.fields.map((field) => ({ name: field.name, typeId: field.dataTypeID })),
+      rows: result.rows,
+    };
   };
   // PGlite's one connection is the superuser's: the read-only transaction is what keeps a typo from changing the data,
   // and only queries, explain and show are run.
@@ -128,6 +162,7 @@ function fromStatement(error: unknown): unknown {
 async function* readOnPostgres(
   target: Extract<DatabaseTarget, { kind: 'postgres' }>,
   statement: string,
+  form: ValueForm,
 ): AsyncGenerator<RowBatch> {
   const client = new pg.Client({ connectionString: target.url, application_name: APPLICATION_NAME });
   // A connection lost mid-read fails the cursor's read too, which reports it; pg also emits it on the client, and
@@ -140,17 +175,17 @@ async function* readOnPostgres(
     await client.query('begin transaction read only');
     const types = {
       getTypeParser: (oid: number, format?: 'text' | 'binary') =>
-        TIME_TYPE_OIDS.has(oid) ? asText : pg.types.getTypeParser(oid, format),
+        keepsParser(form, oid) ? pg.types.getTypeParser(oid, format) : asText,
     };
     const cursor = client.query(new Cursor<unknown[]>(statement, [], { rowMode: 'array', types }));
-    let columns: string[] = [];
+    let columns: Column[] = [];
     for (;;) {
       const batch = await new Promise<{ rows: unknown[][]; fields?: pg.FieldDef[] }>((resolve, reject) =>
         cursor.read(ROWS_PER_BATCH, (error, rows, result) =>
           error ? reject(error) : resolve({ rows, fields: result?.fields }),
         ),
       );
-      if (batch.fields) columns = batch.fields.map((field) => field.name);
+      if (batch.fields) columns = batch.fields.map((field) => ({ name: field.name, typeId: field.dataTypeID }));
       yield { columns, rows: batch.rows };
       if (batch.rows.length < ROWS_PER_BATCH) break;
     }

@@ -1,14 +1,28 @@
 import { describe, expect, it } from 'vitest';
+import type { Column } from './read-only-query.js';
 import { type SqlOutputFormat, formatRows, pointInto, rowPrinter, terminalText } from './sql-output.js';
 
-const COLUMNS = ['name', 'calls', 'cost_usd', 'day'];
+const TEXT = 25;
+const INT4 = 23;
+const NUMERIC = 1700;
+const TIMESTAMPTZ = 1184;
+/** Columns of type text. */
+const texts = (...names: string[]): Column[] => names.map((name) => ({ name, typeId: TEXT }));
+
+const COLUMNS: Column[] = [
+  { name: 'name', typeId: TEXT },
+  { name: 'calls', typeId: INT4 },
+  { name: 'cost_usd', typeId: NUMERIC },
+  { name: 'day', typeId: TIMESTAMPTZ },
+];
+// As db:sql reads them for a table or CSV: PostgreSQL's text.
 const ROWS = [
-  ['intent recognition', 12, '0.00123400', new Date('2026-12-04T00:00:00Z')],
-  ['reply, "drafted"', 3n, null, new Date('2026-12-03T00:00:00Z')],
+  ['intent recognition', '12', '0.00123400', '2026-12-04 00:00:00+00'],
+  ['reply, "drafted"', '3', null, '2026-12-03 00:00:00+00'],
 ];
 
 /** What the printer prints for rows that come in batches of `size`. */
-function inBatches(format: SqlOutputFormat, columns: string[], rows: unknown[][], size: number): string {
+function inBatches(format: SqlOutputFormat, columns: Column[], rows: unknown[][], size: number): string {
   const printer = rowPrinter(format);
   let text = printer.head(columns);
   for (let start = 0; start < rows.length; start += size) text += printer.rows(rows.slice(start, start + size));
@@ -16,51 +30,55 @@ function inBatches(format: SqlOutputFormat, columns: string[], rows: unknown[][]
 }
 
 describe('npm run db:sql output', () => {
-  it('lines a table up as psql does, with a row count', () => {
+  it('lines a table up as psql does, numbers to the right, with a row count', () => {
     expect(formatRows(COLUMNS, ROWS, 'table').split('\n')).toEqual([
-      'name               | calls | cost_usd   | day                     ',
-      '-------------------+-------+------------+-------------------------',
-      'intent recognition | 12    | 0.00123400 | 2026-12-04T00:00:00.000Z',
-      'reply, "drafted"   | 3     |            | 2026-12-03T00:00:00.000Z',
+      'name               | calls | cost_usd   | day                   ',
+      '-------------------+-------+------------+-----------------------',
+      'intent recognition |    12 | 0.00123400 | 2026-12-04 00:00:00+00',
+      'reply, "drafted"   |     3 |            | 2026-12-03 00:00:00+00',
       '(2 rows)',
       '',
     ]);
   });
 
-  it('writes CSV per RFC 4180 and JSON with bigints as their digits', () => {
+  it('writes CSV per RFC 4180, an empty string quoted and a null not, as COPY does', () => {
     expect(formatRows(COLUMNS, ROWS, 'csv')).toBe(
       'name,calls,cost_usd,day\r\n' +
-        'intent recognition,12,0.00123400,2026-12-04T00:00:00.000Z\r\n' +
-        '"reply, ""drafted""",3,,2026-12-03T00:00:00.000Z\r\n',
+        'intent recognition,12,0.00123400,2026-12-04 00:00:00+00\r\n' +
+        '"reply, ""drafted""",3,,2026-12-03 00:00:00+00\r\n',
     );
-    expect(JSON.parse(formatRows(COLUMNS, ROWS, 'json'))).toEqual([
-      { name: 'intent recognition', calls: 12, cost_usd: '0.00123400', day: '2026-12-04T00:00:00.000Z' },
-      { name: 'reply, "drafted"', calls: '3', cost_usd: null, day: '2026-12-03T00:00:00.000Z' },
+    expect(formatRows(texts('a', 'b'), [['', null]], 'csv')).toBe('a,b\r\n"",\r\n');
+  });
+
+  it('writes in JSON what JSON has no number for as PostgreSQL writes it', () => {
+    const values = [12, 12n, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, [1.5, Number.NaN], null];
+    const columns = texts(...values.map((_, index) => `c${index}`));
+
+    expect(JSON.parse(formatRows(columns, [values], 'json'))).toEqual([
+      { c0: 12, c1: '12', c2: 'NaN', c3: 'Infinity', c4: '-Infinity', c5: [1.5, 'NaN'], c6: null },
     ]);
   });
 
   it('guards CSV text a spreadsheet would run as a formula, and leaves numbers as they are', () => {
     const values = [-5, '-0.5', -1.5, '-1.5e-7', '-Infinity', 'NaN', -12n, '=1+1', '@me', '+33 1', '-2+3', '-'];
 
-    expect(
-      formatRows(
-        values.map((_, index) => `c${index}`),
-        [values],
-        'csv',
-      ).split('\r\n')[1],
-    ).toBe("-5,-0.5,-1.5,-1.5e-7,-Infinity,NaN,-12,'=1+1,'@me,'+33 1,'-2+3,'-");
+    expect(formatRows(texts(...values.map((_, index) => `c${index}`)), [values], 'csv').split('\r\n')[1]).toBe(
+      "-5,-0.5,-1.5,-1.5e-7,-Infinity,NaN,-12,'=1+1,'@me,'+33 1,'-2+3,'-",
+    );
   });
 
   it('keeps a row on one line, and names the columns of an empty result', () => {
-    expect(formatRows(['body', 'emoji'], [['two\nlines', '📦']], 'table').split('\n')[2]).toBe('two\\nlines | 📦   ');
-    expect(formatRows(['id', 'name'], [], 'table')).toBe('id | name\n---+-----\n(0 rows)\n');
-    expect(formatRows(['id', 'name'], [], 'csv')).toBe('id,name\r\n');
-    expect(formatRows(['id', 'name'], [], 'json')).toBe('[]\n');
+    expect(formatRows(texts('body', 'emoji'), [['two\nlines', '📦']], 'table').split('\n')[2]).toBe(
+      'two\\nlines | 📦   ',
+    );
+    expect(formatRows(texts('id', 'name'), [], 'table')).toBe('id | name\n---+-----\n(0 rows)\n');
+    expect(formatRows(texts('id', 'name'), [], 'csv')).toBe('id,name\r\n');
+    expect(formatRows(texts('id', 'name'), [], 'json')).toBe('[]\n');
   });
 
   it('prints batch by batch what it prints at once, JSON as JSON.stringify indents it', () => {
     const rows = Array.from({ length: 7 }, (_, index) => [index, `row ${index}`, { nested: [index] }]);
-    const columns = ['n', 'label', 'value'];
+    const columns = texts('n', 'label', 'value');
     for (const format of ['csv', 'json'] as const) {
       expect(inBatches(format, columns, rows, 3)).toBe(formatRows(columns, rows, format));
     }
@@ -70,7 +88,7 @@ describe('npm run db:sql output', () => {
 
   it('lines up wide and combining characters by the columns a terminal gives them', () => {
     const lines = formatRows(
-      ['text', 'n'],
+      texts('text', 'n'),
       [['数据'], ['📦'], ['cafe\u0301'], ['abcd']].map(([text], n) => [text, n]),
       'table',
     );
@@ -86,7 +104,7 @@ describe('npm run db:sql output', () => {
   });
 
   it('shows control characters in a table as escapes, so a cell cannot drive the terminal', () => {
-    const table = formatRows(['a\tb'], [['\u001b[31mred\u001b[0m\r\u007f\u009b']], 'table');
+    const table = formatRows(texts('a\tb'), [['\u001b[31mred\u001b[0m\r\u007f\u009b']], 'table');
 
     expect(table.split('\n').slice(0, 3)).toEqual([
       'a\\tb'.padEnd(36),
@@ -96,11 +114,11 @@ describe('npm run db:sql output', () => {
     expect(table.replaceAll('\n', '')).not.toMatch(/\p{Cc}/u);
     expect(terminalText('invalid input: "\u001b[2J"\nLINE 1: …')).toBe('invalid input: "\\u001b[2J"\nLINE 1: …');
     // CSV and JSON carry the data as it is (JSON escapes C0 controls; DEL and C1 pass as they are).
-    expect(formatRows(['a'], [['\u001b[31m']], 'csv')).toBe('a\r\n\u001b[31m\r\n');
+    expect(formatRows(texts('a'), [['\u001b[31m']], 'csv')).toBe('a\r\n\u001b[31m\r\n');
   });
 
   it('widens a column from the batch that needs it, and counts every row', () => {
-    const lines = inBatches('table', ['n'], [['1'], ['2'], ['12345']], 2).split('\n');
+    const lines = inBatches('table', [{ name: 'n', typeId: INT4 }], [['1'], ['2'], ['12345']], 2).split('\n');
 
     expect(lines).toEqual(['n', '-', '1', '2', '12345', '(3 rows)', '']);
   });

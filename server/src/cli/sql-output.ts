@@ -1,5 +1,6 @@
 import stringWidth from 'string-width';
 import { csvCell } from '../export/export-formats.js';
+import type { Column } from './read-only-query.js';
 
 export type SqlOutputFormat = 'table' | 'csv' | 'json';
 
@@ -8,7 +9,7 @@ export type SqlOutputFormat = 'table' | 'csv' | 'json';
  * JSON array. `head` once with the columns, `rows` for each batch, then `end`; each returns the text to print.
  */
 export interface RowPrinter {
-  head(columns: readonly string[]): string;
+  head(columns: readonly Column[]): string;
   rows(rows: readonly (readonly unknown[])[]): string;
   end(): string;
 }
@@ -21,7 +22,7 @@ export function rowPrinter(format: SqlOutputFormat): RowPrinter {
 
 /** All the rows at once, as the printer prints them batch by batch. */
 export function formatRows(
-  columns: readonly string[],
+  columns: readonly Column[],
   rows: readonly (readonly unknown[])[],
   format: SqlOutputFormat,
 ): string {
@@ -33,8 +34,8 @@ function jsonPrinter(): RowPrinter {
   let columns: readonly string[] = [];
   let written = 0;
   return {
-    head(names) {
-      columns = names;
+    head(described) {
+      columns = described.map((column) => column.name);
       return '[';
     },
     rows(rows) {
@@ -56,9 +57,13 @@ function jsonPrinter(): RowPrinter {
 // character. db:sql knows no column types, so text is told from numbers by what it holds.
 const NUMBER = /^-?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$|^-?Infinity$|^NaN$/i;
 
-/** One CSV cell: text a spreadsheet would run as a formula gets a leading apostrophe, as the app's CSV export does. */
+/**
+ * One CSV cell: text a spreadsheet would run as a formula gets a leading apostrophe, as the app's CSV export does. An
+ * empty string is quoted, a null is not, as PostgreSQL's `COPY … csv` tells them apart.
+ */
 function csvValue(value: unknown): string {
   const text = cellText(value);
+  if (text === '') return '""';
   return csvCell(text, text !== null && !NUMBER.test(text));
 }
 
@@ -66,34 +71,45 @@ function csvValue(value: unknown): string {
 function csvPrinter(): RowPrinter {
   const line = (cells: string[]) => `${cells.join(',')}\r\n`;
   return {
-    head: (columns) => line(columns.map((column) => csvCell(column))),
+    head: (columns) => line(columns.map((column) => csvCell(column.name))),
     rows: (rows) => rows.map((row) => line(row.map(csvValue))).join(''),
     end: () => '',
   };
 }
 
+// int2, int4, int8, oid, float4, float8, money, numeric: right-aligned in a table, as psql does.
+const NUMERIC_TYPE_OIDS = new Set([21, 23, 20, 26, 700, 701, 790, 1700]);
+
 /**
  * Columns as wide as their widest value in the first batch; a wider value in a later batch widens its column from
  * there on (psql with FETCH_COUNT lines each batch up on its own, too). Widths are terminal columns: a CJK character
- * or an emoji takes two, a combining accent none. One line a row: a control character in a cell is shown as an escape
- * (a line break as \n, ESC as \u001b), so text an LLM wrote cannot move the cursor or recolour the terminal.
+ * or an emoji takes two, a combining accent none. Numbers are right-aligned; a null is an empty cell, as psql shows
+ * it (CSV and JSON tell it from ''). One line a row: a control character in a cell is shown as an escape (a line
+ * break as \n, ESC as \u001b), so text an LLM wrote cannot move the cursor or recolour the terminal.
  */
 function tablePrinter(): RowPrinter {
-  let columns: readonly string[] = [];
+  let names: readonly string[] = [];
+  let rightAligned: readonly boolean[] = [];
   let widths: number[] = [];
   let count = 0;
   let headed = false;
-  const pad = (values: readonly string[]) =>
-    values.map((value, index) => value.padEnd((widths[index] ?? 0) + value.length - width(value))).join(' | ');
-  // Printed with the first rows, lined up with them.
+  const pad = (values: readonly string[], aligned = rightAligned) =>
+    values
+      .map((value, index) => {
+        const size = (widths[index] ?? 0) + value.length - width(value);
+        return aligned[index] ? value.padStart(size) : value.padEnd(size);
+      })
+      .join(' | ');
+  // Printed with the first rows, lined up with them; the names on the left, as they are written.
   const head = () => {
     headed = true;
-    return [pad(columns), widths.map((size) => '-'.repeat(size)).join('-+-')];
+    return [pad(names, []), widths.map((size) => '-'.repeat(size)).join('-+-')];
   };
   return {
-    head(names) {
-      columns = names.map(escapeControls);
-      widths = columns.map(width);
+    head(columns) {
+      names = columns.map((column) => escapeControls(column.name));
+      rightAligned = columns.map((column) => NUMERIC_TYPE_OIDS.has(column.typeId));
+      widths = names.map(width);
       return '';
     },
     rows(rows) {
@@ -101,7 +117,7 @@ function tablePrinter(): RowPrinter {
       for (const row of cells) {
         for (const [index, cell] of row.entries()) widths[index] = Math.max(widths[index] ?? 0, width(cell));
       }
-      const lines = [...(headed || cells.length === 0 ? [] : head()), ...cells.map(pad)];
+      const lines = [...(headed || cells.length === 0 ? [] : head()), ...cells.map((cell) => pad(cell))];
       count += rows.length;
       return lines.map((line) => `${line}\n`).join('');
     },
@@ -140,9 +156,11 @@ function cellText(value: unknown): string | null {
   return String(value);
 }
 
-/** int8 arrives as a bigint on PGlite: JSON has no bigint, so it is written as its digits. */
+/** JSON has no bigint, NaN or Infinity: written as PostgreSQL writes them. */
 function jsonValue(_key: string, value: unknown): unknown {
-  return typeof value === 'bigint' ? value.toString() : value;
+  if (typeof value === 'bigint') return value.toString();
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  return value;
 }
 
 const ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };

@@ -27,7 +27,7 @@ describe('npm run db:sql', { timeout: SCRIPT_TIMEOUT_MS + 15_000 }, () => {
     expect(table.stdout.split('\n')).toEqual([
       'four | text | read_only | at                           ',
       '-----+------+-----------+------------------------------',
-      '4    | a,b  | on        | 2026-12-05 01:02:03.123456+00',
+      '   4 | a,b  | on        | 2026-12-05 01:02:03.123456+00',
       '(1 row)',
       '',
     ]);

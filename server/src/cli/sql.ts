@@ -47,7 +47,7 @@ async function main(): Promise<number> {
   const printer = rowPrinter(format satisfies SqlOutputFormat);
   let headed = false;
   try {
-    for await (const { columns, rows } of readOnlyRows(target, statement)) {
+    for await (const { columns, rows } of readOnlyRows(target, statement, format === 'json' ? 'json' : 'text')) {
       if (!headed) await print(printer.head(columns));
       headed = true;
       await print(printer.rows(rows));
