@@ -1,8 +1,10 @@
+import { maxHeaderSize } from 'node:http';
 import { connect } from 'node:net';
 import { TRPCClientError, createTRPCClient, httpBatchLink } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startRunningServer } from '../../test/running-server.js';
 import type { AppRouter } from '../routers/app.js';
+import { headersTooLargeMessage } from './client-error.js';
 
 // At the filters' longest (200 characters each; the search 500), CJK text percent-encoded: one call's URL fits in
 // Node's 16 KiB of headers, a batch of the list and its count does not.
@@ -51,6 +53,13 @@ describe('a request the server cannot read', () => {
     const [page, count] = await batch(14_000);
     expect(page.items).toEqual([]);
     expect(count).toMatchObject({ count: 0, precision: 'exact' });
+  });
+
+  it('names the header limit the process runs with', () => {
+    expect(maxHeaderSize).toBe(16_384);
+    expect(headersTooLargeMessage()).toContain("over the server's limit (16 KiB)");
+    expect(headersTooLargeMessage(32_768)).toContain('(32 KiB)');
+    expect(headersTooLargeMessage(20_000)).toContain('(20,000 bytes)');
   });
 
   it('answers any other unreadable request with 400 as Node does, and goes on serving', async () => {

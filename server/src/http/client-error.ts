@@ -1,11 +1,14 @@
+import { maxHeaderSize } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { trpcErrorBody } from './trpc-error-response.js';
 
-const HEADERS_TOO_LARGE = trpcErrorBody(
-  431,
-  'BAD_REQUEST',
-  "the request's headers are over the server's limit (16 KiB): a batch of GET queries whose URL is too long (give httpBatchLink a maxURLLength, such as 14000), or a header too large",
-);
+/** The 431's message, with the limit Node reads headers to (16 KiB, or what --max-http-header-size says). */
+export function headersTooLargeMessage(limit = maxHeaderSize): string {
+  const size = limit % 1024 === 0 ? `${limit / 1024} KiB` : `${limit.toLocaleString('en-US')} bytes`;
+  return `the request's headers are over the server's limit (${size}): a batch of GET queries whose URL is too long (give httpBatchLink a maxURLLength under it, such as 14000 for 16 KiB), or a header too large`;
+}
+
+const HEADERS_TOO_LARGE = trpcErrorBody(431, 'BAD_REQUEST', headersTooLargeMessage());
 
 /**
  * What Node answers a request it cannot parse (`clientError`), but a header block over the limit gets tRPC's error
