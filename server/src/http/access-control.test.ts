@@ -113,14 +113,26 @@ describe('a server with CHAINLOG_TOKEN', () => {
 
     socket.send(JSON.stringify({ method: 'connectionParams', data: { token: 'wrong-token-0123456789' } }));
     socket.send(JSON.stringify({ id: 1, method: 'query', params: { path: 'logs.facets', input: undefined } }));
+    // A procedure that does not exist, and one given bad input: answered alike, so a caller without the token
+    // cannot tell which procedures there are.
+    socket.send(JSON.stringify({ id: 2, method: 'query', params: { path: 'no.such.procedure', input: undefined } }));
+    socket.send(JSON.stringify({ id: 3, method: 'query', params: { path: 'logs.get', input: { id: 'nope' } } }));
     const { messages, code } = await readUntilClosed(outcome);
 
     expect(code).toBe(UNAUTHORIZED_CLOSE_CODE);
     const answers = messages.map(
-      (message) => JSON.parse(message) as { id: unknown; result?: unknown; error?: { data?: { code?: string } } },
+      (message) =>
+        JSON.parse(message) as {
+          id: unknown;
+          result?: unknown;
+          error?: { message?: string; data?: { code?: string } };
+        },
     );
     expect(answers.some((answer) => answer.result !== undefined)).toBe(false);
-    expect(answers.map((answer) => answer.error?.data?.code)).toContain('UNAUTHORIZED');
+    const errorOf = (id: number) => answers.find((answer) => answer.id === id)?.error;
+    expect([1, 2, 3].map((id) => [errorOf(id)?.data?.code, errorOf(id)?.message])).toEqual(
+      [1, 2, 3].map(() => ['UNAUTHORIZED', 'that token was refused']),
+    );
   });
 
   it('answers the first call of a socket whose upgrade carried a wrong token, however late it comes, then closes it', async () => {

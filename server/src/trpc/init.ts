@@ -1,4 +1,5 @@
 import { TRPCError, initTRPC } from '@trpc/server';
+import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 import { ZodError, prettifyError } from 'zod';
 import type { Context } from './context.js';
 import { retryAfterSecondsOf } from './retry-after.js';
@@ -6,7 +7,13 @@ import { retryAfterSecondsOf } from './retry-after.js';
 const t = initTRPC.context<Context>().create({
   // Errors reach browsers and other people's code: they carry a message and a code, never our stack.
   isDev: false,
-  errorFormatter({ shape, error }) {
+  errorFormatter({ shape, error, ctx }) {
+    // On a WebSocket whose token was refused every call is UNAUTHORIZED, a missing procedure's too: its NOT_FOUND
+    // would tell a caller without the token which procedures exist.
+    if (ctx?.tokenRefusal) {
+      const data = { ...shape.data, code: 'UNAUTHORIZED' as const, httpStatus: 401, issues: null };
+      return { ...shape, code: TRPC_ERROR_CODES_BY_KEY.UNAUTHORIZED, message: ctx.tokenRefusal, data };
+    }
     // Invalid input arrives as BAD_REQUEST with zod's issues, so clients can point at the exact field.
     const zodError = error.code === 'BAD_REQUEST' && error.cause instanceof ZodError ? error.cause : null;
     // An unexpected error's message may quote SQL or a driver: people get a pointer to the log instead.
