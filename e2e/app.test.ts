@@ -201,19 +201,32 @@ describe('the app in Chromium', () => {
     await page.close();
   });
 
-  it('takes no more of a field than the server accepts, and counts it near the limit', async () => {
+  it('counts a field near its limit, and keeps a paste past it whole, marked, and not sent', async () => {
     const page = await browser.newPage({ viewport: DESKTOP });
+    const submits = recordSubmits(page);
     await page.goto(server.url);
     const subject = page.getByLabel('Subject');
+    const hint = page.locator('#message-subject-helper-text');
+    await page.getByLabel('From').fill('ada@example.com');
+    await page.getByLabel('Message').fill('Where is order A-1042?');
 
     await subject.fill('x'.repeat(280));
-    await expect
-      .poll(() => page.locator('#message-subject-helper-text').innerText(), WAIT)
-      .toBe('280 / 300 characters');
+    await expect.poll(() => hint.innerText(), WAIT).toBe('280 / 300 characters');
+    expect(await subject.getAttribute('aria-invalid')).toBe('false');
     await subject.fill('x'.repeat(400));
 
-    expect((await subject.inputValue()).length).toBe(300);
-    expect(await page.locator('#message-subject-helper-text').innerText()).toBe('300 / 300 characters');
+    // All of the paste stays, so the writer sees what to cut; Submit sends nothing until it fits.
+    expect((await subject.inputValue()).length).toBe(400);
+    await expect.poll(() => hint.innerText(), WAIT).toBe('400 / 300 characters: 100 too many');
+    expect(await subject.getAttribute('aria-invalid')).toBe('true');
+    await page.getByRole('button', { name: 'Submit' }).click();
+    await subject.press('End');
+    for (let deleted = 0; deleted < 100; deleted++) await subject.press('Backspace');
+    await expect.poll(() => hint.innerText(), WAIT).toBe('300 / 300 characters');
+    expect(submits).toEqual([]);
+    await page.getByRole('button', { name: 'Submit' }).click();
+    await page.waitForURL(/#\/chains\/[0-9a-f-]{36}$/, WAIT);
+    expect(submits).toHaveLength(1);
     await page.close();
   });
 
@@ -401,3 +414,12 @@ describe('the app in Chromium', () => {
     await page.close();
   });
 });
+
+/** The addresses of the page's `inbox.submit` requests, as they are sent. */
+function recordSubmits(page: Page): string[] {
+  const submits: string[] = [];
+  page.on('request', (request) => {
+    if (request.url().includes('inbox.submit')) submits.push(request.url());
+  });
+  return submits;
+}

@@ -25,9 +25,12 @@ export function MessageForm() {
   const serverErrors = fieldErrors(submit.error?.data?.issues);
   const errorOf = (field: Field): string | undefined => {
     if (touched && field !== 'subject' && values[field].trim() === '') return 'Required';
-    return serverErrors[field];
+    return overLimit(values[field], SUPPORT_MESSAGE_MAX_LENGTH[field]) ?? serverErrors[field];
   };
-  const invalid = values.from.trim() === '' || values.body.trim() === '';
+  const invalid =
+    values.from.trim() === '' ||
+    values.body.trim() === '' ||
+    FIELDS.some((name) => overLimit(values[name], SUPPORT_MESSAGE_MAX_LENGTH[name]) !== undefined);
 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
@@ -46,7 +49,6 @@ export function MessageForm() {
       setValues((current) => ({ ...current, [name]: event.target.value })),
     error: errorOf(name) !== undefined,
     helperText: errorOf(name) ?? lengthHint(values[name], SUPPORT_MESSAGE_MAX_LENGTH[name]),
-    slotProps: { htmlInput: { maxLength: SUPPORT_MESSAGE_MAX_LENGTH[name] } },
     name,
     id: `message-${name}`,
     fullWidth: true,
@@ -79,7 +81,6 @@ export function MessageForm() {
             {...field('from')}
             slotProps={{
               htmlInput: {
-                maxLength: SUPPORT_MESSAGE_MAX_LENGTH.from,
                 inputMode: 'email',
                 spellCheck: false,
                 autoCapitalize: 'none',
@@ -106,12 +107,22 @@ export function MessageForm() {
   );
 }
 
-/** The count against the field's limit once it is near (the field takes no more than its limit). */
+/** The count against the field's limit once it is near. */
 function lengthHint(value: string, maxLength: number): string | undefined {
-  return value.length >= maxLength * 0.9
-    ? `${value.length.toLocaleString()} / ${maxLength.toLocaleString()} characters`
-    : undefined;
+  return value.length >= maxLength * 0.9 ? counted(value, maxLength) : undefined;
 }
+
+/**
+ * The error of a field longer than the server takes. The field keeps all of it (no `maxlength`, which cuts a paste
+ * without a word), so the writer sees how much to shorten and the message is not sent until it fits.
+ */
+function overLimit(value: string, maxLength: number): string | undefined {
+  const over = value.length - maxLength;
+  return over > 0 ? `${counted(value, maxLength)}: ${over.toLocaleString()} too many` : undefined;
+}
+
+const counted = (value: string, maxLength: number) =>
+  `${value.length.toLocaleString()} / ${maxLength.toLocaleString()} characters`;
 
 /** The server's zod issues (BAD_REQUEST) by field, first message each. */
 function fieldErrors(
