@@ -85,6 +85,11 @@ describe('the app in Chromium', () => {
     await page.waitForURL(/#\/chains\/[0-9a-f-]{36}$/, WAIT);
     const firstStep = page.getByTestId('step-intent recognition');
     await expect.poll(() => firstStep.getAttribute('data-status'), WAIT).toBe('running');
+    // The steps the chain plans and has not started yet, in order, after the one running.
+    const upcoming = page.locator('[data-testid^="upcoming-step-"]');
+    await expect
+      .poll(() => upcoming.evaluateAll((steps) => steps.map((step) => step.getAttribute('data-testid'))), WAIT)
+      .toEqual(['upcoming-step-entity extraction', 'upcoming-step-reply drafting']);
     await screenshot(page, '2-chain-running');
 
     releaseFirstStep();
@@ -95,6 +100,7 @@ describe('the app in Chromium', () => {
     await expect
       .poll(() => page.getByTestId('chain-reply-draft').innerText(), WAIT)
       .toContain('Order A-1042 is on its way');
+    expect(await upcoming.count()).toBe(0);
     await screenshot(page, '3-chain-finished');
     // Answers of a real provider (the fake OpenAI) carry no offline label.
     expect(await page.getByTestId('offline-chip').count()).toBe(0);

@@ -40,12 +40,19 @@ export interface ChainRun {
 export interface ChainDefinition<Input = unknown> {
   name: string;
   input: z.ZodType<Input>;
+  /**
+   * The steps a run usually takes, in order, by the names it gives them: while a chain runs, its page shows those
+   * still to come. Only a plan: `run` decides what it calls (a step it skips is just not shown once the chain ends).
+   */
+  steps?: readonly string[];
   run(run: ChainRun, input: Input): Promise<void>;
 }
 
 /** A chain kind as the runner keeps it, by name: it starts a stored chain from its stored input. */
 export interface RegisteredChain {
   name: string;
+  /** Its definition's planned steps ([] when it declares none). */
+  steps: readonly string[];
   /** @throws InvalidChainInputError when the stored input does not match the chain's input schema. */
   start(run: ChainRun, storedInput: unknown): Promise<void>;
 }
@@ -66,6 +73,7 @@ export function defineChain<Input>(definition: ChainDefinition<Input>): ChainDef
 export function registered<Input>(definition: ChainDefinition<Input>): RegisteredChain {
   return {
     name: definition.name,
+    steps: definition.steps ?? [],
     start(run, storedInput) {
       const input = definition.input.safeParse(storedInput);
       if (!input.success) throw new InvalidChainInputError(definition.name);

@@ -91,6 +91,11 @@ export class ChainRunner {
     return chainId;
   }
 
+  /** The steps chains of this kind plan to take, in order; [] for a kind this runner does not run or that plans none. */
+  plannedSteps(chainName: string): readonly string[] {
+    return this.chains.get(chainName)?.steps ?? [];
+  }
+
   /** Why this runner cannot read the queue now (it looks again after a growing wait), or undefined while it can. */
   queueProblem(): QueueProblem | undefined {
     return this.intake.queueProblem();

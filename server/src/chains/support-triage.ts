@@ -18,6 +18,7 @@ export function supportTriage(db: Db): ChainDefinition<SupportTriageInput> {
   return defineChain({
     name: SUPPORT_TRIAGE_CHAIN,
     input: supportTriageInputSchema,
+    steps: ['intent recognition', 'entity extraction', 'reply drafting'],
     async run({ chainId, ask, write, stableId }, { messageId, message }) {
       const intent = await ask('intent recognition', message);
       const entities = await ask('entity extraction', message);

@@ -92,7 +92,7 @@ describe('stored chain event payloads', () => {
       error: { class: 'Error', message: 'failed' },
     });
 
-    const detail = await getChainDetail(database.db, chainId);
+    const detail = await getChainDetail(database.db, chainId, () => []);
     expect(detail?.lastEventId).toBe(events.at(-1)?.id);
     expect(detail?.steps).toEqual([
       expect.objectContaining({

@@ -196,7 +196,7 @@ describe('npm run db:seed: synthetic chains written set-based', () => {
       select log.chain_id, count(*)::int as attempts from inference_log as log join chain on chain.id = log.chain_id
       where chain.status = 'succeeded' group by log.chain_id having max(log.attempt) > 1 limit 1`);
     if (!retried) throw new Error('no succeeded demo chain with a retry was seeded');
-    const detail = await getChainDetail(database.db, retried.chain_id);
+    const detail = await getChainDetail(database.db, retried.chain_id, () => []);
     expect(detail?.recorded).toBe(true);
     expect(detail?.steps.map((step) => [step.name, step.status])).toEqual([
       ['intent recognition', 'succeeded'],

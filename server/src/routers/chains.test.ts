@@ -91,6 +91,8 @@ describe('chains.get', () => {
       finishedAt: expect.stringMatching(ISO_TIME),
     });
     expect(detail.lastEventId).toBe(events.at(-1)?.id);
+    // Its kind's plan (the page shows the steps of it not yet started while the chain runs).
+    expect(detail.plannedSteps).toEqual(['intent recognition', 'entity extraction', 'reply drafting']);
     const logs = await chainRows(database.db, chainId);
     expect(detail.logs).toEqual(
       logs.map((row) => ({
@@ -159,6 +161,14 @@ describe('chains.get', () => {
       expect.objectContaining({ messageId, subject: 'Re: Where is my order?', tone: 'helpful', needsHuman: false }),
     ]);
     expect(detail.domain.replyDrafts[0]?.body).toContain('A-1042');
+  });
+
+  it('plans no steps for a chain of a kind this server does not run', async () => {
+    const [chainId = ''] = await storeChains('a kind from another deployment', ['running']);
+
+    const detail = await createCaller(offline).chains.get({ chainId });
+
+    expect(detail).toMatchObject({ recorded: true, plannedSteps: [], steps: [] });
   });
 
   it('answers NOT_FOUND naming an unknown chain id', async () => {
@@ -451,6 +461,7 @@ describe('chains.get, every attempt counted', () => {
     const detail = await createCaller(offline).chains.get({ chainId: first.chainId });
 
     expect(detail.recorded).toBe(false);
+    expect(detail.plannedSteps).toEqual([]);
     expect(detail.chain).toEqual({
       id: first.chainId,
       name: 'intent recognition',

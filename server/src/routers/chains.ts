@@ -38,7 +38,7 @@ export const chainsRouter = router({
   ),
   /** The chain with its steps, log ids and the domain rows it created. */
   get: publicProcedure.input(z.object({ chainId: uuidInput })).query(async ({ ctx, input }) => {
-    const detail = await getChainDetail(ctx.db, input.chainId);
+    const detail = await getChainDetail(ctx.db, input.chainId, (name) => ctx.chains.plannedSteps(name));
     if (!detail) throw notFound('chain', input.chainId);
     return detail;
   }),

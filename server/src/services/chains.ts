@@ -68,6 +68,11 @@ export interface ChainDetail {
    */
   recorded: boolean;
   steps: ChainStep[];
+  /**
+   * The steps its kind plans, in order (ChainDefinition.steps): those not yet in `steps` are still to come while it
+   * runs. [] for a kind that plans none or that this server does not run, and for a chain only the log knows.
+   */
+  plannedSteps: string[];
   /** The id of the last stored event: subscribe to chains.events from here to miss nothing. */
   lastEventId: string | null;
   /** Every attempt of every call, in the order written: the first CHAIN_DETAIL_MAX_ATTEMPTS (totals count them all). */
@@ -116,8 +121,15 @@ function toListItem(row: ChainListRow): ChainListItem {
 /** A chain's page shows this many attempts at most; a chain of more (a user's batch under one id) is summed whole. */
 export const CHAIN_DETAIL_MAX_ATTEMPTS = 2_000;
 
-/** The chain with its steps (folded from its events), its log rows and the domain rows it created; null if unknown. */
-export async function getChainDetail(db: Db, chainId: string): Promise<ChainDetail | null> {
+/**
+ * The chain with its steps (folded from its events), its log rows and the domain rows it created; null if unknown.
+ * `plannedStepsOf` gives a kind's planned steps (ChainRunner.plannedSteps).
+ */
+export async function getChainDetail(
+  db: Db,
+  chainId: string,
+  plannedStepsOf: (chainName: string) => readonly string[],
+): Promise<ChainDetail | null> {
   // Events first: a chain that finishes meanwhile then shows its final status with an older lastEventId (the
   // subscription replays the rest), never a stale status with the final lastEventId.
   const events = await listChainEventsAfter(db, chainId, null);
@@ -136,6 +148,7 @@ export async function getChainDetail(db: Db, chainId: string): Promise<ChainDeta
   if (!shown) return null;
   return {
     ...shown,
+    plannedSteps: shown.recorded ? [...plannedStepsOf(shown.chain.name)] : [],
     lastEventId: chainEvents.at(-1)?.id ?? null,
     logs: rows.map(toAttempt),
     totals: toTotals(sums),

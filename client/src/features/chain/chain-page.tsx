@@ -72,7 +72,12 @@ function ChainView({ chainId }: { chainId: string }) {
               <Typography variant="h6" component="h2" gutterBottom>
                 Steps
               </Typography>
-              <StepTimeline steps={live.steps} logs={live.logs} chainRunning={running} />
+              <StepTimeline
+                steps={live.steps}
+                plannedSteps={live.plannedSteps}
+                logs={live.logs}
+                chainRunning={running}
+              />
             </CardContent>
           </Card>
         </Grid>

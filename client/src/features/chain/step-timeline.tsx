@@ -1,5 +1,6 @@
 import CheckCircleIcon from '@mui/icons-material/CheckCircle';
 import ErrorIcon from '@mui/icons-material/Error';
+import RadioButtonUncheckedIcon from '@mui/icons-material/RadioButtonUnchecked';
 import ReceiptLongIcon from '@mui/icons-material/ReceiptLong';
 import { type CallAttempt, groupIntoCalls } from '@chainlog/shared';
 import {
@@ -22,6 +23,7 @@ import { StatusChip } from '../../components/status-chip.js';
 import { formatCost, formatLatency, formatTime, formatTokens } from '../../format.js';
 import type { ChainStep } from './apply-live-events.js';
 import { StepOutput } from './step-output.js';
+import { upcomingSteps } from './upcoming-steps.js';
 
 const STEP_ICONS = {
   running: <CircularProgress size={22} aria-hidden />,
@@ -31,23 +33,36 @@ const STEP_ICONS = {
 
 /**
  * The chain's steps as they run. Each step is `data-testid="step-<name>"` with `data-status` running, succeeded or
- * failed. While the chain runs and no step is, a bar says the next one is on its way.
+ * failed. While the chain runs, the steps its kind plans and it has not started follow, greyed
+ * (`data-testid="upcoming-step-<name>"`); while no step runs, a bar under the next one (or, without a plan, under the
+ * steps) says it is on its way.
  */
 export function StepTimeline({
   steps,
+  plannedSteps,
   logs,
   chainRunning,
 }: {
   steps: readonly ChainStep[];
+  plannedSteps: readonly string[];
   logs: readonly CallAttempt[];
   chainRunning: boolean;
 }) {
   const waiting = chainRunning && !steps.some((step) => step.status === 'running');
+  const upcoming = chainRunning ? upcomingSteps(plannedSteps, steps) : [];
   const calls = groupIntoCalls(logs);
   const attemptsOf = (step: ChainStep) => calls.find((call) => call.some((attempt) => attempt.id === step.logId)) ?? [];
+  const waitingBar = (text: string) => (
+    <Box sx={{ py: 1, maxWidth: 360 }} data-testid="waiting-for-step">
+      <Typography variant="body2" color="text.secondary" gutterBottom>
+        {text}
+      </Typography>
+      <LinearProgress />
+    </Box>
+  );
   return (
     <Box>
-      {steps.length > 0 ? (
+      {steps.length + upcoming.length > 0 ? (
         <Stepper orientation="vertical" nonLinear aria-label="Steps">
           {steps.map((step) => (
             <Step
@@ -75,14 +90,33 @@ export function StepTimeline({
               </StepContent>
             </Step>
           ))}
+          {upcoming.map(({ name, place }, index) => {
+            const next = waiting && index === 0;
+            return (
+              <Step key={`planned ${place}`} expanded={next} data-testid={`upcoming-step-${name}`}>
+                <StepLabel icon={<RadioButtonUncheckedIcon color="disabled" />}>
+                  <Box sx={{ display: 'flex', alignItems: 'center', gap: 1, flexWrap: 'wrap' }}>
+                    <Typography variant="subtitle1" component="h3" color="text.secondary">
+                      {name}
+                    </Typography>
+                    <Typography variant="caption" color="text.secondary">
+                      {next ? 'next' : 'to come'}
+                    </Typography>
+                  </Box>
+                </StepLabel>
+                {next ? (
+                  <StepContent>
+                    {waitingBar(steps.length === 0 ? 'Waiting for the chain to start…' : 'Starting…')}
+                  </StepContent>
+                ) : null}
+              </Step>
+            );
+          })}
         </Stepper>
       ) : null}
-      {waiting ? (
-        <Box sx={{ mt: steps.length > 0 ? 2 : 0 }} data-testid="waiting-for-step">
-          <Typography variant="body2" color="text.secondary" gutterBottom>
-            {steps.length === 0 ? 'Waiting for the chain to start…' : 'Waiting for the next step…'}
-          </Typography>
-          <LinearProgress />
+      {waiting && upcoming.length === 0 ? (
+        <Box sx={{ mt: steps.length > 0 ? 1 : 0 }}>
+          {waitingBar(steps.length === 0 ? 'Waiting for the chain to start…' : 'Waiting for the next step…')}
         </Box>
       ) : null}
       {!chainRunning && steps.length === 0 ? (
