@@ -32,7 +32,7 @@ export interface ChainTotals {
   costUsd: string | null;
   /** Time spent in model calls, summed over attempts. */
   modelMs: number;
-  /** From the first attempt's start to the last one's end (or null while one is pending). */
+  /** From the first attempt's start to the last one's end (to the last start while one is pending); null without calls. */
   wallMs: number | null;
 }
 

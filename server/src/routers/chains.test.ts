@@ -526,4 +526,26 @@ describe('chains.get, every attempt counted', () => {
     );
     expect(listed).toMatchObject({ status: 'failed', error: detail.chain.error, finishedAt: detail.chain.finishedAt });
   });
+
+  it("times a chain with a call still pending as chains.list and chain_summary do: to the pending call's start", async () => {
+    const chainId = newChainId();
+    await sql`insert into inference_log (id, chain_id, name, provider, model, status, attempt, request, created_at, finished_at)
+      values
+        (gen_random_uuid(), ${chainId}::uuid, 'first', 'openai', 'gpt-4.1-mini', 'ok', 1, '{}'::jsonb,
+          timestamptz '2026-12-05 10:00:00Z', timestamptz '2026-12-05 10:00:01.250Z'),
+        (gen_random_uuid(), ${chainId}::uuid, 'second', 'openai', 'gpt-4.1-mini', 'pending', 1, '{}'::jsonb,
+          timestamptz '2026-12-05 10:00:02.5Z', null)`.execute(database.db);
+    const caller = createCaller(offline);
+
+    const detail = await caller.chains.get({ chainId });
+    const listed = (await caller.chains.list({ status: 'running', limit: 100 })).items.find(
+      (item) => item.id === chainId,
+    );
+    const { rows } = await sql<{
+      wall_ms: number;
+    }>`select wall_ms from chain_summary where chain_id = ${chainId}`.execute(database.db);
+
+    expect(detail.chain.status).toBe('running');
+    expect([detail.totals.wallMs, listed?.wallMs, rows[0]?.wall_ms]).toEqual([2_500, 2_500, 2_500]);
+  });
 });

@@ -122,8 +122,8 @@ export async function sumChainLog(db: Db, chainId: string) {
       coalesce(sum(output_tokens), 0)::int8::float8 as output_tokens,
       sum(cost_usd)::text as cost_usd,
       coalesce(sum(latency_ms), 0)::float8 as model_ms,
-      case when count(*) filter (where finished_at is null) = 0
-        then (extract(epoch from max(finished_at) - min(created_at)) * 1000)::float8 end as wall_ms
+      -- As chain_summary's and chains.list's: to the last start while an attempt is pending.
+      (extract(epoch from max(coalesce(finished_at, created_at)) - min(created_at)) * 1000)::float8 as wall_ms
     from inference_log where chain_id = ${chainId}`
     .execute(db)
     .then((result) => result.rows[0]);
