@@ -128,7 +128,7 @@ describe('the Stats page in Chromium', () => {
     await page.close();
   });
 
-  it('applies a day typed on the keyboard once its year is typed, not at each digit of it', async () => {
+  it('applies a day typed on the keyboard once it is typed, not at each digit of its month, day or year', async () => {
     const page = await browser.newPage({ viewport: DESKTOP, reducedMotion: 'reduce', locale: 'en-US' });
     await page.goto(`${server.url}/#/stats?from=2026-11-14&to=2026-11-20`);
     await page.getByTestId('stats-totals').waitFor(WAIT);
@@ -140,8 +140,9 @@ describe('the Stats page in Chromium', () => {
 
     await expect.poll(() => new URL(page.url()).hash, WAIT).toBe('#/stats?from=2026-11-01&to=2026-11-20');
     expect(await page.getByLabel('From (UTC day)').inputValue()).toBe('2026-11-01');
-    // Typed 2, 0, 2, 6, the year was never 0002 or 0202 in the address (the range it made was cut to 366 days).
-    expect((await recordedAddresses(page)).filter((address) => /from=0/.test(address))).toEqual([]);
+    // Typed 2, 0, 2, 6, the year was never 0002 or 0202 in the address (the range it made was cut to 366 days); and
+    // the month's first digit (2026-01-14: the year was whole already, as it is in a year-first locale) never either.
+    expect(await recordedAddresses(page)).toEqual(['#/stats?from=2026-11-01&to=2026-11-20']);
     await page.close();
   });
 

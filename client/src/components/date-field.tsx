@@ -3,8 +3,10 @@ import { useEffect, useRef, useState } from 'react';
 
 // A value whose year has four digits, the first not 0: one a person finished typing, or one the picker chose.
 const FINISHED_YEAR = /^[1-9]\d{3}-/;
+/** How long a typed date waits for the next keystroke before it is applied (at once on Enter or on leaving). */
+const PAUSE_MS = 600;
 
-type DateFieldProps = Omit<TextFieldProps, 'type' | 'value' | 'onChange' | 'onBlur' | 'onFocus'> & {
+type DateFieldProps = Omit<TextFieldProps, 'type' | 'value' | 'onChange' | 'onBlur' | 'onFocus' | 'onKeyDown'> & {
   type: 'date' | 'datetime-local';
   /** The applied value, as the input writes it (`YYYY-MM-DD`, or `YYYY-MM-DDTHH:mm`); '' for none. */
   value: string;
@@ -13,17 +15,24 @@ type DateFieldProps = Omit<TextFieldProps, 'type' | 'value' | 'onChange' | 'onBl
 };
 
 /**
- * A date (or date and time) field that applies what is typed once its year is finished. Chromium reports every
- * keystroke in the year as a whole date (typing 2025 passes 0002, 0020 and 0202): applied at once, each moved the
- * filter and the address, and a filter that clamps its range rewrote the field under the typing. The field shows what
- * is typed; a value it applied comes back a render or more later and is not shown again (that would reset the part
- * being typed), any other (a preset, a reset, the address, a clamp) is. Left, it shows the filter as it stands (an
- * unfinished year is dropped); left empty, it clears it.
+ * A date (or date and time) field that applies what is typed once it is typed: a pause after a value whose year is
+ * finished, Enter, or leaving the field. Chromium reports every keystroke as a whole date once the field holds one:
+ * typing the year 2025 passes 0002, 0020 and 0202, and typing the month 11 of a filled field passes month 01 (in a
+ * year-first locale, every digit of the month and the day). Applied at once, each moved the filter and the address,
+ * and a filter that clamps its range rewrote the field under the typing. The field shows what is typed; a value it
+ * applied comes back a render or more later and is not shown again (that would reset the part being typed), any
+ * other (a preset, a reset, the address, a clamp) is. Left, it shows the filter as it stands (an unfinished year is
+ * dropped); left empty, it clears it.
  */
 export function DateField({ type, value, onApply, ...props }: DateFieldProps) {
   const [draft, setDraft] = useState(value);
   // What this field applied, oldest first, until each comes back as `value`.
   const sent = useRef<string[]>([]);
+  // A finished value typed and not applied yet, and the timer that applies it.
+  const waiting = useRef<{ value: string; timer: ReturnType<typeof setTimeout> } | null>(null);
+  // The applied value as it stands when the timer fires, not as it stood when it was set.
+  const current = useRef(value);
+  current.current = value;
   useEffect(() => {
     const echo = sent.current.indexOf(value);
     if (echo >= 0) {
@@ -33,9 +42,20 @@ export function DateField({ type, value, onApply, ...props }: DateFieldProps) {
     sent.current = [];
     setDraft(value);
   }, [value]);
+  useEffect(() => () => clearTimeout(waiting.current?.timer), []);
   const apply = (applied: string) => {
     sent.current.push(applied);
     onApply(applied);
+  };
+  /** Applies the value waiting, if any; whether there was one. */
+  const applyWaiting = (): boolean => {
+    const typed = waiting.current;
+    if (!typed) return false;
+    clearTimeout(typed.timer);
+    waiting.current = null;
+    // Against what it applied last: the value that comes back may still be an older one.
+    if (typed.value !== (sent.current.at(-1) ?? current.current)) apply(typed.value);
+    return true;
   };
   return (
     <TextField
@@ -45,10 +65,17 @@ export function DateField({ type, value, onApply, ...props }: DateFieldProps) {
       onChange={(event) => {
         const typed = event.target.value;
         setDraft(typed);
-        // Against what it applied last: the value that comes back may still be an older one.
-        if (FINISHED_YEAR.test(typed) && typed !== (sent.current.at(-1) ?? value)) apply(typed);
+        clearTimeout(waiting.current?.timer);
+        waiting.current = FINISHED_YEAR.test(typed)
+          ? { value: typed, timer: setTimeout(applyWaiting, PAUSE_MS) }
+          : null;
+      }}
+      onKeyDown={(event) => {
+        if (event.key === 'Enter') applyWaiting();
       }}
       onBlur={() => {
+        // What was typed last, now; the field keeps showing it until it comes back.
+        if (applyWaiting()) return;
         if (draft === '' && value !== '') apply('');
         else {
           // The filter as it stands (an applied value the filter kept as it was never comes back as a change).
