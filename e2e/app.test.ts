@@ -171,6 +171,25 @@ describe('the app in Chromium', () => {
     await page.close();
   });
 
+  it('shows the start of a long message on its chain, and the rest on request', async () => {
+    const page = await browser.newPage({ viewport: DESKTOP });
+    const thread = Array.from({ length: 60 }, (_, index) => `Line ${index + 1} of the forwarded thread.`).join('\n');
+
+    await page.goto(server.url);
+    await page.getByLabel('From').fill('ann.lee@example.com');
+    await page.getByLabel('Message').fill(thread);
+    await page.getByRole('button', { name: 'Submit' }).click();
+    await page.waitForURL(/#\/chains\/[0-9a-f-]{36}$/, WAIT);
+    const body = page.getByTestId('message-body');
+    await body.waitFor(WAIT);
+
+    expect(await body.innerText()).toBe(`${thread.split('\n').slice(0, 12).join('\n')}…`);
+    await screenshot(page, '8-chain-long-message');
+    await page.getByRole('button', { name: `Show all (${thread.length.toLocaleString('en-US')} characters)` }).click();
+    expect(await body.innerText()).toBe(thread);
+    await page.close();
+  });
+
   it('wraps a message of long unbroken words on a phone instead of widening the page', async () => {
     const page = await browser.newPage({ viewport: { width: 375, height: 800 } });
     const longWord = 'https://example.com/track/'.concat('A1042'.repeat(40));

@@ -13,6 +13,7 @@ import {
 import type { ReactNode } from 'react';
 import { Link as RouterLink } from 'react-router';
 import { JsonTree } from '../../components/json-tree.js';
+import { LongText } from '../../components/long-text.js';
 import { OfflineChip } from '../../components/offline-chip.js';
 import { StatusChip } from '../../components/status-chip.js';
 import { formatDateTime, formatTime } from '../../format.js';
@@ -58,9 +59,7 @@ export function ChainRecords({ detail }: { detail: ChainDetail }) {
           <Typography variant="subtitle2" component="p" sx={{ mt: 1 }}>
             {message.subject || '(no subject)'}
           </Typography>
-          <Typography variant="body2" sx={{ mt: 1, whiteSpace: 'pre-wrap' }}>
-            {message.body}
-          </Typography>
+          <LongText text={message.body} sx={{ mt: 1 }} data-testid="message-body" />
         </Section>
       ))}
       {replyDrafts.map((draft) => (

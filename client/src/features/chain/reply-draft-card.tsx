@@ -1,5 +1,6 @@
 import PersonIcon from '@mui/icons-material/Person';
 import { Alert, Box, Chip, Paper, Typography } from '@mui/material';
+import { LongText } from '../../components/long-text.js';
 
 interface ReplyDraftCardProps {
   to?: string | undefined;
@@ -32,9 +33,9 @@ export function ReplyDraftCard({ to, subject, body, tone, needsHuman }: ReplyDra
           ) : null}
         </Box>
       </Box>
-      <Typography component="div" variant="body2" sx={{ px: 2, py: 1.5, whiteSpace: 'pre-wrap', lineHeight: 1.7 }}>
-        {body}
-      </Typography>
+      <Box sx={{ px: 2, py: 1.5 }}>
+        <LongText text={body} component="div" sx={{ lineHeight: 1.7 }} />
+      </Box>
       {needsHuman ? (
         <Alert severity="warning" square sx={{ borderTop: 1, borderColor: 'divider' }}>
           An agent must act before this reply is sent.
