@@ -87,9 +87,8 @@ describe('the app in Chromium', () => {
     await expect.poll(() => firstStep.getAttribute('data-status'), WAIT).toBe('running');
     // The steps the chain plans and has not started yet, in order, after the one running.
     const upcoming = page.locator('[data-testid^="upcoming-step-"]');
-    await expect
-      .poll(() => upcoming.evaluateAll((steps) => steps.map((step) => step.getAttribute('data-testid'))), WAIT)
-      .toEqual(['upcoming-step-entity extraction', 'upcoming-step-reply drafting']);
+    const upcomingIds = async () => Promise.all((await upcoming.all()).map((step) => step.getAttribute('data-testid')));
+    await expect.poll(upcomingIds, WAIT).toEqual(['upcoming-step-entity extraction', 'upcoming-step-reply drafting']);
     await screenshot(page, '2-chain-running');
 
     releaseFirstStep();
