@@ -247,6 +247,10 @@ describe('the app in Chromium', () => {
     await subject.press('End');
     for (let deleted = 0; deleted < 100; deleted++) await subject.press('Backspace');
     await expect.poll(() => hint.innerText(), WAIT).toBe('300 / 300 characters');
+    // Counted as the server counts it, after trimming: a space at the end is not one too many.
+    await subject.press('Space');
+    await expect.poll(() => hint.innerText(), WAIT).toBe('300 / 300 characters');
+    expect(await subject.getAttribute('aria-invalid')).toBe('false');
     expect(submits).toEqual([]);
     await page.getByRole('button', { name: 'Submit' }).click();
     await page.waitForURL(/#\/chains\/[0-9a-f-]{36}$/, WAIT);

@@ -107,9 +107,12 @@ export function MessageForm() {
   );
 }
 
+// Counted as the server counts them: after trimming (a paste that ends in a line break is not one too many).
+const lengthOf = (value: string) => value.trim().length;
+
 /** The count against the field's limit once it is near. */
 function lengthHint(value: string, maxLength: number): string | undefined {
-  return value.length >= maxLength * 0.9 ? counted(value, maxLength) : undefined;
+  return lengthOf(value) >= maxLength * 0.9 ? counted(value, maxLength) : undefined;
 }
 
 /**
@@ -117,12 +120,12 @@ function lengthHint(value: string, maxLength: number): string | undefined {
  * without a word), so the writer sees how much to shorten and the message is not sent until it fits.
  */
 function overLimit(value: string, maxLength: number): string | undefined {
-  const over = value.length - maxLength;
+  const over = lengthOf(value) - maxLength;
   return over > 0 ? `${counted(value, maxLength)}: ${over.toLocaleString()} too many` : undefined;
 }
 
 const counted = (value: string, maxLength: number) =>
-  `${value.length.toLocaleString()} / ${maxLength.toLocaleString()} characters`;
+  `${lengthOf(value).toLocaleString()} / ${maxLength.toLocaleString()} characters`;
 
 /** The server's zod issues (BAD_REQUEST) by field, first message each. */
 function fieldErrors(
