@@ -1,10 +1,20 @@
 import { TextField, type TextFieldProps } from '@mui/material';
-import { useEffect, useRef, useState } from 'react';
+import { type RefObject, useEffect, useRef, useState } from 'react';
 
 // A value whose year has four digits, the first not 0: one a person finished typing, or one the picker chose.
 const FINISHED_YEAR = /^[1-9]\d{3}-/;
 /** How long a typed date waits for the next keystroke before it is applied (at once on Enter or on leaving). */
 const PAUSE_MS = 600;
+
+interface Waiting {
+  value: string;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+function stopWaiting(waiting: RefObject<Waiting | null>): void {
+  clearTimeout(waiting.current?.timer);
+  waiting.current = null;
+}
 
 type DateFieldProps = Omit<TextFieldProps, 'type' | 'value' | 'onChange' | 'onBlur' | 'onFocus' | 'onKeyDown'> & {
   type: 'date' | 'datetime-local';
@@ -29,32 +39,36 @@ export function DateField({ type, value, onApply, ...props }: DateFieldProps) {
   // What this field applied, oldest first, until each comes back as `value`.
   const sent = useRef<string[]>([]);
   // A finished value typed and not applied yet, and the timer that applies it.
-  const waiting = useRef<{ value: string; timer: ReturnType<typeof setTimeout> } | null>(null);
-  // The applied value as it stands when the timer fires, not as it stood when it was set.
-  const current = useRef(value);
-  current.current = value;
+  const waiting = useRef<Waiting | null>(null);
+  // The applied value and onApply as they stand when the timer fires, not as they stood when it was set (a filter's
+  // onApply reads the other filters of its render).
+  const latest = useRef({ value, onApply });
+  useEffect(() => {
+    latest.current = { value, onApply };
+  });
   useEffect(() => {
     const echo = sent.current.indexOf(value);
     if (echo >= 0) {
       sent.current.splice(0, echo + 1);
       return;
     }
+    // Changed from elsewhere (the address, a preset, a clamp): what was being typed is dropped with the draft.
+    stopWaiting(waiting);
     sent.current = [];
     setDraft(value);
   }, [value]);
-  useEffect(() => () => clearTimeout(waiting.current?.timer), []);
+  useEffect(() => () => stopWaiting(waiting), []);
   const apply = (applied: string) => {
     sent.current.push(applied);
-    onApply(applied);
+    latest.current.onApply(applied);
   };
   /** Applies the value waiting, if any; whether there was one. */
   const applyWaiting = (): boolean => {
     const typed = waiting.current;
     if (!typed) return false;
-    clearTimeout(typed.timer);
-    waiting.current = null;
+    stopWaiting(waiting);
     // Against what it applied last: the value that comes back may still be an older one.
-    if (typed.value !== (sent.current.at(-1) ?? current.current)) apply(typed.value);
+    if (typed.value !== (sent.current.at(-1) ?? latest.current.value)) apply(typed.value);
     return true;
   };
   return (
@@ -65,10 +79,8 @@ export function DateField({ type, value, onApply, ...props }: DateFieldProps) {
       onChange={(event) => {
         const typed = event.target.value;
         setDraft(typed);
-        clearTimeout(waiting.current?.timer);
-        waiting.current = FINISHED_YEAR.test(typed)
-          ? { value: typed, timer: setTimeout(applyWaiting, PAUSE_MS) }
-          : null;
+        stopWaiting(waiting);
+        if (FINISHED_YEAR.test(typed)) waiting.current = { value: typed, timer: setTimeout(applyWaiting, PAUSE_MS) };
       }}
       onKeyDown={(event) => {
         if (event.key === 'Enter') applyWaiting();
