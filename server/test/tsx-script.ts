@@ -19,6 +19,8 @@ export interface ScriptOptions {
    * reader such as `head` does when it has read enough.
    */
   onStdout?: (chunk: string, close: () => void) => void;
+  /** Written to the script's stdin, which is then closed. */
+  stdin?: string;
 }
 
 /**
@@ -38,8 +40,12 @@ export function runTsxScript(
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', script, ...args], {
     cwd: REPO_ROOT,
     env: { ...inherited, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: 'pipe',
   });
+  // Closed at once without `stdin`: the script reads an empty input, as from /dev/null. A script that exits before
+  // reading it makes the write fail (EPIPE): its exit is what the test reads.
+  child.stdin.on('error', () => {});
+  child.stdin.end(options.stdin ?? '');
   let stdout = '';
   let stderr = '';
   const { onStdout } = options;

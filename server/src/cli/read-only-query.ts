@@ -21,10 +21,11 @@ export const ROWS_PER_BATCH = 1_000;
  */
 export type ValueForm = 'text' | 'json';
 
-// bool, int2, int4, float4, float8, json, jsonb and their arrays; and arrays of text, varchar, bpchar, name, char and
-// uuid (their elements are strings as they are).
+// bool, int2, int4, float4, float8, json, jsonb and their arrays; and arrays of text, varchar, bpchar and uuid (their
+// elements are strings as they are). Not name[] or "char"[]: pg has no parser for them (PGlite has), so they would be
+// arrays on one database and text on the other.
 const JSON_TYPE_OIDS = new Set([
-  16, 21, 23, 700, 701, 114, 3802, 1000, 1005, 1007, 1021, 1022, 199, 3807, 1009, 1015, 1014, 1003, 1002, 2951,
+  16, 21, 23, 700, 701, 114, 3802, 1000, 1005, 1007, 1021, 1022, 199, 3807, 1009, 1015, 1014, 2951,
 ]);
 const asText = (value: string): string => value;
 const keepsParser = (form: ValueForm, oid: number): boolean => form === 'json' && JSON_TYPE_OIDS.has(oid);

@@ -54,7 +54,7 @@ function jsonPrinter(): RowPrinter {
 }
 
 // A number as PostgreSQL writes one (int, numeric, float): no formula, so a negative one keeps its sign as its first
-// character. db:sql knows no column types, so text is told from numbers by what it holds.
+// character. Told by what the cell holds, whatever its column's type: a number written as text is no formula either.
 const NUMBER = /^-?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$|^-?Infinity$|^NaN$/i;
 
 /**
@@ -77,8 +77,8 @@ function csvPrinter(): RowPrinter {
   };
 }
 
-// int2, int4, int8, oid, float4, float8, money, numeric: right-aligned in a table, as psql does.
-const NUMERIC_TYPE_OIDS = new Set([21, 23, 20, 26, 700, 701, 790, 1700]);
+// int2, int4, int8, oid, xid, xid8, cid, float4, float8, money, numeric: right-aligned in a table, as psql does.
+const NUMERIC_TYPE_OIDS = new Set([21, 23, 20, 26, 28, 5069, 29, 700, 701, 790, 1700]);
 
 /**
  * Columns as wide as their widest value in the first batch; a wider value in a later batch widens its column from

@@ -68,6 +68,25 @@ describe('npm run db:sql', { timeout: SCRIPT_TIMEOUT_MS + 15_000 }, () => {
     expect(result.stderr).toContain('--format is table, csv or json');
   });
 
+  it('reads the statement from stdin given -, and refuses one holding a NUL character before opening a database', async () => {
+    const folder = migratedPgliteFolder('chainlog-sql-');
+    folders.push(folder);
+    const fromStdin = (statement: string) =>
+      runTsxScript(
+        'server/src/cli/sql.ts',
+        ['-', '--format', 'csv'],
+        { CHAINLOG_DATA_DIR: folder },
+        { stdin: statement },
+      );
+
+    expect(await fromStdin('select 41 + 1 as answer\n')).toMatchObject({ code: 0, stdout: 'answer\r\n42\r\n' });
+    expect(await fromStdin("select 'a\0b' as text")).toMatchObject({
+      code: 2,
+      stdout: '',
+      stderr: 'the statement holds a NUL character, which PostgreSQL does not take\n',
+    });
+  });
+
   it('refuses a data directory that holds no database rather than make an empty one', async () => {
     const result = await runTsxScript('server/src/cli/sql.ts', ['select 1'], {
       CHAINLOG_DATA_DIR: '/tmp/chainlog-no-such-data-dir',

@@ -35,6 +35,9 @@ async function main(): Promise<number> {
     throw new UsageError(`--format is table, csv or json\n${USAGE}`);
   const statement = (source === '-' ? await readAll(process.stdin) : source).trim();
   if (statement === '') throw new UsageError(`no SQL given\n${USAGE}`);
+  // PostgreSQL takes none, and one sent breaks the protocol's message ("insufficient data left in message").
+  if (statement.includes('\0'))
+    throw new UsageError('the statement holds a NUL character, which PostgreSQL does not take');
 
   loadDotEnvFile();
   const env = parseEnv();
