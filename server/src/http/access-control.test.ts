@@ -113,8 +113,8 @@ describe('a server with CHAINLOG_TOKEN', () => {
 
     socket.send(JSON.stringify({ method: 'connectionParams', data: { token: 'wrong-token-0123456789' } }));
     socket.send(JSON.stringify({ id: 1, method: 'query', params: { path: 'logs.facets', input: undefined } }));
-    // A procedure that does not exist, and one given bad input: answered alike, so a caller without the token
-    // cannot tell which procedures there are.
+    // A procedure that does not exist (tRPC's NOT_FOUND, before any middleware) and one given bad input: answered
+    // alike, so a caller without the token cannot tell which procedures there are.
     socket.send(JSON.stringify({ id: 2, method: 'query', params: { path: 'no.such.procedure', input: undefined } }));
     socket.send(JSON.stringify({ id: 3, method: 'query', params: { path: 'logs.get', input: { id: 'nope' } } }));
     const { messages, code } = await readUntilClosed(outcome);

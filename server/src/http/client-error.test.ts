@@ -56,8 +56,8 @@ describe('a request the server cannot read', () => {
   });
 
   it('names the header limit the process runs with', () => {
-    expect(maxHeaderSize).toBe(16_384);
-    expect(headersTooLargeMessage()).toContain("over the server's limit (16 KiB)");
+    expect(headersTooLargeMessage()).toBe(headersTooLargeMessage(maxHeaderSize));
+    expect(headersTooLargeMessage(16_384)).toContain("over the server's limit (16 KiB)");
     expect(headersTooLargeMessage(32_768)).toContain('(32 KiB)');
     expect(headersTooLargeMessage(20_000)).toContain('(20,000 bytes)');
   });

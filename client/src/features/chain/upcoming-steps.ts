@@ -12,7 +12,7 @@ export interface UpcomingStep {
 export function upcomingSteps(planned: readonly string[], started: readonly { name: string }[]): UpcomingStep[] {
   const remaining = planned.map((name, place) => ({ name, place }));
   for (const step of started) {
-    const index = remaining.findIndex((planned) => planned.name === step.name);
+    const index = remaining.findIndex((next) => next.name === step.name);
     if (index !== -1) remaining.splice(index, 1);
   }
   return remaining;
