@@ -201,6 +201,13 @@ describe('the app in Chromium', () => {
     await page.waitForURL(/#\/chains\/[0-9a-f-]{36}$/, WAIT);
     await expect.poll(() => page.getByTestId('chain-status').getAttribute('data-status'), WAIT).toBe('succeeded');
     await screenshot(page, '7-chain-long-words-phone');
+    // The subject heads the page in two lines at most, the whole of it in its title.
+    const heading = page.getByRole('heading', { level: 1 });
+    expect(await heading.getAttribute('title')).toBe(`Order ${'A1042'.repeat(30)}`);
+    const lineHeight = await page.evaluate<number>(
+      "parseFloat(getComputedStyle(document.querySelector('h1')).lineHeight)",
+    );
+    expect((await heading.boundingBox())?.height).toBeLessThanOrEqual(2 * lineHeight + 1);
 
     // A string, as the root tsconfig has no DOM types: runs in the page.
     const pageWidth = () => page.evaluate<number>('document.documentElement.scrollWidth');

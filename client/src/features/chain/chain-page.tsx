@@ -113,7 +113,13 @@ function ChainHeader({ detail }: { detail: ChainDetail }) {
         Chains
       </Button>
       <Box sx={{ display: 'flex', alignItems: 'center', gap: 1.5, flexWrap: 'wrap' }}>
-        <Typography variant="h5" component="h1" sx={{ mr: 0.5 }}>
+        {/* A subject may be 300 characters: two lines at most, the whole of it on hover (and to screen readers). */}
+        <Typography
+          variant="h5"
+          component="h1"
+          title={subject || chain.name}
+          sx={{ mr: 0.5, display: '-webkit-box', WebkitLineClamp: 2, WebkitBoxOrient: 'vertical', overflow: 'hidden' }}
+        >
           {subject || chain.name}
         </Typography>
         <StatusChip status={chain.status} testId="chain-status" />
