@@ -17,9 +17,10 @@ export interface TcpProxy {
   resumeNewOnly(): void;
   /**
    * The next time a client sends bytes that `matches` accepts, they go through and that client's connection is cut
-   * before an answer can come back: a statement (a COMMIT) that ran, with its client never told.
+   * before an answer can come back: a statement (a COMMIT) that ran, with its client never told. `matches` sees every
+   * chunk with the connection it came on (the same object for all of a connection's chunks).
    */
-  cutAfterNext(matches: (chunk: Buffer) => boolean): Promise<void>;
+  cutAfterNext(matches: (chunk: Buffer, connection: object) => boolean): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -29,7 +30,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   let server: Server;
   let port = 0;
   let stalled = false;
-  let armed: { matches: (chunk: Buffer) => boolean; done: () => void } | undefined;
+  let armed: { matches: (chunk: Buffer, connection: object) => boolean; done: () => void } | undefined;
 
   function track(socket: Socket): void {
     sockets.add(socket);
@@ -46,7 +47,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       track(client);
       track(upstream);
       client.on('data', (chunk: Buffer) => {
-        if (!armed?.matches(chunk)) {
+        if (!armed?.matches(chunk, client)) {
           upstream.write(chunk);
           return;
         }
