@@ -14,7 +14,7 @@ const APPLICATION_NAME = 'chainlog db:sql';
 export const ROWS_PER_BATCH = 1_000;
 
 /**
- * How values are read. `text`: every value as PostgreSQL writes it, as psql shows it (`1 day`, `\\x00ff`, `{1,2}`,
+ * How values are read. `text`: every value as PostgreSQL writes it, as psql shows it (`1 day`, `\x00ff`, `{1,2}`,
  * `t`, times to the microsecond). `json`: the types JSON has kept as such (booleans, int2/int4 and float numbers,
  * json and jsonb, strings, and arrays of them), every other value as its text: int8 and numeric would lose digits as
  * JSON numbers, and an interval or a bytea has no JSON form (pg would give `{"days":1}` and a Buffer's bytes).
