@@ -7,6 +7,7 @@ import { createCaller } from '../server/src/routers/app.js';
 import { createInnerContext } from '../server/src/trpc/context.js';
 import { launchChromium } from './browser.js';
 import { builtClient } from './build-client.js';
+import { countCalls } from './trpc-calls.js';
 
 const WAIT = { timeout: 20_000 };
 const DESKTOP = { width: 1360, height: 900 };
@@ -26,18 +27,6 @@ const MESSAGE = { from: 'ann@example.com', subject: 'Order A-1042', body: 'Where
 function schemaName(request: RecordedRequest): string {
   const body = request.body as { response_format?: { json_schema?: { name?: string } } };
   return body.response_format?.json_schema?.name ?? '';
-}
-
-/** tRPC calls a tab makes over HTTP, by procedure: a batch (`/trpc/logs.list,logs.count?batch=1`) counts each. */
-function countCalls(page: Page): Map<string, number> {
-  const calls = new Map<string, number>();
-  page.on('request', (request) => {
-    const { pathname } = new URL(request.url());
-    if (!pathname.startsWith('/trpc/')) return;
-    for (const procedure of decodeURIComponent(pathname.slice('/trpc/'.length)).split(','))
-      calls.set(procedure, (calls.get(procedure) ?? 0) + 1);
-  });
-  return calls;
 }
 
 /** The chain id of each row the Logs table shows, in one evaluate (a string: the root tsconfig has no DOM types). */
