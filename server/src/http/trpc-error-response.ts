@@ -27,12 +27,15 @@ export function trpcErrorBody(
   return JSON.stringify({ error: trpcError(status, code, message, options) });
 }
 
-/** The error itself, as tRPC shapes one, for a message that carries it beside other fields (a WebSocket's `id`). */
-export function trpcError(
+/**
+ * The error itself, as tRPC shapes one, for a message that carries it beside other fields (a WebSocket's `id`, the
+ * error formatter's shape of a call on a refused socket). `issues` keeps its type: null when none is given.
+ */
+export function trpcError<Issues = never>(
   status: number,
   code: keyof typeof TRPC_ERROR_CODES_BY_KEY,
   message: string,
-  options: { issues?: unknown } = {},
+  options: { issues?: Issues } = {},
 ) {
   // `issues` as the error formatter gives it on every error (null but for invalid input), so the typed shape holds.
   const data = { code, httpStatus: status, issues: options.issues ?? null };

@@ -1,6 +1,6 @@
 import { TRPCError, initTRPC } from '@trpc/server';
-import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 import { ZodError, prettifyError } from 'zod';
+import { trpcError } from '../http/trpc-error-response.js';
 import type { Context } from './context.js';
 import { retryAfterSecondsOf } from './retry-after.js';
 
@@ -11,8 +11,8 @@ const t = initTRPC.context<Context>().create({
     // On a WebSocket whose token was refused every call is UNAUTHORIZED, a missing procedure's too: its NOT_FOUND
     // would tell a caller without the token which procedures exist.
     if (ctx?.tokenRefusal) {
-      const data = { ...shape.data, code: 'UNAUTHORIZED' as const, httpStatus: 401, issues: null };
-      return { ...shape, code: TRPC_ERROR_CODES_BY_KEY.UNAUTHORIZED, message: ctx.tokenRefusal, data };
+      const refused = trpcError(401, 'UNAUTHORIZED', ctx.tokenRefusal);
+      return { ...shape, ...refused, data: { ...shape.data, ...refused.data } };
     }
     // Invalid input arrives as BAD_REQUEST with zod's issues, so clients can point at the exact field.
     const zodError = error.code === 'BAD_REQUEST' && error.cause instanceof ZodError ? error.cause : null;
