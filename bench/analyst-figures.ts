@@ -150,7 +150,7 @@ async function report(db: Db): Promise<void> {
       explain: (db) =>
         explain(
           db,
-          sql`select id from inference_log where inference_log_document(request, output) @@ websearch_to_tsquery('english', 'refund') order by id desc limit 50`,
+          sql`select id from inference_log where inference_log_document(request, output) @@ inference_log_search('refund') order by id desc limit 50`,
         ),
     },
     {
@@ -161,7 +161,7 @@ async function report(db: Db): Promise<void> {
       explain: (db) =>
         explain(
           db,
-          sql`select id from inference_log where inference_log_document(request, output) @@ websearch_to_tsquery('english', 'A-4242') order by id desc limit 50`,
+          sql`select id from inference_log where inference_log_document(request, output) @@ inference_log_search('A-4242') order by id desc limit 50`,
         ),
     },
   ];

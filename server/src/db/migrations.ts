@@ -21,6 +21,7 @@ import * as chainSummaryFailedCall from './migrations/2026-12-04T1000-chain-summ
 import * as chainSummaryRetryOfFailed from './migrations/2026-12-05T1000-chain-summary-retry-of-failed.js';
 import * as inferenceLogCallId from './migrations/2026-12-05T1100-inference-log-call-id.js';
 import * as taskStatsCallsByCallId from './migrations/2026-12-05T1200-task-stats-calls-by-call-id.js';
+import * as logSearchWordParts from './migrations/2026-12-05T1300-log-search-word-parts.js';
 
 /**
  * Every migration, by the name kysely-ctl gives its file. Listed statically so the server and the tests load
@@ -50,4 +51,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-12-05T1000-chain-summary-retry-of-failed': chainSummaryRetryOfFailed,
   '2026-12-05T1100-inference-log-call-id': inferenceLogCallId,
   '2026-12-05T1200-task-stats-calls-by-call-id': taskStatsCallsByCallId,
+  '2026-12-05T1300-log-search-word-parts': logSearchWordParts,
 };

@@ -95,6 +95,24 @@ beforeAll(async () => {
     latencyMs: 500,
     costUsd: '0.00000100',
   });
+  // What the parser reads as one token (an email address, a URL, a decimal, a version) or skips (HTML's tags, and what
+  // <script> and <style> hold); the latency and cost tests below leave these rows out with their bounds.
+  rows.joined = await store({
+    user: [
+      'From zhang.wei@example.com: my order page https://shop.example.com/orders/B-5150?ref=mail_x says nothing.',
+      '<a href="https://track.example.net/p/99">status</a> <script src="x.js">alert(lost)</script>',
+      '<style>.voucher{color:red}</style> Using app v2.0.1.',
+    ].join('\n'),
+    output: { intent: 'shipping', confidence: 0.87 },
+    latencyMs: null,
+    costUsd: null,
+  });
+  rows.otherDomain = await store({
+    user: 'Write to ann@example.org about the refund.',
+    output: { intent: 'billing', note: 'Refund of $12.50 approved' },
+    latencyMs: null,
+    costUsd: null,
+  });
 });
 afterAll(() => database.close());
 
@@ -104,18 +122,55 @@ const idsOf = async (input: Parameters<Caller['logs']['list']>[0]) =>
 describe('logs.list full-text search (q)', () => {
   it('finds words in the prompts and the output, by their stem, newest first', async () => {
     // refunded, refund, Refunding, refunds: one stem.
-    expect(await idsOf({ q: 'refund' })).toEqual([rows.systemPrompt, rows.refundOutput, rows.refund]);
+    expect(await idsOf({ q: 'refund' })).toEqual([rows.otherDomain, rows.systemPrompt, rows.refundOutput, rows.refund]);
     expect(await idsOf({ q: 'broken blenders' })).toEqual([rows.blender]);
     // A number in the output, and an order number in an array of it.
     expect(await idsOf({ q: '4242' })).toEqual([rows.number]);
     expect(await idsOf({ q: 'A-7731' })).toEqual([rows.blender]);
   });
 
+  it('finds the words an email address, a URL, a number, a version or HTML is made of, and each whole', async () => {
+    const found = async (q: string) =>
+      (await idsOf({ q })).filter((id) => id === rows.joined || id === rows.otherDomain);
+    // An address: its name, its domain, the whole; the parts in another order are another address.
+    expect(await found('zhang')).toEqual([rows.joined]);
+    expect(await found('zhang.wei@example.com')).toEqual([rows.joined]);
+    expect(await found('wei.zhang@example.com')).toEqual([]);
+    expect(await found('example.org')).toEqual([rows.otherDomain]);
+    expect(await found('example')).toEqual([rows.otherDomain, rows.joined]);
+    // A URL: its host, a word of its path, the order number in it with or without its letter, the whole.
+    expect(await found('shop.example.com')).toEqual([rows.joined]);
+    expect(await found('orders')).toEqual([rows.joined]);
+    expect(await found('5150')).toEqual([rows.joined]);
+    expect(await found('B-5150')).toEqual([rows.joined]);
+    expect(await found('https://shop.example.com/orders/B-5150')).toEqual([rows.joined]);
+    // HTML: a link's address, what a script and a style hold.
+    expect(await found('track.example.net')).toEqual([rows.joined]);
+    expect(await found('lost')).toEqual([rows.joined]);
+    expect(await found('voucher')).toEqual([rows.joined]);
+    // Numbers with a point, in the output and in the text, and a version.
+    expect(await found('0.87')).toEqual([rows.joined]);
+    expect(await found('87')).toEqual([rows.joined]);
+    expect(await found('12.50')).toEqual([rows.otherDomain]);
+    expect(await found('v2.0.1')).toEqual([rows.joined]);
+    expect(await found('v2.1.0')).toEqual([]);
+  });
+
+  it('keeps the web search syntax for such terms: in a phrase, after or, and after a -', async () => {
+    const found = async (q: string) =>
+      (await idsOf({ q })).filter((id) => id === rows.joined || id === rows.otherDomain);
+    expect(await found('"page https://shop.example.com/orders"')).toEqual([rows.joined]);
+    expect(await found('"order https://shop.example.com/orders"')).toEqual([]);
+    expect(await found('zhang.wei@example.com or ann@example.org')).toEqual([rows.otherDomain, rows.joined]);
+    expect(await found('example -example.org')).toEqual([rows.joined]);
+    expect(await found('-zhang.wei@example.com refund')).toEqual([rows.otherDomain]);
+  });
+
   it('reads web search syntax: "a phrase", or, and -word', async () => {
     expect(await idsOf({ q: '"charged twice"' })).toEqual([rows.refund]);
     expect(await idsOf({ q: '"twice charged"' })).toEqual([]);
     expect(await idsOf({ q: 'blender or parcel' })).toEqual([rows.refundOutput, rows.blender]);
-    expect(await idsOf({ q: 'refund -parcel' })).toEqual([rows.systemPrompt, rows.refund]);
+    expect(await idsOf({ q: 'refund -parcel' })).toEqual([rows.otherDomain, rows.systemPrompt, rows.refund]);
   });
 
   it('leaves out the output schema sent with every request, and keys of the output', async () => {
@@ -126,9 +181,9 @@ describe('logs.list full-text search (q)', () => {
   it('matches nothing for stop words alone or unknown words, and pages through matches with the cursor', async () => {
     expect(await idsOf({ q: 'the and of' })).toEqual([]);
     expect(await idsOf({ q: 'zebra' })).toEqual([]);
-    const first = await caller.logs.list({ chainId, q: 'refund', limit: 2 });
-    expect(first.items.map((item) => item.id)).toEqual([rows.systemPrompt, rows.refundOutput]);
-    const second = await caller.logs.list({ chainId, q: 'refund', limit: 2, cursor: first.nextCursor });
+    const first = await caller.logs.list({ chainId, q: 'refund', limit: 3 });
+    expect(first.items.map((item) => item.id)).toEqual([rows.otherDomain, rows.systemPrompt, rows.refundOutput]);
+    const second = await caller.logs.list({ chainId, q: 'refund', limit: 3, cursor: first.nextCursor });
     expect(second).toMatchObject({ items: [{ id: rows.refund }], nextCursor: null });
   });
 });

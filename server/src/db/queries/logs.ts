@@ -58,11 +58,10 @@ export function selectLogsMatching(db: Db, filters: Omit<LogFilters, 'limit'>) {
   if (filters.chainId) query = query.where('chain_id', '=', filters.chainId);
   if (filters.from) query = query.where('created_at', '>=', sql<Date>`${filters.from}::timestamptz`);
   if (filters.to) query = query.where('created_at', '<', sql<Date>`${filters.to}::timestamptz`);
-  // The same expression as inference_log_document_idx (migration 2026-12-03T1400-log-search), so the GIN index serves it.
+  // The same expression as inference_log_document_idx (migrations 2026-12-03T1400-log-search and
+  // 2026-12-05T1300-log-search-word-parts), so the GIN index serves it.
   if (filters.q)
-    query = query.where(
-      sql<boolean>`inference_log_document(request, output) @@ websearch_to_tsquery('english', ${filters.q})`,
-    );
+    query = query.where(sql<boolean>`inference_log_document(request, output) @@ inference_log_search(${filters.q})`);
   if (filters.minLatencyMs !== undefined) query = query.where('latency_ms', '>=', filters.minLatencyMs);
   if (filters.maxLatencyMs !== undefined) query = query.where('latency_ms', '<=', filters.maxLatencyMs);
   if (filters.minCostUsd !== undefined) query = query.where('cost_usd', '>=', filters.minCostUsd);
