@@ -109,7 +109,7 @@ beforeAll(async () => {
   });
   rows.otherDomain = await store({
     user: 'Write to ann@example.org about the refund.',
-    output: { intent: 'billing', note: 'Refund of $12.50 approved' },
+    output: { intent: 'billing', note: 'Refund of $12.50 approved', a: 'mail ruth', b: 'example.com' },
     latencyMs: null,
     costUsd: null,
   });
@@ -154,6 +154,23 @@ describe('logs.list full-text search (q)', () => {
     expect(await found('12.50')).toEqual([rows.otherDomain]);
     expect(await found('v2.0.1')).toEqual([rows.joined]);
     expect(await found('v2.1.0')).toEqual([]);
+    // A phrase never spans two strings: "mail ruth" and "example.com" are two values of the output, next to each other
+    // (jsonb orders keys by length, then bytes); "Classify the message." and "Write to…" two messages.
+    expect(await found('ruth@example.com')).toEqual([]);
+    expect(await found('"message write"')).toEqual([]);
+    expect(await found('"mail ruth"')).toEqual([rows.otherDomain]);
+  });
+
+  it('writes and finds a row whose text is past what one tsvector holds (1 MB of words)', async () => {
+    // 40,000 distinct words in a script: 1.5 MB of lexemes, an error ("string is too long for tsvector") for a
+    // document that reads all of it, which would fail the insert.
+    const words = Array.from(
+      { length: 40_000 },
+      (_, index) => `var v${index.toString(36).padStart(6, 'q')}${'x'.repeat(24)} = 1;`,
+    );
+    const id = await store({ user: `Urgent: <script>${words.join(' ')}</script>`, latencyMs: null, costUsd: null });
+    expect(await idsOf({ q: 'urgent' })).toEqual([id]);
+    await database.db.deleteFrom('inference_log').where('id', '=', id).execute();
   });
 
   it('keeps the web search syntax for such terms: in a phrase, after or, and after a -', async () => {
