@@ -117,6 +117,10 @@ describe('the Chains page and the chain waterfall in Chromium', () => {
     expect(await retriedRow.getByTestId('chain-attempts').innerText()).toBe('4');
     expect(await retriedRow.getByTestId('chain-errors').innerText()).toBe('1');
     await screenshot(page, '1-chains');
+    // On a desktop every column is in view: the table does not scroll inside its card (the chain ids were cut).
+    const overflow =
+      "(() => { const box = document.querySelector('table[aria-label=Chains]').parentElement; return box.scrollWidth - box.clientWidth; })()";
+    expect(await page.evaluate<number>(overflow)).toBe(0);
 
     await page.getByRole('button', { name: 'Next page' }).click();
     await expect.poll(() => page.getByTestId('chains-page').innerText(), WAIT).toBe('Page 2 · 3 chains');

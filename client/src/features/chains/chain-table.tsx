@@ -74,12 +74,19 @@ export function ChainTable({ items }: { items: readonly ChainListItem[] }) {
                     />
                   )}
                 </Box>
+                {/* No width of its own (width 0, then the cell's): an error never widens the column past the names. */}
                 {chain.error ? (
                   <Typography
                     variant="caption"
                     color="error"
                     component="div"
-                    sx={{ maxWidth: 300, overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }}
+                    sx={{
+                      width: 0,
+                      minWidth: '100%',
+                      overflow: 'hidden',
+                      textOverflow: 'ellipsis',
+                      whiteSpace: 'nowrap',
+                    }}
                     title={`${chain.error.class}: ${chain.error.message}`}
                   >
                     {chain.error.class}: {chain.error.message}
