@@ -74,7 +74,7 @@ export function ChainTable({ items }: { items: readonly ChainListItem[] }) {
                     />
                   )}
                 </Box>
-                {/* No width of its own (width 0, then the cell's): an error never widens the column past the names. */}
+                {/* No width of its own past 14rem (width 0, then the cell's): an error never widens the column further. */}
                 {chain.error ? (
                   <Typography
                     variant="caption"
@@ -82,7 +82,7 @@ export function ChainTable({ items }: { items: readonly ChainListItem[] }) {
                     component="div"
                     sx={{
                       width: 0,
-                      minWidth: '100%',
+                      minWidth: 'max(100%, 14rem)',
                       overflow: 'hidden',
                       textOverflow: 'ellipsis',
                       whiteSpace: 'nowrap',
