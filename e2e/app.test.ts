@@ -334,6 +334,9 @@ describe('the app in Chromium', () => {
     await expect.poll(() => page.getByTestId('log-row').count(), WAIT).toBe(3);
 
     const chainIdField = page.getByLabel('Chain id');
+    // The whole id is in view, not scrolled inside the field.
+    const hidden = `(() => { const input = document.querySelector('input[placeholder="any chain"]'); return input.scrollWidth - input.clientWidth; })()`;
+    expect(await page.evaluate<number>(hidden)).toBe(0);
     // One character short of the chain's id, as when it is being edited.
     await chainIdField.fill((await chainIdField.inputValue()).slice(0, -1));
 

@@ -169,7 +169,8 @@ function ChainIdField(props: {
         const next = isUuid(value) ? value : null;
         if (next !== chainId) onChange(next);
       }}
-      sx={{ width: 330 }}
+      // As wide as a whole id in the field's monospace font and letter spacing (a phone's field takes the row).
+      sx={{ width: { xs: '100%', sm: 'auto' }, '& input': { width: { sm: '37ch' } } }}
       slotProps={{ inputLabel: { shrink: true }, htmlInput: { spellCheck: false, style: { fontFamily: 'monospace' } } }}
     />
   );
