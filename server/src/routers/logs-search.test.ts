@@ -118,6 +118,8 @@ afterAll(() => database.close());
 
 const idsOf = async (input: Parameters<Caller['logs']['list']>[0]) =>
   (await caller.logs.list({ ...input, chainId })).items.map((item) => item.id);
+/** Which of the two rows of addresses, URLs, numbers and HTML `q` finds. */
+const found = async (q: string) => (await idsOf({ q })).filter((id) => id === rows.joined || id === rows.otherDomain);
 
 describe('logs.list full-text search (q)', () => {
   it('finds words in the prompts and the output, by their stem, newest first', async () => {
@@ -130,8 +132,6 @@ describe('logs.list full-text search (q)', () => {
   });
 
   it('finds the words an email address, a URL, a number, a version or HTML is made of, and each whole', async () => {
-    const found = async (q: string) =>
-      (await idsOf({ q })).filter((id) => id === rows.joined || id === rows.otherDomain);
     // An address: its name, its domain, the whole; the parts in another order are another address.
     expect(await found('zhang')).toEqual([rows.joined]);
     expect(await found('zhang.wei@example.com')).toEqual([rows.joined]);
@@ -174,8 +174,6 @@ describe('logs.list full-text search (q)', () => {
   });
 
   it('keeps the web search syntax for such terms: in a phrase, after or, and after a -', async () => {
-    const found = async (q: string) =>
-      (await idsOf({ q })).filter((id) => id === rows.joined || id === rows.otherDomain);
     expect(await found('"page https://shop.example.com/orders"')).toEqual([rows.joined]);
     expect(await found('"order https://shop.example.com/orders"')).toEqual([]);
     expect(await found('zhang.wei@example.com or ann@example.org')).toEqual([rows.otherDomain, rows.joined]);
