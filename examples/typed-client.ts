@@ -8,7 +8,7 @@
  * CHAINLOG_TOKEN needs the same value here (CHAINLOG_TOKEN in this process's environment). Exits 0 when the chain
  * succeeded, 1 otherwise.
  */
-import { entityExtractionSchema } from '@chainlog/shared';
+import { BATCH_LINK_LIMITS, entityExtractionSchema } from '@chainlog/shared';
 import { type TRPCClient, createTRPCClient, createWSClient, httpBatchLink, splitLink, wsLink } from '@trpc/client';
 import { WebSocket } from 'ws';
 // Types only: a client never loads server code at run time.
@@ -45,12 +45,11 @@ async function main(): Promise<number> {
       splitLink({
         condition: (operation) => operation.type === 'subscription',
         true: wsLink({ client: wsClient }),
-        // The server takes at most 10 calls a batch by default (CHAINLOG_MAX_BATCH_CALLS).
+        // The server takes at most 10 calls a batch by default (CHAINLOG_MAX_BATCH_CALLS), and Node 16 KiB of
+        // headers: a longer batch is split into several requests.
         false: httpBatchLink({
           url: new URL('trpc', baseUrl).href,
-          maxItems: 10,
-          // Node reads 16 KiB of headers: a longer batch of GET queries is split rather than refused with 431.
-          maxURLLength: 14_000,
+          ...BATCH_LINK_LIMITS,
           headers: token ? { authorization: `Bearer ${token}` } : {},
         }),
       }),

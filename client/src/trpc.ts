@@ -1,5 +1,5 @@
 import type { AppRouter } from '@chainlog/server/router';
-import { UNAUTHORIZED_CLOSE_CODE } from '@chainlog/shared';
+import { BATCH_LINK_LIMITS, UNAUTHORIZED_CLOSE_CODE } from '@chainlog/shared';
 import { MutationCache, QueryCache, QueryClient } from '@tanstack/react-query';
 import { createWSClient, httpBatchLink, splitLink, wsLink } from '@trpc/client';
 import { createTRPCReact } from '@trpc/react-query';
@@ -54,9 +54,8 @@ export function createTrpcConnection({ token, onUnauthorized }: TrpcConnectionOp
         // The server refuses a batch of more than CHAINLOG_MAX_BATCH_CALLS (10 by default): more go in further requests.
         false: httpBatchLink({
           url: API_HTTP_URL,
-          maxItems: 10,
-          // Node reads 16 KiB of headers: a batch of queries with long filters goes in several GETs, not a 431.
-          maxURLLength: 14_000,
+          // A batch of queries with long filters goes in several GETs, not a 431.
+          ...BATCH_LINK_LIMITS,
           headers: token === null ? {} : { authorization: `Bearer ${token}` },
         }),
       }),

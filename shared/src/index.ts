@@ -1,4 +1,5 @@
 export * from './access.js';
+export * from './batch-link.js';
 export * from './chain-calls.js';
 export * from './chain-steps.js';
 export * from './offline-provider.js';

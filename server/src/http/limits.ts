@@ -1,3 +1,4 @@
+import { BATCH_LINK_LIMITS } from '@chainlog/shared';
 import type { Env } from '../env.js';
 
 /** The bounds on what one client may send or hold at once; each comes from its own variable (see .env.example). */
@@ -31,7 +32,7 @@ export interface Limits {
 
 export const DEFAULT_LIMITS: Readonly<Limits> = {
   maxBodyBytes: 1_048_576,
-  maxBatchCalls: 10,
+  maxBatchCalls: BATCH_LINK_LIMITS.maxItems,
   maxWsMessageBytes: 1_048_576,
   maxWsBufferedBytes: 4_194_304,
   maxConnectionsPerAddress: 50,
