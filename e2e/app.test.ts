@@ -335,6 +335,7 @@ describe('the app in Chromium', () => {
 
     const chainIdField = page.getByLabel('Chain id');
     // The whole id is in view, not scrolled inside the field.
+    expect(await chainIdField.inputValue()).toHaveLength(36);
     const hidden = `(() => { const input = document.querySelector('input[placeholder="any chain"]'); return input.scrollWidth - input.clientWidth; })()`;
     expect(await page.evaluate<number>(hidden)).toBe(0);
     // One character short of the chain's id, as when it is being edited.

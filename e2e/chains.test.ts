@@ -16,6 +16,9 @@ const SCREENSHOTS = path.join('test-output', 'e2e', process.env.CHAINLOG_TEST_DB
 const WAIT = { timeout: 15_000 };
 const DESKTOP = { width: 1360, height: 900 };
 const PHONE = { width: 375, height: 800 };
+// How far a failed chain's error reaches past the right edge of its cell in the chain list (table cells do not clip).
+const ERROR_PAST_ITS_CELL =
+  "(() => { const error = document.querySelector('[data-testid=chain-error]'); return error.getBoundingClientRect().right - error.closest('td').getBoundingClientRect().right; })()";
 const MESSAGE = {
   from: 'ann@example.com',
   subject: 'Order A-1042 has not arrived',
@@ -135,6 +138,7 @@ describe('the Chains page and the chain waterfall in Chromium', () => {
     await expect.poll(() => rowIds(page), WAIT).toEqual([chains.failed]);
     expect(await page.getByTestId('chain-row').innerText()).toContain('ProviderError');
     await screenshot(page, '2-chains-failed');
+    expect(await page.evaluate<number>(ERROR_PAST_ITS_CELL)).toBeLessThanOrEqual(0);
 
     await page.getByRole('button', { name: 'Clear filters' }).click();
     await expect.poll(() => page.getByTestId('chains-page').innerText(), WAIT).toBe('Page 1 · 25 chains');
@@ -153,6 +157,7 @@ describe('the Chains page and the chain waterfall in Chromium', () => {
     await page.getByRole('button', { name: 'Clear filters' }).click();
     await expect.poll(() => page.getByTestId('chains-page').innerText(), WAIT).toBe('Page 1 · 25 chains');
     await screenshot(page, '2b-chains-phone');
+    expect(await page.evaluate<number>(ERROR_PAST_ITS_CELL)).toBeLessThanOrEqual(0);
     expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
 
     expect(pageErrors).toEqual([]);

@@ -45,8 +45,8 @@ async function main(): Promise<number> {
       splitLink({
         condition: (operation) => operation.type === 'subscription',
         true: wsLink({ client: wsClient }),
-        // The server takes at most 10 calls a batch by default (CHAINLOG_MAX_BATCH_CALLS), and Node 16 KiB of
-        // headers: a longer batch is split into several requests.
+        // The server takes at most 10 calls a batch by default (CHAINLOG_MAX_BATCH_CALLS), and Node reads 16 KiB of
+        // headers: a longer batch of GET queries is split into several requests rather than refused with 431.
         false: httpBatchLink({
           url: new URL('trpc', baseUrl).href,
           ...BATCH_LINK_LIMITS,

@@ -74,15 +74,17 @@ export function ChainTable({ items }: { items: readonly ChainListItem[] }) {
                     />
                   )}
                 </Box>
-                {/* No width of its own past 14rem (width 0, then the cell's): an error never widens the column further. */}
+                {/* Sized as if empty (inline-size containment) but at least 14rem: an error never widens the column past
+                    that, and fills the cell when the names make it wider. */}
                 {chain.error ? (
                   <Typography
                     variant="caption"
                     color="error"
                     component="div"
+                    data-testid="chain-error"
                     sx={{
-                      width: 0,
-                      minWidth: 'max(100%, 14rem)',
+                      contain: 'inline-size',
+                      minWidth: '14rem',
                       overflow: 'hidden',
                       textOverflow: 'ellipsis',
                       whiteSpace: 'nowrap',
