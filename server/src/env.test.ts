@@ -127,7 +127,7 @@ describe('the bounds from the environment', () => {
     const limits = limitsFromEnv(
       parseEnv({
         CHAINLOG_MAX_BODY_BYTES: '2048',
-        CHAINLOG_MAX_BATCH_CALLS: '3',
+        CHAINLOG_MAX_BATCH_CALLS: '30',
         CHAINLOG_MAX_WS_MESSAGE_BYTES: '4096',
         CHAINLOG_MAX_WS_BUFFERED_BYTES: '8192',
         CHAINLOG_MAX_CONNECTIONS_PER_ADDRESS: '5',
@@ -142,7 +142,7 @@ describe('the bounds from the environment', () => {
 
     expect(limits).toEqual({
       maxBodyBytes: 2048,
-      maxBatchCalls: 3,
+      maxBatchCalls: 30,
       maxWsMessageBytes: 4096,
       maxWsBufferedBytes: 8192,
       maxConnectionsPerAddress: 5,
@@ -184,6 +184,13 @@ describe('the bounds from the environment', () => {
     expect(error.message).toMatch(/^\s*CHAINLOG_MAX_BATCH_CALLS: /m);
     expect(error.message).toMatch(/^\s*CHAINLOG_MAX_WAITING_CHAINS: /m);
     expect(error.message).toMatch(/^\s*CHAINLOG_TRUST_PROXY: /m);
+  });
+
+  it('refuses a batch limit under what the web client sends at once', () => {
+    expect(parseError({ CHAINLOG_MAX_BATCH_CALLS: '9' }).message).toMatch(
+      /^\s*CHAINLOG_MAX_BATCH_CALLS: must be at least 10: the web client sends up to 10 calls a batch$/m,
+    );
+    expect(parseEnv({ CHAINLOG_MAX_BATCH_CALLS: '10' })).toMatchObject({ CHAINLOG_MAX_BATCH_CALLS: 10 });
   });
 });
 

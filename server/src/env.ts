@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { BATCH_LINK_LIMITS } from '@chainlog/shared';
 import { z } from 'zod';
 import { DEFAULT_LIMITS } from './http/limits.js';
 import { accessTokenSchema, allowedHostsSchema, allowedOriginsSchema } from './http/access-env.js';
@@ -63,7 +64,18 @@ const envSchema = z
     CHAINLOG_SHUTDOWN_TIMEOUT_MS: milliseconds(1).default(10_000),
     CHAINLOG_CLIENT_DIR: optionalText,
     CHAINLOG_MAX_BODY_BYTES: wholeNumber(1).default(DEFAULT_LIMITS.maxBodyBytes),
-    CHAINLOG_MAX_BATCH_CALLS: wholeNumber(1).default(DEFAULT_LIMITS.maxBatchCalls),
+    // The web client and typed clients spreading BATCH_LINK_LIMITS send up to its maxItems calls a batch: a lower
+    // limit would refuse the app's own pages.
+    CHAINLOG_MAX_BATCH_CALLS: wholeNumber(1)
+      .pipe(
+        z
+          .number()
+          .min(
+            BATCH_LINK_LIMITS.maxItems,
+            `must be at least ${BATCH_LINK_LIMITS.maxItems}: the web client sends up to ${BATCH_LINK_LIMITS.maxItems} calls a batch`,
+          ),
+      )
+      .default(DEFAULT_LIMITS.maxBatchCalls),
     CHAINLOG_MAX_WS_MESSAGE_BYTES: wholeNumber(1).default(DEFAULT_LIMITS.maxWsMessageBytes),
     CHAINLOG_MAX_WS_BUFFERED_BYTES: wholeNumber(1).default(DEFAULT_LIMITS.maxWsBufferedBytes),
     CHAINLOG_MAX_CONNECTIONS_PER_ADDRESS: wholeNumber(1).default(DEFAULT_LIMITS.maxConnectionsPerAddress),
