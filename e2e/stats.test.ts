@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { sql } from 'kysely';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordAddresses, recordedAddresses } from './recorded-addresses.js';
@@ -143,6 +144,45 @@ describe('the Stats page in Chromium', () => {
     // Typed 2, 0, 2, 6, the year was never 0002 or 0202 in the address (the range it made was cut to 366 days); and
     // the month's first digit (2026-01-14: the year was whole already, as it is in a year-first locale) never either.
     expect(await recordedAddresses(page)).toEqual(['#/stats?from=2026-11-01&to=2026-11-20']);
+    await page.close();
+  });
+
+  it('says why in place of a chart that would draw only zeros: no failed attempt, no cost', async () => {
+    // Two answers of the offline provider on days long before the seed's 60: free, and neither failed.
+    await sql`insert into inference_log (id, chain_id, name, provider, model, status, attempt, request, cost_usd,
+        price_source, latency_ms, input_tokens, output_tokens, created_at, finished_at)
+      select gen_random_uuid(), gen_random_uuid(), 'intent recognition', 'offline', 'default', 'ok', 1, '{}'::jsonb, 0,
+        'offline', 2, 260, 25, day, day + interval '2 milliseconds'
+      from unnest(array['2025-01-10T09:00:00Z', '2025-01-11T09:00:00Z']::timestamptz[]) as day`.execute(
+      server.dependencies.db,
+    );
+    const page = await browser.newPage({ viewport: DESKTOP, reducedMotion: 'reduce' });
+    await page.goto(`${server.url}/#/stats?from=2025-01-09&to=2025-01-12`);
+    await expect
+      .poll(async () => (await drawnCharts(page)).find((chart) => chart.testId === 'chart-calls')?.marks, WAIT)
+      .toBeGreaterThan(0);
+
+    const notes = await page.evaluate<Record<string, string>>(`Object.fromEntries(${JSON.stringify(CHARTS)}.map(
+      (testId) => [testId, document.querySelector('[data-testid="' + testId + '"] [data-testid="chart-note"]')?.textContent ?? null]))`);
+    expect(notes).toEqual({
+      'chart-calls': null,
+      'chart-errors': 'No attempt failed in this range.',
+      'chart-latency-tasks': null,
+      'chart-latency-models': null,
+      'chart-cost': expect.stringMatching(
+        /^Nothing in this range cost anything: the offline provider's answers are free/,
+      ),
+      'chart-tokens': null,
+    });
+    const marks = Object.fromEntries((await drawnCharts(page)).map((chart) => [chart.testId, chart.marks]));
+    expect(marks['chart-errors']).toBe(0);
+    expect(marks['chart-cost']).toBe(0);
+    expect(marks['chart-tokens']).toBeGreaterThan(0);
+    // A day of one call: its axis counts whole calls, with no tick at half a call.
+    const ticks = await page.evaluate<string[]>(`[...document.querySelectorAll(
+      '[data-testid="chart-calls"] .MuiChartsAxis-directionY .MuiChartsAxis-tickLabel')].map((tick) => tick.textContent)`);
+    expect(ticks).toEqual(['0', '1']);
+    await page.screenshot({ path: path.join(app.screenshots, '4-stats-nothing-failed-or-cost.png'), fullPage: true });
     await page.close();
   });
 

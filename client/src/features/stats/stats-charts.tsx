@@ -1,4 +1,4 @@
-import { Card, CardContent, Typography } from '@mui/material';
+import { Box, Card, CardContent, Typography } from '@mui/material';
 import { BarChart } from '@mui/x-charts/BarChart';
 import { LineChart } from '@mui/x-charts/LineChart';
 import type { ReactNode } from 'react';
@@ -45,6 +45,23 @@ export function ChartCard({ title, testId, children }: { title: string; testId: 
   );
 }
 
+/**
+ * Said in a chart's place when every figure it would draw is 0: axes around nothing and a lone "0" tick read as a
+ * chart that failed to load.
+ */
+export function ChartNote({ children }: { children: ReactNode }) {
+  return (
+    <Box
+      data-testid="chart-note"
+      sx={{ height: CHART_HEIGHT, display: 'grid', placeItems: 'center', textAlign: 'center', px: 2 }}
+    >
+      <Typography variant="body2" color="text.secondary">
+        {children}
+      </Typography>
+    </Box>
+  );
+}
+
 export interface DailySeries {
   label: string;
   data: number[];
@@ -55,19 +72,28 @@ export function DailyBarChart({
   days,
   series,
   format = formatCount,
-  axis = { format: formatCount, width: 56 },
+  axis = { format: formatCount, width: 56, minStep: 1 },
 }: {
   days: string[];
   series: DailySeries[];
   format?: (value: number | null) => string;
-  /** The value axis's labels, and room for the longest in px: a cent's fractions ("$0.00015") take more than "1.2K". */
-  axis?: { format: (value: number | null) => string; width: number };
+  /**
+   * The value axis's labels, and room for the longest in px: a cent's fractions ("$0.00015") take more than "1.2K";
+   * `minStep` 1 for counts, so a day of one call has no tick at half a call.
+   */
+  axis?: { format: (value: number | null) => string; width: number; minStep?: number };
 }) {
   return (
     <BarChart
       height={CHART_HEIGHT}
       xAxis={[{ scaleType: 'band', data: days, valueFormatter: shortDay }]}
-      yAxis={[{ valueFormatter: (value: number) => axis.format(value), width: axis.width }]}
+      yAxis={[
+        {
+          valueFormatter: (value: number) => axis.format(value),
+          width: axis.width,
+          ...(axis.minStep === undefined ? {} : { tickMinStep: axis.minStep }),
+        },
+      ]}
       series={series.map(({ label, data }) => ({ label, data, stack: 'day', valueFormatter: format }))}
       slotProps={{ legend: { direction: 'horizontal', position: { vertical: 'top', horizontal: 'center' } } }}
       grid={{ horizontal: true }}
@@ -81,7 +107,7 @@ export function DailyLineChart({ days, series }: { days: string[]; series: Daily
     <LineChart
       height={CHART_HEIGHT}
       xAxis={[{ scaleType: 'point', data: days, valueFormatter: shortDay }]}
-      yAxis={[{ valueFormatter: (value: number) => formatCount(value), width: 56 }]}
+      yAxis={[{ valueFormatter: (value: number) => formatCount(value), width: 56, tickMinStep: 1 }]}
       series={series.map(({ label, data }) => ({
         label,
         data,

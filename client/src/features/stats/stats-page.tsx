@@ -5,6 +5,7 @@ import { ErrorState } from '../../components/error-state.js';
 import { type RouterOutputs, trpc } from '../../trpc.js';
 import {
   ChartCard,
+  ChartNote,
   DailyBarChart,
   DailyLineChart,
   LatencyChart,
@@ -71,7 +72,7 @@ function StatsResults({ filters }: { filters: StatsFilters }) {
 }
 
 function StatsCharts({ data }: { data: Overview }) {
-  const { days, tasks, models, latency } = data;
+  const { days, tasks, models, latency, totals } = data;
   const modelLabel = (model: { provider: string; model: string }) => `${model.provider}:${model.model}`;
   const sumByDay = (pick: (series: Overview['tasks'][number]) => number[]) =>
     days.map((_day, index) => tasks.reduce((total, task) => total + (pick(task)[index] ?? 0), 0));
@@ -81,7 +82,11 @@ function StatsCharts({ data }: { data: Overview }) {
         <DailyBarChart days={days} series={tasks.map((task) => ({ label: task.name, data: task.calls }))} />
       </ChartCard>
       <ChartCard title="Failed attempts per day, by task" testId="chart-errors">
-        <DailyBarChart days={days} series={tasks.map((task) => ({ label: task.name, data: task.errors }))} />
+        {totals.errors === 0 ? (
+          <ChartNote>No attempt failed in this range.</ChartNote>
+        ) : (
+          <DailyBarChart days={days} series={tasks.map((task) => ({ label: task.name, data: task.errors }))} />
+        )}
       </ChartCard>
       <ChartCard title="Latency by task (p50, p95)" testId="chart-latency-tasks">
         <LatencyChart
@@ -94,21 +99,32 @@ function StatsCharts({ data }: { data: Overview }) {
         />
       </ChartCard>
       <ChartCard title="Cost per day, by model" testId="chart-cost">
-        <DailyBarChart
-          days={days}
-          series={models.map((model) => ({ label: modelLabel(model), data: model.costUsd }))}
-          format={formatDollars}
-          axis={{ format: formatDollarsTick, width: 76 }}
-        />
+        {totals.costUsd === 0 ? (
+          <ChartNote>
+            Nothing in this range cost anything: the offline provider's answers are free, and a model no price table
+            knows has no cost.
+          </ChartNote>
+        ) : (
+          <DailyBarChart
+            days={days}
+            series={models.map((model) => ({ label: modelLabel(model), data: model.costUsd }))}
+            format={formatDollars}
+            axis={{ format: formatDollarsTick, width: 76 }}
+          />
+        )}
       </ChartCard>
       <ChartCard title="Tokens per day" testId="chart-tokens">
-        <DailyLineChart
-          days={days}
-          series={[
-            { label: 'Input', data: sumByDay((task) => task.inputTokens) },
-            { label: 'Output', data: sumByDay((task) => task.outputTokens) },
-          ]}
-        />
+        {totals.inputTokens + totals.outputTokens === 0 ? (
+          <ChartNote>No attempt in this range reported its tokens.</ChartNote>
+        ) : (
+          <DailyLineChart
+            days={days}
+            series={[
+              { label: 'Input', data: sumByDay((task) => task.inputTokens) },
+              { label: 'Output', data: sumByDay((task) => task.outputTokens) },
+            ]}
+          />
+        )}
       </ChartCard>
     </Box>
   );
