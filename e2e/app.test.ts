@@ -102,6 +102,21 @@ describe('the app in Chromium', () => {
       .toContain('Order A-1042 is on its way');
     expect(await upcoming.count()).toBe(0);
     await screenshot(page, '3-chain-finished');
+    // The reply step's draft is the one stored: the Reply draft card shows it whole, the step two lines of it.
+    const stepDraft = page.getByTestId('step-reply drafting').getByTestId('reply-draft');
+    const preview = await page.evaluate<{ height: number; lineHeight: number }>(`(() => {
+      const element = document.querySelector('[data-testid="step-reply drafting"] [data-testid="reply-draft-preview"]');
+      return { height: element.getBoundingClientRect().height, lineHeight: parseFloat(getComputedStyle(element).lineHeight) };
+    })()`);
+    expect(preview.height).toBeGreaterThan(0);
+    expect(preview.height).toBeLessThanOrEqual(2 * preview.lineHeight + 1);
+    expect(
+      await page.getByTestId('chain-reply-draft').getByRole('button', { name: 'Show the whole draft' }).count(),
+    ).toBe(0);
+    await stepDraft.getByRole('button', { name: 'Show the whole draft' }).click();
+    expect(await stepDraft.innerText()).toContain(
+      'Order A-1042 is on its way; we will send the tracking link today.\n\nThe Support Team',
+    );
     // Answers of a real provider (the fake OpenAI) carry no offline label.
     expect(await page.getByTestId('offline-chip').count()).toBe(0);
 

@@ -77,6 +77,7 @@ function ChainView({ chainId }: { chainId: string }) {
                 plannedSteps={live.plannedSteps}
                 logs={live.logs}
                 chainRunning={running}
+                storedReplyBodies={live.domain.replyDrafts.map((draft) => draft.body)}
               />
             </CardContent>
           </Card>

@@ -1,5 +1,6 @@
 import PersonIcon from '@mui/icons-material/Person';
-import { Alert, Box, Chip, Paper, Typography } from '@mui/material';
+import { Alert, Box, Button, Chip, Paper, Typography } from '@mui/material';
+import { useState } from 'react';
 import { LongText } from '../../components/long-text.js';
 
 interface ReplyDraftCardProps {
@@ -8,10 +9,16 @@ interface ReplyDraftCardProps {
   body: string;
   tone: string;
   needsHuman: boolean;
+  /**
+   * The body starts as two lines of running text with a button for the rest: for a step's output whose draft the
+   * chain stored, shown whole in its Reply draft card on the same page.
+   */
+  folded?: boolean;
 }
 
 /** A drafted reply, laid out like the email it will become. */
-export function ReplyDraftCard({ to, subject, body, tone, needsHuman }: ReplyDraftCardProps) {
+export function ReplyDraftCard({ to, subject, body, tone, needsHuman, folded = false }: ReplyDraftCardProps) {
+  const [unfolded, setUnfolded] = useState(false);
   return (
     <Paper variant="outlined" data-testid="reply-draft" sx={{ overflow: 'hidden' }}>
       <Box sx={{ px: 2, py: 1.25, bgcolor: 'action.hover', borderBottom: 1, borderColor: 'divider' }}>
@@ -34,7 +41,23 @@ export function ReplyDraftCard({ to, subject, body, tone, needsHuman }: ReplyDra
         </Box>
       </Box>
       <Box sx={{ px: 2, py: 1.5 }}>
-        <LongText text={body} component="div" sx={{ lineHeight: 1.7 }} />
+        {folded && !unfolded ? (
+          <Typography
+            variant="body2"
+            color="text.secondary"
+            data-testid="reply-draft-preview"
+            sx={{ display: '-webkit-box', WebkitLineClamp: 2, WebkitBoxOrient: 'vertical', overflow: 'hidden' }}
+          >
+            {body}
+          </Typography>
+        ) : (
+          <LongText text={body} component="div" sx={{ lineHeight: 1.7 }} />
+        )}
+        {folded ? (
+          <Button size="small" onClick={() => setUnfolded(!unfolded)} aria-expanded={unfolded} sx={{ ml: -0.5 }}>
+            {unfolded ? 'Fold the draft' : 'Show the whole draft'}
+          </Button>
+        ) : null}
       </Box>
       {needsHuman ? (
         <Alert severity="warning" square sx={{ borderTop: 1, borderColor: 'divider' }}>

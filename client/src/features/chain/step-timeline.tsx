@@ -42,11 +42,14 @@ export function StepTimeline({
   plannedSteps,
   logs,
   chainRunning,
+  storedReplyBodies,
 }: {
   steps: readonly ChainStep[];
   plannedSteps: readonly string[];
   logs: readonly CallAttempt[];
   chainRunning: boolean;
+  /** The bodies of the reply drafts the chain stored, shown whole beside the steps (see StepOutput). */
+  storedReplyBodies: readonly string[];
 }) {
   const waiting = chainRunning && !steps.some((step) => step.status === 'running');
   const upcoming = chainRunning ? upcomingSteps(plannedSteps, steps) : [];
@@ -86,7 +89,7 @@ export function StepTimeline({
                 </Box>
               </StepLabel>
               <StepContent>
-                <StepDetails step={step} attempts={attemptsOf(step)} />
+                <StepDetails step={step} attempts={attemptsOf(step)} storedReplyBodies={storedReplyBodies} />
               </StepContent>
             </Step>
           ))}
@@ -128,7 +131,15 @@ export function StepTimeline({
   );
 }
 
-function StepDetails({ step, attempts }: { step: ChainStep; attempts: readonly CallAttempt[] }) {
+function StepDetails({
+  step,
+  attempts,
+  storedReplyBodies,
+}: {
+  step: ChainStep;
+  attempts: readonly CallAttempt[];
+  storedReplyBodies: readonly string[];
+}) {
   if (step.status === 'running') {
     return (
       <Box sx={{ py: 1, maxWidth: 360 }}>
@@ -182,7 +193,7 @@ function StepDetails({ step, attempts }: { step: ChainStep; attempts: readonly C
           <strong>{step.error.class}</strong>: {step.error.message}
         </Alert>
       ) : (
-        <StepOutput name={step.name} output={step.output} />
+        <StepOutput name={step.name} output={step.output} storedReplyBodies={storedReplyBodies} />
       )}
     </Box>
   );
