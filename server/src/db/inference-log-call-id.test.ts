@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase } from '../../test/test-database.js';
 import type { DatabaseHandle } from './client.js';
 import { down, up } from './migrations/2026-12-05T1100-inference-log-call-id.js';
+import * as firstAttempts from './migrations/2026-12-05T1400-call-id-on-first-attempts.js';
 
 let database: DatabaseHandle;
 beforeAll(async () => {
@@ -78,6 +79,27 @@ describe('inference_log.call_id', () => {
     ]);
     // The call of three failed attempts failed for good, whatever the other (named) call did.
     expect(await summaryOf(chainId)).toMatchObject({ status: 'failed', attempts: 4 });
+  });
+
+  it("is a first attempt's own id when it is written without one (by an earlier version's instance)", async () => {
+    const storedCalls = async (chainId: string) =>
+      (
+        await sql<{ call_id: string | null }>`
+          select call_id from inference_log where chain_id = ${chainId} order by created_at`.execute(database.db)
+      ).rows.map((stored) => stored.call_id);
+    const chainId = uuidv7();
+    const first = row(chainId, 1, 'error', 0);
+    const retry = row(chainId, 2, 'ok', 1);
+    await database.db.insertInto('inference_log').values(first).execute();
+    await database.db.insertInto('inference_log').values(retry).execute();
+    expect(await storedCalls(chainId)).toEqual([first.id, first.id]);
+
+    // Before the migration, such a row kept a null, which `group by call_id` put with every other.
+    await firstAttempts.down(database.db);
+    const before = row(uuidv7(), 1, 'ok', 2);
+    await database.db.insertInto('inference_log').values(before).execute();
+    expect(await storedCalls(before.chain_id)).toEqual([null]);
+    await firstAttempts.up(database.db);
   });
 
   it('is given to the retries logged before the column when the migration adds it, and the summary reads them alike', async () => {

@@ -22,6 +22,7 @@ import * as chainSummaryRetryOfFailed from './migrations/2026-12-05T1000-chain-s
 import * as inferenceLogCallId from './migrations/2026-12-05T1100-inference-log-call-id.js';
 import * as taskStatsCallsByCallId from './migrations/2026-12-05T1200-task-stats-calls-by-call-id.js';
 import * as logSearchWordParts from './migrations/2026-12-05T1300-log-search-word-parts.js';
+import * as callIdOnFirstAttempts from './migrations/2026-12-05T1400-call-id-on-first-attempts.js';
 
 /**
  * Every migration, by the name kysely-ctl gives its file. Listed statically so the server and the tests load
@@ -52,4 +53,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-12-05T1100-inference-log-call-id': inferenceLogCallId,
   '2026-12-05T1200-task-stats-calls-by-call-id': taskStatsCallsByCallId,
   '2026-12-05T1300-log-search-word-parts': logSearchWordParts,
+  '2026-12-05T1400-call-id-on-first-attempts': callIdOnFirstAttempts,
 };
