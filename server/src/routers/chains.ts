@@ -4,7 +4,7 @@ import { uuidInput } from './uuid-input.js';
 import { chainChangeOf } from '../chains/chain-change.js';
 import { UnknownChainError } from '../chains/unknown-chain-error.js';
 import { followAllChains, followChain, getChainDetail, listChainSummaries } from '../services/chains.js';
-import { notFound } from '../trpc/errors.js';
+import { notFound, unreadableEvent } from '../trpc/errors.js';
 import { publicProcedure, router } from '../trpc/init.js';
 import { subscriptionProcedure } from '../trpc/subscription-limit.js';
 import { TrackedSteps } from '../trpc/tracked-stream.js';
@@ -38,7 +38,11 @@ export const chainsRouter = router({
   ),
   /** The chain with its steps, log ids and the domain rows it created. */
   get: publicProcedure.input(z.object({ chainId: uuidInput })).query(async ({ ctx, input }) => {
-    const detail = await getChainDetail(ctx.db, input.chainId, (name) => ctx.chains.plannedSteps(name));
+    const detail = await getChainDetail(ctx.db, input.chainId, (name) => ctx.chains.plannedSteps(name)).catch(
+      (error: unknown) => {
+        throw unreadableEvent(error);
+      },
+    );
     if (!detail) throw notFound('chain', input.chainId);
     return detail;
   }),
@@ -50,7 +54,7 @@ export const chainsRouter = router({
     .input(z.object({ chainId: uuidInput, lastEventId: eventIdSchema.nullish() }))
     .subscription(({ ctx, input, signal }) =>
       trackedChainEvents.of(followChain(ctx, input.chainId, input.lastEventId ?? null, signal), (error) => {
-        throw error instanceof UnknownChainError ? notFound('chain', input.chainId) : error;
+        throw error instanceof UnknownChainError ? notFound('chain', input.chainId) : unreadableEvent(error);
       }),
     ),
   /**
