@@ -27,7 +27,7 @@ const MESSAGE = {
 const NodeWebSocket = WebSocket as unknown as typeof globalThis.WebSocket;
 
 async function main(): Promise<number> {
-  const baseUrl = new URL(process.argv[2] ?? process.env.CHAINLOG_URL ?? DEFAULT_URL);
+  const baseUrl = new URL(process.argv[2] ?? (process.env.CHAINLOG_URL || DEFAULT_URL));
   const wsUrl = new URL(baseUrl);
   wsUrl.protocol = baseUrl.protocol === 'https:' ? 'wss:' : 'ws:';
 

@@ -32,6 +32,7 @@ interface StoredLog {
   status: InferenceStatus;
   at: Date;
   errorMessage?: string;
+  attempt?: number;
 }
 
 /** An inference_log row as ask() would leave it; its id is a UUID v7 of `at`, so id order is time order. */
@@ -47,7 +48,7 @@ async function storeLog(log: StoredLog): Promise<string> {
       provider: log.provider,
       model: log.model,
       status: log.status,
-      attempt: 1,
+      attempt: log.attempt ?? 1,
       request: JSON.stringify({ messages: [{ role: 'user', content: `a call of ${log.name}` }] }),
       response: log.status === 'ok' ? JSON.stringify({ id: 'response' }) : null,
       output: log.status === 'ok' ? JSON.stringify({ answer: 42 }) : null,
@@ -165,10 +166,12 @@ describe('logs.list', () => {
           model: `model-b-${tag}`,
           status: 'error',
           attempt: 1,
+          callId: intentB,
           inputTokens: 12,
           outputTokens: null,
           costUsd: null,
           latencyMs: 250,
+          errorClass: 'ProviderError',
           errorMessage: 'upstream is down',
           createdAt: at(2).toISOString(),
           finishedAt: new Date(at(2).getTime() + 250).toISOString(),
@@ -270,6 +273,29 @@ describe('logs.list', () => {
       expect(error, JSON.stringify(input)).toMatchObject({ code: 'BAD_REQUEST' });
     }
   });
+
+  it("names each attempt's call and error class in the list as chains.get does, a retry's call its first attempt's", async () => {
+    const chainId = newChainId();
+    const call = { chainId, name: 'entity extraction', provider: 'openai', model: 'gpt-4.1-mini' };
+    const first = await storeLog({
+      ...call,
+      status: 'error',
+      at: new Date('2026-03-06T08:00:00.000Z'),
+      errorMessage: 'openai answered HTTP 500',
+    });
+    const retry = await storeLog({ ...call, status: 'ok', at: new Date('2026-03-06T08:00:01.000Z'), attempt: 2 });
+
+    const page = await createCaller(context).logs.list({ chainId, order: 'asc' });
+    const detail = await createCaller(context).chains.get({ chainId });
+
+    expect(page.items.map(({ id, callId, errorClass }) => ({ id, callId, errorClass }))).toEqual([
+      { id: first, callId: first, errorClass: 'ProviderError' },
+      { id: retry, callId: first, errorClass: null },
+    ]);
+    expect(detail.logs.map(({ id, callId, errorClass }) => ({ id, callId, errorClass }))).toEqual(
+      page.items.map(({ id, callId, errorClass }) => ({ id, callId, errorClass })),
+    );
+  });
 });
 
 describe('logs.list date filters', () => {
@@ -342,10 +368,12 @@ describe('logs.get', () => {
       model: 'default',
       status: 'ok',
       attempt: 1,
+      callId: result.logId,
       inputTokens: result.usage.inputTokens,
       outputTokens: result.usage.outputTokens,
       costUsd: result.costUsd,
       latencyMs: expect.any(Number),
+      errorClass: null,
       errorMessage: null,
       createdAt: expect.any(String),
       finishedAt: expect.any(String),
@@ -377,6 +405,8 @@ describe('logs.get', () => {
     expect(detail).toMatchObject({
       id,
       status: 'error',
+      callId: id,
+      errorClass: 'ProviderError',
       errorMessage: 'anthropic answered HTTP 529: overloaded',
       error: {
         class: 'ProviderError',

@@ -1,4 +1,4 @@
-import type { SupportMessage } from '@chainlog/shared';
+import type { ChainStatus, SupportMessage } from '@chainlog/shared';
 import { uuidv7 } from '../uuid-v7.js';
 import { supportTriage } from '../chains/support-triage.js';
 import type { Db } from '../db/client.js';
@@ -44,7 +44,7 @@ export interface InboxItem {
   subject: string;
   body: string;
   createdAt: string;
-  chainStatus: string | null;
+  chainStatus: ChainStatus | null;
   intent: string | null;
   urgency: string | null;
 }

@@ -14,10 +14,14 @@ export interface LogSummary {
   model: string;
   status: InferenceStatus;
   attempt: number;
+  /** The call the attempt belongs to: the id of its first attempt (`inference_log.call_id`, or the row's own id). */
+  callId: string;
   inputTokens: number | null;
   outputTokens: number | null;
   costUsd: string | null;
   latencyMs: number | null;
+  /** The error's class for a failed attempt (ProviderError, ValidationError, InterruptedError…), else null. */
+  errorClass: string | null;
   errorMessage: string | null;
   createdAt: string;
   finishedAt: string | null;
@@ -42,6 +46,7 @@ type SummaryColumns = Pick<
   | 'model'
   | 'status'
   | 'attempt'
+  | 'call_id'
   | 'input_tokens'
   | 'output_tokens'
   | 'cost_usd'
@@ -50,7 +55,13 @@ type SummaryColumns = Pick<
   | 'finished_at'
 >;
 
-function toLogSummary(row: SummaryColumns, errorMessage: string | null): LogSummary {
+/** What a failed attempt's `error` says, read from the row's jsonb. */
+interface ErrorText {
+  errorClass: string | null;
+  errorMessage: string | null;
+}
+
+function toLogSummary(row: SummaryColumns, { errorClass, errorMessage }: ErrorText): LogSummary {
   return {
     id: row.id,
     chainId: row.chain_id,
@@ -59,10 +70,12 @@ function toLogSummary(row: SummaryColumns, errorMessage: string | null): LogSumm
     model: row.model,
     status: row.status,
     attempt: row.attempt,
+    callId: row.call_id ?? row.id,
     inputTokens: row.input_tokens,
     outputTokens: row.output_tokens,
     costUsd: row.cost_usd,
     latencyMs: row.latency_ms,
+    errorClass,
     errorMessage,
     createdAt: row.created_at.toISOString(),
     finishedAt: row.finished_at?.toISOString() ?? null,
@@ -72,7 +85,7 @@ function toLogSummary(row: SummaryColumns, errorMessage: string | null): LogSumm
 export async function listLogSummaries(db: Db, filters: LogFilters): Promise<Page<LogSummary>> {
   const rows = await listLogs(db, { ...filters, limit: filters.limit + 1 });
   return pageOf(
-    rows.map((row) => toLogSummary(row, row.error_message)),
+    rows.map((row) => toLogSummary(row, { errorClass: row.error_class, errorMessage: row.error_message })),
     filters.limit,
   );
 }
@@ -81,9 +94,10 @@ export async function listLogSummaries(db: Db, filters: LogFilters): Promise<Pag
 export async function getLogDetail(db: Db, id: string): Promise<LogDetail | null> {
   const row = await findLog(db, id);
   if (!row) return null;
-  const error = row.error as { message?: unknown } | null;
+  const error = row.error as { class?: unknown; message?: unknown } | null;
+  const text = (value: unknown) => (typeof value === 'string' ? value : null);
   return {
-    ...toLogSummary(row, typeof error?.message === 'string' ? error.message : null),
+    ...toLogSummary(row, { errorClass: text(error?.class), errorMessage: text(error?.message) }),
     request: row.request,
     response: row.response,
     output: row.output,

@@ -36,12 +36,14 @@ export async function listLogs(db: Db, filters: LogFilters) {
       'model',
       'status',
       'attempt',
+      'call_id',
       'input_tokens',
       'output_tokens',
       'cost_usd',
       'latency_ms',
       'created_at',
       'finished_at',
+      sql<string | null>`error->>'class'`.as('error_class'),
       sql<string | null>`error->>'message'`.as('error_message'),
     ])
     .limit(filters.limit)
