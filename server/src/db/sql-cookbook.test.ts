@@ -83,7 +83,7 @@ const EXPECTED: Record<string, { columns: string[]; check?: (rows: Row[], seed: 
     check: (rows, seed) => expect(rows[0]?.chain_id).toBe(seed.chainIds.running),
   },
   'What each chain cost yesterday': {
-    columns: ['chain_id', 'first_call_at', 'attempts', 'cost_usd'],
+    columns: ['chain_id', 'first_attempt_at', 'attempts', 'cost_usd'],
     check: (rows, seed) => expect(rows.map((row) => row.chain_id)).toContain(seed.chainIds.replyRetried),
   },
   'The slowest step of each chain of the last day': {
