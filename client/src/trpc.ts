@@ -66,8 +66,8 @@ export function createTrpcConnection({ token, onUnauthorized }: TrpcConnectionOp
 
 export type TrpcClient = ReturnType<typeof createTrpcConnection>['client'];
 
-/** Codes that a retry cannot change: ask once, show the answer. */
-const FINAL_CODES = new Set(['NOT_FOUND', 'BAD_REQUEST', 'UNAUTHORIZED']);
+/** Codes that a retry cannot change: ask once, show the answer (NOT_IMPLEMENTED: an event this server cannot read). */
+const FINAL_CODES = new Set(['NOT_FOUND', 'BAD_REQUEST', 'UNAUTHORIZED', 'NOT_IMPLEMENTED']);
 
 /** `onUnauthorized`: a query or mutation was refused for its token (HTTP 401). */
 export function createQueryClient({ onUnauthorized }: { onUnauthorized: () => void }): QueryClient {

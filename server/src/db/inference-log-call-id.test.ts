@@ -96,10 +96,13 @@ describe('inference_log.call_id', () => {
 
     // Before the migration, such a row kept a null, which `group by call_id` put with every other.
     await firstAttempts.down(database.db);
-    const before = row(uuidv7(), 1, 'ok', 2);
-    await database.db.insertInto('inference_log').values(before).execute();
-    expect(await storedCalls(before.chain_id)).toEqual([null]);
-    await firstAttempts.up(database.db);
+    try {
+      const before = row(uuidv7(), 1, 'ok', 2);
+      await database.db.insertInto('inference_log').values(before).execute();
+      expect(await storedCalls(before.chain_id)).toEqual([null]);
+    } finally {
+      await firstAttempts.up(database.db);
+    }
   });
 
   it('is given to the retries logged before the column when the migration adds it, and the summary reads them alike', async () => {
@@ -114,6 +117,7 @@ describe('inference_log.call_id', () => {
     ];
     await database.db.insertInto('inference_log').values(rows).execute();
     await up(database.db);
+    await firstAttempts.up(database.db);
 
     const calls = await callsOf(chainId);
     const [a1, b1, b2, b3, a2] = rows.map((logged) => calls.get(logged.id));

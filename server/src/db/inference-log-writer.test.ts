@@ -64,7 +64,8 @@ function asStored(finished: NewInferenceLog): InferenceLog {
     model: finished.model,
     status: finished.status,
     attempt: finished.attempt ?? 1,
-    call_id: finished.call_id ?? null,
+    // A row written without its call is given one by the database: a first attempt its own id.
+    call_id: finished.call_id ?? finished.id,
     instance_id: finished.instance_id ?? null,
     request: JSON.parse(finished.request),
     request_template_id: finished.request_template_id ?? null,

@@ -1,9 +1,12 @@
+import { TRPCClientError, createTRPCClient, createWSClient, wsLink } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { within } from '../../test/llm-harness.js';
 import { type RunningServer, startRunningServer } from '../../test/running-server.js';
 import { toJsonb } from '../db/jsonb.js';
 import { insertChain } from '../db/queries/chains.js';
 import { newChainId } from '../llm/chain-context.js';
+import type { AppRouter } from './app.js';
 
 const UNKNOWN_VERSION = 7;
 const ERROR_MESSAGE = new RegExp(`payload version ${UNKNOWN_VERSION}, which this server does not read`);
@@ -55,6 +58,29 @@ describe('a chain holding an event stored in a payload version this server does 
     expect(response.status).toBe(501);
     expect(body.error.data.code).toBe('NOT_IMPLEMENTED');
     expect(body.error.message).toMatch(ERROR_MESSAGE);
+  });
+
+  it("ends a chains.events subscription over the web client's WebSocket with the same error", async () => {
+    // Node 20 has no global WebSocket: the ws class stands in (its type lacks the DOM-only dispatchEvent).
+    const wsClient = createWSClient({
+      url: running.wsUrl,
+      WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
+    });
+    const client = createTRPCClient<AppRouter>({ links: [wsLink({ client: wsClient })] });
+    try {
+      const error = await within(
+        new Promise<TRPCClientError<AppRouter>>((resolve) => {
+          client.chains.events.subscribe({ chainId }, { onData: () => undefined, onError: resolve });
+        }),
+        5_000,
+        'the subscription to fail',
+      );
+      expect(error).toBeInstanceOf(TRPCClientError);
+      expect(error.data?.code).toBe('NOT_IMPLEMENTED');
+      expect(error.message).toMatch(ERROR_MESSAGE);
+    } finally {
+      await wsClient.close();
+    }
   });
 
   it('ends a chains.events subscription over SSE with the same error', async () => {

@@ -4,8 +4,9 @@ import { type Kysely, sql } from 'kysely';
 // null: rows an instance of an earlier version writes during a rolling deploy, after the column exists, so a
 // `group by call_id` over them made one group of every such call. A first attempt's call is its own id: the trigger
 // now gives it that too. First attempts logged before the column keep their null (rewriting every row of a large log
-// is no migration's to do): across that date, group by `coalesce(call_id, id)`. ask() names the call of every row it
-// writes, so the trigger still runs for none of them.
+// is no migration's to do), and so do those an earlier version's instance wrote before this migration: group by
+// `coalesce(call_id, id)`. ask() names the call of every first attempt it writes, so the new branch runs for none of
+// its rows.
 
 const callIdFunction = (firstAttempts: boolean) => sql`
     create or replace function inference_log_call_id() returns trigger
