@@ -216,6 +216,13 @@ describe('the app in Chromium', () => {
     await page.getByRole('button', { name: 'Submit' }).click();
     await page.waitForURL(/#\/chains\/[0-9a-f-]{36}$/, WAIT);
     await expect.poll(() => page.getByTestId('chain-status').getAttribute('data-status'), WAIT).toBe('succeeded');
+    // The reply step's folded draft is cut at two lines here (the Reply draft card below holds all of it).
+    await page.getByTestId('chain-reply-draft').waitFor(WAIT);
+    const previewClipped = `(() => {
+      const preview = document.querySelector('[data-testid="step-reply drafting"] [data-testid="reply-draft-preview"]');
+      return preview.scrollHeight > preview.clientHeight;
+    })()`;
+    expect(await page.evaluate<boolean>(previewClipped)).toBe(true);
     await screenshot(page, '7-chain-long-words-phone');
     // The subject heads the page in two lines at most, the whole of it in its title.
     const heading = page.getByRole('heading', { level: 1 });
