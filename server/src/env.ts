@@ -9,14 +9,17 @@ import { LOG_LEVEL_NAMES } from './log.js';
 // Blank values never get here: parseEnv treats them as unset.
 const optionalText = z.string().trim().optional();
 
-/** Decimal digits only: `z.coerce.number()` read `0x10` as 16, `1e3` as 1000 and `1.0` as 1, which no one means. */
-function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER) {
+/**
+ * Decimal digits only: `z.coerce.number()` read `0x10` as 16, `1e3` as 1000 and `1.0` as 1, which no one means.
+ * `belowMin`: what a smaller number is told instead of zod's "Too small".
+ */
+function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER, belowMin?: string) {
   return z
     .string()
     .trim()
     .regex(/^\d+$/, 'must be a whole number written in decimal digits')
     .transform(Number)
-    .pipe(z.number().min(min).max(max));
+    .pipe(z.number().min(min, belowMin).max(max));
 }
 
 // Node's timers take at most 2^31 - 1 ms (24.8 days); a longer delay fires at once, with a warning.
@@ -66,16 +69,11 @@ const envSchema = z
     CHAINLOG_MAX_BODY_BYTES: wholeNumber(1).default(DEFAULT_LIMITS.maxBodyBytes),
     // The web client and typed clients spreading BATCH_LINK_LIMITS send up to its maxItems calls a batch: a lower
     // limit would refuse the app's own pages.
-    CHAINLOG_MAX_BATCH_CALLS: wholeNumber(1)
-      .pipe(
-        z
-          .number()
-          .min(
-            BATCH_LINK_LIMITS.maxItems,
-            `must be at least ${BATCH_LINK_LIMITS.maxItems}: the web client sends up to ${BATCH_LINK_LIMITS.maxItems} calls a batch`,
-          ),
-      )
-      .default(DEFAULT_LIMITS.maxBatchCalls),
+    CHAINLOG_MAX_BATCH_CALLS: wholeNumber(
+      BATCH_LINK_LIMITS.maxItems,
+      Number.MAX_SAFE_INTEGER,
+      `must be at least ${BATCH_LINK_LIMITS.maxItems}: the web client sends up to ${BATCH_LINK_LIMITS.maxItems} calls a batch`,
+    ).default(DEFAULT_LIMITS.maxBatchCalls),
     CHAINLOG_MAX_WS_MESSAGE_BYTES: wholeNumber(1).default(DEFAULT_LIMITS.maxWsMessageBytes),
     CHAINLOG_MAX_WS_BUFFERED_BYTES: wholeNumber(1).default(DEFAULT_LIMITS.maxWsBufferedBytes),
     CHAINLOG_MAX_CONNECTIONS_PER_ADDRESS: wholeNumber(1).default(DEFAULT_LIMITS.maxConnectionsPerAddress),
